@@ -1,0 +1,119 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "test.h"
+
+static void test_paths(void)
+{
+        char *p;
+        CHECK_STR((p = path_normalize("/a/./b//c/../d")), "/a/b/d"); free(p);
+        CHECK_STR((p = path_normalize("/../../x")), "/x"); free(p);
+        CHECK_STR((p = path_normalize("a/../../b")), "../b"); free(p);
+        CHECK_STR((p = path_normalize("./")), "."); free(p);
+        CHECK_STR((p = path_normalize("/")), "/"); free(p);
+        CHECK_STR((p = path_join("/", "usr/bin")), "/usr/bin"); free(p);
+        CHECK_STR((p = path_join("/a/", "/b")), "/a/b"); free(p);
+        CHECK_STR((p = path_dirname("/usr/bin/x")), "/usr/bin"); free(p);
+        CHECK_STR((p = path_dirname("/x")), "/"); free(p);
+        CHECK_STR((p = path_dirname("x")), "."); free(p);
+        CHECK_STR(path_basename("/usr/bin/x"), "x");
+        CHECK(path_is_contained("a/b"));
+        CHECK(!path_is_contained("a/../b"));
+        CHECK(!path_is_contained("/etc"));
+        CHECK(!path_is_contained(""));
+        CHECK(path_is_contained("a/..b"));
+}
+
+static void test_sizes(void)
+{
+        int64_t v = 0;
+        CHECK(parse_size("80M", &v) == 0 && v == 80 * 1024 * 1024);
+        CHECK(parse_size("1g", &v) == 0 && v == 1024LL * 1024 * 1024);
+        CHECK(parse_size("512", &v) == 0 && v == 512);
+        CHECK(parse_size("1.5k", &v) == 0 && v == 1536);
+        CHECK(parse_size("12x", &v) < 0);
+        CHECK(parse_size("", &v) < 0);
+        CHECK(parse_size("-1", &v) < 0);
+}
+
+static void test_digest(void)
+{
+        char hex[DIGEST_HEX_LEN + 1];
+        digest_buf("abc", 3, hex);
+        CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void test_errors(void)
+{
+        err_t e = {0};
+        CHECK(err_set(&e, ENOENT, "%s: missing", "x") == -ENOENT);
+        CHECK_STR(e.msg, "x: missing");
+        err_prefix(&e, "image %d", 1);
+        CHECK_STR(e.msg, "image 1: x: missing");
+        CHECK(err_sys(&e, EACCES, "f") == -EACCES);
+        CHECK_STR(e.msg, "f: Permission denied");
+}
+
+static void test_root_resolution(void)
+{
+        char tmpl[] = "/tmp/test-common-XXXXXX";
+        CHECK(mkdtemp(tmpl) != NULL);
+        int root = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHECK(root >= 0);
+        err_t e = {0};
+        CHECK(fs_mkdir_p_at(root, "usr/bin", 0755, &e) == 0);
+        CHECK(symlinkat("usr/bin", root, "bin") == 0);
+        CHECK(symlinkat("/../../../../etc", root, "escape") == 0);
+        CHECK(symlinkat("../../../..", root, "usr/up") == 0);
+        char *r = NULL;
+        CHECK(fs_resolve_in_root(root, "/bin/sh", true, &r, &e) == 0);
+        CHECK_STR(r, "/usr/bin/sh");
+        free(r), r = NULL;
+        CHECK(fs_resolve_in_root(root, "escape/passwd", true, &r, &e) < 0 || (r && !strcmp(r, "/etc/passwd")));
+        free(r), r = NULL;
+        CHECK(fs_resolve_in_root(root, "usr/up", true, &r, &e) == 0);
+        CHECK_STR(r, "/");
+        free(r), r = NULL;
+        CHECK(fs_resolve_in_root(root, "bin", false, &r, &e) == 0);
+        CHECK_STR(r, "/bin");
+        free(r), r = NULL;
+        /* Creating through a symlink that points out of the root stays inside. */
+        int fd = fs_open_in_root(root, "usr/up/created", O_WRONLY | O_CREAT, 0644, &e);
+        CHECK(fd >= 0);
+        if (fd >= 0)
+                close(fd);
+        struct stat st;
+        CHECK(fstatat(root, "created", &st, 0) == 0);
+        CHECK(fs_rm_rf_at(AT_FDCWD, tmpl, &e) == 0);
+        CHECK(access(tmpl, F_OK) < 0);
+        close(root);
+}
+
+static void test_strbuf(void)
+{
+        strbuf b = {0};
+        sb_append(&b, "a");
+        sb_appendf(&b, "%d-%s", 12, "x");
+        char *s = sb_steal(&b);
+        CHECK_STR(s, "a12-x");
+        free(s);
+        strv v = {0};
+        strv_push(&v, "one");
+        strv_push(&v, "two");
+        CHECK(strv_contains(&v, "two"));
+        CHECK(!strv_contains(&v, "three"));
+        CHECK(v.v[2] == NULL);
+        strv_free(&v);
+}
+
+int main(void)
+{
+        test_paths();
+        test_sizes();
+        test_digest();
+        test_errors();
+        test_root_resolution();
+        test_strbuf();
+        TEST_END();
+}
