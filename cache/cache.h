@@ -1,0 +1,4 @@
+/* cache: the content-addressed store mkroot and runroot share. */
+#pragma once
+
+#include "common.h"
