@@ -1,0 +1,39 @@
+/* elf: read what the dynamic loader reads from an ELF file, without
+ * running it. Every offset and count is checked against the file size;
+ * hostile input yields an error, never a crash. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+typedef struct elf_info {
+        uint8_t elf_class; /* ELFCLASS32 / ELFCLASS64 */
+        uint8_t data;      /* ELFDATA2LSB / ELFDATA2MSB */
+        uint8_t osabi;
+        uint16_t type;    /* ET_EXEC, ET_DYN, ... */
+        uint16_t machine; /* EM_* */
+        uint32_t e_flags;
+        bool dynamic;     /* has PT_DYNAMIC */
+        char *interp;     /* PT_INTERP, or NULL */
+        char **needed;    /* DT_NEEDED in file order, NULL-terminated */
+        size_t n_needed;
+        char *rpath;      /* DT_RPATH string (unexpanded), or NULL */
+        char *runpath;    /* DT_RUNPATH string (unexpanded), or NULL */
+        char *soname;     /* DT_SONAME, or NULL */
+        uint64_t flags_1; /* DT_FLAGS_1 (DF_1_NODEFLIB, ...) */
+} elf_info;
+
+/* 1 when the buffer starts with the ELF magic, else 0. */
+bool elf_has_magic(const void *buf, size_t len);
+/* Parse an ELF image held in memory. name is used in error messages. */
+int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err_t *e);
+/* mmap and parse an open file. -ENOEXEC (with a message) when it is not
+ * ELF at all. */
+int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e);
+void elf_info_free(elf_info *info);
+/* Whether a library of kind lib can be loaded into a process of kind obj
+ * (the class/data/machine check by which ld.so skips e.g. /usr/lib32). */
+bool elf_compatible(const elf_info *obj, const elf_info *lib);

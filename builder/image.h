@@ -1,0 +1,43 @@
+/* image: write a staged tree as a deterministic archive, and list one. */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+#include "stage.h"
+
+typedef enum image_compress {
+        IMAGE_COMPRESS_AUTO, /* from the output name */
+        IMAGE_COMPRESS_NONE,
+        IMAGE_COMPRESS_GZIP,
+        IMAGE_COMPRESS_ZSTD,
+        IMAGE_COMPRESS_XZ,
+        IMAGE_COMPRESS_MAX
+} image_compress;
+
+typedef enum image_format {
+        IMAGE_FORMAT_TAR,  /* pax (restricted) tar */
+        IMAGE_FORMAT_CPIO, /* newc, for initramfs */
+        IMAGE_FORMAT_MAX
+} image_format;
+
+typedef struct image_opts {
+        image_format format;
+        image_compress compress;
+        int level;          /* compression level, 0 = library default */
+        bool have_epoch;    /* SOURCE_DATE_EPOCH: clamp every mtime to it */
+        int64_t epoch;
+} image_opts;
+
+/* "gzip"/"gz", "zstd"/"zst", "xz", "none" -> enum; -EINVAL otherwise. */
+int image_compress_parse(const char *name, image_compress *ret);
+/* From a file name: .tar.gz/.tgz, .tar.zst, .tar.xz, .tar, .cpio.gz,
+ * .gz, ...; IMAGE_COMPRESS_GZIP when nothing matches. */
+image_compress image_compress_from_name(const char *path);
+
+/* Write the tree to path through a temporary file in the same directory,
+ * renamed into place only when complete. */
+int image_write(stage *s, const char *path, const image_opts *o, err_t *e);
+/* Print an archive's entries like `tar -tvf`. */
+int image_list(const char *path, FILE *out, err_t *e);
