@@ -189,3 +189,17 @@ int parse_size(const char *s, int64_t *ret);
 /* SOURCE_DATE_EPOCH from the environment: 1 and *ret set when valid,
  * 0 when unset, negative when set but malformed. */
 int source_date_epoch(int64_t *ret);
+
+/* ---- string map ------------------------------------------------------ */
+
+/* A hash map from strings (copied) to pointers (not owned). */
+typedef struct strmap strmap;
+strmap *strmap_new(void);
+void strmap_free(strmap *m);
+/* Returns the previous value, or NULL. */
+void *strmap_put(strmap *m, const char *key, void *value);
+void *strmap_get(const strmap *m, const char *key);
+bool strmap_has(const strmap *m, const char *key);
+size_t strmap_size(const strmap *m);
+/* Iterate: *pos starts at 0; returns false when done. */
+bool strmap_next(const strmap *m, size_t *pos, const char **ret_key, void **ret_value);

@@ -107,8 +107,31 @@ static void test_strbuf(void)
         strv_free(&v);
 }
 
+static void test_strmap(void)
+{
+        strmap *m = strmap_new();
+        char *vals[1000];
+        for (int i = 0; i < 1000; i++) {
+                vals[i] = xasprintf("k%d", i);
+                CHECK(strmap_put(m, vals[i], vals[i]) == NULL);
+        }
+        CHECK_INT(strmap_size(m), 1000);
+        CHECK(strmap_get(m, "k517") == vals[517]);
+        CHECK(strmap_get(m, "nope") == NULL);
+        CHECK(strmap_put(m, "k1", vals[2]) == vals[1]);
+        size_t pos = 0, n = 0;
+        const char *k;
+        while (strmap_next(m, &pos, &k, NULL))
+                n++;
+        CHECK_INT(n, 1000);
+        strmap_free(m);
+        for (int i = 0; i < 1000; i++)
+                free(vals[i]);
+}
+
 int main(void)
 {
+        test_strmap();
         test_paths();
         test_sizes();
         test_digest();
