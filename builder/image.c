@@ -1,0 +1,546 @@
+/* image: write a staged tree as a deterministic tar or cpio archive
+ * through libarchive, and list any archive libarchive can read.
+ *
+ * Determinism: entries in bytewise path order (parents first), numeric
+ * owners only, mtime only (clamped to SOURCE_DATE_EPOCH when given), gzip
+ * header without name or timestamp, hardlinks and inode numbers derived
+ * from the sorted order rather than from the host. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include "image.h"
+
+#define IMAGE_READ_BLOCK (256 * 1024)
+#define IMAGE_WRITE_BLOCK (64 * 1024)
+
+static const char *image_compress_name[IMAGE_COMPRESS_MAX] = {
+        [IMAGE_COMPRESS_AUTO] = "auto", [IMAGE_COMPRESS_NONE] = "none",
+        [IMAGE_COMPRESS_GZIP] = "gzip", [IMAGE_COMPRESS_ZSTD] = "zstd",
+        [IMAGE_COMPRESS_XZ] = "xz",
+};
+
+int image_compress_parse(const char *name, image_compress *ret)
+{
+        static const struct {
+                const char *name;
+                image_compress c;
+        } map[] = {
+                { "gzip", IMAGE_COMPRESS_GZIP }, { "gz", IMAGE_COMPRESS_GZIP },
+                { "zstd", IMAGE_COMPRESS_ZSTD }, { "zst", IMAGE_COMPRESS_ZSTD },
+                { "xz", IMAGE_COMPRESS_XZ },     { "none", IMAGE_COMPRESS_NONE },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (strcmp(name, map[i].name) == 0) {
+                        *ret = map[i].c;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static bool image_ends_with(const char *s, const char *suffix)
+{
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+image_compress image_compress_from_name(const char *path)
+{
+        static const struct {
+                const char *suffix;
+                image_compress c;
+        } map[] = {
+                { ".tar.gz", IMAGE_COMPRESS_GZIP },  { ".tgz", IMAGE_COMPRESS_GZIP },
+                { ".gz", IMAGE_COMPRESS_GZIP },      { ".tar.zst", IMAGE_COMPRESS_ZSTD },
+                { ".tzst", IMAGE_COMPRESS_ZSTD },    { ".zst", IMAGE_COMPRESS_ZSTD },
+                { ".tar.xz", IMAGE_COMPRESS_XZ },    { ".txz", IMAGE_COMPRESS_XZ },
+                { ".xz", IMAGE_COMPRESS_XZ },        { ".tar", IMAGE_COMPRESS_NONE },
+                { ".cpio", IMAGE_COMPRESS_NONE },
+        };
+        const char *base = path_basename(path);
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (image_ends_with(base, map[i].suffix))
+                        return map[i].c;
+        return IMAGE_COMPRESS_GZIP;
+}
+
+/* ---- temporary output and signals ------------------------------------ */
+
+/* While an image is being written, SIGINT/SIGTERM/SIGHUP unlink the
+ * temporary file and then re-deliver the signal to the previous
+ * disposition. The handler only calls unlink, sigaction and raise, which
+ * are async-signal-safe. One image_write at a time per process. */
+static const int image_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction image_old_action[ARRAY_SIZE(image_signals)];
+static char image_tmp_path[PATH_MAX];
+static volatile sig_atomic_t image_tmp_active;
+
+static void image_on_signal(int sig)
+{
+        if (image_tmp_active)
+                unlink(image_tmp_path);
+        image_tmp_active = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(image_signals); i++)
+                if (image_signals[i] == sig)
+                        sigaction(sig, &image_old_action[i], NULL);
+        raise(sig); /* pending until this handler returns */
+}
+
+static void image_block_signals(sigset_t *old)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        for (size_t i = 0; i < ARRAY_SIZE(image_signals); i++)
+                sigaddset(&set, image_signals[i]);
+        sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void image_install_handlers(void)
+{
+        struct sigaction sa = { .sa_handler = image_on_signal };
+        sigemptyset(&sa.sa_mask);
+        for (size_t i = 0; i < ARRAY_SIZE(image_signals); i++) {
+                sigaction(image_signals[i], &sa, &image_old_action[i]);
+                /* A signal the caller ignores stays ignored. */
+                if (image_old_action[i].sa_handler == SIG_IGN)
+                        sigaction(image_signals[i], &image_old_action[i], NULL);
+        }
+}
+
+static void image_restore_handlers(void)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(image_signals); i++)
+                sigaction(image_signals[i], &image_old_action[i], NULL);
+}
+
+/* Create the temporary file next to path; signals are blocked between
+ * creating it and recording its name so none can leave it behind. */
+static int image_tmp_create(const char *path, err_t *e)
+{
+        _cleanup_free_ char *dir = path_dirname(path);
+        const char *base = path_basename(path);
+        sigset_t old;
+        for (int attempt = 0; attempt < 100; attempt++) {
+                uint64_t rnd = 0;
+                if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+                        rnd = (uint64_t)getpid() * 1000003u + (uint64_t)attempt;
+                int n = snprintf(image_tmp_path, sizeof(image_tmp_path), "%s/.%s.%016llx.tmp", dir,
+                                 base, (unsigned long long)rnd);
+                if (n < 0 || (size_t)n >= sizeof(image_tmp_path))
+                        return err_set(e, -ENAMETOOLONG, "%s: path too long", path);
+                image_block_signals(&old);
+                int fd = open(image_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                int saved = errno;
+                if (fd >= 0) {
+                        image_tmp_active = 1;
+                        image_install_handlers();
+                }
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                if (fd >= 0)
+                        return fd;
+                if (saved != EEXIST)
+                        return err_sys(e, saved, "%s: creating temporary file in %s", path, dir);
+        }
+        return err_set(e, -EEXIST, "%s: cannot find a free temporary name", path);
+}
+
+/* Either rename the finished temporary file over path, or remove it. */
+static int image_tmp_finish(const char *path, bool keep, err_t *e)
+{
+        sigset_t old;
+        int r = 0;
+        image_block_signals(&old);
+        if (keep && rename(image_tmp_path, path) < 0) {
+                r = err_sys(e, errno, "%s: renaming temporary file into place", path);
+                keep = false;
+        }
+        if (!keep)
+                unlink(image_tmp_path);
+        image_tmp_active = 0;
+        image_restore_handlers();
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+/* ---- writing ------------------------------------------------------- */
+
+static void archive_write_freep(struct archive **a)
+{
+        if (*a)
+                archive_write_free(*a);
+}
+static void archive_read_freep(struct archive **a)
+{
+        if (*a)
+                archive_read_free(*a);
+}
+static void archive_entry_freep(struct archive_entry **e)
+{
+        if (*e)
+                archive_entry_free(*e);
+}
+
+typedef struct image_link {
+        dev_t dev;
+        ino_t ino;
+        size_t idx; /* position in sorted order */
+} image_link;
+
+static int image_link_cmp(const void *a, const void *b)
+{
+        const image_link *x = a, *y = b;
+        if (x->dev != y->dev)
+                return x->dev < y->dev ? -1 : 1;
+        if (x->ino != y->ino)
+                return x->ino < y->ino ? -1 : 1;
+        return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* For each entry i: link_first[i] = sorted index of the first staged path
+ * of the same host inode (i itself when alone), link_last[i] = the last
+ * one, link_count[i] = how many staged paths share it. */
+typedef struct image_links {
+        size_t *first, *last, *count;
+} image_links;
+
+static void image_links_free(image_links *l)
+{
+        free(l->first);
+        free(l->last);
+        free(l->count);
+}
+
+static void image_links_build(const stage_entry *const *ents, size_t n, image_links *l)
+{
+        l->first = xreallocarray(NULL, n + 1, sizeof(size_t));
+        l->last = xreallocarray(NULL, n + 1, sizeof(size_t));
+        l->count = xreallocarray(NULL, n + 1, sizeof(size_t));
+        _cleanup_free_ image_link *v = xreallocarray(NULL, n + 1, sizeof(*v));
+        size_t nv = 0;
+        for (size_t i = 0; i < n; i++) {
+                l->first[i] = l->last[i] = i;
+                l->count[i] = 1;
+                const stage_entry *e = ents[i];
+                if (e->kind == STAGE_FILE && e->host && e->host_nlink > 1 &&
+                    (e->host_dev != 0 || e->host_ino != 0))
+                        v[nv++] = (image_link){ e->host_dev, e->host_ino, i };
+        }
+        qsort(v, nv, sizeof(*v), image_link_cmp);
+        for (size_t a = 0; a < nv;) {
+                size_t b = a + 1;
+                while (b < nv && v[b].dev == v[a].dev && v[b].ino == v[a].ino)
+                        b++;
+                for (size_t k = a; k < b; k++) {
+                        l->first[v[k].idx] = v[a].idx;
+                        l->last[v[k].idx] = v[b - 1].idx;
+                        l->count[v[k].idx] = b - a;
+                }
+                a = b;
+        }
+}
+
+static int image_arch_err(struct archive *a, const char *path, const char *what, err_t *e)
+{
+        int code = archive_errno(a) > 0 ? -archive_errno(a) : -EIO;
+        const char *msg = archive_error_string(a);
+        return err_set(e, code, "%s: %s: %s", path, what, msg ? msg : "libarchive error");
+}
+
+/* Stream one host file's contents, checking it still has the staged size. */
+static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, const char *out,
+                           err_t *e)
+{
+        _cleanup_close_ int fd = open(se->host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (fd < 0)
+                return err_sys(e, errno, "%s: opening %s", out, se->host);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s: %s", out, se->host);
+        if (!S_ISREG(st.st_mode))
+                return err_set(e, -EINVAL, "%s: %s is no longer a regular file", out, se->host);
+        if ((uint64_t)st.st_size != (uint64_t)se->size)
+                return err_set(e, -EIO, "%s: %s changed size since it was staged (%zu -> %lld bytes)",
+                               out, se->host, se->size, (long long)st.st_size);
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        size_t left = se->size;
+        while (left > 0) {
+                ssize_t n = read(fd, buf, left < IMAGE_READ_BLOCK ? left : IMAGE_READ_BLOCK);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return err_sys(e, errno, "%s: reading %s", out, se->host);
+                }
+                if (n == 0)
+                        return err_set(e, -EIO, "%s: %s shrank while being read", out, se->host);
+                if (archive_write_data(a, buf, (size_t)n) < 0)
+                        return image_arch_err(a, out, se->host, e);
+                left -= (size_t)n;
+        }
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+        return 0;
+}
+
+static int image_setup(struct archive *a, const char *path, const image_opts *o,
+                       image_compress c, err_t *e)
+{
+        int r = o->format == IMAGE_FORMAT_CPIO ? archive_write_set_format_cpio_newc(a)
+                                               : archive_write_set_format_pax_restricted(a);
+        if (r != ARCHIVE_OK)
+                return image_arch_err(a, path, "setting format", e);
+        const char *filter = NULL;
+        switch (c) {
+        case IMAGE_COMPRESS_GZIP:
+                r = archive_write_add_filter_gzip(a);
+                filter = "gzip";
+                break;
+        case IMAGE_COMPRESS_ZSTD:
+                r = archive_write_add_filter_zstd(a);
+                filter = "zstd";
+                break;
+        case IMAGE_COMPRESS_XZ:
+                r = archive_write_add_filter_xz(a);
+                filter = "xz";
+                break;
+        default:
+                r = ARCHIVE_OK;
+                break;
+        }
+        if (r < ARCHIVE_WARN)
+                return image_arch_err(a, path, "adding compression", e);
+        if (c == IMAGE_COMPRESS_GZIP &&
+            archive_write_set_filter_option(a, "gzip", "timestamp", NULL) < ARCHIVE_WARN)
+                return image_arch_err(a, path, "gzip without timestamp", e);
+        if (filter && o->level != 0) {
+                char lvl[16];
+                snprintf(lvl, sizeof(lvl), "%d", o->level);
+                if (archive_write_set_filter_option(a, filter, "compression-level", lvl) !=
+                    ARCHIVE_OK)
+                        return image_arch_err(a, path, "setting compression level", e);
+        }
+        /* Big writes to the file; no padding of the last block (every
+         * reader copes, and it keeps .tar outputs byte-for-byte stable). */
+        archive_write_set_bytes_per_block(a, IMAGE_WRITE_BLOCK);
+        archive_write_set_bytes_in_last_block(a, 1);
+        return 0;
+}
+
+static int image_write_entries(struct archive *a, stage *s, const char *path, const image_opts *o,
+                               err_t *e)
+{
+        const stage_entry *const *ents = stage_sorted(s);
+        size_t n = stage_count(s);
+        bool cpio = o->format == IMAGE_FORMAT_CPIO;
+
+        int64_t gen_mtime = 0;
+        if (o->have_epoch)
+                gen_mtime = o->epoch;
+        else
+                for (size_t i = 0; i < n; i++)
+                        if (ents[i]->host && ents[i]->mtime > gen_mtime)
+                                gen_mtime = ents[i]->mtime;
+
+        _cleanup_(image_links_free) image_links links = { 0 };
+        image_links_build(ents, n, &links);
+
+        _cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new();
+        _cleanup_free_ void *buf = xmalloc(IMAGE_READ_BLOCK);
+        for (size_t i = 0; i < n; i++) {
+                const stage_entry *se = ents[i];
+                if (S_ISSOCK(se->mode)) {
+                        log_warn("%s: skipping socket %s", path, se->path);
+                        continue;
+                }
+                archive_entry_clear(ae);
+                archive_entry_set_pathname(ae, se->path);
+                archive_entry_set_mode(ae, se->mode);
+                archive_entry_set_uid(ae, se->uid);
+                archive_entry_set_gid(ae, se->gid);
+                int64_t mt = se->mtime < 0 ? gen_mtime : se->mtime;
+                if (o->have_epoch && mt > o->epoch)
+                        mt = o->epoch;
+                archive_entry_set_mtime(ae, (time_t)mt, 0);
+                if (cpio) {
+                        /* Inode numbers from the sorted order, not the host. */
+                        archive_entry_set_ino64(ae, (int64_t)links.first[i] + 1);
+                        archive_entry_set_nlink(ae, (unsigned)links.count[i]);
+                }
+                bool data = false;
+                switch (se->kind) {
+                case STAGE_DIR:
+                        break;
+                case STAGE_SYMLINK:
+                        archive_entry_set_symlink(ae, se->target);
+                        break;
+                case STAGE_DEVICE:
+                        archive_entry_set_rdev(ae, se->rdev);
+                        break;
+                case STAGE_FILE:
+                        if (!cpio && links.first[i] != i) {
+                                archive_entry_set_hardlink(ae, ents[links.first[i]]->path);
+                                archive_entry_set_size(ae, 0);
+                        } else if (cpio && links.last[i] != i) {
+                                /* newc: only the last link carries data */
+                                archive_entry_set_size(ae, 0);
+                        } else {
+                                archive_entry_set_size(ae, (la_int64_t)se->size);
+                                data = se->size > 0;
+                        }
+                        break;
+                default:
+                        return err_set(e, -EINVAL, "%s: %s: bad entry kind", path, se->path);
+                }
+                for (size_t x = 0; x < se->n_xattrs && !cpio; x++)
+                        archive_entry_xattr_add_entry(ae, se->xattrs[x].name, se->xattrs[x].value,
+                                                      se->xattrs[x].size);
+                int r = archive_write_header(a, ae);
+                if (r == ARCHIVE_WARN)
+                        log_warn("%s: %s: %s", path, se->path, archive_error_string(a));
+                else if (r != ARCHIVE_OK)
+                        return image_arch_err(a, path, se->path, e);
+                if (!data)
+                        continue;
+                if (se->host) {
+                        r = image_copy_host(a, se, buf, path, e);
+                        if (r < 0)
+                                return r;
+                } else if (archive_write_data(a, se->data, se->size) < 0) {
+                        return image_arch_err(a, path, se->path, e);
+                }
+        }
+        return 0;
+}
+
+int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
+{
+        image_compress c = o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path)
+                                                              : o->compress;
+        if (c <= IMAGE_COMPRESS_AUTO || c >= IMAGE_COMPRESS_MAX)
+                return err_set(e, -EINVAL, "%s: bad compression %d", path, (int)c);
+        log_debug("writing %s (%s, %zu entries)", path, image_compress_name[c], stage_count(s));
+
+        int fd = image_tmp_create(path, e);
+        if (fd < 0)
+                return fd;
+        int r;
+        {
+                _cleanup_close_ int tfd = fd;
+                _cleanup_(archive_write_freep) struct archive *a = archive_write_new();
+                r = image_setup(a, path, o, c, e);
+                if (r == 0 && archive_write_open_fd(a, tfd) != ARCHIVE_OK)
+                        r = image_arch_err(a, path, "opening output", e);
+                if (r == 0)
+                        r = image_write_entries(a, s, path, o, e);
+                if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
+                        r = image_arch_err(a, path, "finishing", e);
+                if (r == 0 && fsync(tfd) < 0)
+                        r = err_sys(e, errno, "%s: fsync", path);
+                if (r == 0) {
+                        int cfd = steal_fd(&tfd);
+                        if (close(cfd) < 0)
+                                r = err_sys(e, errno, "%s: close", path);
+                }
+        }
+        int r2 = image_tmp_finish(path, r == 0, e);
+        return r < 0 ? r : r2;
+}
+
+/* ---- listing ------------------------------------------------------- */
+
+static void image_mode_string(struct archive_entry *ae, char out[11])
+{
+        mode_t m = archive_entry_mode(ae);
+        char t;
+        switch (archive_entry_filetype(ae)) {
+        case AE_IFDIR: t = 'd'; break;
+        case AE_IFLNK: t = 'l'; break;
+        case AE_IFCHR: t = 'c'; break;
+        case AE_IFBLK: t = 'b'; break;
+        case AE_IFIFO: t = 'p'; break;
+        case AE_IFSOCK: t = 's'; break;
+        default: t = '-'; break;
+        }
+        if (archive_entry_hardlink(ae))
+                t = 'h';
+        out[0] = t;
+        const char *rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++)
+                out[1 + i] = (m & (0400 >> i)) ? rwx[i] : '-';
+        if (m & S_ISUID)
+                out[3] = (m & S_IXUSR) ? 's' : 'S';
+        if (m & S_ISGID)
+                out[6] = (m & S_IXGRP) ? 's' : 'S';
+        if (m & S_ISVTX)
+                out[9] = (m & S_IXOTH) ? 't' : 'T';
+        out[10] = '\0';
+}
+
+int image_list(const char *path, FILE *out, err_t *e)
+{
+        _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        archive_read_support_format_cpio(a);
+        if (archive_read_open_filename(a, path, IMAGE_READ_BLOCK) != ARCHIVE_OK)
+                return image_arch_err(a, path, "not a readable archive", e);
+
+        /* GNU tar's column: owner/group and size share a width that only
+         * grows, so the dates line up. */
+        size_t ugswidth = 19;
+        for (;;) {
+                struct archive_entry *ae;
+                int r = archive_read_next_header(a, &ae);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r == ARCHIVE_WARN)
+                        log_warn("%s: %s", path, archive_error_string(a));
+                else if (r != ARCHIVE_OK)
+                        return image_arch_err(a, path, "reading entry header", e);
+
+                char mode[11], owner[64], size[64], when[32];
+                image_mode_string(ae, mode);
+                snprintf(owner, sizeof(owner), "%lld/%lld", (long long)archive_entry_uid(ae),
+                         (long long)archive_entry_gid(ae));
+                unsigned ft = archive_entry_filetype(ae);
+                if (ft == AE_IFCHR || ft == AE_IFBLK)
+                        snprintf(size, sizeof(size), "%lu,%lu",
+                                 (unsigned long)archive_entry_rdevmajor(ae),
+                                 (unsigned long)archive_entry_rdevminor(ae));
+                else
+                        snprintf(size, sizeof(size), "%lld",
+                                 archive_entry_hardlink(ae) ? 0LL
+                                                            : (long long)archive_entry_size(ae));
+                time_t mt = archive_entry_mtime(ae);
+                struct tm tm;
+                if (!gmtime_r(&mt, &tm) || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+                        snprintf(when, sizeof(when), "%lld", (long long)mt);
+                size_t pad = strlen(owner) + 1 + strlen(size);
+                if (pad > ugswidth)
+                        ugswidth = pad;
+                const char *name = archive_entry_pathname(ae);
+                fprintf(out, "%s %s %*s %s %s", mode, owner, (int)(ugswidth - pad + strlen(size)),
+                        size, when, name ? name : "");
+                if (archive_entry_hardlink(ae))
+                        fprintf(out, " link to %s", archive_entry_hardlink(ae));
+                else if (ft == AE_IFLNK && archive_entry_symlink(ae))
+                        fprintf(out, " -> %s", archive_entry_symlink(ae));
+                fputc('\n', out);
+
+                /* Skipping the data is what finds a truncated member. */
+                r = archive_read_data_skip(a);
+                if (r == ARCHIVE_WARN)
+                        log_warn("%s: %s", path, archive_error_string(a));
+                else if (r != ARCHIVE_OK)
+                        return image_arch_err(a, path, name ? name : "entry", e);
+        }
+        if (fflush(out) != 0 || ferror(out))
+                return err_sys(e, errno ? errno : EIO, "%s: writing the listing", path);
+        return 0;
+}
