@@ -361,6 +361,11 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
                 uint64_t filesz = ldw(&r, ph + l->p_filesz);
                 switch (type) {
                 case PT_LOAD:
+                        /* The loader maps these from the file: one that runs past
+                         * the end means the file was cut short. */
+                        if (!in_range(&r, offset, filesz))
+                                return err_set(e, -EINVAL, "%s: truncated: PT_LOAD segment past end of file",
+                                               r.name);
                         segs[n_segs++] = (load_seg){offset, vaddr, filesz};
                         break;
                 case PT_INTERP: {

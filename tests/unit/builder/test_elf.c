@@ -1,0 +1,591 @@
+/* Unit tests for builder/elf.c: fixtures built by meson (argv), ELF images
+ * synthesised here (both classes, both byte orders, hostile variants),
+ * every prefix of real files, and the host's own binaries.
+ * argv: fx_exe libfxa.so libfxb.so [fx_exe32|""] [fx_static|""] */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "elf.h"
+#include "test.h"
+
+#define DF_1_NODEFLIB 0x800
+#define EM_386 3
+#define EM_486 6
+#define EM_PPC 20
+#define EM_S390 22
+#define EM_ARM 40
+#define EM_X86_64 62
+
+/* ---- a small ELF writer ------------------------------------------------ */
+
+typedef struct spec {
+        bool is64, be;
+        uint16_t machine;
+        const char *interp;
+        const char *needed[4];
+        const char *rpath, *runpath, *soname;
+        uint64_t flags_1;
+} spec;
+
+typedef struct image {
+        uint8_t *buf;
+        size_t len;
+        bool is64, be;
+        size_t phoff, dyn_off, strtab_off, interp_off;
+        size_t n_dyn;
+} image;
+
+static void put(image *im, size_t off, uint64_t v, size_t width)
+{
+        for (size_t i = 0; i < width; i++) {
+                size_t shift = im->be ? (width - 1 - i) * 8 : i * 8;
+                im->buf[off + i] = (uint8_t)(v >> shift);
+        }
+}
+
+static void putword(image *im, size_t off, uint64_t v)
+{
+        put(im, off, v, im->is64 ? 8 : 4);
+}
+
+static uint64_t get(const image *im, size_t off, size_t width)
+{
+        uint64_t v = 0;
+        for (size_t i = 0; i < width; i++) {
+                size_t shift = im->be ? (width - 1 - i) * 8 : i * 8;
+                v |= (uint64_t)im->buf[off + i] << shift;
+        }
+        return v;
+}
+
+#define VBASE 0x400000u
+
+/* Layout: ehdr, 3 phdrs (LOAD of the whole file, INTERP, DYNAMIC), interp,
+ * string table, dynamic section. */
+static image make_elf(const spec *s)
+{
+        image im = {.is64 = s->is64, .be = s->be};
+        size_t ehsize = s->is64 ? 64 : 52, phsize = s->is64 ? 56 : 32, dsize = s->is64 ? 16 : 8;
+        strbuf strs = {0};
+        sb_appendn(&strs, "", 1);
+        size_t needed_off[4] = {0}, rpath_off = 0, runpath_off = 0, soname_off = 0;
+        size_t n_needed = 0;
+        for (; n_needed < 4 && s->needed[n_needed]; n_needed++) {
+                needed_off[n_needed] = strs.len;
+                sb_appendn(&strs, s->needed[n_needed], strlen(s->needed[n_needed]) + 1);
+        }
+#define ADDSTR(field, off)                                                                         \
+        if (s->field) {                                                                            \
+                off = strs.len;                                                                    \
+                sb_appendn(&strs, s->field, strlen(s->field) + 1);                                 \
+        }
+        ADDSTR(rpath, rpath_off);
+        ADDSTR(runpath, runpath_off);
+        ADDSTR(soname, soname_off);
+
+        im.phoff = ehsize;
+        im.interp_off = im.phoff + 3 * phsize;
+        size_t interp_len = s->interp ? strlen(s->interp) + 1 : 0;
+        im.strtab_off = im.interp_off + interp_len;
+        im.dyn_off = (im.strtab_off + strs.len + 7) & ~(size_t)7;
+        im.n_dyn = n_needed + !!s->rpath + !!s->runpath + !!s->soname + 4; /* STRTAB STRSZ FLAGS_1 NULL */
+        im.len = im.dyn_off + im.n_dyn * dsize;
+        im.buf = xcalloc(1, im.len);
+
+        memcpy(im.buf, "\177ELF", 4);
+        im.buf[4] = s->is64 ? 2 : 1;
+        im.buf[5] = s->be ? 2 : 1;
+        im.buf[6] = 1;
+        put(&im, 16, 3, 2); /* ET_DYN */
+        put(&im, 18, s->machine, 2);
+        put(&im, 20, 1, 4);
+        if (s->is64) {
+                put(&im, 32, im.phoff, 8);
+                put(&im, 52, ehsize, 2);
+                put(&im, 54, phsize, 2);
+                put(&im, 56, 3, 2);
+        } else {
+                put(&im, 28, im.phoff, 4);
+                put(&im, 40, ehsize, 2);
+                put(&im, 42, phsize, 2);
+                put(&im, 44, 3, 2);
+        }
+        /* p_type, p_offset, p_vaddr, p_filesz for each class */
+        struct {
+                uint32_t type;
+                uint64_t off, size;
+        } ph[3] = {{1, 0, im.len}, {3, im.interp_off, interp_len}, {2, im.dyn_off, im.n_dyn * dsize}};
+        for (size_t i = 0; i < 3; i++) {
+                size_t p = im.phoff + i * phsize;
+                put(&im, p, ph[i].type, 4);
+                if (i == 1 && !s->interp)
+                        put(&im, p, 6, 4); /* PT_PHDR instead */
+                putword(&im, p + (s->is64 ? 8 : 4), ph[i].off);
+                putword(&im, p + (s->is64 ? 16 : 8), VBASE + ph[i].off);
+                putword(&im, p + (s->is64 ? 32 : 16), ph[i].size);
+                putword(&im, p + (s->is64 ? 40 : 20), ph[i].size);
+        }
+        if (s->interp)
+                memcpy(im.buf + im.interp_off, s->interp, interp_len);
+        memcpy(im.buf + im.strtab_off, strs.s, strs.len);
+
+        size_t d = im.dyn_off;
+#define DYN(tag, val)                                                                              \
+        do {                                                                                       \
+                putword(&im, d, tag);                                                                 \
+                putword(&im, d + dsize / 2, val);                                                     \
+                d += dsize;                                                                        \
+        } while (0)
+        for (size_t i = 0; i < n_needed; i++)
+                DYN(1, needed_off[i]);
+        DYN(5, VBASE + im.strtab_off);
+        DYN(10, strs.len);
+        if (s->rpath)
+                DYN(15, rpath_off);
+        if (s->runpath)
+                DYN(29, runpath_off);
+        if (s->soname)
+                DYN(14, soname_off);
+        DYN(0x6ffffffb, s->flags_1);
+        DYN(0, 0);
+        sb_free(&strs);
+        return im;
+}
+
+static const spec base_spec = {
+        .is64 = true,
+        .machine = EM_X86_64,
+        .interp = "/lib64/ld-linux-x86-64.so.2",
+        .needed = {"libfoo.so.1", "libc.so.6"},
+        .rpath = "/opt/r",
+        .runpath = "$ORIGIN/../lib",
+        .soname = "libme.so.3",
+        .flags_1 = DF_1_NODEFLIB,
+};
+
+static int parse_img(const image *im, elf_info **ret, err_t *e)
+{
+        return elf_parse(im->buf, im->len, "img", ret, e);
+}
+
+static void test_synthetic(bool is64, bool be, uint16_t machine)
+{
+        spec s = base_spec;
+        s.is64 = is64;
+        s.be = be;
+        s.machine = machine;
+        image im = make_elf(&s);
+        elf_info *info = NULL;
+        err_t e = {0};
+        int k = parse_img(&im, &info, &e);
+        CHECK_INT(k, 0);
+        if (k < 0) {
+                fprintf(stderr, "%s\n", e.msg);
+                free(im.buf);
+                return;
+        }
+        CHECK_INT(info->elf_class, is64 ? 2 : 1);
+        CHECK_INT(info->data, be ? 2 : 1);
+        CHECK_INT(info->machine, machine);
+        CHECK_INT(info->type, 3);
+        CHECK(info->dynamic);
+        CHECK_STR(info->interp, "/lib64/ld-linux-x86-64.so.2");
+        CHECK_INT(info->n_needed, 2);
+        CHECK_STR(info->needed[0], "libfoo.so.1");
+        CHECK_STR(info->needed[1], "libc.so.6");
+        CHECK(info->needed[2] == NULL);
+        CHECK_STR(info->rpath, "/opt/r");
+        CHECK_STR(info->runpath, "$ORIGIN/../lib");
+        CHECK_STR(info->soname, "libme.so.3");
+        CHECK_INT(info->flags_1, DF_1_NODEFLIB);
+        elf_info_free(info);
+
+        /* Every strict prefix is cut short somewhere the loader looks. */
+        for (size_t n = 0; n < im.len; n++) {
+                info = NULL;
+                k = elf_parse(im.buf, n, "img", &info, &e);
+                CHECK(k < 0);
+                CHECK(info == NULL);
+                elf_info_free(info);
+        }
+        free(im.buf);
+}
+
+/* Parse a corrupted copy; it must fail with a message. */
+static void expect_fail(image *im, const char *what, int code)
+{
+        elf_info *info = NULL;
+        err_t e = {0};
+        int k = parse_img(im, &info, &e);
+        if (k >= 0)
+                fprintf(stderr, "hostile case \"%s\" was accepted\n", what);
+        CHECK(k < 0);
+        if (code)
+                CHECK_INT(k, code);
+        CHECK(info == NULL);
+        CHECK(e.msg[0] != '\0');
+        CHECK(strchr(e.msg, '\n') == NULL);
+        CHECK(strncmp(e.msg, "img: ", 5) == 0);
+        elf_info_free(info);
+}
+
+static void test_hostile(void)
+{
+        image im;
+        size_t dyn_entry = 16;
+
+#define FRESH() (free(im.buf), im = make_elf(&base_spec))
+        im = make_elf(&base_spec);
+
+        im.buf[0] = 0x7e;
+        expect_fail(&im, "bad magic", -ENOEXEC);
+        FRESH();
+        im.buf[4] = 3;
+        expect_fail(&im, "bad class", -EINVAL);
+        FRESH();
+        im.buf[5] = 0;
+        expect_fail(&im, "bad data", -EINVAL);
+        FRESH();
+        im.buf[6] = 2;
+        expect_fail(&im, "bad version", -EINVAL);
+        FRESH();
+        put(&im, 54, 8, 2);
+        expect_fail(&im, "phentsize too small", -EINVAL);
+        FRESH();
+        put(&im, 32, UINT64_MAX - 16, 8);
+        expect_fail(&im, "phoff wraps", -EINVAL);
+        FRESH();
+        put(&im, 56, 0xfffe, 2);
+        expect_fail(&im, "phnum past end", -EINVAL);
+        FRESH();
+        put(&im, 56, 0xffff, 2); /* PN_XNUM without section headers */
+        expect_fail(&im, "PN_XNUM", -EINVAL);
+        FRESH();
+        put(&im, 40, im.len - 8, 8); /* PN_XNUM with a cut-off section header */
+        put(&im, 56, 0xffff, 2);
+        expect_fail(&im, "PN_XNUM cut", -EINVAL);
+        FRESH();
+        /* PT_LOAD offset near the top of the address space */
+        put(&im, im.phoff + 8, UINT64_MAX - 4, 8);
+        expect_fail(&im, "PT_LOAD wraps", -EINVAL);
+        FRESH();
+        put(&im, im.phoff + 56 + 32, strlen(base_spec.interp), 8); /* no NUL in PT_INTERP */
+        expect_fail(&im, "interp unterminated", -EINVAL);
+        FRESH();
+        put(&im, im.phoff + 56 + 8, UINT64_MAX, 8);
+        expect_fail(&im, "interp offset", -EINVAL);
+        FRESH();
+        put(&im, im.phoff + 2 * 56 + 32, UINT64_MAX - 2, 8);
+        expect_fail(&im, "dynamic size", -EINVAL);
+        FRESH();
+        put(&im, im.dyn_off + 8, 100000, 8); /* DT_NEEDED past the table */
+        expect_fail(&im, "needed offset", -EINVAL);
+        FRESH();
+        put(&im, im.dyn_off + 2 * dyn_entry + 8, 0x1000, 8); /* DT_STRTAB unmapped */
+        expect_fail(&im, "strtab vaddr", -EINVAL);
+        FRESH();
+        put(&im, im.dyn_off + 2 * dyn_entry, 7, 8); /* no DT_STRTAB at all */
+        expect_fail(&im, "no strtab", -EINVAL);
+        FRESH();
+        /* DT_STRSZ one short: the soname (last string) loses its NUL. */
+        put(&im, im.dyn_off + 3 * dyn_entry + 8, get(&im, im.dyn_off + 3 * dyn_entry + 8, 8) - 1,
+            8);
+        expect_fail(&im, "string unterminated", -EINVAL);
+        free(im.buf);
+
+        /* Too many dynamic entries: a buffer big enough to hold them. */
+        im = make_elf(&base_spec);
+        size_t big = im.dyn_off + 65537 * dyn_entry;
+        im.buf = xrealloc(im.buf, big);
+        memset(im.buf + im.len, 0, big - im.len);
+        im.len = big;
+        put(&im, im.phoff + 32, big, 8);
+        put(&im, im.phoff + 2 * 56 + 32, 65537 * dyn_entry, 8);
+        expect_fail(&im, "too many dynamic entries", -EINVAL);
+        free(im.buf);
+
+        /* No DT_NULL terminator: the count bounds the walk. */
+        im = make_elf(&base_spec);
+        put(&im, im.dyn_off + (im.n_dyn - 1) * dyn_entry, 0x6ffffef5, 8);
+        elf_info *info = NULL;
+        err_t e = {0};
+        CHECK_INT(parse_img(&im, &info, &e), 0);
+        elf_info_free(info);
+        free(im.buf);
+
+        /* Not ELF at all, and NULL. */
+        CHECK_INT(elf_parse("#!/bin/sh\n", 10, "img", &info, &e), -ENOEXEC);
+        CHECK_INT(elf_parse(NULL, 0, "img", &info, &e), -ENOEXEC);
+        CHECK(!elf_has_magic("\177EL", 3));
+        CHECK(elf_has_magic("\177ELF", 4));
+}
+
+/* A static, non-dynamic image: no PT_DYNAMIC, no interp. */
+static void test_no_dynamic(void)
+{
+        uint8_t buf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+        buf[16] = 2; /* ET_EXEC */
+        buf[18] = EM_X86_64;
+        elf_info *info = NULL;
+        err_t e = {0};
+        CHECK_INT(elf_parse(buf, sizeof buf, "img", &info, &e), 0);
+        if (info) {
+                CHECK(!info->dynamic);
+                CHECK(info->interp == NULL);
+                CHECK_INT(info->n_needed, 0);
+                CHECK(info->needed && info->needed[0] == NULL);
+                CHECK_INT(info->type, 2);
+        }
+        elf_info_free(info);
+}
+
+/* ---- real files -------------------------------------------------------- */
+
+static elf_info *read_file(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return NULL;
+        elf_info *info = NULL;
+        err_t e = {0};
+        int k = elf_read_fd(fd, path, &info, &e);
+        CHECK_INT(k, 0);
+        if (k < 0)
+                fprintf(stderr, "%s\n", e.msg);
+        return info;
+}
+
+static bool maps_mention(const char *path)
+{
+        char *data = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, "/proc/self/maps", 1 << 24, &data, &len, &e) < 0)
+                return false;
+        bool found = strstr(data, path) != NULL;
+        free(data);
+        return found;
+}
+
+/* End of the last PT_LOAD of a little-endian ELF64 file (read here by
+ * hand, independently of the code under test). */
+static size_t load_end64(const uint8_t *b, size_t len)
+{
+        image im = {.buf = (uint8_t *)b, .len = len, .is64 = true};
+        size_t phoff = get(&im, 32, 8), phent = get(&im, 54, 2), phnum = get(&im, 56, 2);
+        size_t end = phoff + phent * phnum;
+        for (size_t i = 0; i < phnum; i++) {
+                size_t p = phoff + i * phent;
+                if (get(&im, p, 4) == 1 && get(&im, p + 8, 8) + get(&im, p + 32, 8) > end)
+                        end = get(&im, p + 8, 8) + get(&im, p + 32, 8);
+        }
+        return end;
+}
+
+/* Every prefix: an error, or (once everything the loader maps is there)
+ * the same answer as the whole file. */
+static void test_prefixes(const char *path, const elf_info *full)
+{
+        char *data = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        CHECK_INT(fs_read_file_at(AT_FDCWD, path, 1 << 26, &data, &len, &e), 0);
+        if (!data)
+                return;
+        size_t end = full->elf_class == 2 && full->data == 1 ? load_end64((uint8_t *)data, len)
+                                                             : 0;
+        int bad = 0;
+        for (size_t n = 0; n < len; n++) {
+                elf_info *info = NULL;
+                int k = elf_parse(data, n, path, &info, &e);
+                if (n < end && k >= 0)
+                        bad++;
+                if (k >= 0 && (info->n_needed != full->n_needed ||
+                               (full->interp && (!info->interp ||
+                                                 strcmp(info->interp, full->interp) != 0))))
+                        bad++;
+                if (k < 0 && (e.msg[0] == '\0' || strchr(e.msg, '\n')))
+                        bad++;
+                elf_info_free(info);
+        }
+        CHECK_INT(bad, 0);
+        free(data);
+}
+
+static void test_fixtures(int argc, char **argv)
+{
+        if (argc < 4) {
+                fprintf(stderr, "usage: test_elf fx_exe libfxa.so libfxb.so [fx_exe32] [fx_static]\n");
+                CHECK(false);
+                return;
+        }
+        elf_info *exe = read_file(argv[1]);
+        elf_info *liba = read_file(argv[2]);
+        elf_info *libb = read_file(argv[3]);
+        CHECK(!maps_mention(argv[1]));
+        if (exe) {
+                CHECK(exe->dynamic);
+                CHECK(exe->interp != NULL);
+#if defined(__x86_64__) && !defined(__ILP32__)
+                CHECK_STR(exe->interp, "/lib64/ld-linux-x86-64.so.2");
+                CHECK_INT(exe->machine, EM_X86_64);
+                CHECK_INT(exe->elf_class, 2);
+#endif
+                CHECK_INT(exe->n_needed, 4);
+                CHECK_STR(exe->needed[0], "libfxa.so.1");
+                CHECK_STR(exe->needed[1], "libfxb.so.2");
+                CHECK_STR(exe->needed[2], "libm.so.6");
+                CHECK_STR(exe->needed[3], "libc.so.6");
+                CHECK_STR(exe->runpath, "$ORIGIN/../lib");
+                CHECK(exe->rpath == NULL);
+                CHECK(exe->soname == NULL);
+                test_prefixes(argv[1], exe);
+        }
+        if (liba) {
+                CHECK_STR(liba->soname, "libfxa.so.1");
+                CHECK_STR(liba->rpath, "/opt/fx/lib:$ORIGIN/../lib");
+                CHECK(liba->runpath == NULL);
+                CHECK(liba->interp == NULL);
+                CHECK_INT(liba->type, 3);
+                CHECK(!(liba->flags_1 & DF_1_NODEFLIB));
+                test_prefixes(argv[2], liba);
+        }
+        if (libb) {
+                CHECK_STR(libb->soname, "libfxb.so.2");
+                CHECK_STR(libb->runpath, "$ORIGIN/../lib");
+                CHECK(libb->rpath == NULL);
+                CHECK(libb->flags_1 & DF_1_NODEFLIB);
+                CHECK_INT(libb->n_needed, 1);
+                CHECK_STR(libb->needed[0], "libc.so.6");
+        }
+        if (exe && liba)
+                CHECK(elf_compatible(exe, liba));
+
+        if (argc > 4 && argv[4][0]) {
+                elf_info *e32 = read_file(argv[4]);
+                if (e32) {
+                        CHECK_INT(e32->elf_class, 1);
+                        CHECK_INT(e32->machine, EM_386);
+                        CHECK_STR(e32->interp, "/lib/ld-linux.so.2");
+                        CHECK_INT(e32->n_needed, 2);
+                        CHECK_STR(e32->needed[0], "libm.so.6");
+                        CHECK_STR(e32->needed[1], "libc.so.6");
+                        if (exe)
+                                CHECK(!elf_compatible(exe, e32));
+                        test_prefixes(argv[4], e32);
+                }
+                elf_info_free(e32);
+        } else {
+                fprintf(stderr, "note: no 32-bit fixture (-m32 does not link here)\n");
+        }
+        if (argc > 5 && argv[5][0]) {
+                elf_info *st = read_file(argv[5]);
+                if (st) {
+                        CHECK(st->interp == NULL);
+                        CHECK_INT(st->n_needed, 0);
+                }
+                elf_info_free(st);
+        }
+        elf_info_free(exe);
+        elf_info_free(liba);
+        elf_info_free(libb);
+}
+
+static void test_read_fd_errors(void)
+{
+        char path[] = "/tmp/test_elf.XXXXXX";
+        int fd = mkostemp(path, O_CLOEXEC);
+        CHECK(fd >= 0);
+        if (fd < 0)
+                return;
+        elf_info *info = NULL;
+        err_t e = {0};
+        CHECK_INT(elf_read_fd(fd, path, &info, &e), -ENOEXEC); /* empty */
+        CHECK(write(fd, "#!/bin/sh\necho hi\n", 18) == 18);
+        CHECK_INT(elf_read_fd(fd, path, &info, &e), -ENOEXEC);
+        CHECK(strstr(e.msg, path) != NULL);
+        close(fd);
+        unlink(path);
+
+        _cleanup_close_ int dfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(elf_read_fd(dfd, "/", &info, &e) < 0);
+        CHECK(info == NULL);
+}
+
+static void test_compatible(void)
+{
+        elf_info a = {.elf_class = 2, .data = 1, .machine = EM_X86_64};
+        elf_info b = a;
+        CHECK(elf_compatible(&a, &b));
+        b.elf_class = 1; /* x32 */
+        CHECK(!elf_compatible(&a, &b));
+        b = a;
+        b.data = 2;
+        CHECK(!elf_compatible(&a, &b));
+        elf_info i386 = {.elf_class = 1, .data = 1, .machine = EM_386};
+        elf_info i486 = {.elf_class = 1, .data = 1, .machine = EM_486};
+        CHECK(elf_compatible(&i386, &i486));
+        CHECK(elf_compatible(&i486, &i386));
+        CHECK(!elf_compatible(&i386, &a));
+        elf_info hf = {.elf_class = 1, .data = 1, .machine = EM_ARM, .e_flags = 0x05000400};
+        elf_info sf = {.elf_class = 1, .data = 1, .machine = EM_ARM, .e_flags = 0x05000200};
+        CHECK(elf_compatible(&hf, &hf));
+        CHECK(elf_compatible(&sf, &sf));
+        CHECK(!elf_compatible(&hf, &sf));
+        CHECK(!elf_compatible(&sf, &hf));
+        CHECK(!elf_compatible(NULL, &a));
+}
+
+/* Every regular file in a host directory reads as ELF or as -ENOEXEC. */
+static void test_host_dir(const char *dir, size_t *n_elf, double *secs)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int fd =
+                        openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+                struct stat st;
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                elf_info *info = NULL;
+                err_t e = {0};
+                int k = elf_read_fd(fd, de->d_name, &info, &e);
+                if (k < 0 && k != -ENOEXEC)
+                        fprintf(stderr, "%s/%s: %s\n", dir, de->d_name, e.msg);
+                CHECK(k == 0 || k == -ENOEXEC);
+                if (k == 0)
+                        (*n_elf)++;
+                elf_info_free(info);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        *secs += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+        test_synthetic(true, false, EM_X86_64);
+        test_synthetic(true, true, EM_S390);
+        test_synthetic(false, false, EM_386);
+        test_synthetic(false, true, EM_PPC);
+        test_hostile();
+        test_no_dynamic();
+        test_compatible();
+        test_read_fd_errors();
+        test_fixtures(argc, argv);
+
+        size_t n_elf = 0;
+        double secs = 0;
+        test_host_dir("/usr/bin", &n_elf, &secs);
+        test_host_dir("/usr/lib/x86_64-linux-gnu", &n_elf, &secs);
+        fprintf(stderr, "host: %zu ELF files read in %.3f s\n", n_elf, secs);
+        TEST_END();
+}
