@@ -295,6 +295,10 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
                                                : archive_write_set_format_pax_restricted(a);
         if (r != ARCHIVE_OK)
                 return image_arch_err(a, path, "setting format", e);
+        /* xattrs once, as GNU tar and star write them */
+        if (o->format == IMAGE_FORMAT_TAR &&
+            archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK)
+                return image_arch_err(a, path, "setting xattr header", e);
         const char *filter = NULL;
         switch (c) {
         case IMAGE_COMPRESS_GZIP:
@@ -363,6 +367,7 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                 archive_entry_set_mode(ae, se->mode);
                 archive_entry_set_uid(ae, se->uid);
                 archive_entry_set_gid(ae, se->gid);
+                archive_entry_set_size(ae, 0); /* cpio wants it on every entry */
                 int64_t mt = se->mtime < 0 ? gen_mtime : se->mtime;
                 if (o->have_epoch && mt > o->epoch)
                         mt = o->epoch;
