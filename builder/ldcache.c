@@ -15,7 +15,7 @@
 #define NEW_MAGIC_LEN 20
 #define NEW_HEADER_SIZE 48
 #define NEW_ENTRY_SIZE 24
-#define EXT_MAGIC 0x6d4a1e5du
+#define EXT_MAGIC 0xeaa42174u /* glibc: (uint32_t) -358342284 */
 #define EXT_TAG_HWCAPS 1
 #define HWCAP_EXTENSION (1ull << 62)
 #define LDCACHE_MAX_SIZE (256u << 20)
