@@ -79,8 +79,8 @@ static void ldcache_freep(ldcache **c)
         ldcache_free(*c);
 }
 
-/* The string at off (relative to the new header at base), which must end
- * within the file. */
+/* The string at off (relative to base, the new header or 0), which must
+ * end within the file. */
 static const char *cache_string(const ldcache *c, size_t base, uint64_t off)
 {
         if (off >= c->len - base)
@@ -122,26 +122,30 @@ static int find_new_header(const ldcache *c, const char *name, size_t *ret, err_
                        name);
 }
 
-static int parse_extension(ldcache *c, const creader *r, size_t base, uint64_t ext_off,
+/* Everything in the extension counts from the start of the file, not from
+ * the new header: extension_offset, the section offsets, and (as ld.so and
+ * `ldconfig -p` read them) the hwcaps name offsets too. In the usual
+ * new-only format the two bases coincide; in the compat format ldconfig
+ * writes names relative to the new header, so ld.so sees other strings
+ * there and never matches them - and neither do we. */
+static int parse_extension(ldcache *c, const creader *r, uint64_t ext_off,
                            const char *name, err_t *e)
 {
-        size_t avail = c->len - base;
-
-        if (ext_off % 4 != 0 || !in_range(avail, ext_off, 8))
+        if (ext_off % 4 != 0 || !in_range(c->len, ext_off, 8))
                 return err_set(e, -EINVAL, "%s: bad extension offset %llu", name,
                                (unsigned long long)ext_off);
-        size_t p = base + (size_t)ext_off;
+        size_t p = (size_t)ext_off;
         if (rd32(r, p) != EXT_MAGIC)
                 return err_set(e, -EINVAL, "%s: bad extension magic", name);
         uint64_t count = rd32(r, p + 4);
-        if (!in_range(avail, ext_off + 8, count * 16))
+        if (!in_range(c->len, ext_off + 8, count * 16))
                 return err_set(e, -EINVAL, "%s: truncated extension section table", name);
 
         for (uint64_t i = 0; i < count; i++) {
                 size_t s = p + 8 + (size_t)i * 16;
                 uint32_t tag = rd32(r, s);
                 uint64_t off = rd32(r, s + 8), size = rd32(r, s + 12);
-                if (!in_range(avail, off, size))
+                if (!in_range(c->len, off, size))
                         return err_set(e, -EINVAL, "%s: extension section %llu out of bounds",
                                        name, (unsigned long long)i);
                 if (tag != EXT_TAG_HWCAPS)
@@ -157,7 +161,7 @@ static int parse_extension(ldcache *c, const creader *r, size_t base, uint64_t e
                                        name);
                 c->subdirs = xcalloc((size_t)n + 1, sizeof(char *));
                 for (uint64_t j = 0; j < n; j++) {
-                        const char *str = cache_string(c, base, rd32(r, base + off + j * 4));
+                        const char *str = cache_string(c, 0, rd32(r, (size_t)(off + j * 4)));
                         if (!str)
                                 return err_set(e, -EINVAL,
                                                "%s: glibc-hwcaps name %llu out of bounds", name,
@@ -228,7 +232,7 @@ static int parse_owned(char *data, size_t len, const char *name, ldcache **ret, 
         qsort(c->sorted, c->n, sizeof *c->sorted, cmp_sorted);
 
         if (ext_off != 0) {
-                k = parse_extension(c, &r, base, ext_off, name, e);
+                k = parse_extension(c, &r, ext_off, name, e);
                 if (k < 0)
                         return k;
         }

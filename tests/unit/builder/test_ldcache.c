@@ -126,20 +126,22 @@ static cbuf make_cache(const copts *o, layout *ret_l)
 
         if (!o->no_ext) {
                 l.ext = (s + 3) & ~(size_t)3;
-                cb_put(&c, B + 32, l.ext - B, 4);
+                /* the extension's offsets count from the file start */
+                cb_put(&c, B + 32, l.ext, 4);
                 cb_put(&c, l.ext, 0xeaa42174, 4);
                 cb_put(&c, l.ext + 4, 2, 4);
                 /* section 0: generator string; section 1: hwcaps array */
                 size_t arr = l.ext + 8 + 2 * 16;
                 cb_put(&c, l.ext + 8, 0, 4);
-                cb_put(&c, l.ext + 16, gen_off, 4);
+                cb_put(&c, l.ext + 16, B + gen_off, 4);
                 cb_put(&c, l.ext + 20, 15, 4);
                 l.hwcaps_sec = l.ext + 24;
                 cb_put(&c, l.hwcaps_sec, 1, 4);
-                cb_put(&c, l.hwcaps_sec + 8, arr - B, 4);
+                cb_put(&c, l.hwcaps_sec + 8, arr, 4);
                 cb_put(&c, l.hwcaps_sec + 12, 8, 4);
-                cb_put(&c, arr, subdir_off[0], 4);
-                cb_put(&c, arr + 4, subdir_off[1], 4);
+                /* ld.so reads these from the file start too */
+                cb_put(&c, arr, B + subdir_off[0], 4);
+                cb_put(&c, arr + 4, B + subdir_off[1], 4);
         }
         if (ret_l)
                 *ret_l = l;
@@ -548,6 +550,35 @@ static void test_real_hwcaps(const char *lib)
                           "/usr/lib/glibc-hwcaps/x86-64-v2/libfxa.so.1");
                 CHECK_STR(ldcache_lookup(c, "libfxa.so.1", fl, prio_v4), "/usr/lib/libfxa.so.1");
                 CHECK_STR(ldcache_lookup(c, "libfxa.so.1", fl, NULL), "/usr/lib/libfxa.so.1");
+                compare_with_ldconfig(c, path);
+        } else if (status == 0) {
+                fprintf(stderr, "%s\n", e.msg);
+        }
+        ldcache_free(c);
+        c = NULL;
+
+        /* The same in the compat format (old table first). ldconfig writes
+         * the hwcaps names relative to the new header there, but ld.so (and
+         * ldconfig -p) read them from the file start, see garbage and fall
+         * back to the plain entry: so must we. */
+        free(cmd);
+        cmd = xasprintf("%s -r '%s' -X -c compat -C /etc/ld.so.cache.compat", ldconfig, root);
+        status = system(cmd);
+        CHECK_INT(status, 0);
+        free(path);
+        path = path_join(root, "etc/ld.so.cache.compat");
+        k = status == 0 ? ldcache_load(AT_FDCWD, path, &c, &e) : -1;
+        CHECK_INT(k, 0);
+        if (k == 0) {
+                _cleanup_free_ char *head = NULL;
+                size_t hlen = 0;
+                CHECK_INT(fs_read_file_at(AT_FDCWD, path, 1 << 20, &head, &hlen, &e), 0);
+                CHECK(head && hlen > 11 && memcmp(head, "ld.so-1.7.0", 11) == 0);
+                ldcache_entry en;
+                ldcache_get(c, 0, &en);
+                CHECK_STR(ldcache_lookup(c, "libfxa.so.1", en.flags, prio_v3v2),
+                          "/usr/lib/libfxa.so.1");
+                CHECK_STR(ldcache_lookup(c, "libfxa.so.1", en.flags, NULL), "/usr/lib/libfxa.so.1");
                 compare_with_ldconfig(c, path);
         } else if (status == 0) {
                 fprintf(stderr, "%s\n", e.msg);
