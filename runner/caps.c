@@ -1,0 +1,133 @@
+/* caps: docker's default capability set, --cap-add/--cap-drop, and the
+ * cut of all five capability sets through libcap. */
+#include <ctype.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "security-internal.h"
+
+static const cap_value_t default_caps[] = {
+        CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,     CAP_FOWNER,           CAP_MKNOD,
+        CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,     CAP_SETFCAP,          CAP_SETPCAP,
+        CAP_NET_BIND_SERVICE,         CAP_SYS_CHROOT, CAP_KILL,             CAP_AUDIT_WRITE,
+};
+
+static int cap_count(void)
+{
+        int n = (int)cap_max_bits();
+        return n > 0 && n <= 64 ? n : CAP_LAST_CAP + 1;
+}
+
+int sec_cap_from_name(const char *name, int *ret)
+{
+        char buf[64];
+        size_t len = strlen(name);
+        const char *p = name;
+
+        if (len >= 4 && strncasecmp(name, "CAP_", 4) == 0)
+                p += 4;
+        if (!*p || strlen(p) + 5 > sizeof buf)
+                return -EINVAL;
+        /* libcap takes numbers too; only names are accepted on the command line. */
+        for (const char *q = p; *q; q++)
+                if (!isalpha((unsigned char)*q) && *q != '_')
+                        return -EINVAL;
+        int n = snprintf(buf, sizeof buf, "cap_%s", p);
+        for (int i = 0; i < n; i++)
+                buf[i] = (char)tolower((unsigned char)buf[i]);
+        cap_value_t v;
+        if (cap_from_name(buf, &v) < 0 || v < 0 || v >= 64)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_list(const strv *l, bool *ret_all, uint64_t *ret_mask, const char *opt, err_t *e)
+{
+        *ret_all = false;
+        *ret_mask = 0;
+        for (size_t i = 0; i < l->n; i++) {
+                if (strcasecmp(l->v[i], "ALL") == 0) {
+                        *ret_all = true;
+                        continue;
+                }
+                int c;
+                if (sec_cap_from_name(l->v[i], &c) < 0)
+                        return err_set(e, -EINVAL, "%s %s: unknown capability", opt, l->v[i]);
+                *ret_mask |= UINT64_C(1) << c;
+        }
+        return 0;
+}
+
+int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e)
+{
+        bool add_all, drop_all;
+        uint64_t add, drop, all = 0, keep = 0;
+        int r;
+
+        r = parse_list(&o->cap_add, &add_all, &add, "--cap-add", e);
+        if (r < 0)
+                return r;
+        r = parse_list(&o->cap_drop, &drop_all, &drop, "--cap-drop", e);
+        if (r < 0)
+                return r;
+        for (int c = 0; c < cap_count(); c++)
+                all |= UINT64_C(1) << c;
+        for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
+                keep |= UINT64_C(1) << default_caps[i];
+        /* docker: "--cap-drop ALL --cap-add X" keeps X only, "--cap-add ALL
+         * --cap-drop X" keeps all but X. */
+        if (drop_all)
+                keep = 0;
+        if (add_all)
+                keep = all;
+        keep = (keep | add) & ~drop & all;
+        *ret = keep;
+        return 0;
+}
+
+int sec_caps_apply(uint64_t keep, err_t *e)
+{
+        int n = cap_count();
+
+        /* Bounding first, while CAP_SETPCAP is still effective. */
+        for (int c = 0; c < n; c++) {
+                if (keep & (UINT64_C(1) << c))
+                        continue;
+                int in = cap_get_bound(c);
+                if (in < 0)
+                        continue; /* the kernel does not know it */
+                if (in && cap_drop_bound(c) < 0)
+                        return err_sys(e, errno, "capabilities: drop capability %d from the bounding set",
+                                       c);
+        }
+        if (cap_reset_ambient() < 0 && errno != EINVAL)
+                return err_sys(e, errno, "capabilities: clear the ambient set");
+
+        cap_t cur = cap_get_proc();
+        if (!cur)
+                return err_sys(e, errno, "capabilities: read");
+        cap_t want = cap_init();
+        if (!want) {
+                cap_free(cur);
+                return err_sys(e, errno, "capabilities: allocate");
+        }
+        for (int c = 0; c < n; c++) {
+                cap_flag_value_t p = CAP_CLEAR;
+                if (!(keep & (UINT64_C(1) << c)) || cap_get_flag(cur, c, CAP_PERMITTED, &p) < 0 ||
+                    p != CAP_SET)
+                        continue;
+                cap_value_t v = c;
+                cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
+                cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                cap_set_flag(want, CAP_INHERITABLE, 1, &v, CAP_SET);
+        }
+        int r = cap_set_proc(want);
+        int saved = errno;
+        cap_free(want);
+        cap_free(cur);
+        if (r < 0)
+                return err_sys(e, saved, "capabilities: set");
+        return 0;
+}

@@ -43,5 +43,7 @@ bool cg_oom_killed(cgroup *cg);
 /* Kill every process still in the cgroup and remove it; safe to call twice
  * and on NULL. */
 int cg_destroy(cgroup *cg, err_t *e);
+/* Release the object (after cg_destroy; does not remove the cgroup). */
+void cg_free(cgroup *cg);
 /* The cgroup's directory on each hierarchy, for tests and diagnostics. */
 const char *cg_path(const cgroup *cg);

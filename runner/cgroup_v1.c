@@ -1,0 +1,332 @@
+/* cgroup v1: the container joins a cgroup below runroot's own in every
+ * per-controller hierarchy it can (memory, cpu, cpuacct, pids, cpuset,
+ * blkio, freezer); the ones its limits need must be there. */
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup-internal.h"
+
+static cg_v1_ctl ctl_for_bit(unsigned bit)
+{
+        switch (bit) {
+        case CG_C_MEMORY: return CG_V1_MEMORY;
+        case CG_C_CPU: return CG_V1_CPU;
+        case CG_C_PIDS: return CG_V1_PIDS;
+        case CG_C_CPUSET: return CG_V1_CPUSET;
+        case CG_C_IO: return CG_V1_BLKIO;
+        default: return CG_V1_MAX;
+        }
+}
+
+static bool needs(unsigned need, cg_v1_ctl c)
+{
+        for (unsigned bit = 1; bit <= CG_C_IO; bit <<= 1)
+                if ((need & bit) && ctl_for_bit(bit) == c)
+                        return true;
+        return false;
+}
+
+static const char *delegation_hint(void)
+{
+        return geteuid() != 0 ? " (rootless: the cgroup must be delegated to this user)" : "";
+}
+
+/* A new cpuset cgroup starts with no CPUs and no memory nodes: nothing
+ * could join it until they are copied from the parent. */
+static int cpuset_inherit(cg_v1_dir *d, const char *parent, err_t *e)
+{
+        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *v = NULL;
+                int r = cg_read(d->parent_fd, parent, files[i], false, &v, e);
+                if (r < 0)
+                        return r;
+                v[strcspn(v, "\n")] = '\0';
+                r = cg_write(d->dirfd, d->path, files[i], v, false, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Join one hierarchy: returns 1 when joined, 0 when it is not there. */
+static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool needed,
+                ino_t inos[], dev_t devs[], err_t *e)
+{
+        const char *ctl = cg_v1_name(c);
+        cg_v1_dir *d = &cg->v1[c];
+        _cleanup_free_ char *hpath = path_join(fsroot, ctl);
+
+        /* fsroot/cpu may be a symlink to the co-mounted "cpu,cpuacct". */
+        _cleanup_close_ int hfd = openat(fsroot_fd, ctl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (hfd < 0)
+                return 0;
+        err_t e2 = { 0 };
+        if (cg_check_magic(hfd, false, hpath, &e2) < 0)
+                return 0;
+        _cleanup_free_ char *own = NULL;
+        if (cg_own_path(ctl, &own, &e2) < 0)
+                return 0;
+        struct stat st;
+        if (fstat(hfd, &st) < 0)
+                return err_sys(e, errno, "%s", hpath);
+        for (int i = 0; i < CG_V1_MAX; i++) {
+                if (i != (int)c && cg->v1[i].dirfd >= 0 && inos[i] == st.st_ino &&
+                    devs[i] == st.st_dev) {
+                        d->dirfd = fcntl(cg->v1[i].dirfd, F_DUPFD_CLOEXEC, 3);
+                        d->parent_fd = fcntl(cg->v1[i].parent_fd, F_DUPFD_CLOEXEC, 3);
+                        d->path = xstrdup(cg->v1[i].path);
+                        d->owner = false;
+                        inos[c] = st.st_ino;
+                        devs[c] = st.st_dev;
+                        return 1;
+                }
+        }
+
+        const char *rel = own[1] ? own + 1 : ".";
+        _cleanup_free_ char *parent = own[1] ? path_join(hpath, rel) : xstrdup(hpath);
+        _cleanup_close_ int pfd = cg_open_dir(hfd, rel, false, parent, e);
+        if (pfd < 0)
+                return needed ? pfd : (err_clear(e), 0);
+        if (mkdirat(pfd, cg->name, 0755) < 0) {
+                int saved = errno;
+                if (saved == EEXIST || needed) {
+                        err_sys(e, saved, "%s/%s: make cgroup", parent, cg->name);
+                        if (saved == EACCES || saved == EPERM || saved == EROFS)
+                                err_prefix(e, "no cgroup delegation%s", delegation_hint());
+                        return -saved;
+                }
+                log_debug("%s/%s: %s; not joining the %s hierarchy", parent, cg->name,
+                          strerror(saved), ctl);
+                return 0;
+        }
+        d->path = path_join(parent, cg->name);
+        d->parent_fd = steal_fd(&pfd);
+        d->owner = true;
+        int fd = cg_open_dir(d->parent_fd, cg->name, false, d->path, e);
+        if (fd < 0) {
+                err_t e3 = { 0 };
+                cg_rmdir(d->parent_fd, parent, cg->name, &e3);
+                closep(&d->parent_fd);
+                d->parent_fd = -1;
+                free(steal_pointer(&d->path));
+                return fd;
+        }
+        d->dirfd = fd;
+        inos[c] = st.st_ino;
+        devs[c] = st.st_dev;
+        if (c == CG_V1_CPUSET) {
+                int r = cpuset_inherit(d, parent, e);
+                if (r < 0)
+                        return r;
+        }
+        return 1;
+}
+
+static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
+{
+        int r;
+        if (l->memory >= 0) {
+                cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
+                r = cg_writef(d->dirfd, d->path, "memory.limit_in_bytes", false, e, "%lld",
+                              (long long)l->memory);
+                if (r < 0)
+                        return r;
+                /* docker's -m includes swap: memory+swap gets the same limit. */
+                r = cg_writef(d->dirfd, d->path, "memory.memsw.limit_in_bytes", false, e, "%lld",
+                              (long long)l->memory);
+                if (r == -ENOENT && !cg_host_has_swap())
+                        err_clear(e);
+                else if (r == -ENOENT)
+                        return err_set(e, r, "%s: no memory.memsw.limit_in_bytes (swap accounting "
+                                       "off), so swap cannot be limited", d->path);
+                else if (r < 0)
+                        return r;
+        }
+        cg_v1_dir *cpu = &cg->v1[CG_V1_CPU];
+        if (l->cpu_quota >= 0) {
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.cfs_period_us", false, e, "%lld",
+                              (long long)l->cpu_period);
+                if (r < 0)
+                        return r;
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.cfs_quota_us", false, e, "%lld",
+                              (long long)l->cpu_quota);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpu_shares >= 0 || l->cpu_weight >= 0) {
+                /* v2 weight 1..10000 maps onto v1 shares 2..262144. */
+                int64_t s = l->cpu_shares >= 0 ? l->cpu_shares
+                                               : 2 + ((l->cpu_weight - 1) * 262142) / 9999;
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.shares", false, e, "%lld", (long long)s);
+                if (r < 0)
+                        return r;
+        }
+        if (l->pids >= 0) {
+                cg_v1_dir *d = &cg->v1[CG_V1_PIDS];
+                r = cg_writef(d->dirfd, d->path, "pids.max", false, e, "%lld", (long long)l->pids);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpuset_cpus) {
+                cg_v1_dir *d = &cg->v1[CG_V1_CPUSET];
+                r = cg_write(d->dirfd, d->path, "cpuset.cpus", l->cpuset_cpus, false, e);
+                if (r < 0)
+                        return r;
+        }
+        if (l->io_weight >= 0) {
+                cg_v1_dir *d = &cg->v1[CG_V1_BLKIO];
+                r = cg_writef(d->dirfd, d->path, "blkio.weight", false, e, "%lld",
+                              (long long)l->io_weight);
+                if (r == -ENOENT) {
+                        err_clear(e);
+                        r = cg_writef(d->dirfd, d->path, "blkio.bfq.weight", false, e, "%lld",
+                                      (long long)l->io_weight);
+                        if (r == -ENOENT)
+                                return err_set(e, r, "%s: io weight not supported (neither "
+                                               "blkio.weight nor blkio.bfq.weight)", d->path);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
+{
+        unsigned need = cg_needed(l);
+        ino_t inos[CG_V1_MAX] = { 0 };
+        dev_t devs[CG_V1_MAX] = { 0 };
+
+        _cleanup_close_ int fsroot_fd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fsroot_fd < 0)
+                return err_sys(e, errno, "%s", fsroot);
+        for (int c = 0; c < CG_V1_MAX; c++) {
+                int r = join(cg, fsroot, fsroot_fd, c, needs(need, c), inos, devs, e);
+                if (r < 0)
+                        return r;
+                if (r == 0 && needs(need, c))
+                        return err_set(e, -ENODEV, "%s/%s: no usable cgroup v1 %s hierarchy "
+                                       "(and cgroup v2 does not offer it)%s",
+                                       fsroot, cg_v1_name(c), cg_v1_name(c), delegation_hint());
+                if (r > 0 && !cg->path)
+                        cg->path = xstrdup(cg->v1[c].path);
+        }
+        if (!cg->path)
+                return err_set(e, -ENODEV, "%s: no usable cgroup v1 hierarchy", fsroot);
+        return write_limits(cg, l, e);
+}
+
+int cg_v1_attach(cgroup *cg, pid_t pid, err_t *e)
+{
+        for (int c = 0; c < CG_V1_MAX; c++) {
+                cg_v1_dir *d = &cg->v1[c];
+                if (d->dirfd < 0 || !d->owner)
+                        continue;
+                int r = cg_writef(d->dirfd, d->path, "cgroup.procs", false, e, "%d", (int)pid);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+bool cg_v1_oom_killed(cgroup *cg)
+{
+        cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
+        _cleanup_free_ char *data = NULL;
+        err_t e = { 0 };
+        int64_t n = 0;
+
+        if (d->dirfd < 0)
+                return false;
+        if (cg_read(d->dirfd, d->path, "memory.oom_control", false, &data, &e) == 0 &&
+            cg_kv_get(data, "oom_kill", &n) == 0)
+                return n > 0;
+        /* Older kernels have no counter: a limit hit is the best evidence,
+         * meaningful only together with the command's SIGKILL. */
+        static const char *const files[] = { "memory.failcnt", "memory.memsw.failcnt" };
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *v = NULL;
+                if (cg_read(d->dirfd, d->path, files[i], false, &v, &e) == 0 && atoll(v) > 0)
+                        return true;
+        }
+        return false;
+}
+
+static bool kill_all_listed(cgroup *cg)
+{
+        bool any = false;
+        for (int c = 0; c < CG_V1_MAX; c++) {
+                cg_v1_dir *d = &cg->v1[c];
+                if (d->dirfd < 0 || !d->owner)
+                        continue;
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+                err_t e = { 0 };
+                if (cg_procs(d->dirfd, d->path, false, &pids, &n, &e) < 0)
+                        continue;
+                for (size_t i = 0; i < n; i++) {
+                        kill(pids[i], SIGKILL);
+                        any = true;
+                }
+        }
+        return any;
+}
+
+static void freeze_and_kill(cg_v1_dir *f)
+{
+        err_t e = { 0 };
+        if (cg_write(f->dirfd, f->path, "freezer.state", "FROZEN", false, &e) < 0)
+                return;
+        for (int i = 0; i < 100; i++) {
+                _cleanup_free_ char *state = NULL;
+                if (cg_read(f->dirfd, f->path, "freezer.state", false, &state, &e) < 0 ||
+                    strncmp(state, "FROZEN", 6) == 0)
+                        break;
+                cg_sleep_ms(10);
+        }
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        if (cg_procs(f->dirfd, f->path, false, &pids, &n, &e) == 0)
+                for (size_t i = 0; i < n; i++)
+                        kill(pids[i], SIGKILL);
+        /* Frozen tasks cannot die: thaw so the SIGKILLs land. */
+        cg_write(f->dirfd, f->path, "freezer.state", "THAWED", false, &e);
+}
+
+int cg_v1_destroy(cgroup *cg, err_t *e)
+{
+        cg_v1_dir *f = &cg->v1[CG_V1_FREEZER];
+        if (f->dirfd >= 0 && f->owner)
+                freeze_and_kill(f);
+        for (int i = 0; i < 500 && kill_all_listed(cg); i++)
+                cg_sleep_ms(10);
+
+        int first = 0;
+        for (int c = CG_V1_MAX - 1; c >= 0; c--) {
+                cg_v1_dir *d = &cg->v1[c];
+                if (!d->path)
+                        continue;
+                if (d->owner) {
+                        closep(&d->dirfd);
+                        d->dirfd = -1;
+                        _cleanup_free_ char *parent = path_dirname(d->path);
+                        err_t e2 = { 0 };
+                        int r = cg_rmdir(d->parent_fd, parent, cg->name, &e2);
+                        if (r < 0) {
+                                if (!first) {
+                                        first = r;
+                                        *e = e2;
+                                }
+                                continue;
+                        }
+                }
+                closep(&d->dirfd);
+                closep(&d->parent_fd);
+                d->dirfd = d->parent_fd = -1;
+                free(steal_pointer(&d->path));
+        }
+        return first;
+}

@@ -1,0 +1,241 @@
+/* security: the options, the masked and read-only /proc and /sys paths,
+ * and sec_apply, which runs capabilities, no_new_privs and seccomp in the
+ * order each needs. */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+
+#include "security-internal.h"
+
+void sec_opts_init(sec_opts *o)
+{
+        *o = (sec_opts){ .seccomp = true };
+}
+
+void sec_opts_free(sec_opts *o)
+{
+        strv_free(&o->cap_add);
+        strv_free(&o->cap_drop);
+}
+
+int sec_opts_validate(const sec_opts *o, err_t *e)
+{
+        uint64_t keep;
+        return sec_caps_compute(o, &keep, e);
+}
+
+int sec_apply(const sec_opts *o, err_t *e)
+{
+        uint64_t keep;
+        int r = sec_caps_compute(o, &keep, e);
+        if (r < 0)
+                return r;
+        r = sec_caps_apply(keep, e);
+        if (r < 0)
+                return r;
+        /* Before seccomp: loading a filter without CAP_SYS_ADMIN needs it. */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return err_sys(e, errno, "no_new_privs");
+        if (!o->seccomp)
+                return 0;
+        return sec_seccomp_apply(keep, e);
+}
+
+/* ---- masked and read-only paths -------------------------------------- */
+
+static const char *const proc_masked[] = {
+        "kcore", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats", "scsi", "acpi",
+};
+static const char *const sys_masked[] = { "firmware", "devices/virtual/powercap" };
+static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus", "fs", "asound" };
+
+static int check_fs(int fd, unsigned long magic, const char *what, err_t *e)
+{
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return err_sys(e, errno, "%s: statfs", what);
+        if ((unsigned long)sfs.f_type != magic)
+                return err_set(e, -EXDEV, "%s: not on %s", what,
+                               magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+        return 0;
+}
+
+static char *fd_path(int fd)
+{
+        return xasprintf("/proc/self/fd/%d", fd);
+}
+
+/* Attach a detached mount (from open_tree or fsmount) on top of target. */
+static int attach(int mnt_fd, int target_fd, const char *what, err_t *e)
+{
+        if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return err_sys(e, errno, "%s: move_mount", what);
+        return 0;
+}
+
+static int mask_file(int devnull_fd, int target_fd, const char *what, err_t *e)
+{
+        _cleanup_close_ int tree = open_tree(devnull_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree >= 0)
+                return attach(tree, target_fd, what, e);
+        if (errno != ENOSYS)
+                return err_sys(e, errno, "%s: clone /dev/null", what);
+        _cleanup_free_ char *src = fd_path(devnull_fd), *dst = fd_path(target_fd);
+        if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+                return err_sys(e, errno, "%s: bind /dev/null", what);
+        return 0;
+}
+
+static int mask_dir(int target_fd, const char *what, err_t *e)
+{
+        _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs >= 0) {
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                        return err_sys(e, errno, "%s: make an empty tmpfs", what);
+                _cleanup_close_ int mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+                                                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                                          MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+                if (mnt < 0)
+                        return err_sys(e, errno, "%s: fsmount", what);
+                return attach(mnt, target_fd, what, e);
+        }
+        if (errno != ENOSYS)
+                return err_sys(e, errno, "%s: fsopen tmpfs", what);
+        _cleanup_free_ char *dst = fd_path(target_fd);
+        if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+                return err_sys(e, errno, "%s: mount an empty tmpfs", what);
+        return 0;
+}
+
+static int make_readonly(int dirfd, const char *rel, int target_fd, const char *what, err_t *e)
+{
+        _cleanup_close_ int tree = open_tree(target_fd, "",
+                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                     AT_RECURSIVE);
+        if (tree >= 0) {
+                struct mount_attr attr = {
+                        .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                    MOUNT_ATTR_NOEXEC,
+                };
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0)
+                        return attach(tree, target_fd, what, e);
+                if (errno != ENOSYS)
+                        return err_sys(e, errno, "%s: make read-only", what);
+        } else if (errno != ENOSYS) {
+                return err_sys(e, errno, "%s: clone mount", what);
+        }
+        /* Kernels before 5.12: bind, then remount the new bind read-only
+         * through a fresh fd (the old one still names the mount below). */
+        _cleanup_free_ char *dst = fd_path(target_fd);
+        if (mount(dst, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return err_sys(e, errno, "%s: bind", what);
+        _cleanup_close_ int fd = openat(dirfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s: reopen", what);
+        _cleanup_free_ char *p = fd_path(fd);
+        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  NULL) < 0)
+                return err_sys(e, errno, "%s: remount read-only", what);
+        return 0;
+}
+
+/* Open rel below dirfd for mounting over; 0 with *ret = -1 when absent.
+ * The target must still be on the file system it came from: nothing the
+ * image put there (a symlink, a bind to elsewhere) is mounted over. */
+static int open_target(int dirfd, const char *rel, unsigned long magic, const char *what, int *ret,
+                       err_t *e)
+{
+        _cleanup_close_ int fd = openat(dirfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        *ret = -1;
+        if (fd < 0)
+                return errno == ENOENT ? 0 : err_sys(e, errno, "%s", what);
+        int r = check_fs(fd, magic, what, e);
+        if (r < 0)
+                return r;
+        *ret = steal_fd(&fd);
+        return 0;
+}
+
+static int open_devnull(int root_fd, err_t *e)
+{
+        static const char *const candidates[] = { "dev/null", "/dev/null" };
+        for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
+                int fd = openat(root_fd, candidates[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
+                if (fd < 0)
+                        continue;
+                if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+                        return fd;
+                close(fd);
+        }
+        return err_set(e, -ENOENT, "/dev/null: not found (needed to mask /proc files)");
+}
+
+static int mask_list(int dirfd, const char *dir, unsigned long magic, const char *const *list,
+                     size_t n, int devnull_fd, err_t *e)
+{
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *what = path_join(dir, list[i]);
+                _cleanup_close_ int fd = -1;
+                int r = open_target(dirfd, list[i], magic, what, &fd, e);
+                if (r < 0)
+                        return r;
+                if (fd < 0)
+                        continue;
+                struct stat st;
+                if (fstat(fd, &st) < 0)
+                        return err_sys(e, errno, "%s", what);
+                r = S_ISDIR(st.st_mode) ? mask_dir(fd, what, e) : mask_file(devnull_fd, fd, what, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int sec_mask_paths(int root_fd, err_t *e)
+{
+        _cleanup_close_ int proc_fd = openat(root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (proc_fd < 0)
+                return err_sys(e, errno, "/proc in the container");
+        int r = check_fs(proc_fd, PROC_SUPER_MAGIC, "/proc in the container", e);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int devnull_fd = open_devnull(root_fd, e);
+        if (devnull_fd < 0)
+                return devnull_fd;
+
+        r = mask_list(proc_fd, "/proc", PROC_SUPER_MAGIC, proc_masked, ARRAY_SIZE(proc_masked),
+                      devnull_fd, e);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++) {
+                _cleanup_free_ char *what = path_join("/proc", proc_readonly[i]);
+                _cleanup_close_ int fd = -1;
+                r = open_target(proc_fd, proc_readonly[i], PROC_SUPER_MAGIC, what, &fd, e);
+                if (r < 0)
+                        return r;
+                if (fd < 0)
+                        continue;
+                r = make_readonly(proc_fd, proc_readonly[i], fd, what, e);
+                if (r < 0)
+                        return r;
+        }
+
+        /* /sys is optional; when it is there it must be sysfs to be touched. */
+        _cleanup_close_ int sys_fd = openat(root_fd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sys_fd < 0)
+                return 0;
+        struct statfs sfs;
+        if (fstatfs(sys_fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC) {
+                log_debug("/sys in the container is not sysfs: nothing to mask there");
+                return 0;
+        }
+        return mask_list(sys_fd, "/sys", SYSFS_MAGIC, sys_masked, ARRAY_SIZE(sys_masked),
+                         devnull_fd, e);
+}
