@@ -254,6 +254,18 @@ static bool stage_same_source(const stage_entry *a, const stage_entry *b)
         }
 }
 
+/* Whether the staged symlink at path leads to a staged directory. */
+static bool stage_symlink_to_dir(const stage *s, const char *path)
+{
+        err_t e = { 0 };
+        _cleanup_free_ char *probe = xasprintf("%s/_", path), *res = NULL;
+        if (stage_resolve(s, probe, &res, &e) < 0)
+                return false;
+        res[strlen(res) - 2] = '\0'; /* drop "/_" */
+        const stage_node *n = stage_find(s, res);
+        return n && n->e.kind == STAGE_DIR;
+}
+
 /* Put the prepared entry `in` at dest. Takes ownership of in's fields
  * (and frees them when it is not stored). */
 static int stage_put(stage *s, const char *dest, stage_entry *in, err_t *e)
@@ -278,6 +290,12 @@ static int stage_put(stage *s, const char *dest, stage_entry *in, err_t *e)
                                 s->sorted_valid = false;
                                 return 0;
                         }
+                        stage_entry_clear(in);
+                        return 0;
+                }
+                if (n->e.kind == STAGE_SYMLINK && in->kind == STAGE_DIR &&
+                    stage_symlink_to_dir(s, path)) {
+                        /* "lib" -> "usr/lib" already stands for a directory */
                         stage_entry_clear(in);
                         return 0;
                 }

@@ -58,6 +58,10 @@ static void test_symlink_parents(void)
         CHECK_INT(stage_add_data(s, "l1/z", 0644, "", 0, &e), -ELOOP);
         /* a file as parent */
         CHECK_INT(stage_add_data(s, "usr/bin/x/z", 0644, "", 0, &e), -ENOTDIR);
+        /* a directory over a symlink to a staged directory merges */
+        CHECK_INT(stage_add_dir(s, "bin", 0755, &e), 0);
+        CHECK_INT(stage_add_host(s, "bin", "/", &e), 0);
+        CHECK_INT(stage_add_dir(s, "l1", 0755, &e), -EEXIST);
         /* the last component is not followed */
         CHECK(stage_lookup(s, "bin")->kind == STAGE_SYMLINK);
         stage_free(s);
