@@ -2,7 +2,7 @@
 
 #include "common.h"
 
-static void vset(err_t *e, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vset(err_t *e, const char *fmt, va_list ap)
 {
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 }

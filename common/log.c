@@ -8,7 +8,7 @@ void log_set_level(log_level l) { level = l; }
 log_level log_get_level(void) { return level; }
 const char *log_prog(void) { return prog; }
 
-static void vlog(const char *tag, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vlog(const char *tag, const char *fmt, va_list ap)
 {
         /* One write per line so lines from concurrent processes do not mix. */
         char buf[4096];
