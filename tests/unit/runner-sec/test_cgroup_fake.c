@@ -1,0 +1,385 @@
+/* cgroup v1 and v2 code paths against fake cgroup trees in a temp dir:
+ * detection, limits written with the right values, attach, OOM detection,
+ * removal. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "test.h"
+
+static char tmp[] = "/tmp/rr-cgfake-XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        _cleanup_free_ char *dir = path_dirname(p);
+        err_t e = { 0 };
+        fs_mkdir_p_at(AT_FDCWD, dir, 0755, &e);
+        FILE *f = fopen(p, "we");
+        if (!f) {
+                perror(p);
+                return;
+        }
+        fputs(content, f);
+        fclose(f);
+}
+
+static void mkd(const char *rel)
+{
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        err_t e = { 0 };
+        fs_mkdir_p_at(AT_FDCWD, p, 0755, &e);
+}
+
+/* File content with the trailing newline cut; "" when missing. The
+ * result lives until eight more calls. */
+static char *get(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *get(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *rel = NULL;
+        if (vasprintf(&rel, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        static char *ring[8];
+        static unsigned slot;
+        char *data = NULL;
+        err_t e = { 0 };
+        if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &data, NULL, &e) < 0)
+                data = xstrdup("");
+        slot = (slot + 1) % ARRAY_SIZE(ring);
+        free(ring[slot]);
+        ring[slot] = data;
+        size_t n = strlen(data);
+        while (n && data[n - 1] == '\n')
+                data[--n] = '\0';
+        return data;
+}
+
+static bool exists(const char *rel)
+{
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        return access(p, F_OK) == 0;
+}
+
+static void reset(void)
+{
+        err_t e = { 0 };
+        fs_rm_rf_at(AT_FDCWD, tmp, &e);
+        mkdir(tmp, 0700);
+}
+
+static void set_own(const char *content)
+{
+        put("self-cgroup", content);
+        static char path[256];
+        snprintf(path, sizeof path, "%s/self-cgroup", tmp);
+        cg_test.proc_self_cgroup = path;
+}
+
+static void test_parse_cpus(void)
+{
+        cg_limits l;
+        cg_limits_init(&l);
+        CHECK(!cg_limits_any(&l));
+        CHECK_INT(cg_parse_cpus("0.05", &l), 0);
+        CHECK_INT(l.cpu_quota, 5000);
+        CHECK_INT(l.cpu_period, 100000);
+        CHECK(cg_limits_any(&l));
+        CHECK_INT(cg_parse_cpus("1", &l), 0);
+        CHECK_INT(l.cpu_quota, 100000);
+        CHECK_INT(cg_parse_cpus("1.5", &l), sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 0 : -ERANGE);
+        CHECK_INT(cg_parse_cpus(".5", &l), 0);
+        CHECK_INT(l.cpu_quota, 50000);
+        CHECK_INT(cg_parse_cpus("0.001", &l), -ERANGE);
+        CHECK_INT(cg_parse_cpus("1000", &l), -ERANGE);
+        CHECK_INT(cg_parse_cpus("abc", &l), -EINVAL);
+        CHECK_INT(cg_parse_cpus("1.2x", &l), -EINVAL);
+        CHECK_INT(cg_parse_cpus("", &l), -EINVAL);
+        CHECK_INT(cg_parse_cpus(".", &l), -EINVAL);
+        CHECK_INT(cg_parse_cpus("-1", &l), -EINVAL);
+}
+
+static void full_limits(cg_limits *l)
+{
+        cg_limits_init(l);
+        l->memory = 80 << 20;
+        cg_parse_cpus("0.05", l);
+        l->pids = 64;
+        l->cpuset_cpus = (char *)"0";
+        l->cpu_weight = 200;
+        l->io_weight = 300;
+}
+
+static void v2_tree(const char *controllers)
+{
+        reset();
+        put("cgroup.controllers", controllers);
+        put("user.slice/me/cgroup.controllers", controllers);
+        put("user.slice/me/cgroup.subtree_control", "");
+        put("user.slice/me/cgroup.procs", "");
+        set_own("0::/user.slice/me\n");
+}
+
+static void test_v2(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        v2_tree("cpuset cpu io memory pids\n");
+        full_limits(&l);
+        CHECK_INT(cg_create(tmp, "rr-t1", &l, &cg, &e), 0);
+        CHECK(cg != NULL);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V2);
+        _cleanup_free_ char *want = xasprintf("%s/user.slice/me/rr-t1", tmp);
+        CHECK_STR(cg_path(cg), want);
+        const char *d = "user.slice/me/rr-t1";
+        CHECK_STR(get("%s/memory.max", d), "83886080");
+        CHECK_STR(get("%s/memory.swap.max", d), "0");
+        CHECK_STR(get("%s/cpu.max", d), "5000 100000");
+        CHECK_STR(get("%s/pids.max", d), "64");
+        CHECK_STR(get("%s/cpuset.cpus", d), "0");
+        CHECK_STR(get("%s/cpu.weight", d), "200");
+        CHECK_STR(get("%s/io.weight", d), "default 300");
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "+memory +cpu +pids +cpuset +io");
+
+        CHECK_INT(cg_attach(cg, 4242, &e), 0);
+        CHECK_STR(get("%s/cgroup.procs", d), "4242");
+
+        CHECK(!cg_oom_killed(cg));
+        put("user.slice/me/rr-t1/memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 0\n");
+        CHECK(!cg_oom_killed(cg));
+        put("user.slice/me/rr-t1/memory.events", "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n");
+        CHECK(cg_oom_killed(cg));
+
+        /* The kernel empties cgroup.procs once the processes are gone. */
+        put("user.slice/me/rr-t1/cgroup.procs", "");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK(!exists(d));
+        CHECK_INT(cg_destroy(cg, &e), 0); /* twice is fine */
+        CHECK(!cg_oom_killed(cg));
+        cg_free(cg);
+        CHECK_INT(cg_destroy(NULL, &e), 0);
+}
+
+/* Weight from --cpu-shares; controllers already enabled are left alone. */
+static void test_v2_shares(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        v2_tree("cpu memory pids\n");
+        put("user.slice/me/cgroup.subtree_control", "cpu memory\n");
+        cg_limits_init(&l);
+        l.cpu_shares = 1024;
+        CHECK_INT(cg_create(tmp, "rr-t2", &l, &cg, &e), 0);
+        if (!cg)
+                return;
+        CHECK_STR(get("user.slice/me/rr-t2/cpu.weight"), "39");
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "cpu memory");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK(!exists("user.slice/me/rr-t2"));
+}
+
+static void test_v2_missing(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        v2_tree("cpu pids\n");
+        cg_limits_init(&l);
+        l.memory = 1 << 20;
+        CHECK(cg_create(tmp, "rr-t3", &l, &cg, &e) < 0);
+        CHECK(cg == NULL);
+        CHECK(strstr(e.msg, "memory") != NULL);
+        CHECK(strstr(e.msg, "not available") != NULL);
+        CHECK(!exists("user.slice/me/rr-t3"));
+
+        /* Nothing asked for: a cgroup anyway, for the kill-all. */
+        err_clear(&e);
+        cg_limits_init(&l);
+        CHECK_INT(cg_create(tmp, "rr-t3", &l, &cg, &e), 0);
+        CHECK(cg != NULL);
+        CHECK(exists("user.slice/me/rr-t3"));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK(!exists("user.slice/me/rr-t3"));
+
+        /* Bad names never reach the file system. */
+        CHECK(cg_create(tmp, "../x", &l, &cg, &e) == -EINVAL);
+        CHECK(cg_create(tmp, "..", &l, &cg, &e) == -EINVAL);
+        CHECK(cg_create(tmp, "", &l, &cg, &e) == -EINVAL);
+}
+
+static void v1_tree(void)
+{
+        static const char *const ctls[] = { "memory", "cpu", "cpuacct", "pids", "blkio", "freezer" };
+        reset();
+        for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
+                mkd(ctls[i]);
+        mkd("memory/a/b");
+        put("cpuset/cpuset.cpus", "0-1\n");
+        put("cpuset/cpuset.mems", "0\n");
+        /* hybrid: an empty unified hierarchy must not be chosen */
+        put("unified/cgroup.controllers", "");
+        set_own("9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n4:memory:/a/b\n"
+                "3:cpuset:/\n2:cpuacct:/\n1:cpu:/\n0::/\n");
+}
+
+static void test_v1(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        v1_tree();
+        full_limits(&l);
+        l.cpu_weight = -1;
+        l.cpu_shares = 512;
+        l.cpuset_cpus = (char *)"1";
+        l.io_weight = 500;
+        CHECK_INT(cg_create(tmp, "rr-v1", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V1);
+        _cleanup_free_ char *want = xasprintf("%s/memory/a/b/rr-v1", tmp);
+        CHECK_STR(cg_path(cg), want);
+        CHECK_STR(get("memory/a/b/rr-v1/memory.limit_in_bytes"), "83886080");
+        CHECK_STR(get("memory/a/b/rr-v1/memory.memsw.limit_in_bytes"), "83886080");
+        CHECK_STR(get("cpu/rr-v1/cpu.cfs_quota_us"), "5000");
+        CHECK_STR(get("cpu/rr-v1/cpu.cfs_period_us"), "100000");
+        CHECK_STR(get("cpu/rr-v1/cpu.shares"), "512");
+        CHECK_STR(get("pids/rr-v1/pids.max"), "64");
+        CHECK_STR(get("cpuset/rr-v1/cpuset.cpus"), "1");
+        CHECK_STR(get("cpuset/rr-v1/cpuset.mems"), "0");
+        CHECK_STR(get("blkio/rr-v1/blkio.weight"), "500");
+        CHECK(exists("cpuacct/rr-v1"));
+        CHECK(exists("freezer/rr-v1"));
+        CHECK(!exists("unified/rr-v1"));
+
+        CHECK_INT(cg_attach(cg, 4343, &e), 0);
+        static const char *const joined[] = { "memory/a/b", "cpu", "cpuacct", "pids",
+                                              "cpuset",     "blkio", "freezer" };
+        for (size_t i = 0; i < ARRAY_SIZE(joined); i++)
+                CHECK_STR(get("%s/rr-v1/cgroup.procs", joined[i]), "4343");
+
+        CHECK(!cg_oom_killed(cg));
+        put("memory/a/b/rr-v1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n");
+        put("memory/a/b/rr-v1/memory.failcnt", "17\n");
+        CHECK(!cg_oom_killed(cg)); /* the counter wins over failcnt */
+        put("memory/a/b/rr-v1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+        CHECK(cg_oom_killed(cg));
+        /* older kernels: no counter, failcnt is the evidence */
+        put("memory/a/b/rr-v1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+        CHECK(cg_oom_killed(cg));
+        put("memory/a/b/rr-v1/memory.failcnt", "0\n");
+        CHECK(!cg_oom_killed(cg));
+
+        for (size_t i = 0; i < ARRAY_SIZE(joined); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/rr-v1/cgroup.procs", joined[i]);
+                put(p, "");
+        }
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK_STR(get("freezer/rr-v1/freezer.state"), ""); /* dir gone with it */
+        for (size_t i = 0; i < ARRAY_SIZE(joined); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/rr-v1", joined[i]);
+                CHECK(!exists(p));
+        }
+        CHECK(exists("memory/a/b"));
+        cg_free(cg);
+}
+
+/* cpu and cpuacct co-mounted: one directory, joined once. */
+static void test_v1_comount(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        reset();
+        mkd("cpu,cpuacct");
+        mkd("memory");
+        _cleanup_free_ char *l1 = path_join(tmp, "cpu"), *l2 = path_join(tmp, "cpuacct");
+        CHECK_INT(symlink("cpu,cpuacct", l1), 0);
+        CHECK_INT(symlink("cpu,cpuacct", l2), 0);
+        set_own("3:memory:/\n2:cpu,cpuacct:/\n");
+        cg_limits_init(&l);
+        cg_parse_cpus("0.5", &l);
+        CHECK_INT(cg_create(tmp, "rr-co", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_STR(get("cpu,cpuacct/rr-co/cpu.cfs_quota_us"), "50000");
+        CHECK_INT(cg_attach(cg, 77, &e), 0);
+        CHECK_STR(get("cpu,cpuacct/rr-co/cgroup.procs"), "77");
+        put("cpu,cpuacct/rr-co/cgroup.procs", "");
+        put("memory/rr-co/cgroup.procs", "");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK(!exists("cpu,cpuacct/rr-co"));
+        CHECK(!exists("memory/rr-co"));
+        cg_free(cg);
+}
+
+/* A limit whose controller is missing is an error, and nothing is left. */
+static void test_v1_missing(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+
+        v1_tree();
+        cg_limits_init(&l);
+        l.memory = 1 << 24;
+        l.pids = 10;
+        _cleanup_free_ char *pids = path_join(tmp, "pids");
+        err_t e2 = { 0 };
+        fs_rm_rf_at(AT_FDCWD, pids, &e2);
+        CHECK(cg_create(tmp, "rr-miss", &l, &cg, &e) < 0);
+        CHECK(cg == NULL);
+        CHECK(strstr(e.msg, "pids") != NULL);
+        CHECK(!exists("memory/a/b/rr-miss"));
+        CHECK(!exists("cpu/rr-miss"));
+        CHECK(!exists("freezer/rr-miss"));
+
+        /* The name is taken: an error, and the other run's cgroup stays. */
+        err_clear(&e);
+        mkd("memory/a/b/rr-taken");
+        cg_limits_init(&l);
+        l.memory = 1 << 24;
+        CHECK(cg_create(tmp, "rr-taken", &l, &cg, &e) == -EEXIST);
+        CHECK(exists("memory/a/b/rr-taken"));
+}
+
+int main(void)
+{
+        if (!mkdtemp(tmp)) {
+                perror("mkdtemp");
+                return 1;
+        }
+        cg_test.fake_fs = true;
+        test_parse_cpus();
+        test_v2();
+        test_v2_shares();
+        test_v2_missing();
+        test_v1();
+        test_v1_comount();
+        test_v1_missing();
+        err_t e = { 0 };
+        fs_rm_rf_at(AT_FDCWD, tmp, &e);
+        TEST_END();
+}

@@ -1,0 +1,127 @@
+/* The real cgroup file system of this host (v1 or v2): a cgroup made below
+ * the test's own, limits read back, a child attached, an OOM kill seen,
+ * the kill-all and the removal. Skips when there is nothing to test with. */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "test.h"
+
+static char *read_str(const char *path)
+{
+        char *data = NULL;
+        err_t e = { 0 };
+        if (fs_read_file_at(AT_FDCWD, path, 1 << 16, &data, NULL, &e) < 0)
+                return NULL;
+        data[strcspn(data, "\n")] = '\0';
+        return data;
+}
+
+/* A child that waits on a pipe (or, with hog, allocates until killed). */
+static pid_t spawn(int *ret_wfd, int hog_mb)
+{
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c;
+                close(p[1]);
+                if (read(p[0], &c, 1) < 0)
+                        _exit(2);
+                if (hog_mb) {
+                        for (int i = 0; i < hog_mb; i++) {
+                                char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                                if (m == MAP_FAILED)
+                                        _exit(3);
+                                memset(m, 1, 1 << 20);
+                        }
+                        _exit(0);
+                }
+                pause();
+                _exit(0);
+        }
+        close(p[0]);
+        *ret_wfd = p[1];
+        return pid;
+}
+
+int main(void)
+{
+        const char *fsroot = "/sys/fs/cgroup";
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+        char name[64];
+
+        if (access(fsroot, F_OK) < 0) {
+                printf("SKIP: no %s\n", fsroot);
+                return 77;
+        }
+        cg_limits_init(&l);
+        l.memory = 64 << 20;
+        l.pids = 16;
+        cg_parse_cpus("0.5", &l);
+        snprintf(name, sizeof name, "rr-unit-%d", (int)getpid());
+        int r = cg_create(fsroot, name, &l, &cg, &e);
+        if (r < 0 && geteuid() != 0) {
+                /* rootless without delegation: the error must say so */
+                CHECK(strstr(e.msg, "delegat") != NULL || strstr(e.msg, "not available") != NULL);
+                printf("SKIP (checked the error): %s\n", e.msg);
+                TEST_END();
+        }
+        CHECK_INT(r, 0);
+        if (!cg) {
+                fprintf(stderr, "cg_create: %s\n", e.msg);
+                TEST_END();
+        }
+        const char *dir = cg_path(cg);
+        fprintf(stderr, "cgroup %s (%s)\n", dir, cg_get_mode(cg) == CG_V2 ? "v2" : "v1");
+        struct stat st;
+        CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+        _cleanup_free_ char *memfile = path_join(dir, cg_get_mode(cg) == CG_V2 ? "memory.max"
+                                                                              : "memory.limit_in_bytes");
+        _cleanup_free_ char *mem = read_str(memfile);
+        CHECK_STR(mem, "67108864");
+
+        /* attach, then the kill-all on destroy */
+        int wfd;
+        pid_t pid = spawn(&wfd, 0);
+        CHECK_INT(cg_attach(cg, pid, &e), 0);
+        _cleanup_free_ char *procfile = xasprintf("/proc/%d/cgroup", (int)pid);
+        _cleanup_free_ char *cgs = NULL;
+        fs_read_file_at(AT_FDCWD, procfile, 1 << 16, &cgs, NULL, &e);
+        CHECK(cgs && strstr(cgs, name) != NULL);
+        CHECK(!cg_oom_killed(cg));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        int status = 0;
+        CHECK_INT(waitpid(pid, &status, 0), pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        close(wfd);
+        CHECK(stat(dir, &st) < 0 && errno == ENOENT);
+        cg_free(cg);
+
+        /* OOM: a child that allocates past the limit is killed and seen. */
+        cg = NULL;
+        snprintf(name, sizeof name, "rr-unit-oom-%d", (int)getpid());
+        CHECK_INT(cg_create(fsroot, name, &l, &cg, &e), 0);
+        if (!cg)
+                TEST_END();
+        pid = spawn(&wfd, 256);
+        CHECK_INT(cg_attach(cg, pid, &e), 0);
+        CHECK(write(wfd, "x", 1) == 1);
+        close(wfd);
+        CHECK_INT(waitpid(pid, &status, 0), pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        CHECK(cg_oom_killed(cg));
+        _cleanup_free_ char *dir2 = xstrdup(cg_path(cg));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK(stat(dir2, &st) < 0 && errno == ENOENT);
+        cg_free(cg);
+        TEST_END();
+}
