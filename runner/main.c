@@ -1,8 +1,315 @@
+/* runroot: parse the command line (docker run's flags) and call the
+ * runner library. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "common.h"
+#include "runner.h"
+
+#define EXIT_RUNROOT 125
+
+static void usage(FILE *f)
+{
+        fputs("Usage: runroot [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+              "       runroot gc [--cache-dir DIR]\n"
+              "Run COMMAND (default /bin/sh) in a container made from IMAGE: a rootfs\n"
+              "tarball (.tar, .tar.gz, .tar.zst, .tar.xz, ...) or a directory. The image is\n"
+              "unpacked once into the cache; each run gets its own writable layer.\n"
+              "\n"
+              "  -e, --env KEY=VAL|KEY   set a variable (KEY alone: the host's value)\n"
+              "      --env-file FILE     read KEY=VAL lines\n"
+              "  -w, --workdir DIR       working directory inside\n"
+              "  -u, --user USER[:GROUP] name or number, from the image's /etc/passwd\n"
+              "      --hostname NAME     host name inside\n"
+              "      --net none|host     network: none (loopback only, default) or the host's\n"
+              "  -v, --bind SRC:DST[:ro] bind mount a host path (also --volume)\n"
+              "      --tmpfs DST         mount a tmpfs\n"
+              "      --read-only         no writable layer\n"
+              "      --name NAME         keep the writable layer for the next run with NAME\n"
+              "  -t, --tty               require a terminal (default: one when stdin is a tty)\n"
+              "  -T, --no-tty            never allocate a terminal\n"
+              "  -i, --interactive, --rm accepted for docker compatibility (always on)\n"
+              "  -m, --memory SIZE       memory limit (swap included), e.g. 80M\n"
+              "      --cpus N            CPU limit, e.g. 0.5\n"
+              "      --pids N            process limit (also --pids-limit)\n"
+              "      --cpuset-cpus LIST  CPUs to run on, e.g. 0-1\n"
+              "      --cpu-weight N      relative CPU weight (1-10000)\n"
+              "      --cpu-shares N      relative CPU weight, v1 scale (2-262144)\n"
+              "      --io-weight N       relative I/O weight\n"
+              "      --cap-add CAP       add a capability (ALL for all)\n"
+              "      --cap-drop CAP      drop a capability (ALL for all)\n"
+              "      --seccomp unconfined  no seccomp filter\n"
+              "      --cache-dir DIR     cache (default $MKROOT_CACHE, /var/cache/mkroot as\n"
+              "                          root, else ~/.cache/mkroot)\n"
+              "  -q, --quiet             only errors\n"
+              "      --verbose           explain what happens\n"
+              "  -h, --help              this help\n"
+              "      --version           version\n"
+              "\n"
+              "Exit status: the command's; 125 when runroot fails, 126 when the command\n"
+              "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n",
+              f);
+}
+
+enum {
+        OPT_ENV_FILE = 256,
+        OPT_HOSTNAME,
+        OPT_NET,
+        OPT_TMPFS,
+        OPT_READ_ONLY,
+        OPT_NAME,
+        OPT_CPUS,
+        OPT_PIDS,
+        OPT_CPUSET,
+        OPT_CPU_WEIGHT,
+        OPT_CPU_SHARES,
+        OPT_IO_WEIGHT,
+        OPT_CAP_ADD,
+        OPT_CAP_DROP,
+        OPT_SECCOMP,
+        OPT_CACHE_DIR,
+        OPT_VERBOSE,
+        OPT_VERSION,
+        OPT_RM,
+};
+
+static const struct option long_opts[] = {
+        {"env", required_argument, NULL, 'e'},
+        {"env-file", required_argument, NULL, OPT_ENV_FILE},
+        {"workdir", required_argument, NULL, 'w'},
+        {"user", required_argument, NULL, 'u'},
+        {"hostname", required_argument, NULL, OPT_HOSTNAME},
+        {"net", required_argument, NULL, OPT_NET},
+        {"network", required_argument, NULL, OPT_NET},
+        {"bind", required_argument, NULL, 'v'},
+        {"volume", required_argument, NULL, 'v'},
+        {"tmpfs", required_argument, NULL, OPT_TMPFS},
+        {"read-only", no_argument, NULL, OPT_READ_ONLY},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"tty", no_argument, NULL, 't'},
+        {"no-tty", no_argument, NULL, 'T'},
+        {"interactive", no_argument, NULL, 'i'},
+        {"rm", no_argument, NULL, OPT_RM},
+        {"memory", required_argument, NULL, 'm'},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"pids", required_argument, NULL, OPT_PIDS},
+        {"pids-limit", required_argument, NULL, OPT_PIDS},
+        {"cpuset-cpus", required_argument, NULL, OPT_CPUSET},
+        {"cpu-weight", required_argument, NULL, OPT_CPU_WEIGHT},
+        {"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
+        {"io-weight", required_argument, NULL, OPT_IO_WEIGHT},
+        {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+        {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+        {"seccomp", required_argument, NULL, OPT_SECCOMP},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+};
+
+static int bad_value(const char *opt, const char *val, const char *why)
+{
+        log_error("%s %s: %s (see --help)", opt, val, why);
+        return EXIT_RUNROOT;
+}
+
+static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t *ret)
+{
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s || *end || v < lo || v > hi)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* The option as the user wrote it, for messages. */
+static const char *opt_name(int c, int idx, char *buf, size_t len)
+{
+        if (idx >= 0)
+                snprintf(buf, len, "--%s", long_opts[idx].name);
+        else
+                snprintf(buf, len, "-%c", c);
+        return buf;
+}
 
 int main(int argc, char **argv)
 {
         log_init("runroot");
-        log_error("not built yet");
-        return 125;
+        runner_config cfg;
+        runner_config_init(&cfg);
+        int ret = EXIT_RUNROOT;
+        opterr = 0;
+        for (;;) {
+                int idx = -1;
+                int c = getopt_long(argc, argv, "+e:w:u:v:tTim:qh", long_opts, &idx);
+                if (c == -1)
+                        break;
+                char on[64];
+                const char *o = opt_name(c, idx, on, sizeof on);
+                switch (c) {
+                case 'e': strv_push(&cfg.env, optarg); break;
+                case OPT_ENV_FILE: strv_push(&cfg.env_files, optarg); break;
+                case 'w':
+                        if (optarg[0] != '/') {
+                                ret = bad_value(o, optarg, "must be an absolute path");
+                                goto done;
+                        }
+                        cfg.workdir = optarg;
+                        break;
+                case 'u': cfg.user = optarg; break;
+                case OPT_HOSTNAME:
+                        if (!*optarg || strlen(optarg) > 64) {
+                                ret = bad_value(o, optarg, "1 to 64 characters");
+                                goto done;
+                        }
+                        cfg.hostname = optarg;
+                        break;
+                case OPT_NET:
+                        if (!strcmp(optarg, "none"))
+                                cfg.net = RUNNER_NET_NONE;
+                        else if (!strcmp(optarg, "host"))
+                                cfg.net = RUNNER_NET_HOST;
+                        else {
+                                ret = bad_value(o, optarg, "expected none or host");
+                                goto done;
+                        }
+                        break;
+                case 'v':
+                        if (!strchr(optarg, ':')) {
+                                ret = bad_value(o, optarg, "expected SRC:DST[:ro]");
+                                goto done;
+                        }
+                        strv_push(&cfg.binds, optarg);
+                        break;
+                case OPT_TMPFS: strv_push(&cfg.tmpfs, optarg); break;
+                case OPT_READ_ONLY: cfg.read_only = true; break;
+                case OPT_NAME: cfg.name = optarg; break;
+                case 't': cfg.tty = 1; break;
+                case 'T': cfg.tty = 0; break;
+                case 'i':
+                case OPT_RM: break;
+                case 'm':
+                        if (parse_size(optarg, &cfg.limits.memory) < 0 || cfg.limits.memory < 4096) {
+                                ret = bad_value(o, optarg, "expected a size such as 80M");
+                                goto done;
+                        }
+                        break;
+                case OPT_CPUS:
+                        if (cg_parse_cpus(optarg, &cfg.limits) < 0) {
+                                ret = bad_value(o, optarg, "expected a number of CPUs such as 0.5");
+                                goto done;
+                        }
+                        break;
+                case OPT_PIDS:
+                        if (!parse_int(optarg, 1, INT32_MAX, &cfg.limits.pids)) {
+                                ret = bad_value(o, optarg, "expected a positive number");
+                                goto done;
+                        }
+                        break;
+                case OPT_CPUSET:
+                        if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg)) {
+                                ret = bad_value(o, optarg, "expected a CPU list such as 0-1,3");
+                                goto done;
+                        }
+                        free(cfg.limits.cpuset_cpus);
+                        cfg.limits.cpuset_cpus = xstrdup(optarg);
+                        break;
+                case OPT_CPU_WEIGHT:
+                        if (!parse_int(optarg, 1, 10000, &cfg.limits.cpu_weight)) {
+                                ret = bad_value(o, optarg, "expected 1 to 10000");
+                                goto done;
+                        }
+                        break;
+                case OPT_CPU_SHARES:
+                        if (!parse_int(optarg, 2, 262144, &cfg.limits.cpu_shares)) {
+                                ret = bad_value(o, optarg, "expected 2 to 262144");
+                                goto done;
+                        }
+                        break;
+                case OPT_IO_WEIGHT:
+                        if (!parse_int(optarg, 1, 10000, &cfg.limits.io_weight)) {
+                                ret = bad_value(o, optarg, "expected 1 to 10000");
+                                goto done;
+                        }
+                        break;
+                case OPT_CAP_ADD: strv_push(&cfg.sec.cap_add, optarg); break;
+                case OPT_CAP_DROP: strv_push(&cfg.sec.cap_drop, optarg); break;
+                case OPT_SECCOMP:
+                        if (strcmp(optarg, "unconfined") != 0) {
+                                ret = bad_value(o, optarg, "only \"unconfined\" is supported");
+                                goto done;
+                        }
+                        cfg.sec.seccomp = false;
+                        break;
+                case OPT_CACHE_DIR: cfg.cache_dir = optarg; break;
+                case 'q': log_set_level(LOG_QUIET); break;
+                case OPT_VERBOSE:
+                        log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO);
+                        break;
+                case 'h':
+                        usage(stdout);
+                        ret = 0;
+                        goto done;
+                case OPT_VERSION:
+                        puts("runroot 0.1.0");
+                        ret = 0;
+                        goto done;
+                case ':':
+                        log_error("%s: needs a value (see --help)", argv[optind - 1]);
+                        goto done;
+                default:
+                        if (optopt && optopt != '?')
+                                log_error("-%c: unknown option (see --help)", optopt);
+                        else
+                                log_error("%s: unknown option or missing value (see --help)",
+                                          argv[optind - 1]);
+                        goto done;
+                }
+        }
+        if (optind >= argc) {
+                log_error("no image given (see --help)");
+                goto done;
+        }
+        struct stat st;
+        if (!strcmp(argv[optind], "gc") && stat(argv[optind], &st) < 0) {
+                if (optind + 1 != argc) {
+                        log_error("gc: unexpected argument \"%s\"", argv[optind + 1]);
+                        goto done;
+                }
+                err_t e = {0};
+                unsigned removed = 0;
+                if (runner_gc(cfg.cache_dir, &removed, &e) < 0) {
+                        log_error("gc: %s", e.msg);
+                        goto done;
+                }
+                log_info("gc: removed %u leftover(s)", removed);
+                ret = 0;
+                goto done;
+        }
+        cfg.image = argv[optind];
+        cfg.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
+        if (cfg.argv && !cfg.argv[0][0]) {
+                log_error("empty command name");
+                goto done;
+        }
+        err_t e = {0};
+        int r = runner_run(&cfg, &e);
+        if (r < 0) {
+                log_error("%s", e.msg);
+                ret = EXIT_RUNROOT;
+        } else {
+                if (e.msg[0])
+                        log_error("%s", e.msg);
+                ret = r;
+        }
+done:
+        runner_config_free(&cfg);
+        return ret;
 }

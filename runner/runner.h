@@ -19,3 +19,36 @@
  * signal) or a negative errno with e filled when it could not be run. */
 int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[], bool net_none,
                         err_t *e);
+
+/* ---- runroot ----------------------------------------------------------- */
+
+typedef enum runner_net { RUNNER_NET_NONE, RUNNER_NET_HOST, RUNNER_NET_MAX } runner_net;
+
+typedef struct runner_config {
+        const char *image;     /* rootfs tarball (any compression) or directory */
+        char **argv;           /* NULL: /bin/sh */
+        const char *cache_dir; /* NULL: store_default_dir() */
+        const char *name;      /* --name: keep the writable layer under this name */
+        const char *hostname;  /* NULL: a random one */
+        const char *workdir;   /* -w */
+        const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
+        runner_net net;
+        bool read_only;
+        int tty;               /* -1: when stdin is a terminal; 0: never; 1: required */
+        strv env;              /* -e KEY=VAL or KEY */
+        strv env_files;        /* --env-file */
+        strv binds;            /* -v SRC:DST[:ro] */
+        strv tmpfs;            /* --tmpfs DST */
+        cg_limits limits;
+        sec_opts sec;
+} runner_config;
+
+void runner_config_init(runner_config *c);
+void runner_config_free(runner_config *c);
+/* Run the container. Returns the exit status to report (the command's,
+ * 126/127 when it could not be executed, 128+N for a signal, 137 on an
+ * out-of-memory kill) with e->msg holding a message to show when there is
+ * one, or a negative errno with e filled when runroot itself failed. */
+int runner_run(const runner_config *c, err_t *e);
+/* Remove what runs killed with SIGKILL left in the cache. */
+int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);

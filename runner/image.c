@@ -1,0 +1,85 @@
+/* Image -> unpacked layer in the store, once. A warm run only stats the
+ * image: its cheap key (device, inode, size, times) maps to the digest of
+ * the unpacked layer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int unpack_new(store *s, int fd, const char *image, const char *key, char **ret_lower,
+                      err_t *e)
+{
+        store_scratch *sc = NULL;
+        int r = store_scratch_new(s, "tmp", &sc, e);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int rootfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (rootfd < 0) {
+                r = err_sys(e, errno, "%s", sc->path);
+                store_scratch_remove(s, sc, NULL);
+                return r;
+        }
+        log_info("unpacking %s", image);
+        char digest[DIGEST_HEX_LEN + 1];
+        r = unpack_archive_fd(fd, rootfd, image, digest, NULL, e);
+        if (r < 0) {
+                store_scratch_remove(s, sc, NULL);
+                return r;
+        }
+        r = store_layer_publish(s, sc, digest, e);
+        if (r < 0)
+                return r;
+        r = store_index_put(s, key, digest, e);
+        if (r < 0)
+                return r;
+        *ret_lower = store_layer_path(s, digest);
+        return 0;
+}
+
+int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
+{
+        _cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", image);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s", image);
+        if (S_ISDIR(st.st_mode)) {
+                char real[PATH_MAX];
+                if (!realpath(image, real))
+                        return err_sys(e, errno, "%s", image);
+                *ret_lower = xstrdup(real);
+                return 0;
+        }
+        if (!S_ISREG(st.st_mode))
+                return err_set(e, -EINVAL, "%s: not a file or directory", image);
+
+        char key[DIGEST_HEX_LEN + 1], digest[DIGEST_HEX_LEN + 1];
+        int r = store_file_key(fd, key, e);
+        if (r < 0)
+                return err_prefix(e, "%s", image);
+        if (store_index_get(s, key, digest) == 0 && store_layer_exists(s, digest)) {
+                *ret_lower = store_layer_path(s, digest);
+                return 0;
+        }
+        /* Cold: one process unpacks, the others wait and then find it. */
+        _cleanup_free_ char *lockname = xasprintf("unpack-%s", key);
+        _cleanup_close_ int lockfd = -1;
+        r = store_lock(s, lockname, true, &lockfd, e);
+        if (r < 0)
+                return r;
+        if (store_index_get(s, key, digest) == 0 && store_layer_exists(s, digest)) {
+                *ret_lower = store_layer_path(s, digest);
+                return 0;
+        }
+        r = unpack_new(s, fd, image, key, ret_lower, e);
+        /* The lock file has done its job; waiters hold their own fds. */
+        _cleanup_free_ char *lockrel = xasprintf("locks/%s.lock", lockname);
+        if (r == 0)
+                unlinkat(store_dirfd(s), lockrel, 0);
+        return r;
+}

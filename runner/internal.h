@@ -1,0 +1,107 @@
+/* runner internals shared between its files (not a public header). */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cache.h"
+#include "runner.h"
+
+/* ---- unpack.c: secure extraction of a rootfs archive ---------------- */
+
+typedef struct unpack_stats {
+        unsigned long entries;
+        unsigned long skipped_devices;
+} unpack_stats;
+
+/* Extract the archive read from fd (any compression libarchive knows)
+ * into the empty directory rootfd, never creating or writing anything
+ * outside it. label names the archive in messages. ret_digest gets the
+ * sha256 of every byte read from fd (NULL to skip). */
+int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
+                      unpack_stats *ret_stats, err_t *e);
+
+/* ---- image.c: image -> lower directory ------------------------------ */
+
+/* Resolve an image (rootfs tarball or directory) to the directory to use
+ * as the overlay's lower layer, unpacking it into the store once. */
+int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);
+
+/* ---- user.c: environment and user ----------------------------------- */
+
+typedef struct run_user {
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        size_t ngroups;
+        char *home;
+} run_user;
+
+/* Resolve "NAME", "UID", "UID:GID", "NAME:GROUP" against the passwd and
+ * group files under the current root ("/"). */
+int user_resolve(const char *spec, run_user *ret, err_t *e);
+void user_free(run_user *u);
+/* Build the command's environment: defaults (PATH, HOME, TERM, HOSTNAME)
+ * overridden by env_files then env (KEY=VAL, or KEY to copy the host's
+ * value taken from host_env). */
+int env_build(const strv *env, const strv *env_files, char *const host_env[], const char *home,
+              const char *hostname, const char *term, strv *ret, err_t *e);
+/* Read KEY=VAL lines of an --env-file into out (host side). */
+int env_file_read(const char *path, strv *out, err_t *e);
+
+/* ---- mounts.c: the container's file system --------------------------- */
+
+typedef struct mount_plan {
+        const char *lower;        /* image layer (or the tree itself when in_place) */
+        const char *rundir;       /* per-run dir: the tmpfs and the mount point go here */
+        const char *persist;      /* --name dir (upper/work kept), or NULL */
+        bool in_place;            /* runner_exec_in_tree: bind the tree, no overlay */
+        bool read_only;
+        bool userns;
+        bool net_host;
+        const strv *binds;        /* "SRC:DST[:ro]" */
+        const strv *tmpfs;        /* "DST" */
+} mount_plan;
+
+/* In the new mount namespace: build the root and pivot into it. */
+int mounts_setup(const mount_plan *p, err_t *e);
+/* Rootless fallback when the kernel refuses overlay: copy src to dst. */
+int mounts_copy_tree(const char *src, const char *dst, err_t *e);
+
+/* ---- ns.c: clone, id maps, sync --------------------------------------- */
+
+int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e);
+int ns_loopback_up(err_t *e);
+pid_t ns_clone(unsigned long flags);
+
+/* ---- init.c: pid 1 -------------------------------------------------- */
+
+typedef struct init_cmd {
+        char **argv;
+        char **envp;
+        const char *cwd;
+        const run_user *user;
+        const sec_opts *sec; /* NULL: keep privileges (runner_exec_in_tree) */
+        int pty_slave_fd;   /* -1 without a terminal */
+        int err_fd;         /* CLOEXEC pipe to runroot for exec errors */
+} init_cmd;
+
+/* Run as pid 1: start the command, reap, forward signals; returns the
+ * exit status to exit with. */
+int init_run(const init_cmd *c);
+/* Forwarded signals, shared by init and the host side. */
+extern const int init_forward_signals[];
+extern const size_t init_forward_signals_n;
+
+/* ---- tty.c: pty relay on the host side --------------------------------- */
+
+/* Open a new pty from the devpts mounted at /dev/pts (inside the container);
+ * return master and slave. */
+int tty_open_pty(int *ret_master, int *ret_slave, err_t *e);
+int tty_send_fd(int sock, int fd);
+int tty_recv_fd(int sock);
+/* Put the host terminal in raw mode; tty_restore undoes it. */
+int tty_raw(int fd, void **ret_saved);
+void tty_restore(int fd, void *saved);
+void tty_copy_winsize(int from, int to);

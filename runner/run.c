@@ -1,0 +1,477 @@
+/* Orchestration, in DESIGN.md's order: image -> layer, cgroup, clone into
+ * the namespaces, sync (id maps, cgroup membership), mounts and pivot_root
+ * in the child, pid-1 init, then on the host side: relay the terminal,
+ * forward signals, wait, report OOM, clean up. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+void runner_config_init(runner_config *c)
+{
+        memset(c, 0, sizeof *c);
+        c->tty = -1;
+        cg_limits_init(&c->limits);
+        sec_opts_init(&c->sec);
+}
+
+void runner_config_free(runner_config *c)
+{
+        strv_free(&c->env);
+        strv_free(&c->env_files);
+        strv_free(&c->binds);
+        strv_free(&c->tmpfs);
+        free(c->limits.cpuset_cpus);
+        c->limits.cpuset_cpus = NULL;
+        sec_opts_free(&c->sec);
+}
+
+/* What the child needs, host side and container side alike. */
+typedef struct run_spec {
+        mount_plan plan;
+        char **argv;
+        char **envp;          /* fixed environment (exec_in_tree), or NULL */
+        const strv *env, *env_files;
+        const char *hostname;
+        const char *workdir;
+        const char *user;
+        const char *term;
+        const sec_opts *sec;
+        bool net_none;
+        bool userns;
+        bool tty;
+        int sync_fd, err_fd, tty_sock;
+} run_spec;
+
+static void child_fail(int fd, const err_t *e)
+{
+        char buf[ERR_MSG_MAX + 1];
+        int n = snprintf(buf, sizeof buf, "%s\n", e->msg[0] ? e->msg : "container setup failed");
+        if (n > 0 && write(fd, buf, (size_t)n) < 0)
+                (void)!write(2, buf, (size_t)n);
+        _exit(125);
+}
+
+static void child_main(run_spec *s)
+{
+        err_t e = {0};
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char go = 0;
+        if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
+                _exit(125);
+        close(s->sync_fd);
+        /* Joined the cgroup: a cgroup namespace rooted there. */
+        if (unshare(CLONE_NEWCGROUP) < 0)
+                log_debug("cgroup namespace: %s", strerror(errno));
+        if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
+                err_sys(&e, errno, "hostname %s", s->hostname);
+                child_fail(s->err_fd, &e);
+        }
+        if (s->net_none && ns_loopback_up(&e) < 0)
+                child_fail(s->err_fd, &e);
+        if (mounts_setup(&s->plan, &e) < 0)
+                child_fail(s->err_fd, &e);
+        /* Nothing in the container may open /proc/1/exe (runroot's binary)
+         * or our fds (CVE-2019-5736): pid 1 and the command before exec are
+         * not dumpable. */
+        prctl(PR_SET_DUMPABLE, 0);
+
+        run_user u = {0};
+        if (user_resolve(s->user, &u, &e) < 0)
+                child_fail(s->err_fd, &e);
+        strv env = {0};
+        char **envp = s->envp;
+        if (!envp) {
+                if (env_build(s->env, s->env_files, environ, u.home, s->hostname, s->term, &env,
+                              &e) < 0)
+                        child_fail(s->err_fd, &e);
+                envp = env.v;
+        }
+        int slave = -1;
+        if (s->tty) {
+                int master;
+                if (tty_open_pty(&master, &slave, &e) < 0)
+                        child_fail(s->err_fd, &e);
+                if (tty_send_fd(s->tty_sock, master) < 0) {
+                        err_sys(&e, errno, "pass the terminal to runroot");
+                        child_fail(s->err_fd, &e);
+                }
+                close(master);
+                close(s->tty_sock);
+        }
+        const char *cwd = s->workdir;
+        if (cwd && fs_mkdir_p_at(AT_FDCWD, cwd, 0755, &e) < 0)
+                child_fail(s->err_fd, &e);
+        init_cmd cmd = {
+                .argv = s->argv,
+                .envp = envp,
+                .cwd = cwd,
+                .user = &u,
+                .sec = s->sec,
+                .pty_slave_fd = slave,
+                .err_fd = s->err_fd,
+        };
+        _exit(init_run(&cmd));
+}
+
+static void read_messages(int fd, err_t *e)
+{
+        char buf[ERR_MSG_MAX];
+        size_t len = 0;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                if (len >= sizeof buf - 1)
+                        break;
+        }
+        while (len > 0 && buf[len - 1] == '\n')
+                len--;
+        buf[len] = '\0';
+        if (len)
+                snprintf(e->msg, sizeof e->msg, "%s", buf);
+}
+
+static void write_all(int fd, const char *b, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, b, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;
+                b += w;
+                n -= (size_t)w;
+        }
+}
+
+/* Host side while the container runs: signals and the terminal. Returns
+ * the wait status of the child. */
+static int supervise(pid_t pid, int sfd, int master)
+{
+        bool in_open = master >= 0;
+        char buf[16384];
+        int status = 0;
+        bool exited = false;
+        while (!exited) {
+                struct pollfd p[3] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = master, .events = POLLIN},
+                        {.fd = in_open ? 0 : -1, .events = POLLIN},
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof si) == sizeof si) {
+                                int sig = (int)si.ssi_signo;
+                                if (sig == SIGWINCH && master >= 0)
+                                        tty_copy_winsize(0, master);
+                                else if (sig != SIGCHLD)
+                                        kill(pid, sig);
+                        }
+                        if (waitpid(pid, &status, WNOHANG) == pid)
+                                exited = true;
+                }
+                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(master, buf, sizeof buf);
+                        if (n > 0)
+                                write_all(1, buf, (size_t)n);
+                        else if (n < 0 && errno != EINTR && errno != EAGAIN)
+                                master = -1; /* EIO: the last slave closed */
+                }
+                if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(0, buf, sizeof buf);
+                        if (n > 0)
+                                write_all(master, buf, (size_t)n);
+                        else if (n == 0 || errno != EINTR)
+                                in_open = false;
+                }
+        }
+        if (!exited)
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+        /* What the command wrote last is still in the pty. */
+        if (master >= 0) {
+                fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+                ssize_t n;
+                while ((n = read(master, buf, sizeof buf)) > 0)
+                        write_all(1, buf, (size_t)n);
+        }
+        return status;
+}
+
+static int status_code(int st)
+{
+        if (WIFEXITED(st))
+                return WEXITSTATUS(st);
+        if (WIFSIGNALED(st))
+                return 128 + WTERMSIG(st);
+        return 125;
+}
+
+static void closep_pair(int p[2])
+{
+        for (int i = 0; i < 2; i++)
+                if (p[i] >= 0) {
+                        close(p[i]);
+                        p[i] = -1;
+                }
+}
+
+/* Clone, sync, supervise. cg may be NULL. Returns the exit status or a
+ * negative errno. */
+static int run_container(run_spec *s, cgroup *cg, err_t *e)
+{
+        int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, ttys[2] = {-1, -1};
+        int r = 0;
+        if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+            (s->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ttys) < 0)) {
+                r = err_sys(e, errno, "pipe");
+                closep_pair(syncp);
+                closep_pair(errp);
+                return r;
+        }
+        sigset_t set, old;
+        sigemptyset(&set);
+        for (size_t i = 0; i < init_forward_signals_n; i++)
+                sigaddset(&set, init_forward_signals[i]);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, &old);
+        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+
+        unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+        if (s->net_none)
+                flags |= CLONE_NEWNET;
+        if (s->userns)
+                flags |= CLONE_NEWUSER;
+        s->sync_fd = syncp[0];
+        s->err_fd = errp[1];
+        s->tty_sock = ttys[1];
+        pid_t pid = ns_clone(flags);
+        if (pid == 0) {
+                close(syncp[1]);
+                close(errp[0]);
+                if (ttys[0] >= 0)
+                        close(ttys[0]);
+                child_main(s);
+        }
+        int saved = errno;
+        close(syncp[0]);
+        close(errp[1]);
+        if (ttys[1] >= 0)
+                close(ttys[1]);
+        _cleanup_close_ int syncw = syncp[1], errr = errp[0], tsock = ttys[0];
+        if (pid < 0 || sfd < 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                if (pid < 0)
+                        return err_sys(e, saved, "clone%s",
+                                       saved == EPERM || saved == ENOSPC || saved == EINVAL
+                                               ? " (namespaces not permitted here?)"
+                                               : "");
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return err_sys(e, errno, "signalfd");
+        }
+        if (s->userns)
+                r = ns_write_id_maps(pid, getuid(), getgid(), e);
+        if (r == 0 && cg)
+                r = cg_attach(cg, pid, e);
+        if (r == 0 && write(syncw, "G", 1) != 1)
+                r = err_sys(e, errno, "start the container");
+        if (r < 0) {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                return r;
+        }
+        close(steal_fd(&syncw));
+
+        _cleanup_close_ int master = -1;
+        void *saved_tty = NULL;
+        if (s->tty) {
+                master = tty_recv_fd(tsock);
+                if (master >= 0) {
+                        tty_copy_winsize(0, master);
+                        if (tty_raw(0, &saved_tty) < 0)
+                                saved_tty = NULL;
+                }
+        }
+        int st = supervise(pid, sfd, master);
+        tty_restore(0, saved_tty);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+
+        int code = status_code(st);
+        fcntl(errr, F_SETFL, O_NONBLOCK);
+        read_messages(errr, e);
+        if (code == 125 && e->msg[0]) {
+                e->code = -EIO;
+                return e->code;
+        }
+        return code;
+}
+
+static int check_config(const runner_config *c, err_t *e)
+{
+        struct stat st;
+        if (!c->image)
+                return err_set(e, -EINVAL, "no image given");
+        if (stat(c->image, &st) < 0)
+                return err_sys(e, errno, "%s", c->image);
+        for (size_t i = 0; i < c->env_files.n; i++)
+                if (access(c->env_files.v[i], R_OK) < 0)
+                        return err_sys(e, errno, "--env-file %s", c->env_files.v[i]);
+        if (c->tty == 1 && !isatty(0))
+                return err_set(e, -ENOTTY, "-t: the input is not a terminal");
+        return sec_opts_validate(&c->sec, e);
+}
+
+int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
+{
+        store *s = NULL;
+        int r = store_open(cache_dir, &s, e);
+        if (r < 0)
+                return r;
+        r = store_gc(s, ret_removed, e);
+        store_free(s);
+        return r;
+}
+
+int runner_run(const runner_config *c, err_t *e)
+{
+        int r = check_config(c, e);
+        if (r < 0)
+                return r;
+        strv env_files = {0};
+        for (size_t i = 0; i < c->env_files.n; i++) {
+                r = env_file_read(c->env_files.v[i], &env_files, e);
+                if (r < 0) {
+                        strv_free(&env_files);
+                        return r;
+                }
+        }
+        store *s = NULL;
+        r = store_open(c->cache_dir, &s, e);
+        if (r < 0) {
+                strv_free(&env_files);
+                return r;
+        }
+        /* Leftovers of runs that were SIGKILLed. */
+        store_gc(s, NULL, NULL);
+
+        _cleanup_free_ char *lower = NULL, *persist = NULL;
+        _cleanup_close_ int name_lock = -1;
+        store_scratch *rundir = NULL;
+        cgroup *cg = NULL;
+        r = image_resolve(s, c->image, &lower, e);
+        if (r == 0 && c->name && !c->read_only)
+                r = store_name_open(s, c->name, &persist, &name_lock, e);
+        if (r == 0)
+                r = store_scratch_new(s, "runs", &rundir, e);
+        _cleanup_free_ char *hostname = NULL;
+        if (r == 0) {
+                const char *dash = strchr(rundir->id, '-');
+                hostname = xstrdup(c->hostname ? c->hostname : dash ? dash + 1 : "runroot");
+        }
+        if (r == 0 && cg_limits_any(&c->limits)) {
+                _cleanup_free_ char *cgname = xasprintf("runroot-%s", rundir->id);
+                r = cg_create("/sys/fs/cgroup", cgname, &c->limits, &cg, e);
+        }
+        if (r == 0) {
+                bool tty = c->tty == 1 || (c->tty < 0 && isatty(0));
+                static char *default_argv[] = {"/bin/sh", NULL};
+                const char *term = getenv("TERM");
+                run_spec spec = {
+                        .plan = {.lower = lower,
+                                 .rundir = rundir->path,
+                                 .persist = persist,
+                                 .read_only = c->read_only,
+                                 .userns = geteuid() != 0,
+                                 .net_host = c->net == RUNNER_NET_HOST,
+                                 .binds = &c->binds,
+                                 .tmpfs = &c->tmpfs},
+                        .argv = c->argv && c->argv[0] ? c->argv : default_argv,
+                        .env = &c->env,
+                        .env_files = &env_files,
+                        .hostname = hostname,
+                        .workdir = c->workdir,
+                        .user = c->user,
+                        .term = tty ? (term && *term ? term : "xterm") : NULL,
+                        .sec = &c->sec,
+                        .net_none = c->net == RUNNER_NET_NONE,
+                        .userns = geteuid() != 0,
+                        .tty = tty,
+                };
+                r = run_container(&spec, cg, e);
+                if (r == 137 && cg && cg_oom_killed(cg)) {
+                        char lim[32];
+                        int64_t m = c->limits.memory;
+                        if (m > 0 && m % (1024 * 1024) == 0)
+                                snprintf(lim, sizeof lim, "%lldM", (long long)(m >> 20));
+                        else
+                                snprintf(lim, sizeof lim, "%lld bytes", (long long)m);
+                        snprintf(e->msg, sizeof e->msg, "killed: memory limit %s reached", lim);
+                }
+        }
+        if (cg) {
+                err_t e2 = {0};
+                if (cg_destroy(cg, &e2) < 0)
+                        log_warn("%s", e2.msg);
+                cg_free(cg);
+        }
+        if (rundir) {
+                err_t e2 = {0};
+                if (store_scratch_remove(s, rundir, &e2) < 0)
+                        log_warn("%s", e2.msg);
+        }
+        store_free(s);
+        strv_free(&env_files);
+        return r;
+}
+
+int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[], bool net_none,
+                        err_t *e)
+{
+        if (!argv || !argv[0])
+                return err_set(e, -EINVAL, "%s: no command", root);
+        struct stat st;
+        if (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
+                return err_set(e, -ENOTDIR, "%s: not a directory", root);
+        static char *default_env[] = {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+                NULL};
+        run_spec spec = {
+                /* The tree's own /etc/resolv.conf: a bind over it would
+                 * break package scripts that write it. */
+                .plan = {.lower = root, .in_place = true, .userns = geteuid() != 0},
+                .argv = (char **)argv,
+                .envp = envp ? (char **)envp : default_env,
+                .hostname = NULL,
+                .net_none = net_none,
+                .userns = geteuid() != 0,
+        };
+        return run_container(&spec, NULL, e);
+}
