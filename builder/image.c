@@ -487,6 +487,24 @@ static void image_mode_string(struct archive_entry *ae, char out[11])
         out[10] = '\0';
 }
 
+/* Names as GNU tar prints them in the C locale: backslash escapes for
+ * the backslash and for bytes that are not printable ASCII. */
+static void image_put_name(FILE *out, const char *name)
+{
+        for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+                switch (*c) {
+                case '\\': fputs("\\\\", out); break;
+                case '\n': fputs("\\n", out); break;
+                case '\t': fputs("\\t", out); break;
+                default:
+                        if (*c < 0x20 || *c >= 0x7f)
+                                fprintf(out, "\\%03o", *c);
+                        else
+                                fputc(*c, out);
+                }
+        }
+}
+
 int image_list(const char *path, FILE *out, err_t *e)
 {
         _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
@@ -530,12 +548,16 @@ int image_list(const char *path, FILE *out, err_t *e)
                 if (pad > ugswidth)
                         ugswidth = pad;
                 const char *name = archive_entry_pathname(ae);
-                fprintf(out, "%s %s %*s %s %s", mode, owner, (int)(ugswidth - pad + strlen(size)),
-                        size, when, name ? name : "");
-                if (archive_entry_hardlink(ae))
-                        fprintf(out, " link to %s", archive_entry_hardlink(ae));
-                else if (ft == AE_IFLNK && archive_entry_symlink(ae))
-                        fprintf(out, " -> %s", archive_entry_symlink(ae));
+                fprintf(out, "%s %s %*s %s ", mode, owner, (int)(ugswidth - pad + strlen(size)),
+                        size, when);
+                image_put_name(out, name ? name : "");
+                if (archive_entry_hardlink(ae)) {
+                        fputs(" link to ", out);
+                        image_put_name(out, archive_entry_hardlink(ae));
+                } else if (ft == AE_IFLNK && archive_entry_symlink(ae)) {
+                        fputs(" -> ", out);
+                        image_put_name(out, archive_entry_symlink(ae));
+                }
                 fputc('\n', out);
 
                 /* Skipping the data is what finds a truncated member. */

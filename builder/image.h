@@ -37,7 +37,10 @@ int image_compress_parse(const char *name, image_compress *ret);
 image_compress image_compress_from_name(const char *path);
 
 /* Write the tree to path through a temporary file in the same directory,
- * renamed into place only when complete. */
+ * renamed into place only when complete. While writing, SIGINT/SIGTERM/
+ * SIGHUP handlers remove the temporary file and re-raise the signal to the
+ * previous disposition (one image_write at a time per process). cpio
+ * (newc) cannot hold xattrs; they are dropped there. */
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e);
 /* Print an archive's entries like `tar -tvf`. */
 int image_list(const char *path, FILE *out, err_t *e);

@@ -342,6 +342,7 @@ static void test_list(void)
         CHECK_INT(stage_add_data(s, "bin/sh", 04755, "sh!", 3, &e), 0);
         CHECK_INT(stage_add_data(s, "etc/hostname", 0644, "box\n", 4, &e), 0);
         CHECK_INT(stage_add_dir(s, "tmp", 01777, &e), 0);
+        CHECK_INT(stage_add_data(s, "etc/a\tb\\c\001", 0600, "", 0, &e), 0);
         CHECK_INT(stage_add_host(s, "dev/null", "/dev/null", &e), 0);
         CHECK_INT(stage_add_host(s, "lib/a", h1, &e), 0);
         CHECK_INT(stage_add_host(s, "lib/b", h2, &e), 0);
@@ -358,6 +359,7 @@ static void test_list(void)
                                "drwxr-xr-x 0/0               0 2023-11-14 22:13 dev/\n"
                                "crw-rw-rw- 0/0             1,3 2023-11-14 22:13 dev/null\n"
                                "drwxr-xr-x 0/0               0 2023-11-14 22:13 etc/\n"
+                               "-rw------- 0/0               0 2023-11-14 22:13 etc/a\\tb\\\\c\\001\n"
                                "-rw-r--r-- 0/0               4 2023-11-14 22:13 etc/hostname\n"
                                "drwxr-xr-x 0/0               0 2023-11-14 22:13 lib/\n"
                                "-rw-r--r-- 0/0               5 2020-09-13 12:26 lib/a\n"
