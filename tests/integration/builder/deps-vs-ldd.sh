@@ -1,0 +1,30 @@
+#!/bin/bash
+# `mkroot deps` must resolve exactly what ldd (the real loader) resolves,
+# loader line included, for every ELF program in /usr/bin and /usr/sbin.
+set -euo pipefail
+: "${MKROOT:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+unset LD_LIBRARY_PATH LD_PRELOAD
+
+files=()
+for f in /usr/bin/* /usr/sbin/*; do
+        [ -f "$f" ] && [ -r "$f" ] || continue
+        [ "$(head -c4 "$f" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+        files+=("$f")
+done
+[ ${#files[@]} -gt 50 ] || { echo "only ${#files[@]} ELF programs found"; exit 1; }
+
+# ldd's lines, without load addresses and without the vDSO (not a file).
+for f in "${files[@]}"; do
+        echo "$f:"
+        ldd "$f" 2>&1 | sed -E 's/ \(0x[0-9a-f]+\)$//' | grep -v -E '^\s*linux-(vdso|gate)\.so' || true
+done >"$tmp/ldd"
+"$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1 || true
+
+if ! diff -u "$tmp/ldd" "$tmp/mkroot" >"$tmp/diff"; then
+        echo "mkroot deps differs from ldd:"
+        head -60 "$tmp/diff"
+        exit 1
+fi
+echo "identical on ${#files[@]} programs ($(grep -c '=>' "$tmp/ldd") resolved libraries)"
