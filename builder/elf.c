@@ -369,8 +369,9 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
                         segs[n_segs++] = (load_seg){offset, vaddr, filesz};
                         break;
                 case PT_INTERP: {
+                        /* The kernel uses the first one. */
                         if (info->interp)
-                                return err_set(e, -EINVAL, "%s: more than one PT_INTERP", r.name);
+                                break;
                         if (!in_range(&r, offset, filesz) || filesz == 0)
                                 return err_set(e, -EINVAL, "%s: truncated PT_INTERP", r.name);
                         const char *s = (const char *)r.buf + offset;

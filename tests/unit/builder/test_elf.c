@@ -417,6 +417,8 @@ static void test_prefixes(const char *path, const elf_info *full)
         free(data);
 }
 
+static int compare_readelf(const char *path, const elf_info *info);
+
 static void test_fixtures(int argc, char **argv)
 {
         if (argc < 4) {
@@ -428,6 +430,12 @@ static void test_fixtures(int argc, char **argv)
         elf_info *liba = read_file(argv[2]);
         elf_info *libb = read_file(argv[3]);
         CHECK(!maps_mention(argv[1]));
+        if (exe)
+                CHECK(compare_readelf(argv[1], exe) <= 0);
+        if (liba)
+                CHECK(compare_readelf(argv[2], liba) <= 0);
+        if (libb)
+                CHECK(compare_readelf(argv[3], libb) <= 0);
         if (exe) {
                 CHECK(exe->dynamic);
                 CHECK(exe->interp != NULL);
@@ -541,14 +549,67 @@ static void test_compatible(void)
         CHECK(!elf_compatible(NULL, &a));
 }
 
-/* Every regular file in a host directory reads as ELF or as -ENOEXEC. */
-static void test_host_dir(const char *dir, size_t *n_elf, double *secs)
+/* What readelf (binutils, which reads the section headers) says about the
+ * same file: interp, NEEDED in order, SONAME, RPATH, RUNPATH. Returns the
+ * number of differences, or -1 when readelf cannot be run. */
+static int compare_readelf(const char *path, const elf_info *info)
+{
+        if (strchr(path, '\'') || access("/usr/bin/readelf", X_OK) < 0)
+                return -1;
+        _cleanup_free_ char *cmd = xasprintf("LC_ALL=C /usr/bin/readelf -dlW '%s' 2>/dev/null", path);
+        FILE *p = popen(cmd, "re");
+        if (!p)
+                return -1;
+        char *line = NULL;
+        size_t cap = 0, n_needed = 0;
+        int diff = 0;
+        bool saw_interp = false, saw_soname = false, saw_rpath = false, saw_runpath = false;
+        while (getline(&line, &cap, p) > 0) {
+                char *open = strchr(line, '[');
+                char *close = open ? strchr(open, ']') : NULL;
+                if (!open || !close)
+                        continue;
+                *close = '\0';
+                char *val = open + 1;
+                if (strstr(line, "Requesting program interpreter: ")) {
+                        val += strlen("Requesting program interpreter: ");
+                        saw_interp = true;
+                        diff += !info->interp || strcmp(info->interp, val) != 0;
+                } else if (strstr(line, "(NEEDED)")) {
+                        diff += n_needed >= info->n_needed ||
+                                strcmp(info->needed[n_needed], val) != 0;
+                        n_needed++;
+                } else if (strstr(line, "(SONAME)")) {
+                        saw_soname = true;
+                        diff += !info->soname || strcmp(info->soname, val) != 0;
+                } else if (strstr(line, "(RPATH)")) {
+                        saw_rpath = true;
+                        diff += !info->rpath || strcmp(info->rpath, val) != 0;
+                } else if (strstr(line, "(RUNPATH)")) {
+                        saw_runpath = true;
+                        diff += !info->runpath || strcmp(info->runpath, val) != 0;
+                }
+        }
+        free(line);
+        pclose(p);
+        diff += n_needed != info->n_needed;
+        diff += saw_interp != (info->interp != NULL);
+        diff += saw_soname != (info->soname != NULL);
+        diff += saw_rpath != (info->rpath != NULL);
+        diff += saw_runpath != (info->runpath != NULL);
+        if (diff)
+                fprintf(stderr, "%s: %d differences from readelf\n", path, diff);
+        return diff;
+}
+
+/* Every regular file in a host directory reads as ELF or as -ENOEXEC; the
+ * first few ELF files are also checked against readelf. */
+static void test_host_dir(const char *dir, size_t *n_elf, size_t *n_readelf, double *secs)
 {
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
                 return;
         struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         struct dirent *de;
         while ((de = readdir(d))) {
                 _cleanup_close_ int fd =
@@ -558,16 +619,25 @@ static void test_host_dir(const char *dir, size_t *n_elf, double *secs)
                         continue;
                 elf_info *info = NULL;
                 err_t e = {0};
+                clock_gettime(CLOCK_MONOTONIC, &t0);
                 int k = elf_read_fd(fd, de->d_name, &info, &e);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                *secs += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
                 if (k < 0 && k != -ENOEXEC)
                         fprintf(stderr, "%s/%s: %s\n", dir, de->d_name, e.msg);
                 CHECK(k == 0 || k == -ENOEXEC);
                 if (k == 0)
                         (*n_elf)++;
+                if (k == 0 && *n_readelf < 150) {
+                        _cleanup_free_ char *full = path_join(dir, de->d_name);
+                        int diff = compare_readelf(full, info);
+                        if (diff >= 0) {
+                                CHECK_INT(diff, 0);
+                                (*n_readelf)++;
+                        }
+                }
                 elf_info_free(info);
         }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        *secs += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
 int main(int argc, char **argv)
@@ -582,10 +652,12 @@ int main(int argc, char **argv)
         test_read_fd_errors();
         test_fixtures(argc, argv);
 
-        size_t n_elf = 0;
+        size_t n_elf = 0, n_readelf = 0;
         double secs = 0;
-        test_host_dir("/usr/bin", &n_elf, &secs);
-        test_host_dir("/usr/lib/x86_64-linux-gnu", &n_elf, &secs);
-        fprintf(stderr, "host: %zu ELF files read in %.3f s\n", n_elf, secs);
+        test_host_dir("/usr/bin", &n_elf, &n_readelf, &secs);
+        n_readelf = n_readelf > 100 ? 100 : n_readelf; /* leave room for libraries */
+        test_host_dir("/usr/lib/x86_64-linux-gnu", &n_elf, &n_readelf, &secs);
+        fprintf(stderr, "host: %zu ELF files parsed in %.3f s (%zu checked against readelf)\n",
+                n_elf, secs, n_readelf);
         TEST_END();
 }
