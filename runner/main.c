@@ -148,7 +148,7 @@ int main(int argc, char **argv)
         opterr = 0;
         for (;;) {
                 int idx = -1;
-                int c = getopt_long(argc, argv, "+e:w:u:v:tTim:qh", long_opts, &idx);
+                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh", long_opts, &idx);
                 if (c == -1)
                         break;
                 char on[64];
@@ -262,7 +262,10 @@ int main(int argc, char **argv)
                         ret = 0;
                         goto done;
                 case ':':
-                        log_error("%s: needs a value (see --help)", argv[optind - 1]);
+                        if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt)
+                                log_error("-%c: needs a value (see --help)", optopt);
+                        else
+                                log_error("%s: needs a value (see --help)", argv[optind - 1]);
                         goto done;
                 default:
                         if (optopt && optopt != '?')
