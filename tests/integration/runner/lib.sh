@@ -1,0 +1,81 @@
+# Shared by the runroot integration tests: a temp dir, a private cache, a
+# test image made of busybox-static and the rrhelper binary, cleanup of
+# every mount, process and file on any exit. Source it with the helper's
+# path as $1.
+set -u
+HELPER=${1:?usage: $0 RRHELPER}
+: "${RUNROOT:?}"
+if [ "$(id -u)" != 0 ]; then
+        echo "SKIP: runroot tests run as root (CI is root)"
+        exit 77
+fi
+BUSYBOX=$(command -v busybox || true)
+if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+        echo "SKIP: needs busybox-static"
+        exit 77
+fi
+T=$(mktemp -d /tmp/rrtest.XXXXXX)
+chmod 755 "$T"
+export MKROOT_CACHE=$T/cache
+CLEANUP_PIDS=""
+
+rr_cleanup() {
+        local p
+        for p in $CLEANUP_PIDS; do kill -9 "$p" 2>/dev/null; done
+        # Nothing should be mounted under $T; if a failure left something,
+        # take it down so the rm below stays on this file system.
+        awk -v t="$T" '$5 ~ "^"t {print $5}' /proc/self/mountinfo | sort -r |
+                while read -r m; do umount -l "$m" 2>/dev/null; done
+        rm -rf "$T"
+}
+trap rr_cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+# make_tree DIR: a minimal root with busybox and rrhelper.
+make_tree() {
+        local d=$1
+        mkdir -p "$d/bin" "$d/etc" "$d/tmp" "$d/root" "$d/home/user"
+        cp "$BUSYBOX" "$d/bin/busybox"
+        cp "$HELPER" "$d/bin/rrhelper"
+        local c
+        for c in sh true false sleep ls cat echo id hostname env touch mkdir pwd stat; do
+                ln -sf busybox "$d/bin/$c"
+        done
+        printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$d/etc/passwd"
+        printf 'root:x:0:\nuser:x:1000:\nextra:x:2000:user\nnogroup:x:65534:\n' >"$d/etc/group"
+        echo image >"$d/etc/marker"
+        chmod 1777 "$d/tmp"
+        chown 1000:1000 "$d/home/user"
+}
+
+IMG_DIR=$T/img
+IMG=$T/img.tar.gz
+make_tree "$IMG_DIR"
+tar -C "$IMG_DIR" -czf "$IMG" .
+
+rr() { "$RUNROOT" "$@"; }
+
+# expect_rc WANT CMD...: run, compare the exit status.
+expect_rc() {
+        local want=$1 rc
+        shift
+        "$@"
+        rc=$?
+        [ "$rc" = "$want" ] || fail "\"$*\" exited $rc, expected $want"
+}
+
+# No mount of ours in the host's table, no per-run dir left.
+check_no_leftovers() {
+        if grep -q "$T" /proc/self/mountinfo; then
+                grep "$T" /proc/self/mountinfo >&2
+                fail "mounts left in the host's mount table"
+        fi
+        if [ -d "$MKROOT_CACHE/runs" ] && [ -n "$(ls -A "$MKROOT_CACHE/runs")" ]; then
+                ls -la "$MKROOT_CACHE/runs" >&2
+                fail "per-run dirs left in the cache"
+        fi
+}
