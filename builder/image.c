@@ -284,7 +284,6 @@ static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, 
                         return image_arch_err(a, out, se->host, e);
                 left -= (size_t)n;
         }
-        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
         return 0;
 }
 
