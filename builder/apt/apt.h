@@ -1,0 +1,212 @@
+/* apt: bootstrap a Debian/Ubuntu root file system straight from an apt
+ * mirror (`mkroot fetch SUITE`): signed Release, Packages, Debian version
+ * rules and dependency closure, parallel verified downloads into the
+ * cache, .deb unpacking and the dpkg second stage inside the new tree. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "deb822.h"
+
+/* ---- Debian versions and relations ----------------------------------- */
+
+/* dpkg's ordering: <0, 0, >0. Malformed versions compare as strings. */
+int debver_cmp(const char *a, const char *b);
+/* [epoch:]upstream[-revision] with dpkg's character rules. */
+bool debver_valid(const char *v);
+
+typedef enum apt_relop {
+        APT_REL_ANY, /* unversioned */
+        APT_REL_LT,  /* << */
+        APT_REL_LE,  /* <= (and the obsolete <) */
+        APT_REL_EQ,  /* = */
+        APT_REL_GE,  /* >= (and the obsolete >) */
+        APT_REL_GT,  /* >> */
+        APT_REL_MAX
+} apt_relop;
+
+bool debver_satisfies(const char *ver, apt_relop op, const char *ref);
+
+typedef struct apt_rel {
+        char *name;    /* without ":any"/":native"/":ARCH" */
+        char *archq;   /* the qualifier after ':' or NULL */
+        apt_relop op;
+        char *version; /* NULL when op is APT_REL_ANY */
+} apt_rel;
+typedef struct apt_rel_group { /* a | b | c */
+        apt_rel *alts;
+        size_t n;
+} apt_rel_group;
+typedef struct apt_rel_list { /* group, group, ... */
+        apt_rel_group *groups;
+        size_t n;
+} apt_rel_list;
+
+/* Parse a Depends/Pre-Depends/Provides value; [arch] and <profile>
+ * restrictions are skipped. */
+int apt_rel_parse(const char *s, const char *what, apt_rel_list *ret, err_t *e);
+void apt_rel_list_free(apt_rel_list *l);
+
+/* ---- Release / InRelease --------------------------------------------- */
+
+typedef struct apt_release_file {
+        char *path; /* "main/binary-amd64/Packages.xz" */
+        char sha256[DIGEST_HEX_LEN + 1];
+        int64_t size;
+} apt_release_file;
+
+typedef struct apt_release {
+        char *suite, *codename;
+        int64_t date;        /* seconds since the epoch; 0 when absent */
+        int64_t valid_until; /* 0 when absent */
+        bool by_hash;
+        apt_release_file *files;
+        size_t n_files;
+} apt_release;
+
+/* Verify an InRelease file with gpgv (or sqv) against keyring (a binary
+ * keyring or an ASCII-armored key file) and return only the signed text,
+ * as the verifier printed it. Nothing of the file is believed before. */
+int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text,
+                       size_t *ret_len, err_t *e);
+/* Without a signature check (--no-verify): the cleartext part. */
+int apt_release_cleartext(const char *inrelease, char **ret_text, size_t *ret_len, err_t *e);
+int apt_release_parse(const char *text, size_t len, const char *what, apt_release *ret, err_t *e);
+/* Date not in the future, Valid-Until not past (unless allow_expired). */
+int apt_release_check_dates(const apt_release *r, int64_t now, bool allow_expired, const char *what,
+                            err_t *e);
+const apt_release_file *apt_release_find(const apt_release *r, const char *path);
+void apt_release_free(apt_release *r);
+/* RFC 2822 date as used in Release files -> epoch seconds. */
+int apt_parse_date(const char *s, int64_t *ret);
+/* Decode an ASCII-armored OpenPGP block into binary packets. */
+int apt_dearmor(const char *armored, void **ret, size_t *ret_len, err_t *e);
+
+/* ---- Packages index -------------------------------------------------- */
+
+typedef struct apt_pkg {
+        const char *name, *version, *arch, *multi_arch, *priority, *section;
+        const char *filename, *sha256, *depends, *pre_depends, *provides;
+        int64_t size;
+        bool essential;
+} apt_pkg;
+
+typedef struct apt_index apt_index;
+
+/* An index for one architecture; packages of other architectures than
+ * arch and "all" are ignored. */
+apt_index *apt_index_new(const char *arch);
+/* Add a Packages file (uncompressed); may be called per component. */
+int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, err_t *e);
+size_t apt_index_count(const apt_index *x);
+const apt_pkg *apt_index_at(const apt_index *x, size_t i);
+/* The highest version of a real package named name, or NULL. */
+const apt_pkg *apt_index_candidate(const apt_index *x, const char *name);
+/* Packages that Provide name: *ret_n entries. */
+const apt_pkg *const *apt_index_providers(const apt_index *x, const char *name, size_t *ret_n);
+void apt_index_free(apt_index *x);
+
+/* ---- selection -------------------------------------------------------- */
+
+typedef enum apt_variant {
+        APT_VARIANT_MINBASE,   /* required + Essential + apt */
+        APT_VARIANT_REQUIRED,  /* required + Essential */
+        APT_VARIANT_IMPORTANT, /* ... + Priority: important + apt */
+        APT_VARIANT_MAX
+} apt_variant;
+
+int apt_variant_parse(const char *s, apt_variant *ret);
+
+typedef struct apt_selection {
+        const apt_pkg **pkgs; /* sorted by name within each part */
+        size_t n;
+        size_t n_required; /* pkgs[0..n_required) form the essential set */
+} apt_selection;
+
+/* Closure over Depends and Pre-Depends of the variant's seeds plus
+ * include; exclude drops packages (and is not pulled back in). */
+int apt_select(const apt_index *x, apt_variant v, const strv *include, const strv *exclude,
+               apt_selection *ret, err_t *e);
+void apt_selection_free(apt_selection *s);
+
+/* ---- downloads -------------------------------------------------------- */
+
+typedef struct apt_dl {
+        char *url;
+        char *sha256;  /* expected; NULL = not known (InRelease): never cached */
+        int64_t size;  /* expected, or -1 */
+        char *path;    /* out: where the verified file is */
+} apt_dl;
+
+typedef struct apt_dl_opts {
+        const char *dir;  /* <cache>/apt: blobs in sha256/, partials in partial/ */
+        int connections;  /* parallel transfers, 0 = default */
+        int retries;      /* per file, -1 = default */
+        bool progress;    /* draw a progress line on stderr */
+} apt_dl_opts;
+
+/* Download every item not already in the cache. Files with a sha256 are
+ * verified and published as DIR/sha256/HEX; a partial file is resumed.
+ * On failure nothing unverified is published. */
+int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e);
+void apt_dl_free(apt_dl *items, size_t n);
+
+/* ---- .deb files ------------------------------------------------------- */
+
+/* Extract a .deb's data tarball under root. merged_dirs (NULL-terminated,
+ * e.g. {"bin","sbin","lib",NULL}) are top-level directories that are
+ * symlinks into usr/ in the tree: their entries are written under usr/. */
+int apt_deb_extract(const char *deb, const char *root, const char *const *merged_dirs, err_t *e);
+/* Read one member of the control tarball (e.g. "control"). */
+int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len,
+                         err_t *e);
+
+/* ---- second stage ----------------------------------------------------- */
+
+/* Inside root (through the runner): dpkg --install the essential set, then
+ * the rest. Paths are as seen inside root. */
+int apt_stage2(const char *root, const strv *essential_debs, const strv *other_debs, err_t *e);
+
+/* ---- suites and the whole bootstrap ----------------------------------- */
+
+typedef struct apt_suite {
+        char *name;          /* the manifest's Suite */
+        char *distribution;  /* debian, ubuntu */
+        char *codename;
+        strv components;
+        strv architectures;
+        char *signed_by;     /* a keyring path or an embedded armored key */
+        bool merged_usr;
+        char *uri;           /* the manifest's own mirror, or NULL */
+        char *path;          /* the manifest file */
+} apt_suite;
+
+/* Directories searched for SUITE.deb822 ($MKROOT_MANIFESTS first). */
+int apt_suite_load(const char *name, apt_suite *ret, err_t *e);
+int apt_suite_list(strv *ret);
+void apt_suite_free(apt_suite *s);
+
+/* The host's apt mirror for a distribution/suite, from /etc/apt (root
+ * given for tests), or NULL. */
+char *apt_host_mirror(const char *etc_apt, const apt_suite *s);
+
+typedef struct apt_bootstrap_opts {
+        const char *suite;
+        const char *output;
+        const char *mirror;
+        const char *keyring;
+        const char *arch;
+        const char *cache_dir;
+        strv include, exclude, components;
+        apt_variant variant;
+        bool allow_expired, no_verify, keep_debs, print_debs;
+        int connections;
+        int compress_level;
+        bool progress;
+} apt_bootstrap_opts;
+
+int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e);
+/* The cache directory per DESIGN.md (malloc'd). */
+char *apt_cache_dir(const char *opt);

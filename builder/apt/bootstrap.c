@@ -1,0 +1,570 @@
+/* mkroot fetch: manifest -> mirror and keyring -> verified InRelease ->
+ * verified Packages -> selection -> verified .debs in the cache -> tree
+ * (merged /usr, essential set unpacked) -> dpkg second stage -> image. The
+ * tree lives in the cache's tmp/ and is removed on every path; the image
+ * is written atomically only at the very end. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "apt.h"
+#include "builder.h"
+
+#define INDEX_MAX ((size_t)512 << 20)
+
+static const char *host_arch(void)
+{
+        static const struct {
+                const char *uname, *deb;
+        } map[] = {
+            {"x86_64", "amd64"},   {"aarch64", "arm64"}, {"i686", "i386"},
+            {"i586", "i386"},      {"i386", "i386"},     {"armv7l", "armhf"},
+            {"ppc64le", "ppc64el"}, {"s390x", "s390x"},  {"riscv64", "riscv64"},
+            {"mips64", "mips64el"},
+        };
+        struct utsname u;
+        if (uname(&u) == 0)
+                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                        if (!strcmp(u.machine, map[i].uname))
+                                return map[i].deb;
+        return "amd64";
+}
+
+/* Top-level directories that are symlinks into /usr on a merged-/usr
+ * system, per architecture (the multilib ones only where they exist). */
+static void merged_dirs_for(const char *arch, strv *out)
+{
+        static const struct {
+                const char *arch, *extra;
+        } map[] = {
+            {"amd64", "lib32 lib64 libx32"}, {"i386", "lib64 libx32"},   {"ppc64el", "lib64"},
+            {"s390x", "lib32"},              {"mips64el", "lib32 lib64 libo32"},
+            {"riscv64", ""},                 {"arm64", ""},              {"armhf", ""},
+        };
+        strv_push(out, "bin");
+        strv_push(out, "sbin");
+        strv_push(out, "lib");
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (!strcmp(map[i].arch, arch)) {
+                        _cleanup_free_ char *x = xstrdup(map[i].extra);
+                        char *save = NULL;
+                        for (char *w = strtok_r(x, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                                strv_push(out, w);
+                }
+}
+
+/* Decompress a Packages.{xz,gz,bz2,zst} (or plain) file into memory. */
+static int read_index(const char *path, const char *what, char **ret, size_t *ret_len, err_t *e)
+{
+        struct archive *a = archive_read_new();
+        archive_read_support_filter_all(a);
+        archive_read_support_format_raw(a);
+        struct archive_entry *ent;
+        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+            archive_read_next_header(a, &ent) != ARCHIVE_OK) {
+                int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
+                archive_read_free(a);
+                return rc;
+        }
+        strbuf b = {0};
+        char buf[1 << 16];
+        for (;;) {
+                la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+                if (n == 0)
+                        break;
+                if (n < 0) {
+                        int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
+                        archive_read_free(a);
+                        sb_free(&b);
+                        return rc;
+                }
+                if (b.len + (size_t)n > INDEX_MAX) {
+                        archive_read_free(a);
+                        sb_free(&b);
+                        return err_set(e, -EFBIG, "%s: too large", what);
+                }
+                sb_appendn(&b, buf, (size_t)n);
+        }
+        archive_read_free(a);
+        *ret_len = b.len;
+        *ret = sb_steal(&b);
+        return 0;
+}
+
+/* Hardlink a cached blob into the tree, or copy it across file systems. */
+static int place_file(const char *src, const char *dst, err_t *e)
+{
+        if (link(src, dst) == 0)
+                return 0;
+        if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+                return err_sys(e, errno, "%s", dst);
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return err_sys(e, errno, "%s", src);
+        _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (out < 0)
+                return err_sys(e, errno, "%s", dst);
+        for (;;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+                if (n == 0)
+                        return 0;
+                if (n < 0)
+                        return err_sys(e, errno, "%s", dst);
+        }
+}
+
+static int write_file(const char *root, const char *rel, const char *content, err_t *e)
+{
+        _cleanup_free_ char *p = path_join(root, rel);
+        _cleanup_free_ char *d = path_dirname(p);
+        int rc = fs_mkdir_p_at(AT_FDCWD, d, 0755, e);
+        if (rc < 0)
+                return rc;
+        return fs_write_atomic_at(AT_FDCWD, p, content, strlen(content), 0644, e);
+}
+
+/* ---- the bootstrap ---------------------------------------------------- */
+
+typedef struct boot {
+        const apt_bootstrap_opts *o;
+        apt_suite suite;
+        const char *arch;
+        char *mirror;
+        char *cache;  /* <cache>/apt */
+        char *keyring;
+        bool keyring_temp;
+        char *tree;
+        strv components;
+        apt_release rel;
+        apt_index *index;
+        apt_selection sel;
+        apt_dl *debs;
+        size_t n_debs;
+        int lock_fd;
+} boot;
+
+static void boot_free(boot *b)
+{
+        if (b->tree) {
+                err_t e2 = {0};
+                fs_rm_rf_at(AT_FDCWD, b->tree, &e2);
+                free(b->tree);
+        }
+        if (b->keyring_temp)
+                unlink(b->keyring);
+        free(b->keyring);
+        free(b->mirror);
+        free(b->cache);
+        strv_free(&b->components);
+        apt_release_free(&b->rel);
+        apt_index_free(b->index);
+        apt_selection_free(&b->sel);
+        if (b->debs)
+                apt_dl_free(b->debs, b->n_debs);
+        apt_suite_free(&b->suite);
+        if (b->lock_fd >= 0)
+                close(b->lock_fd);
+}
+
+static int setup(boot *b, err_t *e)
+{
+        const apt_bootstrap_opts *o = b->o;
+        int rc = apt_suite_load(o->suite, &b->suite, e);
+        if (rc < 0)
+                return rc;
+        b->arch = o->arch ? o->arch : host_arch();
+        if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
+                return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
+                               b->suite.name, b->arch);
+        const strv *comps = o->components.n ? &o->components : &b->suite.components;
+        for (size_t i = 0; i < comps->n; i++)
+                strv_push(&b->components, comps->v[i]);
+
+        const char *m = o->mirror;
+        if (!m || !*m)
+                m = getenv("MKROOT_MIRROR");
+        if (m && *m)
+                b->mirror = xstrdup(m);
+        else if (!(b->mirror = apt_host_mirror("/etc/apt", &b->suite)) && b->suite.uri)
+                b->mirror = xstrdup(b->suite.uri);
+        if (!b->mirror)
+                return err_set(e, -ENOENT,
+                               "%s: no mirror (the host's apt sources do not serve %s): pass "
+                               "--mirror URL or set MKROOT_MIRROR",
+                               b->suite.name, b->suite.distribution);
+        size_t n = strlen(b->mirror);
+        while (n > 1 && b->mirror[n - 1] == '/')
+                b->mirror[--n] = '\0';
+
+        _cleanup_free_ char *top = apt_cache_dir(o->cache_dir);
+        b->cache = path_join(top, "apt");
+        _cleanup_free_ char *tmp = path_join(b->cache, "tmp");
+        rc = fs_mkdir_p_at(AT_FDCWD, tmp, 0755, e);
+        if (rc < 0)
+                return err_prefix(e, "cache");
+        _cleanup_free_ char *partial = path_join(b->cache, "partial");
+        rc = fs_mkdir_p_at(AT_FDCWD, partial, 0755, e);
+        if (rc < 0)
+                return err_prefix(e, "cache");
+        /* One fetch at a time per cache: partial files are shared. */
+        _cleanup_free_ char *lock = path_join(b->cache, "lock");
+        b->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX) < 0)
+                return err_sys(e, errno, "%s", lock);
+
+        if (o->keyring) {
+                if (access(o->keyring, R_OK) < 0)
+                        return err_sys(e, errno, "keyring %s", o->keyring);
+                b->keyring = xstrdup(o->keyring);
+        } else if (b->suite.signed_by && !strncmp(b->suite.signed_by, "-----BEGIN", 10)) {
+                b->keyring = xasprintf("%s/embedded-key-XXXXXX", tmp);
+                _cleanup_close_ int fd = mkostemp(b->keyring, O_CLOEXEC);
+                if (fd < 0)
+                        return err_sys(e, errno, "%s", b->keyring);
+                b->keyring_temp = true;
+                size_t kl = strlen(b->suite.signed_by);
+                if (write(fd, b->suite.signed_by, kl) != (ssize_t)kl)
+                        return err_sys(e, errno ? errno : EIO, "%s", b->keyring);
+        } else if (b->suite.signed_by) {
+                if (access(b->suite.signed_by, R_OK) < 0)
+                        return err_set(e, -ENOENT,
+                                       "%s: keyring %s not found (install the %s archive keyring "
+                                       "package or pass --keyring FILE)",
+                                       b->suite.name, b->suite.signed_by, b->suite.distribution);
+                b->keyring = xstrdup(b->suite.signed_by);
+        } else if (!o->no_verify) {
+                return err_set(e, -ENOENT,
+                               "%s: the manifest names no keyring: pass --keyring FILE (the %s "
+                               "archive signing keyring)",
+                               b->suite.name, b->suite.distribution);
+        }
+        return 0;
+}
+
+static int fetch_release(boot *b, err_t *e)
+{
+        apt_dl *it = xcalloc(1, sizeof(*it));
+        it->url = xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
+        it->size = -1;
+        apt_dl_opts dlo = {.dir = b->cache, .retries = -1, .connections = 1};
+        int rc = apt_download(it, 1, &dlo, e);
+        if (rc < 0) {
+                apt_dl_free(it, 1);
+                return rc;
+        }
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (b->o->no_verify) {
+                log_warn("WARNING: --no-verify: the Release file's signature is NOT checked; "
+                         "anyone on the path to %s can choose what gets installed",
+                         b->mirror);
+                rc = apt_release_cleartext(it->path, &text, &len, e);
+        } else {
+                rc = apt_release_verify(it->path, b->keyring, &text, &len, e);
+        }
+        unlink(it->path);
+        _cleanup_free_ char *what = xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
+        apt_dl_free(it, 1);
+        if (rc < 0)
+                return err_prefix(e, "%s", what);
+        rc = apt_release_parse(text, len, what, &b->rel, e);
+        if (rc < 0)
+                return rc;
+        rc = apt_release_check_dates(&b->rel, (int64_t)time(NULL), b->o->allow_expired, what, e);
+        if (rc < 0)
+                return rc;
+        bool name_ok = (b->rel.codename && !strcmp(b->rel.codename, b->suite.codename)) ||
+                       (b->rel.suite && !strcmp(b->rel.suite, b->suite.codename));
+        if (!name_ok)
+                return err_set(e, -EBADMSG, "%s: is for %s, not %s", what,
+                               b->rel.codename ? b->rel.codename : "(no codename)",
+                               b->suite.codename);
+        return 0;
+}
+
+static int fetch_indexes(boot *b, err_t *e)
+{
+        static const char *const exts[] = {".xz", ".gz", ".zst", ".bz2", ""};
+        size_t n = b->components.n;
+        apt_dl *items = xcalloc(n ? n : 1, sizeof(*items));
+        for (size_t i = 0; i < n; i++) {
+                const apt_release_file *f = NULL;
+                _cleanup_free_ char *path = NULL;
+                for (size_t x = 0; x < ARRAY_SIZE(exts) && !f; x++) {
+                        free(path);
+                        path = xasprintf("%s/binary-%s/Packages%s", b->components.v[i], b->arch,
+                                         exts[x]);
+                        f = apt_release_find(&b->rel, path);
+                }
+                if (!f) {
+                        apt_dl_free(items, n);
+                        return err_set(e, -ENOENT, "%s: the Release lists no Packages for %s/%s",
+                                       b->suite.codename, b->components.v[i], b->arch);
+                }
+                if (b->rel.by_hash) {
+                        _cleanup_free_ char *dir = path_dirname(path);
+                        items[i].url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s", b->mirror,
+                                                 b->suite.codename, dir, f->sha256);
+                } else {
+                        items[i].url = xasprintf("%s/dists/%s/%s", b->mirror, b->suite.codename,
+                                                 path);
+                }
+                items[i].sha256 = xstrdup(f->sha256);
+                items[i].size = f->size;
+        }
+        apt_dl_opts dlo = {.dir = b->cache, .retries = -1, .connections = b->o->connections};
+        int rc = apt_download(items, n, &dlo, e);
+        b->index = apt_index_new(b->arch);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                rc = read_index(items[i].path, items[i].url, &data, &len, e);
+                if (rc == 0)
+                        rc = apt_index_add(b->index, data, len, items[i].url, e);
+        }
+        apt_dl_free(items, n);
+        return rc;
+}
+
+static int fetch_debs(boot *b, err_t *e)
+{
+        b->n_debs = b->sel.n;
+        b->debs = xcalloc(b->n_debs ? b->n_debs : 1, sizeof(*b->debs));
+        for (size_t i = 0; i < b->sel.n; i++) {
+                const apt_pkg *p = b->sel.pkgs[i];
+                b->debs[i].url = xasprintf("%s/%s", b->mirror, p->filename);
+                b->debs[i].sha256 = xstrdup(p->sha256);
+                b->debs[i].size = p->size;
+        }
+        apt_dl_opts dlo = {.dir = b->cache,
+                           .retries = -1,
+                           .connections = b->o->connections,
+                           .progress = b->o->progress};
+        return apt_download(b->debs, b->n_debs, &dlo, e);
+}
+
+static void to_front(strv *l, const char *prefix)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (!strncmp(path_basename(l->v[i]), prefix, strlen(prefix))) {
+                        char *x = l->v[i];
+                        memmove(l->v + 1, l->v, i * sizeof(char *));
+                        l->v[0] = x;
+                        return;
+                }
+}
+
+static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
+{
+        b->tree = xasprintf("%s/tmp/root-XXXXXX", b->cache);
+        if (!mkdtemp(b->tree)) {
+                int rc = err_sys(e, errno, "%s", b->tree);
+                free(b->tree);
+                b->tree = NULL;
+                return rc;
+        }
+        chmod(b->tree, 0755);
+        _cleanup_strv_ strv merged = {0};
+        if (b->suite.merged_usr) {
+                merged_dirs_for(b->arch, &merged);
+                for (size_t i = 0; i < merged.n; i++) {
+                        _cleanup_free_ char *in_usr = xasprintf("%s/usr/%s", b->tree, merged.v[i]);
+                        _cleanup_free_ char *link_at = path_join(b->tree, merged.v[i]);
+                        _cleanup_free_ char *target = xasprintf("usr/%s", merged.v[i]);
+                        int rc = fs_mkdir_p_at(AT_FDCWD, in_usr, 0755, e);
+                        if (rc < 0)
+                                return rc;
+                        if (symlink(target, link_at) < 0)
+                                return err_sys(e, errno, "%s", link_at);
+                }
+                strv_push_take(&merged, NULL);
+        }
+        static const char *const dirs[] = {"var/lib/dpkg/info", "var/lib/dpkg/updates",
+                                           "var/cache/apt/archives/partial", "etc/apt", "proc",
+                                           "dev", "tmp"};
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                _cleanup_free_ char *p = path_join(b->tree, dirs[i]);
+                int rc = fs_mkdir_p_at(AT_FDCWD, p, 0755, e);
+                if (rc < 0)
+                        return rc;
+        }
+        _cleanup_free_ char *tmpd = path_join(b->tree, "tmp");
+        chmod(tmpd, 01777);
+        int rc = write_file(b->tree, "var/lib/dpkg/status", "", e);
+        if (rc == 0)
+                rc = write_file(b->tree, "var/lib/dpkg/available", "", e);
+        if (rc < 0)
+                return rc;
+
+        for (size_t i = 0; i < b->sel.n; i++) {
+                const apt_pkg *p = b->sel.pkgs[i];
+                bool ess = i < b->sel.n_required;
+                if (ess) {
+                        rc = apt_deb_extract(b->debs[i].path, b->tree,
+                                             merged.n ? (const char *const *)merged.v : NULL, e);
+                        if (rc < 0)
+                                return err_prefix(e, "%s", p->name);
+                }
+                _cleanup_free_ char *inside =
+                    xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
+                _cleanup_free_ char *host = path_join(b->tree, inside);
+                rc = place_file(b->debs[i].path, host, e);
+                if (rc < 0)
+                        return rc;
+                strv_push(ess ? essential : others, inside);
+        }
+        /* base-passwd, then base-files first: later preinsts need
+         * /etc/passwd and the base layout. */
+        to_front(essential, "base-files_");
+        to_front(essential, "base-passwd_");
+        return 0;
+}
+
+static int check_installed(boot *b, err_t *e)
+{
+        _cleanup_free_ char *p = path_join(b->tree, "var/lib/dpkg/status");
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int rc = fs_read_file_at(AT_FDCWD, p, INDEX_MAX, &data, &len, e);
+        if (rc < 0)
+                return rc;
+        _cleanup_deb822_ deb822 d = {0};
+        rc = deb822_parse(data, len, "var/lib/dpkg/status", &d, e);
+        if (rc < 0)
+                return rc;
+        strmap *ok = strmap_new();
+        for (size_t i = 0; i < d.n_paras; i++) {
+                const char *name = deb822_get(&d, i, "Package");
+                const char *st = deb822_get(&d, i, "Status");
+                if (name && st && !strcmp(st, "install ok installed"))
+                        strmap_put(ok, name, (void *)name);
+        }
+        for (size_t i = 0; i < b->sel.n && rc == 0; i++)
+                if (!strmap_has(ok, b->sel.pkgs[i]->name))
+                        rc = err_set(e, -EIO, "second stage: %s is not configured",
+                                     b->sel.pkgs[i]->name);
+        strmap_free(ok);
+        return rc;
+}
+
+static int finish_tree(boot *b, err_t *e)
+{
+        static const char *const junk[] = {
+            "var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
+            "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+            "var/lib/dpkg/statoverride-old", "var/cache/debconf/config.dat-old",
+            "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
+            "etc/resolv.conf", "etc/hostname", "etc/machine-id", "var/lib/dbus/machine-id",
+            "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
+                _cleanup_free_ char *p = path_join(b->tree, junk[i]);
+                unlink(p);
+        }
+        _cleanup_free_ char *arch = path_join(b->tree, "var/cache/apt/archives");
+        _cleanup_closedir_ DIR *d = opendir(arch);
+        if (d) {
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        size_t n = strlen(de->d_name);
+                        if (n > 4 && !strcmp(de->d_name + n - 4, ".deb"))
+                                unlinkat(dirfd(d), de->d_name, 0);
+                }
+        }
+        strbuf sl = {0};
+        sb_appendf(&sl, "deb %s %s", b->mirror, b->suite.codename);
+        for (size_t i = 0; i < b->components.n; i++)
+                sb_appendf(&sl, " %s", b->components.v[i]);
+        sb_append(&sl, "\n");
+        int rc = write_file(b->tree, "etc/apt/sources.list", sl.s, e);
+        sb_free(&sl);
+        return rc;
+}
+
+static int keep_base(boot *b, const char *image, err_t *e)
+{
+        _cleanup_free_ char *top = apt_cache_dir(b->o->cache_dir);
+        _cleanup_free_ char *dir = path_join(top, "bases");
+        int rc = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
+        if (rc < 0)
+                return rc;
+        const char *ext = strstr(path_basename(image), ".tar");
+        _cleanup_free_ char *dst =
+            xasprintf("%s/%s_%s%s", dir, b->suite.name, b->arch, ext ? ext : ".tar.gz");
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
+        unlink(tmp);
+        rc = place_file(image, tmp, e);
+        if (rc == 0 && rename(tmp, dst) < 0)
+                rc = err_sys(e, errno, "%s", dst);
+        if (rc < 0)
+                unlink(tmp);
+        return rc;
+}
+
+int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
+{
+        boot b = {.o = o, .lock_fd = -1};
+        int rc = setup(&b, e);
+        if (rc == 0) {
+                log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
+                rc = fetch_release(&b, e);
+        }
+        if (rc == 0)
+                rc = fetch_indexes(&b, e);
+        if (rc == 0) {
+                /* The tree's /usr is merged before unpacking, so the
+                 * usrmerge package (which would convert it) is not wanted:
+                 * usr-is-merged, its alternative, is. */
+                strv excl = {0};
+                for (size_t i = 0; i < o->exclude.n; i++)
+                        strv_push(&excl, o->exclude.v[i]);
+                if (b.suite.merged_usr && !strv_contains(&o->include, "usrmerge"))
+                        strv_push(&excl, "usrmerge");
+                rc = apt_select(b.index, o->variant, &o->include, &excl, &b.sel, e);
+                strv_free(&excl);
+        }
+        if (rc == 0 && o->print_debs) {
+                for (size_t i = 0; i < b.sel.n; i++)
+                        printf("%s\n", b.sel.pkgs[i]->name);
+                boot_free(&b);
+                return 0;
+        }
+        if (rc == 0) {
+                log_info("%zu packages (%zu essential)", b.sel.n, b.sel.n_required);
+                rc = fetch_debs(&b, e);
+        }
+        strv ess = {0}, rest = {0};
+        if (rc == 0)
+                rc = prepare_tree(&b, &ess, &rest, e);
+        if (rc == 0)
+                rc = apt_stage2(b.tree, &ess, &rest, e);
+        strv_free(&ess);
+        strv_free(&rest);
+        if (rc == 0)
+                rc = check_installed(&b, e);
+        if (rc == 0)
+                rc = finish_tree(&b, e);
+        if (rc == 0) {
+                image_opts io = {.format = IMAGE_FORMAT_TAR,
+                                 .compress = image_compress_from_name(o->output),
+                                 .level = o->compress_level};
+                int64_t epoch;
+                if (source_date_epoch(&epoch) == 1) {
+                        io.have_epoch = true;
+                        io.epoch = epoch;
+                }
+                rc = build_pack_dir(b.tree, o->output, &io, e);
+        }
+        if (rc == 0) {
+                err_t e2 = {0};
+                if (keep_base(&b, o->output, &e2) < 0)
+                        log_warn("could not keep the base layer in the cache: %s", e2.msg);
+        }
+        boot_free(&b);
+        return rc;
+}

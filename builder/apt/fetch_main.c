@@ -1,0 +1,155 @@
+/* `mkroot fetch SUITE`: argument parsing only; apt_bootstrap does the work. */
+#include <getopt.h>
+#include <string.h>
+
+#include "apt.h"
+#include "builder.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage: mkroot fetch [OPTIONS] SUITE\n"
+              "Bootstrap a Debian or Ubuntu minbase root file system from an apt mirror\n"
+              "and write it as an image (default SUITE.tar.gz).\n"
+              "\n"
+              "  -o, --output FILE        image to write (.tar.gz, .tar.zst, .tar.xz, .tar)\n"
+              "      --mirror URL         mirror (http, https or file); default: $MKROOT_MIRROR,\n"
+              "                           then the host's apt sources, then the manifest\n"
+              "      --keyring FILE       keyring to verify InRelease with (binary or armored)\n"
+              "      --arch ARCH          Debian architecture (default: the host's)\n"
+              "      --variant NAME       minbase (default), required or important\n"
+              "      --include PKG,...    add packages (and their dependencies)\n"
+              "      --exclude PKG,...    leave packages out\n"
+              "      --components C,...   archive components (default: the manifest's)\n"
+              "      --allow-expired      accept a Release past its Valid-Until (archives)\n"
+              "      --no-verify          do NOT check the Release signature (unsafe)\n"
+              "      --cache-dir DIR      cache directory (default: $MKROOT_CACHE, ...)\n"
+              "  -j, --connections N      parallel downloads (default 8)\n"
+              "      --print-debs         print the selected packages and stop\n"
+              "  -q, --quiet              no progress display\n"
+              "  -v, --verbose            explain what happens\n"
+              "  -h, --help               show this help\n"
+              "\n"
+              "SUITE is a name from the manifests directory (e.g. bookworm, jammy) or a path\n"
+              "to a .deb822 suite manifest.\n",
+              f);
+}
+
+static void split_list(const char *s, strv *out)
+{
+        _cleanup_free_ char *c = xstrdup(s);
+        char *save = NULL;
+        for (char *w = strtok_r(c, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
+                strv_push(out, w);
+}
+
+enum {
+        OPT_MIRROR = 256,
+        OPT_KEYRING,
+        OPT_ARCH,
+        OPT_VARIANT,
+        OPT_INCLUDE,
+        OPT_EXCLUDE,
+        OPT_COMPONENTS,
+        OPT_ALLOW_EXPIRED,
+        OPT_NO_VERIFY,
+        OPT_CACHE_DIR,
+        OPT_PRINT_DEBS,
+};
+
+int fetch_main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+            {"output", required_argument, NULL, 'o'},
+            {"mirror", required_argument, NULL, OPT_MIRROR},
+            {"keyring", required_argument, NULL, OPT_KEYRING},
+            {"arch", required_argument, NULL, OPT_ARCH},
+            {"variant", required_argument, NULL, OPT_VARIANT},
+            {"include", required_argument, NULL, OPT_INCLUDE},
+            {"exclude", required_argument, NULL, OPT_EXCLUDE},
+            {"components", required_argument, NULL, OPT_COMPONENTS},
+            {"allow-expired", no_argument, NULL, OPT_ALLOW_EXPIRED},
+            {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+            {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+            {"connections", required_argument, NULL, 'j'},
+            {"print-debs", no_argument, NULL, OPT_PRINT_DEBS},
+            {"quiet", no_argument, NULL, 'q'},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {0},
+        };
+        apt_bootstrap_opts o = {.variant = APT_VARIANT_MINBASE};
+        bool quiet = false;
+        _cleanup_free_ char *out_default = NULL;
+        int c, rc = 0;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "o:j:qvh", opts, NULL)) != -1) {
+                switch (c) {
+                case 'o': o.output = optarg; break;
+                case OPT_MIRROR: o.mirror = optarg; break;
+                case OPT_KEYRING: o.keyring = optarg; break;
+                case OPT_ARCH: o.arch = optarg; break;
+                case OPT_VARIANT:
+                        if (apt_variant_parse(optarg, &o.variant) < 0) {
+                                log_error("--variant: unknown variant \"%s\" (minbase, required, "
+                                          "important)",
+                                          optarg);
+                                rc = 2;
+                        }
+                        break;
+                case OPT_INCLUDE: split_list(optarg, &o.include); break;
+                case OPT_EXCLUDE: split_list(optarg, &o.exclude); break;
+                case OPT_COMPONENTS: split_list(optarg, &o.components); break;
+                case OPT_ALLOW_EXPIRED: o.allow_expired = true; break;
+                case OPT_NO_VERIFY: o.no_verify = true; break;
+                case OPT_CACHE_DIR: o.cache_dir = optarg; break;
+                case OPT_PRINT_DEBS: o.print_debs = true; break;
+                case 'j': {
+                        char *end;
+                        long n = strtol(optarg, &end, 10);
+                        if (*end || n < 1 || n > 64) {
+                                log_error("--connections: expected 1..64, got \"%s\"", optarg);
+                                rc = 2;
+                        }
+                        o.connections = (int)n;
+                        break;
+                }
+                case 'q': quiet = true; break;
+                case 'v': log_set_level(LOG_DEBUG); break;
+                case 'h':
+                        usage(stdout);
+                        strv_free(&o.include);
+                        strv_free(&o.exclude);
+                        strv_free(&o.components);
+                        return 0;
+                default: rc = 2; break;
+                }
+        }
+        if (rc == 0 && optind != argc - 1) {
+                log_error("fetch: expected one SUITE (try mkroot fetch --help)");
+                rc = 2;
+        }
+        if (rc == 0) {
+                o.suite = argv[optind];
+                if (!o.output) {
+                        out_default = xasprintf("%s.tar.gz", path_basename(o.suite));
+                        char *dot = strstr(out_default, ".deb822");
+                        if (dot)
+                                memmove(dot, dot + 7, strlen(dot + 7) + 1);
+                        o.output = out_default;
+                }
+                if (quiet && log_get_level() < LOG_DEBUG)
+                        log_set_level(LOG_WARN);
+                o.progress = !quiet && isatty(STDERR_FILENO);
+                err_t e = {0};
+                if (apt_bootstrap(&o, &e) < 0) {
+                        log_error("%s", e.msg);
+                        rc = 1;
+                } else if (!o.print_debs) {
+                        log_info("wrote %s", o.output);
+                }
+        }
+        strv_free(&o.include);
+        strv_free(&o.exclude);
+        strv_free(&o.components);
+        return rc;
+}

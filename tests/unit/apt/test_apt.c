@@ -1,0 +1,415 @@
+/* Unit tests for builder/apt: deb822, Debian versions (against dpkg),
+ * relations, Release parsing and dates, armor, index and selection
+ * (synthetic cases and bookworm's minbase against debootstrap's list). */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "apt.h"
+#include "test.h"
+
+static void test_deb822(void)
+{
+        const char *txt = "# comment\n"
+                          "Package: a\n"
+                          "Description: short\n"
+                          " line one\n"
+                          " .\n"
+                          "# inside\n"
+                          " line two  \n"
+                          "X-Empty:\n"
+                          "\n\n"
+                          "package:   b  \r\n"
+                          "Depends: c,\n"
+                          "  d\n";
+        deb822 d;
+        err_t e = {0};
+        CHECK_INT(deb822_parse(txt, strlen(txt), "t", &d, &e), 0);
+        CHECK_INT(d.n_paras, 2);
+        CHECK_STR(deb822_get(&d, 0, "package"), "a");
+        CHECK_STR(deb822_get(&d, 0, "Description"), "short\nline one\n\nline two");
+        CHECK_STR(deb822_get(&d, 0, "X-Empty"), "");
+        CHECK_STR(deb822_get(&d, 1, "Package"), "b");
+        CHECK_STR(deb822_get(&d, 1, "Depends"), "c,\nd");
+        CHECK(deb822_get(&d, 1, "Description") == NULL);
+        CHECK(deb822_get(&d, 5, "Package") == NULL);
+        CHECK_INT(d.paras[1].line, 11);
+        deb822_free(&d);
+
+        /* Multi-line first value (Signed-By style). */
+        const char *key = "Signed-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n";
+        CHECK_INT(deb822_parse(key, strlen(key), "k", &d, &e), 0);
+        CHECK_STR(deb822_get(&d, 0, "Signed-By"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc");
+        deb822_free(&d);
+
+        static const char *const bad[] = {
+            " leading continuation\n", "NoColon\n", ": novalue\n", "A: 1\na: 2\n", "Na me: x\n",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                err_clear(&e);
+                CHECK(deb822_parse(bad[i], strlen(bad[i]), "bad", &d, &e) < 0);
+                CHECK(strncmp(e.msg, "bad:", 4) == 0);
+        }
+        const char nul[] = "A: b\0c\n";
+        CHECK(deb822_parse(nul, sizeof(nul) - 1, "nul", &d, &e) == -EBADMSG);
+        /* Empty input: no paragraphs. */
+        CHECK_INT(deb822_parse("", 0, "empty", &d, &e), 0);
+        CHECK_INT(d.n_paras, 0);
+        deb822_free(&d);
+}
+
+static int dpkg_cmp(const char *a, const char *b)
+{
+        /* dpkg --compare-versions a lt b: 0 when true. */
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd = open("/dev/null", O_WRONLY);
+                dup2(fd, 2);
+                execlp("dpkg", "dpkg", "--compare-versions", a, "lt", b, (char *)NULL);
+                _exit(127);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+                return 2;
+        if (WEXITSTATUS(st) == 0)
+                return -1;
+        pid = fork();
+        if (pid == 0) {
+                execlp("dpkg", "dpkg", "--compare-versions", a, "eq", b, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(pid, &st, 0);
+        return WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+static int sign(int x) { return x < 0 ? -1 : x > 0; }
+
+static void test_versions(void)
+{
+        static const struct {
+                const char *a, *b;
+                int r;
+        } v[] = {
+            {"1.0", "1.0", 0},
+            {"1.0", "1.1", -1},
+            {"1.0~rc1", "1.0", -1},
+            {"1.0~~", "1.0~", -1},
+            {"1.0~", "1.0", -1},
+            {"1.0", "1.0+b1", -1},
+            {"1:0.1", "2.0", 1},
+            {"0:1.0", "1.0", 0},
+            {"1.0-1", "1.0-2", -1},
+            {"1.0-1", "1.0", 1},
+            {"1.0a", "1.0", 1},
+            {"1.0a", "1.0+", -1},
+            {"1.10", "1.9", 1},
+            {"1.001", "1.1", 0},
+            {"2.36-9+deb12u4", "2.36-9", 1},
+            {"5.36.0-7+deb12u1", "5.36.0-7", 1},
+            {"1:2.38.1-5+deb12u3", "2.38.1-5", 1},
+            {"1.2-3~bpo12+1", "1.2-3", -1},
+            {"9.1", "10", -1},
+            {"1.0.0", "1.0", 1},
+            {"a", "b", -1},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+                int r = sign(debver_cmp(v[i].a, v[i].b));
+                if (r != v[i].r)
+                        fprintf(stderr, "debver_cmp(%s, %s) = %d, expected %d\n", v[i].a, v[i].b,
+                                r, v[i].r);
+                CHECK_INT(r, v[i].r);
+                CHECK_INT(sign(debver_cmp(v[i].b, v[i].a)), -v[i].r);
+        }
+        CHECK(debver_valid("1:2.3-4"));
+        CHECK(debver_valid("2.36-9+deb12u4"));
+        CHECK(!debver_valid("abc"));
+        CHECK(!debver_valid(":1"));
+        CHECK(!debver_valid("1.0-"));
+        CHECK(!debver_valid("1.0 2"));
+        CHECK(debver_satisfies("1.0", APT_REL_GE, "1.0"));
+        CHECK(!debver_satisfies("1.0", APT_REL_GT, "1.0"));
+        CHECK(debver_satisfies("1.0~1", APT_REL_LT, "1.0"));
+        CHECK(debver_satisfies("2", APT_REL_ANY, NULL));
+        CHECK(!debver_satisfies(NULL, APT_REL_EQ, "1"));
+
+        /* Against dpkg itself, on many pairs built from real versions. */
+        if (access("/usr/bin/dpkg", X_OK) != 0) {
+                fprintf(stderr, "SKIP dpkg comparison: no dpkg\n");
+                return;
+        }
+        static const char *const parts[] = {
+            "1.0", "1.0~rc1", "1:0.9", "1.0-1", "1.0-1~bpo1", "1.0+dfsg-2", "1.0.1", "1.0a",
+            "1.0-1+b1", "2:1", "0.9.9-10", "1.0~~a", "1.0+", "1.0.", "10.0", "1.00-01", "1a1",
+            "1.0-1.1", "7.88.1-10+deb12u5", "1:7.88.1", "3.0~git20200101.abcdef-1",
+        };
+        int mismatches = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+                for (size_t j = 0; j < ARRAY_SIZE(parts); j++) {
+                        int want = dpkg_cmp(parts[i], parts[j]);
+                        if (want == 2)
+                                continue;
+                        int got = sign(debver_cmp(parts[i], parts[j]));
+                        if (got != want) {
+                                fprintf(stderr, "debver_cmp(%s, %s) = %d, dpkg says %d\n",
+                                        parts[i], parts[j], got, want);
+                                mismatches++;
+                        }
+                }
+        CHECK_INT(mismatches, 0);
+}
+
+static void test_relations(void)
+{
+        apt_rel_list l;
+        err_t e = {0};
+        CHECK_INT(apt_rel_parse("libc6 (>= 2.34), awk | mawk:any (<< 2:0)\n , x [amd64] <!nocheck>, "
+                                "perl:native",
+                                "t", &l, &e),
+                  0);
+        CHECK_INT(l.n, 4);
+        CHECK_STR(l.groups[0].alts[0].name, "libc6");
+        CHECK_INT(l.groups[0].alts[0].op, APT_REL_GE);
+        CHECK_STR(l.groups[0].alts[0].version, "2.34");
+        CHECK_INT(l.groups[1].n, 2);
+        CHECK_STR(l.groups[1].alts[1].name, "mawk");
+        CHECK_STR(l.groups[1].alts[1].archq, "any");
+        CHECK_INT(l.groups[1].alts[1].op, APT_REL_LT);
+        CHECK_STR(l.groups[2].alts[0].name, "x");
+        CHECK_STR(l.groups[3].alts[0].archq, "native");
+        apt_rel_list_free(&l);
+        CHECK_INT(apt_rel_parse("", "t", &l, &e), 0);
+        CHECK_INT(l.n, 0);
+        apt_rel_list_free(&l);
+        CHECK_INT(apt_rel_parse("a (= 1)", "t", &l, &e), 0);
+        CHECK_INT(l.groups[0].alts[0].op, APT_REL_EQ);
+        apt_rel_list_free(&l);
+        CHECK(apt_rel_parse("a (>= 1", "t", &l, &e) < 0);
+        CHECK(apt_rel_parse("a (~ 1)", "t", &l, &e) < 0);
+        CHECK(apt_rel_parse("a b", "t", &l, &e) < 0);
+        CHECK(apt_rel_parse("a, , b", "t", &l, &e) < 0);
+        CHECK(apt_rel_parse("a [amd64", "t", &l, &e) < 0);
+}
+
+static void test_release(void)
+{
+        const char *txt =
+            "Origin: Test\nSuite: stable\nCodename: tst\n"
+            "Date: Sat, 10 Jun 2023 08:56:56 UTC\n"
+            "Valid-Until: Sat, 17 Jun 2023 08:56:56 +0000\n"
+            "Acquire-By-Hash: yes\n"
+            "MD5Sum:\n 0123 12 main/binary-amd64/Packages\n"
+            "SHA256:\n"
+            " 0000000000000000000000000000000000000000000000000000000000000001 123 "
+            "main/binary-amd64/Packages\n"
+            " 00000000000000000000000000000000000000000000000000000000000000ff 45 "
+            "main/binary-amd64/Packages.xz\n";
+        apt_release r;
+        err_t e = {0};
+        CHECK_INT(apt_release_parse(txt, strlen(txt), "R", &r, &e), 0);
+        CHECK_STR(r.codename, "tst");
+        CHECK_STR(r.suite, "stable");
+        CHECK_INT(r.date, 1686387416);
+        CHECK_INT(r.valid_until, 1686387416 + 7 * 86400);
+        CHECK(r.by_hash);
+        CHECK_INT(r.n_files, 2);
+        const apt_release_file *f = apt_release_find(&r, "main/binary-amd64/Packages.xz");
+        CHECK(f && f->size == 45 && f->sha256[63] == 'f');
+        CHECK(apt_release_find(&r, "main/binary-i386/Packages") == NULL);
+        CHECK_INT(apt_release_check_dates(&r, 1686387416 + 100, false, "R", &e), 0);
+        CHECK_INT(apt_release_check_dates(&r, 1686387416 + 8 * 86400, false, "R", &e), -EKEYEXPIRED);
+        CHECK(strstr(e.msg, "expired") != NULL);
+        CHECK_INT(apt_release_check_dates(&r, 1686387416 + 8 * 86400, true, "R", &e), 0);
+        CHECK(apt_release_check_dates(&r, 1686387416 - 86400, false, "R", &e) < 0);
+        apt_release_free(&r);
+
+        static const char *const bad[] = {
+            "Suite: x\n",
+            "SHA256:\n zz 1 a\n",
+            "Date: yesterday\nSHA256:\n",
+            "SHA256:\n 0000000000000000000000000000000000000000000000000000000000000001 -5 a\n",
+            "A: 1\n\nB: 2\n",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+                CHECK(apt_release_parse(bad[i], strlen(bad[i]), "R", &r, &e) < 0);
+
+        int64_t t;
+        CHECK_INT(apt_parse_date("Thu, 01 Jan 1970 00:00:10 GMT", &t), 0);
+        CHECK_INT(t, 10);
+        CHECK_INT(apt_parse_date("01 Jan 1970 01:00:00 +0100", &t), 0);
+        CHECK_INT(t, 0);
+        CHECK(apt_parse_date("Thu, 01 Jan 1970 00:00:10 PST", &t) < 0);
+
+        void *bin;
+        size_t len;
+        CHECK_INT(apt_dearmor("-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: x\n\naGVsbG8=\n=abcd\n"
+                              "-----END PGP PUBLIC KEY BLOCK-----\n",
+                              &bin, &len, &e),
+                  0);
+        CHECK_INT(len, 5);
+        CHECK(memcmp(bin, "hello", 5) == 0);
+        free(bin);
+        CHECK(apt_dearmor("no armor", &bin, &len, &e) < 0);
+        CHECK(apt_dearmor("-----BEGIN PGP X-----\n\naGV\n-----END", &bin, &len, &e) < 0);
+}
+
+#define PKG(name, ver, extra)                                                                      \
+        "Package: " name "\nVersion: " ver "\nArchitecture: amd64\nFilename: pool/" name           \
+        ".deb\nSize: 1\nSHA256: "                                                                  \
+        "0000000000000000000000000000000000000000000000000000000000000000\n" extra "\n\n"
+
+static bool selected(const apt_selection *s, const char *name)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (!strcmp(s->pkgs[i]->name, name))
+                        return true;
+        return false;
+}
+
+static void test_select_synthetic(void)
+{
+        const char *idx =
+            PKG("base", "1", "Essential: yes\nPriority: required\nDepends: awk, libc (>= 2), "
+                             "gone | real-b | real-c\nPre-Depends: libz (>= 1.2~)")
+            PKG("mawk", "1", "Priority: required\nProvides: awk")
+            PKG("gawk", "1", "Priority: optional\nProvides: awk")
+            PKG("libc", "1", "Priority: optional")
+            PKG("libc", "3", "Priority: optional")
+            PKG("libz", "1.2~rc1", "Priority: optional")
+            PKG("libz", "1.2", "Priority: optional")
+            PKG("real-b", "1", "Priority: optional\nDepends: vpkg (>= 2)")
+            PKG("real-c", "1", "Priority: optional")
+            PKG("prov-old", "1", "Priority: optional\nProvides: vpkg (= 1)")
+            PKG("prov-new", "1", "Priority: optional\nProvides: vpkg (= 2)")
+            PKG("prov-any", "1", "Priority: optional\nProvides: vpkg")
+            PKG("apt", "2", "Priority: important\nDepends: gpgv | gpgv2, libc (>= 4) | libc")
+            PKG("gpgv", "1", "Priority: optional")
+            PKG("extra", "1", "Priority: important")
+            PKG("needs-missing", "1", "Priority: optional\nDepends: nothere (>= 1)")
+            "Package: other-arch\nVersion: 1\nArchitecture: arm64\nPriority: required\n";
+        apt_index *x = apt_index_new("amd64");
+        err_t e = {0};
+        CHECK_INT(apt_index_add(x, idx, strlen(idx), "P", &e), 0);
+        CHECK_INT(apt_index_count(x), 16);
+        CHECK_STR(apt_index_candidate(x, "libc")->version, "3");
+        CHECK(apt_index_candidate(x, "other-arch") == NULL);
+        size_t n;
+        apt_index_providers(x, "vpkg", &n);
+        CHECK_INT(n, 3);
+
+        apt_selection s;
+        CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, NULL, NULL, &s, &e), 0);
+        CHECK(selected(&s, "base"));
+        CHECK(selected(&s, "mawk"));    /* required provider already chosen */
+        CHECK(!selected(&s, "gawk"));
+        CHECK(selected(&s, "libc"));
+        CHECK(selected(&s, "libz"));
+        CHECK(selected(&s, "real-b"));  /* first satisfiable alternative */
+        CHECK(!selected(&s, "real-c"));
+        CHECK(selected(&s, "prov-new")); /* versioned virtual: only (= 2) fits */
+        CHECK(!selected(&s, "prov-old"));
+        CHECK(!selected(&s, "prov-any"));
+        CHECK(selected(&s, "apt"));
+        CHECK(selected(&s, "gpgv"));
+        CHECK(!selected(&s, "extra"));
+        CHECK_INT(s.n_required, 6); /* base mawk libc libz real-b prov-new */
+        for (size_t i = 0; i < s.n; i++)
+                if (!strcmp(s.pkgs[i]->name, "libc"))
+                        CHECK_STR(s.pkgs[i]->version, "3");
+        apt_selection_free(&s);
+
+        CHECK_INT(apt_select(x, APT_VARIANT_REQUIRED, NULL, NULL, &s, &e), 0);
+        CHECK(!selected(&s, "apt"));
+        apt_selection_free(&s);
+        CHECK_INT(apt_select(x, APT_VARIANT_IMPORTANT, NULL, NULL, &s, &e), 0);
+        CHECK(selected(&s, "extra"));
+        apt_selection_free(&s);
+
+        /* --exclude steers alternatives; --include adds. */
+        strv excl = {0}, incl = {0};
+        strv_push(&excl, "real-b");
+        strv_push(&incl, "gawk");
+        CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, &incl, &excl, &s, &e), 0);
+        CHECK(!selected(&s, "real-b"));
+        CHECK(selected(&s, "real-c"));
+        CHECK(selected(&s, "gawk"));
+        apt_selection_free(&s);
+        strv_free(&excl);
+
+        strv_push(&incl, "needs-missing");
+        CHECK(apt_select(x, APT_VARIANT_MINBASE, &incl, NULL, &s, &e) < 0);
+        CHECK(strstr(e.msg, "needs-missing Depends nothere (>= 1)") != NULL);
+        strv_free(&incl);
+        strv_push(&incl, "no-such-package");
+        CHECK(apt_select(x, APT_VARIANT_MINBASE, &incl, NULL, &s, &e) < 0);
+        strv_free(&incl);
+        apt_index_free(x);
+
+        /* Hostile index entries. */
+        static const char *const bad[] = {
+            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: ../x.deb\nSize: 1\nSHA256: "
+            "0000000000000000000000000000000000000000000000000000000000000000\n",
+            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: -1\nSHA256: "
+            "0000000000000000000000000000000000000000000000000000000000000000\n",
+            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: 1\nSHA256: 00\n",
+            "Version: 1\nArchitecture: amd64\n",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                x = apt_index_new("amd64");
+                CHECK(apt_index_add(x, bad[i], strlen(bad[i]), "P", &e) < 0);
+                apt_index_free(x);
+        }
+}
+
+static void test_bookworm_minbase(void)
+{
+        err_t e = {0};
+        _cleanup_free_ char *pk = NULL, *list = NULL;
+        size_t pl, ll;
+        CHECK_INT(fs_read_file_at(AT_FDCWD, APT_TEST_DATA "/bookworm-Packages", 1 << 24, &pk, &pl,
+                                  &e),
+                  0);
+        CHECK_INT(fs_read_file_at(AT_FDCWD, APT_TEST_DATA "/bookworm-debootstrap-minbase.list",
+                                  1 << 20, &list, &ll, &e),
+                  0);
+        if (!pk || !list)
+                return;
+        apt_index *x = apt_index_new("amd64");
+        CHECK_INT(apt_index_add(x, pk, pl, "bookworm-Packages", &e), 0);
+        strv excl = {0};
+        strv_push(&excl, "usrmerge"); /* as mkroot does for a merged-/usr suite */
+        apt_selection s;
+        CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, NULL, &excl, &s, &e), 0);
+        strv want = {0};
+        char *save = NULL;
+        for (char *w = strtok_r(list, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
+                strv_push(&want, w);
+        CHECK_INT(s.n, want.n);
+        for (size_t i = 0; i < want.n; i++)
+                if (!selected(&s, want.v[i])) {
+                        fprintf(stderr, "debootstrap has %s, mkroot does not\n", want.v[i]);
+                        CHECK(false);
+                }
+        for (size_t i = 0; i < s.n; i++)
+                if (!strv_contains(&want, s.pkgs[i]->name)) {
+                        fprintf(stderr, "mkroot has %s, debootstrap does not\n", s.pkgs[i]->name);
+                        CHECK(false);
+                }
+        apt_selection_free(&s);
+        strv_free(&want);
+        strv_free(&excl);
+        apt_index_free(x);
+}
+
+int main(void)
+{
+        log_init("test_apt");
+        test_deb822();
+        test_versions();
+        test_relations();
+        test_release();
+        test_select_synthetic();
+        test_bookworm_minbase();
+        TEST_END();
+}
