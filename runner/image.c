@@ -77,9 +77,10 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
                 return 0;
         }
         r = unpack_new(s, fd, image, key, ret_lower, e);
-        /* The lock file has done its job; waiters hold their own fds. */
+        /* The lock file has done its job. A waiter still holding it
+         * rechecks the index; at worst two processes unpack the same image
+         * and the second publish is discarded. */
         _cleanup_free_ char *lockrel = xasprintf("locks/%s.lock", lockname);
-        if (r == 0)
-                unlinkat(store_dirfd(s), lockrel, 0);
+        unlinkat(store_dirfd(s), lockrel, 0);
         return r;
 }

@@ -27,42 +27,87 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
         return 0;
 }
 
-/* Find (making it when create is set) the mount point dst inside the tree
- * whose host path is root; *ret is the host path of the resolved target. */
+/* Make the missing path dst inside the tree at rootfd as a directory or
+ * file: parents first, and when dst itself is a dangling symlink, its
+ * target (resolved within the tree). */
+static int make_in_root(int rootfd, const char *dst, bool dir, int depth, err_t *e)
+{
+        if (depth > 40)
+                return err_set(e, -ELOOP, "mount point %s: too many levels of symbolic links", dst);
+        _cleanup_free_ char *norm = path_normalize(dst);
+        if (!strcmp(norm, "/"))
+                return 0;
+        _cleanup_free_ char *parent = path_dirname(norm);
+        _cleanup_free_ char *pabs = NULL;
+        err_t e2 = {0};
+        int r = fs_resolve_in_root(rootfd, parent, true, &pabs, &e2);
+        _cleanup_free_ char *prel = r == 0 ? xasprintf(".%s", pabs) : NULL;
+        if (r == -ENOENT || (r == 0 && faccessat(rootfd, prel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)) {
+                r = make_in_root(rootfd, parent, true, depth + 1, e);
+                if (r < 0)
+                        return r;
+                free(pabs);
+                pabs = NULL;
+                r = fs_resolve_in_root(rootfd, parent, true, &pabs, &e2);
+                free(prel);
+                prel = r == 0 ? xasprintf(".%s", pabs) : NULL;
+        }
+        if (r < 0)
+                return err_set(e, r, "mount point %s: %s", dst, e2.msg);
+        _cleanup_close_ int pfd = openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (pfd < 0)
+                return err_sys(e, errno, "mount point %s", dst);
+        const char *base = path_basename(norm);
+        char target[PATH_MAX];
+        ssize_t tl = readlinkat(pfd, base, target, sizeof target - 1);
+        if (tl >= 0) {
+                target[tl] = '\0';
+                _cleanup_free_ char *next =
+                        target[0] == '/' ? xstrdup(target) : path_join(pabs, target);
+                return make_in_root(rootfd, next, dir, depth + 1, e);
+        }
+        int fd = -1;
+        if (dir ? mkdirat(pfd, base, 0755) : (fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY |
+                                                                  O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+                if (errno != EEXIST)
+                        return err_sys(e, errno, "mount point %s", dst);
+        if (fd >= 0)
+                close(fd);
+        return 0;
+}
+
+/* Find (making it when missing) the mount point dst inside the tree whose
+ * host path is root; *ret is the host path of the resolved target. */
 static int target_in_root(const char *root, const char *dst, bool dir, char **ret, err_t *e)
 {
         _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return err_sys(e, errno, "%s", root);
         _cleanup_free_ char *abs = NULL;
-        int r = fs_resolve_in_root(rootfd, dst, true, &abs, e);
-        if (r == -ENOENT) {
-                /* Make the missing parents one by one, each resolved anew. */
-                _cleanup_free_ char *parent = path_dirname(dst);
-                if (strcmp(parent, dst) != 0 && strcmp(parent, "/") != 0) {
-                        _cleanup_free_ char *ignored = NULL;
-                        err_clear(e);
-                        r = target_in_root(root, parent, true, &ignored, e);
-                        if (r < 0)
-                                return r;
-                }
-                err_clear(e);
-                r = fs_resolve_in_root(rootfd, dst, true, &abs, e);
+        err_t e2 = {0};
+        int r = fs_resolve_in_root(rootfd, dst, true, &abs, &e2);
+        _cleanup_free_ char *rel = r == 0 ? xasprintf(".%s", abs) : NULL;
+        struct stat st;
+        if (r == -ENOENT || (r == 0 && fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+                             errno == ENOENT)) {
+                r = make_in_root(rootfd, dst, dir, 0, e);
+                if (r < 0)
+                        return r;
+                free(abs);
+                abs = NULL;
+                r = fs_resolve_in_root(rootfd, dst, true, &abs, &e2);
+                free(rel);
+                rel = r == 0 ? xasprintf(".%s", abs) : NULL;
         }
         if (r < 0)
-                return err_prefix(e, "mount point %s", dst);
-        _cleanup_free_ char *rel = xasprintf(".%s", abs);
-        struct stat st;
-        if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno != ENOENT)
-                        return err_sys(e, errno, "mount point %s", dst);
-                if (dir ? mkdirat(rootfd, rel, 0755) < 0 : mknodat(rootfd, rel, S_IFREG | 0644, 0) < 0)
-                        if (errno != EEXIST)
-                                return err_sys(e, errno, "mount point %s", dst);
-        } else if (dir != !!S_ISDIR(st.st_mode)) {
+                return err_set(e, r, "mount point %s: %s", dst, e2.msg);
+        if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_sys(e, errno, "mount point %s", dst);
+        if (S_ISLNK(st.st_mode))
+                return err_set(e, -ELOOP, "mount point %s: a symbolic link", dst);
+        if (dir != !!S_ISDIR(st.st_mode))
                 return err_set(e, -ENOTDIR, "mount point %s: %s", dst,
                                dir ? "not a directory" : "is a directory");
-        }
         *ret = xasprintf("%s%s", root, abs);
         return 0;
 }
@@ -305,46 +350,97 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         return 0;
 }
 
+typedef struct user_mount {
+        char *src; /* NULL for a tmpfs */
+        char *dst;
+        bool ro;
+        size_t depth;
+        size_t order;
+} user_mount;
+
+static size_t path_depth(const char *p)
+{
+        _cleanup_free_ char *n = path_normalize(p);
+        size_t d = 0;
+        for (const char *c = n; *c; c++)
+                d += *c == '/';
+        return strcmp(n, "/") ? d : 0;
+}
+
+static int user_mount_cmp(const void *a, const void *b)
+{
+        const user_mount *x = a, *y = b;
+        if (x->depth != y->depth)
+                return x->depth < y->depth ? -1 : 1;
+        return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* -v and --tmpfs, shallowest destination first (as docker does), so that
+ * --tmpfs /data -v X:/data/x puts the bind inside the tmpfs. */
+static int parse_user_mounts(const mount_plan *p, user_mount **ret, size_t *ret_n, err_t *e)
+{
+        size_t nb = p->binds ? p->binds->n : 0, nt = p->tmpfs ? p->tmpfs->n : 0, n = 0;
+        user_mount *m = xcalloc(nb + nt + 1, sizeof *m);
+        int r = 0;
+        for (size_t i = 0; i < nb && r == 0; i++) {
+                const char *spec = p->binds->v[i];
+                const char *c1 = strchr(spec, ':');
+                if (!c1) {
+                        r = err_set(e, -EINVAL, "-v %s: expected SRC:DST[:ro]", spec);
+                        break;
+                }
+                const char *c2 = strchr(c1 + 1, ':');
+                m[n].src = xstrndup(spec, (size_t)(c1 - spec));
+                m[n].dst = c2 ? xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)) : xstrdup(c1 + 1);
+                if (c2 && !strcmp(c2 + 1, "ro"))
+                        m[n].ro = true;
+                else if (c2 && strcmp(c2 + 1, "rw") != 0)
+                        r = err_set(e, -EINVAL, "-v %s: unknown mode \"%s\"", spec, c2 + 1);
+                else if (m[n].dst[0] != '/')
+                        r = err_set(e, -EINVAL, "-v %s: destination must be absolute", spec);
+                m[n].depth = path_depth(m[n].dst);
+                m[n].order = n;
+                n++;
+        }
+        for (size_t i = 0; i < nt && r == 0; i++) {
+                m[n].dst = xstrdup(p->tmpfs->v[i]);
+                if (m[n].dst[0] != '/')
+                        r = err_set(e, -EINVAL, "--tmpfs %s: must be absolute", m[n].dst);
+                m[n].depth = path_depth(m[n].dst);
+                m[n].order = n;
+                n++;
+        }
+        qsort(m, n, sizeof *m, user_mount_cmp);
+        *ret = m;
+        *ret_n = n;
+        return r;
+}
+
 static int setup_binds(const mount_plan *p, const char *root, err_t *e)
 {
-        for (size_t i = 0; p->binds && i < p->binds->n; i++) {
-                _cleanup_free_ char *spec = xstrdup(p->binds->v[i]);
-                char *dst = strchr(spec, ':');
-                if (!dst)
-                        return err_set(e, -EINVAL, "-v %s: expected SRC:DST[:ro]", spec);
-                *dst++ = '\0';
-                char *mode = strchr(dst, ':');
-                bool ro = false;
-                if (mode) {
-                        *mode++ = '\0';
-                        if (!strcmp(mode, "ro"))
-                                ro = true;
-                        else if (strcmp(mode, "rw") != 0)
-                                return err_set(e, -EINVAL, "-v %s: unknown mode \"%s\"",
-                                               p->binds->v[i], mode);
-                }
-                if (dst[0] != '/')
-                        return err_set(e, -EINVAL, "-v %s: destination must be absolute",
-                                       p->binds->v[i]);
-                int r = bind_in_root(root, spec, dst, ro, e);
-                if (r < 0)
-                        return r;
+        user_mount *m = NULL;
+        size_t n = 0;
+        int r = parse_user_mounts(p, &m, &n, e);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                if (m[i].src)
+                        r = bind_in_root(root, m[i].src, m[i].dst, m[i].ro, e);
+                else
+                        r = mount_in_root(root, "tmpfs", m[i].dst, "tmpfs", MS_NOSUID | MS_NODEV,
+                                          "mode=1777", true, e);
         }
-        for (size_t i = 0; p->tmpfs && i < p->tmpfs->n; i++) {
-                const char *dst = p->tmpfs->v[i];
-                if (dst[0] != '/')
-                        return err_set(e, -EINVAL, "--tmpfs %s: must be absolute", dst);
-                int r = mount_in_root(root, "tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV,
-                                      "mode=1777", true, e);
-                if (r < 0)
-                        return r;
+        for (size_t i = 0; i < n; i++) {
+                free(m[i].src);
+                free(m[i].dst);
         }
+        free(m);
+        if (r < 0)
+                return r;
         if (p->net_host) {
                 static const char *const files[] = {"/etc/resolv.conf", "/etc/hosts"};
                 for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                         if (access(files[i], R_OK) < 0)
                                 continue;
-                        int r = bind_in_root(root, files[i], files[i], true, e);
+                        r = bind_in_root(root, files[i], files[i], true, e);
                         if (r < 0)
                                 return r;
                 }
@@ -361,6 +457,16 @@ int mounts_setup(const mount_plan *p, err_t *e)
         r = setup_root(p, &root, e);
         if (r < 0)
                 return r;
+        /* The kernel's file systems go on real directories: an image
+         * whose /proc, /sys or /dev is a symlink is refused (as runc does),
+         * since the masking of /proc paths works on the path itself. */
+        static const char *const fixed[] = {"dev", "proc", "sys"};
+        for (size_t i = 0; i < ARRAY_SIZE(fixed); i++) {
+                _cleanup_free_ char *fp = path_join(root, fixed[i]);
+                struct stat st;
+                if (lstat(fp, &st) == 0 && !S_ISDIR(st.st_mode))
+                        return err_set(e, -EINVAL, "image: /%s is not a directory", fixed[i]);
+        }
         if ((r = setup_dev(root, p->userns, e)) < 0)
                 return err_prefix(e, "/dev");
         if ((r = mount_in_root(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
