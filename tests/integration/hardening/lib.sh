@@ -1,0 +1,117 @@
+# Shared by the hardening tests (sourced): a tiny busybox image with the
+# static sec-helper, a scratch cache, cgroup leak checks, cleanup on exit.
+# Usage in a test: . "$(dirname "$0")/lib.sh" HELPER
+set -u
+
+HELPER=${1:?path of the sec-helper binary}
+: "${RUNROOT:?RUNROOT not set}"
+FAILED=0
+BG_PIDS=()
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+pass() { echo "ok: $*"; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+BUSYBOX=$(command -v busybox || true)
+[ -n "$BUSYBOX" ] || skip "no busybox (apt-get install busybox-static)"
+if ldd "$BUSYBOX" >/dev/null 2>&1; then
+        skip "$BUSYBOX is not static (apt-get install busybox-static)"
+fi
+
+T=$(mktemp -d /tmp/rr-hardening-XXXXXX)
+cleanup() {
+        local p
+        for p in "${BG_PIDS[@]}"; do
+                kill -KILL "$p" 2>/dev/null
+                wait "$p" 2>/dev/null
+        done
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+# The image: busybox, its applets, and the helper as /bin/sec-helper.
+mkdir -p "$T/img/bin" "$T/img/tmp" "$T/img/proc" "$T/img/sys" "$T/img/dev" "$T/img/etc"
+cp "$BUSYBOX" "$T/img/bin/busybox"
+cp "$HELPER" "$T/img/bin/sec-helper"
+for a in sh cat echo ls yes sleep true mount umount id; do
+        ln -s busybox "$T/img/bin/$a"
+done
+chmod 1777 "$T/img/tmp"
+tar -C "$T/img" -cf "$T/image.tar" .
+IMAGE=$T/image.tar
+
+rr() { "$RUNROOT" --cache-dir "$T/cache" "$@"; }
+
+# Where runroot puts container cgroups: below the cgroup of this shell
+# (runroot inherits it), on every v1 hierarchy and on v2.
+cg_parents() {
+        local id ctls path c
+        while IFS=: read -r id ctls path; do
+                if [ "$id" = 0 ] && [ -z "$ctls" ]; then
+                        if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+                                echo "/sys/fs/cgroup$path"
+                        elif [ -d /sys/fs/cgroup/unified ]; then
+                                echo "/sys/fs/cgroup/unified$path"
+                        fi
+                        continue
+                fi
+                for c in ${ctls//,/ }; do
+                        case $c in
+                        memory | cpu | cpuacct | pids | cpuset | blkio | freezer)
+                                [ -d "/sys/fs/cgroup/$c$path" ] && echo "/sys/fs/cgroup/$c$path" ;;
+                        esac
+                done
+        done </proc/self/cgroup
+}
+
+# Container cgroups currently there (runroot-* below each parent).
+cg_list() {
+        local d
+        for d in $(cg_parents); do
+                ls -d "$d"/runroot-* 2>/dev/null
+        done | sort
+}
+CG_BEFORE=$(cg_list)
+
+check_no_cgroup_left() {
+        local now
+        now=$(cg_list)
+        if [ "$now" != "$CG_BEFORE" ]; then
+                fail "cgroups left behind: $(comm -13 <(echo "$CG_BEFORE") <(echo "$now") | tr '\n' ' ')"
+        else
+                pass "no cgroup left behind"
+        fi
+}
+
+# New container cgroup dirs (not there when the test started).
+cg_new() {
+        comm -13 <(echo "$CG_BEFORE") <(cg_list)
+}
+
+# CPU time used by a cgroup in microseconds, from its own accounting:
+# cpu.stat usage_usec on v2, cpuacct.usage (ns) on v1.
+cg_cpu_usec() {
+        local d
+        for d in $(cg_new); do
+                if [ -r "$d/cpuacct.usage" ]; then
+                        echo $(($(cat "$d/cpuacct.usage") / 1000))
+                        return 0
+                fi
+                if [ -r "$d/cpu.stat" ] && grep -q '^usage_usec' "$d/cpu.stat"; then
+                        awk '$1 == "usage_usec" { print $2 }' "$d/cpu.stat"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+finish() {
+        check_no_cgroup_left
+        if [ "$FAILED" != 0 ]; then
+                echo "FAILED"
+                exit 1
+        fi
+        echo "PASSED"
+        exit 0
+}
