@@ -38,6 +38,13 @@
 #define EM_486 6
 #define EM_ARM 40
 #define EF_ARM_ABI_FLOAT_HARD 0x400
+#define EM_MIPS 8
+#define EF_MIPS_ABI2 0x20
+#define EF_MIPS_NAN2008 0x400
+#define EM_RISCV 243
+#define EF_RISCV_FLOAT_ABI 0x6
+#define EM_LOONGARCH 258
+#define EF_LARCH_ABI_MODIFIER_MASK 0x7
 
 /* Field offsets and sizes: [0] for ELFCLASS32, [1] for ELFCLASS64. */
 static const struct layout {
@@ -427,9 +434,22 @@ int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e)
         return k;
 }
 
-static bool arm_hard_float(uint32_t e_flags)
+/* The e_flags bits that make two objects of one machine ABI-incompatible
+ * (the ones ld.so's elf_machine_matches_host and ldconfig look at). */
+static uint32_t abi_flags(uint16_t machine, uint32_t e_flags)
 {
-        return (e_flags & EF_ARM_ABI_FLOAT_HARD) != 0;
+        switch (machine) {
+        case EM_ARM:
+                return e_flags & EF_ARM_ABI_FLOAT_HARD;
+        case EM_MIPS:
+                return e_flags & (EF_MIPS_ABI2 | EF_MIPS_NAN2008);
+        case EM_RISCV:
+                return e_flags & EF_RISCV_FLOAT_ABI;
+        case EM_LOONGARCH:
+                return e_flags & EF_LARCH_ABI_MODIFIER_MASK;
+        default:
+                return 0;
+        }
 }
 
 bool elf_compatible(const elf_info *obj, const elf_info *lib)
@@ -442,7 +462,5 @@ bool elf_compatible(const elf_info *obj, const elf_info *lib)
         uint16_t m2 = lib->machine == EM_486 ? EM_386 : lib->machine;
         if (m1 != m2)
                 return false;
-        if (m1 == EM_ARM && arm_hard_float(obj->e_flags) != arm_hard_float(lib->e_flags))
-                return false;
-        return true;
+        return abi_flags(m1, obj->e_flags) == abi_flags(m1, lib->e_flags);
 }

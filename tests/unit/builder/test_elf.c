@@ -547,6 +547,25 @@ static void test_compatible(void)
         CHECK(!elf_compatible(&hf, &sf));
         CHECK(!elf_compatible(&sf, &hf));
         CHECK(!elf_compatible(NULL, &a));
+        /* riscv64: lp64d vs lp64 */
+        elf_info rvd = {.elf_class = 2, .data = 1, .machine = 243, .e_flags = 0x5};
+        elf_info rvs = {.elf_class = 2, .data = 1, .machine = 243, .e_flags = 0x1};
+        CHECK(!elf_compatible(&rvd, &rvs));
+        rvs.e_flags = 0x4; /* same ABI, no RVC */
+        CHECK(elf_compatible(&rvd, &rvs));
+        /* mips: o32 vs n32, legacy NaN vs nan2008 */
+        elf_info o32 = {.elf_class = 1, .data = 2, .machine = 8, .e_flags = 0x70001005};
+        elf_info n32 = o32;
+        n32.e_flags |= 0x20;
+        CHECK(!elf_compatible(&o32, &n32));
+        elf_info o32n = o32;
+        o32n.e_flags |= 0x400;
+        CHECK(!elf_compatible(&o32, &o32n));
+        CHECK(elf_compatible(&o32, &o32));
+        /* unrelated flag bits do not matter elsewhere */
+        elf_info x1 = a, x2 = a;
+        x2.e_flags = 0x1234;
+        CHECK(elf_compatible(&x1, &x2));
 }
 
 /* What readelf (binutils, which reads the section headers) says about the
