@@ -143,6 +143,30 @@ static int readfile(const char *path)
         return ok();
 }
 
+/* CVE-2019-5736: hold /proc/PID/exe and reopen it for writing once the
+ * process no longer runs it (a running executable is ETXTBSY). Opening
+ * is proof enough: nothing is written. */
+static int exe_overwrite(const char *pid)
+{
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%s/exe", pid);
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return failed(strerror(errno));
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        for (int i = 0; i < 50; i++) {
+                int w = open(path, O_WRONLY | O_CLOEXEC);
+                if (w >= 0) {
+                        close(w);
+                        return ok();
+                }
+                if (errno != ETXTBSY)
+                        return failed(strerror(errno));
+                usleep(100000);
+        }
+        return failed("still busy after 5 s");
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2)
@@ -200,6 +224,8 @@ int main(int argc, char **argv)
                         return failed(strerror(errno));
                 return n > 0 ? ok() : failed("empty");
         }
+        if (strcmp(verb, "exe-overwrite") == 0 && a)
+                return exe_overwrite(a);
         if (strcmp(verb, "sleep") == 0 && a) {
                 sleep((unsigned)atoi(a));
                 return ok();
