@@ -93,10 +93,11 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         if (mkdirat(pfd, cg->name, 0755) < 0) {
                 int saved = errno;
                 if (saved == EEXIST || needed) {
-                        err_sys(e, saved, "%s/%s: make cgroup", parent, cg->name);
-                        if (saved == EACCES || saved == EPERM || saved == EROFS)
-                                err_prefix(e, "no cgroup delegation%s", delegation_hint());
-                        return -saved;
+                        bool denied = saved == EACCES || saved == EPERM || saved == EROFS;
+                        return err_set(e, -saved, "%s/%s: make cgroup: %s%s%s", parent, cg->name,
+                                       strerror(saved),
+                                       denied ? "; no cgroup delegation" : "",
+                                       denied ? delegation_hint() : "");
                 }
                 log_debug("%s/%s: %s; not joining the %s hierarchy", parent, cg->name,
                           strerror(saved), ctl);

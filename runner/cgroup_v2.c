@@ -222,10 +222,10 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
 
         if (mkdirat(cg->parent_fd, cg->name, 0755) < 0) {
                 int saved = errno;
-                err_sys(e, saved, "%s/%s: make cgroup", cg->parent_path, cg->name);
-                if (saved == EACCES || saved == EPERM || saved == EROFS)
-                        err_prefix(e, "no cgroup delegation%s", delegation_hint());
-                return -saved;
+                bool denied = saved == EACCES || saved == EPERM || saved == EROFS;
+                return err_set(e, -saved, "%s/%s: make cgroup: %s%s%s", cg->parent_path, cg->name,
+                               strerror(saved), denied ? "; no cgroup delegation" : "",
+                               denied ? delegation_hint() : "");
         }
         cg->path = path_join(cg->parent_path, cg->name);
         cg->dirfd = cg_open_dir(cg->parent_fd, cg->name, true, cg->path, e);

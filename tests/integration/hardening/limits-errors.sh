@@ -1,0 +1,47 @@
+#!/bin/bash
+# A limit that cannot be enforced is exit 125 with the reason, never
+# dropped: rootless without delegation, and a cpuset the host does not
+# have. The same flags with a valid value / as root run, so the failure
+# is the limit's.
+. "$(dirname "$0")/lib.sh" "$1"
+
+# rootless: a world-readable image and a cache nobody may write
+U=$(mktemp -d /tmp/rr-hardening-user-XXXXXX)
+trap 'cleanup; rm -rf "$U"' EXIT
+chmod 755 "$U"
+cp "$IMAGE" "$U/image.tar"
+chmod 644 "$U/image.tar"
+mkdir "$U/cache"
+chown 65534:65534 "$U/cache"
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups "$RUNROOT" --cache-dir "$U/cache" "$@"; }
+
+for flag in "--pids 64" "--memory 80M" "--cpus 0.5"; do
+        # shellcheck disable=SC2086
+        out=$(as_nobody $flag "$U/image.tar" /bin/true 2>&1)
+        rc=$?
+        echo "rootless $flag: rc $rc: $out"
+        if [ "$rc" = 0 ]; then
+                pass "rootless $flag runs (the cgroup is delegated here)"
+        elif [ "$rc" = 125 ] && [[ $out == *delegat* ]]; then
+                pass "rootless $flag without delegation: exit 125 with the reason"
+        else
+                fail "rootless $flag: rc $rc"
+        fi
+        # shellcheck disable=SC2086
+        rr $flag "$IMAGE" /bin/true && pass "root $flag runs" || fail "root $flag fails"
+done
+
+ncpu=$(nproc --all)
+out=$(rr --cpuset-cpus "$((ncpu + 3))" "$IMAGE" /bin/true 2>&1)
+rc=$?
+echo "cpuset $((ncpu + 3)): rc $rc: $out"
+[ "$rc" = 125 ] && [[ $out == *cpuset.cpus* ]] && pass "a CPU the host lacks: exit 125 with the reason" ||
+        fail "--cpuset-cpus $((ncpu + 3)): rc $rc"
+out=$(rr --cpuset-cpus 0 "$IMAGE" /bin/cat /proc/self/status 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && grep -q '^Cpus_allowed_list:[[:space:]]*0$' <<<"$out"; then
+        pass "--cpuset-cpus 0 pins to CPU 0"
+else
+        fail "--cpuset-cpus 0: rc $rc, $(grep Cpus_allowed_list <<<"$out")"
+fi
+finish
