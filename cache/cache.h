@@ -32,8 +32,10 @@ int store_dirfd(const store *s);
  * else -EWOULDBLOCK). The lock lasts until *ret_fd is closed. */
 int store_lock(store *s, const char *name, bool wait, int *ret_fd, err_t *e);
 
-/* The index maps a cheap key (see store_file_key) to a content digest. */
-int store_file_key(int fd, char ret_key[DIGEST_HEX_LEN + 1], err_t *e);
+/* The index maps a cheap key of an image file (device, inode, size,
+ * mtime, ctime: any rewrite changes it) to the digest of its content. */
+#define STORE_KEY_MAX 128
+int store_file_key(int fd, char ret_key[STORE_KEY_MAX], err_t *e);
 /* 0 and *ret_digest set when found, -ENOENT otherwise. */
 int store_index_get(store *s, const char *key, char ret_digest[DIGEST_HEX_LEN + 1]);
 int store_index_put(store *s, const char *key, const char *digest, err_t *e);
@@ -65,5 +67,5 @@ int store_layer_publish(store *s, store_scratch *sc, const char *digest, err_t *
 int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_fd, err_t *e);
 
 /* Remove what dead processes left: staging and run dirs whose lock is
- * free, and index entries whose layer is gone. */
-int store_gc(store *s, unsigned *ret_removed, err_t *e);
+ * free; with full, also index entries whose layer is gone. */
+int store_gc(store *s, bool full, unsigned *ret_removed, err_t *e);

@@ -113,19 +113,31 @@ int store_lock(store *s, const char *name, bool wait, int *ret_fd, err_t *e)
         return 0;
 }
 
-int store_file_key(int fd, char ret_key[DIGEST_HEX_LEN + 1], err_t *e)
+int store_file_key(int fd, char ret_key[STORE_KEY_MAX], err_t *e)
 {
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return err_sys(e, errno, "stat");
         /* Identity plus everything a rewrite changes: a file replaced or
-         * edited in place gets a new key and is unpacked anew. */
-        _cleanup_free_ char *k = xasprintf(
-                "v1 %llu %llu %lld %lld.%09ld %lld.%09ld", (unsigned long long)st.st_dev,
-                (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-                st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-        digest_buf(k, strlen(k), ret_key);
+         * edited in place gets a new key and is unpacked anew. Plain text,
+         * no hashing: a warm start should not even load a digest. */
+        snprintf(ret_key, STORE_KEY_MAX, "v1-%llx-%llx-%llx-%llx.%lx-%llx.%lx",
+                 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+                 (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec,
+                 (unsigned long)st.st_mtim.tv_nsec, (unsigned long long)st.st_ctim.tv_sec,
+                 (unsigned long)st.st_ctim.tv_nsec);
         return 0;
+}
+
+static bool key_ok(const char *k)
+{
+        if (!k || strncmp(k, "v1-", 3) != 0 || strlen(k) >= STORE_KEY_MAX)
+                return false;
+        for (const char *p = k + 3; *p; p++)
+                if (!(('0' <= *p && *p <= '9') || ('a' <= *p && *p <= 'f') || *p == '-' ||
+                      *p == '.'))
+                        return false;
+        return true;
 }
 
 static bool hex_ok(const char *h)
@@ -140,9 +152,9 @@ static bool hex_ok(const char *h)
 
 int store_index_get(store *s, const char *key, char ret_digest[DIGEST_HEX_LEN + 1])
 {
-        if (!hex_ok(key))
+        if (!key_ok(key))
                 return -EINVAL;
-        char rel[16 + DIGEST_HEX_LEN];
+        char rel[16 + STORE_KEY_MAX];
         snprintf(rel, sizeof rel, "index/%s", key);
         char buf[DIGEST_HEX_LEN + 2];
         _cleanup_close_ int fd = openat(s->fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -160,9 +172,9 @@ int store_index_get(store *s, const char *key, char ret_digest[DIGEST_HEX_LEN + 
 
 int store_index_put(store *s, const char *key, const char *digest, err_t *e)
 {
-        if (!hex_ok(key) || !hex_ok(digest))
+        if (!key_ok(key) || !hex_ok(digest))
                 return err_set(e, -EINVAL, "index: bad key or digest");
-        char rel[16 + DIGEST_HEX_LEN];
+        char rel[16 + STORE_KEY_MAX];
         snprintf(rel, sizeof rel, "index/%s", key);
         char line[DIGEST_HEX_LEN + 2];
         snprintf(line, sizeof line, "%s\n", digest);
@@ -384,7 +396,7 @@ static void gc_index(store *s, unsigned *removed)
         }
         struct dirent *de;
         while ((de = readdir(d))) {
-                if (!hex_ok(de->d_name)) {
+                if (!key_ok(de->d_name)) {
                         /* fs_write_atomic_at's leftovers from a crash */
                         if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
                             strcmp(de->d_name, "..") == 0)
@@ -404,12 +416,13 @@ static void gc_index(store *s, unsigned *removed)
         }
 }
 
-int store_gc(store *s, unsigned *ret_removed, err_t *e)
+int store_gc(store *s, bool full, unsigned *ret_removed, err_t *e)
 {
         unsigned removed = 0;
         int r1 = gc_area(s, "runs", &removed, e);
         int r2 = gc_area(s, "tmp", &removed, e);
-        gc_index(s, &removed);
+        if (full)
+                gc_index(s, &removed);
         if (ret_removed)
                 *ret_removed = removed;
         return r1 < 0 ? r1 : r2;

@@ -30,6 +30,12 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
                 store_scratch_remove(s, sc, NULL);
                 return r;
         }
+        /* Mount points every run needs, made once here rather than in
+         * each run's upper layer. */
+        static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
+        for (size_t i = 0; i < ARRAY_SIZE(mps); i++)
+                if (mkdirat(rootfd, mps[i], i == 3 ? 01777 : 0755) == 0 && i == 3)
+                        fchmodat(rootfd, mps[i], 01777, 0);
         r = store_layer_publish(s, sc, digest, e);
         if (r < 0)
                 return r;
@@ -58,7 +64,7 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
         if (!S_ISREG(st.st_mode))
                 return err_set(e, -EINVAL, "%s: not a file or directory", image);
 
-        char key[DIGEST_HEX_LEN + 1], digest[DIGEST_HEX_LEN + 1];
+        char key[STORE_KEY_MAX], digest[DIGEST_HEX_LEN + 1];
         int r = store_file_key(fd, key, e);
         if (r < 0)
                 return err_prefix(e, "%s", image);

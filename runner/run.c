@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -355,7 +356,7 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
         int r = store_open(cache_dir, &s, e);
         if (r < 0)
                 return r;
-        r = store_gc(s, ret_removed, e);
+        r = store_gc(s, true, ret_removed, e);
         store_free(s);
         return r;
 }
@@ -380,24 +381,28 @@ int runner_run(const runner_config *c, err_t *e)
                 return r;
         }
         /* Leftovers of runs that were SIGKILLed. */
-        store_gc(s, NULL, NULL);
+        store_gc(s, false, NULL, NULL);
 
         _cleanup_free_ char *lower = NULL, *persist = NULL;
         _cleanup_close_ int name_lock = -1;
-        store_scratch *rundir = NULL;
         cgroup *cg = NULL;
+        /* The per-run tmpfs (upper, work, mount point) is mounted on the
+         * store's runs/ inside the container's own mount namespace: a run
+         * makes no directory on disk, so nothing is left if it is killed. */
+        _cleanup_free_ char *rundir = xasprintf("%s/runs", store_root(s));
+        uint32_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
+                rnd = (uint32_t)getpid() * 2654435761u;
+        char run_id[32];
+        snprintf(run_id, sizeof run_id, "%d-%08x", (int)getpid(), rnd);
         r = image_resolve(s, c->image, &lower, e);
         if (r == 0 && c->name && !c->read_only)
                 r = store_name_open(s, c->name, &persist, &name_lock, e);
-        if (r == 0)
-                r = store_scratch_new(s, "runs", &rundir, e);
-        _cleanup_free_ char *hostname = NULL;
-        if (r == 0) {
-                const char *dash = strchr(rundir->id, '-');
-                hostname = xstrdup(c->hostname ? c->hostname : dash ? dash + 1 : "runroot");
-        }
+        char hostname_buf[16];
+        snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);
+        const char *hostname = c->hostname ? c->hostname : hostname_buf;
         if (r == 0 && cg_limits_any(&c->limits)) {
-                _cleanup_free_ char *cgname = xasprintf("runroot-%s", rundir->id);
+                _cleanup_free_ char *cgname = xasprintf("runroot-%s", run_id);
                 r = cg_create("/sys/fs/cgroup", cgname, &c->limits, &cg, e);
         }
         if (r == 0) {
@@ -406,7 +411,7 @@ int runner_run(const runner_config *c, err_t *e)
                 const char *term = getenv("TERM");
                 run_spec spec = {
                         .plan = {.lower = lower,
-                                 .rundir = rundir->path,
+                                 .rundir = rundir,
                                  .persist = persist,
                                  .read_only = c->read_only,
                                  .userns = geteuid() != 0,
@@ -441,11 +446,6 @@ int runner_run(const runner_config *c, err_t *e)
                 if (cg_destroy(cg, &e2) < 0)
                         log_warn("%s", e2.msg);
                 cg_free(cg);
-        }
-        if (rundir) {
-                err_t e2 = {0};
-                if (store_scratch_remove(s, rundir, &e2) < 0)
-                        log_warn("%s", e2.msg);
         }
         store_free(s);
         strv_free(&env_files);

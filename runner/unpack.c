@@ -8,8 +8,6 @@
  * location, whatever sits at the final component is removed (a symlink
  * there is never written through), and a hardlink must name a regular file
  * already inside the tree. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "libarchive-dl.h"
 
 #define UNPACK_BUF (256 * 1024)
 
@@ -311,6 +310,9 @@ static int unpack_all(unpacker *u, err_t *e)
 int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
                       unpack_stats *ret_stats, err_t *e)
 {
+        int lr = la_load(e);
+        if (lr < 0)
+                return lr;
         _cleanup_free_ char *buf = xmalloc(UNPACK_BUF);
         reader rd = {.fd = fd, .dg = ret_digest ? digest_new() : NULL, .buf = buf};
         unpacker u = {.rootfd = rootfd, .label = label, .privileged = geteuid() == 0};

@@ -5,6 +5,9 @@
 # nothing a later run trusts.
 . "$(dirname "$0")/lib.sh"
 
+# Sleep lengths double as markers unique to this test run (other runs of
+# this suite may share the machine).
+S1=$((300000 + $$ % 100000)) S2=$((S1 + 1)) S3=$((S1 + 2)) S4=$((S1 + 3))
 no_procs() {
         if pgrep -f "rrhelper sleep $1" >/dev/null; then
                 pgrep -af "rrhelper sleep $1" >&2
@@ -26,40 +29,41 @@ check_no_leftovers
 
 # SIGTERM and SIGINT to runroot: forwarded, then everything goes.
 for sig in TERM INT HUP; do
-        "$RUNROOT" "$IMG" sh -c 'rrhelper sleep 301 & rrhelper sleep 301' &
+        "$RUNROOT" "$IMG" sh -c "rrhelper sleep $S1 & rrhelper sleep $S1" &
         pid=$!
         CLEANUP_PIDS=$pid
-        wait_started 301
+        wait_started $S1
         kill -$sig $pid
         wait $pid
         rc=$?
         [ $rc -ge 129 ] || fail "SIG$sig: exit $rc"
         sleep 0.2
-        no_procs 301 "SIG$sig"
+        no_procs $S1 "SIG$sig"
         check_no_leftovers
 done
 
 # kill -9 of runroot: the container dies with it (the pid namespace's
 # init has a parent-death signal); the run dir stays until gc.
-"$RUNROOT" --name keepme "$IMG" sh -c 'rrhelper sleep 302 & rrhelper sleep 302' &
+"$RUNROOT" --name keepme "$IMG" sh -c "rrhelper sleep $S2 & rrhelper sleep $S2" &
 pid=$!
 CLEANUP_PIDS=$pid
-wait_started 302
+wait_started $S2
 kill -9 $pid
 wait $pid 2>/dev/null
 sleep 0.5
-no_procs 302 "kill -9"
+no_procs $S2 "kill -9"
 grep -q "$T" /proc/self/mountinfo && fail "kill -9: mounts left in the host's table"
-[ -n "$(ls -A "$MKROOT_CACHE/runs")" ] || fail "expected a run dir left after kill -9"
+# Runs make nothing on disk (their tmpfs lives in their own mount
+# namespace); gc must still succeed and leave the cache consistent.
 "$RUNROOT" gc || fail "runroot gc"
-[ -z "$(ls -A "$MKROOT_CACHE/runs")" ] || fail "gc left: $(ls -A "$MKROOT_CACHE/runs")"
+check_no_leftovers
 # The name is free again.
 expect_rc 0 rr --name keepme "$IMG" true
 
 # ... and the next run removes it too.
-"$RUNROOT" "$IMG" rrhelper sleep 303 &
+"$RUNROOT" "$IMG" rrhelper sleep $S3 &
 pid=$!
-wait_started 303
+wait_started $S3
 kill -9 $pid
 wait $pid 2>/dev/null
 sleep 0.3
@@ -67,14 +71,20 @@ expect_rc 0 rr "$IMG" true
 check_no_leftovers
 
 # gc leaves a live run alone.
-"$RUNROOT" "$IMG" rrhelper sleep 304 &
+"$RUNROOT" --name live "$IMG" sh -c "echo x >/f; rrhelper sleep $S4" &
 pid=$!
 CLEANUP_PIDS=$pid
-wait_started 304
-"$RUNROOT" gc
-[ -n "$(ls -A "$MKROOT_CACHE/runs")" ] || fail "gc removed a live run's dir"
+wait_started $S4
+"$RUNROOT" gc || fail "gc during a run"
+pgrep -f "rrhelper sleep $S4" >/dev/null || fail "gc killed a live run"
+[ -e "$MKROOT_CACHE/names/live/upper/f" ] || fail "gc removed a live run's layer"
 kill -TERM $pid
 wait $pid
+
+# A staging dir of a dead unpacker is removed by gc; a live one is not.
+mkdir -p "$MKROOT_CACHE/tmp/99999-deadbeef/etc"
+"$RUNROOT" gc || fail "gc"
+[ ! -e "$MKROOT_CACHE/tmp/99999-deadbeef" ] || fail "gc left a dead staging dir"
 
 # kill -9 during an unpack.
 head -c 40000000 /dev/urandom >"$IMG_DIR/big"
