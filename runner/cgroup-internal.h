@@ -15,6 +15,10 @@
 typedef struct cg_test_hooks {
         const char *proc_self_cgroup;
         bool fake_fs;
+        /* With fake_fs: sees every write first, to play the kernel's rules;
+         * returns a negative errno to fail it, 1 when it did the write, 0
+         * for the plain write. */
+        int (*write_hook)(int dirfd, const char *file, const char *value);
 } cg_test_hooks;
 extern cg_test_hooks cg_test;
 

@@ -131,6 +131,13 @@ int cg_write(int dirfd, const char *dir, const char *file, const char *value, bo
         int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
         if (cg_test.fake_fs)
                 flags |= O_CREAT | O_TRUNC;
+        if (cg_test.fake_fs && cg_test.write_hook) {
+                int h = cg_test.write_hook(dirfd, file, value);
+                if (h < 0)
+                        return err_sys(e, -h, "%s/%s: write \"%s\"", dir, file, value);
+                if (h > 0)
+                        return 0;
+        }
         _cleanup_close_ int fd = openat(dirfd, file, flags, 0644);
         if (fd < 0)
                 return err_sys(e, errno, "%s/%s", dir, file);

@@ -1,6 +1,7 @@
 /* cgroup v1 and v2 code paths against fake cgroup trees in a temp dir:
  * detection, limits written with the right values, attach, OOM detection,
  * removal. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -223,6 +224,147 @@ static void test_v2_missing(void)
         CHECK(cg_create(tmp, "", &l, &cg, &e) == -EINVAL);
 }
 
+/* ---- the kernel's v2 rules, played on the fake tree ---------------- */
+
+static char *read_at(int dirfd, const char *file)
+{
+        char *data = NULL;
+        err_t e = { 0 };
+        if (fs_read_file_at(dirfd, file, 1 << 16, &data, NULL, &e) < 0)
+                return xstrdup("");
+        return data;
+}
+
+static void write_at(int dirfd, const char *file, const char *data)
+{
+        int fd = openat(dirfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return;
+        if (write(fd, data, strlen(data)) < 0)
+                perror(file);
+        close(fd);
+}
+
+static bool has_word(const char *list, const char *w)
+{
+        size_t n = strlen(w);
+        for (const char *p = list; (p = strstr(p, w)); p += n)
+                if ((p == list || p[-1] == ' ' || p[-1] == '\n') &&
+                    (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+                        return true;
+        return false;
+}
+
+/* Drop pid from the cgroup.procs of dirfd/rel. */
+static void procs_remove(int dirfd, const char *rel, const char *pid)
+{
+        _cleanup_free_ char *file = path_join(rel, "cgroup.procs");
+        _cleanup_free_ char *data = read_at(dirfd, file);
+        strbuf b = { 0 };
+        for (char *t = strtok(data, " \n"); t; t = strtok(NULL, " \n"))
+                if (strcmp(t, pid) != 0)
+                        sb_appendf(&b, "%s\n", t);
+        _cleanup_free_ char *out = sb_steal(&b);
+        if (faccessat(dirfd, file, F_OK, 0) == 0)
+                write_at(dirfd, file, out);
+}
+
+static int v2_rules(int dirfd, const char *file, const char *value)
+{
+        if (strcmp(file, "cgroup.subtree_control") == 0) {
+                _cleanup_free_ char *procs = read_at(dirfd, "cgroup.procs");
+                _cleanup_free_ char *cur = read_at(dirfd, file);
+                if (value[0] == '+' && strspn(procs, " \n") != strlen(procs))
+                        return -EBUSY; /* no internal processes */
+                static const char *const names[] = { "memory", "cpu", "pids", "cpuset", "io" };
+                strbuf b = { 0 };
+                for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                        _cleanup_free_ char *plus = xasprintf("+%s", names[i]);
+                        _cleanup_free_ char *minus = xasprintf("-%s", names[i]);
+                        bool on = (has_word(cur, names[i]) || has_word(value, plus)) &&
+                                  !has_word(value, minus);
+                        if (on)
+                                sb_appendf(&b, "%s%s", b.len ? " " : "", names[i]);
+                }
+                _cleanup_free_ char *out = sb_steal(&b);
+                write_at(dirfd, file, out);
+                return 1;
+        }
+        if (strcmp(file, "cgroup.procs") == 0) {
+                _cleanup_free_ char *sub = read_at(dirfd, "cgroup.subtree_control");
+                if (strspn(sub, " \n") != strlen(sub))
+                        return -EBUSY; /* a cgroup with controllers for children */
+                /* A process lives in one cgroup: leave the parent and siblings. */
+                procs_remove(dirfd, "..", value);
+                _cleanup_close_ int pfd = openat(dirfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                DIR *d = fdopendir(fcntl(pfd, F_DUPFD_CLOEXEC, 3));
+                struct dirent *de;
+                while (d && (de = readdir(d)))
+                        if (de->d_type == DT_DIR && de->d_name[0] != '.')
+                                procs_remove(pfd, de->d_name, value);
+                if (d)
+                        closedir(d);
+                _cleanup_free_ char *line = xasprintf("%s\n", value);
+                write_at(dirfd, file, line);
+                return 1;
+        }
+        return 0;
+}
+
+/* runroot alone in a cgroup with processes: it moves itself into a leaf,
+ * enables the controllers, and on destroy undoes both. */
+static void test_v2_no_internal_process(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+        char me[32];
+
+        snprintf(me, sizeof me, "%d\n", (int)getpid());
+        v2_tree("cpu memory pids\n");
+        put("user.slice/me/cgroup.procs", me);
+        cg_test.write_hook = v2_rules;
+        cg_limits_init(&l);
+        l.memory = 1 << 26;
+        l.pids = 10;
+        CHECK_INT(cg_create(tmp, "rr-t5", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                cg_test.write_hook = NULL;
+                return;
+        }
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "memory pids");
+        CHECK_STR(get("user.slice/me/cgroup.procs"), "");
+        me[strcspn(me, "\n")] = '\0';
+        CHECK_STR(get("user.slice/me/rr-t5.runroot/cgroup.procs"), me);
+        CHECK_STR(get("user.slice/me/rr-t5/memory.max"), "67108864");
+        CHECK_STR(get("user.slice/me/rr-t5/pids.max"), "10");
+        CHECK_INT(cg_attach(cg, 5555, &e), 0);
+        CHECK_STR(get("user.slice/me/rr-t5/cgroup.procs"), "5555");
+        put("user.slice/me/rr-t5/cgroup.procs", "");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        if (e.msg[0])
+                fprintf(stderr, "%s\n", e.msg);
+        cg_free(cg);
+        CHECK(!exists("user.slice/me/rr-t5"));
+        CHECK(!exists("user.slice/me/rr-t5.runroot"));
+        CHECK_STR(get("user.slice/me/cgroup.procs"), me);
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "");
+
+        /* Someone else in the cgroup too: say why, leave nothing. */
+        err_clear(&e);
+        cg = NULL;
+        _cleanup_free_ char *two = xasprintf("1\n%s\n", me);
+        put("user.slice/me/cgroup.procs", two);
+        put("user.slice/me/cgroup.subtree_control", "");
+        CHECK_INT(cg_create(tmp, "rr-t6", &l, &cg, &e), -EBUSY);
+        CHECK(cg == NULL);
+        CHECK(strstr(e.msg, "other processes") != NULL);
+        CHECK(!exists("user.slice/me/rr-t6"));
+        CHECK(!exists("user.slice/me/rr-t6.runroot"));
+        cg_test.write_hook = NULL;
+}
+
 static void v1_tree(void)
 {
         static const char *const ctls[] = { "memory", "cpu", "cpuacct", "pids", "blkio", "freezer" };
@@ -376,6 +518,7 @@ int main(void)
         test_v2();
         test_v2_shares();
         test_v2_missing();
+        test_v2_no_internal_process();
         test_v1();
         test_v1_comount();
         test_v1_missing();
