@@ -297,10 +297,8 @@ int main(int argc, char **argv)
                         return deps_main(argc - 1, argv + 1);
                 if (!strcmp(cmd, "ls"))
                         return ls_main(argc - 1, argv + 1);
-#ifdef MKROOT_HAVE_FETCH
                 if (!strcmp(cmd, "fetch"))
                         return fetch_main(argc - 1, argv + 1);
-#endif
         }
         return build_main(argc, argv);
 }
