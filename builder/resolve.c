@@ -851,8 +851,22 @@ void dep_list_print_ldd(const dep_list *l, FILE *out)
                 fprintf(out, "\t%s\n", l->static_note);
                 return;
         }
+        /* ld.so lists its link map: load order, except that the loader
+         * itself sits right after the object before it in the search list,
+         * which has no entries for libraries that were not found. */
+        size_t *order = xcalloc(l->n, sizeof *order);
+        size_t m = 0;
         for (size_t i = 1; i < l->n; i++) {
-                const dep_obj *o = &l->objs[i];
+                size_t j = m++;
+                if (l->objs[i].is_interp)
+                        while (j > 0 && !l->objs[order[j - 1]].path) {
+                                order[j] = order[j - 1];
+                                j--;
+                        }
+                order[j] = i;
+        }
+        for (size_t k = 0; k < m; k++) {
+                const dep_obj *o = &l->objs[order[k]];
                 if (!o->path)
                         fprintf(out, "\t%s => not found\n", o->name);
                 else if (!strcmp(o->name, o->path))
@@ -860,6 +874,7 @@ void dep_list_print_ldd(const dep_list *l, FILE *out)
                 else
                         fprintf(out, "\t%s => %s\n", o->name, o->path);
         }
+        free(order);
 }
 
 static void print_subtree(const dep_list *l, size_t idx, int depth, bool *shown, FILE *out)
