@@ -1,0 +1,61 @@
+/* libFuzzer harness for runner/unpack.c: any input, unpacked into a fresh
+ * directory, must succeed or fail with a one-line message, and never
+ * create anything outside that directory (an escape aborts). */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char base[] = "/tmp/fuzz_unpack.XXXXXX";
+static int basefd = -1;
+
+static size_t count_entries(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fdopendir(fd);
+        size_t n = 0;
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+        if (d)
+                closedir(d);
+        return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        if (basefd < 0) {
+                if (!mkdtemp(base))
+                        abort();
+                basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                log_set_level(LOG_QUIET);
+        }
+        /* base/ holds only "root" while an input is unpacked into it: any
+         * other name appearing there is an escape. */
+        if (mkdirat(basefd, "root", 0755) < 0)
+                abort();
+        int rootfd = openat(basefd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int in = memfd_create("fuzz", MFD_CLOEXEC);
+        if (rootfd < 0 || in < 0 || write(in, data, size) != (ssize_t)size)
+                abort();
+        lseek(in, 0, SEEK_SET);
+        err_t e = {0};
+        char digest[DIGEST_HEX_LEN + 1];
+        int r = unpack_archive_fd(in, rootfd, "fuzz", digest, NULL, &e);
+        if (r < 0 && (e.msg[0] == '\0' || strchr(e.msg, '\n')))
+                abort();
+        if (count_entries(basefd) != 1)
+                abort();
+        close(in);
+        close(rootfd);
+        err_t e2 = {0};
+        if (fs_rm_rf_at(basefd, "root", &e2) < 0)
+                abort();
+        return 0;
+}
