@@ -5,6 +5,7 @@ set -u
 
 HELPER=${1:?path of the sec-helper binary}
 : "${RUNROOT:?RUNROOT not set}"
+[ -x "$HELPER" ] || { echo "FAIL: no sec-helper at $HELPER"; exit 1; }
 FAILED=0
 BG_PIDS=()
 
