@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +51,62 @@ static pid_t spawn(int *ret_wfd, int hog_mb)
         close(p[0]);
         *ret_wfd = p[1];
         return pid;
+}
+
+/* A hybrid host's unified hierarchy has no controllers, but it is a real
+ * cgroup2: the v2 code creates, attaches, kills (cgroup.kill) and removes
+ * there for real, and refuses a limit it cannot enforce. */
+static void test_v2_unified(void)
+{
+        const char *root = "/sys/fs/cgroup/unified";
+        struct statfs sfs;
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+        char name[64];
+
+        if (statfs(root, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC || geteuid() != 0) {
+                fprintf(stderr, "no hybrid unified hierarchy (or not root): v2 part skipped\n");
+                return;
+        }
+        cg_limits_init(&l);
+        snprintf(name, sizeof name, "rr-unit-v2-%d", (int)getpid());
+        CHECK_INT(cg_create(root, name, &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "cg_create v2: %s\n", e.msg);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V2);
+        _cleanup_free_ char *dir = xstrdup(cg_path(cg));
+        int wfd;
+        pid_t pid = spawn(&wfd, 0);
+        CHECK_INT(cg_attach(cg, pid, &e), 0);
+        _cleanup_free_ char *procfile = xasprintf("/proc/%d/cgroup", (int)pid);
+        _cleanup_free_ char *cgs = NULL;
+        fs_read_file_at(AT_FDCWD, procfile, 1 << 16, &cgs, NULL, &e);
+        _cleanup_free_ char *want = xasprintf("\n0::/%s\n", name);
+        CHECK(cgs && strstr(cgs, want) != NULL);
+        CHECK(!cg_oom_killed(cg));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        int status = 0;
+        CHECK_INT(waitpid(pid, &status, 0), pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        close(wfd);
+        struct stat st;
+        CHECK(stat(dir, &st) < 0 && errno == ENOENT);
+        cg_free(cg);
+
+        /* pids belongs to v1 here: asking for it on v2 is an error. */
+        _cleanup_free_ char *ctls = read_str("/sys/fs/cgroup/unified/cgroup.controllers");
+        if (ctls && !strstr(ctls, "pids")) {
+                cg = NULL;
+                err_clear(&e);
+                l.pids = 10;
+                CHECK(cg_create(root, name, &l, &cg, &e) < 0);
+                CHECK(cg == NULL);
+                CHECK(strstr(e.msg, "pids") && strstr(e.msg, "not available"));
+                CHECK(stat(dir, &st) < 0 && errno == ENOENT);
+        }
 }
 
 int main(void)
@@ -123,5 +181,6 @@ int main(void)
         CHECK_INT(cg_destroy(cg, &e), 0);
         CHECK(stat(dir2, &st) < 0 && errno == ENOENT);
         cg_free(cg);
+        test_v2_unified();
         TEST_END();
 }
