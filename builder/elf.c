@@ -2,60 +2,47 @@
  * ld.so reads them (PT_DYNAMIC, DT_STRTAB through the PT_LOAD mapping;
  * section headers are never trusted, they may be stripped). Every read is
  * bounds-checked against the buffer first. */
-#include "elf.h"
+#include "elfinfo.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-/* The system <elf.h> is shadowed by our own "elf.h" on the include path,
- * so the few constants and layouts we need are spelled out here (values
- * from the System V gABI). */
-#define EI_NIDENT 16
-#define EI_CLASS 4
-#define EI_DATA 5
-#define EI_VERSION 6
-#define EI_OSABI 7
-#define ELFCLASS32 1
-#define ELFCLASS64 2
-#define ELFDATA2LSB 1
-#define ELFDATA2MSB 2
-#define EV_CURRENT 1
-#define PN_XNUM 0xffff
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
-#define DT_NULL 0
-#define DT_NEEDED 1
-#define DT_STRTAB 5
-#define DT_STRSZ 10
-#define DT_SONAME 14
-#define DT_RPATH 15
-#define DT_RUNPATH 29
-#define DT_FLAGS_1 0x6ffffffb
-#define EM_386 3
-#define EM_486 6
-#define EM_ARM 40
-#define EF_ARM_ABI_FLOAT_HARD 0x400
-#define EM_MIPS 8
-#define EF_MIPS_ABI2 0x20
-#define EF_MIPS_NAN2008 0x400
-#define EM_RISCV 243
-#define EF_RISCV_FLOAT_ABI 0x6
+#include <elf.h>
+#include <stddef.h>
+
+#ifndef EM_486
+#define EM_486 6 /* reserved in <elf.h> now; old binaries still carry it */
+#endif
+#ifndef EM_LOONGARCH
 #define EM_LOONGARCH 258
+#endif
+#ifndef EF_LARCH_ABI_MODIFIER_MASK
 #define EF_LARCH_ABI_MODIFIER_MASK 0x7
+#endif
+#ifndef EF_RISCV_FLOAT_ABI
+#define EF_RISCV_FLOAT_ABI 0x6
+#endif
 
 /* Field offsets and sizes: [0] for ELFCLASS32, [1] for ELFCLASS64. */
+#define LAYOUT(B, W)                                                                               \
+        {                                                                                          \
+                sizeof(Elf##B##_Ehdr), offsetof(Elf##B##_Ehdr, e_type),                           \
+                        offsetof(Elf##B##_Ehdr, e_machine), offsetof(Elf##B##_Ehdr, e_phoff),      \
+                        offsetof(Elf##B##_Ehdr, e_shoff), offsetof(Elf##B##_Ehdr, e_flags),        \
+                        offsetof(Elf##B##_Ehdr, e_phentsize), offsetof(Elf##B##_Ehdr, e_phnum),    \
+                        sizeof(Elf##B##_Phdr), offsetof(Elf##B##_Phdr, p_offset),                  \
+                        offsetof(Elf##B##_Phdr, p_vaddr), offsetof(Elf##B##_Phdr, p_filesz),       \
+                        sizeof(Elf##B##_Shdr), offsetof(Elf##B##_Shdr, sh_info),                   \
+                        sizeof(Elf##B##_Dyn), W                                                    \
+        }
 static const struct layout {
         size_t ehdr_size, e_type, e_machine, e_phoff, e_shoff, e_flags, e_phentsize, e_phnum;
         size_t phdr_size, p_offset, p_vaddr, p_filesz;
         size_t shdr_size, sh_info;
         size_t dyn_size, word;
-} layouts[2] = {
-        {52, 16, 18, 28, 32, 36, 42, 44, 32, 4, 8, 16, 40, 28, 8, 4},
-        {64, 16, 18, 32, 40, 48, 54, 56, 56, 8, 16, 32, 64, 44, 16, 8},
-};
+} layouts[2] = {LAYOUT(32, 4), LAYOUT(64, 8)};
 
 /* ld.so itself refuses nothing this large; the caps only bound our work on
  * hostile input. */

@@ -273,8 +273,12 @@ static file_rec *load_file(resolver *r, const char *path)
                 return f;
         }
         struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                f->err = -ENOENT;
+        if (fstat(fd, &st) < 0) {
+                f->err = -errno;
+                return f;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                f->err = -EBADFD; /* "not a regular file" */
                 return f;
         }
         f->dev = st.st_dev;
@@ -290,8 +294,10 @@ int resolver_elf(resolver *r, const char *path, const elf_info **ret, err_t *e)
         file_rec *f = load_file(r, path);
         if (f->err == -ENOEXEC)
                 return err_set(e, -ENOEXEC, "%s: not an ELF file", path);
-        if (f->err < 0) {
-                /* Re-read for the precise message (not cached). */
+        if (f->err == -EBADFD)
+                return err_set(e, -EINVAL, "%s: not a regular file", path);
+        if (f->err == -EINVAL) {
+                /* Parse again for the reader's precise message. */
                 _cleanup_free_ char *abs = abs_in_root(r, path);
                 _cleanup_close_ int fd = fs_open_in_root(r->rootfd, abs, O_RDONLY | O_NOCTTY, 0, e);
                 if (fd < 0)
@@ -301,8 +307,9 @@ int resolver_elf(resolver *r, const char *path, const elf_info **ret, err_t *e)
                 elf_info_free(tmp);
                 if (rr < 0)
                         return rr;
-                return err_set(e, f->err, "%s: not a regular file", path);
         }
+        if (f->err < 0)
+                return err_sys(e, -f->err, "%s", path);
         *ret = f->elf;
         return 0;
 }

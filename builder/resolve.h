@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "common.h"
-#include "elf.h"
+#include "elfinfo.h"
 
 typedef struct resolver resolver;
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf.h"
+#include "elfinfo.h"
 #include "ldcache.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

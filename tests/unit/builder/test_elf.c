@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "elf.h"
+#include "elfinfo.h"
 #include "test.h"
 
 #define DF_1_NODEFLIB 0x800
