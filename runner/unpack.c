@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "libarchive-dl.h"
+#include "lazylib.h"
 
 #define UNPACK_BUF (256 * 1024)
 
 typedef struct reader {
         int fd;
-        digest_ctx *dg;
+        lz_sha256 *dg;
         char *buf;
         int err; /* errno of a failed read */
 } reader;
@@ -40,7 +40,7 @@ static la_ssize_t reader_read(struct archive *a, void *ud, const void **ret)
                         return -1;
                 }
                 if (r->dg && n > 0)
-                        digest_update(r->dg, r->buf, (size_t)n);
+                        lz_sha256_update(r->dg, r->buf, (size_t)n);
                 *ret = r->buf;
                 return n;
         }
@@ -313,8 +313,11 @@ int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
         int lr = la_load(e);
         if (lr < 0)
                 return lr;
+        lz_sha256 *dg = NULL;
+        if (ret_digest && (lr = lz_sha256_new(&dg, e)) < 0)
+                return lr;
         _cleanup_free_ char *buf = xmalloc(UNPACK_BUF);
-        reader rd = {.fd = fd, .dg = ret_digest ? digest_new() : NULL, .buf = buf};
+        reader rd = {.fd = fd, .dg = dg, .buf = buf};
         unpacker u = {.rootfd = rootfd, .label = label, .privileged = geteuid() == 0};
 
         u.in = archive_read_new();
@@ -361,14 +364,14 @@ int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
                         }
                         if (n == 0)
                                 break;
-                        digest_update(rd.dg, buf, (size_t)n);
+                        lz_sha256_update(rd.dg, buf, (size_t)n);
                 }
         }
         if (rd.dg) {
                 if (r == 0)
-                        digest_final(rd.dg, ret_digest);
+                        lz_sha256_final(rd.dg, ret_digest);
                 else
-                        digest_free(rd.dg);
+                        lz_sha256_free(rd.dg);
         }
         if (r == 0 && u.st.skipped_devices)
                 log_warn("%s: skipped %lu device node(s): not privileged", label,

@@ -1,8 +1,9 @@
-/* libarchive, loaded on first use. libarchive pulls in libxml2, ICU and
- * libstdc++, whose loading alone costs more than a whole warm container
- * start; only a cold start (unpack, copy fallback) needs it. Include this
- * instead of <archive.h>: the archive_* names below then call through the
- * loaded table. Call la_load() before any of them. */
+/* Libraries only a cold start needs, loaded on first use: libarchive (it
+ * pulls in libxml2, ICU and libstdc++, whose loading alone costs more than
+ * a whole warm container start) and libcrypto's sha256 (the content digest
+ * of a new image). Include this instead of <archive.h>: the archive_*
+ * names below then call through the loaded table. Call la_load() before
+ * any of them. */
 #pragma once
 
 #include <archive.h>
@@ -53,6 +54,14 @@ extern la_api la;
 
 /* dlopen libarchive and resolve the table; idempotent. */
 int la_load(err_t *e);
+
+/* sha256 of a stream through libcrypto, loaded on first use. */
+typedef struct lz_sha256 lz_sha256;
+int lz_sha256_new(lz_sha256 **ret, err_t *e);
+void lz_sha256_update(lz_sha256 *c, const void *data, size_t len);
+/* Writes 64 hex digits and a NUL; frees c. */
+void lz_sha256_final(lz_sha256 *c, char hex[DIGEST_HEX_LEN + 1]);
+void lz_sha256_free(lz_sha256 *c);
 
 #ifndef LA_NO_REDIRECT
 #define archive_read_new la.archive_read_new

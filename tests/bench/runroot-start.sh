@@ -1,0 +1,127 @@
+#!/bin/bash
+# runroot start-up benchmark (on demand, not part of the test suite).
+#
+# Warm start: start-to-exit of /bin/true in an image already unpacked,
+# against the peer tools on the same tree, measured in the same run:
+#   unshare --mount --uts --ipc --net --pid --fork chroot DIR /bin/true
+#   bwrap --unshare-all --bind DIR / --proc /proc --dev /dev /bin/true
+#   crun run (an OCI bundle whose rootfs is the same tree)
+# Target: within 1.5x of unshare+chroot, faster than bwrap and crun.
+#
+# Cold start: the first run of a 100 MB+ image (unpack into an empty
+# cache) against `tar -xzf` of the same file. Target: ratio <= 1.
+#
+# usage: tests/bench/runroot-start.sh [RUNROOT]   (as root)
+#        RUNS=N to change the number of warm runs (default 200)
+set -eu
+RUNROOT=${1:-${RUNROOT:-build/runner/runroot}}
+RUNS=${RUNS:-200}
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+[ -x "$RUNROOT" ] || { echo "no runroot at $RUNROOT (pass its path)" >&2; exit 1; }
+RUNROOT=$(realpath "$RUNROOT")
+BUSYBOX=$(command -v busybox)
+file -L "$BUSYBOX" | grep -q 'statically linked' || { echo "needs busybox-static" >&2; exit 1; }
+
+W=$(mktemp -d /tmp/runroot-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export MKROOT_CACHE=$W/cache
+
+tree=$W/rootfs
+mkdir -p "$tree/bin" "$tree/etc" "$tree/proc" "$tree/sys" "$tree/dev" "$tree/tmp"
+cp "$BUSYBOX" "$tree/bin/busybox"
+for c in sh true; do ln -s busybox "$tree/bin/$c"; done
+echo 'root:x:0:0:root:/root:/bin/sh' >"$tree/etc/passwd"
+tar -C "$tree" -czf "$W/image.tar.gz" .
+"$RUNROOT" "$W/image.tar.gz" /bin/true # unpack: what follows is warm
+
+declare -A CMD WRAP
+CMD[runroot]="$RUNROOT $W/image.tar.gz /bin/true"
+CMD[unshare]="unshare --mount --uts --ipc --net --pid --fork chroot $tree /bin/true"
+names="runroot unshare"
+if command -v bwrap >/dev/null; then
+        CMD[bwrap]="bwrap --unshare-all --bind $tree / --proc /proc --dev /dev /bin/true"
+        names="$names bwrap"
+fi
+if command -v crun >/dev/null; then
+        mkdir -p "$W/bundle"
+        ln -s "$tree" "$W/bundle/rootfs"
+        (cd "$W/bundle" && crun spec)
+        python3 - "$W/bundle/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+c["root"]["readonly"] = True
+json.dump(c, open(p, "w"))
+PY
+        # crun 1.x refuses this host's hybrid cgroup layout (an empty v2
+        # hierarchy next to v1): it runs in a mount namespace without
+        # /sys/fs/cgroup/unified, with its cgroup manager disabled (which
+        # only makes it faster).
+        CMD[crun]="crun --cgroup-manager=disabled run --bundle $W/bundle bench-$$"
+        WRAP[crun]="unshare -m --propagation private sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec \"\$0\" \"\$@\"'"
+        names="$names crun"
+fi
+
+declare -A MEAN
+if command -v hyperfine >/dev/null; then
+        for n in $names; do
+                eval "${WRAP[$n]:-} hyperfine -N -w 10 -r $RUNS --export-json $W/$n.json \"${CMD[$n]}\"" \
+                        >/dev/null 2>&1 || { echo "$n failed: ${CMD[$n]}" >&2; exit 1; }
+                MEAN[$n]=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['mean']*1e6)" "$W/$n.json")
+        done
+else
+        for n in $names; do
+                MEAN[$n]=$(eval "${WRAP[$n]:-} bash -c '
+                        for _ in \$(seq 10); do ${CMD[$n]}; done
+                        t0=\$(date +%s%N)
+                        for _ in \$(seq $RUNS); do ${CMD[$n]}; done
+                        t1=\$(date +%s%N)
+                        echo \$(( (t1 - t0) / 1000 / $RUNS ))'")
+        done
+fi
+
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo "warm start of /bin/true, mean of $RUNS runs:"
+for n in $names; do printf '  %-8s %8.0f us\n' "$n" "${MEAN[$n]}"; done
+r=$(ratio "${MEAN[runroot]}" "${MEAN[unshare]}")
+echo "  runroot / unshare+chroot = $r   (target <= 1.50)"
+for n in bwrap crun; do
+        [ -n "${MEAN[$n]:-}" ] || continue
+        echo "  runroot / $n = $(ratio "${MEAN[runroot]}" "${MEAN[$n]}")   (target < 1.00)"
+done
+
+# Cold start: a 100 MB+ image.
+big=$W/big
+mkdir -p "$big"
+cp -a "$tree/." "$big/"
+src=/usr/lib/x86_64-linux-gnu
+[ -d "$src" ] || src=/usr/lib
+tar -C / -cf - "${src#/}" 2>/dev/null | tar -C "$big" -xf -
+du_mb=$(du -sm "$big" | cut -f1)
+if [ "$du_mb" -lt 100 ]; then
+        head -c $(( (100 - du_mb + 5) * 1048576 )) /dev/urandom >"$big/filler"
+fi
+tar -C "$big" -czf "$W/big.tar.gz" .
+rm -rf "$big"
+size_mb=$(( $(stat -c %s "$W/big.tar.gz") / 1048576 ))
+best_tar=0 best_rr=0
+for i in 1 2 3; do
+        rm -rf "$W/x" && mkdir "$W/x" && sync
+        t0=$(date +%s%N)
+        tar -C "$W/x" -xzf "$W/big.tar.gz"
+        t1=$(date +%s%N)
+        rm -rf "$W/x" "$W/cold" && sync
+        t2=$(date +%s%N)
+        MKROOT_CACHE=$W/cold "$RUNROOT" "$W/big.tar.gz" /bin/true
+        t3=$(date +%s%N)
+        dt=$(( (t1 - t0) / 1000000 )) dr=$(( (t3 - t2) / 1000000 ))
+        [ $best_tar = 0 ] || [ $dt -lt $best_tar ] && best_tar=$dt
+        [ $best_rr = 0 ] || [ $dr -lt $best_rr ] && best_rr=$dr
+done
+rm -rf "$W/x" "$W/cold"
+echo "cold start of a ${size_mb} MB image (${du_mb}+ MB unpacked), best of 3:"
+echo "  tar -xzf      $best_tar ms"
+echo "  runroot       $best_rr ms (unpack + first run)"
+echo "  runroot / tar -xzf = $(ratio "$best_rr" "$best_tar")   (target <= 1.00)"
