@@ -1,5 +1,5 @@
 #include <dirent.h>
-#include <elf.h> /* the system one: see builder/meson.build */
+#include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include <elf.h> /* the system one: see builder/meson.build */
+#include <elf.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <string.h>
