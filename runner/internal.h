@@ -62,6 +62,7 @@ typedef struct mount_plan {
         bool net_host;
         const strv *binds;        /* "SRC:DST[:ro]" */
         const strv *tmpfs;        /* "DST" */
+        const char *warn_marker;  /* exists once the copy fallback was announced */
 } mount_plan;
 
 /* In the new mount namespace: build the root and pivot into it. */

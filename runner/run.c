@@ -390,6 +390,7 @@ int runner_run(const runner_config *c, err_t *e)
          * store's runs/ inside the container's own mount namespace: a run
          * makes no directory on disk, so nothing is left if it is killed. */
         _cleanup_free_ char *rundir = xasprintf("%s/runs", store_root(s));
+        _cleanup_free_ char *marker = xasprintf("%s/overlay-refused", store_root(s));
         uint32_t rnd = 0;
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
                 rnd = (uint32_t)getpid() * 2654435761u;
@@ -417,7 +418,8 @@ int runner_run(const runner_config *c, err_t *e)
                                  .userns = geteuid() != 0,
                                  .net_host = c->net == RUNNER_NET_HOST,
                                  .binds = &c->binds,
-                                 .tmpfs = &c->tmpfs},
+                                 .tmpfs = &c->tmpfs,
+                                 .warn_marker = marker},
                         .argv = c->argv && c->argv[0] ? c->argv : default_argv,
                         .env = &c->env,
                         .env_files = &env_files,

@@ -48,6 +48,13 @@ if grep -q "^$U:" /etc/subuid && command -v newuidmap >/dev/null; then
         out=$(as_user "$BIN/runroot -u user $IMG id -u") || fail "rootless -u user: $out"
         [ "$out" = 1000 ] || fail "rootless -u user: $out"
 fi
+# Where the kernel refuses overlay in a user namespace: a private copy,
+# announced once.
+err=$(as_user "RUNROOT_TEST_NO_OVERLAY=1 $BIN/runroot $IMG sh -c 'echo c >/etc/marker; cat /etc/marker'" 2>&1)
+case "$err" in *"private copy"*c) ;; *) fail "copy fallback: $err" ;; esac
+err=$(as_user "RUNROOT_TEST_NO_OVERLAY=1 $BIN/runroot $IMG cat /etc/marker" 2>&1)
+[ "$err" = image ] || fail "copy fallback, second run (said twice or leaked): $err"
+
 # The host's root-only files stay closed to the container's root.
 expect_rc 1 as_user "$BIN/runroot -v /etc:/hostetc:ro $IMG rrhelper cat /hostetc/shadow >/dev/null 2>&1"
 
