@@ -177,22 +177,23 @@ static int setup_dev(const char *root, bool userns, err_t *e)
         _cleanup_close_ int dfd = open(dev, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return err_sys(e, errno, "%s", dev);
+        mode_t old_umask = umask(0);
         for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
                 /* mknod is refused in a user namespace: bind the host's. */
                 if (!userns &&
-                    mknodat(dfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) == 0) {
-                        _cleanup_free_ char *p = path_join(dev, nodes[i].name);
-                        chmod(p, 0666); /* past the umask */
+                    mknodat(dfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) == 0)
                         continue;
-                }
                 if (mknodat(dfd, nodes[i].name, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
                         return err_sys(e, errno, "/dev/%s", nodes[i].name);
                 _cleanup_free_ char *host = path_join("/dev", nodes[i].name);
                 _cleanup_free_ char *p = path_join(dev, nodes[i].name);
                 r = do_mount(host, p, NULL, MS_BIND, NULL, e);
-                if (r < 0)
+                if (r < 0) {
+                        umask(old_umask);
                         return r;
+                }
         }
+        umask(old_umask);
         if (mkdirat(dfd, "pts", 0755) < 0 || mkdirat(dfd, "shm", 01777) < 0)
                 return err_sys(e, errno, "/dev");
         _cleanup_free_ char *pts = path_join(dev, "pts");
