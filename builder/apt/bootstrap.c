@@ -506,28 +506,66 @@ static int keep_base(boot *b, const char *image, err_t *e)
         return rc;
 }
 
+static double elapsed(void)
+{
+        static struct timespec t0;
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (!t0.tv_sec)
+                t0 = t;
+        return (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static int step(int rc, const char *what)
+{
+        if (rc == 0)
+                log_debug("%6.2fs  %s", elapsed(), what);
+        return rc;
+}
+
+static int select_packages(boot *b, err_t *e)
+{
+        const apt_bootstrap_opts *o = b->o;
+        /* The tree's /usr is merged before unpacking, so the usrmerge
+         * package (which would convert it) is not wanted: usr-is-merged,
+         * its alternative, is. debootstrap does the same. */
+        strv excl = {0};
+        for (size_t i = 0; i < o->exclude.n; i++)
+                strv_push(&excl, o->exclude.v[i]);
+        if (b->suite.merged_usr && !strv_contains(&o->include, "usrmerge"))
+                strv_push(&excl, "usrmerge");
+        int rc = apt_select(b->index, o->variant, &o->include, &excl, &b->sel, e);
+        strv_free(&excl);
+        return rc;
+}
+
+static int pack(boot *b, err_t *e)
+{
+        image_opts io = {.format = IMAGE_FORMAT_TAR,
+                         .compress = image_compress_from_name(b->o->output),
+                         .level = b->o->compress_level};
+        int64_t epoch;
+        if (source_date_epoch(&epoch) == 1) {
+                io.have_epoch = true;
+                io.epoch = epoch;
+        }
+        return build_pack_dir(b->tree, b->o->output, &io, e);
+}
+
 int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
 {
+        elapsed();
         boot b = {.o = o, .lock_fd = -1};
-        int rc = setup(&b, e);
+        strv ess = {0}, rest = {0};
+        int rc = step(setup(&b, e), "setup");
         if (rc == 0) {
                 log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
-                rc = fetch_release(&b, e);
+                rc = step(fetch_release(&b, e), "InRelease verified");
         }
         if (rc == 0)
-                rc = fetch_indexes(&b, e);
-        if (rc == 0) {
-                /* The tree's /usr is merged before unpacking, so the
-                 * usrmerge package (which would convert it) is not wanted:
-                 * usr-is-merged, its alternative, is. */
-                strv excl = {0};
-                for (size_t i = 0; i < o->exclude.n; i++)
-                        strv_push(&excl, o->exclude.v[i]);
-                if (b.suite.merged_usr && !strv_contains(&o->include, "usrmerge"))
-                        strv_push(&excl, "usrmerge");
-                rc = apt_select(b.index, o->variant, &o->include, &excl, &b.sel, e);
-                strv_free(&excl);
-        }
+                rc = step(fetch_indexes(&b, e), "Packages verified and read");
+        if (rc == 0)
+                rc = step(select_packages(&b, e), "selection");
         if (rc == 0 && o->print_debs) {
                 for (size_t i = 0; i < b.sel.n; i++)
                         printf("%s\n", b.sel.pkgs[i]->name);
@@ -536,30 +574,20 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         }
         if (rc == 0) {
                 log_info("%zu packages (%zu essential)", b.sel.n, b.sel.n_required);
-                rc = fetch_debs(&b, e);
+                rc = step(fetch_debs(&b, e), "packages downloaded and verified");
         }
-        strv ess = {0}, rest = {0};
         if (rc == 0)
-                rc = prepare_tree(&b, &ess, &rest, e);
+                rc = step(prepare_tree(&b, &ess, &rest, e), "essential set unpacked");
         if (rc == 0)
-                rc = apt_stage2(b.tree, &ess, &rest, e);
+                rc = step(apt_stage2(b.tree, &ess, &rest, e), "second stage");
         strv_free(&ess);
         strv_free(&rest);
         if (rc == 0)
                 rc = check_installed(&b, e);
         if (rc == 0)
                 rc = finish_tree(&b, e);
-        if (rc == 0) {
-                image_opts io = {.format = IMAGE_FORMAT_TAR,
-                                 .compress = image_compress_from_name(o->output),
-                                 .level = o->compress_level};
-                int64_t epoch;
-                if (source_date_epoch(&epoch) == 1) {
-                        io.have_epoch = true;
-                        io.epoch = epoch;
-                }
-                rc = build_pack_dir(b.tree, o->output, &io, e);
-        }
+        if (rc == 0)
+                rc = step(pack(&b, e), "image written");
         if (rc == 0) {
                 err_t e2 = {0};
                 if (keep_base(&b, o->output, &e2) < 0)

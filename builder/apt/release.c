@@ -220,8 +220,7 @@ int apt_release_verify(const char *inrelease, const char *keyring, char **ret_te
                 }
                 if (rc != 0 || !strstr(out, "[GNUPG:] VALIDSIG")) {
                         unlink(tmp);
-                        rc = err_set(e, -EBADMSG, "%s: %s", path_basename(inrelease),
-                                     status_reason(out));
+                        rc = err_set(e, -EBADMSG, "%s", status_reason(out));
                         goto done;
                 }
                 rc = fs_read_file_at(AT_FDCWD, tmp, RELEASE_MAX, &text, &text_len, e);
@@ -234,14 +233,12 @@ int apt_release_verify(const char *inrelease, const char *keyring, char **ret_te
                 if (rc < 0)
                         goto done;
                 if (rc != 0) {
-                        rc = err_set(e, -EBADMSG, "%s: signature verification failed (sqv)",
-                                     path_basename(inrelease));
+                        rc = err_set(e, -EBADMSG, "signature verification failed (sqv)");
                         goto done;
                 }
         } else {
                 rc = err_set(e, -ENOENT,
-                             "neither gpgv nor sqv found: cannot verify %s (install gpgv)",
-                             path_basename(inrelease));
+                             "neither gpgv nor sqv found: cannot verify (install gpgv)");
                 goto done;
         }
         *ret_text = steal_pointer(&text);
