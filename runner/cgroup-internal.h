@@ -88,6 +88,10 @@ int cg_rmdir(int parent_fd, const char *parent, const char *name, err_t *e);
 /* Swap exists on the host, so a memory limit without swap accounting
  * would leave swap unlimited. */
 bool cg_host_has_swap(void);
+/* Remove what runs killed with SIGKILL left below parent: siblings named
+ * like name up to its first '-' and then "PID-", whose PID is gone and
+ * which hold no process. */
+void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2);
 void cg_sleep_ms(long ms);
 
 int cg_v2_probe(int rootfd, unsigned need, err_t *e);

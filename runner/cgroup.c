@@ -330,6 +330,47 @@ int cg_rmdir(int parent_fd, const char *parent, const char *name, err_t *e)
         return err_sys(e, errno, "%s/%s: remove cgroup", parent, name);
 }
 
+void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2)
+{
+        const char *dash = strchr(name, '-');
+        if (!dash)
+                return;
+        size_t plen = (size_t)(dash - name) + 1;
+        int fd = openat(parent_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        _cleanup_closedir_ DIR *dd = d;
+        struct dirent *de;
+        while ((de = readdir(dd))) {
+                if (de->d_type != DT_DIR || strncmp(de->d_name, name, plen) != 0)
+                        continue;
+                char *end;
+                long pid = strtol(de->d_name + plen, &end, 10);
+                if (end == de->d_name + plen || *end != '-' || pid <= 0 || pid == getpid())
+                        continue;
+                if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                        continue; /* its runroot still runs */
+                _cleanup_free_ char *path = path_join(parent, de->d_name);
+                err_t e = { 0 };
+                _cleanup_close_ int cfd = cg_open_dir(parent_fd, de->d_name, v2, path, &e);
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+                if (cfd < 0 || cg_procs(cfd, path, v2, &pids, &n, &e) < 0 || n > 0)
+                        continue; /* something still lives there: not ours to end */
+                /* A run in another pid namespace may not have attached yet. */
+                struct stat st;
+                if (fstat(cfd, &st) < 0 || time(NULL) - st.st_mtime < 30)
+                        continue;
+                if (cg_rmdir(parent_fd, parent, de->d_name, &e) == 0)
+                        log_debug("%s: removed, left by a runroot that was killed", path);
+        }
+}
+
 bool cg_host_has_swap(void)
 {
         _cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");

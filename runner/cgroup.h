@@ -33,7 +33,9 @@ int cg_parse_cpus(const char *s, cg_limits *l);
 /* Create the container's cgroup named `name` under the calling process's
  * own cgroup. fsroot is "/sys/fs/cgroup" except in tests, which point it at
  * a fake tree. With no limits and no usable hierarchy, returns 0 with
- * *ret = NULL (nothing to enforce). */
+ * *ret = NULL (nothing to enforce). Empty siblings named PREFIX-PID-...
+ * (PREFIX = name up to its first '-') whose PID is gone are removed:
+ * what a SIGKILLed run left. */
 int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup **ret, err_t *e);
 /* Move pid into the cgroup (all hierarchies). */
 int cg_attach(cgroup *cg, pid_t pid, err_t *e);

@@ -90,6 +90,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         _cleanup_close_ int pfd = cg_open_dir(hfd, rel, false, parent, e);
         if (pfd < 0)
                 return needed ? pfd : (err_clear(e), 0);
+        cg_gc_siblings(pfd, parent, cg->name, false);
         if (mkdirat(pfd, cg->name, 0755) < 0) {
                 int saved = errno;
                 if (saved == EEXIST || needed) {

@@ -201,6 +201,7 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
         cg->parent_fd = own_dir(rootfd, root, &cg->parent_path, e);
         if (cg->parent_fd < 0)
                 return cg->parent_fd;
+        cg_gc_siblings(cg->parent_fd, cg->parent_path, cg->name, true);
         r = cg_read(cg->parent_fd, cg->parent_path, "cgroup.controllers", true, &avail_s, e);
         if (r < 0)
                 return r;

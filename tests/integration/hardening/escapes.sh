@@ -67,9 +67,15 @@ proc-masked)
 proc-exe-cve-2019-5736)
         inside_fails "opening /proc/1/exe for writing" exe-overwrite 1
         cp "$HELPER" "$T/victim"
-        "$T/victim" sleep 1 &
-        BG_PIDS+=($!)
-        outside_works "opening /proc/PID/exe for writing" "$HELPER" exe-overwrite $!
+        "$T/victim" sleep 2 &
+        v=$!
+        BG_PIDS+=($v)
+        # until the fork has exec'd the victim (before, exe is bash)
+        for _ in $(seq 100); do
+                [ "$(readlink "/proc/$v/exe")" = "$T/victim" ] && break
+                sleep 0.02
+        done
+        outside_works "opening /proc/PID/exe for writing" "$HELPER" exe-overwrite $v
         ;;
 userns)
         inside_fails "unshare -U" unshare-user

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup-internal.h"
@@ -365,6 +367,61 @@ static void test_v2_no_internal_process(void)
         cg_test.write_hook = NULL;
 }
 
+/* Leftovers of SIGKILLed runs: removed when their runroot is gone, they
+ * are empty and old; everything else stays. */
+static void age(const char *rel)
+{
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        struct timespec t[2] = { { .tv_sec = time(NULL) - 3600 }, { .tv_sec = time(NULL) - 3600 } };
+        utimensat(AT_FDCWD, p, t, 0);
+}
+
+static pid_t dead_pid(void)
+{
+        pid_t pid = fork();
+        if (pid == 0)
+                _exit(0);
+        waitpid(pid, NULL, 0);
+        return pid; /* reaped: no such process until reused */
+}
+
+static void test_gc(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+        pid_t dead = dead_pid();
+        char dead_empty[64], dead_busy[64], dead_young[64], mine[64], other[64], name[64];
+
+        snprintf(dead_empty, sizeof dead_empty, "user.slice/me/runroot-%d-aaaa", (int)dead);
+        snprintf(dead_busy, sizeof dead_busy, "user.slice/me/runroot-%d-bbbb", (int)dead);
+        snprintf(dead_young, sizeof dead_young, "user.slice/me/runroot-%d-cccc", (int)dead);
+        snprintf(mine, sizeof mine, "user.slice/me/runroot-%d-dddd", (int)getpid());
+        snprintf(other, sizeof other, "user.slice/me/other-%d-eeee", (int)dead);
+        snprintf(name, sizeof name, "runroot-%d-ffff", (int)getpid());
+
+        v2_tree("memory pids\n");
+        const char *all[] = { dead_empty, dead_busy, dead_young, mine, other };
+        for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+                _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", all[i]);
+                put(procs, all[i] == dead_busy ? "4711\n" : "");
+                if (all[i] != dead_young)
+                        age(all[i]);
+        }
+        cg_limits_init(&l);
+        l.pids = 5;
+        CHECK_INT(cg_create(tmp, name, &l, &cg, &e), 0);
+        CHECK(!exists(dead_empty));
+        CHECK(exists(dead_busy));
+        CHECK(exists(dead_young));
+        CHECK(exists(mine));
+        CHECK(exists(other));
+        if (cg) {
+                CHECK_INT(cg_destroy(cg, &e), 0);
+                cg_free(cg);
+        }
+}
+
 static void v1_tree(void)
 {
         static const char *const ctls[] = { "memory", "cpu", "cpuacct", "pids", "blkio", "freezer" };
@@ -519,6 +576,7 @@ int main(void)
         test_v2_shares();
         test_v2_missing();
         test_v2_no_internal_process();
+        test_gc();
         test_v1();
         test_v1_comount();
         test_v1_missing();

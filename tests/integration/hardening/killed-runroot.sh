@@ -1,0 +1,29 @@
+#!/bin/bash
+# kill -9 of runroot with limits: the container dies with it (and the
+# cgroup, which nothing could remove then, is there and empty); the next
+# run removes it once it is old enough that no live run can own it.
+. "$(dirname "$0")/lib.sh" "$1"
+
+"$RUNROOT" --cache-dir "$T/cache" --pids 64 --memory 80M "$IMAGE" /bin/sec-helper sleep 300 &
+pid=$!
+BG_PIDS+=($pid)
+for _ in $(seq 100); do
+        [ -n "$(cg_new)" ] && grep -q . $(cg_new | head -1)/cgroup.procs 2>/dev/null && break
+        sleep 0.1
+done
+left=$(cg_new)
+[ -n "$left" ] || fail "no container cgroup appeared"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+sleep 1
+busy=""
+for d in $left; do
+        [ -s "$d/cgroup.procs" ] && busy="$busy $d"
+done
+[ -z "$busy" ] && pass "container died with runroot" || fail "processes left in:$busy"
+[ -n "$(cg_new)" ] && pass "cgroup left by the SIGKILLed run (expected until the next run)" ||
+        echo "note: no cgroup left at all"
+# The next run removes leftovers older than 30 s.
+touch -d '-1 hour' $left 2>/dev/null || sleep 31
+rr --pids 64 "$IMAGE" /bin/true && pass "next run" || fail "next run failed"
+finish
