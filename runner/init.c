@@ -111,8 +111,15 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
                 signal(init_forward_signals[i], SIG_DFL);
         signal(SIGCHLD, SIG_DFL);
         sigprocmask(SIG_SETMASK, mask, NULL);
+        /* A session of its own either way: without a pty of its own, the
+         * command must not have the host's terminal as its controlling
+         * terminal, or TIOCSTI on an inherited fd would type into it. */
+        if (setsid() < 0) {
+                report(c->err_fd, "setsid: %s", strerror(errno));
+                _exit(125);
+        }
         if (c->pty_slave_fd >= 0) {
-                if (setsid() < 0 || ioctl(c->pty_slave_fd, TIOCSCTTY, 0) < 0) {
+                if (ioctl(c->pty_slave_fd, TIOCSCTTY, 0) < 0) {
                         report(c->err_fd, "terminal: %s", strerror(errno));
                         _exit(125);
                 }

@@ -14,7 +14,7 @@
  *   rrhelper kill-self SIG        raise SIG
  *   rrhelper open-rw PATH         try to open PATH for writing: 0 if it worked
  *   rrhelper try-syscall NAME     try a syscall: prints "ok" or the errno name
- *   rrhelper tiocsti TEXT         push TEXT into the controlling terminal's input
+ *   rrhelper tiocsti TEXT [FD]    push TEXT into the input of the terminal on FD (0)
  *   rrhelper env                  print the environment
  *   rrhelper trap-term            wait for SIGTERM, print "got TERM", exit 42
  */
@@ -200,9 +200,9 @@ int main(int argc, char **argv)
         if (!strcmp(verb, "try-syscall") && a)
                 return verb_try_syscall(a);
         if (!strcmp(verb, "tiocsti") && a) {
-                int ok = 1;
+                int ok = 1, fd = argc > 3 ? atoi(argv[3]) : 0;
                 for (const char *p = a; *p; p++)
-                        if (ioctl(0, TIOCSTI, p) < 0)
+                        if (ioctl(fd, TIOCSTI, p) < 0)
                                 ok = 0;
                 printf("%s\n", ok ? "injected" : strerrorname_np(errno));
                 return ok ? 0 : 1;

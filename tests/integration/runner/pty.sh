@@ -71,6 +71,13 @@ out, rc = session([img, "rrhelper", "tiocsti", "echo PWNED-HOST\n"], [])
 check("PWNED-HOST" not in out.replace("echo PWNED-HOST", ""),
       "tiocsti reached the host terminal", out)
 
+# tiocsti-injection with -T: the command inherits the host's terminal as
+# its fds, but not as its controlling terminal (a session of its own), so
+# it cannot type into it.
+for fd in (0, 1, 2):
+    out, rc = session(["-T", "--seccomp", "unconfined", img, "rrhelper", "tiocsti", "echo PWNED\n", str(fd)], [])
+    check("injected" not in out, "tiocsti on inherited fd %d typed into the host terminal" % fd, out)
+
 # -T: no pty of its own (the fds are inherited as they are).
 out, rc = session(["-T", img, "sh", "-c", "test -e /dev/pts/0 && echo HAS-PTY; exit 0"], [])
 check(rc == 0 and "HAS-PTY" not in out, "-T still allocated a pty", out)
