@@ -39,6 +39,7 @@ typedef enum cg_v1_ctl {
         CG_V1_PIDS,
         CG_V1_CPUSET,
         CG_V1_BLKIO,
+        CG_V1_DEVICES,
         CG_V1_FREEZER,
         CG_V1_MAX
 } cg_v1_ctl;
@@ -93,6 +94,10 @@ bool cg_host_has_swap(void);
  * which hold no process. */
 void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2);
 void cg_sleep_ms(long ms);
+
+/* The device list (cgroup_devices.c). */
+int cg_v1_devices_setup(int dirfd, const char *path, err_t *e);
+int cg_v2_devices_setup(int dirfd, const char *path, err_t *e);
 
 int cg_v2_probe(int rootfd, unsigned need, err_t *e);
 int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, err_t *e);

@@ -95,7 +95,7 @@ const char *cg_v1_name(cg_v1_ctl c)
         static const char *const names[CG_V1_MAX] = {
                 [CG_V1_MEMORY] = "memory", [CG_V1_CPU] = "cpu",       [CG_V1_CPUACCT] = "cpuacct",
                 [CG_V1_PIDS] = "pids",     [CG_V1_CPUSET] = "cpuset", [CG_V1_BLKIO] = "blkio",
-                [CG_V1_FREEZER] = "freezer",
+                [CG_V1_DEVICES] = "devices", [CG_V1_FREEZER] = "freezer",
         };
         return c < CG_V1_MAX ? names[c] : "?";
 }

@@ -124,6 +124,11 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                 if (r < 0)
                         return r;
         }
+        if (c == CG_V1_DEVICES) {
+                int r = cg_v1_devices_setup(d->dirfd, d->path, e);
+                if (r < 0)
+                        return r;
+        }
         return 1;
 }
 

@@ -232,6 +232,14 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
         cg->dirfd = cg_open_dir(cg->parent_fd, cg->name, true, cg->path, e);
         if (cg->dirfd < 0)
                 return cg->dirfd;
+        /* Only root can attach BPF programs; in a user namespace device
+         * nodes cannot be opened anyway (its mounts are nodev). A fake
+         * tree cannot run one. */
+        if (geteuid() == 0 && !cg_test.fake_fs) {
+                r = cg_v2_devices_setup(cg->dirfd, cg->path, e);
+                if (r < 0)
+                        return r;
+        }
         return write_limits(cg, l, e);
 }
 

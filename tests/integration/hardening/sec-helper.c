@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -223,6 +224,18 @@ int main(int argc, char **argv)
                 if (n < 0)
                         return failed(strerror(errno));
                 return n > 0 ? ok() : failed("empty");
+        }
+        if (strcmp(verb, "mknod-open") == 0 && a && argc > 4) {
+                unlink(a);
+                if (mknod(a, S_IFCHR | 0600, makedev(atoi(argv[3]), atoi(argv[4]))) < 0)
+                        return failed(strerror(errno));
+                int fd = open(a, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                int saved = errno;
+                unlink(a);
+                if (fd < 0)
+                        return failed(strerror(saved));
+                close(fd);
+                return ok();
         }
         if (strcmp(verb, "exe-overwrite") == 0 && a)
                 return exe_overwrite(a);

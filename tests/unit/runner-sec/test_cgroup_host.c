@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +52,67 @@ static pid_t spawn(int *ret_wfd, int hog_mb)
         close(p[0]);
         *ret_wfd = p[1];
         return pid;
+}
+
+/* The device list: a child in the cgroup may open /dev/null but not a
+ * kmsg node (1:11) made in /tmp, which the test itself can open. */
+static void check_devices(const char *fsroot, const char *label)
+{
+        char node[] = "/tmp/rr-unit-devXXXXXX";
+        int tfd = mkstemp(node);
+        if (tfd < 0)
+                return;
+        close(tfd);
+        unlink(node);
+        if (mknod(node, S_IFCHR | 0600, makedev(1, 11)) < 0) {
+                fprintf(stderr, "%s: mknod: %s: device check skipped\n", label, strerror(errno));
+                return;
+        }
+        int fd = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "%s: host cannot open kmsg: device check skipped\n", label);
+                unlink(node);
+                return;
+        }
+        close(fd);
+
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = { 0 };
+        char name[64];
+        cg_limits_init(&l);
+        snprintf(name, sizeof name, "rr-unit-dev-%d", (int)getpid());
+        CHECK_INT(cg_create(fsroot, name, &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s: %s\n", label, e.msg);
+                unlink(node);
+                return;
+        }
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                abort();
+        pid_t pid = fork();
+        if (pid == 0) {
+                char c;
+                close(p[1]);
+                if (read(p[0], &c, 1) != 1)
+                        _exit(2);
+                int k = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                int n = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                _exit(k < 0 && errno != EPERM ? 3 : k >= 0 ? 4 : n < 0 ? 5 : 0);
+        }
+        close(p[0]);
+        CHECK_INT(cg_attach(cg, pid, &e), 0);
+        CHECK(write(p[1], "x", 1) == 1);
+        close(p[1]);
+        int status = 0;
+        CHECK_INT(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                fprintf(stderr, "%s: device check child status %d\n", label, status);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        unlink(node);
 }
 
 /* A hybrid host's unified hierarchy has no controllers, but it is a real
@@ -107,6 +169,7 @@ static void test_v2_unified(void)
                 CHECK(strstr(e.msg, "pids") && strstr(e.msg, "not available"));
                 CHECK(stat(dir, &st) < 0 && errno == ENOENT);
         }
+        check_devices(root, "v2 (unified)");
 }
 
 int main(void)
@@ -181,6 +244,8 @@ int main(void)
         CHECK_INT(cg_destroy(cg, &e), 0);
         CHECK(stat(dir2, &st) < 0 && errno == ENOENT);
         cg_free(cg);
+        if (geteuid() == 0)
+                check_devices(fsroot, "host hierarchy");
         test_v2_unified();
         TEST_END();
 }
