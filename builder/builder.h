@@ -15,3 +15,10 @@ int build_pack_dir(const char *dir, const char *out_path, const image_opts *o, e
 /* Subcommand entry points (argv[0] is the subcommand name); they print
  * their own errors and return the process exit code. */
 int fetch_main(int argc, char **argv);
+
+/* Layers (builder/layers/layers.h): mkroot build MANIFEST, inspect IMAGE,
+ * diff A B, cache ls|gc|path. */
+int lay_build_main(int argc, char **argv);
+int lay_inspect_main(int argc, char **argv);
+int lay_diff_main(int argc, char **argv);
+int lay_cache_main(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "add.h"
 #include "builder.h"
 #include "image.h"
+#include "layers/layers.h"
 #include "resolve.h"
 #include "stage.h"
 
@@ -16,6 +17,10 @@ static const char usage_text[] =
         "       mkroot deps [--tree] [--root DIR] PATH...  what a program loads, like ldd\n"
         "       mkroot ls IMAGE                            list an image like tar -tvf\n"
         "       mkroot fetch SUITE [OPTIONS]               bootstrap a Debian/Ubuntu minbase\n"
+        "       mkroot build MANIFEST [OPTIONS]            build an image from layers\n"
+        "       mkroot inspect IMAGE                       layers and config of an image\n"
+        "       mkroot diff A B                            paths added, removed, changed\n"
+        "       mkroot cache ls|gc|path                    list or prune the cache\n"
         "\n"
         "Build options:\n"
         "  -a, --add PATH[:DEST]   add a file, script or directory with everything it loads;\n"
@@ -24,7 +29,11 @@ static const char usage_text[] =
         "                          the name: .tar.gz .tar.zst .tar.xz .tar, .cpio[.gz])\n"
         "      --compress ALG      gzip, zstd, xz or none, whatever the name says\n"
         "      --level N           compression level\n"
-        "      --format FMT        tar (default) or initramfs (newc cpio)\n"
+        "      --format FMT        tar (= rootfs, default), initramfs (newc cpio), oci (OCI\n"
+        "                          image layout tar) or docker (an archive docker load takes)\n"
+        "      --base SUITE|IMAGE  put the added files in a layer on this base (a suite,\n"
+        "                          an image file or scratch); see mkroot build\n"
+        "      --deps all          with --base: copy libraries the base already has too\n"
         "      --init PATH         with --format initramfs: PATH becomes /init\n"
         "      --root DIR          read files and resolve libraries inside DIR, not the host\n"
         "      --library-path P    LD_LIBRARY_PATH for resolving (default: the environment's)\n"
@@ -73,6 +82,8 @@ enum {
         OPT_ALLOW_MISSING,
         OPT_VERSION,
         OPT_TREE,
+        OPT_BASE,
+        OPT_DEPS,
 };
 
 static int build_main(int argc, char **argv)
@@ -93,9 +104,14 @@ static int build_main(int argc, char **argv)
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
+                {"base", required_argument, NULL, OPT_BASE},
+                {"deps", required_argument, NULL, OPT_DEPS},
                 {0},
         };
         _cleanup_strv_ strv adds = {0};
+        const char *base = NULL;
+        bool deps_all = false;
+        lay_format layfmt = LAY_FORMAT_ROOTFS;
         const char *output = NULL, *root = NULL, *init = NULL;
         const char *library_path = getenv("LD_LIBRARY_PATH");
         bool nss = false, skeleton = true;
@@ -128,12 +144,23 @@ static int build_main(int argc, char **argv)
                                 io.format = IMAGE_FORMAT_TAR;
                         else if (!strcmp(optarg, "initramfs") || !strcmp(optarg, "cpio"))
                                 io.format = IMAGE_FORMAT_CPIO;
+                        else if (lay_format_parse(optarg, &layfmt) == 0)
+                                io.format = IMAGE_FORMAT_TAR;
                         else {
-                                usage_error("--format: unknown format '%s' (tar, initramfs)", optarg);
+                                usage_error("--format: unknown format '%s' (tar, rootfs, initramfs, oci, docker)",
+                                            optarg);
                                 return EXIT_USAGE;
                         }
                         break;
                 case OPT_INIT: init = optarg; break;
+                case OPT_BASE: base = optarg; break;
+                case OPT_DEPS:
+                        if (strcmp(optarg, "all") && strcmp(optarg, "missing")) {
+                                usage_error("--deps: '%s' (all or missing)", optarg);
+                                return EXIT_USAGE;
+                        }
+                        deps_all = !strcmp(optarg, "all");
+                        break;
                 case OPT_ROOT: root = optarg; break;
                 case OPT_LIBPATH: library_path = optarg; break;
                 case OPT_NSS: nss = true; break;
@@ -156,8 +183,15 @@ static int build_main(int argc, char **argv)
                 usage_error("%s", "--init needs --format initramfs");
                 return EXIT_USAGE;
         }
+        if (base && (init || root || nss || io.format == IMAGE_FORMAT_CPIO)) {
+                usage_error("%s", "--base builds layers: not with --init, --root, --nss or initramfs");
+                return EXIT_USAGE;
+        }
         if (!output)
-                output = io.format == IMAGE_FORMAT_CPIO ? "initrd.gz" : "image.tar.gz";
+                output = io.format == IMAGE_FORMAT_CPIO ? "initrd.gz"
+                         : layfmt == LAY_FORMAT_OCI     ? "image.oci.tar"
+                         : layfmt == LAY_FORMAT_DOCKER  ? "image.docker.tar"
+                                                        : "image.tar.gz";
         int64_t epoch = 0;
         int er = source_date_epoch(&epoch);
         if (er < 0) {
@@ -166,6 +200,19 @@ static int build_main(int argc, char **argv)
         }
         io.have_epoch = er > 0;
         io.epoch = epoch;
+
+        if (base) {
+                /* The one-line form of a manifest: Base, one Add step. */
+                _cleanup_sb_ strbuf text = {0};
+                sb_append(&text, "Add:");
+                for (size_t i = 0; i < adds.n; i++)
+                        sb_appendf(&text, " %s", adds.v[i]);
+                lay_step step = {.kind = LAY_STEP_ADD, .args = adds, .text = text.s,
+                                 .skeleton = !strcmp(base, "scratch") && skeleton};
+                lay_manifest m = {.base = (char *)base, .dir = (char *)".", .steps = &step, .n_steps = 1};
+                lay_build_opts bo = {.deps_all = deps_all, .allow_missing = ao.allow_missing};
+                return lay_build_write(&m, &bo, layfmt, output, &io);
+        }
 
         err_t e = {0};
         resolver *r = NULL;
@@ -192,7 +239,10 @@ static int build_main(int argc, char **argv)
                 ret = 1;
         if (ret == 0 && skeleton && skeleton_add(s, &e) < 0)
                 ret = 1;
-        if (ret == 0 && image_write(s, output, &io, &e) < 0)
+        if (ret == 0 && layfmt != LAY_FORMAT_ROOTFS) {
+                if (lay_write_stage(s, layfmt, output, "mkroot --add", NULL, &e) < 0)
+                        ret = 1;
+        } else if (ret == 0 && image_write(s, output, &io, &e) < 0)
                 ret = 1;
         if (ret == 0)
                 log_info("wrote %s (%zu entries)", output, stage_count(s));
@@ -299,6 +349,14 @@ int main(int argc, char **argv)
                         return ls_main(argc - 1, argv + 1);
                 if (!strcmp(cmd, "fetch"))
                         return fetch_main(argc - 1, argv + 1);
+                if (!strcmp(cmd, "build"))
+                        return lay_build_main(argc - 1, argv + 1);
+                if (!strcmp(cmd, "inspect"))
+                        return lay_inspect_main(argc - 1, argv + 1);
+                if (!strcmp(cmd, "diff"))
+                        return lay_diff_main(argc - 1, argv + 1);
+                if (!strcmp(cmd, "cache"))
+                        return lay_cache_main(argc - 1, argv + 1);
         }
         return build_main(argc, argv);
 }

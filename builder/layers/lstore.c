@@ -1,0 +1,317 @@
+/* The layer store inside the shared cache: gzip layer blobs under
+ * blobs/sha256/, and step records under steps/KEY (JSON: the layer a step
+ * made; the file's mtime is its last use). */
+#include <archive.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "layers.h"
+
+void lay_layer_clear(lay_layer *l)
+{
+        free(l->created_by);
+        memset(l, 0, sizeof(*l));
+}
+
+void lay_image_free(lay_image *im)
+{
+        for (size_t i = 0; i < im->n_layers; i++)
+                lay_layer_clear(&im->layers[i]);
+        free(im->layers);
+        lay_config_free(&im->config);
+        memset(im, 0, sizeof(*im));
+}
+
+int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e)
+{
+        _cleanup_free_ char *p = xasprintf("%s/locks/layers.lock", store_root(st));
+        _cleanup_free_ char *dir = path_dirname(p);
+        if (fs_mkdir_p_at(AT_FDCWD, dir, 0755, e) < 0)
+                return e->code;
+        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", p);
+        if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+                return err_sys(e, errno, "%s: flock", p);
+        *ret_fd = steal_fd(&fd);
+        return 0;
+}
+
+typedef struct gz_out {
+        z_stream z;
+        int fd;
+        digest_ctx *raw, *gz;
+        int64_t usize, size;
+        unsigned char buf[1 << 16];
+} gz_out;
+
+static int gz_write(gz_out *g, const void *data, size_t len, int flush, err_t *e)
+{
+        digest_update(g->raw, data, len);
+        g->usize += (int64_t)len;
+        g->z.next_in = (unsigned char *)data;
+        g->z.avail_in = (uInt)len;
+        do {
+                g->z.next_out = g->buf;
+                g->z.avail_out = sizeof(g->buf);
+                int zr = deflate(&g->z, flush);
+                if (zr == Z_STREAM_ERROR)
+                        return err_set(e, -EIO, "gzip: stream error");
+                size_t have = sizeof(g->buf) - g->z.avail_out;
+                const unsigned char *p = g->buf;
+                digest_update(g->gz, p, have);
+                g->size += (int64_t)have;
+                while (have) {
+                        ssize_t w = write(g->fd, p, have);
+                        if (w < 0)
+                                return err_sys(e, errno, "blob: write");
+                        p += w;
+                        have -= (size_t)w;
+                }
+        } while (g->z.avail_out == 0 || (flush == Z_FINISH && g->z.avail_in));
+        return 0;
+}
+
+static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
+{
+        if (!decompress) {
+                _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return err_sys(e, errno, "%s", path);
+                char buf[1 << 16];
+                for (;;) {
+                        ssize_t n = read(fd, buf, sizeof(buf));
+                        if (n < 0)
+                                return err_sys(e, errno, "%s", path);
+                        if (n == 0)
+                                return 0;
+                        int r = gz_write(g, buf, (size_t)n, Z_NO_FLUSH, e);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        struct archive *a = archive_read_new();
+        archive_read_support_filter_all(a);
+        archive_read_support_format_raw(a);
+        struct archive_entry *ae;
+        int r = 0;
+        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+            archive_read_next_header(a, &ae) != ARCHIVE_OK)
+                r = err_set(e, -EIO, "%s: %s", path, archive_error_string(a));
+        while (r == 0) {
+                char buf[1 << 16];
+                la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+                if (n < 0)
+                        r = err_set(e, -EIO, "%s: %s", path, archive_error_string(a));
+                else if (n == 0)
+                        break;
+                else
+                        r = gz_write(g, buf, (size_t)n, Z_NO_FLUSH, e);
+        }
+        archive_read_free(a);
+        return r;
+}
+
+int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_layer *ret, err_t *e)
+{
+        _cleanup_free_ char *tmp =
+            xasprintf("%s/blobs/sha256/.tmp-%d-XXXXXX", store_root(st), (int)getpid());
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", tmp);
+        gz_out *g = xcalloc(1, sizeof(*g));
+        g->fd = fd;
+        g->raw = digest_new();
+        g->gz = digest_new();
+        int r = 0;
+        if (deflateInit2(&g->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+                r = err_set(e, -ENOMEM, "gzip: cannot initialise");
+        if (r == 0)
+                r = feed_raw(tar_path, raw_decompress, g, e);
+        if (r == 0)
+                r = gz_write(g, "", 0, Z_FINISH, e);
+        deflateEnd(&g->z);
+        lay_layer l = {0};
+        digest_final(g->raw, l.diff);
+        digest_final(g->gz, l.blob);
+        l.size = g->size;
+        l.usize = g->usize;
+        free(g);
+        if (r == 0 && fsync(fd) < 0)
+                r = err_sys(e, errno, "%s", tmp);
+        if (r == 0) {
+                fchmod(fd, 0644);
+                _cleanup_free_ char *dst = store_blob_path(st, l.blob);
+                if (rename(tmp, dst) < 0)
+                        r = err_sys(e, errno, "%s", dst);
+        }
+        if (r < 0) {
+                unlink(tmp);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+int lay_blob_gunzip(store *st, const char *blob, int out_fd, err_t *e)
+{
+        _cleanup_free_ char *p = store_blob_path(st, blob);
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", p);
+        gzFile gz = gzdopen(fd, "rb");
+        if (!gz) {
+                close(fd);
+                return err_set(e, -ENOMEM, "%s: gzip", p);
+        }
+        char buf[1 << 16];
+        int r = 0;
+        for (;;) {
+                int n = gzread(gz, buf, sizeof(buf));
+                if (n < 0) {
+                        r = err_set(e, -EIO, "%s: corrupt gzip stream", p);
+                        break;
+                }
+                if (n == 0)
+                        break;
+                const char *q = buf;
+                size_t left = (size_t)n;
+                while (left) {
+                        ssize_t w = write(out_fd, q, left);
+                        if (w < 0) {
+                                gzclose(gz);
+                                return err_sys(e, errno, "write");
+                        }
+                        q += w;
+                        left -= (size_t)w;
+                }
+        }
+        gzclose(gz);
+        return r;
+}
+
+static char *step_path(store *st, const char *key)
+{
+        return xasprintf("%s/steps/%s", store_root(st), key);
+}
+
+static json_object *layer_to_json(const lay_layer *l)
+{
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "blob", json_object_new_string(l->blob));
+        json_object_object_add(j, "diff", json_object_new_string(l->diff));
+        json_object_object_add(j, "size", json_object_new_int64(l->size));
+        json_object_object_add(j, "usize", json_object_new_int64(l->usize));
+        json_object_object_add(j, "created_by",
+                               json_object_new_string(l->created_by ? l->created_by : ""));
+        return j;
+}
+
+static int layer_from_json(json_object *j, lay_layer *ret)
+{
+        json_object *v;
+        const char *b = json_object_object_get_ex(j, "blob", &v) ? json_object_get_string(v) : NULL;
+        const char *d = json_object_object_get_ex(j, "diff", &v) ? json_object_get_string(v) : NULL;
+        if (!b || !d || strlen(b) != DIGEST_HEX_LEN || strlen(d) != DIGEST_HEX_LEN)
+                return -EBADMSG;
+        lay_layer l = {0};
+        memcpy(l.blob, b, DIGEST_HEX_LEN + 1);
+        memcpy(l.diff, d, DIGEST_HEX_LEN + 1);
+        l.size = json_object_object_get_ex(j, "size", &v) ? json_object_get_int64(v) : 0;
+        l.usize = json_object_object_get_ex(j, "usize", &v) ? json_object_get_int64(v) : 0;
+        l.created_by = xstrdup(json_object_object_get_ex(j, "created_by", &v)
+                                   ? json_object_get_string(v)
+                                   : "");
+        *ret = l;
+        return 0;
+}
+
+int lay_record_get(store *st, const char *name, lay_image *ret)
+{
+        _cleanup_free_ char *p = step_path(st, name);
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, p, 1 << 24, &data, &len, &e) < 0)
+                return -ENOENT;
+        json_object *j = json_tokener_parse(data);
+        json_object *ls, *cf;
+        if (!j || !json_object_object_get_ex(j, "layers", &ls) ||
+            !json_object_is_type(ls, json_type_array)) {
+                json_object_put(j);
+                return -EBADMSG;
+        }
+        lay_image im = {0};
+        int r = 0;
+        size_t n = json_object_array_length(ls);
+        im.layers = xcalloc(n ? n : 1, sizeof(*im.layers));
+        for (size_t i = 0; i < n && r == 0; i++) {
+                r = layer_from_json(json_object_array_get_idx(ls, i), &im.layers[i]);
+                if (r == 0) {
+                        im.n_layers++;
+                        _cleanup_free_ char *bp = store_blob_path(st, im.layers[i].blob);
+                        if (access(bp, R_OK) < 0)
+                                r = -ENOENT; /* pruned: the record is stale */
+                }
+        }
+        if (r == 0 && json_object_object_get_ex(j, "config", &cf))
+                lay_config_from_json(cf, &im.config);
+        json_object_put(j);
+        if (r < 0) {
+                lay_image_free(&im);
+                return r;
+        }
+        /* Last use: now (gc goes by these times). */
+        utimensat(AT_FDCWD, p, NULL, 0);
+        for (size_t i = 0; i < im.n_layers; i++) {
+                _cleanup_free_ char *bp = store_blob_path(st, im.layers[i].blob);
+                utimensat(AT_FDCWD, bp, NULL, 0);
+        }
+        *ret = im;
+        return 0;
+}
+
+int lay_record_put(store *st, const char *name, const lay_image *im, err_t *e)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/steps", store_root(st));
+        int r = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
+        if (r < 0)
+                return r;
+        json_object *j = json_object_new_object();
+        json_object *ls = json_object_new_array();
+        for (size_t i = 0; i < im->n_layers; i++)
+                json_object_array_add(ls, layer_to_json(&im->layers[i]));
+        json_object_object_add(j, "layers", ls);
+        json_object_object_add(j, "config", lay_config_to_json(&im->config));
+        const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+        _cleanup_free_ char *p = step_path(st, name);
+        r = fs_write_atomic_at(AT_FDCWD, p, s, strlen(s), 0644, e);
+        json_object_put(j);
+        return r;
+}
+
+int lay_step_get(store *st, const char *key, lay_layer *ret)
+{
+        lay_image im = {0};
+        int r = lay_record_get(st, key, &im);
+        if (r < 0)
+                return r;
+        if (im.n_layers != 1) {
+                lay_image_free(&im);
+                return -EBADMSG;
+        }
+        *ret = im.layers[0];
+        im.layers[0].created_by = NULL;
+        lay_image_free(&im);
+        return 0;
+}
+
+int lay_step_put(store *st, const char *key, const lay_layer *l, err_t *e)
+{
+        lay_image im = {.layers = (lay_layer *)l, .n_layers = 1};
+        return lay_record_put(st, key, &im, e);
+}
