@@ -385,7 +385,7 @@ static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
                 strv_push_take(&merged, NULL);
         }
         static const char *const dirs[] = {"var/lib/dpkg/info", "var/lib/dpkg/updates",
-                                           "var/cache/apt/archives/partial", "etc/apt", "proc",
+                                           "var/cache/apt/archives/partial", "var/log", "etc/apt", "proc",
                                            "dev", "tmp"};
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 _cleanup_free_ char *p = path_join(b->tree, dirs[i]);

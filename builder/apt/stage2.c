@@ -5,6 +5,9 @@
  * runner's namespaces, /proc and /dev. */
 #include <string.h>
 
+#include <fcntl.h>
+#include <string.h>
+
 #include "apt.h"
 #include "runner.h"
 
@@ -19,11 +22,36 @@ static char *const stage2_env[] = {
     NULL,
 };
 
+#define STAGE2_LOG "var/log/bootstrap.log"
+
+/* The last non-empty line of the tree's bootstrap log, for the error. */
+static char *log_tail(const char *root)
+{
+        _cleanup_free_ char *p = path_join(root, STAGE2_LOG);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, p, 16 << 20, &data, &len, &e) < 0 || len == 0)
+                return xstrdup("");
+        while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
+                data[--len] = '\0';
+        char *nl = strrchr(data, '\n');
+        return xasprintf(" (%s)", nl ? nl + 1 : data);
+}
+
 static int dpkg_install(const char *root, const strv *debs, const char *what, err_t *e)
 {
         if (debs->n == 0)
                 return 0;
         strv argv = {0};
+        /* dpkg's chatter goes to the tree's log unless -v asked for it;
+         * finish_tree removes the log. */
+        if (log_get_level() < LOG_DEBUG) {
+                strv_push(&argv, "/bin/sh");
+                strv_push(&argv, "-c");
+                strv_push(&argv, "exec \"$@\" >>/" STAGE2_LOG " 2>&1");
+                strv_push(&argv, "sh");
+        }
         strv_push(&argv, "/usr/bin/dpkg");
         strv_push(&argv, "--force-depends");
         strv_push(&argv, "--force-unsafe-io");
@@ -36,9 +64,11 @@ static int dpkg_install(const char *root, const strv *debs, const char *what, er
         strv_free(&argv);
         if (rc < 0)
                 return err_prefix(e, "second stage (%s)", what);
-        if (rc != 0)
-                return err_set(e, -EIO, "second stage: dpkg --install (%s) exited with status %d",
-                               what, rc);
+        if (rc != 0) {
+                _cleanup_free_ char *tail = log_tail(root);
+                return err_set(e, -EIO, "second stage: dpkg --install (%s) exited with status %d%s",
+                               what, rc, tail);
+        }
         return 0;
 }
 
