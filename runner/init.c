@@ -71,7 +71,7 @@ static int exec_search(char **argv, char **envp, int *ret_errno)
 static void set_user(const init_cmd *c)
 {
         const run_user *u = c->user;
-        if (setgroups(u->ngroups, u->groups) < 0 && !(errno == EPERM && u->ngroups == 0)) {
+        if (setgroups(u->ngroups, u->groups) < 0 && !(errno == EPERM && u->ngroups <= 1)) {
                 /* A user namespace with setgroups denied keeps the caller's
                  * groups: only an explicit list is an error. */
                 report(c->err_fd, "setgroups: %s", strerror(errno));
