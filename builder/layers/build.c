@@ -375,8 +375,7 @@ static void config_merge(lay_config *dst, const lay_config *src)
 }
 
 /* The base's layers into b->im; *key_out starts the chain. */
-static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], unsigned *reused,
-                     err_t *e)
+static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *e)
 {
         const char *base = b->m->base;
         if (!strcmp(base, "scratch")) {
@@ -413,9 +412,7 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], unsigne
         /* The record "base-KEY" holds the base's layers and config. */
         _cleanup_free_ char *rk = xasprintf("base-%s", bkey);
         lay_image bim = {0};
-        if (lay_record_get(b->st, rk, &bim) == 0)
-                (*reused)++;
-        else {
+        if (lay_record_get(b->st, rk, &bim) < 0) {
                 log_info("reading base %s", file);
                 lay_src src = {0};
                 r = lay_src_open(b->st, file, true, &src, e);
@@ -468,7 +465,7 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
         }
         unsigned built = 0, reused = 0;
         char key[DIGEST_HEX_LEN + 1];
-        int r = load_base(&b, key, &reused, e);
+        int r = load_base(&b, key, e);
         for (size_t i = 0; i < m->n_steps && r == 0; i++) {
                 const lay_step *step = &m->steps[i];
                 stage *inputs = stage_new();

@@ -220,9 +220,10 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                         return err_set(e, -EINVAL, "%s:%u: Copy: give SRC DEST", what, line);
                 }
                 if (st.args.v[1][0] != '/') {
+                        err_set(e, -EINVAL, "%s:%u: Copy: DEST '%s' is not absolute", what, line,
+                                st.args.v[1]);
                         strv_free(&st.args);
-                        return err_set(e, -EINVAL, "%s:%u: Copy: DEST '%s' is not absolute",
-                                       what, line, st.args.v[1]);
+                        return -EINVAL;
                 }
                 break;
         default: split_words(v, &st.args); break;

@@ -95,12 +95,19 @@ static int ensure_dir(int rootfd, const char *dir, int hops, strmap *fx, char **
                                 return err_sys(e, errno, "%s: mkdir", cand);
                         fixup_set(fx, cand, 0, 0);
                 } else if (S_ISLNK(st.st_mode)) {
-                        _cleanup_free_ char *res = NULL;
-                        int r = fs_resolve_in_root(rootfd, cand, true, &res, e);
-                        if (r < 0)
-                                return r;
+                        /* Lexically, as if rootfd were "/": cur has no
+                         * symlinks, and ".." stops at the root. A missing
+                         * target is created like any missing directory. */
+                        char t[PATH_MAX];
+                        ssize_t tl = readlinkat(rootfd, cand, t, sizeof(t) - 1);
+                        if (tl < 0)
+                                return err_sys(e, errno, "%s", cand);
+                        t[tl] = '\0';
+                        _cleanup_free_ char *joined =
+                            t[0] == '/' ? xstrdup(t) : xasprintf("/%s/%s", cur.s, t);
+                        _cleanup_free_ char *res = path_normalize(joined);
                         _cleanup_free_ char *sub = NULL;
-                        r = ensure_dir(rootfd, res, hops + 1, fx, &sub, e);
+                        int r = ensure_dir(rootfd, res + 1, hops + 1, fx, &sub, e);
                         if (r < 0)
                                 return r;
                         free(cand);
