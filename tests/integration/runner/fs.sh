@@ -26,6 +26,8 @@ out=$(rr --name keep1 "$IMG" cat /etc/state)
 expect_rc 1 rr --name other "$IMG" rrhelper cat /etc/state 2>/dev/null
 expect_rc 1 rr "$IMG" rrhelper cat /etc/state 2>/dev/null
 [ ! -e "$layer/etc/state" ] || fail "--name wrote into the cached layer"
+# ... and belongs to its image.
+expect_rc 125 rr --name keep1 "$IMG_DIR" true 2>/dev/null
 
 # Bind mounts.
 mkdir -p "$T/share"
