@@ -221,6 +221,28 @@ t_cpuset() {
         esac
 }
 
+# Relative weights: cpu.weight and io.weight as given.
+t_weights() {
+        $RR --cpu-weight 300 --io-weight 200 "$IMG" /bin/busybox sh -c 'echo ready; sleep 2' \
+                >"$W/out" 2>"$W/err" </dev/null &
+        local pid=$! d cw iw
+        if file_wait "$W/out" ready && d=$(cg_wait "$CG"); then
+                cw=$(cat "$d/cpu.weight")
+                iw=$(cat "$d/io.weight" 2>/dev/null || cat "$d/io.bfq.weight" 2>/dev/null)
+        fi
+        wait $pid
+        if [ -z "$d" ]; then
+                fail weights "container not seen" "$W/out" "$W/err"
+        elif [ "$cw" != 300 ]; then
+                fail weights "cpu.weight is '$cw', expected 300"
+        else
+                case $iw in
+                "default 200"*) pass weights ;;
+                *) fail weights "io weight is '$iw', expected 'default 200'" ;;
+                esac
+        fi
+}
+
 # SIGTERM to runroot: everything in the container is killed (cgroup.kill)
 # and the cgroup removed; also processes that left the session.
 t_cgroup_kill() {
@@ -415,6 +437,7 @@ run_test t_memory_files
 run_test t_cpu_quota
 run_test t_pids
 run_test t_cpuset
+run_test t_weights
 run_test t_cgroup_kill
 run_test t_cgroup_ns
 run_test t_nested
