@@ -167,7 +167,7 @@ static int write_stage_into_tree(builder_state *b, stage *s, bool skip_existing,
         _cleanup_close_ int rootfd = open(b->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return err_sys(e, errno, "%s", b->root);
-        lay_apply_opts ao = {.skip_existing = skip_existing, .keep = keep};
+        lay_apply_opts ao = {.skip_existing = skip_existing, .keep_dirs = true, .keep = keep};
         strmap *fx = strmap_new();
         r = lay_apply(rootfd, tar, &ao, fx, e);
         lay_fixups_apply(rootfd, fx);

@@ -125,10 +125,13 @@ void lay_config_from_json(void *jobj, lay_config *ret);
  * resolved inside the root (a symlink planted by a lower layer never leads
  * outside). Directory times are recorded in fixups (a strmap owned by the
  * caller, see lay_fixups_apply). With skip_existing, entries whose path
- * already exists are left alone unless listed in keep. */
+ * already exists are left alone unless listed in keep; with keep_dirs,
+ * directory entries never replace what is there (a Copy into /x/ where x
+ * is a symlink writes through it, inside the root). */
 typedef struct lay_apply_opts {
         bool whiteouts;
         bool skip_existing;
+        bool keep_dirs; /* a directory entry leaves an existing dir or symlink alone */
         const strv *keep;
 } lay_apply_opts;
 int lay_apply(int rootfd, const char *archive, const lay_apply_opts *o, strmap *fixups, err_t *e);

@@ -256,8 +256,10 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *ae,
         if (exists && ap->o->skip_existing && !(ap->o->keep && strv_contains(ap->o->keep, name)) &&
             !(ap->o->keep && strv_contains(ap->o->keep, rel)))
                 return 0;
-        strmap_put(ap->mine, rel, (void *)1);
         bool want_dir = !hard && type == AE_IFDIR;
+        if (exists && want_dir && ap->o->keep_dirs && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+                return 0;
+        strmap_put(ap->mine, rel, (void *)1);
         if (exists && !(want_dir && S_ISDIR(st.st_mode))) {
                 fixup_keep(ap->fx, ap->rootfd, pdir);
                 r = fs_rm_rf_at(pfd, base, e);

@@ -94,7 +94,8 @@ grep -q 'libc.so.6' deplist && fail "libc copied although the base has it"
 "$MKROOT" --base base.tar.gz --add /usr/bin/id --deps all --format docker -o depall.tar 2>/dev/null
 mkdir depall && tar -xf depall.tar -C depall
 last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][-1])' depall/manifest.json)
-tar -tf "depall/$last" | grep -q 'libc.so.6' || fail "--deps all did not copy libc"
+tar -tf "depall/$last" >depall.list
+grep -q 'libc.so.6' depall.list || fail "--deps all did not copy libc"
 
 # Errors name the manifest and line.
 printf 'Base: scratch\n\nCopy: onlyone\n' >bad.manifest
