@@ -10,6 +10,10 @@
 #include "common.h"
 #include "deb822.h"
 
+/* At most max bytes of s for an error message, control characters shown
+ * as '?', so a message stays on one line. Returns buf. */
+char *apt_snip(const char *s, size_t max, char *buf, size_t bufsize);
+
 /* ---- Debian versions and relations ----------------------------------- */
 
 /* dpkg's ordering: <0, 0, >0. Malformed versions compare as strings. */
@@ -201,7 +205,8 @@ typedef struct apt_bootstrap_opts {
         const char *cache_dir;
         strv include, exclude, components;
         apt_variant variant;
-        bool allow_expired, no_verify, keep_debs, print_debs;
+        bool allow_expired, no_verify, print_debs;
+        bool rebuild; /* ignore a cached image built from the same Release */
         int connections;
         int compress_level;
         bool progress;

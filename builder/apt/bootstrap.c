@@ -96,12 +96,14 @@ static int read_index(const char *path, const char *what, char **ret, size_t *re
         return 0;
 }
 
-/* Hardlink a cached blob into the tree, or copy it across file systems. */
-static int place_file(const char *src, const char *dst, err_t *e)
+/* Hardlink a cached blob into the tree (when allowed), or copy it:
+ * images handed to the user are copies, so editing one cannot change the
+ * cache. */
+static int copy_file(const char *src, const char *dst, bool may_link, err_t *e)
 {
-        if (link(src, dst) == 0)
+        if (may_link && link(src, dst) == 0)
                 return 0;
-        if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+        if (may_link && errno != EXDEV && errno != EPERM && errno != EMLINK)
                 return err_sys(e, errno, "%s", dst);
         _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
         if (in < 0)
@@ -137,6 +139,8 @@ typedef struct boot {
         char *mirror;
         char *cache;  /* <cache>/apt */
         char *keyring;
+        char release_digest[DIGEST_HEX_LEN + 1];
+        char *image_key; /* cached finished image for these inputs, or NULL */
         bool keyring_temp;
         char *tree;
         strv components;
@@ -158,6 +162,7 @@ static void boot_free(boot *b)
         if (b->keyring_temp)
                 unlink(b->keyring);
         free(b->keyring);
+        free(b->image_key);
         free(b->mirror);
         free(b->cache);
         strv_free(&b->components);
@@ -272,6 +277,7 @@ static int fetch_release(boot *b, err_t *e)
         apt_dl_free(it, 1);
         if (rc < 0)
                 return err_prefix(e, "%s", what);
+        digest_buf(text, len, b->release_digest);
         rc = apt_release_parse(text, len, what, &b->rel, e);
         if (rc < 0)
                 return rc;
@@ -413,7 +419,7 @@ static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
                 _cleanup_free_ char *inside =
                     xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
                 _cleanup_free_ char *host = path_join(b->tree, inside);
-                rc = place_file(b->debs[i].path, host, e);
+                rc = copy_file(b->debs[i].path, host, true, e);
                 if (rc < 0)
                         return rc;
                 strv_push(ess ? essential : others, inside);
@@ -486,6 +492,8 @@ static int finish_tree(boot *b, err_t *e)
         return rc;
 }
 
+static int publish_copy(const char *src, const char *dst, err_t *e);
+
 static int keep_base(boot *b, const char *image, err_t *e)
 {
         _cleanup_free_ char *top = apt_cache_dir(b->o->cache_dir);
@@ -496,14 +504,7 @@ static int keep_base(boot *b, const char *image, err_t *e)
         const char *ext = strstr(path_basename(image), ".tar");
         _cleanup_free_ char *dst =
             xasprintf("%s/%s_%s%s", dir, b->suite.name, b->arch, ext ? ext : ".tar.gz");
-        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
-        unlink(tmp);
-        rc = place_file(image, tmp, e);
-        if (rc == 0 && rename(tmp, dst) < 0)
-                rc = err_sys(e, errno, "%s", dst);
-        if (rc < 0)
-                unlink(tmp);
-        return rc;
+        return publish_copy(image, dst, e);
 }
 
 static double elapsed(void)
@@ -514,6 +515,45 @@ static double elapsed(void)
         if (!t0.tv_sec)
                 t0 = t;
         return (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* A finished image depends only on the signed Release (which pins every
+ * Packages file and so every .deb), the options that shape the tree and
+ * the output format: the same inputs reuse the image built before. */
+static char *image_cache_path(boot *b)
+{
+        const apt_bootstrap_opts *o = b->o;
+        strbuf k = {0};
+        sb_appendf(&k, "v1\n%s\n%s\n%s\n%s\n%d\n%d\n", b->release_digest, b->arch, b->mirror,
+                   b->suite.codename, (int)o->variant, (int)b->suite.merged_usr);
+        for (size_t i = 0; i < b->components.n; i++)
+                sb_appendf(&k, "c:%s\n", b->components.v[i]);
+        for (size_t i = 0; i < o->include.n; i++)
+                sb_appendf(&k, "i:%s\n", o->include.v[i]);
+        for (size_t i = 0; i < o->exclude.n; i++)
+                sb_appendf(&k, "x:%s\n", o->exclude.v[i]);
+        int64_t epoch = 0;
+        int have = source_date_epoch(&epoch);
+        sb_appendf(&k, "epoch:%d:%lld\nlevel:%d\n", have, (long long)epoch, o->compress_level);
+        const char *ext = strstr(path_basename(o->output), ".tar");
+        sb_appendf(&k, "format:%s:%d\n", ext ? ext : "", (int)image_compress_from_name(o->output));
+        char hex[DIGEST_HEX_LEN + 1];
+        digest_buf(k.s, k.len, hex);
+        sb_free(&k);
+        return xasprintf("%s/images/%s", b->cache, hex);
+}
+
+/* Copy (or hardlink) src to dst atomically. */
+static int publish_copy(const char *src, const char *dst, err_t *e)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
+        unlink(tmp);
+        int rc = copy_file(src, tmp, false, e);
+        if (rc == 0 && rename(tmp, dst) < 0)
+                rc = err_sys(e, errno, "%s", dst);
+        if (rc < 0)
+                unlink(tmp);
+        return rc;
 }
 
 static int step(int rc, const char *what)
@@ -562,6 +602,17 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
                 rc = step(fetch_release(&b, e), "InRelease verified");
         }
+        if (rc == 0 && !o->print_debs) {
+                b.image_key = image_cache_path(&b);
+                if (!o->rebuild && access(b.image_key, R_OK) == 0) {
+                        rc = publish_copy(b.image_key, o->output, e);
+                        if (rc == 0)
+                                log_info("the signed Release is unchanged: reusing the image "
+                                         "built from it (--rebuild makes a new one)");
+                        boot_free(&b);
+                        return rc;
+                }
+        }
         if (rc == 0)
                 rc = step(fetch_indexes(&b, e), "Packages verified and read");
         if (rc == 0)
@@ -592,6 +643,10 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 err_t e2 = {0};
                 if (keep_base(&b, o->output, &e2) < 0)
                         log_warn("could not keep the base layer in the cache: %s", e2.msg);
+                _cleanup_free_ char *dir = path_join(b.cache, "images");
+                if (fs_mkdir_p_at(AT_FDCWD, dir, 0755, &e2) < 0 ||
+                    publish_copy(o->output, b.image_key, &e2) < 0)
+                        log_warn("could not keep the image in the cache: %s", e2.msg);
         }
         boot_free(&b);
         return rc;

@@ -31,7 +31,8 @@ int deb822_parse(const char *data, size_t len, const char *what, deb822 *ret, er
                 return err_set(e, -EBADMSG, "%s: contains a NUL byte", what);
 
         parser p = {0};
-        p.d.buf = xmalloc(len + 1);
+        /* Room for the closing NULs of a last line without a newline. */
+        p.d.buf = xmalloc(len + 2);
         memcpy(p.d.buf, data, len);
         p.d.buf[len] = '\0';
         char *buf = p.d.buf;

@@ -164,7 +164,11 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
                 if (!*rel)
                         continue;
                 if (!path_is_contained(rel))
-                        return err_set(e, -EBADMSG, "%s: entry \"%s\": leaves the root", deb, rel);
+                        {
+                        char sn[80];
+                        return err_set(e, -EBADMSG, "%s: entry \"%s\": leaves the root", deb,
+                                       apt_snip(rel, 64, sn, sizeof(sn)));
+                }
                 _cleanup_free_ char *tp = tree_path(rel, merged_dirs);
                 if (!tp)
                         continue;
@@ -174,8 +178,11 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
                 if (hl) {
                         const char *hrel = strip_dot(hl);
                         if (!path_is_contained(hrel))
+                                {
+                                char sn[80];
                                 return err_set(e, -EBADMSG, "%s: hardlink \"%s\": leaves the root",
-                                               deb, hrel);
+                                               deb, apt_snip(hrel, 64, sn, sizeof(sn)));
+                        }
                         _cleanup_free_ char *htp = tree_path(hrel, merged_dirs);
                         _cleanup_free_ char *hfull = path_join(rootabs, htp ? htp : hrel);
                         archive_entry_set_hardlink(ent, hfull);

@@ -154,6 +154,15 @@ bool debver_satisfies(const char *ver, apt_relop op, const char *ref)
         }
 }
 
+char *apt_snip(const char *s, size_t max, char *buf, size_t bufsize)
+{
+        size_t n = 0;
+        for (; s && s[n] && n < max && n + 1 < bufsize; n++)
+                buf[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+        buf[n] = '\0';
+        return buf;
+}
+
 /* ---- relations -------------------------------------------------------- */
 
 static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -195,7 +204,11 @@ static int parse_one(const char **pp, const char *what, apt_rel *ret, err_t *e)
         while (is_name_char(*p))
                 p++;
         if (p == n)
-                return err_set(e, -EBADMSG, "%s: expected a package name at \"%.20s\"", what, n);
+                {
+                char sn[32];
+                return err_set(e, -EBADMSG, "%s: expected a package name at \"%s\"", what,
+                               apt_snip(n, 20, sn, sizeof(sn)));
+        }
         apt_rel r = {.name = xstrndup(n, (size_t)(p - n))};
         if (*p == ':') {
                 const char *q = ++p;
@@ -229,8 +242,9 @@ static int parse_one(const char **pp, const char *what, apt_rel *ret, err_t *e)
                         p++;
                 } else {
                         rel_free(&r);
-                        return err_set(e, -EBADMSG, "%s: bad relation operator in \"%.40s\"", what,
-                                       *pp);
+                        char sn[48];
+                        return err_set(e, -EBADMSG, "%s: bad relation operator in \"%s\"", what,
+                                       apt_snip(*pp, 40, sn, sizeof(sn)));
                 }
                 p = skip_ws(p);
                 const char *v = p;
@@ -240,8 +254,9 @@ static int parse_one(const char **pp, const char *what, apt_rel *ret, err_t *e)
                 p = skip_ws(p);
                 if (*p != ')' || ve == v) {
                         rel_free(&r);
-                        return err_set(e, -EBADMSG, "%s: unterminated version in \"%.40s\"", what,
-                                       *pp);
+                        char sn[48];
+                        return err_set(e, -EBADMSG, "%s: unterminated version in \"%s\"", what,
+                                       apt_snip(*pp, 40, sn, sizeof(sn)));
                 }
                 r.version = xstrndup(v, (size_t)(ve - v));
                 p = skip_ws(p + 1);
@@ -302,7 +317,9 @@ int apt_rel_parse(const char *s, const char *what, apt_rel_list *ret, err_t *e)
                 }
                 if (*p) {
                         apt_rel_list_free(&l);
-                        return err_set(e, -EBADMSG, "%s: unexpected \"%.20s\"", what, p);
+                        char sn[32];
+                        return err_set(e, -EBADMSG, "%s: unexpected \"%s\"", what,
+                                       apt_snip(p, 20, sn, sizeof(sn)));
                 }
         }
         *ret = l;

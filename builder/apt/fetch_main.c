@@ -25,6 +25,8 @@ static void usage(FILE *f)
               "      --cache-dir DIR      cache directory (default: $MKROOT_CACHE, ...)\n"
               "  -j, --connections N      parallel downloads (default 8)\n"
               "      --print-debs         print the selected packages and stop\n"
+              "      --rebuild            build anew even when the cache holds the image\n"
+              "                           made from the same signed Release and options\n"
               "  -q, --quiet              no progress display\n"
               "  -v, --verbose            explain what happens\n"
               "  -h, --help               show this help\n"
@@ -54,6 +56,7 @@ enum {
         OPT_NO_VERIFY,
         OPT_CACHE_DIR,
         OPT_PRINT_DEBS,
+        OPT_REBUILD,
 };
 
 int fetch_main(int argc, char **argv)
@@ -72,6 +75,7 @@ int fetch_main(int argc, char **argv)
             {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
             {"connections", required_argument, NULL, 'j'},
             {"print-debs", no_argument, NULL, OPT_PRINT_DEBS},
+            {"rebuild", no_argument, NULL, OPT_REBUILD},
             {"quiet", no_argument, NULL, 'q'},
             {"verbose", no_argument, NULL, 'v'},
             {"help", no_argument, NULL, 'h'},
@@ -103,6 +107,7 @@ int fetch_main(int argc, char **argv)
                 case OPT_NO_VERIFY: o.no_verify = true; break;
                 case OPT_CACHE_DIR: o.cache_dir = optarg; break;
                 case OPT_PRINT_DEBS: o.print_debs = true; break;
+                case OPT_REBUILD: o.rebuild = true; break;
                 case 'j': {
                         char *end;
                         long n = strtol(optarg, &end, 10);

@@ -99,10 +99,13 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
                                 else if (!strcasecmp(n, "Size")) {
                                         char *end;
                                         long long v = strtoll(fl->value, &end, 10);
-                                        if (*end || v < 0)
+                                        if (*end || v < 0 || end == fl->value) {
+                                                char sn[32];
                                                 return err_set(e, -EBADMSG,
                                                                "%s:%u: bad Size \"%s\"", what,
-                                                               para->line, fl->value);
+                                                               para->line,
+                                                               apt_snip(fl->value, 20, sn, sizeof(sn)));
+                                        }
                                         p.size = v;
                                 } else if (!strcasecmp(n, "Section"))
                                         p.section = fl->value;
@@ -118,6 +121,15 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
                         return err_set(e, -EBADMSG,
                                        "%s:%u: paragraph without Package, Version or Architecture",
                                        what, para->line);
+                /* Names and paths are single words: a newline or blank in
+                 * them would end up in error messages and in file names. */
+                const char *single[] = {p.name, p.version, p.arch, p.filename, p.sha256};
+                for (size_t k = 0; k < ARRAY_SIZE(single); k++)
+                        if (single[k] && (!*single[k] || strpbrk(single[k], " \t\n")))
+                                return err_set(e, -EBADMSG,
+                                               "%s:%u: Package, Version, Architecture, Filename "
+                                               "or SHA256 is empty or not one word",
+                                               what, para->line);
                 if (strcmp(p.arch, x->arch) && strcmp(p.arch, "all"))
                         continue;
                 if (!p.filename || !is_hex64(p.sha256) || p.size < 0)

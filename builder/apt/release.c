@@ -332,11 +332,14 @@ int apt_release_parse(const char *text, size_t len, const char *what, apt_releas
                 r.codename = xstrdup(v);
         if ((v = deb822_get(&d, 0, "Date")) && apt_parse_date(v, &r.date) < 0) {
                 apt_release_free(&r);
-                return err_set(e, -EBADMSG, "%s: bad Date \"%s\"", what, v);
+                char sn[48];
+                return err_set(e, -EBADMSG, "%s: bad Date \"%s\"", what, apt_snip(v, 40, sn, sizeof(sn)));
         }
         if ((v = deb822_get(&d, 0, "Valid-Until")) && apt_parse_date(v, &r.valid_until) < 0) {
                 apt_release_free(&r);
-                return err_set(e, -EBADMSG, "%s: bad Valid-Until \"%s\"", what, v);
+                char sn[48];
+                return err_set(e, -EBADMSG, "%s: bad Valid-Until \"%s\"", what,
+                               apt_snip(v, 40, sn, sizeof(sn)));
         }
         v = deb822_get(&d, 0, "Acquire-By-Hash");
         r.by_hash = v && !strcasecmp(v, "yes");
@@ -357,8 +360,9 @@ int apt_release_parse(const char *text, size_t len, const char *what, apt_releas
                         if (sscanf(line, "%64s %lld %1023s", hex, &size, path) != 3 ||
                             strlen(hex) != 64 || size < 0 || strspn(hex, "0123456789abcdef") != 64) {
                                 apt_release_free(&r);
-                                return err_set(e, -EBADMSG, "%s: bad SHA256 line \"%.80s\"", what,
-                                               line);
+                                char sn[88];
+                                return err_set(e, -EBADMSG, "%s: bad SHA256 line \"%s\"", what,
+                                               apt_snip(line, 80, sn, sizeof(sn)));
                         }
                         if (r.n_files == cap) {
                                 cap = cap ? cap * 2 : 64;

@@ -53,6 +53,11 @@ gets=$(grep -c '"GET ' "$T/http.log" || true)
 [ "$gets" = 1 ] && grep -q 'GET /dists/testsuite/InRelease' "$T/http.log" ||
         fail "warm fetch downloaded more than InRelease: $(cat "$T/http.log")"
 
+cmp -s "$T/http.tar.gz" "$T/http2.tar.gz" || fail "warm fetch gave a different image"
+[ "$(stat -c %h "$T/http2.tar.gz")" = 1 ] || fail "image handed out as a hardlink into the cache"
+run_fetch "$T/testsuite.deb822" -o "$T/http3.tar.gz" --rebuild
+[ "$RC" = 0 ] && [ -s "$T/http3.tar.gz" ] || fail "--rebuild: $OUT"
+
 # SOURCE_DATE_EPOCH: two builds give the same bytes, mtimes clamped.
 SOURCE_DATE_EPOCH=1700000000 run_fetch "$T/testsuite.deb822" -o "$T/d1.tar"
 [ "$RC" = 0 ] || fail "epoch fetch: $OUT"
