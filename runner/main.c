@@ -139,180 +139,168 @@ static const char *opt_name(int c, int idx, char *buf, size_t len)
         return buf;
 }
 
-int main(int argc, char **argv)
+/* Apply one parsed option to cfg: -1 to go on, else the exit status. */
+static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
 {
-        log_init("runroot");
-        runner_config cfg;
-        runner_config_init(&cfg);
-        int ret = EXIT_RUNROOT;
+        char on[64];
+        const char *o = opt_name(c, idx, on, sizeof on);
+        switch (c) {
+        case 'e': strv_push(&cfg->env, optarg); break;
+        case OPT_ENV_FILE: strv_push(&cfg->env_files, optarg); break;
+        case 'w':
+                if (optarg[0] != '/')
+                        return bad_value(o, optarg, "must be an absolute path");
+                cfg->workdir = optarg;
+                break;
+        case 'u': cfg->user = optarg; break;
+        case OPT_HOSTNAME:
+                if (!*optarg || strlen(optarg) > 64)
+                        return bad_value(o, optarg, "1 to 64 characters");
+                cfg->hostname = optarg;
+                break;
+        case OPT_NET:
+                if (!strcmp(optarg, "none"))
+                        cfg->net = RUNNER_NET_NONE;
+                else if (!strcmp(optarg, "host"))
+                        cfg->net = RUNNER_NET_HOST;
+                else
+                        return bad_value(o, optarg, "expected none or host");
+                break;
+        case 'v':
+                if (!strchr(optarg, ':'))
+                        return bad_value(o, optarg, "expected SRC:DST[:ro]");
+                strv_push(&cfg->binds, optarg);
+                break;
+        case OPT_TMPFS: strv_push(&cfg->tmpfs, optarg); break;
+        case OPT_READ_ONLY: cfg->read_only = true; break;
+        case OPT_NAME: cfg->name = optarg; break;
+        case 't': cfg->tty = 1; break;
+        case 'T': cfg->tty = 0; break;
+        case 'i':
+        case OPT_RM: break;
+        case 'm':
+                if (parse_size(optarg, &cfg->limits.memory) < 0 || cfg->limits.memory < 4096)
+                        return bad_value(o, optarg, "expected a size such as 80M");
+                break;
+        case OPT_CPUS:
+                if (cg_parse_cpus(optarg, &cfg->limits) < 0)
+                        return bad_value(o, optarg, "expected a number of CPUs such as 0.5");
+                break;
+        case OPT_PIDS:
+                if (!parse_int(optarg, 1, INT32_MAX, &cfg->limits.pids))
+                        return bad_value(o, optarg, "expected a positive number");
+                break;
+        case OPT_CPUSET:
+                if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
+                        return bad_value(o, optarg, "expected a CPU list such as 0-1,3");
+                free(cfg->limits.cpuset_cpus);
+                cfg->limits.cpuset_cpus = xstrdup(optarg);
+                break;
+        case OPT_CPU_WEIGHT:
+                if (!parse_int(optarg, 1, 10000, &cfg->limits.cpu_weight))
+                        return bad_value(o, optarg, "expected 1 to 10000");
+                break;
+        case OPT_CPU_SHARES:
+                if (!parse_int(optarg, 2, 262144, &cfg->limits.cpu_shares))
+                        return bad_value(o, optarg, "expected 2 to 262144");
+                break;
+        case OPT_IO_WEIGHT:
+                if (!parse_int(optarg, 1, 10000, &cfg->limits.io_weight))
+                        return bad_value(o, optarg, "expected 1 to 10000");
+                break;
+        case OPT_CAP_ADD: strv_push(&cfg->sec.cap_add, optarg); break;
+        case OPT_CAP_DROP: strv_push(&cfg->sec.cap_drop, optarg); break;
+        case OPT_SECCOMP:
+                if (strcmp(optarg, "unconfined") != 0)
+                        return bad_value(o, optarg, "only \"unconfined\" is supported");
+                cfg->sec.seccomp = false;
+                break;
+        case OPT_CACHE_DIR: cfg->cache_dir = optarg; break;
+        case 'q': log_set_level(LOG_QUIET); break;
+        case OPT_VERBOSE:
+                log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO);
+                break;
+        case 'h':
+                usage(stdout);
+                return 0;
+        case OPT_VERSION:
+                puts("runroot 0.1.0");
+                return 0;
+        case ':':
+                if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt)
+                        log_error("-%c: needs a value (see --help)", optopt);
+                else
+                        log_error("%s: needs a value (see --help)", argv[optind - 1]);
+                return EXIT_RUNROOT;
+        default:
+                if (optopt && optopt != '?')
+                        log_error("-%c: unknown option (see --help)", optopt);
+                else
+                        log_error("%s: unknown option or missing value (see --help)",
+                                  argv[optind - 1]);
+                return EXIT_RUNROOT;
+        }
+        return -1;
+}
+
+static int run_gc(const runner_config *cfg, int argc, char **argv)
+{
+        if (optind + 1 != argc) {
+                log_error("gc: unexpected argument \"%s\"", argv[optind + 1]);
+                return EXIT_RUNROOT;
+        }
+        err_t e = {0};
+        unsigned removed = 0;
+        if (runner_gc(cfg->cache_dir, &removed, &e) < 0) {
+                log_error("gc: %s", e.msg);
+                return EXIT_RUNROOT;
+        }
+        log_info("gc: removed %u leftover(s)", removed);
+        return 0;
+}
+
+static int run_main(int argc, char **argv, runner_config *cfg)
+{
         opterr = 0;
         for (;;) {
                 int idx = -1;
                 int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh", long_opts, &idx);
                 if (c == -1)
                         break;
-                char on[64];
-                const char *o = opt_name(c, idx, on, sizeof on);
-                switch (c) {
-                case 'e': strv_push(&cfg.env, optarg); break;
-                case OPT_ENV_FILE: strv_push(&cfg.env_files, optarg); break;
-                case 'w':
-                        if (optarg[0] != '/') {
-                                ret = bad_value(o, optarg, "must be an absolute path");
-                                goto done;
-                        }
-                        cfg.workdir = optarg;
-                        break;
-                case 'u': cfg.user = optarg; break;
-                case OPT_HOSTNAME:
-                        if (!*optarg || strlen(optarg) > 64) {
-                                ret = bad_value(o, optarg, "1 to 64 characters");
-                                goto done;
-                        }
-                        cfg.hostname = optarg;
-                        break;
-                case OPT_NET:
-                        if (!strcmp(optarg, "none"))
-                                cfg.net = RUNNER_NET_NONE;
-                        else if (!strcmp(optarg, "host"))
-                                cfg.net = RUNNER_NET_HOST;
-                        else {
-                                ret = bad_value(o, optarg, "expected none or host");
-                                goto done;
-                        }
-                        break;
-                case 'v':
-                        if (!strchr(optarg, ':')) {
-                                ret = bad_value(o, optarg, "expected SRC:DST[:ro]");
-                                goto done;
-                        }
-                        strv_push(&cfg.binds, optarg);
-                        break;
-                case OPT_TMPFS: strv_push(&cfg.tmpfs, optarg); break;
-                case OPT_READ_ONLY: cfg.read_only = true; break;
-                case OPT_NAME: cfg.name = optarg; break;
-                case 't': cfg.tty = 1; break;
-                case 'T': cfg.tty = 0; break;
-                case 'i':
-                case OPT_RM: break;
-                case 'm':
-                        if (parse_size(optarg, &cfg.limits.memory) < 0 || cfg.limits.memory < 4096) {
-                                ret = bad_value(o, optarg, "expected a size such as 80M");
-                                goto done;
-                        }
-                        break;
-                case OPT_CPUS:
-                        if (cg_parse_cpus(optarg, &cfg.limits) < 0) {
-                                ret = bad_value(o, optarg, "expected a number of CPUs such as 0.5");
-                                goto done;
-                        }
-                        break;
-                case OPT_PIDS:
-                        if (!parse_int(optarg, 1, INT32_MAX, &cfg.limits.pids)) {
-                                ret = bad_value(o, optarg, "expected a positive number");
-                                goto done;
-                        }
-                        break;
-                case OPT_CPUSET:
-                        if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg)) {
-                                ret = bad_value(o, optarg, "expected a CPU list such as 0-1,3");
-                                goto done;
-                        }
-                        free(cfg.limits.cpuset_cpus);
-                        cfg.limits.cpuset_cpus = xstrdup(optarg);
-                        break;
-                case OPT_CPU_WEIGHT:
-                        if (!parse_int(optarg, 1, 10000, &cfg.limits.cpu_weight)) {
-                                ret = bad_value(o, optarg, "expected 1 to 10000");
-                                goto done;
-                        }
-                        break;
-                case OPT_CPU_SHARES:
-                        if (!parse_int(optarg, 2, 262144, &cfg.limits.cpu_shares)) {
-                                ret = bad_value(o, optarg, "expected 2 to 262144");
-                                goto done;
-                        }
-                        break;
-                case OPT_IO_WEIGHT:
-                        if (!parse_int(optarg, 1, 10000, &cfg.limits.io_weight)) {
-                                ret = bad_value(o, optarg, "expected 1 to 10000");
-                                goto done;
-                        }
-                        break;
-                case OPT_CAP_ADD: strv_push(&cfg.sec.cap_add, optarg); break;
-                case OPT_CAP_DROP: strv_push(&cfg.sec.cap_drop, optarg); break;
-                case OPT_SECCOMP:
-                        if (strcmp(optarg, "unconfined") != 0) {
-                                ret = bad_value(o, optarg, "only \"unconfined\" is supported");
-                                goto done;
-                        }
-                        cfg.sec.seccomp = false;
-                        break;
-                case OPT_CACHE_DIR: cfg.cache_dir = optarg; break;
-                case 'q': log_set_level(LOG_QUIET); break;
-                case OPT_VERBOSE:
-                        log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO);
-                        break;
-                case 'h':
-                        usage(stdout);
-                        ret = 0;
-                        goto done;
-                case OPT_VERSION:
-                        puts("runroot 0.1.0");
-                        ret = 0;
-                        goto done;
-                case ':':
-                        if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt)
-                                log_error("-%c: needs a value (see --help)", optopt);
-                        else
-                                log_error("%s: needs a value (see --help)", argv[optind - 1]);
-                        goto done;
-                default:
-                        if (optopt && optopt != '?')
-                                log_error("-%c: unknown option (see --help)", optopt);
-                        else
-                                log_error("%s: unknown option or missing value (see --help)",
-                                          argv[optind - 1]);
-                        goto done;
-                }
+                int r = apply_opt(c, idx, argv, cfg);
+                if (r >= 0)
+                        return r;
         }
         if (optind >= argc) {
                 log_error("no image given (see --help)");
-                goto done;
+                return EXIT_RUNROOT;
         }
         struct stat st;
-        if (!strcmp(argv[optind], "gc") && stat(argv[optind], &st) < 0) {
-                if (optind + 1 != argc) {
-                        log_error("gc: unexpected argument \"%s\"", argv[optind + 1]);
-                        goto done;
-                }
-                err_t e = {0};
-                unsigned removed = 0;
-                if (runner_gc(cfg.cache_dir, &removed, &e) < 0) {
-                        log_error("gc: %s", e.msg);
-                        goto done;
-                }
-                log_info("gc: removed %u leftover(s)", removed);
-                ret = 0;
-                goto done;
-        }
-        cfg.image = argv[optind];
-        cfg.argv = optind + 1 < argc ? argv + optind + 1 : NULL;
-        if (cfg.argv && !cfg.argv[0][0]) {
+        if (!strcmp(argv[optind], "gc") && stat(argv[optind], &st) < 0)
+                return run_gc(cfg, argc, argv);
+        cfg->image = argv[optind];
+        cfg->argv = optind + 1 < argc ? argv + optind + 1 : NULL;
+        if (cfg->argv && !cfg->argv[0][0]) {
                 log_error("empty command name");
-                goto done;
+                return EXIT_RUNROOT;
         }
         err_t e = {0};
-        int r = runner_run(&cfg, &e);
+        int r = runner_run(cfg, &e);
         if (r < 0) {
                 log_error("%s", e.msg);
-                ret = EXIT_RUNROOT;
-        } else {
-                if (e.msg[0])
-                        log_error("%s", e.msg);
-                ret = r;
+                return EXIT_RUNROOT;
         }
-done:
+        if (e.msg[0])
+                log_error("%s", e.msg);
+        return r;
+}
+
+int main(int argc, char **argv)
+{
+        log_init("runroot");
+        runner_config cfg;
+        runner_config_init(&cfg);
+        int r = run_main(argc, argv, &cfg);
         runner_config_free(&cfg);
-        return ret;
+        return r;
 }
