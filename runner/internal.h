@@ -22,6 +22,13 @@ typedef struct unpack_stats {
 int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
                       unpack_stats *ret_stats, err_t *e);
 
+/* ---- rootfs.c: directories inside a tree ----------------------------- */
+
+/* mkdir -p of path inside the tree at rootfd as if it were "/" (symlinks
+ * followed within the tree, never out of it); *ret is the resolved
+ * absolute path of the directory, relative to the tree. */
+int rootfs_mkdir_p(int rootfd, const char *path, char **ret, err_t *e);
+
 /* ---- image.c: image -> lower directory ------------------------------ */
 
 /* Resolve an image (rootfs tarball or directory) to the directory to use

@@ -28,52 +28,43 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 }
 
 /* Make the missing path dst inside the tree at rootfd as a directory or
- * file: parents first, and when dst itself is a dangling symlink, its
- * target (resolved within the tree). */
-static int make_in_root(int rootfd, const char *dst, bool dir, int depth, err_t *e)
+ * an empty file: parents first, and when dst itself is a dangling symlink,
+ * what it points to (resolved within the tree). */
+static int make_in_root(int rootfd, const char *dst, bool dir, err_t *e)
 {
-        if (depth > 40)
-                return err_set(e, -ELOOP, "mount point %s: too many levels of symbolic links", dst);
-        _cleanup_free_ char *norm = path_normalize(dst);
-        if (!strcmp(norm, "/"))
-                return 0;
-        _cleanup_free_ char *parent = path_dirname(norm);
-        _cleanup_free_ char *pabs = NULL;
-        err_t e2 = {0};
-        int r = fs_resolve_in_root(rootfd, parent, true, &pabs, &e2);
-        _cleanup_free_ char *prel = r == 0 ? xasprintf(".%s", pabs) : NULL;
-        if (r == -ENOENT || (r == 0 && faccessat(rootfd, prel, F_OK, AT_SYMLINK_NOFOLLOW) < 0)) {
-                r = make_in_root(rootfd, parent, true, depth + 1, e);
+        _cleanup_free_ char *abs = NULL;
+        if (dir)
+                return rootfs_mkdir_p(rootfd, dst, &abs, e);
+        _cleanup_free_ char *cur = path_normalize(dst);
+        for (int hops = 0; hops <= 40; hops++) {
+                _cleanup_free_ char *parent = path_dirname(cur);
+                _cleanup_free_ char *pabs = NULL;
+                int r = rootfs_mkdir_p(rootfd, parent, &pabs, e);
                 if (r < 0)
-                        return r;
-                free(pabs);
-                pabs = NULL;
-                r = fs_resolve_in_root(rootfd, parent, true, &pabs, &e2);
-                free(prel);
-                prel = r == 0 ? xasprintf(".%s", pabs) : NULL;
-        }
-        if (r < 0)
-                return err_set(e, r, "mount point %s: %s", dst, e2.msg);
-        _cleanup_close_ int pfd = openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (pfd < 0)
-                return err_sys(e, errno, "mount point %s", dst);
-        const char *base = path_basename(norm);
-        char target[PATH_MAX];
-        ssize_t tl = readlinkat(pfd, base, target, sizeof target - 1);
-        if (tl >= 0) {
-                target[tl] = '\0';
-                _cleanup_free_ char *next =
-                        target[0] == '/' ? xstrdup(target) : path_join(pabs, target);
-                return make_in_root(rootfd, next, dir, depth + 1, e);
-        }
-        int fd = -1;
-        if (dir ? mkdirat(pfd, base, 0755) : (fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY |
-                                                                  O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-                if (errno != EEXIST)
+                        return err_prefix(e, "mount point %s", dst);
+                _cleanup_free_ char *prel = xasprintf(".%s", pabs);
+                _cleanup_close_ int pfd = openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (pfd < 0)
                         return err_sys(e, errno, "mount point %s", dst);
-        if (fd >= 0)
-                close(fd);
-        return 0;
+                const char *base = path_basename(cur);
+                char target[PATH_MAX];
+                ssize_t tl = readlinkat(pfd, base, target, sizeof target - 1);
+                if (tl >= 0) {
+                        target[tl] = '\0';
+                        _cleanup_free_ char *next =
+                                target[0] == '/' ? xstrdup(target) : path_join(pabs, target);
+                        free(cur);
+                        cur = path_normalize(next);
+                        continue;
+                }
+                int fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0 && errno != EEXIST)
+                        return err_sys(e, errno, "mount point %s", dst);
+                if (fd >= 0)
+                        close(fd);
+                return 0;
+        }
+        return err_set(e, -ELOOP, "mount point %s: too many levels of symbolic links", dst);
 }
 
 /* Find (making it when missing) the mount point dst inside the tree whose
@@ -90,7 +81,7 @@ static int target_in_root(const char *root, const char *dst, bool dir, char **re
         struct stat st;
         if (r == -ENOENT || (r == 0 && fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
                              errno == ENOENT)) {
-                r = make_in_root(rootfd, dst, dir, 0, e);
+                r = make_in_root(rootfd, dst, dir, e);
                 if (r < 0)
                         return r;
                 free(abs);

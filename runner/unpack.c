@@ -73,69 +73,6 @@ static int check_name(const char *label, const char *raw, const char *clean, err
         return 0;
 }
 
-/* Resolve dir inside the root, making missing directories along the way
- * (also where a dangling symlink points, resolved within the root); *ret
- * is "/resolved/path". */
-static int ensure_dir(int rootfd, const char *dir, int hops, char **ret, err_t *e)
-{
-        if (hops > 40)
-                return err_set(e, -ELOOP, "\"%s\": too many levels of symbolic links", dir);
-        err_t e2 = {0};
-        _cleanup_free_ char *abs = NULL;
-        int r = fs_resolve_in_root(rootfd, dir, true, &abs, &e2);
-        if (r == 0) {
-                _cleanup_free_ char *rel = xasprintf(".%s", abs);
-                struct stat st;
-                if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                        if (errno != ENOENT)
-                                return err_sys(e, errno, "\"%s\"", dir);
-                        /* Its parent exists (the walk reached it): make it. */
-                        if (mkdirat(rootfd, rel, 0755) < 0 && errno != EEXIST)
-                                return err_sys(e, errno, "\"%s\": mkdir", dir);
-                        if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                return err_sys(e, errno, "\"%s\"", dir);
-                }
-                if (!S_ISDIR(st.st_mode))
-                        return err_set(e, -ENOTDIR, "\"%s\": not a directory", dir);
-                *ret = steal_pointer(&abs);
-                return 0;
-        }
-        if (r != -ENOENT)
-                return err_set(e, r, "%s", e2.msg);
-        /* Something on the way is missing: the parent first, then this
-         * component (or what it points to). */
-        _cleanup_free_ char *norm = path_normalize(dir);
-        _cleanup_free_ char *parent = path_dirname(norm);
-        _cleanup_free_ char *pabs = NULL;
-        if (!strcmp(parent, ".") || !strcmp(parent, "/")) {
-                pabs = xstrdup("/");
-        } else {
-                r = ensure_dir(rootfd, parent, hops, &pabs, e);
-                if (r < 0)
-                        return r;
-        }
-        const char *base = path_basename(norm);
-        _cleanup_free_ char *prel = xasprintf(".%s", pabs);
-        _cleanup_close_ int pfd = openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (pfd < 0)
-                return err_sys(e, errno, "\"%s\"", parent);
-        char target[PATH_MAX];
-        ssize_t tl = readlinkat(pfd, base, target, sizeof target - 1);
-        if (tl >= 0) {
-                target[tl] = '\0';
-                _cleanup_free_ char *next =
-                        target[0] == '/' ? xstrdup(target) : path_join(pabs, target);
-                return ensure_dir(rootfd, next, hops + 1, ret, e);
-        }
-        if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
-                return err_sys(e, errno, "\"%s\": mkdir", dir);
-        struct stat st;
-        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-                return err_set(e, -ENOTDIR, "\"%s\": not a directory", dir);
-        *ret = path_join(pabs, base);
-        return 0;
-}
-
 typedef struct unpacker {
         struct archive *in, *out;
         int rootfd;
@@ -228,7 +165,7 @@ static int unpack_entry(unpacker *u, struct archive_entry *ent, err_t *e)
         } else if (u->last_parent && !strcmp(u->last_parent, parent)) {
                 pabs = xstrdup(u->last_parent_abs);
         } else {
-                r = ensure_dir(u->rootfd, parent, 0, &pabs, e);
+                r = rootfs_mkdir_p(u->rootfd, parent, &pabs, e);
                 if (r < 0)
                         return err_prefix(e, "%s: entry \"%s\"", u->label, raw);
                 parent_cache_drop(u);

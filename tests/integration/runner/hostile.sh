@@ -77,6 +77,7 @@ def inside_hardlink(tf):
     add(tf, "etc/hl", tarfile.LNKTYPE, link="etc/passwd")
 make("hardlink-inside", inside_hardlink)
 make("deep", lambda tf: add(tf, "/".join(["d"] * 200) + "/deep", data=b"deep"), tarfile.PAX_FORMAT)
+make("deep-2000", lambda tf: add(tf, "/".join(["a"] * 2000) + "/f", data=b"deep"), tarfile.PAX_FORMAT)
 make("too-deep", lambda tf: add(tf, "/".join(["dd"] * 3000) + "/deep", data=b"deep"), tarfile.PAX_FORMAT)
 PY
 [ $? = 0 ] || fail "making the tarballs"
@@ -116,6 +117,7 @@ out=$(rr "$T/hardlink-inside.tar" sh -c 'cat /etc/hl; ls -l /etc/hl | awk "{prin
 check_outside hardlink-inside
 out=$(rr "$T/deep.tar" cat "/$(printf 'd/%.0s' $(seq 200))deep") || fail "deep: $out"
 [ "$out" = deep ] || fail "deep: $out"
+expect_rc 0 rr "$T/deep-2000.tar" true
 rr "$T/too-deep.tar" true 2>/dev/null
 rc=$?
 [ $rc = 0 ] || [ $rc = 125 ] || fail "too-deep: exit $rc"
