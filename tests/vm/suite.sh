@@ -29,13 +29,16 @@ RR="runroot -q"
 
 # Container cgroups (runroot-*, not runroot's own .runroot leaves) below DIR.
 cg_containers() { # DIR
-        ls -d "$1"/runroot-* 2>/dev/null | grep -v '\.runroot$'
+        local d
+        for d in "$1"/runroot-*; do
+                case $d in *.runroot | *'*') ;; *) echo "$d" ;; esac
+        done
 }
 # Wait until a container cgroup with a process in it exists below DIR;
 # prints its path.
 cg_wait() { # DIR
-        local i d
-        for i in $(seq 150); do
+        local d
+        for _ in $(seq 150); do
                 for d in $(cg_containers "$1"); do
                         # (cgroup files have no size: read them)
                         [ -n "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && echo "$d" && return 0
@@ -46,8 +49,7 @@ cg_wait() { # DIR
 }
 # Wait for a file to contain a pattern.
 file_wait() { # FILE PATTERN
-        local i
-        for i in $(seq 150); do
+        for _ in $(seq 150); do
                 grep -q "$2" "$1" 2>/dev/null && return 0
                 sleep 0.1
         done
@@ -102,7 +104,7 @@ t_overlay() {
 }
 
 t_hardening() {
-        local bad= c
+        local bad='' c
         for c in "mount /tmp" "write /proc/sysrq-trigger h" "modload" "umount /proc"; do
                 # shellcheck disable=SC2086
                 rr "$IMG" /bin/sec-helper $c >"$W/out" 2>&1
@@ -248,7 +250,7 @@ t_weights() {
 t_cgroup_kill() {
         $RR --pids 100 "$IMG" /bin/busybox sh -c \
                 '(setsid sleep 301 &); sleep 302 & sleep 303 & echo started; wait' >"$W/out" 2>"$W/err" </dev/null &
-        local pid=$! d procs left= p
+        local pid=$! d procs left='' p
         if ! file_wait "$W/out" started || ! d=$(cg_wait "$CG"); then
                 kill $pid
                 wait $pid
