@@ -149,6 +149,10 @@ typedef struct apt_dl_opts {
         int connections;  /* parallel transfers, 0 = default */
         int retries;      /* per file, -1 = default */
         bool progress;    /* draw a progress line on stderr */
+        /* Called (from the calling thread) as soon as item i is verified
+         * in place, cached ones first: lets work overlap the downloads. */
+        void (*on_ready)(size_t i, void *userdata);
+        void *userdata;
 } apt_dl_opts;
 
 /* Download every item not already in the cache. Files with a sha256 are

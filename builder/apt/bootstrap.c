@@ -6,6 +6,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -143,6 +144,7 @@ typedef struct boot {
         char *image_key; /* cached finished image for these inputs, or NULL */
         bool keyring_temp;
         char *tree;
+        strv merged; /* NULL-terminated when the suite merges /usr */
         strv components;
         apt_release rel;
         apt_index *index;
@@ -163,6 +165,7 @@ static void boot_free(boot *b)
                 unlink(b->keyring);
         free(b->keyring);
         free(b->image_key);
+        strv_free(&b->merged);
         free(b->mirror);
         free(b->cache);
         strv_free(&b->components);
@@ -337,7 +340,10 @@ static int fetch_indexes(boot *b, err_t *e)
         return rc;
 }
 
-static int fetch_debs(boot *b, err_t *e)
+typedef struct unpack_pool unpack_pool;
+static void unpack_ready(size_t i, void *userdata);
+
+static int fetch_debs(boot *b, unpack_pool *pool, err_t *e)
 {
         b->n_debs = b->sel.n;
         b->debs = xcalloc(b->n_debs ? b->n_debs : 1, sizeof(*b->debs));
@@ -350,7 +356,9 @@ static int fetch_debs(boot *b, err_t *e)
         apt_dl_opts dlo = {.dir = b->cache,
                            .retries = -1,
                            .connections = b->o->connections,
-                           .progress = b->o->progress};
+                           .progress = b->o->progress,
+                           .on_ready = unpack_ready,
+                           .userdata = pool};
         return apt_download(b->debs, b->n_debs, &dlo, e);
 }
 
@@ -365,7 +373,8 @@ static void to_front(strv *l, const char *prefix)
                 }
 }
 
-static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
+/* The empty tree: merged-/usr links, dpkg's database, mount points. */
+static int make_skeleton(boot *b, err_t *e)
 {
         b->tree = xasprintf("%s/tmp/root-XXXXXX", b->cache);
         if (!mkdtemp(b->tree)) {
@@ -375,24 +384,23 @@ static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
                 return rc;
         }
         chmod(b->tree, 0755);
-        _cleanup_strv_ strv merged = {0};
         if (b->suite.merged_usr) {
-                merged_dirs_for(b->arch, &merged);
-                for (size_t i = 0; i < merged.n; i++) {
-                        _cleanup_free_ char *in_usr = xasprintf("%s/usr/%s", b->tree, merged.v[i]);
-                        _cleanup_free_ char *link_at = path_join(b->tree, merged.v[i]);
-                        _cleanup_free_ char *target = xasprintf("usr/%s", merged.v[i]);
+                merged_dirs_for(b->arch, &b->merged);
+                for (size_t i = 0; i < b->merged.n; i++) {
+                        _cleanup_free_ char *in_usr = xasprintf("%s/usr/%s", b->tree, b->merged.v[i]);
+                        _cleanup_free_ char *link_at = path_join(b->tree, b->merged.v[i]);
+                        _cleanup_free_ char *target = xasprintf("usr/%s", b->merged.v[i]);
                         int rc = fs_mkdir_p_at(AT_FDCWD, in_usr, 0755, e);
                         if (rc < 0)
                                 return rc;
                         if (symlink(target, link_at) < 0)
                                 return err_sys(e, errno, "%s", link_at);
                 }
-                strv_push_take(&merged, NULL);
+                strv_push_take(&b->merged, NULL);
         }
         static const char *const dirs[] = {"var/lib/dpkg/info", "var/lib/dpkg/updates",
-                                           "var/cache/apt/archives/partial", "var/log", "etc/apt", "proc",
-                                           "dev", "tmp"};
+                                           "var/cache/apt/archives/partial", "var/log", "etc/apt",
+                                           "proc", "dev", "tmp"};
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 _cleanup_free_ char *p = path_join(b->tree, dirs[i]);
                 int rc = fs_mkdir_p_at(AT_FDCWD, p, 0755, e);
@@ -404,25 +412,113 @@ static int prepare_tree(boot *b, strv *essential, strv *others, err_t *e)
         int rc = write_file(b->tree, "var/lib/dpkg/status", "", e);
         if (rc == 0)
                 rc = write_file(b->tree, "var/lib/dpkg/available", "", e);
-        if (rc < 0)
-                return rc;
+        return rc;
+}
 
+/* ---- unpacking the essential set while the rest downloads ------------- */
+
+struct unpack_pool {
+        boot *b;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        size_t *queue;
+        size_t head, tail;
+        bool closing;
+        int rc;
+        err_t err;
+        pthread_t *threads;
+        size_t n_threads;
+};
+
+static void *unpack_worker(void *arg)
+{
+        unpack_pool *p = arg;
+        for (;;) {
+                pthread_mutex_lock(&p->lock);
+                while (p->head == p->tail && !p->closing)
+                        pthread_cond_wait(&p->cond, &p->lock);
+                if (p->head == p->tail || p->rc < 0) {
+                        pthread_mutex_unlock(&p->lock);
+                        return NULL;
+                }
+                size_t i = p->queue[p->head++];
+                pthread_mutex_unlock(&p->lock);
+
+                err_t e = {0};
+                boot *b = p->b;
+                int rc = apt_deb_extract(b->debs[i].path, b->tree,
+                                         b->merged.n ? (const char *const *)b->merged.v : NULL, &e);
+                if (rc < 0) {
+                        err_prefix(&e, "%s", b->sel.pkgs[i]->name);
+                        pthread_mutex_lock(&p->lock);
+                        if (p->rc == 0) {
+                                p->rc = rc;
+                                p->err = e;
+                        }
+                        pthread_mutex_unlock(&p->lock);
+                }
+        }
+}
+
+static void unpack_ready(size_t i, void *userdata)
+{
+        unpack_pool *p = userdata;
+        if (i >= p->b->sel.n_required)
+                return;
+        pthread_mutex_lock(&p->lock);
+        p->queue[p->tail++] = i;
+        pthread_cond_signal(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_start(unpack_pool *p, boot *b)
+{
+        *p = (unpack_pool){.b = b};
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->cond, NULL);
+        p->queue = xcalloc(b->sel.n + 1, sizeof(*p->queue));
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        p->n_threads = cpus < 2 ? 2 : cpus > 8 ? 8 : (size_t)cpus;
+        p->threads = xcalloc(p->n_threads, sizeof(*p->threads));
+        for (size_t t = 0; t < p->n_threads; t++)
+                if (pthread_create(&p->threads[t], NULL, unpack_worker, p) != 0) {
+                        p->n_threads = t;
+                        break;
+                }
+}
+
+static int pool_finish(unpack_pool *p, err_t *e)
+{
+        pthread_mutex_lock(&p->lock);
+        p->closing = true;
+        pthread_cond_broadcast(&p->cond);
+        pthread_mutex_unlock(&p->lock);
+        for (size_t t = 0; t < p->n_threads; t++)
+                pthread_join(p->threads[t], NULL);
+        int rc = p->rc;
+        if (rc < 0 && e)
+                *e = p->err;
+        if (rc == 0 && p->n_threads == 0)
+                rc = err_set(e, -EAGAIN, "could not start unpacking threads");
+        free(p->threads);
+        free(p->queue);
+        pthread_mutex_destroy(&p->lock);
+        pthread_cond_destroy(&p->cond);
+        return rc;
+}
+
+/* Put every .deb where dpkg inside the tree finds it, in install order. */
+static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
+{
         for (size_t i = 0; i < b->sel.n; i++) {
                 const apt_pkg *p = b->sel.pkgs[i];
-                bool ess = i < b->sel.n_required;
-                if (ess) {
-                        rc = apt_deb_extract(b->debs[i].path, b->tree,
-                                             merged.n ? (const char *const *)merged.v : NULL, e);
-                        if (rc < 0)
-                                return err_prefix(e, "%s", p->name);
-                }
                 _cleanup_free_ char *inside =
                     xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
                 _cleanup_free_ char *host = path_join(b->tree, inside);
-                rc = copy_file(b->debs[i].path, host, true, e);
+                int rc = copy_file(b->debs[i].path, host, true, e);
                 if (rc < 0)
                         return rc;
-                strv_push(ess ? essential : others, inside);
+                strv_push(i < b->sel.n_required ? essential : others, inside);
         }
         /* base-passwd, then base-files first: later preinsts need
          * /etc/passwd and the base layout. */
@@ -625,10 +721,24 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         }
         if (rc == 0) {
                 log_info("%zu packages (%zu essential)", b.sel.n, b.sel.n_required);
-                rc = step(fetch_debs(&b, e), "packages downloaded and verified");
+                rc = make_skeleton(&b, e);
+        }
+        if (rc == 0) {
+                /* The essential set is unpacked by worker threads while
+                 * the downloads go on. */
+                unpack_pool pool;
+                pool_start(&pool, &b);
+                rc = step(fetch_debs(&b, &pool, e), "packages downloaded and verified");
+                err_t e2 = {0};
+                int prc = pool_finish(&pool, &e2);
+                if (rc == 0 && prc < 0) {
+                        *e = e2;
+                        rc = prc;
+                }
+                step(rc, "essential set unpacked");
         }
         if (rc == 0)
-                rc = step(prepare_tree(&b, &ess, &rest, e), "essential set unpacked");
+                rc = place_debs(&b, &ess, &rest, e);
         if (rc == 0)
                 rc = step(apt_stage2(b.tree, &ess, &rest, e), "second stage");
         strv_free(&ess);

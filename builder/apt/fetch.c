@@ -255,6 +255,8 @@ static int handle_done(dl_state *s, CURLMsg *m, err_t *e)
                 if (rc < 0)
                         return rc;
                 s->done_files++;
+                if (s->o->on_ready)
+                        s->o->on_ready(idx, s->o->userdata);
                 draw(s, false);
                 return 0;
         }
@@ -318,6 +320,8 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
                         if (stat(p, &st) == 0 &&
                             (items[i].size < 0 || st.st_size == items[i].size)) {
                                 items[i].path = p;
+                                if (o->on_ready)
+                                        o->on_ready(i, o->userdata);
                                 continue;
                         }
                         free(p);
