@@ -104,14 +104,24 @@ t_overlay() {
 }
 
 t_hardening() {
-        local bad='' c
-        for c in "mount /tmp" "write /proc/sysrq-trigger h" "modload" "umount /proc"; do
+        local bad='' c victim
+        sleep 60 &
+        victim=$!
+        for c in "mount /tmp" "umount /proc" "write /proc/sysrq-trigger h" "modload" \
+                "read /proc/kcore" "read /proc/timer_list" "unshare-user" "capraise SYS_ADMIN" \
+                "exe-overwrite 1" "kill $victim"; do
                 # shellcheck disable=SC2086
                 rr "$IMG" /bin/sec-helper $c >"$W/out" 2>&1
                 [ $? = 1 ] && grep -q failed "$W/out" || bad="$bad [$c: $(tr '\n' ' ' <"$W/out")]"
         done
-        # and the same works outside (root in the VM), so the test can fail
-        "$HELPER" modload >"$W/out" 2>&1 || bad="$bad [modload fails outside too]"
+        kill -0 "$victim" 2>/dev/null || bad="$bad [the host's sleep died]"
+        kill "$victim" 2>/dev/null
+        wait "$victim" 2>/dev/null
+        # the same works outside (root in the VM), so the test can fail
+        for c in "modload" "read /proc/timer_list" "unshare-user" "capraise SYS_ADMIN"; do
+                # shellcheck disable=SC2086
+                "$HELPER" $c >"$W/out" 2>&1 || bad="$bad [outside, $c fails too]"
+        done
         [ -z "$bad" ] && pass hardening || fail hardening "allowed inside:$bad"
 }
 
