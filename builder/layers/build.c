@@ -190,10 +190,22 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
         if (!have_home)
                 strv_push(&env, "HOME=/root");
         strv_push_take(&env, NULL);
-        const char *wd = step->workdir ? step->workdir : "/";
-        char *argv[] = {"/bin/sh", "-c", "mkdir -p -- \"$1\" && cd -- \"$1\" && eval \"$2\"", "sh",
-                        (char *)wd, (char *)script, NULL};
-        int r = runner_exec_in_tree(b->root, argv, env.v, false, e);
+        char *plain[] = {"/bin/sh", "-c", (char *)script, NULL};
+        char *in_wd[] = {"/bin/sh", "-c", "cd -- \"$1\" && eval \"$2\"", "sh", step->workdir,
+                         (char *)script, NULL};
+        if (step->workdir) {
+                /* Made here, inside the root: the image need not have mkdir. */
+                _cleanup_close_ int rootfd = open(b->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_free_ char *res = NULL;
+                if (rootfd < 0)
+                        return err_sys(e, errno, "%s", b->root);
+                int r = fs_resolve_in_root(rootfd, step->workdir, true, &res, e);
+                if (r == 0 && strcmp(res, "/"))
+                        r = fs_mkdir_p_at(rootfd, res + 1, 0755, e);
+                if (r < 0)
+                        return err_prefix(e, "Workdir %s", step->workdir);
+        }
+        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, false, e);
         if (r < 0)
                 return r;
         if (r != 0)
