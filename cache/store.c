@@ -19,9 +19,16 @@ struct store {
         int fd;
 };
 
-static const char *const store_dirs[] = {
-        "blobs", "blobs/sha256", "layers", "layers/sha256", "index",
-        "names", "tmp",   "runs",          "locks",
+/* Unpacked trees hold the images' setuid files: only the owner may reach
+ * them (as docker keeps /var/lib/docker private), or any local user could
+ * run an image's setuid-root shell on the host. */
+static const struct {
+        const char *name;
+        mode_t mode;
+} store_dirs[] = {
+        {"blobs", 0755}, {"blobs/sha256", 0755}, {"layers", 0700}, {"layers/sha256", 0700},
+        {"index", 0755}, {"names", 0700},        {"tmp", 0700},    {"runs", 0700},
+        {"locks", 0755},
 };
 
 char *store_default_dir(void)
@@ -59,9 +66,12 @@ int store_open(const char *dir, store **ret, err_t *e)
         _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "cache %s", root);
-        for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++)
-                if (mkdirat(fd, store_dirs[i], 0755) < 0 && errno != EEXIST)
-                        return err_sys(e, errno, "cache %s/%s", root, store_dirs[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(store_dirs); i++) {
+                if (mkdirat(fd, store_dirs[i].name, store_dirs[i].mode) == 0)
+                        fchmodat(fd, store_dirs[i].name, store_dirs[i].mode, 0); /* past umask */
+                else if (errno != EEXIST)
+                        return err_sys(e, errno, "cache %s/%s", root, store_dirs[i].name);
+        }
         store *s = xcalloc(1, sizeof *s);
         s->root = steal_pointer(&root);
         s->fd = steal_fd(&fd);

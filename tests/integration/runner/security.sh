@@ -51,5 +51,14 @@ expect_rc 125 rr "$T/evil" true 2>/dev/null
 out=$(rr "$IMG" rrhelper tiocsti 'echo pwned' </dev/null)
 [ "$out" != injected ] || fail "tiocsti injected without a terminal"
 
+# cache-setuid-exposure: the unpacked layers (with the image's setuid
+# files) are out of reach of other host users.
+expect_rc 0 rr "$IMG" true
+[ "$(stat -c %a "$MKROOT_CACHE/layers")" = 700 ] || fail "cache layers are reachable by other users"
+if command -v setpriv >/dev/null; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups ls "$MKROOT_CACHE/layers/sha256" >/dev/null 2>&1 &&
+                fail "nobody can list the unpacked layers"
+fi
+
 check_no_leftovers
 echo PASS

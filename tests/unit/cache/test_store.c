@@ -38,6 +38,10 @@ int main(void)
         CHECK(exists(root, "layers/sha256") && exists(root, "index") && exists(root, "tmp") &&
               exists(root, "runs") && exists(root, "locks") && exists(root, "blobs/sha256"));
         CHECK_STR(store_root(s), root);
+        /* The unpacked trees (setuid files and all) are private. */
+        struct stat lst;
+        _cleanup_free_ char *layers = path_join(root, "layers");
+        CHECK(stat(layers, &lst) == 0 && (lst.st_mode & 077) == 0);
 
         /* Locks: exclusive between processes. */
         int lfd = -1;
