@@ -399,8 +399,8 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         struct stat st;
         if (stat(hp, &st) == 0 && S_ISREG(st.st_mode))
                 file = steal_pointer(&hp);
-        else if (strchr(base, '/'))
-                return err_sys(e, ENOENT, "Base: %s", base);
+        else if (strchr(base, '/') || strchr(base, '.'))
+                return err_sys(e, ENOENT, "Base: %s", hp);
         else {
                 file = find_suite_base(b->o, base);
                 if (!file) {

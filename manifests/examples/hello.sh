@@ -1,0 +1,2 @@
+#!/bin/busybox sh
+echo "hello from $(hostname) in $(pwd), $(ls /usr/local/bin | wc -l) applets"
