@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -335,6 +336,32 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         return code;
 }
 
+/* Whether this kernel can mount overlay at all: listed, loaded, or
+ * available as a module to load. Checked before anything is unpacked, so
+ * that such a host gets one clear line and an untouched cache. */
+static bool overlay_available(void)
+{
+        _cleanup_free_ char *fs = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, "/proc/filesystems", 1 << 16, &fs, &len, &e) < 0)
+                return true; /* cannot tell: let the mount say */
+        if (strstr(fs, "\toverlay\n") || access("/sys/module/overlay", F_OK) == 0)
+                return true;
+        struct utsname u;
+        if (uname(&u) < 0)
+                return true;
+        static const char *const mods[] = {"overlay.ko", "overlay.ko.xz", "overlay.ko.zst",
+                                           "overlay.ko.gz"};
+        for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
+                _cleanup_free_ char *p =
+                        xasprintf("/lib/modules/%s/kernel/fs/overlayfs/%s", u.release, mods[i]);
+                if (access(p, F_OK) == 0)
+                        return true;
+        }
+        return false;
+}
+
 static int check_config(const runner_config *c, err_t *e)
 {
         struct stat st;
@@ -347,6 +374,9 @@ static int check_config(const runner_config *c, err_t *e)
                         return err_sys(e, errno, "--env-file %s", c->env_files.v[i]);
         if (c->tty == 1 && !isatty(0))
                 return err_set(e, -ENOTTY, "-t: the input is not a terminal");
+        /* Rootless runs can fall back to a private copy. */
+        if (geteuid() == 0 && !overlay_available())
+                return err_set(e, -ENODEV, "this kernel has no overlay file system (CONFIG_OVERLAY_FS)");
         return sec_opts_validate(&c->sec, e);
 }
 
