@@ -293,6 +293,43 @@ static void test_symlink_escape(const char *tmp)
         free(top);
 }
 
+/* OCI/docker JSON is untrusted: bad digests, member names that leave the
+ * archive, counts that do not match are refused with a message. */
+static void test_hostile_archives(const char *tmp)
+{
+        static const char cfg[] = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+                                  "0000000000000000000000000000000000000000000000000000000000000000\"]}}";
+        const tent docker_dotdot[] = {{"c.json", AE_IFREG, cfg},
+                                      {"manifest.json", AE_IFREG,
+                                       "[{\"Config\":\"c.json\",\"Layers\":[\"../../etc/passwd\"]}]"}};
+        const tent docker_count[] = {{"c.json", AE_IFREG, cfg},
+                                     {"l.tar", AE_IFREG, ""},
+                                     {"manifest.json", AE_IFREG,
+                                      "[{\"Config\":\"c.json\",\"Layers\":[\"l.tar\",\"l.tar\"]}]"}};
+        const tent docker_type[] = {{"manifest.json", AE_IFREG, "{\"Config\":7}"}};
+        const tent oci_digest[] = {{"oci-layout", AE_IFREG, "{}"},
+                                   {"index.json", AE_IFREG,
+                                    "{\"manifests\":[{\"digest\":\"sha256:../../x\"}]}"}};
+        const tent oci_loop[] = {{"oci-layout", AE_IFREG, "{}"},
+                                 {"index.json", AE_IFREG, "{\"manifests\":[]}"}};
+        struct {
+                const tent *t;
+                size_t n;
+        } cases[] = {{docker_dotdot, 2}, {docker_count, 3}, {docker_type, 1}, {oci_digest, 2}, {oci_loop, 2}};
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char *p = path_join(tmp, "hostile.tar");
+                make_tar(p, cases[i].t, cases[i].n);
+                lay_src src = {0};
+                err_t e = {0};
+                int r = lay_src_open(NULL, p, false, &src, &e);
+                CHECK(r < 0);
+                CHECK(strstr(e.msg, "hostile.tar") != NULL);
+                if (r == 0)
+                        lay_src_close(NULL, &src);
+                free(p);
+        }
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/test_layers.XXXXXX";
@@ -302,6 +339,7 @@ int main(void)
         test_manifest();
         test_diff_apply(tmp);
         test_symlink_escape(tmp);
+        test_hostile_archives(tmp);
         err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         TEST_END();
