@@ -176,6 +176,46 @@ static int write_stage_into_tree(builder_state *b, stage *s, bool skip_existing,
         return r;
 }
 
+/* The host's name service files, lent to a Run/Include step when the image
+ * has none (as docker does for RUN) and taken back before the diff. */
+static void lend_host_files(const char *root, strv *lent)
+{
+        static const char *const files[] = {"etc/resolv.conf", "etc/hosts"};
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return;
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                err_t e = {0};
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                _cleanup_free_ char *host = xasprintf("/%s", files[i]);
+                if (fs_read_file_at(AT_FDCWD, host, 1 << 20, &data, &len, &e) < 0)
+                        continue;
+                _cleanup_close_ int fd = fs_open_in_root(rootfd, files[i],
+                                                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, &e);
+                if (fd < 0)
+                        continue; /* the image has its own (or no /etc) */
+                if (write(fd, data, len) == (ssize_t)len)
+                        strv_push(lent, files[i]);
+                else
+                        unlinkat(rootfd, files[i], 0);
+        }
+}
+
+static void take_back_host_files(const char *root, strv *lent)
+{
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        for (size_t i = 0; rootfd >= 0 && i < lent->n; i++) {
+                err_t e = {0};
+                _cleanup_free_ char *dir = path_dirname(lent->v[i]), *res = NULL;
+                if (fs_resolve_in_root(rootfd, dir, true, &res, &e) < 0)
+                        continue;
+                _cleanup_free_ char *rel = xasprintf(".%s/%s", res, path_basename(lent->v[i]));
+                unlinkat(rootfd, rel, 0);
+        }
+        strv_free(lent);
+}
+
 static int run_script(builder_state *b, const lay_step *step, const char *script, err_t *e)
 {
         _cleanup_strv_ strv env = {0};
@@ -205,7 +245,10 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
                 if (r < 0)
                         return err_prefix(e, "Workdir %s", step->workdir);
         }
+        strv lent = {0};
+        lend_host_files(b->root, &lent);
         int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, false, e);
+        take_back_host_files(b->root, &lent);
         if (r < 0)
                 return r;
         if (r != 0)
