@@ -82,14 +82,17 @@ else
         echo "note: podman not installed, podman save cases not run"
 fi
 
-# layer-symlink-escape under runroot.
+# layer-symlink-escape under runroot: the crafted layers (x -> /etc and
+# y -> ../../.., then x/FILE and y/FILE) below a layer with a shell.
 F=mkroot-escape-$$
 CLEANUP_HOOKS+=('rm -rf "/etc/$F" "/$F"')
-craft_docker evil.tar "bin/;x->/etc;y->../../..;bin/sh=" "x/$F=via x;y/$F=via y"
-"$RUNROOT" evil.tar /bin/sh -c true >/dev/null 2>&1 || true
+craft_docker evil.tar "etc/;x->/etc;y->../../.." "x/$F=via x;y/$F=via y"
+printf 'Base: evil.tar\n\nAdd: /bin/sh /bin/cat /bin/ls\n' >evil.manifest
+"$MKROOT" build evil.manifest --format oci -o evil.oci.tar 2>/dev/null || fail "build evil"
+out=$("$RUNROOT" evil.oci.tar /bin/sh -c "cat /x/$F /y/$F; ls /etc" 2>err) || fail "runroot evil: $(cat err)"
+echo "$out" | grep -qx 'via x' && echo "$out" | grep -qx 'via y' || fail "evil: got '$out'"
 [ ! -e "/etc/$F" ] && [ ! -e "/$F" ] || fail "runroot wrote through a layer's symlink onto the host"
-hexes=$(ls "$MKROOT_CACHE/layers/sha256")
-for h in $hexes; do
-        [ ! -e "$MKROOT_CACHE/layers/sha256/$h/etc/$F" ] || fail "unpacking followed x into /etc"
+for h in "$MKROOT_CACHE"/layers/sha256/*; do
+        [ ! -e "$h/etc/$F" ] || fail "unpacking followed x into the layer's /etc"
 done
 echo PASS
