@@ -112,9 +112,29 @@ static int make_leaf(cgroup *cg, const char *plus, err_t *e)
 /* The no-internal-process rule: a non-root cgroup with processes cannot
  * hand controllers to children. When runroot is alone in its cgroup it
  * moves itself into a leaf next to the container; otherwise it says why. */
+/* A non-root cgroup (it has cgroup.type) that holds processes. */
+static bool parent_busy(cgroup *cg)
+{
+        if (faccessat(cg->parent_fd, "cgroup.type", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                return false;
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0;
+        err_t ignore = { 0 };
+        return cg_procs(cg->parent_fd, cg->parent_path, true, &pids, &n, &ignore) == 0 && n > 0;
+}
+
 static int enable_controllers(cgroup *cg, unsigned m, err_t *e)
 {
         _cleanup_free_ char *plus = ctl_list(m, "+");
+        /* Move out first rather than wait for EBUSY: the kernel accepts
+         * threaded controllers alone (pids, cpu, cpuset) on a cgroup with
+         * processes and turns it into a thread root, whose children then
+         * refuse processes. */
+        if (parent_busy(cg)) {
+                int r0 = make_leaf(cg, plus, e);
+                if (r0 < 0)
+                        return r0;
+        }
         int r = cg_write(cg->parent_fd, cg->parent_path, "cgroup.subtree_control", plus, true, e);
         if (r == -EBUSY) {
                 err_t e2 = { 0 };
