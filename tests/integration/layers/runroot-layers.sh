@@ -8,7 +8,7 @@
 : "${RUNROOT:?}"
 [ "$(id -u)" = 0 ] || skip "runroot tests run as root"
 cd "$T"
-"$MKROOT" -q -o base.tar.gz /bin/sh /bin/cat /bin/ls /bin/echo /bin/mkdir /usr/bin/id /bin/pwd /usr/bin/env
+"$MKROOT" -q -o base.tar.gz /bin/sh /bin/cat /bin/ls /bin/echo /bin/mkdir /bin/sleep /usr/bin/id /bin/pwd /usr/bin/env
 cat >one.manifest <<'M'
 Base: base.tar.gz
 Env: WHO=one
@@ -55,13 +55,47 @@ print(m["layers"][0]["digest"][7:])
 PY
 )
 [ -d "$MKROOT_CACHE/layers/sha256/$base_blob" ] || fail "base layer not unpacked by its digest"
-"$RUNROOT" again.oci.tar /bin/echo >/dev/null || fail "runroot again"
-n=$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)
 "$MKROOT" build two.manifest --format oci -o two.oci.tar 2>/dev/null
-"$RUNROOT" two.oci.tar /bin/echo >/dev/null || fail "runroot two.oci"
-n2=$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)
-# two.oci shares the base with one.oci: only its own two layers are new.
-[ $((n2 - n)) = 2 ] || fail "second image on the same base added $((n2 - n)) layer dirs, wanted 2"
+# In a cache of their own: both images' layers, the shared ones once.
+RC="$T/rcache"
+MKROOT_CACHE=$RC "$RUNROOT" one.oci.tar /bin/echo >/dev/null || fail "runroot one (own cache)"
+MKROOT_CACHE=$RC "$RUNROOT" two.oci.tar /bin/echo >/dev/null || fail "runroot two (own cache)"
+distinct=$(python3 - one.oci.tar two.oci.tar <<'PY'
+import json, sys, tarfile
+seen = set()
+for f in sys.argv[1:]:
+    t = tarfile.open(f)
+    idx = json.load(t.extractfile("index.json"))
+    m = json.load(t.extractfile("blobs/sha256/" + idx["manifests"][0]["digest"][7:]))
+    seen.update(l["digest"] for l in m["layers"])
+print(len(seen))
+PY
+)
+n=$(ls "$RC/layers/sha256" | wc -l)
+# + 1: the mount-point layer every stack has at the bottom.
+[ "$n" = $((distinct + 1)) ] || fail "$n layer dirs for $distinct distinct layers"
+[ -d "$RC/layers/sha256/$base_blob" ] || fail "the base is not unpacked by its digest"
+[ "$(grep -l "$base_blob" "$RC"/stacks/*.json | wc -l)" = 2 ] || fail "the two stacks do not share the base"
+
+# cache gc prunes unpacked layers not used for N days, but never one a
+# running container stacks.
+"$RUNROOT" one.oci.tar /bin/sleep 60 >/dev/null 2>&1 &
+sleeper=$!
+CLEANUP_HOOKS+=("kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null")
+for _ in $(seq 50); do
+        grep -qs "$base_blob" /proc/*/mountinfo && break
+        sleep 0.1
+done
+touch -d '10 days ago' "$MKROOT_CACHE"/layers/sha256/*
+"$MKROOT" cache gc --keep-days 5 >gc.out || fail "cache gc"
+[ -d "$MKROOT_CACHE/layers/sha256/$base_blob" ] || fail "gc removed a layer a running container uses"
+[ -d "$MKROOT_CACHE/layers/sha256/$(ls "$MKROOT_CACHE/layers/sha256" | head -1)" ] || true
+kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null || true
+touch -d '10 days ago' "$MKROOT_CACHE"/layers/sha256/*
+"$MKROOT" cache gc --keep-days 5 >gc.out || fail "cache gc"
+[ ! -d "$MKROOT_CACHE/layers/sha256/$base_blob" ] || fail "gc kept an old unused layer: $(cat gc.out)"
+out=$("$RUNROOT" one.oci.tar 2>err) || fail "runroot after gc: $(cat err)"
+[ "$out" = "hello from one" ] || fail "after gc: got '$out'"
 
 # podman save, docker and OCI formats.
 if command -v podman >/dev/null && command -v runc >/dev/null; then
