@@ -120,7 +120,9 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
                         continue;
                 }
                 if (last) {
-                        if (stage_it) {
+                        /* A directory itself is staged by whoever adds its
+                         * contents; here it is only a place. */
+                        if (stage_it && !S_ISDIR(st.st_mode)) {
                                 int r = stage_add_host(a->s, next, host, e);
                                 if (r < 0)
                                         return r;
@@ -344,10 +346,40 @@ static int add_any(adder *a, const char *src, const char *dest, int depth, err_t
         return 0;
 }
 
+/* Stage the symlinks the root has along dest's parent directories (e.g.
+ * bin -> usr/bin), so that a file placed at /bin/x lands where both
+ * spellings reach it and later adds through /bin agree with it. */
+static void stage_dest_links(adder *a, const char *dest)
+{
+        _cleanup_free_ char *dir = path_dirname(dest[0] == '/' ? dest : "/");
+        if (dest[0] != '/') {
+                free(dir);
+                _cleanup_free_ char *absd = xasprintf("/%s", dest);
+                dir = path_dirname(absd);
+        }
+        _cleanup_free_ char *phys = NULL;
+        err_t ignore = {0};
+        /* Best effort: the directory need not exist in the root. */
+        (void)copy_reached(a, dir, true, &phys, &ignore);
+}
+
 int adder_add(adder *a, const char *src, const char *dest, err_t *e)
 {
         if (dest && !*dest)
                 return err_set(e, -EINVAL, "%s: empty destination", src);
+        _cleanup_free_ char *abs = NULL;
+        if (src[0] != '/') {
+                /* Relative to where the user stands on the host, to "/" in
+                 * another root. */
+                char cwd[PATH_MAX];
+                if (!a->root[0] && getcwd(cwd, sizeof cwd))
+                        abs = path_join(cwd, src);
+                else
+                        abs = xasprintf("/%s", src);
+                src = abs;
+        }
+        if (dest)
+                stage_dest_links(a, dest);
         return add_any(a, src, dest, 0, e);
 }
 

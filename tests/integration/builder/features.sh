@@ -21,6 +21,18 @@ mkdir s && tar -xf s.tar -C s
 [ "$(chroot s /usr/local/bin/s1)" = hi ] || fail "script does not run in the image"
 [ "$(chroot s /usr/local/bin/s2)" = hi ] || fail "env perl script does not run in the image"
 
+# 1b. relative sources; a destination under /bin follows the root's
+# bin -> usr/bin link, so a script reaching /bin/sh agrees with it
+cp /bin/true ./mytrue
+printf '#!/bin/sh\necho rel\n' >rel.sh && chmod +x rel.sh
+"$MKROOT" -o r.tar mytrue:/bin/mytrue rel.sh:/rel.sh
+has r.tar '^l .* bin -> usr/bin$'
+has r.tar ' usr/bin/mytrue$'
+has r.tar ' rel.sh$'
+mkdir r && tar -xf r.tar -C r
+[ "$(chroot r /rel.sh)" = rel ] || fail "relative script does not run"
+chroot r /bin/mytrue || fail "/bin/mytrue"
+
 # 2. a directory with an ELF inside that needs a library the host has
 mkdir -p tree/sub && cat >tree/sub/z.c <<'C'
 #include <zlib.h>
