@@ -5,6 +5,7 @@
  * is written atomically only at the very end. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -34,6 +35,28 @@ static const char *host_arch(void)
                         if (!strcmp(u.machine, map[i].uname))
                                 return map[i].deb;
         return "amd64";
+}
+
+/* Can this host run binaries of a foreign Debian architecture? i386 runs
+ * natively on amd64; the rest needs a qemu binfmt_misc handler. */
+static bool foreign_arch_runs(const char *arch)
+{
+        static const struct {
+                const char *deb, *qemu;
+        } map[] = {
+            {"arm64", "aarch64"}, {"armhf", "arm"},       {"armel", "arm"},
+            {"i386", "i386"},     {"ppc64el", "ppc64le"}, {"s390x", "s390x"},
+            {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
+        };
+        if (!strcmp(arch, "i386") && !strcmp(host_arch(), "amd64"))
+                return true;
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (!strcmp(map[i].deb, arch)) {
+                        _cleanup_free_ char *p =
+                            xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
+                        return access(p, F_OK) == 0;
+                }
+        return false;
 }
 
 /* Top-level directories that are symlinks into /usr on a merged-/usr
@@ -179,6 +202,29 @@ static void boot_free(boot *b)
                 close(b->lock_fd);
 }
 
+/* With the cache lock held, anything temporary left in tmp/ or partial/
+ * belongs to a fetch that was killed: trees and unverified downloads go
+ * (resumable partials named by their digest stay). */
+static void remove_stale(const char *tmp, const char *partial)
+{
+        const char *dirs[] = {tmp, partial};
+        for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+                _cleanup_closedir_ DIR *dir = opendir(dirs[d]);
+                if (!dir)
+                        continue;
+                struct dirent *de;
+                while ((de = readdir(dir))) {
+                        const char *n = de->d_name;
+                        if (n[0] == '.' || strlen(n) == DIGEST_HEX_LEN)
+                                continue;
+                        err_t e = {0};
+                        _cleanup_free_ char *p = path_join(dirs[d], n);
+                        if (fs_rm_rf_at(AT_FDCWD, p, &e) == 0)
+                                log_debug("removed %s, left by an interrupted fetch", p);
+                }
+        }
+}
+
 static int setup(boot *b, err_t *e)
 {
         const apt_bootstrap_opts *o = b->o;
@@ -189,6 +235,11 @@ static int setup(boot *b, err_t *e)
         if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
                 return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
                                b->suite.name, b->arch);
+        if (!o->print_debs && strcmp(b->arch, host_arch()) != 0 && !foreign_arch_runs(b->arch))
+                return err_set(e, -ENOEXEC,
+                               "%s: cannot run %s programs for the second stage on this %s host "
+                               "(register qemu-user-static with binfmt_misc)",
+                               b->suite.name, b->arch, host_arch());
         const strv *comps = o->components.n ? &o->components : &b->suite.components;
         for (size_t i = 0; i < comps->n; i++)
                 strv_push(&b->components, comps->v[i]);
@@ -224,6 +275,7 @@ static int setup(boot *b, err_t *e)
         b->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX) < 0)
                 return err_sys(e, errno, "%s", lock);
+        remove_stale(tmp, partial);
 
         if (o->keyring) {
                 if (access(o->keyring, R_OK) < 0)
@@ -630,7 +682,8 @@ static char *image_cache_path(boot *b)
                 sb_appendf(&k, "x:%s\n", o->exclude.v[i]);
         int64_t epoch = 0;
         int have = source_date_epoch(&epoch);
-        sb_appendf(&k, "epoch:%d:%lld\nlevel:%d\n", have, (long long)epoch, o->compress_level);
+        sb_appendf(&k, "epoch:%d:%lld\nlevel:%d\nverified:%d\n", have, (long long)epoch,
+                   o->compress_level, !o->no_verify);
         const char *ext = strstr(path_basename(o->output), ".tar");
         sb_appendf(&k, "format:%s:%d\n", ext ? ext : "", (int)image_compress_from_name(o->output));
         char hex[DIGEST_HEX_LEN + 1];

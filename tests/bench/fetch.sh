@@ -21,8 +21,8 @@ if [ -z "$mirror" ]; then
                 [ -e "$f" ] || continue
                 m=$(awk -v s="$SUITE" '
                         /^URIs:/ {u=$2} /^Suites:/ {for (i=2;i<=NF;i++) if ($i==s) ok=1}
-                        /^$/ {if (ok && u) {print u; exit} ok=0; u=""}
-                        END {if (ok && u) print u}' "$f")
+                        /^[[:space:]]*$/ {if (ok && u) {print u; done=1; exit} ok=0; u=""}
+                        END {if (!done && ok && u) print u}' "$f")
                 [ -n "$m" ] && { mirror=$m; break; }
         done
 fi

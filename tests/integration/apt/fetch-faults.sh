@@ -21,6 +21,27 @@ cache_clean() { # no blob in the cache whose name is not its digest
         done
 }
 
+# What a killed fetch left (a tree, an unverified download) is removed by
+# the next one; a resumable partial named by its digest stays.
+mkdir -p "$MKROOT_CACHE/apt/tmp/root-killed/usr" "$MKROOT_CACHE/apt/partial"
+: >"$MKROOT_CACHE/apt/partial/unverified-killed"
+keep=$MKROOT_CACHE/apt/partial/$(printf '%064d' 0)
+: >"$keep"
+run_fetch "$S" --print-debs
+[ "$RC" = 0 ] || fail "print-debs: $OUT"
+[ ! -e "$MKROOT_CACHE/apt/tmp/root-killed" ] || fail "stale tree not removed"
+[ ! -e "$MKROOT_CACHE/apt/partial/unverified-killed" ] || fail "stale download not removed"
+[ -e "$keep" ] || fail "resumable partial removed"
+rm -f "$keep"
+
+# Foreign architecture without an emulator: refused before any work.
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+        sed 's/^Architectures: amd64$/Architectures: amd64 arm64/' "$S" >"$T/arm.deb822"
+        run_fetch "$T/arm.deb822" --arch arm64 -o "$T/out.tar.gz"
+        expect_fail 'cannot run arm64 programs'
+        no_image foreign
+fi
+
 # Unknown suite: the known ones are listed.
 run_fetch nosuchsuite -o "$T/out.tar.gz"
 expect_fail 'unknown suite "nosuchsuite" (known: .*bookworm'
