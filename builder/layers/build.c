@@ -22,6 +22,7 @@ typedef struct builder_state {
         store_scratch *sc; /* working tree: sc->path/root, made on the first miss */
         char *root;
         lay_snap *snap;
+        strv env; /* the current step's: the base image's Env, then the manifest's */
         bool have_epoch;
         int64_t epoch;
 } builder_state;
@@ -220,10 +221,10 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
 {
         _cleanup_strv_ strv env = {0};
         bool have_path = false, have_home = false;
-        for (size_t i = 0; i < step->env.n; i++) {
-                have_path |= !strncmp(step->env.v[i], "PATH=", 5);
-                have_home |= !strncmp(step->env.v[i], "HOME=", 5);
-                strv_push(&env, step->env.v[i]);
+        for (size_t i = 0; i < b->env.n; i++) {
+                have_path |= !strncmp(b->env.v[i], "PATH=", 5);
+                have_home |= !strncmp(b->env.v[i], "HOME=", 5);
+                strv_push(&env, b->env.v[i]);
         }
         if (!have_path)
                 strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -539,8 +540,16 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 _cleanup_sb_ strbuf kt = {0};
                 sb_appendf(&kt, "mkroot-step-v1\n%s\n%s\n%s\ndeps=%d\nwd=%s\n", key, step->text, in,
                            (int)(o->deps_all || m->deps_all), step->workdir ? step->workdir : "");
-                for (size_t k = 0; k < step->env.n; k++)
-                        sb_appendf(&kt, "env %s\n", step->env.v[k]);
+                /* The base's Env (a base image's config) under the step's. */
+                strv_free(&b.env);
+                lay_config ce = {0};
+                config_merge(&ce, &(lay_config){.env = im.config.env});
+                config_merge(&ce, &(lay_config){.env = step->env});
+                b.env = ce.env;
+                ce.env = (strv){0};
+                lay_config_free(&ce);
+                for (size_t k = 0; k < b.env.n; k++)
+                        sb_appendf(&kt, "env %s\n", b.env.v[k]);
                 key_of(kt.s, key);
                 lay_layer l = {0};
                 if (!o->no_cache && lay_step_get(st, key, &l) == 0) {
@@ -569,6 +578,7 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 lay_layer_clear(&l);
         }
         tree_close(&b);
+        strv_free(&b.env);
         if (r < 0) {
                 lay_image_free(&im);
                 return r;
