@@ -318,10 +318,17 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, err_t 
                 rel++;
         if (!*rel)
                 rel = ".";
-        long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
-        if (fd >= 0)
-                return (int)fd;
-        if (errno != ENOSYS && errno != EPERM)
+        long fd;
+        /* openat2 answers EAGAIN when any rename or mount raced with the
+         * lookup, anywhere on the system: try again, then walk. */
+        for (int tries = 0;; tries++) {
+                fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
+                if (fd >= 0)
+                        return (int)fd;
+                if (errno != EAGAIN || tries >= 64)
+                        break;
+        }
+        if (errno != ENOSYS && errno != EPERM && errno != EAGAIN)
                 return err_sys(e, errno, "%s", path);
         /* Fallback: resolve component by component, then open the final
          * component without following it (a symlink there has already been
