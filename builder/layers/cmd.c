@@ -452,7 +452,8 @@ static void list_dir(const char *dir, strv *ret)
         while ((de = readdir(d)))
                 if (de->d_name[0] != '.')
                         strv_push(ret, de->d_name);
-        qsort(ret->v, ret->n, sizeof(char *), cmp_str);
+        if (ret->n)
+                qsort(ret->v, ret->n, sizeof(char *), cmp_str);
 }
 
 /* Every blob a record names. */
