@@ -262,6 +262,10 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 sigaddset(&set, init_forward_signals[i]);
         sigaddset(&set, SIGCHLD);
         sigprocmask(SIG_BLOCK, &set, &old);
+        /* An inherited SIG_IGN (a shell's background job ignores SIGINT)
+         * would drop the signal before the signalfd sees it. */
+        for (size_t i = 0; i < init_forward_signals_n; i++)
+                signal(init_forward_signals[i], SIG_DFL);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
         unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
