@@ -20,7 +20,7 @@ RUNS=${RUNS:-200}
 [ -x "$RUNROOT" ] || { echo "no runroot at $RUNROOT (pass its path)" >&2; exit 1; }
 RUNROOT=$(realpath "$RUNROOT")
 BUSYBOX=$(command -v busybox)
-file -L "$BUSYBOX" | grep -q 'statically linked' || { echo "needs busybox-static" >&2; exit 1; }
+! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "needs busybox-static" >&2; exit 1; }
 
 W=$(mktemp -d /tmp/runroot-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT

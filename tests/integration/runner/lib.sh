@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then
         exit 77
 fi
 BUSYBOX=$(command -v busybox || true)
-if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+if [ -z "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
         echo "SKIP: needs busybox-static"
         exit 77
 fi
