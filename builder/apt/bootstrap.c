@@ -810,7 +810,9 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 if (fs_mkdir_p_at(AT_FDCWD, dir, 0755, &e2) < 0 ||
                     publish_copy(o->output, b.image_key, &e2) < 0)
                         log_warn("could not keep the image in the cache: %s", e2.msg);
+                step(0, "image kept in the cache");
         }
         boot_free(&b);
+        step(rc, "tree removed");
         return rc;
 }
