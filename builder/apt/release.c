@@ -188,63 +188,76 @@ static const char *status_reason(const char *status)
         return "signature verification failed";
 }
 
+/* apt's rule: at least one good signature by a valid key of the keyring
+ * and no bad one; a signature by a key we do not have is ignored
+ * (archives are signed by several keys). */
+static int gpgv_verdict(const char *status, err_t *e)
+{
+        /* GOODSIG is only given for a key that is neither expired nor
+         * revoked (those get EXPKEYSIG/REVKEYSIG instead). */
+        bool bad = strstr(status, "[GNUPG:] BADSIG") != NULL;
+        bool good = strstr(status, "[GNUPG:] GOODSIG") && strstr(status, "[GNUPG:] VALIDSIG");
+        if (bad || !good)
+                return err_set(e, -EBADMSG, "%s", status_reason(status));
+        return 0;
+}
+
+static int verify_gpgv(const char *gpgv, const char *key, const char *inrelease, const char *dir,
+                       char **ret_text, size_t *ret_len, err_t *e)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s/verified-XXXXXX", dir);
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", tmp);
+        /* gpgv writes only the signed text to --output, and refuses to
+         * overwrite: the name is reserved, then freed for it. */
+        unlink(tmp);
+        char *argv[] = {(char *)gpgv, "--status-fd", "1",  "--keyring", (char *)key,
+                        "--output",   tmp,           (char *)inrelease, NULL};
+        _cleanup_free_ char *status = NULL;
+        size_t status_len;
+        int rc = run_capture(argv, &status, &status_len, e);
+        if (rc >= 0)
+                rc = gpgv_verdict(status, e);
+        if (rc == 0)
+                rc = fs_read_file_at(AT_FDCWD, tmp, RELEASE_MAX, ret_text, ret_len, e);
+        unlink(tmp);
+        return rc;
+}
+
+static int verify_sqv(const char *sqv, const char *key, const char *inrelease, char **ret_text,
+                      size_t *ret_len, err_t *e)
+{
+        char *argv[] = {(char *)sqv, "--keyring", (char *)key, "--message", (char *)inrelease, NULL};
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int rc = run_capture(argv, &text, &len, e);
+        if (rc < 0)
+                return rc;
+        if (rc != 0)
+                return err_set(e, -EBADMSG, "signature verification failed (sqv)");
+        *ret_text = steal_pointer(&text);
+        *ret_len = len;
+        return 0;
+}
+
 int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text,
                        size_t *ret_len, err_t *e)
 {
+        _cleanup_free_ char *gpgv = find_in_path("gpgv");
+        _cleanup_free_ char *sqv = gpgv ? NULL : find_in_path("sqv");
+        if (!gpgv && !sqv)
+                return err_set(e, -ENOENT, "neither gpgv nor sqv found: cannot verify (install gpgv)");
         _cleanup_free_ char *dir = path_dirname(inrelease);
         _cleanup_free_ char *key = NULL;
         bool key_temp = false;
         int rc = keyring_for_gpgv(keyring, dir, &key, &key_temp, e);
         if (rc < 0)
                 return rc;
-
-        _cleanup_free_ char *gpgv = find_in_path("gpgv");
-        _cleanup_free_ char *sqv = gpgv ? NULL : find_in_path("sqv");
-        _cleanup_free_ char *out = NULL, *text = NULL;
-        size_t out_len = 0, text_len = 0;
-        if (gpgv) {
-                _cleanup_free_ char *tmp = xasprintf("%s/verified-XXXXXX", dir);
-                _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-                if (fd < 0) {
-                        rc = err_sys(e, errno, "%s", tmp);
-                        goto done;
-                }
-                /* gpgv writes only the signed text to --output. */
-                unlink(tmp);
-                char *argv2[] = {gpgv, "--status-fd", "1", "--keyring", key,
-                                 "--output", tmp, (char *)inrelease, NULL};
-                rc = run_capture(argv2, &out, &out_len, e);
-                if (rc < 0) {
-                        unlink(tmp);
-                        goto done;
-                }
-                if (rc != 0 || !strstr(out, "[GNUPG:] VALIDSIG")) {
-                        unlink(tmp);
-                        rc = err_set(e, -EBADMSG, "%s", status_reason(out));
-                        goto done;
-                }
-                rc = fs_read_file_at(AT_FDCWD, tmp, RELEASE_MAX, &text, &text_len, e);
-                unlink(tmp);
-                if (rc < 0)
-                        goto done;
-        } else if (sqv) {
-                char *argv[] = {sqv, "--keyring", key, "--message", (char *)inrelease, NULL};
-                rc = run_capture(argv, &text, &text_len, e);
-                if (rc < 0)
-                        goto done;
-                if (rc != 0) {
-                        rc = err_set(e, -EBADMSG, "signature verification failed (sqv)");
-                        goto done;
-                }
-        } else {
-                rc = err_set(e, -ENOENT,
-                             "neither gpgv nor sqv found: cannot verify (install gpgv)");
-                goto done;
-        }
-        *ret_text = steal_pointer(&text);
-        *ret_len = text_len;
-        rc = 0;
-done:
+        if (gpgv)
+                rc = verify_gpgv(gpgv, key, inrelease, dir, ret_text, ret_len, e);
+        else
+                rc = verify_sqv(sqv, key, inrelease, ret_text, ret_len, e);
         if (key_temp)
                 unlink(key);
         return rc;

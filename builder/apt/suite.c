@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "apt.h"
+#include "cache.h"
 
 #ifndef APT_MANIFEST_DIRS
 #define APT_MANIFEST_DIRS "/usr/share/mkroot/manifests"
@@ -304,16 +305,17 @@ char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
 
 char *apt_cache_dir(const char *opt)
 {
-        if (opt && *opt)
-                return xstrdup(opt);
-        const char *env = getenv("MKROOT_CACHE");
-        if (env && *env)
-                return xstrdup(env);
-        if (geteuid() == 0)
-                return xstrdup("/var/cache/mkroot");
-        const char *xdg = getenv("XDG_CACHE_HOME");
-        if (xdg && *xdg)
-                return path_join(xdg, "mkroot");
-        const char *home = getenv("HOME");
-        return xasprintf("%s/.cache/mkroot", home && *home ? home : "/tmp");
+        /* The same directory runroot uses (cache/), made absolute: the
+         * tree built below it is handed to the runner and to dpkg. */
+        char *dir = opt && *opt ? xstrdup(opt) : store_default_dir();
+        if (dir[0] != '/') {
+                char *cwd = getcwd(NULL, 0);
+                if (cwd) {
+                        char *abs = path_join(cwd, dir);
+                        free(dir);
+                        dir = abs;
+                        free(cwd);
+                }
+        }
+        return dir;
 }
