@@ -50,6 +50,14 @@ static void split_lines(const char *s, strv *out)
         }
 }
 
+/* Messages stay on one line: a multi-line value is quoted up to its first
+ * line break. */
+static int line_len(const char *s)
+{
+        size_t n = strcspn(s, "\n");
+        return n > 200 ? 200 : (int)n;
+}
+
 int lay_parse_argv(const char *value, strv *ret, err_t *e)
 {
         strv out = {0};
@@ -60,15 +68,16 @@ int lay_parse_argv(const char *value, strv *ret, err_t *e)
                 json_object *j = json_tokener_parse(p);
                 if (!j || !json_object_is_type(j, json_type_array)) {
                         json_object_put(j);
-                        return err_set(e, -EINVAL, "'%s': not a JSON array of strings", value);
+                        return err_set(e, -EINVAL, "'%.*s': not a JSON array of strings",
+                                       line_len(value), value);
                 }
                 for (size_t i = 0; i < json_object_array_length(j); i++) {
                         json_object *it = json_object_array_get_idx(j, i);
                         if (!json_object_is_type(it, json_type_string)) {
                                 json_object_put(j);
                                 strv_free(&out);
-                                return err_set(e, -EINVAL, "'%s': not a JSON array of strings",
-                                               value);
+                                return err_set(e, -EINVAL, "'%.*s': not a JSON array of strings",
+                                               line_len(value), value);
                         }
                         strv_push(&out, json_object_get_string(it));
                 }
@@ -166,8 +175,8 @@ static int parse_config_fields(lay_manifest *m, const deb822 *d, size_t p, const
         }
         if ((v = deb822_get(d, p, "Workdir"))) {
                 if (v[0] != '/')
-                        return err_set(e, -EINVAL, "%s:%u: Workdir: '%s' is not absolute", what,
-                                       line, v);
+                        return err_set(e, -EINVAL, "%s:%u: Workdir: '%.*s' is not absolute", what,
+                                       line, line_len(v), v);
                 free(m->config.workdir);
                 m->config.workdir = xstrdup(v);
         }
@@ -187,8 +196,8 @@ static int parse_config_fields(lay_manifest *m, const deb822 *d, size_t p, const
         }
         if ((v = deb822_get(d, p, "Deps"))) {
                 if (strcmp(v, "all") && strcmp(v, "missing"))
-                        return err_set(e, -EINVAL, "%s:%u: Deps: '%s' (all or missing)", what,
-                                       line, v);
+                        return err_set(e, -EINVAL, "%s:%u: Deps: '%.*s' (all or missing)", what,
+                                       line, line_len(v), v);
                 m->deps_all = !strcmp(v, "all");
         }
         return 0;
