@@ -48,6 +48,9 @@ def layer(spec):
     return b.getvalue()
 blobs = [layer(s) for s in specs]
 ids = [hashlib.sha256(b).hexdigest() for b in blobs]
+import os
+if os.environ.get("CRAFT_LIE"):  # claim digests the layers do not have
+    ids = [hashlib.sha256(b"lie" + b).hexdigest() for b in blobs]
 cfg = json.dumps({"architecture": "amd64", "os": "linux",
                   "config": {"Cmd": ["/bin/sh"]},
                   "rootfs": {"type": "layers", "diff_ids": ["sha256:" + i for i in ids]},

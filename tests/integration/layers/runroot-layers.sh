@@ -129,4 +129,12 @@ echo "$out" | grep -qx 'via x' && echo "$out" | grep -qx 'via y' || fail "evil: 
 for h in "$MKROOT_CACHE"/layers/sha256/*; do
         [ ! -e "$h/etc/$F" ] || fail "unpacking followed x into the layer's /etc"
 done
+# An archive whose layer is not what its config claims is refused, and
+# nothing of it is kept.
+CRAFT_LIE=1 craft_docker liar.tar "bin/;bin/sh=#!/bin/sh"
+before=$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)
+set +e; "$RUNROOT" liar.tar /bin/sh -c true >out 2>err; rc=$?; set -e
+[ $rc = 125 ] || fail "a lying archive ran (exit $rc)"
+grep -q 'liar.tar.*sha256' err || fail "no clear message: $(cat err)"
+[ "$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)" = "$before" ] || fail "a lying layer was kept"
 echo PASS
