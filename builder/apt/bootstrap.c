@@ -235,6 +235,10 @@ static int setup(boot *b, err_t *e)
         if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
                 return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
                                b->suite.name, b->arch);
+        if (!o->print_debs && geteuid() != 0)
+                return err_set(e, -EPERM,
+                               "fetch needs root: the second stage gives files their owners "
+                               "(--print-debs works without)");
         if (!o->print_debs && strcmp(b->arch, host_arch()) != 0 && !foreign_arch_runs(b->arch))
                 return err_set(e, -ENOEXEC,
                                "%s: cannot run %s programs for the second stage on this %s host "
