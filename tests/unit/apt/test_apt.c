@@ -1,6 +1,7 @@
 /* Unit tests for builder/apt: deb822, Debian versions (against dpkg),
  * relations, Release parsing and dates, armor, index and selection
- * (synthetic cases and bookworm's minbase against debootstrap's list). */
+ * (synthetic cases, and bookworm's minbase, default and --include sets
+ * against debootstrap's lists for them). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,7 +363,10 @@ static void test_select_synthetic(void)
         }
 }
 
-static void test_bookworm_minbase(void)
+/* debootstrap's package list for a variant, computed offline from a saved
+ * subset of bookworm's Packages (every package the closure visits, with
+ * all the alternatives and providers it could choose from). */
+static void check_bookworm(apt_variant v, const char *includes, const char *list_file)
 {
         err_t e = {0};
         _cleanup_free_ char *pk = NULL, *list = NULL;
@@ -370,35 +374,41 @@ static void test_bookworm_minbase(void)
         CHECK_INT(fs_read_file_at(AT_FDCWD, APT_TEST_DATA "/bookworm-Packages", 1 << 24, &pk, &pl,
                                   &e),
                   0);
-        CHECK_INT(fs_read_file_at(AT_FDCWD, APT_TEST_DATA "/bookworm-debootstrap-minbase.list",
-                                  1 << 20, &list, &ll, &e),
-                  0);
+        _cleanup_free_ char *lp = xasprintf("%s/%s", APT_TEST_DATA, list_file);
+        CHECK_INT(fs_read_file_at(AT_FDCWD, lp, 1 << 20, &list, &ll, &e), 0);
         if (!pk || !list)
                 return;
         apt_index *x = apt_index_new("amd64");
         CHECK_INT(apt_index_add(x, pk, pl, "bookworm-Packages", &e), 0);
-        strv excl = {0};
+        strv excl = {0}, incl = {0};
         strv_push(&excl, "usrmerge"); /* as mkroot does for a merged-/usr suite */
-        apt_selection s;
-        CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, NULL, &excl, &s, &e), 0);
-        strv want = {0};
+        _cleanup_free_ char *inc = xstrdup(includes);
         char *save = NULL;
+        for (char *w = strtok_r(inc, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                strv_push(&incl, w);
+        apt_selection s;
+        CHECK_INT(apt_select(x, v, &incl, &excl, &s, &e), 0);
+        strv want = {0};
+        save = NULL;
         for (char *w = strtok_r(list, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
                 strv_push(&want, w);
         CHECK_INT(s.n, want.n);
         for (size_t i = 0; i < want.n; i++)
                 if (!selected(&s, want.v[i])) {
-                        fprintf(stderr, "debootstrap has %s, mkroot does not\n", want.v[i]);
+                        fprintf(stderr, "%s: debootstrap has %s, mkroot does not\n", list_file,
+                                want.v[i]);
                         CHECK(false);
                 }
         for (size_t i = 0; i < s.n; i++)
                 if (!strv_contains(&want, s.pkgs[i]->name)) {
-                        fprintf(stderr, "mkroot has %s, debootstrap does not\n", s.pkgs[i]->name);
+                        fprintf(stderr, "%s: mkroot has %s, debootstrap does not\n", list_file,
+                                s.pkgs[i]->name);
                         CHECK(false);
                 }
         apt_selection_free(&s);
         strv_free(&want);
         strv_free(&excl);
+        strv_free(&incl);
         apt_index_free(x);
 }
 
@@ -410,6 +420,9 @@ int main(void)
         test_relations();
         test_release();
         test_select_synthetic();
-        test_bookworm_minbase();
+        check_bookworm(APT_VARIANT_MINBASE, "", "bookworm-debootstrap-minbase.list");
+        /* debootstrap's default variant is required + important. */
+        check_bookworm(APT_VARIANT_IMPORTANT, "", "bookworm-debootstrap-important.list");
+        check_bookworm(APT_VARIANT_MINBASE, "vim,curl", "bookworm-debootstrap-minbase-vim-curl.list");
         TEST_END();
 }
