@@ -462,6 +462,14 @@ int runner_run(const runner_config *c, err_t *e)
                 _cleanup_free_ char *cgname = xasprintf("runroot-%s", run_id);
                 r = cg_create("/sys/fs/cgroup", cgname, &c->limits, &cg, e);
         }
+        /* The seccomp program is made (or read from the cache) here, where
+         * the cache is reachable; the container only loads it. */
+        sec_opts sec = c->sec;
+        sec_filter *filter = NULL;
+        if (r == 0 && sec.seccomp) {
+                r = sec_filter_prepare(&c->sec, store_dirfd(s), &filter, e);
+                sec.filter = filter;
+        }
         if (r == 0) {
                 bool tty = c->tty == 1 || (c->tty < 0 && isatty(0));
                 static char *default_argv[] = {"/bin/sh", NULL};
@@ -483,7 +491,7 @@ int runner_run(const runner_config *c, err_t *e)
                         .workdir = c->workdir,
                         .user = c->user,
                         .term = tty ? (term && *term ? term : "xterm") : NULL,
-                        .sec = &c->sec,
+                        .sec = &sec,
                         .net_none = c->net == RUNNER_NET_NONE,
                         .userns = geteuid() != 0,
                         .tty = tty,
@@ -505,6 +513,7 @@ int runner_run(const runner_config *c, err_t *e)
                         log_warn("%s", e2.msg);
                 cg_free(cg);
         }
+        sec_filter_free(filter);
         store_free(s);
         strv_free(&env_files);
         return r;

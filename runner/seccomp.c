@@ -3,11 +3,14 @@
  * refuses with EPERM what a container has no business doing; as in
  * docker, some rules are lifted when the container keeps the capability
  * the syscall needs anyway. */
+#include <linux/filter.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "security-internal.h"
 
@@ -95,6 +98,9 @@ static const uint64_t ns_flags[] = {
         CLONE_NEWTIME,
 };
 
+/* Typing into the controlling terminal of whoever started us. */
+static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
+
 static bool has(uint64_t keep, int cap)
 {
         return cap >= 0 && (keep & (UINT64_C(1) << cap));
@@ -140,14 +146,12 @@ static void ctx_release(scmp_filter_ctx *c)
                 seccomp_release(*c);
 }
 
-int sec_seccomp_apply(uint64_t keep, err_t *e)
+/* Build the filter for keep into ctx. */
+static int build(scmp_filter_ctx ctx, uint64_t keep, err_t *e)
 {
-        __attribute__((cleanup(ctx_release))) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
         int r;
 
-        if (!ctx)
-                return err_set(e, -ENOMEM, "seccomp: init");
         r = add_compat_arches(ctx, e);
         if (r < 0)
                 return r;
@@ -183,8 +187,6 @@ int sec_seccomp_apply(uint64_t keep, err_t *e)
                 r = add_rule(ctx, eperm, "unshare", 0, NULL, e);
                 if (r < 0)
                         return r;
-                /* Typing into the controlling terminal of whoever started us. */
-                static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
                 for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++) {
                         struct scmp_arg_cmp a =
                                 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_ioctls[i]);
@@ -193,8 +195,61 @@ int sec_seccomp_apply(uint64_t keep, err_t *e)
                                 return r;
                 }
         }
+        return 0;
+}
+
+int sec_seccomp_apply(uint64_t keep, err_t *e)
+{
+        __attribute__((cleanup(ctx_release))) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return err_set(e, -ENOMEM, "seccomp: init");
+        int r = build(ctx, keep, e);
+        if (r < 0)
+                return r;
         r = seccomp_load(ctx);
         if (r < 0)
                 return err_sys(e, -r, "seccomp: load the filter");
         return 0;
+}
+
+int sec_seccomp_export(uint64_t keep, uint8_t **ret_prog, size_t *ret_len, err_t *e)
+{
+        __attribute__((cleanup(ctx_release))) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return err_set(e, -ENOMEM, "seccomp: init");
+        int r = build(ctx, keep, e);
+        if (r < 0)
+                return r;
+        /* libseccomp 2.5 exports only to an fd. */
+        _cleanup_close_ int fd = memfd_create("runroot-seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "seccomp: memfd");
+        r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return err_sys(e, -r, "seccomp: export the filter");
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size > SEC_BPF_MAX || size % sizeof(struct sock_filter))
+                return err_set(e, -EINVAL, "seccomp: exported filter has a bad size (%lld)",
+                               (long long)size);
+        _cleanup_free_ uint8_t *prog = xmalloc((size_t)size);
+        ssize_t n = pread(fd, prog, (size_t)size, 0);
+        if (n != size)
+                return err_sys(e, n < 0 ? errno : EIO, "seccomp: read the exported filter");
+        *ret_prog = steal_pointer(&prog);
+        *ret_len = (size_t)size;
+        return 0;
+}
+
+void sec_seccomp_describe(strbuf *out)
+{
+        /* Everything build() reads besides keep, so that a changed table
+         * changes the cache key. */
+        for (size_t i = 0; i < ARRAY_SIZE(blocked); i++)
+                sb_appendf(out, "%s %d\n", blocked[i].name, blocked[i].cap);
+        for (size_t i = 0; i < ARRAY_SIZE(ns_flags); i++)
+                sb_appendf(out, "ns %#llx\n", (unsigned long long)ns_flags[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++)
+                sb_appendf(out, "ioctl %#lx\n", tty_ioctls[i]);
+        sb_appendf(out, "user %#llx eperm %d enosys %d\n", (unsigned long long)CLONE_NEWUSER,
+                   EPERM, ENOSYS);
 }

@@ -16,3 +16,22 @@ int sec_caps_apply(uint64_t keep, err_t *e);
 /* Load the default filter; rules that docker ties to a capability are
  * lifted when keep holds it. */
 int sec_seccomp_apply(uint64_t keep, err_t *e);
+
+/* Largest BPF program the kernel takes (BPF_MAXINSNS instructions). */
+#define SEC_BPF_MAX (4096 * 8)
+/* The default filter for keep, compiled and exported as BPF (all ABIs in
+ * one program), malloc'd. */
+int sec_seccomp_export(uint64_t keep, uint8_t **ret_prog, size_t *ret_len, err_t *e);
+/* The rule tables as text (part of the cache key). */
+void sec_seccomp_describe(strbuf *out);
+
+/* seccomp-cache.c */
+struct sec_filter {
+        uint8_t *prog; /* struct sock_filter[] */
+        size_t len;    /* bytes */
+        bool from_cache;
+};
+/* The cache file name (seccomp/KEY) for keep. */
+void sec_filter_key(uint64_t keep, char ret[DIGEST_HEX_LEN + 1]);
+/* Load a program with the flags seccomp_load uses by default (none). */
+int sec_filter_load(const sec_filter *f, err_t *e);

@@ -43,6 +43,8 @@ int sec_apply(const sec_opts *o, err_t *e)
                 return err_sys(e, errno, "no_new_privs");
         if (!o->seccomp)
                 return 0;
+        if (o->filter)
+                return sec_filter_load(o->filter, e);
         return sec_seccomp_apply(keep, e);
 }
 

@@ -12,6 +12,9 @@ typedef struct sec_opts {
         strv cap_add;     /* names as given ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") */
         strv cap_drop;
         bool seccomp;     /* default true; --seccomp unconfined sets false */
+        /* The default filter compiled beforehand by sec_filter_prepare
+         * (not owned); NULL: sec_apply compiles it with libseccomp. */
+        const struct sec_filter *filter;
 } sec_opts;
 
 void sec_opts_init(sec_opts *o);
@@ -28,3 +31,12 @@ int sec_mask_paths(int root_fd, err_t *e);
 /* Last step before exec in the container process: capabilities,
  * no_new_privs, seccomp. */
 int sec_apply(const sec_opts *o, err_t *e);
+
+/* The default seccomp filter for o's capability set as a BPF program,
+ * prepared on the host side so that a warm start does not compile it:
+ * read from cache_dirfd's seccomp/ when a valid copy is there, else
+ * compiled with libseccomp and stored there (best effort: a cache that is
+ * not writable only costs the compile). cache_dirfd -1: no cache. */
+typedef struct sec_filter sec_filter;
+int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err_t *e);
+void sec_filter_free(sec_filter *f);
