@@ -15,7 +15,10 @@
 #define DL_DEFAULT_CONNECTIONS 8
 #define DL_DEFAULT_RETRIES 4
 
+typedef struct dl_state dl_state;
+
 typedef struct xfer {
+        dl_state *state;
         apt_dl *item;
         CURL *h;
         int fd;
@@ -27,7 +30,7 @@ typedef struct xfer {
         char errbuf[CURL_ERROR_SIZE];
 } xfer;
 
-typedef struct dl_state {
+struct dl_state {
         const apt_dl_opts *o;
         CURLM *multi;
         xfer *x;
@@ -39,7 +42,7 @@ typedef struct dl_state {
         size_t total_files, done_files;
         int64_t started_ms, last_draw_ms;
         bool drawn;
-} dl_state;
+};
 
 static int64_t now_ms(void)
 {
@@ -47,8 +50,6 @@ static int64_t now_ms(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-static dl_state *g_progress_state; /* for the write callback's byte count */
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -64,8 +65,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
                 }
                 off += (size_t)n;
         }
-        if (g_progress_state)
-                g_progress_state->done_bytes += (int64_t)len;
+        t->state->done_bytes += (int64_t)len;
         return len;
 }
 
@@ -313,7 +313,7 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
         s.x = xcalloc(n ? n : 1, sizeof(*s.x));
         s.waiting = xcalloc(n ? n : 1, sizeof(*s.waiting));
         for (size_t i = 0; i < n; i++) {
-                s.x[i] = (xfer){.item = &items[i], .fd = -1};
+                s.x[i] = (xfer){.state = &s, .item = &items[i], .fd = -1};
                 if (items[i].sha256) {
                         char *p = blob_path(o->dir, items[i].sha256);
                         struct stat st;
@@ -341,7 +341,6 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
         curl_multi_setopt(s.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conns);
         curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conns);
         s.started_ms = now_ms();
-        g_progress_state = &s;
 
         rc = 0;
         while (rc == 0 && (s.head < s.n_waiting || s.active > 0)) {
@@ -375,7 +374,6 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
                 draw(&s, true);
         if (s.drawn)
                 fprintf(stderr, "\r\033[K");
-        g_progress_state = NULL;
         for (size_t i = 0; i < n; i++) {
                 xfer *t = &s.x[i];
                 if (t->h) {
