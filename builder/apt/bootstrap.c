@@ -806,7 +806,8 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 rc = finish_tree(&b, e);
         if (rc == 0)
                 rc = step(pack(&b, e), "image written");
-        if (rc == 0) {
+        /* Only a verified build may become a base layer or be reused. */
+        if (rc == 0 && !o->no_verify) {
                 err_t e2 = {0};
                 if (keep_base(&b, o->output, &e2) < 0)
                         log_warn("could not keep the base layer in the cache: %s", e2.msg);

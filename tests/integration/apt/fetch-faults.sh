@@ -69,6 +69,11 @@ cp "$T/InRelease.good" "$D/InRelease"
 # --no-verify warns loudly.
 run_fetch "$S" --print-debs --no-verify
 [ "$RC" = 0 ] && echo "$OUT" | grep -q 'WARNING: --no-verify' || fail "--no-verify: $OUT"
+# ... and what it builds never becomes a base layer or a reusable image.
+run_fetch "$S" --no-verify -o "$T/nv.tar.gz"
+[ "$RC" = 0 ] && [ -s "$T/nv.tar.gz" ] || fail "--no-verify fetch: $OUT"
+[ ! -e "$MKROOT_CACHE/bases/testsuite_amd64.tar.gz" ] || fail "unverified image kept as a base"
+[ -z "$(ls "$MKROOT_CACHE/apt/images" 2>/dev/null)" ] || fail "unverified image kept for reuse"
 
 # Tampered Packages (Release still the signed original); a fresh cache, as
 # the good one is cached by its digest and would be used instead.
