@@ -2,62 +2,53 @@
  * kept as BPF in the cache, so that a warm start loads it with one
  * seccomp(2) call instead of building it with libseccomp (~2 ms).
  *
- * File: seccomp/KEY, where KEY digests everything the program depends on
- * (format, libseccomp version, architecture, rule tables, capabilities).
- * Content: the header line, the sha256 of the program, the program. */
-/* The low-level SHA-256 calls, not EVP: EVP's first digest sets up
- * OpenSSL's providers and config (~1 ms), which a warm start otherwise
- * never pays. */
-#define OPENSSL_SUPPRESS_DEPRECATED
+ * File: seccomp/NAME, NAME from the capability set and a CRC of the key
+ * text (format, libseccomp version, architecture, capabilities, rule
+ * tables). Content: the format line, "crc32 HEX len N keylen K", the key
+ * text (compared whole on read, so a CRC collision cannot hand out another
+ * set's program), then the program.
+ *
+ * The checksums are zlib's CRC-32, not sha256: libcrypto is loaded only
+ * on a cold start (lazylib.h), and loading it costs ~1.3 ms, more than
+ * the compile this saves. The CRC catches a damaged file; a forged one is
+ * kept out by the owner and mode checks (whoever can write there could
+ * write a matching sha256 just as well). */
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <openssl/sha.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <zlib.h>
 
 #include "security-internal.h"
 
 /* Bump when the file layout or the way the program is made changes. */
-#define FORMAT "runroot-seccomp-bpf 1\n"
-#define HEADER_LEN (sizeof FORMAT - 1 + DIGEST_HEX_LEN + 1)
+#define FORMAT "runroot-seccomp-bpf 2\n"
+#define KEY_MAX 16384
 
-static void hex_of(const unsigned char md[SHA256_DIGEST_LENGTH], char ret[DIGEST_HEX_LEN + 1])
+static uint32_t crc_of(const void *data, size_t len)
 {
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-                ret[2 * i] = digits[md[i] >> 4];
-                ret[2 * i + 1] = digits[md[i] & 15];
-        }
-        ret[DIGEST_HEX_LEN] = 0;
+        return (uint32_t)crc32(crc32(0, NULL, 0), data, (uInt)len);
 }
 
-static void sha256_hex(const void *data, size_t len, char ret[DIGEST_HEX_LEN + 1])
-{
-        /* Not SHA256(): in OpenSSL 3 that goes through EVP too. */
-        SHA256_CTX c;
-        unsigned char md[SHA256_DIGEST_LENGTH];
-        SHA256_Init(&c);
-        SHA256_Update(&c, data, len);
-        SHA256_Final(md, &c);
-        hex_of(md, ret);
-}
-
-void sec_filter_key(uint64_t keep, char ret[DIGEST_HEX_LEN + 1])
+char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX])
 {
         strbuf b = { 0 };
         const struct scmp_version *v = seccomp_version();
         struct utsname u;
-        sb_appendf(&b, "%slibseccomp %u.%u.%u\narch %#x %s\ncaps %#llx\n", FORMAT,
-                   v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+        sb_appendf(&b, "libseccomp %u.%u.%u\narch %#x %s\ncaps %#llx\n", v ? v->major : 0,
+                   v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
                    uname(&u) == 0 ? u.machine : "?", (unsigned long long)keep);
         sec_seccomp_describe(&b);
-        _cleanup_free_ char *text = sb_steal(&b);
-        sha256_hex(text, strlen(text), ret);
+        char *text = sb_steal(&b);
+        snprintf(ret_name, SEC_FILTER_NAME_MAX, "seccomp/%016llx-%08x", (unsigned long long)keep,
+                 crc_of(text, strlen(text)));
+        return text;
 }
 
 void sec_filter_free(sec_filter *f)
@@ -73,9 +64,9 @@ static bool valid_len(size_t len)
         return len > 0 && len <= SEC_BPF_MAX && len % sizeof(struct sock_filter) == 0;
 }
 
-/* 0 and *ret set when path holds a valid program; anything else is a
- * miss (the caller rewrites the file). */
-static int cache_read(int dirfd, const char *path, sec_filter **ret)
+/* 0 and *ret set when path holds a valid program for key; anything else
+ * is a miss (the caller rewrites the file). */
+static int cache_read(int dirfd, const char *path, const char *key, sec_filter **ret)
 {
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -86,45 +77,56 @@ static int cache_read(int dirfd, const char *path, sec_filter **ret)
         /* Only our own regular file: anyone else's could be any program. */
         if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
                 return -EPERM;
-        if (st.st_size <= (off_t)HEADER_LEN || st.st_size > (off_t)(HEADER_LEN + SEC_BPF_MAX))
+        if (st.st_size <= 0 || st.st_size > 256 + KEY_MAX + SEC_BPF_MAX)
                 return -EBADMSG;
         size_t size = (size_t)st.st_size;
-        _cleanup_free_ uint8_t *buf = xmalloc(size);
+        _cleanup_free_ char *buf = xmalloc(size + 1);
         ssize_t n = pread(fd, buf, size, 0);
         if (n < 0 || (size_t)n != size)
                 return -EBADMSG;
-        const char *hex = (const char *)buf + sizeof FORMAT - 1;
-        if (memcmp(buf, FORMAT, sizeof FORMAT - 1) || hex[DIGEST_HEX_LEN] != '\n')
+        buf[size] = 0;
+        size_t flen = sizeof FORMAT - 1;
+        if (size < flen || memcmp(buf, FORMAT, flen))
                 return -EBADMSG;
-        size_t len = size - HEADER_LEN;
-        if (!valid_len(len))
+        char *line = buf + flen;
+        char *nl = memchr(line, '\n', size - flen);
+        if (!nl)
                 return -EBADMSG;
-        char got[DIGEST_HEX_LEN + 1];
-        sha256_hex(buf + HEADER_LEN, len, got);
-        if (memcmp(got, hex, DIGEST_HEX_LEN))
+        *nl = 0;
+        unsigned crc = 0;
+        size_t len = 0, keylen = 0;
+        int used = 0;
+        if (sscanf(line, "crc32 %8x len %zu keylen %zu%n", &crc, &len, &keylen, &used) != 3 ||
+            line + used != nl)
+                return -EBADMSG;
+        size_t off = (size_t)(nl + 1 - buf);
+        if (!valid_len(len) || keylen != strlen(key) || off + keylen + len != size)
+                return -EBADMSG;
+        if (memcmp(buf + off, key, keylen))
+                return -EBADMSG;
+        const uint8_t *prog = (const uint8_t *)buf + off + keylen;
+        if (crc_of(prog, len) != crc)
                 return -EBADMSG;
         sec_filter *f = xmalloc(sizeof *f);
         f->prog = xmalloc(len);
-        memcpy(f->prog, buf + HEADER_LEN, len);
+        memcpy(f->prog, prog, len);
         f->len = len;
         f->from_cache = true;
         *ret = f;
         return 0;
 }
 
-static int cache_write(int dirfd, const char *path, const sec_filter *f, err_t *e)
+static int cache_write(int dirfd, const char *path, const char *key, const sec_filter *f, err_t *e)
 {
         int r = fs_mkdir_p_at(dirfd, "seccomp", 0755, e);
         if (r < 0)
                 return r;
-        char hex[DIGEST_HEX_LEN + 1];
-        sha256_hex(f->prog, f->len, hex);
-        size_t size = HEADER_LEN + f->len;
-        _cleanup_free_ uint8_t *buf = xmalloc(size);
-        memcpy(buf, FORMAT, sizeof FORMAT - 1);
-        memcpy(buf + sizeof FORMAT - 1, hex, DIGEST_HEX_LEN);
-        buf[HEADER_LEN - 1] = '\n';
-        memcpy(buf + HEADER_LEN, f->prog, f->len);
+        strbuf b = { 0 };
+        sb_appendf(&b, "%scrc32 %08x len %zu keylen %zu\n%s", FORMAT, crc_of(f->prog, f->len),
+                   f->len, strlen(key), key);
+        sb_appendn(&b, (const char *)f->prog, f->len);
+        size_t size = b.len;
+        _cleanup_free_ char *buf = sb_steal(&b);
         return fs_write_atomic_at(dirfd, path, buf, size, 0644, e);
 }
 
@@ -134,10 +136,11 @@ int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
-        char key[DIGEST_HEX_LEN + 1];
-        sec_filter_key(keep, key);
-        _cleanup_free_ char *path = xasprintf("seccomp/%s", key);
-        if (cache_dirfd >= 0 && cache_read(cache_dirfd, path, ret) == 0)
+        char path[SEC_FILTER_NAME_MAX];
+        _cleanup_free_ char *key = sec_filter_key(keep, path);
+        if (strlen(key) > KEY_MAX)
+                return err_set(e, -E2BIG, "seccomp: key too long");
+        if (cache_dirfd >= 0 && cache_read(cache_dirfd, path, key, ret) == 0)
                 return 0;
 
         sec_filter *f = xmalloc(sizeof *f);
@@ -149,7 +152,7 @@ int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err
         }
         if (cache_dirfd >= 0) {
                 err_t e2 = { 0 };
-                if (cache_write(cache_dirfd, path, f, &e2) < 0)
+                if (cache_write(cache_dirfd, path, key, f, &e2) < 0)
                         log_debug("seccomp cache: %s", e2.msg);
         }
         *ret = f;

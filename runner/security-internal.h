@@ -31,7 +31,9 @@ struct sec_filter {
         size_t len;    /* bytes */
         bool from_cache;
 };
-/* The cache file name (seccomp/KEY) for keep. */
-void sec_filter_key(uint64_t keep, char ret[DIGEST_HEX_LEN + 1]);
+/* The key text of keep's program (malloc'd) and its cache file name,
+ * relative to the cache root ("seccomp/..."). */
+#define SEC_FILTER_NAME_MAX 64
+char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX]);
 /* Load a program with the flags seccomp_load uses by default (none). */
 int sec_filter_load(const sec_filter *f, err_t *e);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "security-internal.h"
 #include "test.h"
@@ -41,9 +42,29 @@ static bool same(const sec_filter *f, const uint8_t *prog, size_t len)
 
 static char *cache_path(const sec_opts *o)
 {
-        char key[DIGEST_HEX_LEN + 1];
-        sec_filter_key(keep_of(o), key);
-        return xasprintf("seccomp/%s", key);
+        char name[SEC_FILTER_NAME_MAX];
+        free(sec_filter_key(keep_of(o), name));
+        return xstrdup(name);
+}
+
+/* Write the cache file by hand: header line, then the given checksum,
+ * key text and program. */
+static void forge(int dirfd, const char *path, const char *key, const uint8_t *prog, size_t len,
+                  uint32_t crc)
+{
+        err_t e = { 0 };
+        strbuf b = { 0 };
+        sb_appendf(&b, "runroot-seccomp-bpf 2\ncrc32 %08x len %zu keylen %zu\n%s", crc, len,
+                   strlen(key), key);
+        sb_appendn(&b, (const char *)prog, len);
+        size_t size = b.len;
+        _cleanup_free_ char *text = sb_steal(&b);
+        CHECK_INT(fs_write_atomic_at(dirfd, path, text, size, 0644, &e), 0);
+}
+
+static uint32_t crc_of(const void *p, size_t n)
+{
+        return (uint32_t)crc32(crc32(0, NULL, 0), p, (uInt)n);
 }
 
 static void damage(int dirfd, const char *path, off_t at, int truncate_to)
@@ -132,44 +153,42 @@ static void test_cache(int dirfd)
                 sec_filter_free(f);
                 check_round(&o, dirfd, damages[i].what);
         }
-        /* Digest line damaged: byte 25 is inside the hex digest. */
-        int fd = openat(dirfd, path, O_RDWR | O_CLOEXEC);
-        CHECK(fd >= 0 && pwrite(fd, "zz", 2, 25) == 2);
-        close(fd);
+        /* The file as this test writes it is accepted: the format is the
+         * one forge() writes, so the refusals below are for the damage. */
+        char name[SEC_FILTER_NAME_MAX];
+        _cleanup_free_ char *key = sec_filter_key(keep_of(&o), name);
+        forge(dirfd, path, key, fresh, len, crc_of(fresh, len));
         sec_filter *f = prepare(&o, dirfd);
-        CHECK(f && !f->from_cache && same(f, fresh, len));
+        CHECK(f && f->from_cache && same(f, fresh, len));
         sec_filter_free(f);
-        check_round(&o, dirfd, "digest");
-        /* Not whole instructions, with a digest that matches: still
-         * refused. The header is the file's first line, the digest its
-         * second. */
-        char *data = NULL;
-        size_t size = 0;
-        CHECK_INT(fs_read_file_at(dirfd, path, 1 << 20, &data, &size, &e), 0);
-        char *nl = data ? memchr(data, '\n', size) : NULL;
-        CHECK(nl != NULL);
-        if (nl) {
-                size_t head = (size_t)(nl + 1 - data);
-                strbuf b = { 0 };
-                sb_appendn(&b, data, head);
-                _cleanup_free_ uint8_t *odd = xmalloc(len + 3);
-                memcpy(odd, fresh, len);
-                memcpy(odd + len, "xyz", 3);
-                char hex[DIGEST_HEX_LEN + 1];
-                digest_buf(odd, len + 3, hex);
-                sb_appendf(&b, "%s\n", hex);
-                sb_appendn(&b, (const char *)odd, len + 3);
-                _cleanup_free_ char *text = sb_steal(&b);
-                CHECK_INT(fs_write_atomic_at(dirfd, path, text, head + DIGEST_HEX_LEN + 1 + len + 3,
-                                             0644, &e),
-                          0);
-        }
-        free(data);
+
+        /* Each forged file below is refused (compiled afresh) and
+         * rewritten. A wrong checksum: */
+        forge(dirfd, path, key, fresh, len, crc_of(fresh, len) ^ 1);
         f = prepare(&o, dirfd);
         CHECK(f && !f->from_cache && same(f, fresh, len));
         sec_filter_free(f);
+        check_round(&o, dirfd, "checksum");
+        /* Another key text under this name (a name collision): */
+        _cleanup_free_ char *other = xstrdup(key);
+        other[0] ^= 1;
+        forge(dirfd, path, other, fresh, len, crc_of(fresh, len));
+        f = prepare(&o, dirfd);
+        CHECK(f && !f->from_cache && same(f, fresh, len));
+        sec_filter_free(f);
+        check_round(&o, dirfd, "key");
+        /* Not whole instructions, with a checksum that matches: */
+        _cleanup_free_ uint8_t *odd = xmalloc(len + 3);
+        memcpy(odd, fresh, len);
+        memcpy(odd + len, "xyz", 3);
+        forge(dirfd, path, key, odd, len + 3, crc_of(odd, len + 3));
+        f = prepare(&o, dirfd);
+        CHECK(f && !f->from_cache && same(f, fresh, len));
+        sec_filter_free(f);
+        check_round(&o, dirfd, "odd length");
 
         /* A symlink in its place is not followed. */
+        f = NULL;
         CHECK(unlinkat(dirfd, path, 0) == 0);
         CHECK(symlinkat("/etc/hostname", dirfd, path) == 0);
         f = prepare(&o, dirfd);
