@@ -528,6 +528,18 @@ static int lowers_of(store *s, json_object *layers, char **ret, err_t *e)
         return 0;
 }
 
+/* The lower list runner_image_config_get found warm, so that runner_run
+ * does not open the image a second time. */
+static char *memo_image, *memo_lowers;
+
+bool oci_memo_get(const char *image, char **ret_lowers)
+{
+        if (!memo_image || strcmp(memo_image, image))
+                return false;
+        *ret_lowers = xstrdup(memo_lowers);
+        return true;
+}
+
 static char *stack_path(store *s, const char *hex)
 {
         return xasprintf("%s/stacks/%s.json", store_root(s), hex);
@@ -683,18 +695,57 @@ void runner_image_config_free(runner_image_config *c)
         memset(c, 0, sizeof(*c));
 }
 
+static void config_from(json_object *cf, runner_image_config *c)
+{
+        if (!cf || !json_object_is_type(cf, json_type_object))
+                return;
+        strv_from(jget(cf, "Env"), &c->env, NULL);
+        strv_from(jget(cf, "Entrypoint"), &c->entrypoint, &c->have_entrypoint);
+        strv_from(jget(cf, "Cmd"), &c->cmd, &c->have_cmd);
+        const char *v;
+        if ((v = jstr(cf, "WorkingDir")) && *v)
+                c->workdir = xstrdup(v);
+        if ((v = jstr(cf, "User")) && *v)
+                c->user = xstrdup(v);
+}
+
+/* Cold: the config straight from the archive, nothing written (runner_run
+ * checks its options before it unpacks). Errors are left to runner_run. */
+static void config_cold(int fd, const char *image, runner_image_config *c)
+{
+        unsigned char magic[6] = {0};
+        if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) || magic[0] == 0x1f ||
+            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) || !memcmp(magic, "\xfd" "7zXZ", 5) ||
+            !memcmp(magic, "BZh", 3))
+                return;
+        err_t e = {0};
+        if (la_load(&e) < 0)
+                return;
+        strmap *m = strmap_new();
+        plan p = {0};
+        int r = each_member(fd, image, collect_small, m, &e);
+        if (r == 0 && strmap_has(m, "index.json") && strmap_has(m, "oci-layout"))
+                r = plan_oci(m, image, &p, &e);
+        else if (r == 0 && strmap_has(m, "manifest.json"))
+                r = plan_docker(m, image, &p, &e);
+        if (r == 0)
+                config_from(p.config, c);
+        members_free(m);
+        plan_free(&p);
+}
+
 int runner_image_config_get(const char *cache_dir, const char *image, runner_image_config *ret,
                             err_t *e)
 {
         runner_image_config c = {0};
         struct stat st;
-        unsigned char magic[6] = {0};
-        _cleanup_close_ int mfd = open(image, O_RDONLY | O_CLOEXEC);
-        /* Directories, compressed rootfs tarballs and errors (runner_run
-         * reports them): no config to read. */
-        if (mfd < 0 || fstat(mfd, &st) < 0 || !S_ISREG(st.st_mode) ||
-            pread(mfd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) || magic[0] == 0x1f ||
-            magic[0] == 0x28 || magic[0] == 0xfd || magic[0] == 'B') {
+        /* Directories and errors (runner_run reports them): no config. */
+        if (stat(image, &st) < 0 || !S_ISREG(st.st_mode)) {
+                *ret = c;
+                return 0;
+        }
+        _cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
                 *ret = c;
                 return 0;
         }
@@ -702,31 +753,31 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
         int r = store_open(cache_dir, &s, e);
         if (r < 0)
                 return r;
-        /* Resolving also unpacks; runner_run then finds it warm. */
-        _cleanup_free_ char *lowers = NULL;
-        r = image_resolve(s, image, &lowers, e);
-        _cleanup_close_ int fd = r == 0 ? open(image, O_RDONLY | O_CLOEXEC) : -1;
+        /* Warm: the index names the unpacked image; runner_run takes the
+         * lower list from the memo and does not open the image again. */
         char key[STORE_KEY_MAX], hex[DIGEST_HEX_LEN + 1];
+        err_t e2 = {0};
+        char *lowers = NULL;
         json_object *j = NULL;
-        if (r == 0 && fd >= 0 && store_file_key(fd, key, e) == 0 && store_index_get(s, key, hex) == 0)
-                j = stack_read(s, hex);
-        json_object *cf = jget(j, "config");
-        if (cf) {
-                strv_from(jget(cf, "Env"), &c.env, NULL);
-                strv_from(jget(cf, "Entrypoint"), &c.entrypoint, &c.have_entrypoint);
-                strv_from(jget(cf, "Cmd"), &c.cmd, &c.have_cmd);
-                const char *v;
-                if ((v = jstr(cf, "WorkingDir")) && *v)
-                        c.workdir = xstrdup(v);
-                if ((v = jstr(cf, "User")) && *v)
-                        c.user = xstrdup(v);
+        bool warm = false;
+        if (store_file_key(fd, key, &e2) == 0 && store_index_get(s, key, hex) == 0) {
+                if (store_layer_exists(s, hex)) {
+                        lowers = store_layer_path(s, hex);
+                        warm = true;
+                } else if ((j = stack_read(s, hex)) && lowers_of(s, jget(j, "layers"), &lowers, &e2) == 0) {
+                        config_from(jget(j, "config"), &c);
+                        warm = true;
+                }
         }
         json_object_put(j);
+        if (warm) {
+                free(memo_image);
+                free(memo_lowers);
+                memo_image = xstrdup(image);
+                memo_lowers = lowers;
+        } else
+                config_cold(fd, image, &c);
         store_free(s);
-        if (r < 0) {
-                runner_image_config_free(&c);
-                return r;
-        }
         *ret = c;
         return 0;
 }

@@ -18,3 +18,6 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
 /* Warm path: the index maps key to a stack record; 0 and *ret_lowers when
  * it does and every layer is there, -ENOENT otherwise. */
 int oci_resolve_warm(store *s, const char *key, const char *digest, char **ret_lowers);
+/* The lower list runner_image_config_get resolved for image in this
+ * process, if any (malloc'd copy). */
+bool oci_memo_get(const char *image, char **ret_lowers);
