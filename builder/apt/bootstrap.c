@@ -619,6 +619,7 @@ static int finish_tree(boot *b, err_t *e)
             "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
             "etc/resolv.conf", "etc/hostname", "etc/machine-id", "var/lib/dbus/machine-id",
             "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-",
+            "var/cache/ldconfig/aux-cache", /* differs from run to run */
         };
         for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
                 _cleanup_free_ char *p = path_join(b->tree, junk[i]);

@@ -11,16 +11,26 @@
 #include "apt.h"
 #include "runner.h"
 
-static char *const stage2_env[] = {
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "DEBIAN_FRONTEND=noninteractive",
-    "DEBCONF_NONINTERACTIVE_SEEN=true",
-    "LC_ALL=C",
-    "LANG=C",
-    "LANGUAGE=C",
-    "HOME=/root",
-    NULL,
-};
+/* A clean environment; SOURCE_DATE_EPOCH passes through, as shadow's
+ * tools and others use it for reproducible output. */
+static void stage2_env(strv *env)
+{
+        static const char *const base[] = {
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "DEBIAN_FRONTEND=noninteractive",
+            "DEBCONF_NONINTERACTIVE_SEEN=true",
+            "LC_ALL=C",
+            "LANG=C",
+            "LANGUAGE=C",
+            "HOME=/root",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(base); i++)
+                strv_push(env, base[i]);
+        int64_t epoch;
+        if (source_date_epoch(&epoch) == 1)
+                strv_push_take(env, xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch));
+        strv_push_take(env, NULL);
+}
 
 #define STAGE2_LOG "var/log/bootstrap.log"
 
@@ -60,8 +70,11 @@ static int dpkg_install(const char *root, const strv *debs, const char *what, er
         for (size_t i = 0; i < debs->n; i++)
                 strv_push(&argv, debs->v[i]);
         strv_push_take(&argv, NULL);
-        int rc = runner_exec_in_tree(root, argv.v, stage2_env, false, e);
+        strv env = {0};
+        stage2_env(&env);
+        int rc = runner_exec_in_tree(root, argv.v, env.v, false, e);
         strv_free(&argv);
+        strv_free(&env);
         if (rc < 0)
                 return err_prefix(e, "second stage (%s)", what);
         if (rc != 0) {

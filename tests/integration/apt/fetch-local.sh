@@ -63,4 +63,10 @@ SOURCE_DATE_EPOCH=1700000000 run_fetch "$T/testsuite.deb822" -o "$T/d1.tar"
 [ "$RC" = 0 ] || fail "epoch fetch: $OUT"
 newest=$(tar -tvf "$T/d1.tar" --full-time | awk '{print $4" "$5}' | sort | tail -1)
 case "$newest" in 2023-11-14*) ;; *) fail "mtime not clamped: $newest" ;; esac
+[ "$(tar -xOf "$T/d1.tar" ./var/lib/greeter/epoch 2>/dev/null || tar -xOf "$T/d1.tar" var/lib/greeter/epoch)" = 1700000000 ] ||
+        fail "SOURCE_DATE_EPOCH not passed to maintainer scripts"
+# Same inputs, same bytes (--rebuild: not the cached copy).
+SOURCE_DATE_EPOCH=1700000000 run_fetch "$T/testsuite.deb822" -o "$T/d2.tar" --rebuild
+[ "$RC" = 0 ] || fail "epoch fetch 2: $OUT"
+cmp -s "$T/d1.tar" "$T/d2.tar" || fail "two builds with the same SOURCE_DATE_EPOCH differ"
 echo "PASS"

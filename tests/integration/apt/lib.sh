@@ -157,7 +157,8 @@ build_repo() {
 Depends: hostbase, missing-pkg | greeter-data (>= 1:1), mail-transport-agent" \
                 'useradd --system --no-create-home --shell /usr/sbin/nologin greeter
 mkdir -p /var/lib/greeter
-echo "configured by postinst" > /var/lib/greeter/state'
+echo "configured by postinst" > /var/lib/greeter/state
+echo "${SOURCE_DATE_EPOCH:-unset}" > /var/lib/greeter/epoch'
         mkdeb greeter-data 1:1.5 "Priority: optional"
         mkdeb greeter-data 1.9 "Priority: optional"
         mkdeb tiny-mta 1.0 "Priority: optional
