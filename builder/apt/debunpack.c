@@ -137,6 +137,10 @@ static char *tree_path(const char *rel, const char *const *merged)
 
 int apt_deb_extract(const char *deb, const char *root, const char *const *merged_dirs, err_t *e)
 {
+        /* No ARCHIVE_EXTRACT_TIME: packages unpack in parallel, so a shared
+         * directory's mtime would depend on which came last; dpkg sets the
+         * files' times when it unpacks them again, and directories keep
+         * the build time (clamped by SOURCE_DATE_EPOCH). */
         _cleanup_free_ char *rootabs = realpath(root, NULL);
         if (!rootabs)
                 return err_sys(e, errno, "%s", root);
@@ -150,8 +154,7 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                 ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                                                 ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                                                ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                                                ARCHIVE_EXTRACT_UNLINK);
+                                                ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_UNLINK);
         struct archive_entry *ent;
         for (;;) {
                 int r = archive_read_next_header(in, &ent);

@@ -2,7 +2,8 @@
 # Online: mkroot fetch bookworm from the host's configured mirror, then
 # runroot runs dpkg -l and apt-get --version inside. The package set is
 # compared with debootstrap's when debootstrap is installed. SKIP when the
-# mirror cannot be reached.
+# mirror cannot be reached. Two builds with one SOURCE_DATE_EPOCH must be
+# byte-identical.
 set -eu
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -36,4 +37,9 @@ want=$(wc -l <"$T/debs")
 got=$(grep -c '^ii ' "$T/dpkg-l")
 [ "$got" = "$want" ] || fail "dpkg -l shows $got packages ii, $want selected"
 "$RUNROOT" "$T/bookworm.tar.gz" apt-get --version | grep -q '^apt ' || fail "apt-get --version"
+# Reproducible: two builds with the same SOURCE_DATE_EPOCH are identical.
+export SOURCE_DATE_EPOCH=1700000000
+"$MKROOT" fetch -q --rebuild bookworm -o "$T/r1.tar" || fail "fetch r1"
+"$MKROOT" fetch -q --rebuild bookworm -o "$T/r2.tar" || fail "fetch r2"
+cmp "$T/r1.tar" "$T/r2.tar" || fail "two bookworm builds with one SOURCE_DATE_EPOCH differ"
 echo "PASS ($got packages)"
