@@ -412,6 +412,80 @@ static void check_bookworm(apt_variant v, const char *includes, const char *list
         apt_index_free(x);
 }
 
+static void write_text(const char *path, const char *text)
+{
+        err_t e = {0};
+        CHECK_INT(fs_write_atomic_at(AT_FDCWD, path, text, strlen(text), 0644, &e), 0);
+}
+
+static void test_suites_and_mirrors(void)
+{
+        char tmpl[] = "/tmp/test-apt-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        CHECK(dir != NULL);
+        if (!dir)
+                return;
+        err_t e = {0};
+        _cleanup_free_ char *mdir = path_join(dir, "manifests");
+        _cleanup_free_ char *etc = path_join(dir, "etc-apt");
+        _cleanup_free_ char *sld = path_join(etc, "sources.list.d");
+        CHECK_INT(fs_mkdir_p_at(AT_FDCWD, mdir, 0755, &e), 0);
+        CHECK_INT(fs_mkdir_p_at(AT_FDCWD, sld, 0755, &e), 0);
+        _cleanup_free_ char *m1 = path_join(mdir, "deb1.deb822");
+        write_text(m1, "# a comment\nSuite: deb1\nDistribution: debian\nComponents: main contrib\n"
+                       "Architectures: amd64 arm64\nMerged-Usr: yes\nSigned-By:\n"
+                       " -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n");
+        _cleanup_free_ char *m2 = path_join(mdir, "ubu1.deb822");
+        write_text(m2, "Suite: ubu1\nDistribution: ubuntu\nComponents: main\n");
+        setenv("MKROOT_MANIFESTS", mdir, 1);
+
+        apt_suite s;
+        CHECK_INT(apt_suite_load("deb1", &s, &e), 0);
+        CHECK_STR(s.codename, "deb1");
+        CHECK_INT(s.components.n, 2);
+        CHECK(s.merged_usr);
+        CHECK(s.signed_by && strncmp(s.signed_by, "-----BEGIN", 10) == 0);
+        CHECK(strv_contains(&s.architectures, "arm64"));
+
+        /* The host's sources: the security mirror (only -security) and a
+         * foreign keyring are passed over; deb822 and one-line forms. */
+        _cleanup_free_ char *f1 = path_join(sld, "a.sources");
+        write_text(f1, "Types: deb\nURIs: http://sec.invalid/debian-security\n"
+                       "Suites: deb1-security\nComponents: main\n"
+                       "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+                       "Types: deb-src\nURIs: http://src.invalid/debian\nSuites: deb1\n"
+                       "Components: main\n\n"
+                       "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: other other-updates\n"
+                       "Components: main\n"
+                       "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+        _cleanup_free_ char *f2 = path_join(sld, "b.list");
+        write_text(f2, "# comment\ndeb [arch=amd64 signed-by=/k/ubuntu-archive-keyring.gpg] "
+                       "http://ubu.invalid/ubuntu ubu1 main\n");
+        char *m = apt_host_mirror(etc, &s);
+        CHECK_STR(m, "http://mirror.invalid/debian");
+        free(m);
+        apt_suite u;
+        CHECK_INT(apt_suite_load("ubu1", &u, &e), 0);
+        m = apt_host_mirror(etc, &u);
+        CHECK_STR(m, "http://ubu.invalid/ubuntu");
+        free(m);
+        apt_suite_free(&u);
+        apt_suite_free(&s);
+
+        CHECK(apt_suite_load("nope", &s, &e) == -ENOENT);
+        CHECK(strstr(e.msg, "known: ") && strstr(e.msg, "deb1") && strstr(e.msg, "ubu1"));
+        CHECK(apt_suite_load("../x", &s, &e) < 0);
+        strv all = {0};
+        apt_suite_list(&all);
+        CHECK(strv_contains(&all, "deb1"));
+        strv_free(&all);
+        _cleanup_free_ char *bad = path_join(mdir, "bad.deb822");
+        write_text(bad, "Suite: bad\n");
+        CHECK(apt_suite_load("bad", &s, &e) < 0);
+        unsetenv("MKROOT_MANIFESTS");
+        fs_rm_rf_at(AT_FDCWD, dir, &e);
+}
+
 int main(void)
 {
         log_init("test_apt");
@@ -420,6 +494,7 @@ int main(void)
         test_relations();
         test_release();
         test_select_synthetic();
+        test_suites_and_mirrors();
         check_bookworm(APT_VARIANT_MINBASE, "", "bookworm-debootstrap-minbase.list");
         /* debootstrap's default variant is required + important. */
         check_bookworm(APT_VARIANT_IMPORTANT, "", "bookworm-debootstrap-important.list");
