@@ -7,6 +7,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
 #include "apt.h"
 #include "test.h"
 
@@ -486,6 +490,151 @@ static void test_suites_and_mirrors(void)
         fs_rm_rf_at(AT_FDCWD, dir, &e);
 }
 
+/* ---- hostile .deb files ------------------------------------------------ */
+
+typedef struct tentry {
+        const char *path;
+        char type; /* 'f' file, 'd' dir, 'l' symlink, 'h' hardlink */
+        const char *target;
+} tentry;
+
+/* A data.tar.gz in memory with the given entries. */
+static void *make_tar(const tentry *ents, size_t n, size_t *ret_len)
+{
+        size_t cap = 1 << 16;
+        void *buf = xmalloc(cap);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        archive_write_add_filter_gzip(a);
+        size_t used = 0;
+        archive_write_open_memory(a, buf, cap, &used);
+        for (size_t i = 0; i < n; i++) {
+                struct archive_entry *en = archive_entry_new();
+                archive_entry_set_pathname(en, ents[i].path);
+                archive_entry_set_perm(en, 0644);
+                if (ents[i].type == 'd') {
+                        archive_entry_set_filetype(en, AE_IFDIR);
+                        archive_entry_set_perm(en, 0755);
+                } else if (ents[i].type == 'l') {
+                        archive_entry_set_filetype(en, AE_IFLNK);
+                        archive_entry_set_symlink(en, ents[i].target);
+                } else if (ents[i].type == 'h') {
+                        archive_entry_set_filetype(en, AE_IFREG);
+                        archive_entry_set_hardlink(en, ents[i].target);
+                } else {
+                        archive_entry_set_filetype(en, AE_IFREG);
+                        archive_entry_set_size(en, 5);
+                }
+                archive_write_header(a, en);
+                if (ents[i].type == 'f')
+                        archive_write_data(a, "evil\n", 5);
+                archive_entry_free(en);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+        *ret_len = used;
+        return buf;
+}
+
+static void make_deb(const char *path, const tentry *ents, size_t n)
+{
+        size_t dlen;
+        _cleanup_free_ void *data = make_tar(ents, n, &dlen);
+        tentry ctl[] = {{"./control", 'f', NULL}};
+        size_t clen;
+        _cleanup_free_ void *control = make_tar(ctl, 1, &clen);
+        struct archive *a = archive_write_new();
+        archive_write_set_format_ar_svr4(a);
+        archive_write_open_filename(a, path);
+        const struct {
+                const char *name;
+                const void *data;
+                size_t len;
+        } m[] = {{"debian-binary", "2.0\n", 4},
+                 {"control.tar.gz", control, clen},
+                 {"data.tar.gz", data, dlen}};
+        for (size_t i = 0; i < ARRAY_SIZE(m); i++) {
+                struct archive_entry *en = archive_entry_new();
+                archive_entry_set_pathname(en, m[i].name);
+                archive_entry_set_filetype(en, AE_IFREG);
+                archive_entry_set_perm(en, 0644);
+                archive_entry_set_size(en, (la_int64_t)m[i].len);
+                archive_write_header(a, en);
+                archive_write_data(a, m[i].data, m[i].len);
+                archive_entry_free(en);
+        }
+        archive_write_close(a);
+        archive_write_free(a);
+}
+
+static void test_deb_extract(void)
+{
+        char tmpl[] = "/tmp/test-apt-deb-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        CHECK(dir != NULL);
+        if (!dir)
+                return;
+        err_t e = {0};
+        _cleanup_free_ char *root = path_join(dir, "root");
+        _cleanup_free_ char *outside = path_join(dir, "outside");
+        _cleanup_free_ char *deb = path_join(dir, "t.deb");
+        mkdir(root, 0755);
+        mkdir(outside, 0755);
+        _cleanup_free_ char *usr_bin = path_join(root, "usr/bin");
+        fs_mkdir_p_at(AT_FDCWD, usr_bin, 0755, &e);
+        _cleanup_free_ char *binlink = path_join(root, "bin");
+        CHECK_INT(symlink("usr/bin", binlink), 0);
+        const char *const merged[] = {"bin", "sbin", "lib", NULL};
+
+        /* A good package: bin/ entries land in usr/bin through the
+         * merged-/usr redirection, the bin symlink stays. */
+        tentry good[] = {{"./", 'd', NULL},
+                         {"./bin/", 'd', NULL},
+                         {"./bin/tool", 'f', NULL},
+                         {"./bin/tool2", 'h', "./bin/tool"},
+                         {"./usr/share/doc/x/", 'd', NULL},
+                         {"./usr/share/doc/x/README", 'f', NULL}};
+        make_deb(deb, good, ARRAY_SIZE(good));
+        CHECK_INT(apt_deb_extract(deb, root, merged, &e), 0);
+        _cleanup_free_ char *tool = path_join(root, "usr/bin/tool2");
+        CHECK(access(tool, F_OK) == 0);
+        struct stat st;
+        CHECK(lstat(binlink, &st) == 0 && S_ISLNK(st.st_mode));
+        char *ctl = NULL;
+        size_t cl;
+        CHECK_INT(apt_deb_control_file(deb, "control", &ctl, &cl, &e), 0);
+        CHECK(ctl && cl == 5);
+        free(ctl);
+        CHECK(apt_deb_control_file(deb, "postinst", &ctl, &cl, &e) == -ENOENT);
+
+        /* deb-dotdot-escape */
+        tentry dotdot[] = {{"./../outside/pwned", 'f', NULL}};
+        make_deb(deb, dotdot, ARRAY_SIZE(dotdot));
+        CHECK(apt_deb_extract(deb, root, merged, &e) < 0);
+        _cleanup_free_ char *pwned = path_join(outside, "pwned");
+        CHECK(access(pwned, F_OK) != 0);
+
+        /* deb-symlink-escape: a symlink out of the root, then a file
+         * written through it. libarchive (SECURE_SYMLINKS with UNLINK)
+         * either refuses or replaces the link by a directory: either way
+         * nothing lands outside. */
+        tentry sym[] = {{"./usr/evil", 'l', outside}, {"./usr/evil/pwned", 'f', NULL}};
+        make_deb(deb, sym, ARRAY_SIZE(sym));
+        (void)apt_deb_extract(deb, root, merged, &e);
+        CHECK(access(pwned, F_OK) != 0);
+
+        /* deb-hardlink-escape */
+        tentry hl[] = {{"./usr/hl", 'h', "../../outside/x"}};
+        make_deb(deb, hl, ARRAY_SIZE(hl));
+        CHECK(apt_deb_extract(deb, root, merged, &e) < 0);
+
+        /* Not a .deb at all, and a truncated one. */
+        write_text(deb, "!<arch>\nnonsense");
+        CHECK(apt_deb_extract(deb, root, merged, &e) < 0);
+        CHECK(e.msg[0] != '\0' && !strchr(e.msg, '\n'));
+        fs_rm_rf_at(AT_FDCWD, dir, &e);
+}
+
 int main(void)
 {
         log_init("test_apt");
@@ -495,6 +644,7 @@ int main(void)
         test_release();
         test_select_synthetic();
         test_suites_and_mirrors();
+        test_deb_extract();
         check_bookworm(APT_VARIANT_MINBASE, "", "bookworm-debootstrap-minbase.list");
         /* debootstrap's default variant is required + important. */
         check_bookworm(APT_VARIANT_IMPORTANT, "", "bookworm-debootstrap-important.list");
