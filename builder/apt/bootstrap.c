@@ -277,8 +277,15 @@ static int setup(boot *b, err_t *e)
         /* One fetch at a time per cache: partial files are shared. */
         _cleanup_free_ char *lock = path_join(b->cache, "lock");
         b->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (b->lock_fd < 0 || flock(b->lock_fd, LOCK_EX) < 0)
+        if (b->lock_fd < 0)
                 return err_sys(e, errno, "%s", lock);
+        if (flock(b->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno != EWOULDBLOCK)
+                        return err_sys(e, errno, "%s", lock);
+                log_warn("waiting for another fetch using %s", b->cache);
+                if (flock(b->lock_fd, LOCK_EX) < 0)
+                        return err_sys(e, errno, "%s", lock);
+        }
         remove_stale(tmp, partial);
 
         if (o->keyring) {
@@ -352,7 +359,8 @@ static int fetch_release(boot *b, err_t *e)
         return 0;
 }
 
-static int fetch_indexes(boot *b, err_t *e)
+/* The Packages file of each component, best compression first. */
+static int index_items(boot *b, bool by_hash, apt_dl **ret, err_t *e)
 {
         static const char *const exts[] = {".xz", ".gz", ".zst", ".bz2", ""};
         size_t n = b->components.n;
@@ -371,7 +379,7 @@ static int fetch_indexes(boot *b, err_t *e)
                         return err_set(e, -ENOENT, "%s: the Release lists no Packages for %s/%s",
                                        b->suite.codename, b->components.v[i], b->arch);
                 }
-                if (b->rel.by_hash) {
+                if (by_hash) {
                         _cleanup_free_ char *dir = path_dirname(path);
                         items[i].url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s", b->mirror,
                                                  b->suite.codename, dir, f->sha256);
@@ -382,8 +390,29 @@ static int fetch_indexes(boot *b, err_t *e)
                 items[i].sha256 = xstrdup(f->sha256);
                 items[i].size = f->size;
         }
+        *ret = items;
+        return 0;
+}
+
+static int fetch_indexes(boot *b, err_t *e)
+{
+        size_t n = b->components.n;
+        apt_dl *items = NULL;
         apt_dl_opts dlo = {.dir = b->cache, .retries = -1, .connections = b->o->connections};
-        int rc = apt_download(items, n, &dlo, e);
+        int rc = index_items(b, b->rel.by_hash, &items, e);
+        if (rc < 0)
+                return rc;
+        rc = apt_download(items, n, &dlo, e);
+        if (rc < 0 && rc != -EBADMSG && b->rel.by_hash) {
+                /* A mirror may lag behind on by-hash/: the plain name is
+                 * checked against the same digest. */
+                log_debug("%s; trying the plain file names", e->msg);
+                apt_dl_free(items, n);
+                rc = index_items(b, false, &items, e);
+                if (rc < 0)
+                        return rc;
+                rc = apt_download(items, n, &dlo, e);
+        }
         b->index = apt_index_new(b->arch);
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 _cleanup_free_ char *data = NULL;

@@ -110,6 +110,21 @@ run_fetch "$S" --print-debs --allow-expired
 [ "$RC" = 0 ] || fail "--allow-expired: $OUT"
 make_release testsuite good
 
+# Acquire-By-Hash without by-hash/ on the mirror: the plain names are used.
+RELEASE_EXTRA="Acquire-By-Hash: yes" make_release testsuite good
+run_fetch "$S" --print-debs --cache-dir "$T/cache-byhash"
+[ "$RC" = 0 ] || fail "by-hash fallback: $OUT"
+make_release testsuite good
+
+# A second fetch on the same cache waits for the first (flock), says so.
+mkdir -p "$MKROOT_CACHE/apt"
+flock "$MKROOT_CACHE/apt/lock" sleep 2 &
+holder=$!
+sleep 0.3
+run_fetch "$S" --print-debs
+wait "$holder"
+[ "$RC" = 0 ] && echo "$OUT" | grep -q 'waiting for another fetch' || fail "cache lock: $OUT"
+
 # Unsatisfiable dependency.
 run_fetch "$S" --include broken -o "$T/out.tar.gz"
 expect_fail 'broken Depends nothere (>= 3): unsatisfiable'
