@@ -8,6 +8,8 @@
  *   tmp/ID/, runs/ID/       staging and per-run dirs; each has a sibling
  *                           ID.lock that its owner holds flock'd while alive
  *   locks/NAME.lock         flock points for concurrent users
+ *   seccomp/CAPS-CRC        runroot's compiled seccomp filter per capability
+ *                           set (runner/seccomp-cache.c)
  * Everything is published by rename once complete; a crash leaves only
  * staging dirs whose lock nobody holds, which store_gc removes. */
 #pragma once
