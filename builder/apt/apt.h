@@ -111,6 +111,10 @@ const apt_pkg *apt_index_candidate(const apt_index *x, const char *name);
 /* Packages that Provide name: *ret_n entries. */
 const apt_pkg *const *apt_index_providers(const apt_index *x, const char *name, size_t *ret_n);
 void apt_index_free(apt_index *x);
+/* Read a file compressed any way libarchive knows (xz, gz, zst, bz2 or
+ * none) into memory, up to max bytes. */
+int apt_read_compressed(const char *path, const char *what, size_t max, char **ret, size_t *ret_len,
+                        err_t *e);
 
 /* ---- selection -------------------------------------------------------- */
 
@@ -170,6 +174,27 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
 /* Read one member of the control tarball (e.g. "control"). */
 int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len,
                          err_t *e);
+
+/* Worker threads that unpack .deb data into one tree as packages are
+ * added (apt_deb_extract each); finish waits and reports the first error. */
+typedef struct apt_unpacker apt_unpacker;
+apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dirs);
+void apt_unpacker_add(apt_unpacker *u, const char *deb);
+int apt_unpacker_finish(apt_unpacker *u, err_t *e);
+
+/* ---- host and tree helpers -------------------------------------------- */
+
+/* The host's Debian architecture name (amd64, arm64, ...). */
+const char *apt_host_arch(void);
+/* Whether this host can run arch's programs (natively or through a qemu
+ * binfmt_misc handler). */
+bool apt_arch_runs(const char *arch);
+/* The top-level directories a merged-/usr tree links into usr/ on arch. */
+void apt_merged_dirs(const char *arch, strv *out);
+/* Copy src to a new file dst (hardlink instead when may_link and possible). */
+int apt_copy_file(const char *src, const char *dst, bool may_link, err_t *e);
+/* Write content to root/rel atomically, creating parents. */
+int apt_write_file(const char *root, const char *rel, const char *content, err_t *e);
 
 /* ---- second stage ----------------------------------------------------- */
 

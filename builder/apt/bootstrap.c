@@ -3,156 +3,17 @@
  * (merged /usr, essential set unpacked) -> dpkg second stage -> image. The
  * tree lives in the cache's tmp/ and is removed on every path; the image
  * is written atomically only at the very end. */
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "apt.h"
 #include "builder.h"
 
 #define INDEX_MAX ((size_t)512 << 20)
-
-static const char *host_arch(void)
-{
-        static const struct {
-                const char *uname, *deb;
-        } map[] = {
-            {"x86_64", "amd64"},   {"aarch64", "arm64"}, {"i686", "i386"},
-            {"i586", "i386"},      {"i386", "i386"},     {"armv7l", "armhf"},
-            {"ppc64le", "ppc64el"}, {"s390x", "s390x"},  {"riscv64", "riscv64"},
-            {"mips64", "mips64el"},
-        };
-        struct utsname u;
-        if (uname(&u) == 0)
-                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                        if (!strcmp(u.machine, map[i].uname))
-                                return map[i].deb;
-        return "amd64";
-}
-
-/* Can this host run binaries of a foreign Debian architecture? i386 runs
- * natively on amd64; the rest needs a qemu binfmt_misc handler. */
-static bool foreign_arch_runs(const char *arch)
-{
-        static const struct {
-                const char *deb, *qemu;
-        } map[] = {
-            {"arm64", "aarch64"}, {"armhf", "arm"},       {"armel", "arm"},
-            {"i386", "i386"},     {"ppc64el", "ppc64le"}, {"s390x", "s390x"},
-            {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
-        };
-        if (!strcmp(arch, "i386") && !strcmp(host_arch(), "amd64"))
-                return true;
-        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                if (!strcmp(map[i].deb, arch)) {
-                        _cleanup_free_ char *p =
-                            xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
-                        return access(p, F_OK) == 0;
-                }
-        return false;
-}
-
-/* Top-level directories that are symlinks into /usr on a merged-/usr
- * system, per architecture (the multilib ones only where they exist). */
-static void merged_dirs_for(const char *arch, strv *out)
-{
-        static const struct {
-                const char *arch, *extra;
-        } map[] = {
-            {"amd64", "lib32 lib64 libx32"}, {"i386", "lib64 libx32"},   {"ppc64el", "lib64"},
-            {"s390x", "lib32"},              {"mips64el", "lib32 lib64 libo32"},
-            {"riscv64", ""},                 {"arm64", ""},              {"armhf", ""},
-        };
-        strv_push(out, "bin");
-        strv_push(out, "sbin");
-        strv_push(out, "lib");
-        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                if (!strcmp(map[i].arch, arch)) {
-                        _cleanup_free_ char *x = xstrdup(map[i].extra);
-                        char *save = NULL;
-                        for (char *w = strtok_r(x, " ", &save); w; w = strtok_r(NULL, " ", &save))
-                                strv_push(out, w);
-                }
-}
-
-/* Decompress a Packages.{xz,gz,bz2,zst} (or plain) file into memory. */
-static int read_index(const char *path, const char *what, char **ret, size_t *ret_len, err_t *e)
-{
-        struct archive *a = archive_read_new();
-        archive_read_support_filter_all(a);
-        archive_read_support_format_raw(a);
-        struct archive_entry *ent;
-        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
-            archive_read_next_header(a, &ent) != ARCHIVE_OK) {
-                int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
-                archive_read_free(a);
-                return rc;
-        }
-        strbuf b = {0};
-        char buf[1 << 16];
-        for (;;) {
-                la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
-                if (n == 0)
-                        break;
-                if (n < 0) {
-                        int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
-                        archive_read_free(a);
-                        sb_free(&b);
-                        return rc;
-                }
-                if (b.len + (size_t)n > INDEX_MAX) {
-                        archive_read_free(a);
-                        sb_free(&b);
-                        return err_set(e, -EFBIG, "%s: too large", what);
-                }
-                sb_appendn(&b, buf, (size_t)n);
-        }
-        archive_read_free(a);
-        *ret_len = b.len;
-        *ret = sb_steal(&b);
-        return 0;
-}
-
-/* Hardlink a cached blob into the tree (when allowed), or copy it:
- * images handed to the user are copies, so editing one cannot change the
- * cache. */
-static int copy_file(const char *src, const char *dst, bool may_link, err_t *e)
-{
-        if (may_link && link(src, dst) == 0)
-                return 0;
-        if (may_link && errno != EXDEV && errno != EPERM && errno != EMLINK)
-                return err_sys(e, errno, "%s", dst);
-        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return err_sys(e, errno, "%s", src);
-        _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (out < 0)
-                return err_sys(e, errno, "%s", dst);
-        for (;;) {
-                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-                if (n == 0)
-                        return 0;
-                if (n < 0)
-                        return err_sys(e, errno, "%s", dst);
-        }
-}
-
-static int write_file(const char *root, const char *rel, const char *content, err_t *e)
-{
-        _cleanup_free_ char *p = path_join(root, rel);
-        _cleanup_free_ char *d = path_dirname(p);
-        int rc = fs_mkdir_p_at(AT_FDCWD, d, 0755, e);
-        if (rc < 0)
-                return rc;
-        return fs_write_atomic_at(AT_FDCWD, p, content, strlen(content), 0644, e);
-}
 
 /* ---- the bootstrap ---------------------------------------------------- */
 
@@ -231,7 +92,7 @@ static int setup(boot *b, err_t *e)
         int rc = apt_suite_load(o->suite, &b->suite, e);
         if (rc < 0)
                 return rc;
-        b->arch = o->arch ? o->arch : host_arch();
+        b->arch = o->arch ? o->arch : apt_host_arch();
         if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
                 return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
                                b->suite.name, b->arch);
@@ -239,11 +100,11 @@ static int setup(boot *b, err_t *e)
                 return err_set(e, -EPERM,
                                "fetch needs root: the second stage gives files their owners "
                                "(--print-debs works without)");
-        if (!o->print_debs && strcmp(b->arch, host_arch()) != 0 && !foreign_arch_runs(b->arch))
+        if (!o->print_debs && strcmp(b->arch, apt_host_arch()) != 0 && !apt_arch_runs(b->arch))
                 return err_set(e, -ENOEXEC,
                                "%s: cannot run %s programs for the second stage on this %s host "
                                "(register qemu-user-static with binfmt_misc)",
-                               b->suite.name, b->arch, host_arch());
+                               b->suite.name, b->arch, apt_host_arch());
         const strv *comps = o->components.n ? &o->components : &b->suite.components;
         for (size_t i = 0; i < comps->n; i++)
                 strv_push(&b->components, comps->v[i]);
@@ -417,7 +278,7 @@ static int fetch_indexes(boot *b, err_t *e)
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 _cleanup_free_ char *data = NULL;
                 size_t len;
-                rc = read_index(items[i].path, items[i].url, &data, &len, e);
+                rc = apt_read_compressed(items[i].path, items[i].url, INDEX_MAX, &data, &len, e);
                 if (rc == 0)
                         rc = apt_index_add(b->index, data, len, items[i].url, e);
         }
@@ -425,10 +286,20 @@ static int fetch_indexes(boot *b, err_t *e)
         return rc;
 }
 
-typedef struct unpack_pool unpack_pool;
-static void unpack_ready(size_t i, void *userdata);
+typedef struct ready_ctx {
+        boot *b;
+        apt_unpacker *u;
+} ready_ctx;
 
-static int fetch_debs(boot *b, unpack_pool *pool, err_t *e)
+/* Each essential package is unpacked as soon as it is verified. */
+static void unpack_ready(size_t i, void *userdata)
+{
+        ready_ctx *c = userdata;
+        if (i < c->b->sel.n_required)
+                apt_unpacker_add(c->u, c->b->debs[i].path);
+}
+
+static int fetch_debs(boot *b, apt_unpacker *u, err_t *e)
 {
         b->n_debs = b->sel.n;
         b->debs = xcalloc(b->n_debs ? b->n_debs : 1, sizeof(*b->debs));
@@ -443,7 +314,7 @@ static int fetch_debs(boot *b, unpack_pool *pool, err_t *e)
                            .connections = b->o->connections,
                            .progress = b->o->progress,
                            .on_ready = unpack_ready,
-                           .userdata = pool};
+                           .userdata = &(ready_ctx){.b = b, .u = u}};
         return apt_download(b->debs, b->n_debs, &dlo, e);
 }
 
@@ -470,7 +341,7 @@ static int make_skeleton(boot *b, err_t *e)
         }
         chmod(b->tree, 0755);
         if (b->suite.merged_usr) {
-                merged_dirs_for(b->arch, &b->merged);
+                apt_merged_dirs(b->arch, &b->merged);
                 for (size_t i = 0; i < b->merged.n; i++) {
                         _cleanup_free_ char *in_usr = xasprintf("%s/usr/%s", b->tree, b->merged.v[i]);
                         _cleanup_free_ char *link_at = path_join(b->tree, b->merged.v[i]);
@@ -494,101 +365,9 @@ static int make_skeleton(boot *b, err_t *e)
         }
         _cleanup_free_ char *tmpd = path_join(b->tree, "tmp");
         chmod(tmpd, 01777);
-        int rc = write_file(b->tree, "var/lib/dpkg/status", "", e);
+        int rc = apt_write_file(b->tree, "var/lib/dpkg/status", "", e);
         if (rc == 0)
-                rc = write_file(b->tree, "var/lib/dpkg/available", "", e);
-        return rc;
-}
-
-/* ---- unpacking the essential set while the rest downloads ------------- */
-
-struct unpack_pool {
-        boot *b;
-        pthread_mutex_t lock;
-        pthread_cond_t cond;
-        size_t *queue;
-        size_t head, tail;
-        bool closing;
-        int rc;
-        err_t err;
-        pthread_t *threads;
-        size_t n_threads;
-};
-
-static void *unpack_worker(void *arg)
-{
-        unpack_pool *p = arg;
-        for (;;) {
-                pthread_mutex_lock(&p->lock);
-                while (p->head == p->tail && !p->closing)
-                        pthread_cond_wait(&p->cond, &p->lock);
-                if (p->head == p->tail || p->rc < 0) {
-                        pthread_mutex_unlock(&p->lock);
-                        return NULL;
-                }
-                size_t i = p->queue[p->head++];
-                pthread_mutex_unlock(&p->lock);
-
-                err_t e = {0};
-                boot *b = p->b;
-                int rc = apt_deb_extract(b->debs[i].path, b->tree,
-                                         b->merged.n ? (const char *const *)b->merged.v : NULL, &e);
-                if (rc < 0) {
-                        err_prefix(&e, "%s", b->sel.pkgs[i]->name);
-                        pthread_mutex_lock(&p->lock);
-                        if (p->rc == 0) {
-                                p->rc = rc;
-                                p->err = e;
-                        }
-                        pthread_mutex_unlock(&p->lock);
-                }
-        }
-}
-
-static void unpack_ready(size_t i, void *userdata)
-{
-        unpack_pool *p = userdata;
-        if (i >= p->b->sel.n_required)
-                return;
-        pthread_mutex_lock(&p->lock);
-        p->queue[p->tail++] = i;
-        pthread_cond_signal(&p->cond);
-        pthread_mutex_unlock(&p->lock);
-}
-
-static void pool_start(unpack_pool *p, boot *b)
-{
-        *p = (unpack_pool){.b = b};
-        pthread_mutex_init(&p->lock, NULL);
-        pthread_cond_init(&p->cond, NULL);
-        p->queue = xcalloc(b->sel.n + 1, sizeof(*p->queue));
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        p->n_threads = cpus < 2 ? 2 : cpus > 8 ? 8 : (size_t)cpus;
-        p->threads = xcalloc(p->n_threads, sizeof(*p->threads));
-        for (size_t t = 0; t < p->n_threads; t++)
-                if (pthread_create(&p->threads[t], NULL, unpack_worker, p) != 0) {
-                        p->n_threads = t;
-                        break;
-                }
-}
-
-static int pool_finish(unpack_pool *p, err_t *e)
-{
-        pthread_mutex_lock(&p->lock);
-        p->closing = true;
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
-        for (size_t t = 0; t < p->n_threads; t++)
-                pthread_join(p->threads[t], NULL);
-        int rc = p->rc;
-        if (rc < 0 && e)
-                *e = p->err;
-        if (rc == 0 && p->n_threads == 0)
-                rc = err_set(e, -EAGAIN, "could not start unpacking threads");
-        free(p->threads);
-        free(p->queue);
-        pthread_mutex_destroy(&p->lock);
-        pthread_cond_destroy(&p->cond);
+                rc = apt_write_file(b->tree, "var/lib/dpkg/available", "", e);
         return rc;
 }
 
@@ -600,7 +379,7 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
                 _cleanup_free_ char *inside =
                     xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
                 _cleanup_free_ char *host = path_join(b->tree, inside);
-                int rc = copy_file(b->debs[i].path, host, true, e);
+                int rc = apt_copy_file(b->debs[i].path, host, true, e);
                 if (rc < 0)
                         return rc;
                 strv_push(i < b->sel.n_required ? essential : others, inside);
@@ -669,7 +448,7 @@ static int finish_tree(boot *b, err_t *e)
         for (size_t i = 0; i < b->components.n; i++)
                 sb_appendf(&sl, " %s", b->components.v[i]);
         sb_append(&sl, "\n");
-        int rc = write_file(b->tree, "etc/apt/sources.list", sl.s, e);
+        int rc = apt_write_file(b->tree, "etc/apt/sources.list", sl.s, e);
         sb_free(&sl);
         return rc;
 }
@@ -731,7 +510,7 @@ static int publish_copy(const char *src, const char *dst, err_t *e)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
         unlink(tmp);
-        int rc = copy_file(src, tmp, false, e);
+        int rc = apt_copy_file(src, tmp, false, e);
         if (rc == 0 && rename(tmp, dst) < 0)
                 rc = err_sys(e, errno, "%s", dst);
         if (rc < 0)
@@ -813,11 +592,11 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         if (rc == 0) {
                 /* The essential set is unpacked by worker threads while
                  * the downloads go on. */
-                unpack_pool pool;
-                pool_start(&pool, &b);
-                rc = step(fetch_debs(&b, &pool, e), "packages downloaded and verified");
+                apt_unpacker *u = apt_unpacker_start(
+                    b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL);
+                rc = step(fetch_debs(&b, u, e), "packages downloaded and verified");
                 err_t e2 = {0};
-                int prc = pool_finish(&pool, &e2);
+                int prc = apt_unpacker_finish(u, &e2);
                 if (rc == 0 && prc < 0) {
                         *e = e2;
                         rc = prc;

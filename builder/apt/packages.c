@@ -1,6 +1,8 @@
 /* Packages index: one entry per binary package of the target architecture
  * (or "all"), with the fields selection and download need, pointing into
  * the parsed deb822 buffers the index keeps alive. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <string.h>
 #include <strings.h>
 
@@ -209,4 +211,43 @@ void apt_index_free(apt_index *x)
         free(x->docs);
         free(x->arch);
         free(x);
+}
+
+/* Decompress a Packages.{xz,gz,bz2,zst} (or plain) file into memory. */
+int apt_read_compressed(const char *path, const char *what, size_t max, char **ret, size_t *ret_len,
+                        err_t *e)
+{
+        struct archive *a = archive_read_new();
+        archive_read_support_filter_all(a);
+        archive_read_support_format_raw(a);
+        struct archive_entry *ent;
+        if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK ||
+            archive_read_next_header(a, &ent) != ARCHIVE_OK) {
+                int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
+                archive_read_free(a);
+                return rc;
+        }
+        strbuf b = {0};
+        char buf[1 << 16];
+        for (;;) {
+                la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
+                if (n == 0)
+                        break;
+                if (n < 0) {
+                        int rc = err_set(e, -EBADMSG, "%s: %s", what, archive_error_string(a));
+                        archive_read_free(a);
+                        sb_free(&b);
+                        return rc;
+                }
+                if (b.len + (size_t)n > max) {
+                        archive_read_free(a);
+                        sb_free(&b);
+                        return err_set(e, -EFBIG, "%s: too large", what);
+                }
+                sb_appendn(&b, buf, (size_t)n);
+        }
+        archive_read_free(a);
+        *ret_len = b.len;
+        *ret = sb_steal(&b);
+        return 0;
 }

@@ -1,0 +1,105 @@
+/* Host and tree helpers for the bootstrap: architectures, the merged-/usr
+ * layout, and files placed into the tree. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "apt.h"
+
+const char *apt_host_arch(void)
+{
+        static const struct {
+                const char *uname, *deb;
+        } map[] = {
+            {"x86_64", "amd64"},   {"aarch64", "arm64"}, {"i686", "i386"},
+            {"i586", "i386"},      {"i386", "i386"},     {"armv7l", "armhf"},
+            {"ppc64le", "ppc64el"}, {"s390x", "s390x"},  {"riscv64", "riscv64"},
+            {"mips64", "mips64el"},
+        };
+        struct utsname u;
+        if (uname(&u) == 0)
+                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                        if (!strcmp(u.machine, map[i].uname))
+                                return map[i].deb;
+        return "amd64";
+}
+
+/* Can this host run binaries of a foreign Debian architecture? i386 runs
+ * natively on amd64; the rest needs a qemu binfmt_misc handler. */
+bool apt_arch_runs(const char *arch)
+{
+        static const struct {
+                const char *deb, *qemu;
+        } map[] = {
+            {"arm64", "aarch64"}, {"armhf", "arm"},       {"armel", "arm"},
+            {"i386", "i386"},     {"ppc64el", "ppc64le"}, {"s390x", "s390x"},
+            {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
+        };
+        if (!strcmp(arch, "i386") && !strcmp(apt_host_arch(), "amd64"))
+                return true;
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (!strcmp(map[i].deb, arch)) {
+                        _cleanup_free_ char *p =
+                            xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
+                        return access(p, F_OK) == 0;
+                }
+        return false;
+}
+
+/* Top-level directories that are symlinks into /usr on a merged-/usr
+ * system, per architecture (the multilib ones only where they exist). */
+void apt_merged_dirs(const char *arch, strv *out)
+{
+        static const struct {
+                const char *arch, *extra;
+        } map[] = {
+            {"amd64", "lib32 lib64 libx32"}, {"i386", "lib64 libx32"},   {"ppc64el", "lib64"},
+            {"s390x", "lib32"},              {"mips64el", "lib32 lib64 libo32"},
+            {"riscv64", ""},                 {"arm64", ""},              {"armhf", ""},
+        };
+        strv_push(out, "bin");
+        strv_push(out, "sbin");
+        strv_push(out, "lib");
+        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                if (!strcmp(map[i].arch, arch)) {
+                        _cleanup_free_ char *x = xstrdup(map[i].extra);
+                        char *save = NULL;
+                        for (char *w = strtok_r(x, " ", &save); w; w = strtok_r(NULL, " ", &save))
+                                strv_push(out, w);
+                }
+}
+
+/* Hardlink a cached blob into the tree (when allowed), or copy it:
+ * images handed to the user are copies, so editing one cannot change the
+ * cache. */
+int apt_copy_file(const char *src, const char *dst, bool may_link, err_t *e)
+{
+        if (may_link && link(src, dst) == 0)
+                return 0;
+        if (may_link && errno != EXDEV && errno != EPERM && errno != EMLINK)
+                return err_sys(e, errno, "%s", dst);
+        _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return err_sys(e, errno, "%s", src);
+        _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (out < 0)
+                return err_sys(e, errno, "%s", dst);
+        for (;;) {
+                ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+                if (n == 0)
+                        return 0;
+                if (n < 0)
+                        return err_sys(e, errno, "%s", dst);
+        }
+}
+
+int apt_write_file(const char *root, const char *rel, const char *content, err_t *e)
+{
+        _cleanup_free_ char *p = path_join(root, rel);
+        _cleanup_free_ char *d = path_dirname(p);
+        int rc = fs_mkdir_p_at(AT_FDCWD, d, 0755, e);
+        if (rc < 0)
+                return rc;
+        return fs_write_atomic_at(AT_FDCWD, p, content, strlen(content), 0644, e);
+}
+
