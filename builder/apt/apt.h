@@ -201,6 +201,12 @@ int apt_write_file(const char *root, const char *rel, const char *content, err_t
 /* Inside root (through the runner): dpkg --install the essential set, then
  * the rest. Paths are as seen inside root. */
 int apt_stage2(const char *root, const strv *essential_debs, const strv *other_debs, err_t *e);
+/* Every package of sel is configured in the tree's dpkg status. */
+int apt_stage2_check(const char *root, const apt_selection *sel, err_t *e);
+/* After the second stage: drop logs, caches and host files (resolv.conf,
+ * machine-id, hostname) that must not ship, the .debs, and write
+ * etc/apt/sources.list. */
+int apt_tree_tidy(const char *root, const char *sources_list, err_t *e);
 
 /* ---- suites and the whole bootstrap ----------------------------------- */
 

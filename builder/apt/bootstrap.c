@@ -391,64 +391,14 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
         return 0;
 }
 
-static int check_installed(boot *b, err_t *e)
-{
-        _cleanup_free_ char *p = path_join(b->tree, "var/lib/dpkg/status");
-        _cleanup_free_ char *data = NULL;
-        size_t len;
-        int rc = fs_read_file_at(AT_FDCWD, p, INDEX_MAX, &data, &len, e);
-        if (rc < 0)
-                return rc;
-        _cleanup_deb822_ deb822 d = {0};
-        rc = deb822_parse(data, len, "var/lib/dpkg/status", &d, e);
-        if (rc < 0)
-                return rc;
-        strmap *ok = strmap_new();
-        for (size_t i = 0; i < d.n_paras; i++) {
-                const char *name = deb822_get(&d, i, "Package");
-                const char *st = deb822_get(&d, i, "Status");
-                if (name && st && !strcmp(st, "install ok installed"))
-                        strmap_put(ok, name, (void *)name);
-        }
-        for (size_t i = 0; i < b->sel.n && rc == 0; i++)
-                if (!strmap_has(ok, b->sel.pkgs[i]->name))
-                        rc = err_set(e, -EIO, "second stage: %s is not configured",
-                                     b->sel.pkgs[i]->name);
-        strmap_free(ok);
-        return rc;
-}
-
 static int finish_tree(boot *b, err_t *e)
 {
-        static const char *const junk[] = {
-            "var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
-            "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
-            "var/lib/dpkg/statoverride-old", "var/cache/debconf/config.dat-old",
-            "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
-            "etc/resolv.conf", "etc/hostname", "etc/machine-id", "var/lib/dbus/machine-id",
-            "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-",
-            "var/cache/ldconfig/aux-cache", /* differs from run to run */
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
-                _cleanup_free_ char *p = path_join(b->tree, junk[i]);
-                unlink(p);
-        }
-        _cleanup_free_ char *arch = path_join(b->tree, "var/cache/apt/archives");
-        _cleanup_closedir_ DIR *d = opendir(arch);
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t n = strlen(de->d_name);
-                        if (n > 4 && !strcmp(de->d_name + n - 4, ".deb"))
-                                unlinkat(dirfd(d), de->d_name, 0);
-                }
-        }
         strbuf sl = {0};
         sb_appendf(&sl, "deb %s %s", b->mirror, b->suite.codename);
         for (size_t i = 0; i < b->components.n; i++)
                 sb_appendf(&sl, " %s", b->components.v[i]);
         sb_append(&sl, "\n");
-        int rc = apt_write_file(b->tree, "etc/apt/sources.list", sl.s, e);
+        int rc = apt_tree_tidy(b->tree, sl.s, e);
         sb_free(&sl);
         return rc;
 }
@@ -610,7 +560,7 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         strv_free(&ess);
         strv_free(&rest);
         if (rc == 0)
-                rc = check_installed(&b, e);
+                rc = apt_stage2_check(b.tree, &b.sel, e);
         if (rc == 0)
                 rc = finish_tree(&b, e);
         if (rc == 0)

@@ -5,6 +5,7 @@
  * runner's namespaces, /proc and /dev. */
 #include <string.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 
@@ -91,4 +92,61 @@ int apt_stage2(const char *root, const strv *essential_debs, const strv *other_d
         if (rc < 0)
                 return rc;
         return dpkg_install(root, other_debs, "the rest", e);
+}
+
+/* Every selected package must be "install ok installed" in dpkg's status,
+ * as `dpkg -l` would show it (ii). */
+int apt_stage2_check(const char *root, const apt_selection *sel, err_t *e)
+{
+        _cleanup_free_ char *p = path_join(root, "var/lib/dpkg/status");
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int rc = fs_read_file_at(AT_FDCWD, p, (size_t)64 << 20, &data, &len, e);
+        if (rc < 0)
+                return rc;
+        _cleanup_deb822_ deb822 d = {0};
+        rc = deb822_parse(data, len, "var/lib/dpkg/status", &d, e);
+        if (rc < 0)
+                return rc;
+        strmap *ok = strmap_new();
+        for (size_t i = 0; i < d.n_paras; i++) {
+                const char *name = deb822_get(&d, i, "Package");
+                const char *st = deb822_get(&d, i, "Status");
+                if (name && st && !strcmp(st, "install ok installed"))
+                        strmap_put(ok, name, (void *)name);
+        }
+        for (size_t i = 0; i < sel->n && rc == 0; i++)
+                if (!strmap_has(ok, sel->pkgs[i]->name))
+                        rc = err_set(e, -EIO, "second stage: %s is not configured",
+                                     sel->pkgs[i]->name);
+        strmap_free(ok);
+        return rc;
+}
+
+int apt_tree_tidy(const char *root, const char *sources_list, err_t *e)
+{
+        static const char *const junk[] = {
+            "var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
+            "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
+            "var/lib/dpkg/statoverride-old", "var/cache/debconf/config.dat-old",
+            "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
+            "etc/resolv.conf", "etc/hostname", "etc/machine-id", "var/lib/dbus/machine-id",
+            "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-",
+            "var/cache/ldconfig/aux-cache", /* differs from run to run */
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
+                _cleanup_free_ char *p = path_join(root, junk[i]);
+                unlink(p);
+        }
+        _cleanup_free_ char *arch = path_join(root, "var/cache/apt/archives");
+        _cleanup_closedir_ DIR *d = opendir(arch);
+        if (d) {
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        size_t n = strlen(de->d_name);
+                        if (n > 4 && !strcmp(de->d_name + n - 4, ".deb"))
+                                unlinkat(dirfd(d), de->d_name, 0);
+                }
+        }
+        return apt_write_file(root, "etc/apt/sources.list", sources_list, e);
 }
