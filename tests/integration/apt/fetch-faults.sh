@@ -125,6 +125,13 @@ run_fetch "$S" --print-debs
 wait "$holder"
 [ "$RC" = 0 ] && echo "$OUT" | grep -q 'waiting for another fetch' || fail "cache lock: $OUT"
 
+# A maintainer script that fails: one line naming the stage and dpkg's
+# last words, no image, no tree left behind.
+run_fetch "$S" --include failing -o "$T/out.tar.gz" --cache-dir "$T/cache-failing"
+expect_fail 'second stage: dpkg --install (the rest) exited with status 1'
+no_image "failing postinst"
+[ -z "$(ls "$T/cache-failing/apt/tmp")" ] || fail "tree left after a failed second stage"
+
 # Unsatisfiable dependency.
 run_fetch "$S" --include broken -o "$T/out.tar.gz"
 expect_fail 'broken Depends nothere (>= 3): unsatisfiable'

@@ -167,6 +167,7 @@ Provides: mail-transport-agent"
 Depends: libfoo (>> 0.9)" 'echo apt-configured > /etc/apt-postinst-ran'
         mkdeb unused 1.0 "Priority: optional
 Depends: missing-pkg"
+        mkdeb failing 1.0 "Priority: optional" 'echo "failing: postinst refuses" >&2; exit 3'
         mkdeb broken 1.0 "Priority: optional
 Depends: greeter, nothere (>= 3)"
         make_key good
