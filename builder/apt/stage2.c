@@ -35,7 +35,8 @@ static void stage2_env(strv *env)
 
 #define STAGE2_LOG "var/log/bootstrap.log"
 
-/* The last non-empty line of the tree's bootstrap log, for the error. */
+/* dpkg's own explanation from the tree's log, on one line: its last
+ * "dpkg: error ..." line and the one after it (or the last two lines). */
 static char *log_tail(const char *root)
 {
         _cleanup_free_ char *p = path_join(root, STAGE2_LOG);
@@ -44,10 +45,29 @@ static char *log_tail(const char *root)
         err_t e = {0};
         if (fs_read_file_at(AT_FDCWD, p, 16 << 20, &data, &len, &e) < 0 || len == 0)
                 return xstrdup("");
-        while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
-                data[--len] = '\0';
-        char *nl = strrchr(data, '\n');
-        return xasprintf(" (%s)", nl ? nl + 1 : data);
+        strv lines = {0};
+        char *save = NULL;
+        for (char *l = strtok_r(data, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                while (*l == ' ')
+                        l++;
+                if (*l)
+                        strv_push(&lines, l);
+        }
+        size_t from = lines.n >= 2 ? lines.n - 2 : 0;
+        for (size_t i = lines.n; i-- > 0;)
+                if (!strncmp(lines.v[i], "dpkg: error", 11)) {
+                        from = i;
+                        break;
+                }
+        strbuf b = {0};
+        for (size_t i = from; i < lines.n && i < from + 2; i++) {
+                char sn[200];
+                sb_appendf(&b, "%s%s", b.len ? " " : " (", apt_snip(lines.v[i], 160, sn, sizeof(sn)));
+        }
+        if (b.len)
+                sb_append(&b, ")");
+        strv_free(&lines);
+        return sb_steal(&b);
 }
 
 static int dpkg_install(const char *root, const strv *debs, const char *what, err_t *e)
