@@ -1,7 +1,15 @@
 /* apt: bootstrap a Debian/Ubuntu root file system straight from an apt
  * mirror (`mkroot fetch SUITE`): signed Release, Packages, Debian version
  * rules and dependency closure, parallel verified downloads into the
- * cache, .deb unpacking and the dpkg second stage inside the new tree. */
+ * cache, .deb unpacking and the dpkg second stage inside the new tree.
+ *
+ * Cache (under the shared cache directory):
+ *   apt/sha256/HEX    verified Packages files and .debs, by digest
+ *   apt/partial/      resumable downloads (HEX) and temporaries
+ *   apt/images/KEY    finished images, by signed Release + options
+ *   apt/tmp/          trees being built (removed, or by the next fetch)
+ *   apt/lock          one fetch at a time per cache
+ *   bases/SUITE_ARCH.tar.gz   the latest image per suite (--base SUITE) */
 #pragma once
 
 #include <stdbool.h>

@@ -55,6 +55,20 @@ expect_fail 'InRelease: bad signature'
 no_image "bad signature"
 cp "$T/InRelease.good" "$D/InRelease"
 
+# The key embedded in the manifest (armored, deb822 continuation lines,
+# as apt's Signed-By allows) verifies too; the evil one embedded refuses.
+embed() { # KEYNAME -> manifest on stdout
+        grep -v '^Signed-By:' "$S"
+        echo "Signed-By:"
+        gpg --batch --homedir "$T/gnupg-$1" --export --armor | sed 's/^$/./; s/^/ /'
+}
+embed good >"$T/embedded.deb822"
+run_fetch "$T/embedded.deb822" --print-debs
+[ "$RC" = 0 ] || fail "embedded armored key: $OUT"
+embed evil >"$T/embedded-evil.deb822"
+run_fetch "$T/embedded-evil.deb822" --print-debs
+expect_fail 'not in the keyring'
+
 # Signed by a key that is not in the keyring.
 run_fetch "$S" -o "$T/out.tar.gz" --keyring "$T/evil.gpg"
 expect_fail 'not in the keyring'
