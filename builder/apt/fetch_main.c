@@ -86,7 +86,8 @@ int fetch_main(int argc, char **argv)
         _cleanup_free_ char *out_default = NULL;
         int c, rc = 0;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "o:j:qvh", opts, NULL)) != -1) {
+        opterr = 0; /* errors are reported as "mkroot: ..." below */
+        while ((c = getopt_long(argc, argv, ":o:j:qvh", opts, NULL)) != -1) {
                 switch (c) {
                 case 'o': o.output = optarg; break;
                 case OPT_MIRROR: o.mirror = optarg; break;
@@ -126,7 +127,15 @@ int fetch_main(int argc, char **argv)
                         strv_free(&o.exclude);
                         strv_free(&o.components);
                         return 0;
-                default: rc = 2; break;
+                case ':':
+                        log_error("fetch: option %s needs a value", argv[optind - 1]);
+                        rc = 2;
+                        break;
+                default:
+                        log_error("fetch: unknown option %s (try mkroot fetch --help)",
+                                  argv[optind - 1]);
+                        rc = 2;
+                        break;
                 }
         }
         if (rc == 0 && optind != argc - 1) {

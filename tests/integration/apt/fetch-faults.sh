@@ -42,6 +42,14 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
         no_image foreign
 fi
 
+# Usage errors: exit 2, one line naming the option; --help on stdout.
+run_fetch --bogus testsuite
+[ "$RC" = 2 ] && [ "$OUT" = "mkroot: fetch: unknown option --bogus (try mkroot fetch --help)" ] ||
+        fail "unknown option: $RC $OUT"
+run_fetch testsuite --mirror
+[ "$RC" = 2 ] && echo "$OUT" | grep -q 'option --mirror needs a value' || fail "missing value: $OUT"
+"$MKROOT" fetch --help 2>/dev/null | grep -q '^Usage: mkroot fetch' || fail "--help"
+
 # Unknown suite: the known ones are listed.
 run_fetch nosuchsuite -o "$T/out.tar.gz"
 expect_fail 'unknown suite "nosuchsuite" (known: .*bookworm'
