@@ -39,6 +39,13 @@ chroot "$T/x" /usr/bin/dpkg -l >"$T/dpkg-l" 2>&1 || fail "dpkg -l in the tree: $
 # Kept as a base layer in the cache.
 ls "$T/cache/bases/testsuite_amd64.tar.gz" >/dev/null || fail "base layer not kept"
 
+# --- not merged beforehand (Merged-Usr: no): no redirection in stage 1 ---
+make_manifest testsuite "file://$T/repo" no
+run_fetch "$T/testsuite.deb822" -o "$T/nomerge.tar.gz"
+[ "$RC" = 0 ] || fail "Merged-Usr: no fetch: $OUT"
+tar -tzf "$T/nomerge.tar.gz" | grep -qx './var/lib/greeter/state\|var/lib/greeter/state' ||
+        fail "Merged-Usr: no: postinst file missing"
+
 # --- the same over HTTP, fresh cache; then warm ---
 serve_http
 make_manifest testsuite "http://127.0.0.1:$PORT"

@@ -76,6 +76,12 @@ build_hostbase() {
                 /usr/bin/grep /usr/bin/sed /usr/bin/env /usr/sbin/useradd /usr/sbin/groupadd \
                 /usr/sbin/ldconfig /usr/sbin/start-stop-daemon
         ln -s dash "$d/usr/bin/sh"
+        # The top-level links ship in the package too (as usr-is-merged
+        # would make them), so a tree that is not merged beforehand works.
+        ln -s usr/bin "$d/bin"
+        ln -s usr/sbin "$d/sbin"
+        ln -s usr/lib "$d/lib"
+        ln -s usr/lib64 "$d/lib64"
         mkdir -p "$d/usr/lib64"
         cp -L /lib64/ld-linux-x86-64.so.2 "$d/usr/lib64/ld-linux-x86-64.so.2"
         printf 'root:x:0:0:root:/root:/bin/sh\n' >"$d/etc/passwd"
@@ -135,14 +141,14 @@ make_release() { # SUITE KEYNAME
 }
 
 # A suite manifest pointing at the repository (its own URIs).
-make_manifest() { # SUITE URI
+make_manifest() { # SUITE URI [MERGED]
         cat >"$T/$1.deb822" <<EOF
 Suite: $1
 Distribution: testdist
 Components: main
 Architectures: amd64
 Signed-By: $T/good.gpg
-Merged-Usr: yes
+Merged-Usr: ${3:-yes}
 URIs: $2
 EOF
 }
