@@ -65,6 +65,23 @@ cmp -s "$T/http.tar.gz" "$T/http2.tar.gz" || fail "warm fetch gave a different i
 run_fetch "$T/testsuite.deb822" -o "$T/http3.tar.gz" --rebuild
 [ "$RC" = 0 ] && [ -s "$T/http3.tar.gz" ] || fail "--rebuild: $OUT"
 
+# Proxies come from the environment: a host that does not exist is reached
+# through http_proxy (http.server maps "GET http://h/p" to ./http:/h/p).
+mkdir -p "$T/proxyroot/http:"
+ln -s "$T/repo" "$T/proxyroot/http:/mirror.invalid"
+PPORT=$(free_port)
+(cd "$T/proxyroot" && exec python3 -m http.server --bind 127.0.0.1 "$PPORT") >"$T/proxy.log" 2>&1 &
+SERVER_PIDS="$SERVER_PIDS $!"
+for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1',$PPORT),0.2)" 2>/dev/null && break
+        sleep 0.1
+done
+http_proxy=http://127.0.0.1:$PPORT MKROOT_CACHE=$T/cache-proxy \
+        run_fetch "$T/testsuite.deb822" --mirror http://mirror.invalid --print-debs
+[ "$RC" = 0 ] || fail "fetch through http_proxy: $OUT"
+grep -q 'GET http://mirror.invalid/dists/testsuite/InRelease' "$T/proxy.log" ||
+        fail "the proxy was not used: $(cat "$T/proxy.log")"
+
 # SOURCE_DATE_EPOCH: two builds give the same bytes, mtimes clamped.
 SOURCE_DATE_EPOCH=1700000000 run_fetch "$T/testsuite.deb822" -o "$T/d1.tar"
 [ "$RC" = 0 ] || fail "epoch fetch: $OUT"
