@@ -2,7 +2,9 @@
 # mkroot fetch against a repository built here, over file:// and HTTP:
 # selection (alternatives, Provides, versions with epochs), the second
 # stage (a postinst creates a user and a file), dpkg sees every package
-# installed, sources.list, and a warm second fetch downloads only InRelease.
+# installed, sources.list, a warm second fetch downloads only InRelease and
+# reuses the image, a tree not merged beforehand, http_proxy, and
+# SOURCE_DATE_EPOCH (clamped mtimes, passed to scripts, identical bytes).
 . "$(dirname "$0")/lib.sh"
 build_repo
 export MKROOT_CACHE=$T/cache
