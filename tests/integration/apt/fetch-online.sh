@@ -37,6 +37,8 @@ want=$(wc -l <"$T/debs")
 got=$(grep -c '^ii ' "$T/dpkg-l")
 [ "$got" = "$want" ] || fail "dpkg -l shows $got packages ii, $want selected"
 "$RUNROOT" "$T/bookworm.tar.gz" apt-get --version | grep -q '^apt ' || fail "apt-get --version"
+# apt's own view: every dependency of what is installed is met.
+"$RUNROOT" "$T/bookworm.tar.gz" apt-get check >"$T/check" 2>&1 || fail "apt-get check: $(cat "$T/check")"
 # Reproducible: two builds with the same SOURCE_DATE_EPOCH are identical.
 export SOURCE_DATE_EPOCH=1700000000
 "$MKROOT" fetch -q --rebuild bookworm -o "$T/r1.tar" || fail "fetch r1"
