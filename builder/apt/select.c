@@ -135,6 +135,17 @@ static const apt_pkg *best_provider(const selector *s, const apt_rel *rel)
         return best;
 }
 
+/* Would an excluded package have provided rel? */
+static bool excluded_provider(const selector *s, const apt_rel *rel)
+{
+        size_t n;
+        const apt_pkg *const *prov = apt_index_providers(s->x, rel->name, &n);
+        for (size_t i = 0; i < n; i++)
+                if (excluded(s, prov[i]->name) && provides_rel(prov[i], rel))
+                        return true;
+        return false;
+}
+
 static char *rel_str(const apt_rel_group *g)
 {
         static const char *const ops[APT_REL_MAX] = {"", "<<", "<=", "=", ">=", ">>"};
@@ -177,6 +188,8 @@ static int resolve_field(selector *s, const apt_pkg *p, const char *field, const
                 for (size_t a = 0; a < grp->n && !pick; a++)
                         if (!excluded(s, grp->alts[a].name))
                                 pick = best_provider(s, &grp->alts[a]);
+                for (size_t a = 0; a < grp->n && !pick && !any_excluded; a++)
+                        any_excluded = excluded_provider(s, &grp->alts[a]);
                 /* Only an excluded package would do: the user asked for
                  * that (debootstrap --exclude behaves alike). */
                 if (!pick && any_excluded)

@@ -154,6 +154,10 @@ expect_fail 'second stage: dpkg --install (the rest) exited with status 1'
 no_image "failing postinst"
 [ -z "$(ls "$T/cache-failing/apt/tmp")" ] || fail "tree left after a failed second stage"
 
+# A component the Release does not list.
+run_fetch "$S" --components main,nonfree --print-debs
+expect_fail 'the Release lists no Packages for nonfree/amd64'
+
 # Unsatisfiable dependency.
 run_fetch "$S" --include broken -o "$T/out.tar.gz"
 expect_fail 'broken Depends nothere (>= 3): unsatisfiable'

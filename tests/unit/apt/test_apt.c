@@ -340,6 +340,15 @@ static void test_select_synthetic(void)
         CHECK(selected(&s, "real-c"));
         CHECK(selected(&s, "gawk"));
         apt_selection_free(&s);
+        /* Excluding the only provider that fits leaves the need unmet,
+         * as asked, instead of failing. */
+        strv_free(&excl);
+        strv_push(&excl, "prov-new");
+        CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, NULL, &excl, &s, &e), 0);
+        CHECK(selected(&s, "real-b"));
+        CHECK(!selected(&s, "prov-new"));
+        CHECK(!selected(&s, "prov-any"));
+        apt_selection_free(&s);
         strv_free(&excl);
 
         strv_push(&incl, "needs-missing");
