@@ -467,15 +467,30 @@ static int extract_needed(struct archive *a, const char *name, int64_t size, voi
         return 0;
 }
 
+/* sha256 through the lazily loaded libcrypto: common's digest_buf would
+ * make every runroot start load it. */
+static int sha256_text(const char *text, char ret[DIGEST_HEX_LEN + 1], err_t *e)
+{
+        lz_sha256 *c = NULL;
+        int r = lz_sha256_new(&c, e);
+        if (r < 0)
+                return r;
+        lz_sha256_update(c, text, strlen(text));
+        lz_sha256_final(c, ret);
+        return 0;
+}
+
 /* The bottom layer of every stack: the mount points a run needs. */
 static int mountpoint_layer(store *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
 {
         static const char tag[] = "runroot mount points v1: dev proc sys tmp";
-        digest_buf(tag, strlen(tag), ret);
+        int r = sha256_text(tag, ret, e);
+        if (r < 0)
+                return r;
         if (store_layer_exists(s, ret))
                 return 0;
         store_scratch *sc = NULL;
-        int r = store_scratch_new(s, "tmp", &sc, e);
+        r = store_scratch_new(s, "tmp", &sc, e);
         if (r < 0)
                 return r;
         static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
@@ -650,7 +665,8 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
                 json_object_object_add(rec, "config", json_object_get(p.config));
         const char *txt = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
         char hex[DIGEST_HEX_LEN + 1];
-        digest_buf(txt, strlen(txt), hex);
+        if (r == 0)
+                r = sha256_text(txt, hex, e);
         if (r == 0) {
                 _cleanup_free_ char *dir = xasprintf("%s/stacks", store_root(s));
                 _cleanup_free_ char *sp = stack_path(s, hex);
