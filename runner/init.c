@@ -157,20 +157,26 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
 
 int init_run(const init_cmd *c)
 {
-        sigset_t set, old;
+        sigset_t set;
         sigemptyset(&set);
         for (size_t i = 0; i < init_forward_signals_n; i++)
                 sigaddset(&set, init_forward_signals[i]);
         sigaddset(&set, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &set, &old);
+        sigprocmask(SIG_BLOCK, &set, NULL);
 
         pid_t cmd = fork();
         if (cmd < 0) {
                 report(c->err_fd, "fork: %s", strerror(errno));
                 return 125;
         }
-        if (cmd == 0)
-                command_child(c, &old);
+        if (cmd == 0) {
+                /* The command starts with no signal blocked, as after a
+                 * fresh exec by docker or crun; what runroot blocked to
+                 * forward signals is not its business. */
+                sigset_t none;
+                sigemptyset(&none);
+                command_child(c, &none);
+        }
         if (c->pty_slave_fd >= 0)
                 close(c->pty_slave_fd);
         close(c->err_fd);

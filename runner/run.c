@@ -69,9 +69,10 @@ static void child_fail(int fd, const err_t *e)
 static void child_main(run_spec *s)
 {
         err_t e = {0};
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* The forwarded signals stay blocked (as inherited) until the init
+         * waits for them: a pid namespace's init drops a SIGTERM it has no
+         * handler for the moment it is unblocked, so one forwarded early
+         * would be lost. */
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         char go = 0;

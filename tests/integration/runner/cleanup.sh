@@ -9,14 +9,15 @@
 # this suite may share the machine).
 S1=$((300000 + $$ % 100000)) S2=$((S1 + 1)) S3=$((S1 + 2)) S4=$((S1 + 3))
 no_procs() {
-        if pgrep -f "rrhelper sleep $1" >/dev/null; then
-                pgrep -af "rrhelper sleep $1" >&2
+        if pgrep -f "^rrhelper sleep $1" >/dev/null; then
+                pgrep -af "^rrhelper sleep $1" >&2
                 fail "$2: container processes left"
         fi
 }
 wait_started() {
         for _ in $(seq 100); do
-                pgrep -f "rrhelper sleep $1" >/dev/null && return 0
+                # "^": runroot's own command line names the helper too
+                pgrep -f "^rrhelper sleep $1" >/dev/null && return 0
                 sleep 0.05
         done
         fail "container did not start"
@@ -39,6 +40,23 @@ for sig in TERM INT HUP; do
         [ $rc -ge 129 ] || fail "SIG$sig: exit $rc"
         sleep 0.2
         no_procs $S1 "SIG$sig"
+        check_no_leftovers
+done
+
+# A signal that reaches runroot while the container is still being set up
+# is not lost (a pid namespace's init drops an unhandled SIGTERM it
+# unblocks): runroot still ends, and nothing is left.
+for delay in 0 0.01 0.05; do
+        "$RUNROOT" "$IMG" sh -c "rrhelper sleep $S1 & rrhelper sleep $S1" &
+        pid=$!
+        CLEANUP_PIDS=$pid
+        sleep $delay
+        kill -TERM $pid
+        for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+        kill -0 $pid 2>/dev/null && fail "SIGTERM after ${delay}s: runroot still running after 5 s"
+        wait $pid
+        sleep 0.2
+        no_procs $S1 "early SIGTERM"
         check_no_leftovers
 done
 
