@@ -15,7 +15,7 @@
 #        RUNS=N to change the number of warm runs (default 200), COLD=0 to
 #        skip the cold start
 set -eu
-RUNROOT=${1:-${RUNROOT:-build/runner/runroot}}
+RUNROOT=${1:-${RUNROOT:-build/runroot}}
 RUNS=${RUNS:-200}
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 [ -x "$RUNROOT" ] || { echo "no runroot at $RUNROOT (pass its path)" >&2; exit 1; }
