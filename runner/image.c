@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "oci.h"
 
 static int unpack_new(store *s, int fd, const char *image, const char *key, char **ret_lower,
                       err_t *e)
@@ -48,6 +49,9 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
 
 int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
 {
+        /* Resolved already by runner_image_config_get in this process. */
+        if (oci_memo_get(image, ret_lower))
+                return 0;
         _cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", image);
@@ -68,9 +72,13 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
         int r = store_file_key(fd, key, e);
         if (r < 0)
                 return err_prefix(e, "%s", image);
-        if (store_index_get(s, key, digest) == 0 && store_layer_exists(s, digest)) {
-                *ret_lower = store_layer_path(s, digest);
-                return 0;
+        if (store_index_get(s, key, digest) == 0) {
+                if (store_layer_exists(s, digest)) {
+                        *ret_lower = store_layer_path(s, digest);
+                        return 0;
+                }
+                if (oci_resolve_warm(s, key, digest, ret_lower) == 0)
+                        return 0;
         }
         /* Cold: one process unpacks, the others wait and then find it. */
         _cleanup_free_ char *lockname = xasprintf("unpack-%s", key);
@@ -78,11 +86,18 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
         r = store_lock(s, lockname, true, &lockfd, e);
         if (r < 0)
                 return r;
-        if (store_index_get(s, key, digest) == 0 && store_layer_exists(s, digest)) {
-                *ret_lower = store_layer_path(s, digest);
-                return 0;
+        if (store_index_get(s, key, digest) == 0) {
+                if (store_layer_exists(s, digest)) {
+                        *ret_lower = store_layer_path(s, digest);
+                        return 0;
+                }
+                if (oci_resolve_warm(s, key, digest, ret_lower) == 0)
+                        return 0;
         }
-        r = unpack_new(s, fd, image, key, ret_lower, e);
+        /* OCI and docker-save archives: a stack of layers. */
+        r = oci_resolve(s, fd, image, key, ret_lower, e);
+        if (r == 1)
+                r = unpack_new(s, fd, image, key, ret_lower, e);
         /* The lock file has done its job. A waiter still holding it
          * rechecks the index; at worst two processes unpack the same image
          * and the second publish is discarded. */

@@ -285,7 +285,41 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return EXIT_RUNROOT;
         }
         err_t e = {0};
+        /* An OCI or docker-save image's config gives the defaults; the
+         * command line wins. */
+        runner_image_config ic = {0};
+        if (runner_image_config_get(cfg->cache_dir, cfg->image, &ic, &e) < 0) {
+                log_error("%s", e.msg);
+                return EXIT_RUNROOT;
+        }
+        _cleanup_strv_ strv args = {0};
+        if (ic.have_entrypoint || (ic.have_cmd && !cfg->argv)) {
+                for (size_t i = 0; i < ic.entrypoint.n; i++)
+                        strv_push(&args, ic.entrypoint.v[i]);
+                for (char **a = cfg->argv; a && *a; a++)
+                        strv_push(&args, *a);
+                for (size_t i = 0; !cfg->argv && i < ic.cmd.n; i++)
+                        strv_push(&args, ic.cmd.v[i]);
+                if (args.n) {
+                        strv_push_take(&args, NULL);
+                        cfg->argv = args.v;
+                }
+        }
+        if (ic.env.n) {
+                strv env = {0};
+                for (size_t i = 0; i < ic.env.n; i++)
+                        strv_push(&env, ic.env.v[i]);
+                for (size_t i = 0; i < cfg->env.n; i++)
+                        strv_push(&env, cfg->env.v[i]);
+                strv_free(&cfg->env);
+                cfg->env = env;
+        }
+        if (!cfg->workdir)
+                cfg->workdir = ic.workdir;
+        if (!cfg->user)
+                cfg->user = ic.user;
         int r = runner_run(cfg, &e);
+        runner_image_config_free(&ic);
         if (r < 0) {
                 log_error("%s", e.msg);
                 return EXIT_RUNROOT;

@@ -302,7 +302,16 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         _cleanup_free_ char *upper = path_join(base, "upper");
         _cleanup_free_ char *work = path_join(base, "work");
         _cleanup_free_ char *skel = path_join(p->rundir, "skel");
-        if ((r = overlay_opts_path_ok(p->lower, e)) < 0 || (r = overlay_opts_path_ok(base, e)) < 0)
+        /* p->lower may be a stack of layers, "top:...:bottom" (OCI images). */
+        _cleanup_strv_ strv lowers = {0};
+        for (const char *q = p->lower, *c; *q; q = *c ? c + 1 : c) {
+                c = strchrnul(q, ':');
+                strv_push_take(&lowers, xstrndup(q, (size_t)(c - q)));
+        }
+        for (size_t i = 0; i < lowers.n; i++)
+                if ((r = overlay_opts_path_ok(lowers.v[i], e)) < 0)
+                        return r;
+        if ((r = overlay_opts_path_ok(base, e)) < 0)
                 return r;
         _cleanup_free_ char *opts = NULL;
         if (p->read_only) {
@@ -341,6 +350,8 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
                                  strerror(saved));
                         close(open(p->warn_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
                 }
+                if (lowers.n > 1)
+                        return err_sys(e, saved, "mount overlay on %s (a layered image needs it)", root);
                 r = mounts_copy_tree(p->lower, root, e);
                 if (r < 0)
                         return r;

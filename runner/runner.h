@@ -52,3 +52,18 @@ void runner_config_free(runner_config *c);
 int runner_run(const runner_config *c, err_t *e);
 /* Remove what runs killed with SIGKILL left in the cache. */
 int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);
+
+/* ---- image config (OCI and docker-save archives) ------------------------ */
+
+typedef struct runner_image_config {
+        strv env;               /* KEY=VALUE, before -e and --env-file */
+        strv entrypoint, cmd;
+        bool have_entrypoint, have_cmd;
+        char *workdir, *user;   /* NULL when the image sets none */
+} runner_image_config;
+
+/* The config of an OCI or docker-save archive (unpacking it into the cache
+ * when needed); all empty for rootfs tarballs and directories. */
+int runner_image_config_get(const char *cache_dir, const char *image, runner_image_config *ret,
+                            err_t *e);
+void runner_image_config_free(runner_image_config *c);
