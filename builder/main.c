@@ -1,6 +1,7 @@
 /* mkroot: argument parsing and dispatch only; the work is in the builder
  * library. */
 #include <getopt.h>
+#include <locale.h>
 #include <string.h>
 
 #include "add.h"
@@ -341,6 +342,10 @@ static int ls_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
         log_init("mkroot");
+        /* libarchive stores non-ASCII names as UTF-8 in pax headers, which
+         * takes a UTF-8 character type; the rest of the locale stays "C". */
+        if (!setlocale(LC_CTYPE, "C.UTF-8"))
+                setlocale(LC_CTYPE, "");
         if (argc >= 2) {
                 const char *cmd = argv[1];
                 if (!strcmp(cmd, "deps"))

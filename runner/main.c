@@ -2,6 +2,7 @@
  * runner library. */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -334,6 +335,10 @@ static int run_main(int argc, char **argv, runner_config *cfg)
 int main(int argc, char **argv)
 {
         log_init("runroot");
+        /* Archive names in pax headers are UTF-8: a UTF-8 character type
+         * lets libarchive hand them over unchanged. */
+        if (!setlocale(LC_CTYPE, "C.UTF-8"))
+                setlocale(LC_CTYPE, "");
         runner_config cfg;
         runner_config_init(&cfg);
         int r = run_main(argc, argv, &cfg);

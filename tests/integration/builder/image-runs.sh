@@ -28,4 +28,16 @@ grep -q '^lrwxrwxrwx 0/0 .* bin -> usr/bin$' ls.out || fail "ls shows no bin -> 
 "$MKROOT" --no-skeleton -o bare.tar /bin/true
 tar -tf bare.tar >bare.list
 grep -q passwd bare.list && fail "--no-skeleton still wrote passwd"
+# Non-ASCII names survive mkroot and runroot unchanged whatever the locale.
+if command -v busybox >/dev/null && ! ldd "$(command -v busybox)" >/dev/null 2>&1 && [ -n "${RUNROOT:-}" ]; then
+        mkdir -p "u/$(printf 'd\303\251j\303\240')" && echo x >"u/$(printf '\303\261ame')"
+        LC_ALL=C "$MKROOT" -q -o u.tar.gz "$(command -v busybox):/bin/busybox" "$T/u:/u" 2>err
+        [ ! -s err ] || fail "mkroot warned about UTF-8 names: $(cat err)"
+        tar --quoting-style=literal -tzf u.tar.gz >u.list
+        grep -q "^u/$(printf '\303\261ame')$" u.list || fail "tar lists $(grep ^u/ u.list)"
+        got=$(LC_ALL=C MKROOT_CACHE=$T/cache "$RUNROOT" u.tar.gz /bin/busybox sh -c 'cd /u && for f in *; do echo "$f"; done' 2>err | od -An -c | tr -d ' \n')
+        [ ! -s err ] || fail "runroot warned: $(cat err)"
+        exp=$(printf 'd\303\251j\303\240\n\303\261ame\n' | od -An -c | tr -d ' \n')
+        [ "$got" = "$exp" ] || fail "names inside runroot: $got, wanted $exp"
+fi
 echo ok
