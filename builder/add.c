@@ -99,7 +99,8 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
                                 last = false;
                 if (S_ISLNK(st.st_mode)) {
                         if (++links > MAX_LINKS)
-                                return err_set(e, -ELOOP, "%s: too many levels of symbolic links", path);
+                                return err_set(e, -ELOOP, "%s: too many levels of symbolic links",
+                                               path);
                         if (stage_it) {
                                 int r = stage_add_host(a->s, next, host, e);
                                 if (r < 0)
@@ -174,7 +175,8 @@ static int add_elf_deps(adder *a, const char *phys, err_t *e)
                                 log_warn("%s: needs %s, which cannot be found", who, o->name);
                                 continue;
                         }
-                        r = err_set(e, -ENOENT, "%s: needs %s, which cannot be found", who, o->name);
+                        r = err_set(e, -ENOENT, "%s: needs %s, which cannot be found", who,
+                                    o->name);
                         dep_list_free(l);
                         return r;
                 }
@@ -208,7 +210,7 @@ static int add_any(adder *a, const char *src, const char *dest, int depth, err_t
 static char *find_on_path(adder *a, const char *name)
 {
         static const char *const path[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-                                           "/usr/bin", "/sbin", "/bin"};
+                                           "/usr/bin",        "/sbin",          "/bin"};
         for (size_t i = 0; i < ARRAY_SIZE(path); i++) {
                 _cleanup_free_ char *p = xasprintf("%s/%s", path[i], name);
                 _cleanup_free_ char *h = host_path(a, p);
@@ -243,7 +245,8 @@ static int add_script(adder *a, const char *phys, const char *buf, size_t n, int
                         continue; /* env's VAR=value */
                 _cleanup_free_ char *found = find_on_path(a, arg);
                 if (!found)
-                        return err_set(e, -ENOENT, "%s: #!%s: %s not found on PATH", phys, interp, arg);
+                        return err_set(e, -ENOENT, "%s: #!%s: %s not found on PATH", phys, interp,
+                                       arg);
                 return add_any(a, found, NULL, depth + 1, e);
         }
         return 0;
@@ -396,7 +399,8 @@ int adder_add_nss(adder *a, err_t *e)
                                 like = NULL;
                 }
                 if (!like)
-                        return err_set(e, -ENOENT, "--nss: no ELF program to take the architecture from");
+                        return err_set(e, -ENOENT,
+                                       "--nss: no ELF program to take the architecture from");
         }
         for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
                 _cleanup_free_ char *p = NULL;
@@ -461,8 +465,8 @@ int skeleton_add(stage *s, err_t *e)
                 const char *path;
                 mode_t mode;
         } dirs[] = {
-                {"dev", 0755}, {"proc", 0555}, {"sys", 0555}, {"tmp", 01777},
-                {"root", 0700}, {"etc", 0755},
+                {"dev", 0755},  {"proc", 0555}, {"sys", 0555},
+                {"tmp", 01777}, {"root", 0700}, {"etc", 0755},
         };
         static const struct {
                 const char *path;
@@ -489,7 +493,8 @@ int skeleton_add(stage *s, err_t *e)
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 if (stage_lookup(s, files[i].path))
                         continue;
-                int r = stage_add_data(s, files[i].path, 0644, files[i].data, strlen(files[i].data), e);
+                int r = stage_add_data(s, files[i].path, 0644, files[i].data, strlen(files[i].data),
+                                       e);
                 if (r < 0)
                         return r;
         }

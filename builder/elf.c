@@ -28,7 +28,7 @@
 /* Field offsets and sizes: [0] for ELFCLASS32, [1] for ELFCLASS64. */
 #define LAYOUT(B, W)                                                                               \
         {                                                                                          \
-                sizeof(Elf##B##_Ehdr), offsetof(Elf##B##_Ehdr, e_type),                           \
+                sizeof(Elf##B##_Ehdr), offsetof(Elf##B##_Ehdr, e_type),                            \
                         offsetof(Elf##B##_Ehdr, e_machine), offsetof(Elf##B##_Ehdr, e_phoff),      \
                         offsetof(Elf##B##_Ehdr, e_shoff), offsetof(Elf##B##_Ehdr, e_flags),        \
                         offsetof(Elf##B##_Ehdr, e_phentsize), offsetof(Elf##B##_Ehdr, e_phnum),    \
@@ -145,8 +145,8 @@ static bool vaddr_to_offset(const load_seg *segs, size_t n, uint64_t vaddr, uint
 }
 
 /* A copy of the NUL-terminated string at off in the table, or an error. */
-static int strtab_get(const reader *r, const strtab *st, uint64_t off, const char *what,
-                      char **ret, err_t *e)
+static int strtab_get(const reader *r, const strtab *st, uint64_t off, const char *what, char **ret,
+                      err_t *e)
 {
         if (off >= st->size)
                 return err_set(e, -EINVAL, "%s: %s string offset %llu outside the string table",
@@ -257,11 +257,8 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
                         soname = val;
                         have_soname = true;
                         break;
-                case DT_FLAGS_1:
-                        info->flags_1 = val;
-                        break;
-                default:
-                        break;
+                case DT_FLAGS_1: info->flags_1 = val; break;
+                default: break;
                 }
         }
 
@@ -273,8 +270,9 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
 
         uint64_t st_off, st_avail;
         if (!vaddr_to_offset(segs, n_segs, strtab_addr, &st_off, &st_avail))
-                return err_set(e, -EINVAL, "%s: DT_STRTAB address 0x%llx is not in a loaded segment",
-                               r->name, (unsigned long long)strtab_addr);
+                return err_set(e, -EINVAL,
+                               "%s: DT_STRTAB address 0x%llx is not in a loaded segment", r->name,
+                               (unsigned long long)strtab_addr);
         if (have_strsz && strsz < st_avail)
                 st_avail = strsz;
         /* The segment may claim more than the file holds. */
@@ -294,8 +292,7 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
         }
         if (have_rpath && (k = strtab_get(r, &st, rpath, "DT_RPATH", &info->rpath, e)) < 0)
                 return k;
-        if (have_runpath &&
-            (k = strtab_get(r, &st, runpath, "DT_RUNPATH", &info->runpath, e)) < 0)
+        if (have_runpath && (k = strtab_get(r, &st, runpath, "DT_RUNPATH", &info->runpath, e)) < 0)
                 return k;
         if (have_soname && (k = strtab_get(r, &st, soname, "DT_SONAME", &info->soname, e)) < 0)
                 return k;
@@ -358,7 +355,8 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
                         /* The loader maps these from the file: one that runs past
                          * the end means the file was cut short. */
                         if (!in_range(&r, offset, filesz))
-                                return err_set(e, -EINVAL, "%s: truncated: PT_LOAD segment past end of file",
+                                return err_set(e, -EINVAL,
+                                               "%s: truncated: PT_LOAD segment past end of file",
                                                r.name);
                         segs[n_segs++] = (load_seg){offset, vaddr, filesz};
                         break;
@@ -382,8 +380,7 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
                         dyn_off = offset;
                         dyn_size = filesz;
                         break;
-                default:
-                        break;
+                default: break;
                 }
         }
 
@@ -426,16 +423,11 @@ int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e)
 static uint32_t abi_flags(uint16_t machine, uint32_t e_flags)
 {
         switch (machine) {
-        case EM_ARM:
-                return e_flags & EF_ARM_ABI_FLOAT_HARD;
-        case EM_MIPS:
-                return e_flags & (EF_MIPS_ABI2 | EF_MIPS_NAN2008);
-        case EM_RISCV:
-                return e_flags & EF_RISCV_FLOAT_ABI;
-        case EM_LOONGARCH:
-                return e_flags & EF_LARCH_ABI_MODIFIER_MASK;
-        default:
-                return 0;
+        case EM_ARM: return e_flags & EF_ARM_ABI_FLOAT_HARD;
+        case EM_MIPS: return e_flags & (EF_MIPS_ABI2 | EF_MIPS_NAN2008);
+        case EM_RISCV: return e_flags & EF_RISCV_FLOAT_ABI;
+        case EM_LOONGARCH: return e_flags & EF_LARCH_ABI_MODIFIER_MASK;
+        default: return 0;
         }
 }
 

@@ -16,9 +16,9 @@ typedef struct elf_info {
         uint16_t type;    /* ET_EXEC, ET_DYN, ... */
         uint16_t machine; /* EM_* */
         uint32_t e_flags;
-        bool dynamic;     /* has PT_DYNAMIC */
-        char *interp;     /* PT_INTERP, or NULL */
-        char **needed;    /* DT_NEEDED in file order, NULL-terminated */
+        bool dynamic;  /* has PT_DYNAMIC */
+        char *interp;  /* PT_INTERP, or NULL */
+        char **needed; /* DT_NEEDED in file order, NULL-terminated */
         size_t n_needed;
         char *rpath;      /* DT_RPATH string (unexpanded), or NULL */
         char *runpath;    /* DT_RUNPATH string (unexpanded), or NULL */

@@ -34,9 +34,9 @@ int image_compress_parse(const char *name, image_compress *ret)
                 const char *name;
                 image_compress c;
         } map[] = {
-                { "gzip", IMAGE_COMPRESS_GZIP }, { "gz", IMAGE_COMPRESS_GZIP },
-                { "zstd", IMAGE_COMPRESS_ZSTD }, { "zst", IMAGE_COMPRESS_ZSTD },
-                { "xz", IMAGE_COMPRESS_XZ },     { "none", IMAGE_COMPRESS_NONE },
+                {"gzip", IMAGE_COMPRESS_GZIP}, {"gz", IMAGE_COMPRESS_GZIP},
+                {"zstd", IMAGE_COMPRESS_ZSTD}, {"zst", IMAGE_COMPRESS_ZSTD},
+                {"xz", IMAGE_COMPRESS_XZ},     {"none", IMAGE_COMPRESS_NONE},
         };
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (strcmp(name, map[i].name) == 0) {
@@ -58,12 +58,12 @@ image_compress image_compress_from_name(const char *path)
                 const char *suffix;
                 image_compress c;
         } map[] = {
-                { ".tar.gz", IMAGE_COMPRESS_GZIP },  { ".tgz", IMAGE_COMPRESS_GZIP },
-                { ".gz", IMAGE_COMPRESS_GZIP },      { ".tar.zst", IMAGE_COMPRESS_ZSTD },
-                { ".tzst", IMAGE_COMPRESS_ZSTD },    { ".zst", IMAGE_COMPRESS_ZSTD },
-                { ".tar.xz", IMAGE_COMPRESS_XZ },    { ".txz", IMAGE_COMPRESS_XZ },
-                { ".xz", IMAGE_COMPRESS_XZ },        { ".tar", IMAGE_COMPRESS_NONE },
-                { ".cpio", IMAGE_COMPRESS_NONE },
+                {".tar.gz", IMAGE_COMPRESS_GZIP}, {".tgz", IMAGE_COMPRESS_GZIP},
+                {".gz", IMAGE_COMPRESS_GZIP},     {".tar.zst", IMAGE_COMPRESS_ZSTD},
+                {".tzst", IMAGE_COMPRESS_ZSTD},   {".zst", IMAGE_COMPRESS_ZSTD},
+                {".tar.xz", IMAGE_COMPRESS_XZ},   {".txz", IMAGE_COMPRESS_XZ},
+                {".xz", IMAGE_COMPRESS_XZ},       {".tar", IMAGE_COMPRESS_NONE},
+                {".cpio", IMAGE_COMPRESS_NONE},
         };
         const char *base = path_basename(path);
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -78,7 +78,7 @@ image_compress image_compress_from_name(const char *path)
  * temporary file and then re-deliver the signal to the previous
  * disposition. The handler only calls unlink, sigaction and raise, which
  * are async-signal-safe. One image_write at a time per process. */
-static const int image_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int image_signals[] = {SIGINT, SIGTERM, SIGHUP};
 static struct sigaction image_old_action[ARRAY_SIZE(image_signals)];
 static char image_tmp_path[PATH_MAX];
 static volatile sig_atomic_t image_tmp_active;
@@ -105,7 +105,7 @@ static void image_block_signals(sigset_t *old)
 
 static void image_install_handlers(void)
 {
-        struct sigaction sa = { .sa_handler = image_on_signal };
+        struct sigaction sa = {.sa_handler = image_on_signal};
         sigemptyset(&sa.sa_mask);
         for (size_t i = 0; i < ARRAY_SIZE(image_signals); i++) {
                 sigaction(image_signals[i], &sa, &image_old_action[i]);
@@ -231,7 +231,7 @@ static void image_links_build(const stage_entry *const *ents, size_t n, image_li
                 const stage_entry *e = ents[i];
                 if (e->kind == STAGE_FILE && e->host && e->host_nlink > 1 &&
                     (e->host_dev != 0 || e->host_ino != 0))
-                        v[nv++] = (image_link){ e->host_dev, e->host_ino, i };
+                        v[nv++] = (image_link){e->host_dev, e->host_ino, i};
         }
         qsort(v, nv, sizeof(*v), image_link_cmp);
         for (size_t a = 0; a < nv;) {
@@ -267,8 +267,9 @@ static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, 
         if (!S_ISREG(st.st_mode))
                 return err_set(e, -EINVAL, "%s: %s is no longer a regular file", out, se->host);
         if ((uint64_t)st.st_size != (uint64_t)se->size)
-                return err_set(e, -EIO, "%s: %s changed size since it was staged (%zu -> %lld bytes)",
-                               out, se->host, se->size, (long long)st.st_size);
+                return err_set(e, -EIO,
+                               "%s: %s changed size since it was staged (%zu -> %lld bytes)", out,
+                               se->host, se->size, (long long)st.st_size);
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         size_t left = se->size;
         while (left > 0) {
@@ -287,8 +288,8 @@ static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, 
         return 0;
 }
 
-static int image_setup(struct archive *a, const char *path, const image_opts *o,
-                       image_compress c, err_t *e)
+static int image_setup(struct archive *a, const char *path, const image_opts *o, image_compress c,
+                       err_t *e)
 {
         int r = o->format == IMAGE_FORMAT_CPIO ? archive_write_set_format_cpio_newc(a)
                                                : archive_write_set_format_pax_restricted(a);
@@ -312,9 +313,7 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
                 r = archive_write_add_filter_xz(a);
                 filter = "xz";
                 break;
-        default:
-                r = ARCHIVE_OK;
-                break;
+        default: r = ARCHIVE_OK; break;
         }
         if (r < ARCHIVE_WARN)
                 return image_arch_err(a, path, "adding compression", e);
@@ -350,7 +349,7 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                         if (ents[i]->host && ents[i]->mtime > gen_mtime)
                                 gen_mtime = ents[i]->mtime;
 
-        _cleanup_(image_links_free) image_links links = { 0 };
+        _cleanup_(image_links_free) image_links links = {0};
         image_links_build(ents, n, &links);
 
         _cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new();
@@ -378,14 +377,9 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                 }
                 bool data = false;
                 switch (se->kind) {
-                case STAGE_DIR:
-                        break;
-                case STAGE_SYMLINK:
-                        archive_entry_set_symlink(ae, se->target);
-                        break;
-                case STAGE_DEVICE:
-                        archive_entry_set_rdev(ae, se->rdev);
-                        break;
+                case STAGE_DIR: break;
+                case STAGE_SYMLINK: archive_entry_set_symlink(ae, se->target); break;
+                case STAGE_DEVICE: archive_entry_set_rdev(ae, se->rdev); break;
                 case STAGE_FILE:
                         if (!cpio && links.first[i] != i) {
                                 archive_entry_set_hardlink(ae, ents[links.first[i]]->path);
@@ -398,8 +392,7 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                                 data = se->size > 0;
                         }
                         break;
-                default:
-                        return err_set(e, -EINVAL, "%s: %s: bad entry kind", path, se->path);
+                default: return err_set(e, -EINVAL, "%s: %s: bad entry kind", path, se->path);
                 }
                 for (size_t x = 0; x < se->n_xattrs && !cpio; x++)
                         archive_entry_xattr_add_entry(ae, se->xattrs[x].name, se->xattrs[x].value,
@@ -424,8 +417,8 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
 
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
 {
-        image_compress c = o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path)
-                                                              : o->compress;
+        image_compress c =
+                o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path) : o->compress;
         if (c <= IMAGE_COMPRESS_AUTO || c >= IMAGE_COMPRESS_MAX)
                 return err_set(e, -EINVAL, "%s: bad compression %d", path, (int)c);
         log_debug("writing %s (%s, %zu entries)", path, image_compress_name[c], stage_count(s));

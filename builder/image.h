@@ -25,8 +25,8 @@ typedef enum image_format {
 typedef struct image_opts {
         image_format format;
         image_compress compress;
-        int level;          /* compression level, 0 = library default */
-        bool have_epoch;    /* SOURCE_DATE_EPOCH: clamp every mtime to it */
+        int level;       /* compression level, 0 = library default */
+        bool have_epoch; /* SOURCE_DATE_EPOCH: clamp every mtime to it */
         int64_t epoch;
 } image_opts;
 

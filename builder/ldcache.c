@@ -33,7 +33,7 @@ struct ldcache {
         size_t len;
         ldcache_entry *entries;
         size_t n;
-        sorted_key *sorted; /* entries by key, file order among equals */
+        sorted_key *sorted;   /* entries by key, file order among equals */
         const char **subdirs; /* NULL-terminated */
         size_t n_subdirs;
 };
@@ -128,8 +128,8 @@ static int find_new_header(const ldcache *c, const char *name, size_t *ret, err_
  * new-only format the two bases coincide; in the compat format ldconfig
  * writes names relative to the new header, so ld.so sees other strings
  * there and never matches them - and neither do we. */
-static int parse_extension(ldcache *c, const creader *r, uint64_t ext_off,
-                           const char *name, err_t *e)
+static int parse_extension(ldcache *c, const creader *r, uint64_t ext_off, const char *name,
+                           err_t *e)
 {
         if (ext_off % 4 != 0 || !in_range(c->len, ext_off, 8))
                 return err_set(e, -EINVAL, "%s: bad extension offset %llu", name,
@@ -146,13 +146,12 @@ static int parse_extension(ldcache *c, const creader *r, uint64_t ext_off,
                 uint32_t tag = rd32(r, s);
                 uint64_t off = rd32(r, s + 8), size = rd32(r, s + 12);
                 if (!in_range(c->len, off, size))
-                        return err_set(e, -EINVAL, "%s: extension section %llu out of bounds",
-                                       name, (unsigned long long)i);
+                        return err_set(e, -EINVAL, "%s: extension section %llu out of bounds", name,
+                                       (unsigned long long)i);
                 if (tag != EXT_TAG_HWCAPS)
                         continue;
                 if (c->subdirs)
-                        return err_set(e, -EINVAL, "%s: two glibc-hwcaps extension sections",
-                                       name);
+                        return err_set(e, -EINVAL, "%s: two glibc-hwcaps extension sections", name);
                 if (size % 4 != 0 || off % 4 != 0)
                         return err_set(e, -EINVAL, "%s: misaligned glibc-hwcaps section", name);
                 uint64_t n = size / 4;
@@ -365,46 +364,32 @@ int32_t ldcache_flags_for(uint8_t elf_class, uint16_t machine, uint32_t e_flags)
         case 62: /* EM_X86_64 */
                 return FLAG_ELF_LIBC6 | (is64 ? FLAG_X8664_LIB64 : FLAG_X8664_LIBX32);
         case 3: /* EM_386 */
-        case 6: /* EM_486 */
-                return is64 ? -1 : FLAG_ELF_LIBC6;
-        case 183: /* EM_AARCH64 */
-                return is64 ? FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64 : -1;
+        case 6: /* EM_486 */ return is64 ? -1 : FLAG_ELF_LIBC6;
+        case 183: /* EM_AARCH64 */ return is64 ? FLAG_ELF_LIBC6 | FLAG_AARCH64_LIB64 : -1;
         case 40: /* EM_ARM: EF_ARM_ABI_FLOAT_HARD */
                 if (is64)
                         return -1;
                 return FLAG_ELF_LIBC6 | ((e_flags & 0x400) ? FLAG_ARM_LIBHF : FLAG_ARM_LIBSF);
-        case 21: /* EM_PPC64 */
-                return is64 ? FLAG_ELF_LIBC6 | FLAG_POWERPC_LIB64 : -1;
-        case 20: /* EM_PPC */
-                return is64 ? -1 : FLAG_ELF_LIBC6;
-        case 22: /* EM_S390 */
-                return FLAG_ELF_LIBC6 | (is64 ? FLAG_S390_LIB64 : 0);
-        case 43: /* EM_SPARCV9 */
-                return is64 ? FLAG_ELF_LIBC6 | FLAG_SPARC_LIB64 : -1;
-        case 2:  /* EM_SPARC */
-        case 18: /* EM_SPARC32PLUS */
-                return is64 ? -1 : FLAG_ELF_LIBC6;
-        case 50: /* EM_IA_64 */
-                return is64 ? FLAG_ELF_LIBC6 | FLAG_IA64_LIB64 : -1;
+        case 21: /* EM_PPC64 */ return is64 ? FLAG_ELF_LIBC6 | FLAG_POWERPC_LIB64 : -1;
+        case 20: /* EM_PPC */ return is64 ? -1 : FLAG_ELF_LIBC6;
+        case 22: /* EM_S390 */ return FLAG_ELF_LIBC6 | (is64 ? FLAG_S390_LIB64 : 0);
+        case 43: /* EM_SPARCV9 */ return is64 ? FLAG_ELF_LIBC6 | FLAG_SPARC_LIB64 : -1;
+        case 2: /* EM_SPARC */
+        case 18: /* EM_SPARC32PLUS */ return is64 ? -1 : FLAG_ELF_LIBC6;
+        case 50: /* EM_IA_64 */ return is64 ? FLAG_ELF_LIBC6 | FLAG_IA64_LIB64 : -1;
         case 243: /* EM_RISCV: EF_RISCV_FLOAT_ABI in bits 1-2 */
                 switch (e_flags & 0x6) {
-                case 0x0:
-                        return FLAG_ELF_LIBC6 | FLAG_RISCV_FLOAT_ABI_SOFT;
-                case 0x4:
-                        return FLAG_ELF_LIBC6 | FLAG_RISCV_FLOAT_ABI_DOUBLE;
-                default:
-                        return -1;
+                case 0x0: return FLAG_ELF_LIBC6 | FLAG_RISCV_FLOAT_ABI_SOFT;
+                case 0x4: return FLAG_ELF_LIBC6 | FLAG_RISCV_FLOAT_ABI_DOUBLE;
+                default: return -1;
                 }
         case 258: /* EM_LOONGARCH: EF_LARCH_ABI_MODIFIER_MASK */
                 if (!is64)
                         return -1;
                 switch (e_flags & 0x7) {
-                case 0x1:
-                        return FLAG_ELF_LIBC6 | FLAG_LARCH_FLOAT_ABI_SOFT;
-                case 0x3:
-                        return FLAG_ELF_LIBC6 | FLAG_LARCH_FLOAT_ABI_DOUBLE;
-                default:
-                        return -1;
+                case 0x1: return FLAG_ELF_LIBC6 | FLAG_LARCH_FLOAT_ABI_SOFT;
+                case 0x3: return FLAG_ELF_LIBC6 | FLAG_LARCH_FLOAT_ABI_DOUBLE;
+                default: return -1;
                 }
         case 8: { /* EM_MIPS: EF_MIPS_NAN2008 0x400, EF_MIPS_ABI2 (n32) 0x20 */
                 bool nan2008 = (e_flags & 0x400) != 0;
@@ -416,7 +401,6 @@ int32_t ldcache_flags_for(uint8_t elf_class, uint16_t machine, uint32_t e_flags)
                                (nan2008 ? FLAG_MIPS64_LIBN32_NAN2008 : FLAG_MIPS64_LIBN32);
                 return FLAG_ELF_LIBC6 | (nan2008 ? FLAG_MIPS_LIB32_NAN2008 : 0);
         }
-        default:
-                return -1;
+        default: return -1;
         }
 }

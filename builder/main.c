@@ -125,7 +125,8 @@ static int build_main(int argc, char **argv)
                 case 'o': output = optarg; break;
                 case OPT_COMPRESS:
                         if (image_compress_parse(optarg, &io.compress) < 0) {
-                                usage_error("--compress: unknown compression '%s' (gzip, zstd, xz, none)",
+                                usage_error("--compress: unknown compression '%s' (gzip, zstd, xz, "
+                                            "none)",
                                             optarg);
                                 return EXIT_USAGE;
                         }
@@ -148,7 +149,8 @@ static int build_main(int argc, char **argv)
                         else if (lay_format_parse(optarg, &layfmt) == 0)
                                 io.format = IMAGE_FORMAT_TAR;
                         else {
-                                usage_error("--format: unknown format '%s' (tar, rootfs, initramfs, oci, docker)",
+                                usage_error("--format: unknown format '%s' (tar, rootfs, "
+                                            "initramfs, oci, docker)",
                                             optarg);
                                 return EXIT_USAGE;
                         }
@@ -185,7 +187,8 @@ static int build_main(int argc, char **argv)
                 return EXIT_USAGE;
         }
         if (base && (init || root || nss || io.format == IMAGE_FORMAT_CPIO)) {
-                usage_error("%s", "--base builds layers: not with --init, --root, --nss or initramfs");
+                usage_error("%s",
+                            "--base builds layers: not with --init, --root, --nss or initramfs");
                 return EXIT_USAGE;
         }
         if (!output)
@@ -196,7 +199,8 @@ static int build_main(int argc, char **argv)
         int64_t epoch = 0;
         int er = source_date_epoch(&epoch);
         if (er < 0) {
-                log_error("SOURCE_DATE_EPOCH: '%s' is not a number of seconds", getenv("SOURCE_DATE_EPOCH"));
+                log_error("SOURCE_DATE_EPOCH: '%s' is not a number of seconds",
+                          getenv("SOURCE_DATE_EPOCH"));
                 return 1;
         }
         io.have_epoch = er > 0;
@@ -208,9 +212,12 @@ static int build_main(int argc, char **argv)
                 sb_append(&text, "Add:");
                 for (size_t i = 0; i < adds.n; i++)
                         sb_appendf(&text, " %s", adds.v[i]);
-                lay_step step = {.kind = LAY_STEP_ADD, .args = adds, .text = text.s,
+                lay_step step = {.kind = LAY_STEP_ADD,
+                                 .args = adds,
+                                 .text = text.s,
                                  .skeleton = !strcmp(base, "scratch") && skeleton};
-                lay_manifest m = {.base = (char *)base, .dir = (char *)".", .steps = &step, .n_steps = 1};
+                lay_manifest m = {
+                        .base = (char *)base, .dir = (char *)".", .steps = &step, .n_steps = 1};
                 lay_build_opts bo = {.deps_all = deps_all, .allow_missing = ao.allow_missing};
                 return lay_build_write(&m, &bo, layfmt, output, &io);
         }

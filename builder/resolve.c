@@ -151,7 +151,8 @@ static void conf_parse(resolver *r, const char *path, int depth)
                 if (!strncmp(line, "include", 7) && (line[7] == ' ' || line[7] == '\t')) {
                         char *pat = line + 8 + strspn(line + 8, " \t");
                         _cleanup_free_ char *dir = path_dirname(path);
-                        _cleanup_free_ char *rel = pat[0] == '/' ? xstrdup(pat) : path_join(dir, pat);
+                        _cleanup_free_ char *rel =
+                                pat[0] == '/' ? xstrdup(pat) : path_join(dir, pat);
                         _cleanup_free_ char *full = path_join(r->root, rel);
                         glob_t g;
                         if (glob(full, 0, NULL, &g) == 0) {
@@ -243,9 +244,15 @@ void resolver_free(resolver *r)
         free(r);
 }
 
-int resolver_root_fd(const resolver *r) { return r->rootfd; }
+int resolver_root_fd(const resolver *r)
+{
+        return r->rootfd;
+}
 
-bool resolver_used_cache(const resolver *r) { return r->used_cache_outside_defaults; }
+bool resolver_used_cache(const resolver *r)
+{
+        return r->used_cache_outside_defaults;
+}
 
 /* ---- files --------------------------------------------------------------- */
 
@@ -334,7 +341,8 @@ static const char *lib_dst(const elf_info *like)
         /* What Debian's ld.so substitutes for $LIB. */
         switch (like->machine) {
         case EM_X86_64:
-                return like->elf_class == ELFCLASS64 ? "lib/x86_64-linux-gnu" : "lib/x86_64-linux-gnux32";
+                return like->elf_class == ELFCLASS64 ? "lib/x86_64-linux-gnu"
+                                                     : "lib/x86_64-linux-gnux32";
         case EM_386: return "lib/i386-linux-gnu";
         case EM_AARCH64: return "lib/aarch64-linux-gnu";
         case EM_ARM: return "lib/arm-linux-gnueabihf";
@@ -348,7 +356,8 @@ static const char *lib_dst(const elf_info *like)
 static const char *triplet(const elf_info *like)
 {
         switch (like->machine) {
-        case EM_X86_64: return like->elf_class == ELFCLASS64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
+        case EM_X86_64:
+                return like->elf_class == ELFCLASS64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
         case EM_386: return "i386-linux-gnu";
         case EM_AARCH64: return "aarch64-linux-gnu";
         case EM_ARM: return "arm-linux-gnueabihf";
@@ -393,8 +402,9 @@ static char *expand_dst(const resolver *r, const char *s, const char *origin, co
                                 len = 1 + 1 + n + 1;
                                 break;
                         }
-                        if (!brace && !(q[n] == '_' || (q[n] >= 'A' && q[n] <= 'Z') ||
-                                        (q[n] >= 'a' && q[n] <= 'z') || (q[n] >= '0' && q[n] <= '9'))) {
+                        if (!brace &&
+                            !(q[n] == '_' || (q[n] >= 'A' && q[n] <= 'Z') ||
+                              (q[n] >= 'a' && q[n] <= 'z') || (q[n] >= '0' && q[n] <= '9'))) {
                                 len = 1 + n;
                                 break;
                         }
@@ -435,7 +445,9 @@ static void split_path_list(const resolver *r, const char *list, const char *sep
                 size_t n = strlen(x);
                 while (n > 1 && x[n - 1] == '/')
                         x[--n] = '\0';
-                char *dir = n == 0 ? xstrdup("./") : !strcmp(x, "/") ? xstrdup("/") : xasprintf("%s/", x);
+                char *dir = n == 0            ? xstrdup("./")
+                            : !strcmp(x, "/") ? xstrdup("/")
+                                              : xasprintf("%s/", x);
                 if (strv_contains(out, dir))
                         free(dir);
                 else
@@ -456,7 +468,8 @@ static void default_dirs(resolver *r, const elf_info *like, strv *out)
                         return;
                 }
         }
-        if (like->machine == EM_386 || (like->machine == EM_X86_64 && like->elf_class == ELFCLASS32)) {
+        if (like->machine == EM_386 ||
+            (like->machine == EM_X86_64 && like->elf_class == ELFCLASS32)) {
                 const char *d = like->machine == EM_386 ? "lib32" : "libx32";
                 _cleanup_free_ char *p = xasprintf("/%s", d);
                 if (dir_exists(r, p)) {
@@ -492,8 +505,9 @@ static char *search_dirs(search_ctx *c, const strv *dirs, const char *name)
                         _cleanup_free_ char *gh = xasprintf("%sglibc-hwcaps", dir);
                         if (dir_exists(r, gh))
                                 for (size_t k = 0; r->x86_64.hwcaps[k]; k++) {
-                                        _cleanup_free_ char *p = xasprintf("%sglibc-hwcaps/%s/%s", dir,
-                                                                           r->x86_64.hwcaps[k], name);
+                                        _cleanup_free_ char *p =
+                                                xasprintf("%sglibc-hwcaps/%s/%s", dir,
+                                                          r->x86_64.hwcaps[k], name);
                                         file_rec *f = load_file(r, p);
                                         if (f->elf && elf_compatible(c->like, f->elf))
                                                 return steal_pointer(&p);
@@ -502,7 +516,8 @@ static char *search_dirs(search_ctx *c, const strv *dirs, const char *name)
                                 const char *sub = r->x86_64.legacy.v[k];
                                 const char *slash = strchr(sub, '/');
                                 _cleanup_free_ char *first = xasprintf(
-                                        "%s%.*s", dir, (int)(slash ? (size_t)(slash - sub) : strlen(sub)), sub);
+                                        "%s%.*s", dir,
+                                        (int)(slash ? (size_t)(slash - sub) : strlen(sub)), sub);
                                 if (!dir_exists(r, first))
                                         continue;
                                 _cleanup_free_ char *p = xasprintf("%s%s/%s", dir, sub, name);
@@ -535,10 +550,12 @@ static char *search_system(search_ctx *c, const char *name, bool nodeflib)
         _cleanup_strv_ strv sys = {0};
         default_dirs(r, c->like, &sys);
         if (r->cache) {
-                int32_t flags = ldcache_flags_for(c->like->elf_class, c->like->machine, c->like->e_flags);
-                const char *const *hw = c->like->machine == EM_X86_64 && c->like->elf_class == ELFCLASS64
-                                                ? r->x86_64.hwcaps
-                                                : NULL;
+                int32_t flags =
+                        ldcache_flags_for(c->like->elf_class, c->like->machine, c->like->e_flags);
+                const char *const *hw =
+                        c->like->machine == EM_X86_64 && c->like->elf_class == ELFCLASS64
+                                ? r->x86_64.hwcaps
+                                : NULL;
                 const char *hit = flags >= 0 ? ldcache_lookup(r->cache, name, flags, hw) : NULL;
                 if (!hit && c->like->machine == EM_386)
                         hit = ldcache_lookup(r->cache, name, 0x0001, NULL);
@@ -564,8 +581,7 @@ static char *search_system(search_ctx *c, const char *name, bool nodeflib)
         return search_dirs(c, &sys, name);
 }
 
-int resolver_find_library(resolver *r, const char *name, const elf_info *like, char **ret,
-                          err_t *e)
+int resolver_find_library(resolver *r, const char *name, const elf_info *like, char **ret, err_t *e)
 {
         search_ctx c = {r, like};
         char *hit = NULL;
@@ -586,12 +602,12 @@ typedef struct walk {
         resolver *r;
         dep_list *l;
         size_t cap;
-        strmap *names;    /* every name an object answers to -> index+1 */
-        strmap *ids;      /* "dev:ino" -> index+1 */
-        strmap *sonames;  /* soname -> index+1 */
-        char **origins;   /* per object: its directory, or NULL */
+        strmap *names;   /* every name an object answers to -> index+1 */
+        strmap *ids;     /* "dev:ino" -> index+1 */
+        strmap *sonames; /* soname -> index+1 */
+        char **origins;  /* per object: its directory, or NULL */
         bool interp_placed;
-        dep_obj interp;   /* the loader, before it takes its place in the order */
+        dep_obj interp; /* the loader, before it takes its place in the order */
         char *interp_origin;
         bool have_interp;
 } walk;
@@ -687,7 +703,8 @@ static char *search(walk *w, size_t loader_idx, const char *name)
                 }
                 if (!did_main && main->elf->rpath) {
                         _cleanup_strv_ strv dirs = {0};
-                        split_path_list(r, main->elf->rpath, ":", obj_origin(w, 0), main->elf, &dirs);
+                        split_path_list(r, main->elf->rpath, ":", obj_origin(w, 0), main->elf,
+                                        &dirs);
                         hit = search_dirs(&c, &dirs, name);
                         if (hit)
                                 return hit;
@@ -715,7 +732,8 @@ static const char *default_interp(const elf_info *e)
 {
         switch (e->machine) {
         case EM_X86_64:
-                return e->elf_class == ELFCLASS64 ? "/lib64/ld-linux-x86-64.so.2" : "/libx32/ld-linux-x32.so.2";
+                return e->elf_class == ELFCLASS64 ? "/lib64/ld-linux-x86-64.so.2"
+                                                  : "/libx32/ld-linux-x32.so.2";
         case EM_386: return "/lib/ld-linux.so.2";
         case EM_AARCH64: return "/lib/ld-linux-aarch64.so.1";
         case EM_ARM: return "/lib/ld-linux-armhf.so.3";
@@ -766,7 +784,11 @@ int resolver_resolve(resolver *r, const char *path, dep_list **ret, err_t *e)
         if (rr < 0)
                 return rr;
         dep_list *l = xcalloc(1, sizeof *l);
-        walk w = {.r = r, .l = l, .names = strmap_new(), .ids = strmap_new(), .sonames = strmap_new()};
+        walk w = {.r = r,
+                  .l = l,
+                  .names = strmap_new(),
+                  .ids = strmap_new(),
+                  .sonames = strmap_new()};
         file_rec *mf = load_file(r, path);
         add_obj(&w, path, path, elf, 0);
         note_names(&w, 0, path, path, mf);
@@ -894,8 +916,8 @@ static void print_subtree(const dep_list *l, size_t idx, int depth, bool *shown,
                         continue;
                 shown[c] = true;
                 const dep_obj *d = &l->objs[c];
-                fprintf(out, "%*s%s => %s%s\n", depth * 4, "", d->name, d->path ? d->path : "not found",
-                        d->is_interp ? " (interpreter)" : "");
+                fprintf(out, "%*s%s => %s%s\n", depth * 4, "", d->name,
+                        d->path ? d->path : "not found", d->is_interp ? " (interpreter)" : "");
                 print_subtree(l, c, depth + 1, shown, out);
         }
 }

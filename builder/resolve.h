@@ -21,12 +21,12 @@ typedef struct resolver_opts {
 
 /* One object in load order. */
 typedef struct dep_obj {
-        char *name;        /* first name it was requested by (ldd's left column) */
-        char *path;        /* path as ld.so opened it, or NULL when not found */
+        char *name;          /* first name it was requested by (ldd's left column) */
+        char *path;          /* path as ld.so opened it, or NULL when not found */
         const elf_info *elf; /* NULL when not found */
-        bool is_interp;    /* the program interpreter */
-        size_t loader;     /* index of the object that first needed it */
-        size_t *deps;      /* indices of its DT_NEEDED objects, in order */
+        bool is_interp;      /* the program interpreter */
+        size_t loader;       /* index of the object that first needed it */
+        size_t *deps;        /* indices of its DT_NEEDED objects, in order */
         size_t n_deps;
 } dep_obj;
 

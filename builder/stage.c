@@ -21,7 +21,7 @@ typedef struct stage_node {
 struct stage {
         stage_node **nodes;
         size_t n, cap;
-        uint32_t *table; /* index + 1 into nodes; 0 = empty slot */
+        uint32_t *table;   /* index + 1 into nodes; 0 = empty slot */
         size_t table_size; /* power of two */
         const stage_entry **sorted;
         bool sorted_valid;
@@ -86,7 +86,7 @@ static void stage_entry_clear(stage_entry *e)
         }
         free(e->xattrs);
         char *path = e->path;
-        *e = (stage_entry){ .path = path };
+        *e = (stage_entry){.path = path};
 }
 
 void stage_free(stage *s)
@@ -104,7 +104,10 @@ void stage_free(stage *s)
         free(s);
 }
 
-size_t stage_count(const stage *s) { return s->n; }
+size_t stage_count(const stage *s)
+{
+        return s->n;
+}
 
 /* Append a new node for path (which must not exist yet); takes path. */
 static stage_node *stage_insert(stage *s, char *path)
@@ -187,8 +190,8 @@ static int stage_resolve(const stage *s, const char *dest, char **ret, err_t *e)
                 const stage_node *n = stage_find(s, p);
                 if (n && n->e.kind == STAGE_SYMLINK) {
                         if (++hops > STAGE_SYMLINK_MAX)
-                                return err_set(e, -ELOOP, "\"%s\": too many levels of symbolic links",
-                                               dest);
+                                return err_set(e, -ELOOP,
+                                               "\"%s\": too many levels of symbolic links", dest);
                         const char *t = n->e.target;
                         _cleanup_free_ char *joined = NULL;
                         if (t[0] == '/') {
@@ -244,20 +247,18 @@ static bool stage_same_source(const stage_entry *a, const stage_entry *b)
         if (a->host || b->host)
                 return a->host && b->host && strcmp(a->host, b->host) == 0;
         switch (a->kind) {
-        case STAGE_SYMLINK:
-                return strcmp(a->target, b->target) == 0;
+        case STAGE_SYMLINK: return strcmp(a->target, b->target) == 0;
         case STAGE_FILE:
                 return a->size == b->size && (a->mode & 07777) == (b->mode & 07777) &&
                        (a->size == 0 || memcmp(a->data, b->data, a->size) == 0);
-        default:
-                return true;
+        default: return true;
         }
 }
 
 /* Whether the staged symlink at path leads to a staged directory. */
 static bool stage_symlink_to_dir(const stage *s, const char *path)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         _cleanup_free_ char *probe = xasprintf("%s/_", path), *res = NULL;
         if (stage_resolve(s, probe, &res, &e) < 0)
                 return false;
@@ -300,8 +301,8 @@ static int stage_put(stage *s, const char *dest, stage_entry *in, err_t *e)
                         return 0;
                 }
                 bool same = stage_same_source(&n->e, in);
-                const char *what = n->e.host ? n->e.host
-                                   : n->e.kind == STAGE_DIR ? "a directory"
+                const char *what = n->e.host                    ? n->e.host
+                                   : n->e.kind == STAGE_DIR     ? "a directory"
                                    : n->e.kind == STAGE_SYMLINK ? "a symlink"
                                                                 : "generated data";
                 if (!same)
@@ -342,13 +343,12 @@ static int stage_read_xattrs(const char *host, stage_entry *out, err_t *e)
                         continue;
                 out->xattrs = xreallocarray(out->xattrs, out->n_xattrs + 1, sizeof(*out->xattrs));
                 out->xattrs[out->n_xattrs++] = (stage_xattr){
-                        .name = xstrdup(nm), .value = steal_pointer(&val), .size = (size_t)vl
-                };
+                        .name = xstrdup(nm), .value = steal_pointer(&val), .size = (size_t)vl};
         }
         /* Stable order whatever the file system lists. */
         for (size_t i = 1; i < out->n_xattrs; i++)
-                for (size_t j = i; j > 0 && strcmp(out->xattrs[j - 1].name, out->xattrs[j].name) > 0;
-                     j--) {
+                for (size_t j = i;
+                     j > 0 && strcmp(out->xattrs[j - 1].name, out->xattrs[j].name) > 0; j--) {
                         stage_xattr t = out->xattrs[j];
                         out->xattrs[j] = out->xattrs[j - 1];
                         out->xattrs[j - 1] = t;
@@ -407,8 +407,7 @@ int stage_add_host(stage *s, const char *dest, const char *host, err_t *e)
                 in.host = xstrdup(host);
                 in.rdev = st.st_rdev;
                 break;
-        default:
-                return err_set(e, -EINVAL, "%s: unsupported file type", host);
+        default: return err_set(e, -EINVAL, "%s: unsupported file type", host);
         }
         int r = stage_read_xattrs(host, &in, e);
         if (r < 0) {
@@ -420,7 +419,7 @@ int stage_add_host(stage *s, const char *dest, const char *host, err_t *e)
 
 int stage_add_dir(stage *s, const char *dest, mode_t perm, err_t *e)
 {
-        stage_entry in = { .kind = STAGE_DIR, .mode = S_IFDIR | (perm & 07777), .mtime = -1 };
+        stage_entry in = {.kind = STAGE_DIR, .mode = S_IFDIR | (perm & 07777), .mtime = -1};
         return stage_put(s, dest, &in, e);
 }
 
@@ -428,16 +427,17 @@ int stage_add_symlink(stage *s, const char *dest, const char *target, err_t *e)
 {
         if (!target || !*target)
                 return err_set(e, -EINVAL, "\"%s\": empty symlink target", dest);
-        stage_entry in = {
-                .kind = STAGE_SYMLINK, .mode = S_IFLNK | 0777, .mtime = -1, .target = xstrdup(target)
-        };
+        stage_entry in = {.kind = STAGE_SYMLINK,
+                          .mode = S_IFLNK | 0777,
+                          .mtime = -1,
+                          .target = xstrdup(target)};
         return stage_put(s, dest, &in, e);
 }
 
 int stage_add_data(stage *s, const char *dest, mode_t perm, const void *data, size_t len, err_t *e)
 {
-        stage_entry in = { .kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777), .mtime = -1,
-                           .size = len };
+        stage_entry in = {
+                .kind = STAGE_FILE, .mode = S_IFREG | (perm & 07777), .mtime = -1, .size = len};
         in.data = xmalloc(len ? len : 1);
         if (len)
                 memcpy(in.data, data, len);
@@ -446,7 +446,7 @@ int stage_add_data(stage *s, const char *dest, mode_t perm, const void *data, si
 
 const stage_entry *stage_lookup(const stage *s, const char *dest)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         _cleanup_free_ char *path = NULL;
         if (stage_resolve(s, dest, &path, &e) < 0)
                 return NULL;

@@ -15,9 +15,9 @@
 
 typedef enum stage_kind {
         STAGE_DIR,
-        STAGE_FILE,    /* regular file, contents from host path or data */
+        STAGE_FILE, /* regular file, contents from host path or data */
         STAGE_SYMLINK,
-        STAGE_DEVICE,  /* char/block device, fifo, socket: from host lstat */
+        STAGE_DEVICE, /* char/block device, fifo, socket: from host lstat */
         STAGE_KIND_MAX
 } stage_kind;
 
@@ -28,16 +28,16 @@ typedef struct stage_xattr {
 } stage_xattr;
 
 typedef struct stage_entry {
-        char *path;    /* image path, relative */
+        char *path; /* image path, relative */
         stage_kind kind;
-        mode_t mode;   /* full st_mode incl. type bits */
+        mode_t mode; /* full st_mode incl. type bits */
         uid_t uid;
         gid_t gid;
         int64_t mtime; /* seconds; -1 = generated (writer chooses) */
         char *host;    /* host path to read contents from, or NULL */
         void *data;    /* generated contents, or NULL */
         size_t size;
-        char *target;  /* symlink target */
+        char *target; /* symlink target */
         dev_t rdev;
         dev_t host_dev; /* host identity for hardlink detection (0/0 = none) */
         ino_t host_ino;
@@ -58,8 +58,7 @@ void stage_free(stage *s);
 int stage_add_host(stage *s, const char *dest, const char *host, err_t *e);
 int stage_add_dir(stage *s, const char *dest, mode_t perm, err_t *e);
 int stage_add_symlink(stage *s, const char *dest, const char *target, err_t *e);
-int stage_add_data(stage *s, const char *dest, mode_t perm, const void *data, size_t len,
-                   err_t *e);
+int stage_add_data(stage *s, const char *dest, mode_t perm, const void *data, size_t len, err_t *e);
 /* The entry at dest (after following staged parent symlinks), or NULL. */
 const stage_entry *stage_lookup(const stage *s, const char *dest);
 

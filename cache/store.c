@@ -26,9 +26,9 @@ static const struct {
         const char *name;
         mode_t mode;
 } store_dirs[] = {
-        {"blobs", 0755}, {"blobs/sha256", 0755}, {"layers", 0700}, {"layers/sha256", 0700},
-        {"index", 0755}, {"names", 0700},        {"tmp", 0700},    {"runs", 0700},
-        {"locks", 0755},
+        {"blobs", 0755},         {"blobs/sha256", 0755}, {"layers", 0700},
+        {"layers/sha256", 0700}, {"index", 0755},        {"names", 0700},
+        {"tmp", 0700},           {"runs", 0700},         {"locks", 0755},
 };
 
 char *store_default_dir(void)
@@ -89,8 +89,14 @@ void store_free(store *s)
         free(s);
 }
 
-const char *store_root(const store *s) { return s->root; }
-int store_dirfd(const store *s) { return s->fd; }
+const char *store_root(const store *s)
+{
+        return s->root;
+}
+int store_dirfd(const store *s)
+{
+        return s->fd;
+}
 
 static bool name_ok(const char *n)
 {
@@ -108,15 +114,16 @@ int store_lock(store *s, const char *name, bool wait, int *ret_fd, err_t *e)
         if (!name_ok(name))
                 return err_set(e, -EINVAL, "lock \"%s\": bad name", name);
         _cleanup_free_ char *rel = xasprintf("locks/%s.lock", name);
-        _cleanup_close_ int fd = openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        _cleanup_close_ int fd =
+                openat(s->fd, rel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return err_sys(e, errno, "%s/%s", s->root, rel);
         while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
                 if (errno == EINTR)
                         continue;
                 if (errno == EWOULDBLOCK)
-                        return err_set(e, -EWOULDBLOCK, "%s/%s: locked by another process",
-                                       s->root, rel);
+                        return err_set(e, -EWOULDBLOCK, "%s/%s: locked by another process", s->root,
+                                       rel);
                 return err_sys(e, errno, "%s/%s: flock", s->root, rel);
         }
         *ret_fd = steal_fd(&fd);
@@ -241,7 +248,8 @@ static int lock_file_new(int areafd, const char *name, int *ret_fd)
 
 int store_scratch_new(store *s, const char *area, store_scratch **ret, err_t *e)
 {
-        _cleanup_close_ int afd = openat(s->fd, area, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_close_ int afd =
+                openat(s->fd, area, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (afd < 0)
                 return err_sys(e, errno, "%s/%s", s->root, area);
         for (int tries = 0; tries < 16; tries++) {
@@ -331,7 +339,8 @@ int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_f
                 return err_set(e, -EINVAL, "--name \"%s\": use letters, digits, '-', '_', '.'",
                                name);
         _cleanup_free_ char *lock = xasprintf("names/%s.lock", name);
-        _cleanup_close_ int fd = openat(s->fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        _cleanup_close_ int fd =
+                openat(s->fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return err_sys(e, errno, "%s/%s", s->root, lock);
         if (flock(fd, LOCK_EX | LOCK_NB) < 0)
@@ -348,7 +357,8 @@ int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_f
 
 static int gc_area(store *s, const char *area, unsigned *removed, err_t *e)
 {
-        _cleanup_close_ int afd = openat(s->fd, area, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_close_ int afd =
+                openat(s->fd, area, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (afd < 0)
                 return err_sys(e, errno, "%s/%s", s->root, area);
         int dfd = dup(afd);

@@ -75,7 +75,10 @@ void sb_appendn(strbuf *b, const char *s, size_t n)
         b->s[b->len] = '\0';
 }
 
-void sb_append(strbuf *b, const char *s) { sb_appendn(b, s, strlen(s)); }
+void sb_append(strbuf *b, const char *s)
+{
+        sb_appendn(b, s, strlen(s));
+}
 
 void sb_appendf(strbuf *b, const char *fmt, ...)
 {
@@ -117,7 +120,10 @@ void strv_push_take(strv *a, char *s)
         a->v[a->n] = NULL;
 }
 
-void strv_push(strv *a, const char *s) { strv_push_take(a, xstrdup(s)); }
+void strv_push(strv *a, const char *s)
+{
+        strv_push_take(a, xstrdup(s));
+}
 
 bool strv_contains(const strv *a, const char *s)
 {

@@ -19,8 +19,8 @@
 #define ERR_MSG_MAX 1024
 
 typedef struct err {
-        int code;               /* negative errno, 0 when unset */
-        char msg[ERR_MSG_MAX];  /* "file: what went wrong" */
+        int code;              /* negative errno, 0 when unset */
+        char msg[ERR_MSG_MAX]; /* "file: what went wrong" */
 } err_t;
 
 /* Set the error and return code (a negative errno). */
@@ -72,8 +72,8 @@ typedef struct strv {
         char **v;
         size_t n, cap;
 } strv;
-void strv_push(strv *a, const char *s);       /* copies s */
-void strv_push_take(strv *a, char *s);        /* takes ownership */
+void strv_push(strv *a, const char *s); /* copies s */
+void strv_push_take(strv *a, char *s);  /* takes ownership */
 bool strv_contains(const strv *a, const char *s);
 void strv_free(strv *a);
 
@@ -81,7 +81,10 @@ void strv_free(strv *a);
 
 #include <errno.h>
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+        free(*(void **)p);
+}
 static inline void closep(int *fd)
 {
         if (*fd >= 0) {
@@ -100,8 +103,14 @@ static inline void closedirp(DIR **d)
         if (*d)
                 closedir(*d);
 }
-static inline void strvp(strv *a) { strv_free(a); }
-static inline void sbp(strbuf *b) { sb_free(b); }
+static inline void strvp(strv *a)
+{
+        strv_free(a);
+}
+static inline void sbp(strbuf *b)
+{
+        sb_free(b);
+}
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)

@@ -184,8 +184,8 @@ int fs_rm_rf_at(int dirfd, const char *path, err_t *e)
  * rootfd were "/". On success *ret_fd is an O_PATH fd of the parent
  * directory and *ret_last the final component (NULL for the root itself),
  * and *ret_abs the resolved absolute path of the parent. */
-static int walk_parent(int rootfd, const char *path, char **ret_abs, int *ret_fd,
-                       char **ret_last, err_t *e)
+static int walk_parent(int rootfd, const char *path, char **ret_abs, int *ret_fd, char **ret_last,
+                       err_t *e)
 {
         int links = 0;
         _cleanup_free_ char *todo = xstrdup(path);
@@ -228,7 +228,8 @@ static int walk_parent(int rootfd, const char *path, char **ret_abs, int *ret_fd
                         _cleanup_free_ char *np = path_normalize(cur.s);
                         _cleanup_free_ char *up = path_dirname(np);
                         _cleanup_free_ char *rel = xasprintf(".%s", up);
-                        int nfd = openat(rootfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        int nfd =
+                                openat(rootfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         /* The ancestors were all checked on the way down. */
                         if (nfd < 0)
                                 return err_sys(e, errno, "%s", path);

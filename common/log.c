@@ -3,10 +3,22 @@
 static const char *prog = "mkroot";
 static log_level level = LOG_WARN;
 
-void log_init(const char *p) { prog = p; }
-void log_set_level(log_level l) { level = l; }
-log_level log_get_level(void) { return level; }
-const char *log_prog(void) { return prog; }
+void log_init(const char *p)
+{
+        prog = p;
+}
+void log_set_level(log_level l)
+{
+        level = l;
+}
+log_level log_get_level(void)
+{
+        return level;
+}
+const char *log_prog(void)
+{
+        return prog;
+}
 
 __attribute__((format(printf, 2, 0))) static void vlog(const char *tag, const char *fmt, va_list ap)
 {

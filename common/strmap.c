@@ -86,9 +86,15 @@ void *strmap_get(const strmap *m, const char *key)
         return s->key ? s->value : NULL;
 }
 
-bool strmap_has(const strmap *m, const char *key) { return find(m, key, hash_str(key))->key; }
+bool strmap_has(const strmap *m, const char *key)
+{
+        return find(m, key, hash_str(key))->key;
+}
 
-size_t strmap_size(const strmap *m) { return m->n; }
+size_t strmap_size(const strmap *m)
+{
+        return m->n;
+}
 
 bool strmap_next(const strmap *m, size_t *pos, const char **ret_key, void **ret_value)
 {

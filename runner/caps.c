@@ -8,9 +8,10 @@
 #include "security-internal.h"
 
 static const cap_value_t default_caps[] = {
-        CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,     CAP_FOWNER,           CAP_MKNOD,
-        CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,     CAP_SETFCAP,          CAP_SETPCAP,
-        CAP_NET_BIND_SERVICE,         CAP_SYS_CHROOT, CAP_KILL,             CAP_AUDIT_WRITE,
+        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+        CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+        CAP_KILL,    CAP_AUDIT_WRITE,
 };
 
 static int cap_count(void)
@@ -99,8 +100,8 @@ int sec_caps_apply(uint64_t keep, err_t *e)
                 if (in < 0)
                         continue; /* the kernel does not know it */
                 if (in && cap_drop_bound(c) < 0)
-                        return err_sys(e, errno, "capabilities: drop capability %d from the bounding set",
-                                       c);
+                        return err_sys(e, errno,
+                                       "capabilities: drop capability %d from the bounding set", c);
         }
         if (cap_reset_ambient() < 0 && errno != EINVAL)
                 return err_sys(e, errno, "capabilities: clear the ambient set");

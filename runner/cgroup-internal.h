@@ -45,22 +45,22 @@ typedef enum cg_v1_ctl {
 } cg_v1_ctl;
 
 typedef struct cg_v1_dir {
-        int dirfd;      /* the container's directory; -1 when not joined */
+        int dirfd; /* the container's directory; -1 when not joined */
         int parent_fd;
         char *path;
-        bool owner;     /* false for an alias of a co-mounted hierarchy */
+        bool owner; /* false for an alias of a co-mounted hierarchy */
 } cg_v1_dir;
 
 struct cgroup {
         cg_mode mode;
         char *name;
         /* v2 */
-        char *path;           /* container dir (v2) or first joined v1 dir */
+        char *path; /* container dir (v2) or first joined v1 dir */
         char *parent_path;
         int dirfd;
         int parent_fd;
-        char *leaf_name;      /* runroot's own leaf, made for the no-internal-process rule */
-        unsigned enabled;     /* controllers this run enabled in the parent */
+        char *leaf_name;  /* runroot's own leaf, made for the no-internal-process rule */
+        unsigned enabled; /* controllers this run enabled in the parent */
         /* v1 */
         cg_v1_dir v1[CG_V1_MAX];
         bool destroyed;

@@ -93,8 +93,9 @@ int cg_parse_cpus(const char *s, cg_limits *l)
 const char *cg_v1_name(cg_v1_ctl c)
 {
         static const char *const names[CG_V1_MAX] = {
-                [CG_V1_MEMORY] = "memory", [CG_V1_CPU] = "cpu",       [CG_V1_CPUACCT] = "cpuacct",
-                [CG_V1_PIDS] = "pids",     [CG_V1_CPUSET] = "cpuset", [CG_V1_BLKIO] = "blkio",
+                [CG_V1_MEMORY] = "memory",   [CG_V1_CPU] = "cpu",
+                [CG_V1_CPUACCT] = "cpuacct", [CG_V1_PIDS] = "pids",
+                [CG_V1_CPUSET] = "cpuset",   [CG_V1_BLKIO] = "blkio",
                 [CG_V1_DEVICES] = "devices", [CG_V1_FREEZER] = "freezer",
         };
         return c < CG_V1_MAX ? names[c] : "?";
@@ -115,7 +116,8 @@ int cg_check_magic(int fd, bool v2, const char *what, err_t *e)
 
 int cg_open_dir(int dirfd, const char *rel, bool v2, const char *what, err_t *e)
 {
-        _cleanup_close_ int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int fd =
+                openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", what);
         int r = cg_check_magic(fd, v2, what, e);
@@ -175,7 +177,7 @@ int cg_read(int dirfd, const char *dir, const char *file, bool v2, char **ret, e
         int r = cg_check_magic(fd, v2, what, e);
         if (r < 0)
                 return r;
-        strbuf b = { 0 };
+        strbuf b = {0};
         char buf[4096];
         for (;;) {
                 ssize_t n = read(fd, buf, sizeof buf);
@@ -234,7 +236,8 @@ static bool list_has(const char *list, const char *word)
 
 int cg_own_path(const char *controller, char **ret, err_t *e)
 {
-        const char *file = cg_test.proc_self_cgroup ? cg_test.proc_self_cgroup : "/proc/self/cgroup";
+        const char *file =
+                cg_test.proc_self_cgroup ? cg_test.proc_self_cgroup : "/proc/self/cgroup";
         _cleanup_free_ char *data = NULL;
         int r = fs_read_file_at(AT_FDCWD, file, 1 << 20, &data, NULL, e);
         if (r < 0)
@@ -253,8 +256,9 @@ int cg_own_path(const char *controller, char **ret, err_t *e)
                         if (match) {
                                 if (path[0] != '/' || strstr(path, "/..") ||
                                     strstr(path, " (deleted)"))
-                                        return err_set(e, -EINVAL, "%s: unusable cgroup path \"%s\"",
-                                                       file, path);
+                                        return err_set(e, -EINVAL,
+                                                       "%s: unusable cgroup path \"%s\"", file,
+                                                       path);
                                 *ret = xstrdup(path);
                                 return 0;
                         }
@@ -292,7 +296,7 @@ int cg_procs(int dirfd, const char *dir, bool v2, pid_t **ret, size_t *ret_n, er
 
 void cg_sleep_ms(long ms)
 {
-        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
                 ;
 }
@@ -300,7 +304,8 @@ void cg_sleep_ms(long ms)
 /* In a fake tree the "kernel files" are ordinary files the test made. */
 static void fake_empty_dir(int parent_fd, const char *name)
 {
-        _cleanup_close_ int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int fd =
+                openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return;
         DIR *d = fdopendir(fd);
@@ -356,7 +361,7 @@ void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2
                 if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
                         continue; /* its runroot still runs */
                 _cleanup_free_ char *path = path_join(parent, de->d_name);
-                err_t e = { 0 };
+                err_t e = {0};
                 _cleanup_close_ int cfd = cg_open_dir(parent_fd, de->d_name, v2, path, &e);
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n = 0;
@@ -494,7 +499,7 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
                 r = cg_v1_create(cg, fsroot, l, e);
         }
         if (r < 0) {
-                err_t e2 = { 0 };
+                err_t e2 = {0};
                 if (cg_destroy(cg, &e2) < 0)
                         log_warn("%s", e2.msg);
                 cg_free(cg);

@@ -11,14 +11,14 @@
 #include "common.h"
 
 typedef struct cg_limits {
-        int64_t memory;      /* bytes, swap included; -1 = unset */
-        int64_t cpu_quota;   /* microseconds per cpu_period; -1 = unset */
-        int64_t cpu_period;  /* microseconds (100000 by default) */
-        int64_t pids;        /* -1 = unset */
-        char *cpuset_cpus;   /* "0-1,3" or NULL */
-        int64_t cpu_weight;  /* 1..10000 (v2 scale); -1 = unset */
-        int64_t cpu_shares;  /* 2..262144 (v1 scale); -1 = unset */
-        int64_t io_weight;   /* 1..10000 (v2) / 10..1000 (v1 blkio); -1 = unset */
+        int64_t memory;     /* bytes, swap included; -1 = unset */
+        int64_t cpu_quota;  /* microseconds per cpu_period; -1 = unset */
+        int64_t cpu_period; /* microseconds (100000 by default) */
+        int64_t pids;       /* -1 = unset */
+        char *cpuset_cpus;  /* "0-1,3" or NULL */
+        int64_t cpu_weight; /* 1..10000 (v2 scale); -1 = unset */
+        int64_t cpu_shares; /* 2..262144 (v1 scale); -1 = unset */
+        int64_t io_weight;  /* 1..10000 (v2) / 10..1000 (v1 blkio); -1 = unset */
 } cg_limits;
 
 typedef enum cg_mode { CG_NONE, CG_V1, CG_V2, CG_MODE_MAX } cg_mode;

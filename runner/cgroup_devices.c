@@ -13,9 +13,9 @@ static const struct {
         unsigned major;
         int minor; /* -1: any */
 } allowed_char[] = {
-        { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, /* null zero full random urandom */
-        { 5, 0 }, { 5, 1 }, { 5, 2 },                     /* tty console ptmx */
-        { 136, -1 },                                      /* pts */
+        {1, 3},    {1, 5}, {1, 7}, {1, 8}, {1, 9}, /* null zero full random urandom */
+        {5, 0},    {5, 1}, {5, 2},                 /* tty console ptmx */
+        {136, -1},                                 /* pts */
 };
 
 int cg_v1_devices_setup(int dirfd, const char *path, err_t *e)
@@ -23,7 +23,7 @@ int cg_v1_devices_setup(int dirfd, const char *path, err_t *e)
         int r = cg_write(dirfd, path, "devices.deny", "a", false, e);
         if (r < 0)
                 return r;
-        static const char *const mknod_any[] = { "c *:* m", "b *:* m" };
+        static const char *const mknod_any[] = {"c *:* m", "b *:* m"};
         for (size_t i = 0; i < ARRAY_SIZE(mknod_any); i++) {
                 r = cg_write(dirfd, path, "devices.allow", mknod_any[i], false, e);
                 if (r < 0)
@@ -46,28 +46,32 @@ int cg_v1_devices_setup(int dirfd, const char *path, err_t *e)
 /* A few instruction builders (the kernel's filter.h macros are not UAPI). */
 static struct bpf_insn ldx_w(int dst, int src, short off)
 {
-        return (struct bpf_insn){ .code = BPF_LDX | BPF_W | BPF_MEM, .dst_reg = dst, .src_reg = src, .off = off };
+        return (struct bpf_insn){
+                .code = BPF_LDX | BPF_W | BPF_MEM, .dst_reg = dst, .src_reg = src, .off = off};
 }
 static struct bpf_insn alu_imm(int op, int dst, int imm)
 {
-        return (struct bpf_insn){ .code = BPF_ALU64 | op | BPF_K, .dst_reg = dst, .imm = imm };
+        return (struct bpf_insn){.code = BPF_ALU64 | op | BPF_K, .dst_reg = dst, .imm = imm};
 }
 static struct bpf_insn mov_reg(int dst, int src)
 {
-        return (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = dst, .src_reg = src };
+        return (struct bpf_insn){
+                .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = dst, .src_reg = src};
 }
 /* jump forward by off when reg (op) imm */
 static struct bpf_insn jmp_imm(int op, int reg, int imm, short off)
 {
-        return (struct bpf_insn){ .code = BPF_JMP | op | BPF_K, .dst_reg = reg, .imm = imm, .off = off };
+        return (struct bpf_insn){
+                .code = BPF_JMP | op | BPF_K, .dst_reg = reg, .imm = imm, .off = off};
 }
 static struct bpf_insn ret(int v)
 {
-        return (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = v };
+        return (struct bpf_insn){
+                .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = v};
 }
 static struct bpf_insn exit_insn(void)
 {
-        return (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+        return (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 }
 
 #define MAX_INSNS 64

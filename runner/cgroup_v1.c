@@ -37,7 +37,7 @@ static const char *delegation_hint(void)
  * could join it until they are copied from the parent. */
 static int cpuset_inherit(cg_v1_dir *d, const char *parent, err_t *e)
 {
-        static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+        static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *v = NULL;
                 int r = cg_read(d->parent_fd, parent, files[i], false, &v, e);
@@ -63,7 +63,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         _cleanup_close_ int hfd = openat(fsroot_fd, ctl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (hfd < 0)
                 return 0;
-        err_t e2 = { 0 };
+        err_t e2 = {0};
         if (cg_check_magic(hfd, false, hpath, &e2) < 0)
                 return 0;
         _cleanup_free_ char *own = NULL;
@@ -96,8 +96,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                 if (saved == EEXIST || needed) {
                         bool denied = saved == EACCES || saved == EPERM || saved == EROFS;
                         return err_set(e, -saved, "%s/%s: make cgroup: %s%s%s", parent, cg->name,
-                                       strerror(saved),
-                                       denied ? "; no cgroup delegation" : "",
+                                       strerror(saved), denied ? "; no cgroup delegation" : "",
                                        denied ? delegation_hint() : "");
                 }
                 log_debug("%s/%s: %s; not joining the %s hierarchy", parent, cg->name,
@@ -109,7 +108,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         d->owner = true;
         int fd = cg_open_dir(d->parent_fd, cg->name, false, d->path, e);
         if (fd < 0) {
-                err_t e3 = { 0 };
+                err_t e3 = {0};
                 cg_rmdir(d->parent_fd, parent, cg->name, &e3);
                 closep(&d->parent_fd);
                 d->parent_fd = -1;
@@ -147,8 +146,10 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 if (r == -ENOENT && !cg_host_has_swap())
                         err_clear(e);
                 else if (r == -ENOENT)
-                        return err_set(e, r, "%s: no memory.memsw.limit_in_bytes (swap accounting "
-                                       "off), so swap cannot be limited", d->path);
+                        return err_set(e, r,
+                                       "%s: no memory.memsw.limit_in_bytes (swap accounting "
+                                       "off), so swap cannot be limited",
+                                       d->path);
                 else if (r < 0)
                         return r;
         }
@@ -192,8 +193,10 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                         r = cg_writef(d->dirfd, d->path, "blkio.bfq.weight", false, e, "%lld",
                                       (long long)l->io_weight);
                         if (r == -ENOENT)
-                                return err_set(e, r, "%s: io weight not supported (neither "
-                                               "blkio.weight nor blkio.bfq.weight)", d->path);
+                                return err_set(e, r,
+                                               "%s: io weight not supported (neither "
+                                               "blkio.weight nor blkio.bfq.weight)",
+                                               d->path);
                 }
                 if (r < 0)
                         return r;
@@ -204,8 +207,8 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
 int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
 {
         unsigned need = cg_needed(l);
-        ino_t inos[CG_V1_MAX] = { 0 };
-        dev_t devs[CG_V1_MAX] = { 0 };
+        ino_t inos[CG_V1_MAX] = {0};
+        dev_t devs[CG_V1_MAX] = {0};
 
         _cleanup_close_ int fsroot_fd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fsroot_fd < 0)
@@ -215,7 +218,8 @@ int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
                 if (r < 0)
                         return r;
                 if (r == 0 && needs(need, c))
-                        return err_set(e, -ENODEV, "%s/%s: no usable cgroup v1 %s hierarchy "
+                        return err_set(e, -ENODEV,
+                                       "%s/%s: no usable cgroup v1 %s hierarchy "
                                        "(and cgroup v2 does not offer it)%s",
                                        fsroot, cg_v1_name(c), cg_v1_name(c), delegation_hint());
                 if (r > 0 && !cg->path)
@@ -243,7 +247,7 @@ bool cg_v1_oom_killed(cgroup *cg)
 {
         cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
         _cleanup_free_ char *data = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         int64_t n = 0;
 
         if (d->dirfd < 0)
@@ -253,7 +257,7 @@ bool cg_v1_oom_killed(cgroup *cg)
                 return n > 0;
         /* Older kernels have no counter: a limit hit is the best evidence,
          * meaningful only together with the command's SIGKILL. */
-        static const char *const files[] = { "memory.failcnt", "memory.memsw.failcnt" };
+        static const char *const files[] = {"memory.failcnt", "memory.memsw.failcnt"};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *v = NULL;
                 if (cg_read(d->dirfd, d->path, files[i], false, &v, &e) == 0 && atoll(v) > 0)
@@ -271,7 +275,7 @@ static bool kill_all_listed(cgroup *cg)
                         continue;
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n = 0;
-                err_t e = { 0 };
+                err_t e = {0};
                 if (cg_procs(d->dirfd, d->path, false, &pids, &n, &e) < 0)
                         continue;
                 for (size_t i = 0; i < n; i++) {
@@ -284,7 +288,7 @@ static bool kill_all_listed(cgroup *cg)
 
 static void freeze_and_kill(cg_v1_dir *f)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         if (cg_write(f->dirfd, f->path, "freezer.state", "FROZEN", false, &e) < 0)
                 return;
         for (int i = 0; i < 100; i++) {
@@ -320,7 +324,7 @@ int cg_v1_destroy(cgroup *cg, err_t *e)
                         closep(&d->dirfd);
                         d->dirfd = -1;
                         _cleanup_free_ char *parent = path_dirname(d->path);
-                        err_t e2 = { 0 };
+                        err_t e2 = {0};
                         int r = cg_rmdir(d->parent_fd, parent, cg->name, &e2);
                         if (r < 0) {
                                 if (!first) {

@@ -13,8 +13,8 @@ static const struct {
         unsigned bit;
         const char *name;
 } v2_ctls[] = {
-        { CG_C_MEMORY, "memory" }, { CG_C_CPU, "cpu" }, { CG_C_PIDS, "pids" },
-        { CG_C_CPUSET, "cpuset" }, { CG_C_IO, "io" },
+        {CG_C_MEMORY, "memory"}, {CG_C_CPU, "cpu"}, {CG_C_PIDS, "pids"},
+        {CG_C_CPUSET, "cpuset"}, {CG_C_IO, "io"},
 };
 
 static unsigned parse_ctls(const char *data)
@@ -34,7 +34,7 @@ static unsigned parse_ctls(const char *data)
 /* "+memory +cpu" / "-memory -cpu" / "memory cpu" */
 static char *ctl_list(unsigned m, const char *prefix)
 {
-        strbuf b = { 0 };
+        strbuf b = {0};
         for (size_t i = 0; i < ARRAY_SIZE(v2_ctls); i++)
                 if (m & v2_ctls[i].bit)
                         sb_appendf(&b, "%s%s%s", b.len ? " " : "", prefix, v2_ctls[i].name);
@@ -84,7 +84,7 @@ static int make_leaf(cgroup *cg, const char *plus, err_t *e)
 {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        err_t e2 = { 0 };
+        err_t e2 = {0};
         if (cg_procs(cg->parent_fd, cg->parent_path, true, &pids, &n, &e2) < 0)
                 return -EBUSY;
         for (size_t i = 0; i < n; i++)
@@ -119,7 +119,7 @@ static bool parent_busy(cgroup *cg)
                 return false;
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        err_t ignore = { 0 };
+        err_t ignore = {0};
         return cg_procs(cg->parent_fd, cg->parent_path, true, &pids, &n, &ignore) == 0 && n > 0;
 }
 
@@ -137,14 +137,15 @@ static int enable_controllers(cgroup *cg, unsigned m, err_t *e)
         }
         int r = cg_write(cg->parent_fd, cg->parent_path, "cgroup.subtree_control", plus, true, e);
         if (r == -EBUSY) {
-                err_t e2 = { 0 };
+                err_t e2 = {0};
                 int r2 = make_leaf(cg, plus, &e2);
                 if (r2 == -EBUSY && !e2.msg[0])
                         return r; /* keep the write's own message */
                 *e = e2;
                 if (r2 < 0)
                         return r2;
-                r = cg_write(cg->parent_fd, cg->parent_path, "cgroup.subtree_control", plus, true, e);
+                r = cg_write(cg->parent_fd, cg->parent_path, "cgroup.subtree_control", plus, true,
+                             e);
         }
         if (r == -EACCES || r == -EPERM || r == -EROFS)
                 return err_prefix(e, "cannot enable controllers%s", delegation_hint());
@@ -158,7 +159,8 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
 {
         int r;
         if (l->memory >= 0) {
-                r = cg_writef(cg->dirfd, cg->path, "memory.max", true, e, "%lld", (long long)l->memory);
+                r = cg_writef(cg->dirfd, cg->path, "memory.max", true, e, "%lld",
+                              (long long)l->memory);
                 if (r < 0)
                         return r;
                 /* docker's -m includes swap: allow none on top. */
@@ -166,8 +168,10 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 if (r == -ENOENT && !cg_host_has_swap())
                         err_clear(e);
                 else if (r == -ENOENT)
-                        return err_set(e, r, "%s: no memory.swap.max (swap accounting off), so "
-                                       "swap cannot be limited", cg->path);
+                        return err_set(e, r,
+                                       "%s: no memory.swap.max (swap accounting off), so "
+                                       "swap cannot be limited",
+                                       cg->path);
                 else if (r < 0)
                         return r;
         }
@@ -203,8 +207,10 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                         r = cg_writef(cg->dirfd, cg->path, "io.bfq.weight", true, e, "%lld",
                                       (long long)l->io_weight);
                         if (r == -ENOENT)
-                                return err_set(e, r, "%s: io weight not supported (neither "
-                                               "io.weight nor io.bfq.weight)", cg->path);
+                                return err_set(e, r,
+                                               "%s: io weight not supported (neither "
+                                               "io.weight nor io.bfq.weight)",
+                                               cg->path);
                 }
                 if (r < 0)
                         return r;
@@ -271,7 +277,7 @@ int cg_v2_attach(cgroup *cg, pid_t pid, err_t *e)
 bool cg_v2_oom_killed(cgroup *cg)
 {
         _cleanup_free_ char *data = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         int64_t n = 0;
 
         if (cg->dirfd < 0 || cg_read(cg->dirfd, cg->path, "memory.events", true, &data, &e) < 0)
@@ -285,7 +291,7 @@ static void kill_listed(cgroup *cg)
 {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         if (cg_procs(cg->dirfd, cg->path, true, &pids, &n, &e) < 0)
                 return;
         for (size_t i = 0; i < n; i++)
@@ -296,7 +302,7 @@ static bool is_empty(cgroup *cg)
 {
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         return cg_procs(cg->dirfd, cg->path, true, &pids, &n, &e) < 0 || n == 0;
 }
 
@@ -323,7 +329,7 @@ int cg_v2_destroy(cgroup *cg, err_t *e)
 {
         int r;
         if (cg->path && cg->dirfd >= 0) {
-                err_t e2 = { 0 };
+                err_t e2 = {0};
                 bool have_kill = cg_write(cg->dirfd, cg->path, "cgroup.kill", "1", true, &e2) == 0;
                 if (!have_kill) {
                         /* Before 5.14: freeze so nothing forks while we kill. */
@@ -348,7 +354,7 @@ int cg_v2_destroy(cgroup *cg, err_t *e)
         if (cg->leaf_name) {
                 if (cg->enabled && !parent_has_other_children(cg)) {
                         _cleanup_free_ char *minus = ctl_list(cg->enabled, "-");
-                        err_t e2 = { 0 };
+                        err_t e2 = {0};
                         if (cg_write(cg->parent_fd, cg->parent_path, "cgroup.subtree_control",
                                      minus, true, &e2) == 0)
                                 cg->enabled = 0;

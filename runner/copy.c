@@ -66,9 +66,9 @@ int mounts_copy_tree(const char *src, const char *dst, err_t *e)
         struct archive *out = archive_write_disk_new();
         archive_read_disk_set_symlink_physical(in);
         archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                                                    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_OWNER);
+        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_PERM |
+                                                    ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+                                                    ARCHIVE_EXTRACT_OWNER);
         r = copy_entries(in, out, src, dst, e);
         archive_read_free(in);
         archive_write_free(out);

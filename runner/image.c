@@ -18,7 +18,8 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
         int r = store_scratch_new(s, "tmp", &sc, e);
         if (r < 0)
                 return r;
-        _cleanup_close_ int rootfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int rootfd =
+                open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (rootfd < 0) {
                 r = err_sys(e, errno, "%s", sc->path);
                 store_scratch_remove(s, sc, NULL);

@@ -60,16 +60,16 @@ int env_file_read(const char *path, strv *out, err_t *e);
 /* ---- mounts.c: the container's file system --------------------------- */
 
 typedef struct mount_plan {
-        const char *lower;        /* image layer (or the tree itself when in_place) */
-        const char *rundir;       /* per-run dir: the tmpfs and the mount point go here */
-        const char *persist;      /* --name dir (upper/work kept), or NULL */
-        bool in_place;            /* runner_exec_in_tree: bind the tree, no overlay */
+        const char *lower;   /* image layer (or the tree itself when in_place) */
+        const char *rundir;  /* per-run dir: the tmpfs and the mount point go here */
+        const char *persist; /* --name dir (upper/work kept), or NULL */
+        bool in_place;       /* runner_exec_in_tree: bind the tree, no overlay */
         bool read_only;
         bool userns;
         bool net_host;
-        const strv *binds;        /* "SRC:DST[:ro]" */
-        const strv *tmpfs;        /* "DST" */
-        const char *warn_marker;  /* exists once the copy fallback was announced */
+        const strv *binds;       /* "SRC:DST[:ro]" */
+        const strv *tmpfs;       /* "DST" */
+        const char *warn_marker; /* exists once the copy fallback was announced */
 } mount_plan;
 
 /* In the new mount namespace: build the root and pivot into it. */
@@ -91,8 +91,8 @@ typedef struct init_cmd {
         const char *cwd;
         const run_user *user;
         const sec_opts *sec; /* NULL: keep privileges (runner_exec_in_tree) */
-        int pty_slave_fd;   /* -1 without a terminal */
-        int err_fd;         /* CLOEXEC pipe to runroot for exec errors */
+        int pty_slave_fd;    /* -1 without a terminal */
+        int err_fd;          /* CLOEXEC pipe to runroot for exec errors */
 } init_cmd;
 
 /* Run as pid 1: start the command, reap, forward signals; returns the

@@ -220,15 +220,9 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
                 break;
         case OPT_CACHE_DIR: cfg->cache_dir = optarg; break;
         case 'q': log_set_level(LOG_QUIET); break;
-        case OPT_VERBOSE:
-                log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO);
-                break;
-        case 'h':
-                usage(stdout);
-                return 0;
-        case OPT_VERSION:
-                puts("runroot 0.1.0");
-                return 0;
+        case OPT_VERBOSE: log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO); break;
+        case 'h': usage(stdout); return 0;
+        case OPT_VERSION: puts("runroot 0.1.0"); return 0;
         case ':':
                 if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt)
                         log_error("-%c: needs a value (see --help)", optopt);

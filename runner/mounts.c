@@ -22,7 +22,10 @@ static int do_mount(const char *src, const char *dst, const char *type, unsigned
 {
         if (mount(src, dst, type, flags, data) < 0)
                 return err_sys(e, errno, "mount %s on %s",
-                               type ? type : src ? src : (flags & MS_REMOUNT) ? "(remount)" : "?",
+                               type                   ? type
+                               : src                  ? src
+                               : (flags & MS_REMOUNT) ? "(remount)"
+                                                      : "?",
                                dst);
         return 0;
 }
@@ -43,7 +46,8 @@ static int make_in_root(int rootfd, const char *dst, bool dir, err_t *e)
                 if (r < 0)
                         return err_prefix(e, "mount point %s", dst);
                 _cleanup_free_ char *prel = xasprintf(".%s", pabs);
-                _cleanup_close_ int pfd = openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int pfd =
+                        openat(rootfd, prel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (pfd < 0)
                         return err_sys(e, errno, "mount point %s", dst);
                 const char *base = path_basename(cur);
@@ -57,7 +61,8 @@ static int make_in_root(int rootfd, const char *dst, bool dir, err_t *e)
                         cur = path_normalize(next);
                         continue;
                 }
-                int fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                int fd = openat(pfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                                0644);
                 if (fd < 0 && errno != EEXIST)
                         return err_sys(e, errno, "mount point %s", dst);
                 if (fd >= 0)
@@ -79,8 +84,8 @@ static int target_in_root(const char *root, const char *dst, bool dir, char **re
         int r = fs_resolve_in_root(rootfd, dst, true, &abs, &e2);
         _cleanup_free_ char *rel = r == 0 ? xasprintf(".%s", abs) : NULL;
         struct stat st;
-        if (r == -ENOENT || (r == 0 && fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-                             errno == ENOENT)) {
+        if (r == -ENOENT ||
+            (r == 0 && fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)) {
                 r = make_in_root(rootfd, dst, dir, e);
                 if (r < 0)
                         return r;
@@ -162,7 +167,7 @@ static int setup_dev(const char *root, bool userns, err_t *e)
                 const char *name;
                 unsigned maj, min;
         } nodes[] = {
-                {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7},
+                {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
                 {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
         };
         _cleanup_close_ int dfd = open(dev, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -171,8 +176,8 @@ static int setup_dev(const char *root, bool userns, err_t *e)
         mode_t old_umask = umask(0);
         for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
                 /* mknod is refused in a user namespace: bind the host's. */
-                if (!userns &&
-                    mknodat(dfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) == 0)
+                if (!userns && mknodat(dfd, nodes[i].name, S_IFCHR | 0666,
+                                       makedev(nodes[i].maj, nodes[i].min)) == 0)
                         continue;
                 if (mknodat(dfd, nodes[i].name, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
                         return err_sys(e, errno, "/dev/%s", nodes[i].name);
@@ -195,12 +200,13 @@ static int setup_dev(const char *root, bool userns, err_t *e)
         if (r < 0)
                 return r;
         _cleanup_free_ char *shm = path_join(dev, "shm");
-        r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", e);
+        r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+                     e);
         if (r < 0)
                 return r;
         static const char *const links[][2] = {
-                {"ptmx", "pts/ptmx"},        {"fd", "/proc/self/fd"},
-                {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+                {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},
+                {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
                 {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(links) - 1; i++)
@@ -342,7 +348,8 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
                 int saved = refuse ? EPERM : errno;
                 if (!p->userns || p->read_only || p->persist)
                         return err_sys(e, saved, "mount overlay on %s%s", root,
-                                       saved == ENODEV ? " (no overlay support in this kernel)" : "");
+                                       saved == ENODEV ? " (no overlay support in this kernel)"
+                                                       : "");
                 /* Said once per cache; later runs copy quietly. */
                 if (p->warn_marker && access(p->warn_marker, F_OK) < 0) {
                         log_warn("overlay refused in a user namespace (%s): each run uses a "
@@ -351,7 +358,8 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
                         close(open(p->warn_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
                 }
                 if (lowers.n > 1)
-                        return err_sys(e, saved, "mount overlay on %s (a layered image needs it)", root);
+                        return err_sys(e, saved, "mount overlay on %s (a layered image needs it)",
+                                       root);
                 r = mounts_copy_tree(p->lower, root, e);
                 if (r < 0)
                         return r;

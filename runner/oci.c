@@ -150,7 +150,8 @@ static int collect_small(struct archive *a, const char *name, int64_t size, void
                 if (r < ARCHIVE_WARN || off < 0 || (size_t)off + len > (size_t)size) {
                         free(mb->data);
                         free(mb);
-                        return err_set(e, -EIO, "%s: %s", name, archive_error_string(a) ?: "bad data");
+                        return err_set(e, -EIO, "%s: %s", name,
+                                       archive_error_string(a) ?: "bad data");
                 }
                 memcpy(mb->data + off, buf, len);
                 if ((size_t)off + len > got)
@@ -271,9 +272,9 @@ static int plan_oci(strmap *m, const char *image, plan *p, err_t *e)
         for (int depth = 0; depth < 4 && !man; depth++) {
                 json_object *ms = jget(cur, "manifests");
                 json_object *d0 = ms && json_object_is_type(ms, json_type_array) &&
-                                          json_object_array_length(ms) > 0
-                                      ? json_object_array_get_idx(ms, 0)
-                                      : NULL;
+                                                  json_object_array_length(ms) > 0
+                                          ? json_object_array_get_idx(ms, 0)
+                                          : NULL;
                 const char *h = sha256_of(jstr(d0, "digest"));
                 if (!h) {
                         r = err_set(e, -EINVAL, "%s: index without a manifest digest", image);
@@ -327,8 +328,8 @@ static int plan_docker(strmap *m, const char *image, plan *p, err_t *e)
         if (!arr)
                 return e->code;
         json_object *m0 = json_object_is_type(arr, json_type_array) && json_object_array_length(arr)
-                              ? json_object_array_get_idx(arr, 0)
-                              : NULL;
+                                  ? json_object_array_get_idx(arr, 0)
+                                  : NULL;
         const char *cn = jstr(m0, "Config");
         json_object *ls = jget(m0, "Layers");
         int r = 0;
@@ -341,11 +342,13 @@ static int plan_docker(strmap *m, const char *image, plan *p, err_t *e)
         json_object *ids = jget(jget(cfg, "rootfs"), "diff_ids");
         if (r == 0 && (!ids || !json_object_is_type(ids, json_type_array) ||
                        json_object_array_length(ids) != json_object_array_length(ls)))
-                r = err_set(e, -EINVAL, "%s: config: rootfs.diff_ids does not match the layers", image);
+                r = err_set(e, -EINVAL, "%s: config: rootfs.diff_ids does not match the layers",
+                            image);
         for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
                 const char *ln = json_object_get_string(json_object_array_get_idx(ls, i));
                 _cleanup_free_ char *c = ln ? member_clean(ln) : NULL;
-                const char *h = sha256_of(json_object_get_string(json_object_array_get_idx(ids, i)));
+                const char *h =
+                        sha256_of(json_object_get_string(json_object_array_get_idx(ids, i)));
                 if (!c || !h) {
                         r = err_set(e, -EINVAL, "%s: layer %zu: bad name or diff_id", image, i + 1);
                         break;
@@ -409,7 +412,7 @@ static int convert_whiteouts(int dfd, const char *label, err_t *e)
         }
         for (size_t i = 0; i < subdirs.n; i++) {
                 _cleanup_close_ int cfd =
-                    openat(dfd, subdirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        openat(dfd, subdirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0)
                         return err_sys(e, errno, "%s/%s", label, subdirs.v[i]);
                 _cleanup_free_ char *sub = path_join(label, subdirs.v[i]);
@@ -426,7 +429,8 @@ static int unpack_layer(store *s, const char *file, const char *hex, const char 
         int r = store_scratch_new(s, "tmp", &sc, e);
         if (r < 0)
                 return r;
-        _cleanup_close_ int rootfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int rootfd =
+                open(sc->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
         if (rootfd < 0 || fd < 0)
                 r = err_sys(e, errno, "%s", rootfd < 0 ? sc->path : file);
@@ -435,8 +439,8 @@ static int unpack_layer(store *s, const char *file, const char *hex, const char 
         if (r == 0)
                 r = unpack_archive_fd(fd, rootfd, label, digest, NULL, e);
         if (r == 0 && strcmp(digest, hex))
-                r = err_set(e, -EINVAL, "%s: content is sha256:%s, not what the archive says", label,
-                            digest);
+                r = err_set(e, -EINVAL, "%s: content is sha256:%s, not what the archive says",
+                            label, digest);
         if (r == 0)
                 r = convert_whiteouts(rootfd, label, e);
         if (r < 0) {
@@ -596,8 +600,13 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
                 return err_sys(e, errno, "%s", image);
         /* A compressed file is a rootfs tarball: OCI and docker-save
          * archives are plain tars. */
-        if (n < 6 || (magic[0] == 0x1f && magic[1] == 0x8b) || !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ||
-            !memcmp(magic, "\xfd" "7zXZ", 5) || !memcmp(magic, "BZh", 3))
+        if (n < 6 || (magic[0] == 0x1f && magic[1] == 0x8b) ||
+            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ||
+            !memcmp(magic,
+                    "\xfd"
+                    "7zXZ",
+                    5) ||
+            !memcmp(magic, "BZh", 3))
                 return 1;
         int r = la_load(e);
         if (r < 0)
@@ -633,7 +642,8 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
                 store_scratch *sc = NULL;
                 r = store_scratch_new(s, "tmp", &sc, e);
                 if (r == 0) {
-                        log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s", image);
+                        log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s",
+                                 image);
                         extract_ctx x = {.p = &p, .need = need, .dir = sc->path};
                         r = each_member(fd, image, extract_needed, &x, e);
                 }
@@ -731,7 +741,11 @@ static void config_cold(int fd, const char *image, runner_image_config *c)
 {
         unsigned char magic[6] = {0};
         if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) || magic[0] == 0x1f ||
-            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) || !memcmp(magic, "\xfd" "7zXZ", 5) ||
+            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ||
+            !memcmp(magic,
+                    "\xfd"
+                    "7zXZ",
+                    5) ||
             !memcmp(magic, "BZh", 3))
                 return;
         err_t e = {0};
@@ -780,7 +794,8 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
                 if (store_layer_exists(s, hex)) {
                         lowers = store_layer_path(s, hex);
                         warm = true;
-                } else if ((j = stack_read(s, hex)) && lowers_of(s, jget(j, "layers"), &lowers, &e2) == 0) {
+                } else if ((j = stack_read(s, hex)) &&
+                           lowers_of(s, jget(j, "layers"), &lowers, &e2) == 0) {
                         config_from(jget(j, "config"), &c);
                         warm = true;
                 }

@@ -40,7 +40,8 @@ static int step(int rootfd, int *fd, strbuf *abs, const char *comp, int *hops, e
         if (target) {
                 _cleanup_free_ char *tgt = target;
                 if (++*hops > ROOTFS_MAX_HOPS)
-                        return err_set(e, -ELOOP, "\"%s\": too many levels of symbolic links", comp);
+                        return err_set(e, -ELOOP, "\"%s\": too many levels of symbolic links",
+                                       comp);
                 /* abs has no symlinks in it, so ".." in the target can be
                  * resolved lexically against it. */
                 _cleanup_free_ char *joined = tgt[0] == '/' ? xstrdup(tgt) : path_join(abs->s, tgt);

@@ -44,7 +44,7 @@ void runner_config_free(runner_config *c)
 typedef struct run_spec {
         mount_plan plan;
         char **argv;
-        char **envp;          /* fixed environment (exec_in_tree), or NULL */
+        char **envp; /* fixed environment (exec_in_tree), or NULL */
         const strv *env, *env_files;
         const char *hostname;
         const char *workdir;
@@ -381,7 +381,8 @@ static int check_config(const runner_config *c, err_t *e)
                 return err_set(e, -ENOTTY, "-t: the input is not a terminal");
         /* Rootless runs can fall back to a private copy. */
         if (geteuid() == 0 && !overlay_available())
-                return err_set(e, -ENODEV, "this kernel has no overlay file system (CONFIG_OVERLAY_FS)");
+                return err_set(e, -ENODEV,
+                               "this kernel has no overlay file system (CONFIG_OVERLAY_FS)");
         return sec_opts_validate(&c->sec, e);
 }
 

@@ -34,11 +34,11 @@ typedef struct runner_config {
         const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
         runner_net net;
         bool read_only;
-        int tty;               /* -1: when stdin is a terminal; 0: never; 1: required */
-        strv env;              /* -e KEY=VAL or KEY */
-        strv env_files;        /* --env-file */
-        strv binds;            /* -v SRC:DST[:ro] */
-        strv tmpfs;            /* --tmpfs DST */
+        int tty;        /* -1: when stdin is a terminal; 0: never; 1: required */
+        strv env;       /* -e KEY=VAL or KEY */
+        strv env_files; /* --env-file */
+        strv binds;     /* -v SRC:DST[:ro] */
+        strv tmpfs;     /* --tmpfs DST */
         cg_limits limits;
         sec_opts sec;
 } runner_config;
@@ -56,10 +56,10 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);
 /* ---- image config (OCI and docker-save archives) ------------------------ */
 
 typedef struct runner_image_config {
-        strv env;               /* KEY=VALUE, before -e and --env-file */
+        strv env; /* KEY=VALUE, before -e and --env-file */
         strv entrypoint, cmd;
         bool have_entrypoint, have_cmd;
-        char *workdir, *user;   /* NULL when the image sets none */
+        char *workdir, *user; /* NULL when the image sets none */
 } runner_image_config;
 
 /* The config of an OCI or docker-save archive (unpacking it into the cache

@@ -38,7 +38,7 @@ static uint32_t crc_of(const void *data, size_t len)
 
 char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX])
 {
-        strbuf b = { 0 };
+        strbuf b = {0};
         const struct scmp_version *v = seccomp_version();
         struct utsname u;
         sb_appendf(&b, "libseccomp %u.%u.%u\narch %#x %s\ncaps %#llx\n", v ? v->major : 0,
@@ -121,7 +121,7 @@ static int cache_write(int dirfd, const char *path, const char *key, const sec_f
         int r = fs_mkdir_p_at(dirfd, "seccomp", 0755, e);
         if (r < 0)
                 return r;
-        strbuf b = { 0 };
+        strbuf b = {0};
         sb_appendf(&b, "%scrc32 %08x len %zu keylen %zu\n%s", FORMAT, crc_of(f->prog, f->len),
                    f->len, strlen(key), key);
         sb_appendn(&b, (const char *)f->prog, f->len);
@@ -144,14 +144,14 @@ int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err
                 return 0;
 
         sec_filter *f = xmalloc(sizeof *f);
-        *f = (sec_filter){ 0 };
+        *f = (sec_filter){0};
         r = sec_seccomp_export(keep, &f->prog, &f->len, e);
         if (r < 0) {
                 free(f);
                 return r;
         }
         if (cache_dirfd >= 0) {
-                err_t e2 = { 0 };
+                err_t e2 = {0};
                 if (cache_write(cache_dirfd, path, key, f, &e2) < 0)
                         log_debug("seccomp cache: %s", e2.msg);
         }

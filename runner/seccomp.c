@@ -21,87 +21,87 @@ static const struct {
         int cap; /* the rule is lifted when this capability is kept */
 } blocked[] = {
         /* kernel images and modules */
-        { "kexec_load", ALWAYS },
-        { "kexec_file_load", ALWAYS },
-        { "init_module", CAP_SYS_MODULE },
-        { "finit_module", CAP_SYS_MODULE },
-        { "delete_module", CAP_SYS_MODULE },
-        { "create_module", ALWAYS },
-        { "query_module", ALWAYS },
-        { "get_kernel_syms", ALWAYS },
-        { "reboot", CAP_SYS_BOOT },
+        {"kexec_load", ALWAYS},
+        {"kexec_file_load", ALWAYS},
+        {"init_module", CAP_SYS_MODULE},
+        {"finit_module", CAP_SYS_MODULE},
+        {"delete_module", CAP_SYS_MODULE},
+        {"create_module", ALWAYS},
+        {"query_module", ALWAYS},
+        {"get_kernel_syms", ALWAYS},
+        {"reboot", CAP_SYS_BOOT},
         /* kernel keyring: not namespaced */
-        { "keyctl", ALWAYS },
-        { "add_key", ALWAYS },
-        { "request_key", ALWAYS },
+        {"keyctl", ALWAYS},
+        {"add_key", ALWAYS},
+        {"request_key", ALWAYS},
         /* file handles walk the whole file system ("shocker") */
-        { "open_by_handle_at", ALWAYS },
-        { "name_to_handle_at", CAP_SYS_ADMIN },
+        {"open_by_handle_at", ALWAYS},
+        {"name_to_handle_at", CAP_SYS_ADMIN},
         /* kernel attack surface */
-        { "bpf", CAP_SYS_ADMIN },
-        { "perf_event_open", CAP_SYS_ADMIN },
-        { "userfaultfd", CAP_SYS_PTRACE },
-        { "io_uring_setup", ALWAYS },
-        { "io_uring_enter", ALWAYS },
-        { "io_uring_register", ALWAYS },
-        { "lookup_dcookie", CAP_SYS_ADMIN },
-        { "fanotify_init", CAP_SYS_ADMIN },
-        { "kcmp", CAP_SYS_PTRACE },
+        {"bpf", CAP_SYS_ADMIN},
+        {"perf_event_open", CAP_SYS_ADMIN},
+        {"userfaultfd", CAP_SYS_PTRACE},
+        {"io_uring_setup", ALWAYS},
+        {"io_uring_enter", ALWAYS},
+        {"io_uring_register", ALWAYS},
+        {"lookup_dcookie", CAP_SYS_ADMIN},
+        {"fanotify_init", CAP_SYS_ADMIN},
+        {"kcmp", CAP_SYS_PTRACE},
         /* mounts and namespaces */
-        { "mount", CAP_SYS_ADMIN },
-        { "umount", CAP_SYS_ADMIN },
-        { "umount2", CAP_SYS_ADMIN },
-        { "pivot_root", CAP_SYS_ADMIN },
-        { "fsopen", CAP_SYS_ADMIN },
-        { "fsconfig", CAP_SYS_ADMIN },
-        { "fsmount", CAP_SYS_ADMIN },
-        { "fspick", CAP_SYS_ADMIN },
-        { "move_mount", CAP_SYS_ADMIN },
-        { "open_tree", CAP_SYS_ADMIN },
-        { "mount_setattr", CAP_SYS_ADMIN },
-        { "setns", CAP_SYS_ADMIN },
+        {"mount", CAP_SYS_ADMIN},
+        {"umount", CAP_SYS_ADMIN},
+        {"umount2", CAP_SYS_ADMIN},
+        {"pivot_root", CAP_SYS_ADMIN},
+        {"fsopen", CAP_SYS_ADMIN},
+        {"fsconfig", CAP_SYS_ADMIN},
+        {"fsmount", CAP_SYS_ADMIN},
+        {"fspick", CAP_SYS_ADMIN},
+        {"move_mount", CAP_SYS_ADMIN},
+        {"open_tree", CAP_SYS_ADMIN},
+        {"mount_setattr", CAP_SYS_ADMIN},
+        {"setns", CAP_SYS_ADMIN},
         /* host-wide state */
-        { "swapon", CAP_SYS_ADMIN },
-        { "swapoff", CAP_SYS_ADMIN },
-        { "acct", CAP_SYS_PACCT },
-        { "quotactl", CAP_SYS_ADMIN },
-        { "quotactl_fd", CAP_SYS_ADMIN },
-        { "settimeofday", CAP_SYS_TIME },
-        { "stime", CAP_SYS_TIME },
-        { "clock_settime", CAP_SYS_TIME },
-        { "clock_settime64", CAP_SYS_TIME },
-        { "clock_adjtime", CAP_SYS_TIME },
-        { "clock_adjtime64", CAP_SYS_TIME },
-        { "syslog", CAP_SYSLOG },
-        { "vhangup", CAP_SYS_TTY_CONFIG },
-        { "iopl", CAP_SYS_RAWIO },
-        { "ioperm", CAP_SYS_RAWIO },
-        { "get_mempolicy", CAP_SYS_NICE },
-        { "set_mempolicy", CAP_SYS_NICE },
-        { "mbind", CAP_SYS_NICE },
-        { "move_pages", CAP_SYS_NICE },
+        {"swapon", CAP_SYS_ADMIN},
+        {"swapoff", CAP_SYS_ADMIN},
+        {"acct", CAP_SYS_PACCT},
+        {"quotactl", CAP_SYS_ADMIN},
+        {"quotactl_fd", CAP_SYS_ADMIN},
+        {"settimeofday", CAP_SYS_TIME},
+        {"stime", CAP_SYS_TIME},
+        {"clock_settime", CAP_SYS_TIME},
+        {"clock_settime64", CAP_SYS_TIME},
+        {"clock_adjtime", CAP_SYS_TIME},
+        {"clock_adjtime64", CAP_SYS_TIME},
+        {"syslog", CAP_SYSLOG},
+        {"vhangup", CAP_SYS_TTY_CONFIG},
+        {"iopl", CAP_SYS_RAWIO},
+        {"ioperm", CAP_SYS_RAWIO},
+        {"get_mempolicy", CAP_SYS_NICE},
+        {"set_mempolicy", CAP_SYS_NICE},
+        {"mbind", CAP_SYS_NICE},
+        {"move_pages", CAP_SYS_NICE},
         /* obsolete */
-        { "uselib", ALWAYS },
-        { "ustat", ALWAYS },
-        { "sysfs", ALWAYS },
-        { "_sysctl", ALWAYS },
-        { "nfsservctl", ALWAYS },
-        { "vm86", ALWAYS },
-        { "vm86old", ALWAYS },
+        {"uselib", ALWAYS},
+        {"ustat", ALWAYS},
+        {"sysfs", ALWAYS},
+        {"_sysctl", ALWAYS},
+        {"nfsservctl", ALWAYS},
+        {"vm86", ALWAYS},
+        {"vm86old", ALWAYS},
 };
 
 /* Namespace flags refused in clone/unshare without CAP_SYS_ADMIN; a new
  * user namespace is refused always (it would hand back every capability
  * dropped here, inside it). */
 static const uint64_t ns_flags[] = {
-        CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
-        CLONE_NEWTIME,
+        CLONE_NEWNS,  CLONE_NEWUTS,    CLONE_NEWIPC,  CLONE_NEWPID,
+        CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME,
 };
 
 #define OPTIMIZE 2
 
 /* Typing into the controlling terminal of whoever started us. */
-static const unsigned long tty_ioctls[] = { TIOCSTI, TIOCLINUX };
+static const unsigned long tty_ioctls[] = {TIOCSTI, TIOCLINUX};
 
 static bool has(uint64_t keep, int cap)
 {
@@ -123,7 +123,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 static int add_compat_arches(scmp_filter_ctx ctx, err_t *e)
 {
         uint32_t native = seccomp_arch_native();
-        uint32_t extra[2] = { 0, 0 };
+        uint32_t extra[2] = {0, 0};
         if (native == SCMP_ARCH_X86_64) {
                 extra[0] = SCMP_ARCH_X86;
                 extra[1] = SCMP_ARCH_X32;

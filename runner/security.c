@@ -14,7 +14,7 @@
 
 void sec_opts_init(sec_opts *o)
 {
-        *o = (sec_opts){ .seccomp = true };
+        *o = (sec_opts){.seccomp = true};
 }
 
 void sec_opts_free(sec_opts *o)
@@ -51,10 +51,11 @@ int sec_apply(const sec_opts *o, err_t *e)
 /* ---- masked and read-only paths -------------------------------------- */
 
 static const char *const proc_masked[] = {
-        "kcore", "keys", "timer_list", "timer_stats", "sched_debug", "latency_stats", "scsi", "acpi",
+        "kcore",       "keys",          "timer_list", "timer_stats",
+        "sched_debug", "latency_stats", "scsi",       "acpi",
 };
-static const char *const sys_masked[] = { "firmware", "devices/virtual/powercap" };
-static const char *const proc_readonly[] = { "sys", "sysrq-trigger", "irq", "bus", "fs", "asound" };
+static const char *const sys_masked[] = {"firmware", "devices/virtual/powercap"};
+static const char *const proc_readonly[] = {"sys", "sysrq-trigger", "irq", "bus", "fs", "asound"};
 
 static int check_fs(int fd, unsigned long magic, const char *what, err_t *e)
 {
@@ -75,14 +76,16 @@ static char *fd_path(int fd)
 /* Attach a detached mount (from open_tree or fsmount) on top of target. */
 static int attach(int mnt_fd, int target_fd, const char *what, err_t *e)
 {
-        if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        if (move_mount(mnt_fd, "", target_fd, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return err_sys(e, errno, "%s: move_mount", what);
         return 0;
 }
 
 static int mask_file(int devnull_fd, int target_fd, const char *what, err_t *e)
 {
-        _cleanup_close_ int tree = open_tree(devnull_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        _cleanup_close_ int tree =
+                open_tree(devnull_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree >= 0)
                 return attach(tree, target_fd, what, e);
         if (errno != ENOSYS)
@@ -110,16 +113,16 @@ static int mask_dir(int target_fd, const char *what, err_t *e)
         if (errno != ENOSYS)
                 return err_sys(e, errno, "%s: fsopen tmpfs", what);
         _cleanup_free_ char *dst = fd_path(target_fd);
-        if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") < 0)
+        if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0") <
+            0)
                 return err_sys(e, errno, "%s: mount an empty tmpfs", what);
         return 0;
 }
 
 static int make_readonly(int dirfd, const char *rel, int target_fd, const char *what, err_t *e)
 {
-        _cleanup_close_ int tree = open_tree(target_fd, "",
-                                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-                                                     AT_RECURSIVE);
+        _cleanup_close_ int tree = open_tree(
+                target_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
         if (tree >= 0) {
                 struct mount_attr attr = {
                         .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
@@ -141,8 +144,8 @@ static int make_readonly(int dirfd, const char *rel, int target_fd, const char *
         if (fd < 0)
                 return err_sys(e, errno, "%s: reopen", what);
         _cleanup_free_ char *p = fd_path(fd);
-        if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  NULL) < 0)
+        if (mount(NULL, p, NULL,
+                  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 return err_sys(e, errno, "%s: remount read-only", what);
         return 0;
 }
@@ -166,7 +169,7 @@ static int open_target(int dirfd, const char *rel, unsigned long magic, const ch
 
 static int open_devnull(int root_fd, err_t *e)
 {
-        static const char *const candidates[] = { "dev/null", "/dev/null" };
+        static const char *const candidates[] = {"dev/null", "/dev/null"};
         for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
                 int fd = openat(root_fd, candidates[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 struct stat st;
@@ -193,7 +196,8 @@ static int mask_list(int dirfd, const char *dir, unsigned long magic, const char
                 struct stat st;
                 if (fstat(fd, &st) < 0)
                         return err_sys(e, errno, "%s", what);
-                r = S_ISDIR(st.st_mode) ? mask_dir(fd, what, e) : mask_file(devnull_fd, fd, what, e);
+                r = S_ISDIR(st.st_mode) ? mask_dir(fd, what, e)
+                                        : mask_file(devnull_fd, fd, what, e);
                 if (r < 0)
                         return r;
         }
@@ -202,7 +206,8 @@ static int mask_list(int dirfd, const char *dir, unsigned long magic, const char
 
 int sec_mask_paths(int root_fd, err_t *e)
 {
-        _cleanup_close_ int proc_fd = openat(root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int proc_fd =
+                openat(root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (proc_fd < 0)
                 return err_sys(e, errno, "/proc in the container");
         int r = check_fs(proc_fd, PROC_SUPER_MAGIC, "/proc in the container", e);
@@ -230,7 +235,8 @@ int sec_mask_paths(int root_fd, err_t *e)
         }
 
         /* /sys is optional; when it is there it must be sysfs to be touched. */
-        _cleanup_close_ int sys_fd = openat(root_fd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int sys_fd =
+                openat(root_fd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sys_fd < 0)
                 return 0;
         struct statfs sfs;

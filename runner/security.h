@@ -9,9 +9,9 @@
 #include "common.h"
 
 typedef struct sec_opts {
-        strv cap_add;     /* names as given ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") */
+        strv cap_add; /* names as given ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") */
         strv cap_drop;
-        bool seccomp;     /* default true; --seccomp unconfined sets false */
+        bool seccomp; /* default true; --seccomp unconfined sets false */
         /* The default filter compiled beforehand by sec_filter_prepare
          * (not owned); NULL: sec_apply compiles it with libseccomp. */
         const struct sec_filter *filter;

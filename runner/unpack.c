@@ -172,8 +172,8 @@ static int unpack_entry(unpacker *u, struct archive_entry *ent, err_t *e)
                 u->last_parent = xstrdup(parent);
                 u->last_parent_abs = xstrdup(pabs);
         }
-        _cleanup_free_ char *rel = xasprintf(".%s%s%s", pabs, strcmp(pabs, "/") ? "/" : "",
-                                             path_basename(clean));
+        _cleanup_free_ char *rel =
+                xasprintf(".%s%s%s", pabs, strcmp(pabs, "/") ? "/" : "", path_basename(clean));
         r = anchor_hardlink(u, ent, e);
         if (r < 0)
                 return r;

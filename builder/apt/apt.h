@@ -42,8 +42,8 @@ typedef enum apt_relop {
 bool debver_satisfies(const char *ver, apt_relop op, const char *ref);
 
 typedef struct apt_rel {
-        char *name;    /* without ":any"/":native"/":ARCH" */
-        char *archq;   /* the qualifier after ':' or NULL */
+        char *name;  /* without ":any"/":native"/":ARCH" */
+        char *archq; /* the qualifier after ':' or NULL */
         apt_relop op;
         char *version; /* NULL when op is APT_REL_ANY */
 } apt_rel;
@@ -81,8 +81,8 @@ typedef struct apt_release {
 /* Verify an InRelease file with gpgv (or sqv) against keyring (a binary
  * keyring or an ASCII-armored key file) and return only the signed text,
  * as the verifier printed it. Nothing of the file is believed before. */
-int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text,
-                       size_t *ret_len, err_t *e);
+int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text, size_t *ret_len,
+                       err_t *e);
 /* Without a signature check (--no-verify): the cleartext part. */
 int apt_release_cleartext(const char *inrelease, char **ret_text, size_t *ret_len, err_t *e);
 int apt_release_parse(const char *text, size_t len, const char *what, apt_release *ret, err_t *e);
@@ -151,16 +151,16 @@ void apt_selection_free(apt_selection *s);
 
 typedef struct apt_dl {
         char *url;
-        char *sha256;  /* expected; NULL = not known (InRelease): never cached */
-        int64_t size;  /* expected, or -1 */
-        char *path;    /* out: where the verified file is */
+        char *sha256; /* expected; NULL = not known (InRelease): never cached */
+        int64_t size; /* expected, or -1 */
+        char *path;   /* out: where the verified file is */
 } apt_dl;
 
 typedef struct apt_dl_opts {
-        const char *dir;  /* <cache>/apt: blobs in sha256/, partials in partial/ */
-        int connections;  /* parallel transfers, 0 = default */
-        int retries;      /* per file, -1 = default */
-        bool progress;    /* draw a progress line on stderr */
+        const char *dir; /* <cache>/apt: blobs in sha256/, partials in partial/ */
+        int connections; /* parallel transfers, 0 = default */
+        int retries;     /* per file, -1 = default */
+        bool progress;   /* draw a progress line on stderr */
         /* Called (from the calling thread) as soon as item i is verified
          * in place, cached ones first: lets work overlap the downloads. */
         void (*on_ready)(size_t i, void *userdata);
@@ -219,15 +219,15 @@ int apt_tree_tidy(const char *root, const char *sources_list, err_t *e);
 /* ---- suites and the whole bootstrap ----------------------------------- */
 
 typedef struct apt_suite {
-        char *name;          /* the manifest's Suite */
-        char *distribution;  /* debian, ubuntu */
+        char *name;         /* the manifest's Suite */
+        char *distribution; /* debian, ubuntu */
         char *codename;
         strv components;
         strv architectures;
-        char *signed_by;     /* a keyring path or an embedded armored key */
+        char *signed_by; /* a keyring path or an embedded armored key */
         bool merged_usr;
-        char *uri;           /* the manifest's own mirror, or NULL */
-        char *path;          /* the manifest file */
+        char *uri;  /* the manifest's own mirror, or NULL */
+        char *path; /* the manifest file */
 } apt_suite;
 
 /* Directories searched for SUITE.deb822 ($MKROOT_MANIFESTS first). */

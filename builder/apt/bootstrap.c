@@ -22,7 +22,7 @@ typedef struct boot {
         apt_suite suite;
         const char *arch;
         char *mirror;
-        char *cache;  /* <cache>/apt */
+        char *cache; /* <cache>/apt */
         char *keyring;
         char release_digest[DIGEST_HEX_LEN + 1];
         char *image_key; /* cached finished image for these inputs, or NULL */
@@ -200,7 +200,8 @@ static int fetch_release(boot *b, err_t *e)
                 rc = apt_release_verify(it->path, b->keyring, &text, &len, e);
         }
         unlink(it->path);
-        _cleanup_free_ char *what = xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
+        _cleanup_free_ char *what =
+                xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
         apt_dl_free(it, 1);
         if (rc < 0)
                 return err_prefix(e, "%s", what);
@@ -245,8 +246,8 @@ static int index_items(boot *b, bool by_hash, apt_dl **ret, err_t *e)
                         items[i].url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s", b->mirror,
                                                  b->suite.codename, dir, f->sha256);
                 } else {
-                        items[i].url = xasprintf("%s/dists/%s/%s", b->mirror, b->suite.codename,
-                                                 path);
+                        items[i].url =
+                                xasprintf("%s/dists/%s/%s", b->mirror, b->suite.codename, path);
                 }
                 items[i].sha256 = xstrdup(f->sha256);
                 items[i].size = f->size;
@@ -343,7 +344,8 @@ static int make_skeleton(boot *b, err_t *e)
         if (b->suite.merged_usr) {
                 apt_merged_dirs(b->arch, &b->merged);
                 for (size_t i = 0; i < b->merged.n; i++) {
-                        _cleanup_free_ char *in_usr = xasprintf("%s/usr/%s", b->tree, b->merged.v[i]);
+                        _cleanup_free_ char *in_usr =
+                                xasprintf("%s/usr/%s", b->tree, b->merged.v[i]);
                         _cleanup_free_ char *link_at = path_join(b->tree, b->merged.v[i]);
                         _cleanup_free_ char *target = xasprintf("usr/%s", b->merged.v[i]);
                         int rc = fs_mkdir_p_at(AT_FDCWD, in_usr, 0755, e);
@@ -354,9 +356,14 @@ static int make_skeleton(boot *b, err_t *e)
                 }
                 strv_push_take(&b->merged, NULL);
         }
-        static const char *const dirs[] = {"var/lib/dpkg/info", "var/lib/dpkg/updates",
-                                           "var/cache/apt/archives/partial", "var/log", "etc/apt",
-                                           "proc", "dev", "tmp"};
+        static const char *const dirs[] = {"var/lib/dpkg/info",
+                                           "var/lib/dpkg/updates",
+                                           "var/cache/apt/archives/partial",
+                                           "var/log",
+                                           "etc/apt",
+                                           "proc",
+                                           "dev",
+                                           "tmp"};
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 _cleanup_free_ char *p = path_join(b->tree, dirs[i]);
                 int rc = fs_mkdir_p_at(AT_FDCWD, p, 0755, e);
@@ -377,7 +384,7 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
         for (size_t i = 0; i < b->sel.n; i++) {
                 const apt_pkg *p = b->sel.pkgs[i];
                 _cleanup_free_ char *inside =
-                    xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
+                        xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
                 _cleanup_free_ char *host = path_join(b->tree, inside);
                 int rc = apt_copy_file(b->debs[i].path, host, true, e);
                 if (rc < 0)
@@ -414,7 +421,7 @@ static int keep_base(boot *b, const char *image, err_t *e)
                 return rc;
         const char *ext = strstr(path_basename(image), ".tar");
         _cleanup_free_ char *dst =
-            xasprintf("%s/%s_%s%s", dir, b->suite.name, b->arch, ext ? ext : ".tar.gz");
+                xasprintf("%s/%s_%s%s", dir, b->suite.name, b->arch, ext ? ext : ".tar.gz");
         return publish_copy(image, dst, e);
 }
 
@@ -543,7 +550,7 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 /* The essential set is unpacked by worker threads while
                  * the downloads go on. */
                 apt_unpacker *u = apt_unpacker_start(
-                    b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL);
+                        b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL);
                 rc = step(fetch_debs(&b, u, e), "packages downloaded and verified");
                 err_t e2 = {0};
                 int prc = apt_unpacker_finish(u, &e2);

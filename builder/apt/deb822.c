@@ -6,7 +6,10 @@
 
 #include "deb822.h"
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_blank(char c)
+{
+        return c == ' ' || c == '\t';
+}
 
 typedef struct parser {
         deb822 d;
@@ -57,8 +60,9 @@ int deb822_parse(const char *data, size_t len, const char *what, deb822 *ret, er
                         /* Comment: ignored, even inside a multi-line value. */
                 } else if (is_blank(buf[a])) {
                         if (!p.field_open) {
-                                rc = err_set(e, -EBADMSG, "%s:%u: continuation line outside a field",
-                                             what, line);
+                                rc = err_set(e, -EBADMSG,
+                                             "%s:%u: continuation line outside a field", what,
+                                             line);
                                 break;
                         }
                         while (a < b && is_blank(buf[a]))
@@ -92,8 +96,8 @@ int deb822_parse(const char *data, size_t len, const char *what, deb822 *ret, er
                                         p.d.paras = xreallocarray(p.d.paras, p.cap_paras,
                                                                   sizeof(*p.d.paras));
                                 }
-                                p.d.paras[p.d.n_paras++] = (deb822_para){
-                                    .first = p.d.n_fields, .n = 0, .line = line};
+                                p.d.paras[p.d.n_paras++] =
+                                        (deb822_para){.first = p.d.n_fields, .n = 0, .line = line};
                                 p.in_para = true;
                         }
                         deb822_para *para = &p.d.paras[p.d.n_paras - 1];
@@ -127,8 +131,8 @@ int deb822_parse(const char *data, size_t len, const char *what, deb822 *ret, er
                         }
                         /* Offsets for now: buf does not move, but values are
                          * only complete once closed. */
-                        p.d.fields[p.d.n_fields++] = (deb822_field){
-                            .name = buf + name_at, .value = buf + p.value_start};
+                        p.d.fields[p.d.n_fields++] =
+                                (deb822_field){.name = buf + name_at, .value = buf + p.value_start};
                         para->n++;
                 }
                 r = next;

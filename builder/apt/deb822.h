@@ -40,5 +40,8 @@ int deb822_parse(const char *data, size_t len, const char *what, deb822 *ret, er
 const char *deb822_get(const deb822 *d, size_t para, const char *name);
 void deb822_free(deb822 *d);
 
-static inline void deb822_freep(deb822 *d) { deb822_free(d); }
+static inline void deb822_freep(deb822 *d)
+{
+        deb822_free(d);
+}
 #define _cleanup_deb822_ _cleanup_(deb822_freep)

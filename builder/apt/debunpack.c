@@ -152,9 +152,9 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
                 return rc;
         _cleanup_warchive_ struct archive *out = archive_write_disk_new();
         archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                                                ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_UNLINK);
+                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                                                    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
+                                                    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_UNLINK);
         struct archive_entry *ent;
         for (;;) {
                 int r = archive_read_next_header(in, &ent);
@@ -166,8 +166,7 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
                 const char *rel = strip_dot(archive_entry_pathname(ent));
                 if (!*rel)
                         continue;
-                if (!path_is_contained(rel))
-                        {
+                if (!path_is_contained(rel)) {
                         char sn[80];
                         return err_set(e, -EBADMSG, "%s: entry \"%s\": leaves the root", deb,
                                        apt_snip(rel, 64, sn, sizeof(sn)));
@@ -180,8 +179,7 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
                 const char *hl = archive_entry_hardlink(ent);
                 if (hl) {
                         const char *hrel = strip_dot(hl);
-                        if (!path_is_contained(hrel))
-                                {
+                        if (!path_is_contained(hrel)) {
                                 char sn[80];
                                 return err_set(e, -EBADMSG, "%s: hardlink \"%s\": leaves the root",
                                                deb, apt_snip(hrel, 64, sn, sizeof(sn)));
@@ -217,8 +215,7 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
         return 0;
 }
 
-int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len,
-                         err_t *e)
+int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len, err_t *e)
 {
         inner_src src;
         _cleanup_archive_ struct archive *outer = NULL;

@@ -165,7 +165,10 @@ char *apt_snip(const char *s, size_t max, char *buf, size_t bufsize)
 
 /* ---- relations -------------------------------------------------------- */
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool is_ws(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static const char *skip_ws(const char *p)
 {
@@ -203,8 +206,7 @@ static int parse_one(const char **pp, const char *what, apt_rel *ret, err_t *e)
         const char *n = p;
         while (is_name_char(*p))
                 p++;
-        if (p == n)
-                {
+        if (p == n) {
                 char sn[32];
                 return err_set(e, -EBADMSG, "%s: expected a package name at \"%s\"", what,
                                apt_snip(n, 20, sn, sizeof(sn)));
@@ -267,8 +269,7 @@ static int parse_one(const char **pp, const char *what, apt_rel *ret, err_t *e)
                 const char *c = strchr(p, close);
                 if (!c) {
                         rel_free(&r);
-                        return err_set(e, -EBADMSG, "%s: unterminated '%c' restriction", what,
-                                       *p);
+                        return err_set(e, -EBADMSG, "%s: unterminated '%c' restriction", what, *p);
                 }
                 p = skip_ws(c + 1);
         }

@@ -94,8 +94,8 @@ static void draw(dl_state *s, bool force)
         if (speed > 0 && s->total_bytes > s->done_bytes)
                 snprintf(eta, sizeof(eta), "  %.0fs left",
                          (double)(s->total_bytes - s->done_bytes) / speed);
-        fprintf(stderr, "\r\033[KGet: %zu/%zu files  %s/%s  %s/s%s", s->done_files,
-                s->total_files, done, total, sp, eta);
+        fprintf(stderr, "\r\033[KGet: %zu/%zu files  %s/%s  %s/s%s", s->done_files, s->total_files,
+                done, total, sp, eta);
         s->drawn = true;
 }
 
@@ -112,12 +112,9 @@ static bool transient(CURLcode c, long http)
         case CURLE_GOT_NOTHING:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-                return true;
-        case CURLE_HTTP_RETURNED_ERROR:
-                return http >= 500 || http == 408 || http == 429;
-        default:
-                return false;
+        case CURLE_HTTP2_STREAM: return true;
+        case CURLE_HTTP_RETURNED_ERROR: return http >= 500 || http == 408 || http == 429;
+        default: return false;
         }
 }
 
@@ -286,7 +283,8 @@ static int handle_done(dl_state *s, CURLMsg *m, err_t *e)
                 return err_set(e, -EIO, "%s: HTTP %ld", t->item->url, http);
         if (c == CURLE_FILE_COULDNT_READ_FILE)
                 return err_set(e, -ENOENT, "%s: not found", t->item->url);
-        return err_set(e, -EIO, "%s: %s", t->item->url, t->errbuf[0] ? t->errbuf : curl_easy_strerror(c));
+        return err_set(e, -EIO, "%s: %s", t->item->url,
+                       t->errbuf[0] ? t->errbuf : curl_easy_strerror(c));
 }
 
 static int mkdirs(const char *dir, err_t *e)

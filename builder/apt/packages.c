@@ -46,7 +46,10 @@ apt_index *apt_index_new(const char *arch)
         return x;
 }
 
-static bool is_hex64(const char *s) { return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64; }
+static bool is_hex64(const char *s)
+{
+        return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
 
 int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, err_t *e)
 {
@@ -103,10 +106,10 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
                                         long long v = strtoll(fl->value, &end, 10);
                                         if (*end || v < 0 || end == fl->value) {
                                                 char sn[32];
-                                                return err_set(e, -EBADMSG,
-                                                               "%s:%u: bad Size \"%s\"", what,
-                                                               para->line,
-                                                               apt_snip(fl->value, 20, sn, sizeof(sn)));
+                                                return err_set(
+                                                        e, -EBADMSG, "%s:%u: bad Size \"%s\"", what,
+                                                        para->line,
+                                                        apt_snip(fl->value, 20, sn, sizeof(sn)));
                                         }
                                         p.size = v;
                                 } else if (!strcasecmp(n, "Section"))
@@ -161,9 +164,15 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
         return 0;
 }
 
-size_t apt_index_count(const apt_index *x) { return x->n; }
+size_t apt_index_count(const apt_index *x)
+{
+        return x->n;
+}
 
-const apt_pkg *apt_index_at(const apt_index *x, size_t i) { return i < x->n ? x->pkgs[i] : NULL; }
+const apt_pkg *apt_index_at(const apt_index *x, size_t i)
+{
+        return i < x->n ? x->pkgs[i] : NULL;
+}
 
 const apt_pkg *apt_index_candidate(const apt_index *x, const char *name)
 {

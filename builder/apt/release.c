@@ -212,8 +212,8 @@ static int verify_gpgv(const char *gpgv, const char *key, const char *inrelease,
         /* gpgv writes only the signed text to --output, and refuses to
          * overwrite: the name is reserved, then freed for it. */
         unlink(tmp);
-        char *argv[] = {(char *)gpgv, "--status-fd", "1",  "--keyring", (char *)key,
-                        "--output",   tmp,           (char *)inrelease, NULL};
+        char *argv[] = {(char *)gpgv, "--status-fd",     "1", "--keyring", (char *)key, "--output",
+                        tmp,          (char *)inrelease, NULL};
         _cleanup_free_ char *status = NULL;
         size_t status_len;
         int rc = run_capture(argv, &status, &status_len, e);
@@ -228,7 +228,8 @@ static int verify_gpgv(const char *gpgv, const char *key, const char *inrelease,
 static int verify_sqv(const char *sqv, const char *key, const char *inrelease, char **ret_text,
                       size_t *ret_len, err_t *e)
 {
-        char *argv[] = {(char *)sqv, "--keyring", (char *)key, "--message", (char *)inrelease, NULL};
+        char *argv[] = {(char *)sqv, "--keyring",       (char *)key,
+                        "--message", (char *)inrelease, NULL};
         _cleanup_free_ char *text = NULL;
         size_t len;
         int rc = run_capture(argv, &text, &len, e);
@@ -241,13 +242,14 @@ static int verify_sqv(const char *sqv, const char *key, const char *inrelease, c
         return 0;
 }
 
-int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text,
-                       size_t *ret_len, err_t *e)
+int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text, size_t *ret_len,
+                       err_t *e)
 {
         _cleanup_free_ char *gpgv = find_in_path("gpgv");
         _cleanup_free_ char *sqv = gpgv ? NULL : find_in_path("sqv");
         if (!gpgv && !sqv)
-                return err_set(e, -ENOENT, "neither gpgv nor sqv found: cannot verify (install gpgv)");
+                return err_set(e, -ENOENT,
+                               "neither gpgv nor sqv found: cannot verify (install gpgv)");
         _cleanup_free_ char *dir = path_dirname(inrelease);
         _cleanup_free_ char *key = NULL;
         bool key_temp = false;
@@ -346,7 +348,8 @@ int apt_release_parse(const char *text, size_t len, const char *what, apt_releas
         if ((v = deb822_get(&d, 0, "Date")) && apt_parse_date(v, &r.date) < 0) {
                 apt_release_free(&r);
                 char sn[48];
-                return err_set(e, -EBADMSG, "%s: bad Date \"%s\"", what, apt_snip(v, 40, sn, sizeof(sn)));
+                return err_set(e, -EBADMSG, "%s: bad Date \"%s\"", what,
+                               apt_snip(v, 40, sn, sizeof(sn)));
         }
         if ((v = deb822_get(&d, 0, "Valid-Until")) && apt_parse_date(v, &r.valid_until) < 0) {
                 apt_release_free(&r);
@@ -371,7 +374,8 @@ int apt_release_parse(const char *text, size_t len, const char *what, apt_releas
                         char hex[65], path[1024];
                         long long size;
                         if (sscanf(line, "%64s %lld %1023s", hex, &size, path) != 3 ||
-                            strlen(hex) != 64 || size < 0 || strspn(hex, "0123456789abcdef") != 64) {
+                            strlen(hex) != 64 || size < 0 ||
+                            strspn(hex, "0123456789abcdef") != 64) {
                                 apt_release_free(&r);
                                 char sn[88];
                                 return err_set(e, -EBADMSG, "%s: bad SHA256 line \"%s\"", what,
@@ -403,7 +407,8 @@ int apt_release_check_dates(const apt_release *r, int64_t now, bool allow_expire
                 return err_set(e, -EBADMSG, "%s: Date is in the future (check the clock)", what);
         if (r->valid_until && r->valid_until < now && !allow_expired)
                 return err_set(e, -EKEYEXPIRED,
-                               "%s: expired (Valid-Until passed); --allow-expired accepts it", what);
+                               "%s: expired (Valid-Until passed); --allow-expired accepts it",
+                               what);
         return 0;
 }
 

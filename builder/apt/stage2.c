@@ -17,13 +17,13 @@
 static void stage2_env(strv *env)
 {
         static const char *const base[] = {
-            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "DEBIAN_FRONTEND=noninteractive",
-            "DEBCONF_NONINTERACTIVE_SEEN=true",
-            "LC_ALL=C",
-            "LANG=C",
-            "LANGUAGE=C",
-            "HOME=/root",
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "DEBIAN_FRONTEND=noninteractive",
+                "DEBCONF_NONINTERACTIVE_SEEN=true",
+                "LC_ALL=C",
+                "LANG=C",
+                "LANGUAGE=C",
+                "HOME=/root",
         };
         for (size_t i = 0; i < ARRAY_SIZE(base); i++)
                 strv_push(env, base[i]);
@@ -62,7 +62,8 @@ static char *log_tail(const char *root)
         strbuf b = {0};
         for (size_t i = from; i < lines.n && i < from + 2; i++) {
                 char sn[200];
-                sb_appendf(&b, "%s%s", b.len ? " " : " (", apt_snip(lines.v[i], 160, sn, sizeof(sn)));
+                sb_appendf(&b, "%s%s", b.len ? " " : " (",
+                           apt_snip(lines.v[i], 160, sn, sizeof(sn)));
         }
         if (b.len)
                 sb_append(&b, ")");
@@ -146,13 +147,24 @@ int apt_stage2_check(const char *root, const apt_selection *sel, err_t *e)
 int apt_tree_tidy(const char *root, const char *sources_list, err_t *e)
 {
         static const char *const junk[] = {
-            "var/log/dpkg.log", "var/log/alternatives.log", "var/log/bootstrap.log",
-            "var/lib/dpkg/status-old", "var/lib/dpkg/diversions-old",
-            "var/lib/dpkg/statoverride-old", "var/cache/debconf/config.dat-old",
-            "var/cache/debconf/templates.dat-old", "var/cache/debconf/passwords.dat-old",
-            "etc/resolv.conf", "etc/hostname", "etc/machine-id", "var/lib/dbus/machine-id",
-            "etc/passwd-", "etc/group-", "etc/shadow-", "etc/gshadow-",
-            "var/cache/ldconfig/aux-cache", /* differs from run to run */
+                "var/log/dpkg.log",
+                "var/log/alternatives.log",
+                "var/log/bootstrap.log",
+                "var/lib/dpkg/status-old",
+                "var/lib/dpkg/diversions-old",
+                "var/lib/dpkg/statoverride-old",
+                "var/cache/debconf/config.dat-old",
+                "var/cache/debconf/templates.dat-old",
+                "var/cache/debconf/passwords.dat-old",
+                "etc/resolv.conf",
+                "etc/hostname",
+                "etc/machine-id",
+                "var/lib/dbus/machine-id",
+                "etc/passwd-",
+                "etc/group-",
+                "etc/shadow-",
+                "etc/gshadow-",
+                "var/cache/ldconfig/aux-cache", /* differs from run to run */
         };
         for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
                 _cleanup_free_ char *p = path_join(root, junk[i]);

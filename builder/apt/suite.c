@@ -65,7 +65,10 @@ int apt_suite_list(strv *ret)
         return 0;
 }
 
-static bool yes(const char *v) { return v && (!strcasecmp(v, "yes") || !strcasecmp(v, "true")); }
+static bool yes(const char *v)
+{
+        return v && (!strcasecmp(v, "yes") || !strcasecmp(v, "true"));
+}
 
 static int suite_from_file(const char *path, apt_suite *ret, err_t *e)
 {
@@ -87,9 +90,9 @@ static int suite_from_file(const char *path, apt_suite *ret, err_t *e)
                 return err_set(e, -EBADMSG, "%s: Suite, Distribution and Components are required",
                                path);
         apt_suite s = {
-            .name = xstrdup(suite),
-            .distribution = xstrdup(dist),
-            .path = xstrdup(path),
+                .name = xstrdup(suite),
+                .distribution = xstrdup(dist),
+                .path = xstrdup(path),
         };
         const char *v = deb822_get(&d, 0, "Codename");
         s.codename = xstrdup(v ? v : suite);
@@ -160,7 +163,8 @@ static bool source_serves(const host_source *h, const char *uri, const apt_suite
         const char *dist = s->distribution;
         if (h->signed_by && strcasestr(h->signed_by, dist))
                 return true;
-        if (h->signed_by && (strcasestr(h->signed_by, "debian") || strcasestr(h->signed_by, "ubuntu")))
+        if (h->signed_by &&
+            (strcasestr(h->signed_by, "debian") || strcasestr(h->signed_by, "ubuntu")))
                 return false;
         size_t n = strlen(uri);
         while (n && uri[n - 1] == '/')

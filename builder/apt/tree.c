@@ -11,10 +11,10 @@ const char *apt_host_arch(void)
         static const struct {
                 const char *uname, *deb;
         } map[] = {
-            {"x86_64", "amd64"},   {"aarch64", "arm64"}, {"i686", "i386"},
-            {"i586", "i386"},      {"i386", "i386"},     {"armv7l", "armhf"},
-            {"ppc64le", "ppc64el"}, {"s390x", "s390x"},  {"riscv64", "riscv64"},
-            {"mips64", "mips64el"},
+                {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
+                {"i586", "i386"},       {"i386", "i386"},     {"armv7l", "armhf"},
+                {"ppc64le", "ppc64el"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
+                {"mips64", "mips64el"},
         };
         struct utsname u;
         if (uname(&u) == 0)
@@ -31,16 +31,16 @@ bool apt_arch_runs(const char *arch)
         static const struct {
                 const char *deb, *qemu;
         } map[] = {
-            {"arm64", "aarch64"}, {"armhf", "arm"},       {"armel", "arm"},
-            {"i386", "i386"},     {"ppc64el", "ppc64le"}, {"s390x", "s390x"},
-            {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
+                {"arm64", "aarch64"},   {"armhf", "arm"},         {"armel", "arm"},
+                {"i386", "i386"},       {"ppc64el", "ppc64le"},   {"s390x", "s390x"},
+                {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
         };
         if (!strcmp(arch, "i386") && !strcmp(apt_host_arch(), "amd64"))
                 return true;
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (!strcmp(map[i].deb, arch)) {
                         _cleanup_free_ char *p =
-                            xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
+                                xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
                         return access(p, F_OK) == 0;
                 }
         return false;
@@ -53,9 +53,14 @@ void apt_merged_dirs(const char *arch, strv *out)
         static const struct {
                 const char *arch, *extra;
         } map[] = {
-            {"amd64", "lib32 lib64 libx32"}, {"i386", "lib64 libx32"},   {"ppc64el", "lib64"},
-            {"s390x", "lib32"},              {"mips64el", "lib32 lib64 libo32"},
-            {"riscv64", ""},                 {"arm64", ""},              {"armhf", ""},
+                {"amd64", "lib32 lib64 libx32"},
+                {"i386", "lib64 libx32"},
+                {"ppc64el", "lib64"},
+                {"s390x", "lib32"},
+                {"mips64el", "lib32 lib64 libo32"},
+                {"riscv64", ""},
+                {"arm64", ""},
+                {"armhf", ""},
         };
         strv_push(out, "bin");
         strv_push(out, "sbin");
@@ -102,4 +107,3 @@ int apt_write_file(const char *root, const char *rel, const char *content, err_t
                 return rc;
         return fs_write_atomic_at(AT_FDCWD, p, content, strlen(content), 0644, e);
 }
-

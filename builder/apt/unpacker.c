@@ -12,7 +12,7 @@ struct apt_unpacker {
         strv merged; /* NULL-terminated, or empty */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        strv queue;  /* .deb paths */
+        strv queue; /* .deb paths */
         size_t head;
         bool closing;
         int rc;

@@ -49,10 +49,9 @@ static int stage_digest(stage *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
         const stage_entry *const *v = stage_sorted(s);
         for (size_t i = 0; i < stage_count(s); i++) {
                 const stage_entry *se = v[i];
-                _cleanup_free_ char *line = xasprintf("%s\n%d %o %u %u %s\n", se->path, (int)se->kind,
-                                                      (unsigned)se->mode, (unsigned)se->uid,
-                                                      (unsigned)se->gid,
-                                                      se->target ? se->target : "");
+                _cleanup_free_ char *line = xasprintf(
+                        "%s\n%d %o %u %u %s\n", se->path, (int)se->kind, (unsigned)se->mode,
+                        (unsigned)se->uid, (unsigned)se->gid, se->target ? se->target : "");
                 digest_update(c, line, strlen(line));
                 if (se->data)
                         digest_update(c, se->data, se->size);
@@ -88,8 +87,8 @@ static int stage_inputs(builder_state *b, const lay_step *step, stage *s, strv *
                 if (S_ISDIR(st.st_mode))
                         return build_stage_tree(s, dest, src, e);
                 _cleanup_free_ char *d = dest[strlen(dest) - 1] == '/'
-                                             ? path_join(dest, path_basename(src))
-                                             : xstrdup(dest);
+                                                 ? path_join(dest, path_basename(src))
+                                                 : xstrdup(dest);
                 return stage_add_host(s, d, src, e);
         }
         resolver *r = NULL;
@@ -192,8 +191,8 @@ static void lend_host_files(const char *root, strv *lent)
                 _cleanup_free_ char *host = xasprintf("/%s", files[i]);
                 if (fs_read_file_at(AT_FDCWD, host, 1 << 20, &data, &len, &e) < 0)
                         continue;
-                _cleanup_close_ int fd = fs_open_in_root(rootfd, files[i],
-                                                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, &e);
+                _cleanup_close_ int fd = fs_open_in_root(
+                        rootfd, files[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, &e);
                 if (fd < 0)
                         continue; /* the image has its own (or no /etc) */
                 if (write(fd, data, len) == (ssize_t)len)
@@ -227,12 +226,13 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
                 strv_push(&env, b->env.v[i]);
         }
         if (!have_path)
-                strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                strv_push(&env,
+                          "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         if (!have_home)
                 strv_push(&env, "HOME=/root");
         strv_push_take(&env, NULL);
         char *plain[] = {"/bin/sh", "-c", (char *)script, NULL};
-        char *in_wd[] = {"/bin/sh", "-c", "cd -- \"$1\" && eval \"$2\"", "sh", step->workdir,
+        char *in_wd[] = {"/bin/sh",      "-c", "cd -- \"$1\" && eval \"$2\"", "sh", step->workdir,
                          (char *)script, NULL};
         if (step->workdir) {
                 /* Made here, inside the root: the image need not have mkdir. */
@@ -271,7 +271,8 @@ static int remove_paths(builder_state *b, const lay_step *step, err_t *e)
                 if (r < 0)
                         return r;
                 _cleanup_free_ char *rel = xasprintf(".%s", res);
-                _cleanup_close_ int pfd = openat(rootfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int pfd =
+                        openat(rootfd, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 struct stat st;
                 if (pfd < 0 || fstatat(pfd, path_basename(n), &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         log_warn("Remove: %s: not in the image", step->args.v[i]);
@@ -288,7 +289,9 @@ static int run_step(builder_state *b, const lay_step *step, stage *inputs, const
                     err_t *e)
 {
         switch (step->kind) {
-        case LAY_STEP_ADD: return write_stage_into_tree(b, inputs, !b->o->deps_all && !b->m->deps_all, keep, e);
+        case LAY_STEP_ADD:
+                return write_stage_into_tree(b, inputs, !b->o->deps_all && !b->m->deps_all, keep,
+                                             e);
         case LAY_STEP_COPY: return write_stage_into_tree(b, inputs, false, NULL, e);
         case LAY_STEP_RUN: return run_script(b, step, step->args.v[0], e);
         case LAY_STEP_INCLUDE: {
@@ -324,8 +327,10 @@ static int commit_layer(builder_state *b, const char *created_by, lay_layer *ret
         size_t n = 0;
         r = lay_snap_diff(b->snap, after, b->root, s, &n, e);
         _cleanup_free_ char *tar = path_join(b->sc->path, "layer.tar");
-        image_opts io = {.format = IMAGE_FORMAT_TAR, .compress = IMAGE_COMPRESS_NONE,
-                         .have_epoch = b->have_epoch, .epoch = b->epoch};
+        image_opts io = {.format = IMAGE_FORMAT_TAR,
+                         .compress = IMAGE_COMPRESS_NONE,
+                         .have_epoch = b->have_epoch,
+                         .epoch = b->epoch};
         if (r == 0)
                 r = image_write(s, tar, &io, e);
         stage_free(s);
@@ -372,8 +377,11 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
         _cleanup_free_ char *out = xasprintf("%s/%s.tar.gz", dir, name);
         _cleanup_free_ char *tmp = xasprintf("%s/.%s-%d.tar.gz", dir, name, (int)getpid());
         log_info("Base: %s is not in the cache: fetching it", name);
-        apt_bootstrap_opts ao = {.suite = name, .output = tmp, .cache_dir = b->o->cache_dir,
-                                 .variant = APT_VARIANT_MINBASE, .compress_level = 0};
+        apt_bootstrap_opts ao = {.suite = name,
+                                 .output = tmp,
+                                 .cache_dir = b->o->cache_dir,
+                                 .variant = APT_VARIANT_MINBASE,
+                                 .compress_level = 0};
         r = apt_bootstrap(&ao, e);
         if (r < 0) {
                 unlink(tmp);
@@ -479,8 +487,8 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
                         r = lay_store_tar(b->st, src.layer_files.v[i], true, &l, e);
                         if (r < 0)
                                 break;
-                        l.created_by = xstrdup(src.im.layers[i].created_by ? src.im.layers[i].created_by
-                                                                           : "");
+                        l.created_by = xstrdup(
+                                src.im.layers[i].created_by ? src.im.layers[i].created_by : "");
                         image_push(&bim, &l);
                         lay_layer_clear(&l);
                 }

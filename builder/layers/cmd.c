@@ -38,7 +38,9 @@ int lay_format_parse(const char *s, lay_format *ret)
 
 static const char *default_output(lay_format f)
 {
-        return f == LAY_FORMAT_OCI ? "image.oci.tar" : f == LAY_FORMAT_DOCKER ? "image.docker.tar" : "image.tar.gz";
+        return f == LAY_FORMAT_OCI      ? "image.oci.tar"
+               : f == LAY_FORMAT_DOCKER ? "image.docker.tar"
+                                        : "image.tar.gz";
 }
 
 int lay_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f,
@@ -61,12 +63,13 @@ int lay_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f
         if (r == 0 && log_get_level() >= LOG_WARN) {
                 /* Said even without -v: whether the cache did its job. */
                 if (built == 0)
-                        fprintf(stderr, "mkroot: nothing to build: every step reused from the cache\n");
+                        fprintf(stderr,
+                                "mkroot: nothing to build: every step reused from the cache\n");
                 else
                         fprintf(stderr, "mkroot: built %u step%s, reused %u\n", built,
                                 built == 1 ? "" : "s", reused);
-                fprintf(stderr, "mkroot: wrote %s (%zu layers)\n", output ? output : default_output(f),
-                        im.n_layers);
+                fprintf(stderr, "mkroot: wrote %s (%zu layers)\n",
+                        output ? output : default_output(f), im.n_layers);
         } else if (r < 0)
                 log_error("%s", e.msg);
         lay_image_free(&im);
@@ -121,7 +124,9 @@ int lay_build_main(int argc, char **argv)
                 case 'o': output = optarg; break;
                 case 'f':
                         if (lay_format_parse(optarg, &f) < 0)
-                                return usage("build", "--format: unknown format '%s' (rootfs, oci, docker)", optarg);
+                                return usage("build",
+                                             "--format: unknown format '%s' (rootfs, oci, docker)",
+                                             optarg);
                         break;
                 case 'C': o.cache_dir = optarg; break;
                 case 'd':
@@ -133,7 +138,8 @@ int lay_build_main(int argc, char **argv)
                 case 'm': o.allow_missing = true; break;
                 case 'c':
                         if (image_compress_parse(optarg, &io.compress) < 0)
-                                return usage("build", "--compress: unknown compression '%s'", optarg);
+                                return usage("build", "--compress: unknown compression '%s'",
+                                             optarg);
                         break;
                 case 'q': log_set_level(LOG_QUIET); break;
                 case 'v': log_set_level(LOG_DEBUG); break;
@@ -141,13 +147,16 @@ int lay_build_main(int argc, char **argv)
                         puts("Usage: mkroot build [OPTIONS] MANIFEST\n"
                              "Build an image from a manifest (a base and steps, one layer each),\n"
                              "reusing every unchanged layer from the cache.\n\n"
-                             "  -o, --output FILE   image to write (default image.tar.gz, image.oci.tar\n"
+                             "  -o, --output FILE   image to write (default image.tar.gz, "
+                             "image.oci.tar\n"
                              "                      or image.docker.tar)\n"
-                             "      --format FMT    rootfs (flattened tarball, default), oci (OCI image\n"
+                             "      --format FMT    rootfs (flattened tarball, default), oci (OCI "
+                             "image\n"
                              "                      layout tar) or docker (for docker load)\n"
                              "      --deps all      copy libraries the base already provides too\n"
                              "      --no-cache      rebuild every step\n"
-                             "      --cache-dir DIR the cache (default $MKROOT_CACHE or /var/cache/mkroot)\n"
+                             "      --cache-dir DIR the cache (default $MKROOT_CACHE or "
+                             "/var/cache/mkroot)\n"
                              "      --compress ALG  rootfs compression, whatever the name says\n"
                              "      --allow-missing warn about libraries that cannot be found\n"
                              "  -q, --quiet / -v, --verbose");
@@ -218,8 +227,8 @@ int lay_inspect_main(int argc, char **argv)
                 const lay_layer *l = &src.im.layers[i];
                 char sz[32];
                 human(l->size, sz);
-                printf("  %2zu  %10s  sha256:%s\n      diff_id sha256:%s\n      %s\n", i + 1, sz, l->blob,
-                       l->diff, l->created_by && *l->created_by ? l->created_by : "-");
+                printf("  %2zu  %10s  sha256:%s\n      diff_id sha256:%s\n      %s\n", i + 1, sz,
+                       l->blob, l->diff, l->created_by && *l->created_by ? l->created_by : "-");
         }
         const lay_config *c = &src.im.config;
         printf("Config:\n");
@@ -261,14 +270,18 @@ static void walk_tree(const char *root, const char *rel, strmap *m, strv *paths)
         while ((de = readdir(d))) {
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
-                _cleanup_free_ char *p = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+                _cleanup_free_ char *p =
+                        rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 _cleanup_free_ char *h = path_join(root, p);
                 struct stat st;
                 if (lstat(h, &st) < 0)
                         continue;
                 dent *x = xcalloc(1, sizeof(*x));
-                *x = (dent){.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
-                            .size = S_ISREG(st.st_mode) ? st.st_size : 0, .rdev = st.st_rdev};
+                *x = (dent){.mode = st.st_mode,
+                            .uid = st.st_uid,
+                            .gid = st.st_gid,
+                            .size = S_ISREG(st.st_mode) ? st.st_size : 0,
+                            .rdev = st.st_rdev};
                 if (S_ISLNK(st.st_mode)) {
                         char t[4096];
                         ssize_t n = readlink(h, t, sizeof(t) - 1);
@@ -306,7 +319,8 @@ static bool dent_same(const dent *a, const dent *b)
         return true;
 }
 
-static int materialize(store *st, const char *image, store_scratch **ret_sc, char **ret_root, err_t *e)
+static int materialize(store *st, const char *image, store_scratch **ret_sc, char **ret_root,
+                       err_t *e)
 {
         struct stat sb;
         if (stat(image, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -491,7 +505,8 @@ static int cache_ls(store *st)
                 lay_image im = {0};
                 struct timespec keep[2] = {sb.st_atim, sb.st_mtim};
                 if (lay_record_get(st, recs.v[i], &im) < 0) {
-                        printf("%-16s  %10s  %.12s  (stale: a blob is gone)\n", "-", "-", recs.v[i]);
+                        printf("%-16s  %10s  %.12s  (stale: a blob is gone)\n", "-", "-",
+                               recs.v[i]);
                         continue;
                 }
                 utimensat(AT_FDCWD, p, keep, 0);
@@ -501,7 +516,8 @@ static int cache_ls(store *st)
                 char w[32], s[32];
                 when(sb.st_mtime, w);
                 human(size, s);
-                const char *what = im.n_layers == 1 && im.layers[0].created_by ? im.layers[0].created_by : "";
+                const char *what =
+                        im.n_layers == 1 && im.layers[0].created_by ? im.layers[0].created_by : "";
                 _cleanup_free_ char *one = xstrndup(what, strcspn(what, "\n"));
                 if (!strncmp(recs.v[i], "base-", 5))
                         printf("%-16s  %10s  %.12s  base, %zu layer%s\n", w, s, recs.v[i] + 5,
@@ -614,7 +630,8 @@ static int cache_gc(store *st, int keep_days)
                                 continue;
                         /* Out of the way first: a runroot starting now finds
                          * it missing and unpacks again. */
-                        _cleanup_free_ char *dead = xasprintf("%s/tmp/gc-%s", store_root(st), lays.v[i]);
+                        _cleanup_free_ char *dead =
+                                xasprintf("%s/tmp/gc-%s", store_root(st), lays.v[i]);
                         if (rename(p, dead) == 0 && fs_rm_rf_at(AT_FDCWD, dead, &e) == 0)
                                 n_layers++;
                 }
@@ -644,16 +661,20 @@ int lay_cache_main(int argc, char **argv)
                         char *end;
                         long v = strtol(optarg, &end, 10);
                         if (*end || v < 0 || v > 100000)
-                                return usage("cache", "--keep-days: '%s' is not a number of days", optarg);
+                                return usage("cache", "--keep-days: '%s' is not a number of days",
+                                             optarg);
                         keep = (int)v;
                         break;
                 }
                 case 'C': dir = optarg; break;
                 case 'h':
                         puts("Usage: mkroot cache ls|gc|path [--keep-days N] [--cache-dir DIR]\n"
-                             "  ls    list step records (last use, size, step) and unpacked layers\n"
-                             "  gc    remove what is unreferenced; with --keep-days N also what was\n"
-                             "        not used for N days (never a layer a running container uses)\n"
+                             "  ls    list step records (last use, size, step) and unpacked "
+                             "layers\n"
+                             "  gc    remove what is unreferenced; with --keep-days N also what "
+                             "was\n"
+                             "        not used for N days (never a layer a running container "
+                             "uses)\n"
                              "  path  print the cache directory");
                         return 0;
                 default: fprintf(stderr, "Try 'mkroot cache --help'.\n"); return EXIT_USAGE;

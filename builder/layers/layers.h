@@ -36,16 +36,16 @@ typedef struct lay_step {
 } lay_step;
 
 typedef struct lay_config {
-        strv env;        /* KEY=VALUE */
+        strv env; /* KEY=VALUE */
         strv cmd, entrypoint;
         bool have_cmd, have_entrypoint;
         char *workdir, *user;
-        strv labels;     /* KEY=VALUE */
+        strv labels; /* KEY=VALUE */
 } lay_config;
 
 typedef struct lay_manifest {
-        char *base;   /* "scratch", a suite name or an image file */
-        char *dir;    /* the manifest's directory: Copy/Add sources are relative to it */
+        char *base; /* "scratch", a suite name or an image file */
+        char *dir;  /* the manifest's directory: Copy/Add sources are relative to it */
         lay_step *steps;
         size_t n_steps;
         lay_config config;
@@ -81,13 +81,18 @@ typedef struct lay_image {
 
 void lay_image_free(lay_image *im);
 
-typedef enum lay_format { LAY_FORMAT_ROOTFS, LAY_FORMAT_OCI, LAY_FORMAT_DOCKER, LAY_FORMAT_MAX } lay_format;
+typedef enum lay_format {
+        LAY_FORMAT_ROOTFS,
+        LAY_FORMAT_OCI,
+        LAY_FORMAT_DOCKER,
+        LAY_FORMAT_MAX
+} lay_format;
 
 typedef struct lay_build_opts {
         const char *cache_dir; /* NULL: the default store */
         bool deps_all;         /* copy libraries the base already has */
         bool allow_missing;
-        bool no_cache;         /* rebuild every step (still stores the results) */
+        bool no_cache; /* rebuild every step (still stores the results) */
 } lay_build_opts;
 
 /* Build the manifest's layers (reusing cached steps). Counts of built and

@@ -119,7 +119,7 @@ static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
 int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_layer *ret, err_t *e)
 {
         _cleanup_free_ char *tmp =
-            xasprintf("%s/blobs/sha256/.tmp-%d-XXXXXX", store_root(st), (int)getpid());
+                xasprintf("%s/blobs/sha256/.tmp-%d-XXXXXX", store_root(st), (int)getpid());
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", tmp);
@@ -223,9 +223,8 @@ static int layer_from_json(json_object *j, lay_layer *ret)
         memcpy(l.diff, d, DIGEST_HEX_LEN + 1);
         l.size = json_object_object_get_ex(j, "size", &v) ? json_object_get_int64(v) : 0;
         l.usize = json_object_object_get_ex(j, "usize", &v) ? json_object_get_int64(v) : 0;
-        l.created_by = xstrdup(json_object_object_get_ex(j, "created_by", &v)
-                                   ? json_object_get_string(v)
-                                   : "");
+        l.created_by = xstrdup(
+                json_object_object_get_ex(j, "created_by", &v) ? json_object_get_string(v) : "");
         *ret = l;
         return 0;
 }

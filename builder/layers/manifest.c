@@ -12,8 +12,8 @@
 #include "layers.h"
 
 static const char *const step_names[LAY_STEP_KIND_MAX] = {
-        [LAY_STEP_ADD] = "Add",         [LAY_STEP_COPY] = "Copy", [LAY_STEP_INCLUDE] = "Include",
-        [LAY_STEP_RUN] = "Run",         [LAY_STEP_REMOVE] = "Remove",
+        [LAY_STEP_ADD] = "Add", [LAY_STEP_COPY] = "Copy",     [LAY_STEP_INCLUDE] = "Include",
+        [LAY_STEP_RUN] = "Run", [LAY_STEP_REMOVE] = "Remove",
 };
 
 const char *lay_step_kind_name(lay_step_kind k)
@@ -144,10 +144,9 @@ static int config_env(strv *env, const char *value, const char *what, unsigned l
 
 static bool known_field(const char *n)
 {
-        static const char *const names[] = {"Base", "Add",        "Copy",    "Include", "Run",
-                                            "Remove", "Env",      "Cmd",     "Entrypoint",
-                                            "Workdir", "User",    "Label",   "Deps",
-                                            "Comment"};
+        static const char *const names[] = {"Base",   "Add",   "Copy", "Include",    "Run",
+                                            "Remove", "Env",   "Cmd",  "Entrypoint", "Workdir",
+                                            "User",   "Label", "Deps", "Comment"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)
                 if (!strcasecmp(n, names[i]))
                         return true;
@@ -244,8 +243,10 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
         if (st.kind == LAY_STEP_REMOVE)
                 for (size_t i = 0; i < st.args.n; i++)
                         if (st.args.v[i][0] != '/' || strstr(st.args.v[i], "..")) {
-                                err_set(e, -EINVAL, "%s:%u: Remove: '%s' is not an absolute path "
-                                        "without '..'", what, line, st.args.v[i]);
+                                err_set(e, -EINVAL,
+                                        "%s:%u: Remove: '%s' is not an absolute path "
+                                        "without '..'",
+                                        what, line, st.args.v[i]);
                                 strv_free(&st.args);
                                 return -EINVAL;
                         }

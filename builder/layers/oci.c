@@ -49,7 +49,8 @@ void *lay_config_to_json(const lay_config *c)
                 json_object *l = json_object_new_object();
                 for (size_t i = 0; i < c->labels.n; i++) {
                         const char *eq = strchr(c->labels.v[i], '=');
-                        _cleanup_free_ char *k = xstrndup(c->labels.v[i], (size_t)(eq - c->labels.v[i]));
+                        _cleanup_free_ char *k =
+                                xstrndup(c->labels.v[i], (size_t)(eq - c->labels.v[i]));
                         json_object_object_add(l, k, json_object_new_string(eq + 1));
                 }
                 json_object_object_add(j, "Labels", l);
@@ -100,7 +101,8 @@ void lay_config_from_json(void *jobj, lay_config *ret)
                 json_object_object_foreach(l, k, v)
                 {
                         if (json_object_is_type(v, json_type_string))
-                                strv_push_take(&c.labels, xasprintf("%s=%s", k, json_object_get_string(v)));
+                                strv_push_take(&c.labels,
+                                               xasprintf("%s=%s", k, json_object_get_string(v)));
                 }
         }
         *ret = c;
@@ -113,9 +115,9 @@ static const char *goarch(void)
                 return "amd64";
         static const struct {
                 const char *m, *a;
-        } map[] = {{"x86_64", "amd64"},   {"aarch64", "arm64"}, {"armv7l", "arm"},
-                   {"i686", "386"},       {"i386", "386"},      {"ppc64le", "ppc64le"},
-                   {"s390x", "s390x"},    {"riscv64", "riscv64"}};
+        } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},  {"armv7l", "arm"},
+                   {"i686", "386"},     {"i386", "386"},       {"ppc64le", "ppc64le"},
+                   {"s390x", "s390x"},  {"riscv64", "riscv64"}};
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (!strcmp(u.machine, map[i].m))
                         return map[i].a;
@@ -151,8 +153,8 @@ static char *config_json(const lay_image *im)
                 json_object_object_add(h, "created", json_object_new_string(created));
                 json_object_object_add(h, "created_by",
                                        json_object_new_string(im->layers[i].created_by
-                                                                  ? im->layers[i].created_by
-                                                                  : ""));
+                                                                      ? im->layers[i].created_by
+                                                                      : ""));
                 json_object_array_add(hist, h);
         }
         json_object_object_add(rootfs, "diff_ids", ids);
@@ -209,7 +211,8 @@ static int w_file(struct archive *a, const char *name, const char *path, int64_t
         while (r == 0 && left > 0) {
                 ssize_t n = read(fd, buf, sizeof(buf));
                 if (n <= 0)
-                        return n < 0 ? err_sys(e, errno, "%s", path) : err_set(e, -EIO, "%s: shrank", path);
+                        return n < 0 ? err_sys(e, errno, "%s", path)
+                                     : err_set(e, -EIO, "%s: shrank", path);
                 if ((int64_t)n > left)
                         n = (ssize_t)left;
                 r = w_data(a, buf, (size_t)n, e);
@@ -301,11 +304,13 @@ static int write_archive(store *st, const lay_image *im, lay_format f, const cha
                         json_object_object_add(l, "mediaType", json_object_new_string(MT_LAYER_GZ));
                         _cleanup_free_ char *d = xasprintf("sha256:%s", im->layers[i].blob);
                         json_object_object_add(l, "digest", json_object_new_string(d));
-                        json_object_object_add(l, "size", json_object_new_int64(im->layers[i].size));
+                        json_object_object_add(l, "size",
+                                               json_object_new_int64(im->layers[i].size));
                         json_object_array_add(ls, l);
                 }
                 json_object_object_add(m, "layers", ls);
-                _cleanup_free_ char *man = xstrdup(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+                _cleanup_free_ char *man =
+                        xstrdup(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
                 json_object_put(m);
                 char man_hex[DIGEST_HEX_LEN + 1];
                 digest_buf(man, strlen(man), man_hex);
@@ -321,11 +326,13 @@ static int write_archive(store *st, const lay_image *im, lay_format f, const cha
                 json_object_object_add(md, "size", json_object_new_int64((int64_t)strlen(man)));
                 json_object *ann = json_object_new_object();
                 _cleanup_free_ char *ref = xasprintf("localhost/%s:latest", name);
-                json_object_object_add(ann, "org.opencontainers.image.ref.name", json_object_new_string(ref));
+                json_object_object_add(ann, "org.opencontainers.image.ref.name",
+                                       json_object_new_string(ref));
                 json_object_object_add(md, "annotations", ann);
                 json_object_array_add(ms, md);
                 json_object_object_add(x, "manifests", ms);
-                _cleanup_free_ char *idx = xstrdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
+                _cleanup_free_ char *idx =
+                        xstrdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
                 json_object_put(x);
 
                 r = w_mem(a, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", mt, e);
@@ -367,7 +374,8 @@ static int write_archive(store *st, const lay_image *im, lay_format f, const cha
                 }
                 json_object_object_add(m, "Layers", ls);
                 json_object_array_add(arr, m);
-                _cleanup_free_ char *man = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+                _cleanup_free_ char *man =
+                        xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
                 json_object_put(arr);
                 r = w_mem(a, cn, cfg, mt, e);
                 strv done = {0};
@@ -500,8 +508,9 @@ static int read_members(const char *path, strmap *m, err_t *e)
                 mb->size = archive_entry_size(ae);
                 /* JSON is small; layers are not read here. */
                 bool js = !strcmp(n, "index.json") || !strcmp(n, "manifest.json") ||
-                          !strcmp(n, "oci-layout") || (mb->size >= 0 && (size_t)mb->size < MAX_JSON &&
-                                                       (strstr(n, ".json") || !strncmp(n, "blobs/", 6)));
+                          !strcmp(n, "oci-layout") ||
+                          (mb->size >= 0 && (size_t)mb->size < MAX_JSON &&
+                           (strstr(n, ".json") || !strncmp(n, "blobs/", 6)));
                 if (js && mb->size >= 0 && (size_t)mb->size < MAX_JSON) {
                         mb->data = xmalloc((size_t)mb->size + 1);
                         la_ssize_t got = archive_read_data(a, mb->data, (size_t)mb->size);
@@ -550,7 +559,8 @@ static int parse_config(json_object *cfg, lay_image *im, strv *diffs, const char
         if (!ids || !json_object_is_type(ids, json_type_array))
                 return err_set(e, -EBADMSG, "%s: config has no rootfs.diff_ids", path);
         for (size_t i = 0; i < json_object_array_length(ids); i++) {
-                const char *h = digest_hex(json_object_get_string(json_object_array_get_idx(ids, i)));
+                const char *h =
+                        digest_hex(json_object_get_string(json_object_array_get_idx(ids, i)));
                 if (!h)
                         return err_set(e, -EBADMSG, "%s: config: bad diff_id", path);
                 strv_push(diffs, h);
@@ -587,7 +597,8 @@ static int open_oci(strmap *m, const char *path, lay_image *im, strv *members, e
         json_object *cur = idx;
         for (int depth = 0; depth < 4 && r == 0; depth++) {
                 json_object *ms = jget(cur, "manifests");
-                if (!ms || !json_object_is_type(ms, json_type_array) || !json_object_array_length(ms)) {
+                if (!ms || !json_object_is_type(ms, json_type_array) ||
+                    !json_object_array_length(ms)) {
                         r = err_set(e, -EBADMSG, "%s: index lists no manifest", path);
                         break;
                 }
@@ -663,8 +674,8 @@ static int open_docker(strmap *m, const char *path, lay_image *im, strv *members
                 return e->code;
         int r = 0;
         json_object *m0 = json_object_is_type(arr, json_type_array) && json_object_array_length(arr)
-                              ? json_object_array_get_idx(arr, 0)
-                              : NULL;
+                                  ? json_object_array_get_idx(arr, 0)
+                                  : NULL;
         const char *cn = jstr(m0, "Config");
         json_object *ls = jget(m0, "Layers");
         json_object *cfg = NULL;
@@ -721,7 +732,8 @@ static int extract_members(const char *path, const strv *members, const char *di
         bool *got = xcalloc(members->n + 1, sizeof(bool));
         struct archive_entry *ae;
         int r = 0, s;
-        while (r == 0 && ((s = archive_read_next_header(a, &ae)) == ARCHIVE_OK || s == ARCHIVE_WARN)) {
+        while (r == 0 &&
+               ((s = archive_read_next_header(a, &ae)) == ARCHIVE_OK || s == ARCHIVE_WARN)) {
                 if (archive_entry_filetype(ae) != AE_IFREG)
                         continue;
                 _cleanup_free_ char *n = member_clean(archive_entry_pathname(ae));
@@ -735,7 +747,8 @@ static int extract_members(const char *path, const strv *members, const char *di
                         }
                 if (first < 0)
                         continue;
-                _cleanup_close_ int fd = open(ret_files->v[first], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                _cleanup_close_ int fd =
+                        open(ret_files->v[first], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
                 if (fd < 0) {
                         r = err_sys(e, errno, "%s", ret_files->v[first]);
                         break;

@@ -85,7 +85,8 @@ static int ensure_dir(int rootfd, const char *dir, int hops, strmap *fx, char **
                         continue;
                 if (!strcmp(comp, ".."))
                         return err_set(e, -EINVAL, "%s: '..' in a path", dir);
-                _cleanup_free_ char *cand = cur.len ? xasprintf("%s/%s", cur.s, comp) : xstrdup(comp);
+                _cleanup_free_ char *cand =
+                        cur.len ? xasprintf("%s/%s", cur.s, comp) : xstrdup(comp);
                 struct stat st;
                 if (fstatat(rootfd, cand, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno != ENOENT)
@@ -104,7 +105,7 @@ static int ensure_dir(int rootfd, const char *dir, int hops, strmap *fx, char **
                                 return err_sys(e, errno, "%s", cand);
                         t[tl] = '\0';
                         _cleanup_free_ char *joined =
-                            t[0] == '/' ? xstrdup(t) : xasprintf("/%s/%s", cur.s, t);
+                                t[0] == '/' ? xstrdup(t) : xasprintf("/%s/%s", cur.s, t);
                         _cleanup_free_ char *res = path_normalize(joined);
                         _cleanup_free_ char *sub = NULL;
                         int r = ensure_dir(rootfd, res + 1, hops + 1, fx, &sub, e);
@@ -150,7 +151,7 @@ static char *entry_clean(const char *raw)
 static int clear_children(int rootfd, const char *dir, const strmap *mine, err_t *e)
 {
         _cleanup_close_ int fd =
-            openat(rootfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                openat(rootfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", dir);
         _cleanup_closedir_ DIR *d = fdopendir(fd);
@@ -163,8 +164,8 @@ static int clear_children(int rootfd, const char *dir, const strmap *mine, err_t
                 if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
                         strv_push(&names, de->d_name);
         for (size_t i = 0; i < names.n; i++) {
-                _cleanup_free_ char *rel = dir[0] ? xasprintf("%s/%s", dir, names.v[i])
-                                                  : xstrdup(names.v[i]);
+                _cleanup_free_ char *rel =
+                        dir[0] ? xasprintf("%s/%s", dir, names.v[i]) : xstrdup(names.v[i]);
                 if (strmap_has(mine, rel))
                         continue; /* from this same layer */
                 int r = fs_rm_rf_at(dirfd(d), names.v[i], e);
@@ -245,7 +246,8 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *ae,
                         return clear_children(ap->rootfd, pdir, ap->mine, e);
                 const char *victim = base + strlen(WH_PREFIX);
                 if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
-                        return err_set(e, -EINVAL, "%s: entry \"%s\": bad whiteout", ap->label, raw);
+                        return err_set(e, -EINVAL, "%s: entry \"%s\": bad whiteout", ap->label,
+                                       raw);
                 return fs_rm_rf_at(pfd, victim, e);
         }
 
@@ -279,7 +281,8 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *ae,
         if (hard) {
                 _cleanup_free_ char *tname = entry_clean(hard);
                 if (!tname || !tname[0])
-                        return err_set(e, -EINVAL, "%s: entry \"%s\": link target \"%s\" leaves the root",
+                        return err_set(e, -EINVAL,
+                                       "%s: entry \"%s\": link target \"%s\" leaves the root",
                                        ap->label, raw, hard);
                 _cleanup_free_ char *tdname = path_dirname(tname);
                 _cleanup_free_ char *tdir = NULL;
@@ -295,8 +298,8 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *ae,
         }
         switch (type) {
         case AE_IFREG: {
-                _cleanup_close_ int fd =
-                    openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                _cleanup_close_ int fd = openat(
+                        pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
                         return err_sys(e, errno, "%s: %s", ap->label, rel);
                 r = copy_data(a, fd, rel, e);
@@ -317,7 +320,7 @@ static int apply_entry(applier *ap, struct archive *a, struct archive_entry *ae,
                 if (!exists && mkdirat(pfd, base, 0700) < 0)
                         return err_sys(e, errno, "%s: mkdir", rel);
                 _cleanup_close_ int fd =
-                    openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
                         return err_sys(e, errno, "%s", rel);
                 if (fchown(fd, uid, gid) < 0 && errno != EPERM)
@@ -426,8 +429,8 @@ void lay_snap_free(lay_snap *s)
 
 static int snap_walk(lay_snap *s, int dfd, const char *rel, dev_t dev, err_t *e)
 {
-        _cleanup_close_ int fd = openat(dfd, rel[0] ? rel : ".",
-                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int fd =
+                openat(dfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", rel);
         _cleanup_closedir_ DIR *d = fdopendir(fd);
@@ -446,9 +449,14 @@ static int snap_walk(lay_snap *s, int dfd, const char *rel, dev_t dev, err_t *e)
                         continue; /* a mount point's contents are not the tree's */
                 char *p = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 sig *g = xmalloc(sizeof(*g));
-                *g = (sig){.mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
-                           .size = S_ISDIR(st.st_mode) ? 0 : st.st_size, .ino = st.st_ino,
-                           .rdev = st.st_rdev, .mtim = st.st_mtim, .ctim = st.st_ctim};
+                *g = (sig){.mode = st.st_mode,
+                           .uid = st.st_uid,
+                           .gid = st.st_gid,
+                           .size = S_ISDIR(st.st_mode) ? 0 : st.st_size,
+                           .ino = st.st_ino,
+                           .rdev = st.st_rdev,
+                           .mtim = st.st_mtim,
+                           .ctim = st.st_ctim};
                 strmap_put(s->m, p, g);
                 strv_push(&s->paths, p);
                 if (S_ISDIR(st.st_mode))
@@ -559,9 +567,9 @@ int lay_snap_diff(const lay_snap *before, const lay_snap *after, const char *roo
                 }
                 if (covered)
                         continue;
-                _cleanup_free_ char *wh = strcmp(dir, ".")
-                                              ? xasprintf("%s/" WH_PREFIX "%s", dir, path_basename(p))
-                                              : xasprintf(WH_PREFIX "%s", p);
+                _cleanup_free_ char *wh =
+                        strcmp(dir, ".") ? xasprintf("%s/" WH_PREFIX "%s", dir, path_basename(p))
+                                         : xasprintf(WH_PREFIX "%s", p);
                 if (strcmp(dir, ".")) {
                         int r = stage_with_parents(s, root, dir, e);
                         if (r < 0)

@@ -146,7 +146,10 @@ static int verb_try_syscall(const char *name)
 }
 
 static volatile sig_atomic_t got_term;
-static void on_term(int s) { got_term = s; }
+static void on_term(int s)
+{
+        got_term = s;
+}
 
 int main(int argc, char **argv)
 {

@@ -74,7 +74,8 @@ static int forkn(long n, int hold)
 static int memhog(long mb)
 {
         for (long i = 0; i < mb; i++) {
-                char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                               -1, 0);
                 if (m == MAP_FAILED)
                         return failed(strerror(errno));
                 memset(m, 0x5a, 1 << 20);
@@ -106,13 +107,13 @@ static int chroot_escape(const char *marker)
 
 static int capraise(const char *name)
 {
-        int cap = strcmp(name, "SYS_ADMIN") == 0 ? CAP_SYS_ADMIN
+        int cap = strcmp(name, "SYS_ADMIN") == 0    ? CAP_SYS_ADMIN
                   : strcmp(name, "SYS_MODULE") == 0 ? CAP_SYS_MODULE
                   : strcmp(name, "NET_ADMIN") == 0  ? CAP_NET_ADMIN
                                                     : -1;
         if (cap < 0)
                 return failed("unknown capability");
-        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
         struct __user_cap_data_struct d[2];
         if (syscall(SYS_capget, &h, d) < 0)
                 return failed(strerror(errno));
@@ -209,7 +210,8 @@ int main(int argc, char **argv)
                 long r = syscall(SYS_init_module, image, sizeof image, "");
                 if (r < 0 && errno == EPERM)
                         return failed(strerror(errno));
-                printf("%s: reached the module loader (%s)\n", verb, r < 0 ? strerror(errno) : "loaded");
+                printf("%s: reached the module loader (%s)\n", verb,
+                       r < 0 ? strerror(errno) : "loaded");
                 return ok();
         }
         if (strcmp(verb, "unshare-user") == 0)

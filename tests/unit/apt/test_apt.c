@@ -49,7 +49,7 @@ static void test_deb822(void)
         deb822_free(&d);
 
         static const char *const bad[] = {
-            " leading continuation\n", "NoColon\n", ": novalue\n", "A: 1\na: 2\n", "Na me: x\n",
+                " leading continuation\n", "NoColon\n", ": novalue\n", "A: 1\na: 2\n", "Na me: x\n",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 err_clear(&e);
@@ -89,7 +89,10 @@ static int dpkg_cmp(const char *a, const char *b)
         return WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
-static int sign(int x) { return x < 0 ? -1 : x > 0; }
+static int sign(int x)
+{
+        return x < 0 ? -1 : x > 0;
+}
 
 static void test_versions(void)
 {
@@ -97,33 +100,33 @@ static void test_versions(void)
                 const char *a, *b;
                 int r;
         } v[] = {
-            {"1.0", "1.0", 0},
-            {"1.0", "1.1", -1},
-            {"1.0~rc1", "1.0", -1},
-            {"1.0~~", "1.0~", -1},
-            {"1.0~", "1.0", -1},
-            {"1.0", "1.0+b1", -1},
-            {"1:0.1", "2.0", 1},
-            {"0:1.0", "1.0", 0},
-            {"1.0-1", "1.0-2", -1},
-            {"1.0-1", "1.0", 1},
-            {"1.0a", "1.0", 1},
-            {"1.0a", "1.0+", -1},
-            {"1.10", "1.9", 1},
-            {"1.001", "1.1", 0},
-            {"2.36-9+deb12u4", "2.36-9", 1},
-            {"5.36.0-7+deb12u1", "5.36.0-7", 1},
-            {"1:2.38.1-5+deb12u3", "2.38.1-5", 1},
-            {"1.2-3~bpo12+1", "1.2-3", -1},
-            {"9.1", "10", -1},
-            {"1.0.0", "1.0", 1},
-            {"a", "b", -1},
+                {"1.0", "1.0", 0},
+                {"1.0", "1.1", -1},
+                {"1.0~rc1", "1.0", -1},
+                {"1.0~~", "1.0~", -1},
+                {"1.0~", "1.0", -1},
+                {"1.0", "1.0+b1", -1},
+                {"1:0.1", "2.0", 1},
+                {"0:1.0", "1.0", 0},
+                {"1.0-1", "1.0-2", -1},
+                {"1.0-1", "1.0", 1},
+                {"1.0a", "1.0", 1},
+                {"1.0a", "1.0+", -1},
+                {"1.10", "1.9", 1},
+                {"1.001", "1.1", 0},
+                {"2.36-9+deb12u4", "2.36-9", 1},
+                {"5.36.0-7+deb12u1", "5.36.0-7", 1},
+                {"1:2.38.1-5+deb12u3", "2.38.1-5", 1},
+                {"1.2-3~bpo12+1", "1.2-3", -1},
+                {"9.1", "10", -1},
+                {"1.0.0", "1.0", 1},
+                {"a", "b", -1},
         };
         for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
                 int r = sign(debver_cmp(v[i].a, v[i].b));
                 if (r != v[i].r)
-                        fprintf(stderr, "debver_cmp(%s, %s) = %d, expected %d\n", v[i].a, v[i].b,
-                                r, v[i].r);
+                        fprintf(stderr, "debver_cmp(%s, %s) = %d, expected %d\n", v[i].a, v[i].b, r,
+                                v[i].r);
                 CHECK_INT(r, v[i].r);
                 CHECK_INT(sign(debver_cmp(v[i].b, v[i].a)), -v[i].r);
         }
@@ -145,9 +148,27 @@ static void test_versions(void)
                 return;
         }
         static const char *const parts[] = {
-            "1.0", "1.0~rc1", "1:0.9", "1.0-1", "1.0-1~bpo1", "1.0+dfsg-2", "1.0.1", "1.0a",
-            "1.0-1+b1", "2:1", "0.9.9-10", "1.0~~a", "1.0+", "1.0.", "10.0", "1.00-01", "1a1",
-            "1.0-1.1", "7.88.1-10+deb12u5", "1:7.88.1", "3.0~git20200101.abcdef-1",
+                "1.0",
+                "1.0~rc1",
+                "1:0.9",
+                "1.0-1",
+                "1.0-1~bpo1",
+                "1.0+dfsg-2",
+                "1.0.1",
+                "1.0a",
+                "1.0-1+b1",
+                "2:1",
+                "0.9.9-10",
+                "1.0~~a",
+                "1.0+",
+                "1.0.",
+                "10.0",
+                "1.00-01",
+                "1a1",
+                "1.0-1.1",
+                "7.88.1-10+deb12u5",
+                "1:7.88.1",
+                "3.0~git20200101.abcdef-1",
         };
         int mismatches = 0;
         for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
@@ -157,8 +178,8 @@ static void test_versions(void)
                                 continue;
                         int got = sign(debver_cmp(parts[i], parts[j]));
                         if (got != want) {
-                                fprintf(stderr, "debver_cmp(%s, %s) = %d, dpkg says %d\n",
-                                        parts[i], parts[j], got, want);
+                                fprintf(stderr, "debver_cmp(%s, %s) = %d, dpkg says %d\n", parts[i],
+                                        parts[j], got, want);
                                 mismatches++;
                         }
                 }
@@ -169,10 +190,11 @@ static void test_relations(void)
 {
         apt_rel_list l;
         err_t e = {0};
-        CHECK_INT(apt_rel_parse("libc6 (>= 2.34), awk | mawk:any (<< 2:0)\n , x [amd64] <!nocheck>, "
-                                "perl:native",
-                                "t", &l, &e),
-                  0);
+        CHECK_INT(
+                apt_rel_parse("libc6 (>= 2.34), awk | mawk:any (<< 2:0)\n , x [amd64] <!nocheck>, "
+                              "perl:native",
+                              "t", &l, &e),
+                0);
         CHECK_INT(l.n, 4);
         CHECK_STR(l.groups[0].alts[0].name, "libc6");
         CHECK_INT(l.groups[0].alts[0].op, APT_REL_GE);
@@ -199,17 +221,16 @@ static void test_relations(void)
 
 static void test_release(void)
 {
-        const char *txt =
-            "Origin: Test\nSuite: stable\nCodename: tst\n"
-            "Date: Sat, 10 Jun 2023 08:56:56 UTC\n"
-            "Valid-Until: Sat, 17 Jun 2023 08:56:56 +0000\n"
-            "Acquire-By-Hash: yes\n"
-            "MD5Sum:\n 0123 12 main/binary-amd64/Packages\n"
-            "SHA256:\n"
-            " 0000000000000000000000000000000000000000000000000000000000000001 123 "
-            "main/binary-amd64/Packages\n"
-            " 00000000000000000000000000000000000000000000000000000000000000ff 45 "
-            "main/binary-amd64/Packages.xz\n";
+        const char *txt = "Origin: Test\nSuite: stable\nCodename: tst\n"
+                          "Date: Sat, 10 Jun 2023 08:56:56 UTC\n"
+                          "Valid-Until: Sat, 17 Jun 2023 08:56:56 +0000\n"
+                          "Acquire-By-Hash: yes\n"
+                          "MD5Sum:\n 0123 12 main/binary-amd64/Packages\n"
+                          "SHA256:\n"
+                          " 0000000000000000000000000000000000000000000000000000000000000001 123 "
+                          "main/binary-amd64/Packages\n"
+                          " 00000000000000000000000000000000000000000000000000000000000000ff 45 "
+                          "main/binary-amd64/Packages.xz\n";
         apt_release r;
         err_t e = {0};
         CHECK_INT(apt_release_parse(txt, strlen(txt), "R", &r, &e), 0);
@@ -223,18 +244,19 @@ static void test_release(void)
         CHECK(f && f->size == 45 && f->sha256[63] == 'f');
         CHECK(apt_release_find(&r, "main/binary-i386/Packages") == NULL);
         CHECK_INT(apt_release_check_dates(&r, 1686387416 + 100, false, "R", &e), 0);
-        CHECK_INT(apt_release_check_dates(&r, 1686387416 + 8 * 86400, false, "R", &e), -EKEYEXPIRED);
+        CHECK_INT(apt_release_check_dates(&r, 1686387416 + 8 * 86400, false, "R", &e),
+                  -EKEYEXPIRED);
         CHECK(strstr(e.msg, "expired") != NULL);
         CHECK_INT(apt_release_check_dates(&r, 1686387416 + 8 * 86400, true, "R", &e), 0);
         CHECK(apt_release_check_dates(&r, 1686387416 - 86400, false, "R", &e) < 0);
         apt_release_free(&r);
 
         static const char *const bad[] = {
-            "Suite: x\n",
-            "SHA256:\n zz 1 a\n",
-            "Date: yesterday\nSHA256:\n",
-            "SHA256:\n 0000000000000000000000000000000000000000000000000000000000000001 -5 a\n",
-            "A: 1\n\nB: 2\n",
+                "Suite: x\n",
+                "SHA256:\n zz 1 a\n",
+                "Date: yesterday\nSHA256:\n",
+                "SHA256:\n 0000000000000000000000000000000000000000000000000000000000000001 -5 a\n",
+                "A: 1\n\nB: 2\n",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
                 CHECK(apt_release_parse(bad[i], strlen(bad[i]), "R", &r, &e) < 0);
@@ -248,10 +270,11 @@ static void test_release(void)
 
         void *bin;
         size_t len;
-        CHECK_INT(apt_dearmor("-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: x\n\naGVsbG8=\n=abcd\n"
-                              "-----END PGP PUBLIC KEY BLOCK-----\n",
-                              &bin, &len, &e),
-                  0);
+        CHECK_INT(
+                apt_dearmor("-----BEGIN PGP PUBLIC KEY BLOCK-----\nVersion: x\n\naGVsbG8=\n=abcd\n"
+                            "-----END PGP PUBLIC KEY BLOCK-----\n",
+                            &bin, &len, &e),
+                0);
         CHECK_INT(len, 5);
         CHECK(memcmp(bin, "hello", 5) == 0);
         free(bin);
@@ -274,25 +297,36 @@ static bool selected(const apt_selection *s, const char *name)
 
 static void test_select_synthetic(void)
 {
-        const char *idx =
-            PKG("base", "1", "Essential: yes\nPriority: required\nDepends: awk, libc (>= 2), "
-                             "gone | real-b | real-c\nPre-Depends: libz (>= 1.2~)")
-            PKG("mawk", "1", "Priority: required\nProvides: awk")
-            PKG("gawk", "1", "Priority: optional\nProvides: awk")
-            PKG("libc", "1", "Priority: optional")
-            PKG("libc", "3", "Priority: optional")
-            PKG("libz", "1.2~rc1", "Priority: optional")
-            PKG("libz", "1.2", "Priority: optional")
-            PKG("real-b", "1", "Priority: optional\nDepends: vpkg (>= 2)")
-            PKG("real-c", "1", "Priority: optional")
-            PKG("prov-old", "1", "Priority: optional\nProvides: vpkg (= 1)")
-            PKG("prov-new", "1", "Priority: optional\nProvides: vpkg (= 2)")
-            PKG("prov-any", "1", "Priority: optional\nProvides: vpkg")
-            PKG("apt", "2", "Priority: important\nDepends: gpgv | gpgv2, libc (>= 4) | libc")
-            PKG("gpgv", "1", "Priority: optional")
-            PKG("extra", "1", "Priority: important")
-            PKG("needs-missing", "1", "Priority: optional\nDepends: nothere (>= 1)")
-            "Package: other-arch\nVersion: 1\nArchitecture: arm64\nPriority: required\n";
+        const char *idx = PKG(
+                "base", "1",
+                "Essential: yes\nPriority: required\nDepends: awk, libc (>= 2), "
+                "gone | real-b | real-c\nPre-Depends: libz (>= 1.2~)") PKG("mawk", "1",
+                                                                           "Priority: "
+                                                                           "required\nProvides: "
+                                                                           "awk") PKG("gawk", "1",
+                                                                                      "Priority: "
+                                                                                      "optional\nPr"
+                                                                                      "ovides: awk")
+                PKG("libc", "1", "Priority: optional") PKG("libc", "3", "Priority: optional") PKG(
+                        "libz", "1.2~rc1", "Priority: optional") PKG("libz", "1.2",
+                                                                     "Priority: optional")
+                        PKG("real-b", "1", "Priority: optional\nDepends: vpkg (>= 2)") PKG(
+                                "real-c", "1",
+                                "Priority: optional") PKG("prov-old", "1",
+                                                          "Priority: optional\nProvides: vpkg (= "
+                                                          "1)") PKG("prov-new", "1",
+                                                                    "Priority: optional\nProvides: "
+                                                                    "vpkg (= 2)")
+                                PKG("prov-any", "1", "Priority: optional\nProvides: vpkg")
+                                        PKG("apt", "2",
+                                            "Priority: important\nDepends: gpgv | gpgv2, libc (>= "
+                                            "4) | libc") PKG("gpgv", "1", "Priority: optional")
+                                                PKG("extra", "1", "Priority: important") PKG(
+                                                        "needs-missing", "1",
+                                                        "Priority: optional\nDepends: nothere (>= "
+                                                        "1)") "Package: other-arch\nVersion: "
+                                                              "1\nArchitecture: arm64\nPriority: "
+                                                              "required\n";
         apt_index *x = apt_index_new("amd64");
         err_t e = {0};
         CHECK_INT(apt_index_add(x, idx, strlen(idx), "P", &e), 0);
@@ -306,11 +340,11 @@ static void test_select_synthetic(void)
         apt_selection s;
         CHECK_INT(apt_select(x, APT_VARIANT_MINBASE, NULL, NULL, &s, &e), 0);
         CHECK(selected(&s, "base"));
-        CHECK(selected(&s, "mawk"));    /* required provider already chosen */
+        CHECK(selected(&s, "mawk")); /* required provider already chosen */
         CHECK(!selected(&s, "gawk"));
         CHECK(selected(&s, "libc"));
         CHECK(selected(&s, "libz"));
-        CHECK(selected(&s, "real-b"));  /* first satisfiable alternative */
+        CHECK(selected(&s, "real-b")); /* first satisfiable alternative */
         CHECK(!selected(&s, "real-c"));
         CHECK(selected(&s, "prov-new")); /* versioned virtual: only (= 2) fits */
         CHECK(!selected(&s, "prov-old"));
@@ -362,12 +396,13 @@ static void test_select_synthetic(void)
 
         /* Hostile index entries. */
         static const char *const bad[] = {
-            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: ../x.deb\nSize: 1\nSHA256: "
-            "0000000000000000000000000000000000000000000000000000000000000000\n",
-            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: -1\nSHA256: "
-            "0000000000000000000000000000000000000000000000000000000000000000\n",
-            "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: 1\nSHA256: 00\n",
-            "Version: 1\nArchitecture: amd64\n",
+                "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: ../x.deb\nSize: 1\nSHA256: "
+                "0000000000000000000000000000000000000000000000000000000000000000\n",
+                "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: -1\nSHA256: "
+                "0000000000000000000000000000000000000000000000000000000000000000\n",
+                "Package: a\nVersion: 1\nArchitecture: amd64\nFilename: x.deb\nSize: 1\nSHA256: "
+                "00\n",
+                "Version: 1\nArchitecture: amd64\n",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 x = apt_index_new("amd64");
@@ -463,14 +498,15 @@ static void test_suites_and_mirrors(void)
         /* The host's sources: the security mirror (only -security) and a
          * foreign keyring are passed over; deb822 and one-line forms. */
         _cleanup_free_ char *f1 = path_join(sld, "a.sources");
-        write_text(f1, "Types: deb\nURIs: http://sec.invalid/debian-security\n"
-                       "Suites: deb1-security\nComponents: main\n"
-                       "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
-                       "Types: deb-src\nURIs: http://src.invalid/debian\nSuites: deb1\n"
-                       "Components: main\n\n"
-                       "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: other other-updates\n"
-                       "Components: main\n"
-                       "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+        write_text(f1,
+                   "Types: deb\nURIs: http://sec.invalid/debian-security\n"
+                   "Suites: deb1-security\nComponents: main\n"
+                   "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+                   "Types: deb-src\nURIs: http://src.invalid/debian\nSuites: deb1\n"
+                   "Components: main\n\n"
+                   "Types: deb\nURIs: http://mirror.invalid/debian\nSuites: other other-updates\n"
+                   "Components: main\n"
+                   "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n");
         _cleanup_free_ char *f2 = path_join(sld, "b.list");
         write_text(f2, "# comment\ndeb [arch=amd64 signed-by=/k/ubuntu-archive-keyring.gpg] "
                        "http://ubu.invalid/ubuntu ubu1 main\n");
@@ -657,6 +693,7 @@ int main(void)
         check_bookworm(APT_VARIANT_MINBASE, "", "bookworm-debootstrap-minbase.list");
         /* debootstrap's default variant is required + important. */
         check_bookworm(APT_VARIANT_IMPORTANT, "", "bookworm-debootstrap-important.list");
-        check_bookworm(APT_VARIANT_MINBASE, "vim,curl", "bookworm-debootstrap-minbase-vim-curl.list");
+        check_bookworm(APT_VARIANT_MINBASE, "vim,curl",
+                       "bookworm-debootstrap-minbase-vim-curl.list");
         TEST_END();
 }

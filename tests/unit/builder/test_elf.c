@@ -92,7 +92,8 @@ static image make_elf(const spec *s)
         size_t interp_len = s->interp ? strlen(s->interp) + 1 : 0;
         im.strtab_off = im.interp_off + interp_len;
         im.dyn_off = (im.strtab_off + strs.len + 7) & ~(size_t)7;
-        im.n_dyn = n_needed + !!s->rpath + !!s->runpath + !!s->soname + 4; /* STRTAB STRSZ FLAGS_1 NULL */
+        im.n_dyn = n_needed + !!s->rpath + !!s->runpath + !!s->soname +
+                   4; /* STRTAB STRSZ FLAGS_1 NULL */
         im.len = im.dyn_off + im.n_dyn * dsize;
         im.buf = xcalloc(1, im.len);
 
@@ -118,7 +119,8 @@ static image make_elf(const spec *s)
         struct {
                 uint32_t type;
                 uint64_t off, size;
-        } ph[3] = {{1, 0, im.len}, {3, im.interp_off, interp_len}, {2, im.dyn_off, im.n_dyn * dsize}};
+        } ph[3] = {
+                {1, 0, im.len}, {3, im.interp_off, interp_len}, {2, im.dyn_off, im.n_dyn * dsize}};
         for (size_t i = 0; i < 3; i++) {
                 size_t p = im.phoff + i * phsize;
                 put(&im, p, ph[i].type, 4);
@@ -136,8 +138,8 @@ static image make_elf(const spec *s)
         size_t d = im.dyn_off;
 #define DYN(tag, val)                                                                              \
         do {                                                                                       \
-                putword(&im, d, tag);                                                                 \
-                putword(&im, d + dsize / 2, val);                                                     \
+                putword(&im, d, tag);                                                              \
+                putword(&im, d + dsize / 2, val);                                                  \
                 d += dsize;                                                                        \
         } while (0)
         for (size_t i = 0; i < n_needed; i++)
@@ -397,17 +399,16 @@ static void test_prefixes(const char *path, const elf_info *full)
         CHECK_INT(fs_read_file_at(AT_FDCWD, path, 1 << 26, &data, &len, &e), 0);
         if (!data)
                 return;
-        size_t end = full->elf_class == 2 && full->data == 1 ? load_end64((uint8_t *)data, len)
-                                                             : 0;
+        size_t end = full->elf_class == 2 && full->data == 1 ? load_end64((uint8_t *)data, len) : 0;
         int bad = 0;
         for (size_t n = 0; n < len; n++) {
                 elf_info *info = NULL;
                 int k = elf_parse(data, n, path, &info, &e);
                 if (n < end && k >= 0)
                         bad++;
-                if (k >= 0 && (info->n_needed != full->n_needed ||
-                               (full->interp && (!info->interp ||
-                                                 strcmp(info->interp, full->interp) != 0))))
+                if (k >= 0 &&
+                    (info->n_needed != full->n_needed ||
+                     (full->interp && (!info->interp || strcmp(info->interp, full->interp) != 0))))
                         bad++;
                 if (k < 0 && (e.msg[0] == '\0' || strchr(e.msg, '\n')))
                         bad++;
@@ -422,7 +423,8 @@ static int compare_readelf(const char *path, const elf_info *info);
 static void test_fixtures(int argc, char **argv)
 {
         if (argc < 4) {
-                fprintf(stderr, "usage: test_elf fx_exe libfxa.so libfxb.so [fx_exe32] [fx_static]\n");
+                fprintf(stderr,
+                        "usage: test_elf fx_exe libfxa.so libfxb.so [fx_exe32] [fx_static]\n");
                 CHECK(false);
                 return;
         }
@@ -575,7 +577,8 @@ static int compare_readelf(const char *path, const elf_info *info)
 {
         if (strchr(path, '\'') || access("/usr/bin/readelf", X_OK) < 0)
                 return -1;
-        _cleanup_free_ char *cmd = xasprintf("LC_ALL=C /usr/bin/readelf -dlW '%s' 2>/dev/null", path);
+        _cleanup_free_ char *cmd =
+                xasprintf("LC_ALL=C /usr/bin/readelf -dlW '%s' 2>/dev/null", path);
         FILE *p = popen(cmd, "re");
         if (!p)
                 return -1;
@@ -631,8 +634,8 @@ static void test_host_dir(const char *dir, size_t *n_elf, size_t *n_readelf, dou
         struct timespec t0, t1;
         struct dirent *de;
         while ((de = readdir(d))) {
-                _cleanup_close_ int fd =
-                        openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name,
+                                                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
                 struct stat st;
                 if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
                         continue;

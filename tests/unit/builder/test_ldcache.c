@@ -364,22 +364,22 @@ static void test_hostile(void)
 
 static void test_flags_for(void)
 {
-        CHECK_INT(ldcache_flags_for(2, 62, 0), 0x0303);            /* x86-64 */
-        CHECK_INT(ldcache_flags_for(1, 62, 0), 0x0803);            /* x32 */
-        CHECK_INT(ldcache_flags_for(1, 3, 0), 0x0003);             /* i386 */
-        CHECK_INT(ldcache_flags_for(1, 6, 0), 0x0003);             /* i486 */
-        CHECK_INT(ldcache_flags_for(2, 183, 0), 0x0a03);           /* aarch64 */
-        CHECK_INT(ldcache_flags_for(1, 40, 0x05000400), 0x0903);   /* armhf */
-        CHECK_INT(ldcache_flags_for(1, 40, 0x05000200), 0x0b03);   /* armel */
-        CHECK_INT(ldcache_flags_for(2, 21, 2), 0x0503);            /* ppc64el */
-        CHECK_INT(ldcache_flags_for(2, 22, 0), 0x0403);            /* s390x */
-        CHECK_INT(ldcache_flags_for(2, 243, 0x5), 0x1003);         /* riscv64 lp64d */
-        CHECK_INT(ldcache_flags_for(2, 243, 0x1), 0x0f03);         /* riscv64 lp64 */
-        CHECK_INT(ldcache_flags_for(2, 8, 0), 0x0703);             /* mips64 n64 */
-        CHECK_INT(ldcache_flags_for(2, 8, 0x400), 0x0e03);         /* mips64el r6-ish */
-        CHECK_INT(ldcache_flags_for(1, 8, 0x20), 0x0603);          /* mips n32 */
-        CHECK_INT(ldcache_flags_for(1, 8, 0), 0x0003);             /* mips o32 */
-        CHECK_INT(ldcache_flags_for(1, 8, 0x400), 0x0c03);         /* mipsel nan2008 */
+        CHECK_INT(ldcache_flags_for(2, 62, 0), 0x0303);          /* x86-64 */
+        CHECK_INT(ldcache_flags_for(1, 62, 0), 0x0803);          /* x32 */
+        CHECK_INT(ldcache_flags_for(1, 3, 0), 0x0003);           /* i386 */
+        CHECK_INT(ldcache_flags_for(1, 6, 0), 0x0003);           /* i486 */
+        CHECK_INT(ldcache_flags_for(2, 183, 0), 0x0a03);         /* aarch64 */
+        CHECK_INT(ldcache_flags_for(1, 40, 0x05000400), 0x0903); /* armhf */
+        CHECK_INT(ldcache_flags_for(1, 40, 0x05000200), 0x0b03); /* armel */
+        CHECK_INT(ldcache_flags_for(2, 21, 2), 0x0503);          /* ppc64el */
+        CHECK_INT(ldcache_flags_for(2, 22, 0), 0x0403);          /* s390x */
+        CHECK_INT(ldcache_flags_for(2, 243, 0x5), 0x1003);       /* riscv64 lp64d */
+        CHECK_INT(ldcache_flags_for(2, 243, 0x1), 0x0f03);       /* riscv64 lp64 */
+        CHECK_INT(ldcache_flags_for(2, 8, 0), 0x0703);           /* mips64 n64 */
+        CHECK_INT(ldcache_flags_for(2, 8, 0x400), 0x0e03);       /* mips64el r6-ish */
+        CHECK_INT(ldcache_flags_for(1, 8, 0x20), 0x0603);        /* mips n32 */
+        CHECK_INT(ldcache_flags_for(1, 8, 0), 0x0003);           /* mips o32 */
+        CHECK_INT(ldcache_flags_for(1, 8, 0x400), 0x0c03);       /* mipsel nan2008 */
         CHECK_INT(ldcache_flags_for(2, 3, 0), -1);
         CHECK_INT(ldcache_flags_for(2, 9999, 0), -1);
         CHECK_INT(ldcache_flags_for(0, 62, 0), -1);
@@ -392,8 +392,11 @@ static int32_t flags_from_text(const char *t, size_t n)
         static const struct {
                 const char *text;
                 int32_t flags;
-        } map[] = {{"libc6,x86-64", 0x0303}, {"libc6,x32", 0x0803}, {"libc6", 0x0003},
-                   {"ELF", 0x0001},          {"libc6,AArch64", 0x0a03}};
+        } map[] = {{"libc6,x86-64", 0x0303},
+                   {"libc6,x32", 0x0803},
+                   {"libc6", 0x0003},
+                   {"ELF", 0x0001},
+                   {"libc6,AArch64", 0x0a03}};
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (strlen(map[i].text) == n && strncmp(t, map[i].text, n) == 0)
                         return map[i].flags;

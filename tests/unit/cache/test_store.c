@@ -128,7 +128,10 @@ int main(void)
         CHECK_INT(store_scratch_remove(s, live, &e), 0);
         CHECK(!exists(root, live_rel));
         /* An index entry whose layer is gone is dropped by a full gc. */
-        CHECK_INT(store_index_put(s, k3, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210", &e), 0);
+        CHECK_INT(store_index_put(
+                          s, k3, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+                          &e),
+                  0);
         CHECK_INT(store_gc(s, true, &removed, &e), 0);
         CHECK_INT(store_index_get(s, k3, dg), -ENOENT);
         CHECK_INT(store_index_get(s, k1, dg), 0);

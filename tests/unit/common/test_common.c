@@ -7,16 +7,26 @@
 static void test_paths(void)
 {
         char *p;
-        CHECK_STR((p = path_normalize("/a/./b//c/../d")), "/a/b/d"); free(p);
-        CHECK_STR((p = path_normalize("/../../x")), "/x"); free(p);
-        CHECK_STR((p = path_normalize("a/../../b")), "../b"); free(p);
-        CHECK_STR((p = path_normalize("./")), "."); free(p);
-        CHECK_STR((p = path_normalize("/")), "/"); free(p);
-        CHECK_STR((p = path_join("/", "usr/bin")), "/usr/bin"); free(p);
-        CHECK_STR((p = path_join("/a/", "/b")), "/a/b"); free(p);
-        CHECK_STR((p = path_dirname("/usr/bin/x")), "/usr/bin"); free(p);
-        CHECK_STR((p = path_dirname("/x")), "/"); free(p);
-        CHECK_STR((p = path_dirname("x")), "."); free(p);
+        CHECK_STR((p = path_normalize("/a/./b//c/../d")), "/a/b/d");
+        free(p);
+        CHECK_STR((p = path_normalize("/../../x")), "/x");
+        free(p);
+        CHECK_STR((p = path_normalize("a/../../b")), "../b");
+        free(p);
+        CHECK_STR((p = path_normalize("./")), ".");
+        free(p);
+        CHECK_STR((p = path_normalize("/")), "/");
+        free(p);
+        CHECK_STR((p = path_join("/", "usr/bin")), "/usr/bin");
+        free(p);
+        CHECK_STR((p = path_join("/a/", "/b")), "/a/b");
+        free(p);
+        CHECK_STR((p = path_dirname("/usr/bin/x")), "/usr/bin");
+        free(p);
+        CHECK_STR((p = path_dirname("/x")), "/");
+        free(p);
+        CHECK_STR((p = path_dirname("x")), ".");
+        free(p);
         CHECK_STR(path_basename("/usr/bin/x"), "x");
         CHECK(path_is_contained("a/b"));
         CHECK(!path_is_contained("a/../b"));
@@ -70,7 +80,8 @@ static void test_root_resolution(void)
         CHECK(fs_resolve_in_root(root, "/bin/sh", true, &r, &e) == 0);
         CHECK_STR(r, "/usr/bin/sh");
         free(r), r = NULL;
-        CHECK(fs_resolve_in_root(root, "escape/passwd", true, &r, &e) < 0 || (r && !strcmp(r, "/etc/passwd")));
+        CHECK(fs_resolve_in_root(root, "escape/passwd", true, &r, &e) < 0 ||
+              (r && !strcmp(r, "/etc/passwd")));
         free(r), r = NULL;
         CHECK(fs_resolve_in_root(root, "usr/up", true, &r, &e) == 0);
         CHECK_STR(r, "/");

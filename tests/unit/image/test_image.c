@@ -16,7 +16,10 @@
 static char tmpdir[] = "/tmp/test_image.XXXXXX";
 static bool have_caps;
 
-static char *tpath(const char *name) { return path_join(tmpdir, name); }
+static char *tpath(const char *name)
+{
+        return path_join(tmpdir, name);
+}
 
 static char *mkfile(const char *name, const char *content, mode_t mode, int64_t mtime)
 {
@@ -25,14 +28,14 @@ static char *mkfile(const char *name, const char *content, mode_t mode, int64_t 
         fputs(content, f);
         fclose(f);
         chmod(p, mode);
-        struct timespec ts[2] = { { (time_t)mtime, 0 }, { (time_t)mtime, 0 } };
+        struct timespec ts[2] = {{(time_t)mtime, 0}, {(time_t)mtime, 0}};
         utimensat(AT_FDCWD, p, ts, 0);
         return p;
 }
 
 static bool read_all(const char *p, char **ret, size_t *len)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         return fs_read_file_at(AT_FDCWD, p, 1 << 30, ret, len, &e) == 0;
 }
 
@@ -44,7 +47,7 @@ static char *dump(const char *p, int *fmt)
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_cpio(a);
-        strbuf b = { 0 };
+        strbuf b = {0};
         if (archive_read_open_filename(a, p, 65536) != ARCHIVE_OK) {
                 fprintf(stderr, "%s: %s\n", p, archive_error_string(a));
                 archive_read_free(a);
@@ -93,13 +96,13 @@ static char *dump(const char *p, int *fmt)
 static stage *sample(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         _cleanup_free_ char *h1 = mkfile("h1", "hello", 0644, 1600000000);
         _cleanup_free_ char *h2 = tpath("h2");
         unlink(h2);
         link(h1, h2);
         _cleanup_free_ char *su = mkfile("su", "suid", 04755, 1800000000);
-        static const unsigned char cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
+        static const unsigned char cap[20] = {0x01, 0x00, 0x00, 0x02, 0x00, 0x20};
         have_caps = setxattr(su, "security.capability", cap, sizeof(cap), 0) == 0;
         if (!have_caps)
                 fprintf(stderr, "SKIP xattr check: setxattr security.capability: %s\n",
@@ -133,8 +136,8 @@ static bool no_leftovers(const char *keep)
 static void test_determinism_and_contents(void)
 {
         stage *s = sample();
-        err_t e = { 0 };
-        image_opts o = { 0 };
+        err_t e = {0};
+        image_opts o = {0};
         _cleanup_free_ char *p1 = tpath("one.tar.gz"), *p2 = tpath("two.tgz");
         CHECK_INT(image_write(s, p1, &o, &e), 0);
         CHECK_INT(image_write(s, p2, &o, &e), 0);
@@ -182,15 +185,15 @@ static void test_determinism_and_contents(void)
 static void test_epoch(void)
 {
         stage *s = sample();
-        err_t e = { 0 };
-        image_opts o = { .have_epoch = true, .epoch = 1700000000, .compress = IMAGE_COMPRESS_NONE };
+        err_t e = {0};
+        image_opts o = {.have_epoch = true, .epoch = 1700000000, .compress = IMAGE_COMPRESS_NONE};
         _cleanup_free_ char *p = tpath("epoch.out");
         CHECK_INT(image_write(s, p, &o, &e), 0);
         _cleanup_free_ char *txt = dump(p, NULL);
         CHECK(txt && strstr(txt, "usr/bin/su 104755"));
-        CHECK(txt && strstr(txt, " 1700000000 4"));     /* su clamped */
+        CHECK(txt && strstr(txt, " 1700000000 4")); /* su clamped */
         CHECK(txt && strstr(txt, "a 100644"));
-        CHECK(txt && strstr(txt, " 1600000000 5 d=hello")); /* older kept */
+        CHECK(txt && strstr(txt, " 1600000000 5 d=hello"));         /* older kept */
         CHECK(txt && strstr(txt, "etc/ 40755 0/0 1700000000 0\n")); /* generated */
         CHECK(txt && !strstr(txt, "1800000000"));
         stage_free(s);
@@ -203,16 +206,16 @@ static void test_compressions(void)
                 image_format f;
                 int filter, format;
         } cases[] = {
-                { "x.tar.zst", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_ZSTD, ARCHIVE_FORMAT_TAR },
-                { "x.tar.xz", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_XZ, ARCHIVE_FORMAT_TAR },
-                { "x.tar", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_NONE, ARCHIVE_FORMAT_TAR },
-                { "x.cpio", IMAGE_FORMAT_CPIO, ARCHIVE_FILTER_NONE, ARCHIVE_FORMAT_CPIO },
-                { "initrd.cpio.gz", IMAGE_FORMAT_CPIO, ARCHIVE_FILTER_GZIP, ARCHIVE_FORMAT_CPIO },
+                {"x.tar.zst", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_ZSTD, ARCHIVE_FORMAT_TAR},
+                {"x.tar.xz", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_XZ, ARCHIVE_FORMAT_TAR},
+                {"x.tar", IMAGE_FORMAT_TAR, ARCHIVE_FILTER_NONE, ARCHIVE_FORMAT_TAR},
+                {"x.cpio", IMAGE_FORMAT_CPIO, ARCHIVE_FILTER_NONE, ARCHIVE_FORMAT_CPIO},
+                {"initrd.cpio.gz", IMAGE_FORMAT_CPIO, ARCHIVE_FILTER_GZIP, ARCHIVE_FORMAT_CPIO},
         };
         stage *s = sample();
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                err_t e = { 0 };
-                image_opts o = { .format = cases[i].f, .level = i == 0 ? 19 : 0 };
+                err_t e = {0};
+                image_opts o = {.format = cases[i].f, .level = i == 0 ? 19 : 0};
                 _cleanup_free_ char *p = tpath(cases[i].name);
                 CHECK_INT(image_write(s, p, &o, &e), 0);
                 if (e.code)
@@ -263,8 +266,8 @@ static void test_names(void)
 
 static void test_write_failures(void)
 {
-        err_t e = { 0 };
-        image_opts o = { 0 };
+        err_t e = {0};
+        image_opts o = {0};
         stage *s = sample();
         _cleanup_free_ char *gone = mkfile("gone", "bye", 0644, 1);
         _cleanup_free_ char *grow = mkfile("grow", "12", 0644, 1);
@@ -301,9 +304,9 @@ static void test_signal(void)
         close(fd);
         pid_t pid = fork();
         if (pid == 0) {
-                err_t e = { 0 };
+                err_t e = {0};
                 stage *s = stage_new();
-                image_opts o = { 0 };
+                image_opts o = {0};
                 stage_add_host(s, "big", big, &e);
                 image_write(s, out, &o, &e);
                 _exit(0);
@@ -334,7 +337,7 @@ static void test_signal(void)
 static void test_list(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         _cleanup_free_ char *h1 = mkfile("l1", "hello", 0644, 1600000000);
         _cleanup_free_ char *h2 = tpath("l2");
         link(h1, h2);
@@ -346,7 +349,7 @@ static void test_list(void)
         CHECK_INT(stage_add_host(s, "dev/null", "/dev/null", &e), 0);
         CHECK_INT(stage_add_host(s, "lib/a", h1, &e), 0);
         CHECK_INT(stage_add_host(s, "lib/b", h2, &e), 0);
-        image_opts o = { .have_epoch = true, .epoch = 1700000000 };
+        image_opts o = {.have_epoch = true, .epoch = 1700000000};
         _cleanup_free_ char *p = tpath("list.tar.xz");
         CHECK_INT(image_write(s, p, &o, &e), 0);
         char *buf = NULL;
@@ -355,19 +358,20 @@ static void test_list(void)
         CHECK_INT(image_list(p, f, &e), 0);
         fclose(f);
         if (getuid() == 0) {
-                CHECK_STR(buf, "lrwxrwxrwx 0/0               0 2023-11-14 22:13 bin -> usr/bin\n"
-                               "drwxr-xr-x 0/0               0 2023-11-14 22:13 dev/\n"
-                               "crw-rw-rw- 0/0             1,3 2023-11-14 22:13 dev/null\n"
-                               "drwxr-xr-x 0/0               0 2023-11-14 22:13 etc/\n"
-                               "-rw------- 0/0               0 2023-11-14 22:13 etc/a\\tb\\\\c\\001\n"
-                               "-rw-r--r-- 0/0               4 2023-11-14 22:13 etc/hostname\n"
-                               "drwxr-xr-x 0/0               0 2023-11-14 22:13 lib/\n"
-                               "-rw-r--r-- 0/0               5 2020-09-13 12:26 lib/a\n"
-                               "hrw-r--r-- 0/0               0 2020-09-13 12:26 lib/b link to lib/a\n"
-                               "drwxrwxrwt 0/0               0 2023-11-14 22:13 tmp/\n"
-                               "drwxr-xr-x 0/0               0 2023-11-14 22:13 usr/\n"
-                               "drwxr-xr-x 0/0               0 2023-11-14 22:13 usr/bin/\n"
-                               "-rwsr-xr-x 0/0               3 2023-11-14 22:13 usr/bin/sh\n");
+                CHECK_STR(buf,
+                          "lrwxrwxrwx 0/0               0 2023-11-14 22:13 bin -> usr/bin\n"
+                          "drwxr-xr-x 0/0               0 2023-11-14 22:13 dev/\n"
+                          "crw-rw-rw- 0/0             1,3 2023-11-14 22:13 dev/null\n"
+                          "drwxr-xr-x 0/0               0 2023-11-14 22:13 etc/\n"
+                          "-rw------- 0/0               0 2023-11-14 22:13 etc/a\\tb\\\\c\\001\n"
+                          "-rw-r--r-- 0/0               4 2023-11-14 22:13 etc/hostname\n"
+                          "drwxr-xr-x 0/0               0 2023-11-14 22:13 lib/\n"
+                          "-rw-r--r-- 0/0               5 2020-09-13 12:26 lib/a\n"
+                          "hrw-r--r-- 0/0               0 2020-09-13 12:26 lib/b link to lib/a\n"
+                          "drwxrwxrwt 0/0               0 2023-11-14 22:13 tmp/\n"
+                          "drwxr-xr-x 0/0               0 2023-11-14 22:13 usr/\n"
+                          "drwxr-xr-x 0/0               0 2023-11-14 22:13 usr/bin/\n"
+                          "-rwsr-xr-x 0/0               3 2023-11-14 22:13 usr/bin/sh\n");
         } else {
                 fprintf(stderr, "SKIP exact listing: host files are not root-owned\n");
                 CHECK(buf && strstr(buf, "bin -> usr/bin\n"));
@@ -419,7 +423,8 @@ int main(void)
         test_write_failures();
         test_signal();
         test_list();
-        err_t e = { 0 };
-        if (!getenv("KEEP")) fs_rm_rf_at(AT_FDCWD, tmpdir, &e);
+        err_t e = {0};
+        if (!getenv("KEEP"))
+                fs_rm_rf_at(AT_FDCWD, tmpdir, &e);
         TEST_END();
 }

@@ -19,7 +19,7 @@ static char *mkfile(const char *name, const char *content)
 static void test_paths(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(stage_add_dir(s, "/usr/bin", 0755, &e), 0);
         CHECK_INT(stage_add_data(s, "usr//bin/./x", 0644, "hi", 2, &e), 0);
         const stage_entry *x = stage_lookup(s, "/usr/bin/x");
@@ -40,7 +40,7 @@ static void test_paths(void)
 static void test_symlink_parents(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(stage_add_symlink(s, "bin", "usr/bin", &e), 0);
         CHECK_INT(stage_add_symlink(s, "lib64", "/usr/lib64", &e), 0);
         CHECK_INT(stage_add_data(s, "bin/x", 0755, "x", 1, &e), 0);
@@ -70,7 +70,7 @@ static void test_symlink_parents(void)
 static void test_conflicts_and_host(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         char *a = mkfile("a", "aaa"), *b = mkfile("b", "bbbb");
         CHECK_INT(chmod(a, 04755), 0);
         CHECK_INT(stage_add_host(s, "x/a", a, &e), 0);
@@ -85,7 +85,7 @@ static void test_conflicts_and_host(void)
         CHECK(ea->host_ino != 0 && ea->host_nlink == 1);
         /* implied dir upgraded by a real host dir */
         CHECK_INT(chmod(tmpdir, 0711), 0);
-        struct timespec ts[2] = { { 1000000, 0 }, { 1000000, 0 } };
+        struct timespec ts[2] = {{1000000, 0}, {1000000, 0}};
         CHECK_INT(utimensat(AT_FDCWD, tmpdir, ts, 0), 0);
         CHECK_INT(stage_lookup(s, "x")->mtime, -1);
         CHECK_INT(stage_add_host(s, "x", tmpdir, &e), 0);
@@ -121,7 +121,7 @@ static void test_conflicts_and_host(void)
 static void test_sorted_and_many(void)
 {
         stage *s = stage_new();
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(stage_add_data(s, "a-b", 0644, "", 0, &e), 0);
         CHECK_INT(stage_add_data(s, "a/b", 0644, "", 0, &e), 0);
         CHECK_INT(stage_add_data(s, "a.b/c", 0644, "", 0, &e), 0);

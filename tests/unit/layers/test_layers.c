@@ -63,10 +63,10 @@ static void test_manifest(void)
         lay_manifest_free(&m);
 
         static const char *const bad[] = {
-                "Add: /bin/sh\n",                              /* no Base */
-                "Base: scratch\n\nAdd: /bin/sh\nRun: true\n",  /* two steps in one paragraph */
-                "Base: scratch\n\nFrob: x\n",                  /* unknown field */
-                "Base: scratch\n\nCopy: onlyone\n",            /* Copy needs SRC DEST */
+                "Add: /bin/sh\n",                             /* no Base */
+                "Base: scratch\n\nAdd: /bin/sh\nRun: true\n", /* two steps in one paragraph */
+                "Base: scratch\n\nFrob: x\n",                 /* unknown field */
+                "Base: scratch\n\nCopy: onlyone\n",           /* Copy needs SRC DEST */
                 "Base: scratch\n\nCopy: a relative/dest\n",
                 "Base: scratch\n\nRemove: relative\n",
                 "Base: scratch\n\nRemove: /a/../../etc\n",
@@ -80,7 +80,8 @@ static void test_manifest(void)
                 err_t be = {0};
                 int r = lay_manifest_parse(bad[i], strlen(bad[i]), "bad", ".", &b, &be);
                 CHECK(r < 0);
-                CHECK(strncmp(be.msg, "bad", 3) == 0 || strstr(be.msg, "bad") || strlen(be.msg) > 0);
+                CHECK(strncmp(be.msg, "bad", 3) == 0 || strstr(be.msg, "bad") ||
+                      strlen(be.msg) > 0);
                 if (r == 0)
                         lay_manifest_free(&b);
         }
@@ -297,25 +298,32 @@ static void test_symlink_escape(const char *tmp)
  * archive, counts that do not match are refused with a message. */
 static void test_hostile_archives(const char *tmp)
 {
-        static const char cfg[] = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
-                                  "0000000000000000000000000000000000000000000000000000000000000000\"]}}";
-        const tent docker_dotdot[] = {{"c.json", AE_IFREG, cfg},
-                                      {"manifest.json", AE_IFREG,
-                                       "[{\"Config\":\"c.json\",\"Layers\":[\"../../etc/passwd\"]}]"}};
-        const tent docker_count[] = {{"c.json", AE_IFREG, cfg},
-                                     {"l.tar", AE_IFREG, ""},
-                                     {"manifest.json", AE_IFREG,
-                                      "[{\"Config\":\"c.json\",\"Layers\":[\"l.tar\",\"l.tar\"]}]"}};
+        static const char cfg[] =
+                "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:"
+                "0000000000000000000000000000000000000000000000000000000000000000\"]}}";
+        const tent docker_dotdot[] = {
+                {"c.json", AE_IFREG, cfg},
+                {"manifest.json", AE_IFREG,
+                 "[{\"Config\":\"c.json\",\"Layers\":[\"../../etc/passwd\"]}]"}};
+        const tent docker_count[] = {
+                {"c.json", AE_IFREG, cfg},
+                {"l.tar", AE_IFREG, ""},
+                {"manifest.json", AE_IFREG,
+                 "[{\"Config\":\"c.json\",\"Layers\":[\"l.tar\",\"l.tar\"]}]"}};
         const tent docker_type[] = {{"manifest.json", AE_IFREG, "{\"Config\":7}"}};
-        const tent oci_digest[] = {{"oci-layout", AE_IFREG, "{}"},
-                                   {"index.json", AE_IFREG,
-                                    "{\"manifests\":[{\"digest\":\"sha256:../../x\"}]}"}};
+        const tent oci_digest[] = {
+                {"oci-layout", AE_IFREG, "{}"},
+                {"index.json", AE_IFREG, "{\"manifests\":[{\"digest\":\"sha256:../../x\"}]}"}};
         const tent oci_loop[] = {{"oci-layout", AE_IFREG, "{}"},
                                  {"index.json", AE_IFREG, "{\"manifests\":[]}"}};
         struct {
                 const tent *t;
                 size_t n;
-        } cases[] = {{docker_dotdot, 2}, {docker_count, 3}, {docker_type, 1}, {oci_digest, 2}, {oci_loop, 2}};
+        } cases[] = {{docker_dotdot, 2},
+                     {docker_count, 3},
+                     {docker_type, 1},
+                     {oci_digest, 2},
+                     {oci_loop, 2}};
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
                 char *p = path_join(tmp, "hostile.tar");
                 make_tar(p, cases[i].t, cases[i].n);

@@ -18,7 +18,7 @@ static void put(const char *rel, const char *content)
 {
         _cleanup_free_ char *p = path_join(tmp, rel);
         _cleanup_free_ char *dir = path_dirname(p);
-        err_t e = { 0 };
+        err_t e = {0};
         fs_mkdir_p_at(AT_FDCWD, dir, 0755, &e);
         FILE *f = fopen(p, "we");
         if (!f) {
@@ -32,7 +32,7 @@ static void put(const char *rel, const char *content)
 static void mkd(const char *rel)
 {
         _cleanup_free_ char *p = path_join(tmp, rel);
-        err_t e = { 0 };
+        err_t e = {0};
         fs_mkdir_p_at(AT_FDCWD, p, 0755, &e);
 }
 
@@ -51,7 +51,7 @@ static char *get(const char *fmt, ...)
         static char *ring[8];
         static unsigned slot;
         char *data = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         if (fs_read_file_at(AT_FDCWD, p, 1 << 16, &data, NULL, &e) < 0)
                 data = xstrdup("");
         slot = (slot + 1) % ARRAY_SIZE(ring);
@@ -71,7 +71,7 @@ static bool exists(const char *rel)
 
 static void reset(void)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         mkdir(tmp, 0700);
 }
@@ -132,7 +132,7 @@ static void test_v2(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         v2_tree("cpuset cpu io memory pids\n");
         full_limits(&l);
@@ -179,7 +179,7 @@ static void test_v2_shares(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         v2_tree("cpu memory pids\n");
         put("user.slice/me/cgroup.subtree_control", "cpu memory\n");
@@ -199,7 +199,7 @@ static void test_v2_missing(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         v2_tree("cpu pids\n");
         cg_limits_init(&l);
@@ -231,7 +231,7 @@ static void test_v2_missing(void)
 static char *read_at(int dirfd, const char *file)
 {
         char *data = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         if (fs_read_file_at(dirfd, file, 1 << 16, &data, NULL, &e) < 0)
                 return xstrdup("");
         return data;
@@ -262,7 +262,7 @@ static void procs_remove(int dirfd, const char *rel, const char *pid)
 {
         _cleanup_free_ char *file = path_join(rel, "cgroup.procs");
         _cleanup_free_ char *data = read_at(dirfd, file);
-        strbuf b = { 0 };
+        strbuf b = {0};
         for (char *t = strtok(data, " \n"); t; t = strtok(NULL, " \n"))
                 if (strcmp(t, pid) != 0)
                         sb_appendf(&b, "%s\n", t);
@@ -278,8 +278,8 @@ static int v2_rules(int dirfd, const char *file, const char *value)
                 _cleanup_free_ char *cur = read_at(dirfd, file);
                 if (value[0] == '+' && strspn(procs, " \n") != strlen(procs))
                         return -EBUSY; /* no internal processes */
-                static const char *const names[] = { "memory", "cpu", "pids", "cpuset", "io" };
-                strbuf b = { 0 };
+                static const char *const names[] = {"memory", "cpu", "pids", "cpuset", "io"};
+                strbuf b = {0};
                 for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
                         _cleanup_free_ char *plus = xasprintf("+%s", names[i]);
                         _cleanup_free_ char *minus = xasprintf("-%s", names[i]);
@@ -319,7 +319,7 @@ static void test_v2_no_internal_process(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         char me[32];
 
         snprintf(me, sizeof me, "%d\n", (int)getpid());
@@ -372,7 +372,7 @@ static void test_v2_no_internal_process(void)
 static void age(const char *rel)
 {
         _cleanup_free_ char *p = path_join(tmp, rel);
-        struct timespec t[2] = { { .tv_sec = time(NULL) - 3600 }, { .tv_sec = time(NULL) - 3600 } };
+        struct timespec t[2] = {{.tv_sec = time(NULL) - 3600}, {.tv_sec = time(NULL) - 3600}};
         utimensat(AT_FDCWD, p, t, 0);
 }
 
@@ -389,7 +389,7 @@ static void test_gc(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         pid_t dead = dead_pid();
         char dead_empty[64], dead_busy[64], dead_young[64], mine[64], other[64], name[64];
 
@@ -401,7 +401,7 @@ static void test_gc(void)
         snprintf(name, sizeof name, "runroot-%d-ffff", (int)getpid());
 
         v2_tree("memory pids\n");
-        const char *all[] = { dead_empty, dead_busy, dead_young, mine, other };
+        const char *all[] = {dead_empty, dead_busy, dead_young, mine, other};
         for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
                 _cleanup_free_ char *procs = xasprintf("%s/cgroup.procs", all[i]);
                 put(procs, all[i] == dead_busy ? "4711\n" : "");
@@ -424,7 +424,7 @@ static void test_gc(void)
 
 static void v1_tree(void)
 {
-        static const char *const ctls[] = { "memory", "cpu", "cpuacct", "pids", "blkio", "freezer" };
+        static const char *const ctls[] = {"memory", "cpu", "cpuacct", "pids", "blkio", "freezer"};
         reset();
         for (size_t i = 0; i < ARRAY_SIZE(ctls); i++)
                 mkd(ctls[i]);
@@ -441,7 +441,7 @@ static void test_v1(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         v1_tree();
         full_limits(&l);
@@ -471,8 +471,8 @@ static void test_v1(void)
         CHECK(!exists("unified/rr-v1"));
 
         CHECK_INT(cg_attach(cg, 4343, &e), 0);
-        static const char *const joined[] = { "memory/a/b", "cpu", "cpuacct", "pids",
-                                              "cpuset",     "blkio", "freezer" };
+        static const char *const joined[] = {"memory/a/b", "cpu",   "cpuacct", "pids",
+                                             "cpuset",     "blkio", "freezer"};
         for (size_t i = 0; i < ARRAY_SIZE(joined); i++)
                 CHECK_STR(get("%s/rr-v1/cgroup.procs", joined[i]), "4343");
 
@@ -507,7 +507,7 @@ static void test_v1_comount(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         reset();
         mkd("cpu,cpuacct");
@@ -539,14 +539,14 @@ static void test_v1_missing(void)
 {
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
 
         v1_tree();
         cg_limits_init(&l);
         l.memory = 1 << 24;
         l.pids = 10;
         _cleanup_free_ char *pids = path_join(tmp, "pids");
-        err_t e2 = { 0 };
+        err_t e2 = {0};
         fs_rm_rf_at(AT_FDCWD, pids, &e2);
         CHECK(cg_create(tmp, "rr-miss", &l, &cg, &e) < 0);
         CHECK(cg == NULL);
@@ -580,7 +580,7 @@ int main(void)
         test_v1();
         test_v1_comount();
         test_v1_missing();
-        err_t e = { 0 };
+        err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         TEST_END();
 }

@@ -17,7 +17,7 @@
 static char *read_str(const char *path)
 {
         char *data = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         if (fs_read_file_at(AT_FDCWD, path, 1 << 16, &data, NULL, &e) < 0)
                 return NULL;
         data[strcspn(data, "\n")] = '\0';
@@ -78,7 +78,7 @@ static void check_devices(const char *fsroot, const char *label)
 
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         char name[64];
         cg_limits_init(&l);
         snprintf(name, sizeof name, "rr-unit-dev-%d", (int)getpid());
@@ -124,7 +124,7 @@ static void test_v2_unified(void)
         struct statfs sfs;
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         char name[64];
 
         if (statfs(root, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC || geteuid() != 0) {
@@ -177,7 +177,7 @@ int main(void)
         const char *fsroot = "/sys/fs/cgroup";
         cg_limits l;
         cgroup *cg = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         char name[64];
 
         if (access(fsroot, F_OK) < 0) {
@@ -205,8 +205,8 @@ int main(void)
         fprintf(stderr, "cgroup %s (%s)\n", dir, cg_get_mode(cg) == CG_V2 ? "v2" : "v1");
         struct stat st;
         CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
-        _cleanup_free_ char *memfile = path_join(dir, cg_get_mode(cg) == CG_V2 ? "memory.max"
-                                                                              : "memory.limit_in_bytes");
+        _cleanup_free_ char *memfile =
+                path_join(dir, cg_get_mode(cg) == CG_V2 ? "memory.max" : "memory.limit_in_bytes");
         _cleanup_free_ char *mem = read_str(memfile);
         CHECK_STR(mem, "67108864");
 

@@ -19,7 +19,7 @@
 static uint64_t keep_of(const sec_opts *o)
 {
         uint64_t keep = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(sec_caps_compute(o, &keep, &e), 0);
         return keep;
 }
@@ -27,7 +27,7 @@ static uint64_t keep_of(const sec_opts *o)
 static sec_filter *prepare(const sec_opts *o, int dirfd)
 {
         sec_filter *f = NULL;
-        err_t e = { 0 };
+        err_t e = {0};
         int r = sec_filter_prepare(o, dirfd, &f, &e);
         if (r < 0)
                 fprintf(stderr, "prepare: %s\n", e.msg);
@@ -52,8 +52,8 @@ static char *cache_path(const sec_opts *o)
 static void forge(int dirfd, const char *path, const char *key, const uint8_t *prog, size_t len,
                   uint32_t crc)
 {
-        err_t e = { 0 };
-        strbuf b = { 0 };
+        err_t e = {0};
+        strbuf b = {0};
         sb_appendf(&b, "runroot-seccomp-bpf 2\ncrc32 %08x len %zu keylen %zu\n%s", crc, len,
                    strlen(key), key);
         sb_appendn(&b, (const char *)prog, len);
@@ -90,7 +90,7 @@ static void check_round(const sec_opts *o, int dirfd, const char *what)
 {
         uint8_t *fresh = NULL;
         size_t len = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(sec_seccomp_export(keep_of(o), &fresh, &len, &e), 0);
         sec_filter *again = prepare(o, dirfd);
         if (!again || !again->from_cache || !same(again, fresh, len))
@@ -107,7 +107,7 @@ static void test_cache(int dirfd)
         sec_opts_init(&o);
         uint8_t *fresh = NULL;
         size_t len = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         CHECK_INT(sec_seccomp_export(keep_of(&o), &fresh, &len, &e), 0);
         CHECK(len > 0 && len % 8 == 0);
 
@@ -141,9 +141,9 @@ static void test_cache(int dirfd)
                 int truncate_to;
                 const char *what;
         } damages[] = {
-                { -3, -1, "program byte" },
-                { 0, 30, "header cut" },
-                { -1, -1, "last byte" },
+                {-3, -1, "program byte"},
+                {0, 30, "header cut"},
+                {-1, -1, "last byte"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(damages); i++) {
                 damage(dirfd, path, damages[i].at, damages[i].truncate_to);
@@ -244,7 +244,7 @@ static char *run_cached(int dirfd)
                 sec_opts o;
                 sec_opts_init(&o);
                 sec_filter *f = NULL;
-                err_t e = { 0 };
+                err_t e = {0};
                 if (sec_filter_prepare(&o, dirfd, &f, &e) < 0 || !f->from_cache)
                         _exit(2);
                 if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || sec_filter_load(f, &e) < 0) {
@@ -263,7 +263,7 @@ static char *run_cached(int dirfd)
                 _exit(0);
         }
         close(p[1]);
-        strbuf b = { 0 };
+        strbuf b = {0};
         char buf[1024];
         ssize_t n;
         while ((n = read(p[0], buf, sizeof buf)) > 0)
@@ -298,7 +298,7 @@ int main(void)
         test_cache(dfd);
         test_child(dfd);
         test_unwritable();
-        err_t e = { 0 };
+        err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, dir, &e);
         close(dfd);
         TEST_END();

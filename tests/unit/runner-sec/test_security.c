@@ -32,7 +32,7 @@ static char *in_child(void (*fn)(const sec_opts *o, int out), const sec_opts *o)
                 _exit(0);
         }
         close(p[1]);
-        strbuf b = { 0 };
+        strbuf b = {0};
         char buf[4096];
         ssize_t n;
         while ((n = read(p[0], buf, sizeof buf)) > 0)
@@ -56,7 +56,7 @@ static void emit(int out, const char *fmt, ...)
 
 static void status_child(const sec_opts *o, int out)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         if (sec_apply(o, &e) < 0) {
                 emit(out, "apply-error=%s\n", e.msg);
                 return;
@@ -64,8 +64,8 @@ static void status_child(const sec_opts *o, int out)
         char *data = NULL;
         if (fs_read_file_at(AT_FDCWD, "/proc/self/status", 1 << 16, &data, NULL, &e) < 0)
                 return;
-        static const char *const keys[] = { "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
-                                            "CapAmb:", "NoNewPrivs:", "Seccomp:" };
+        static const char *const keys[] = {
+                "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:", "NoNewPrivs:", "Seccomp:"};
         for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n"))
                 for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
                         if (strncmp(line, keys[i], strlen(keys[i])) == 0)
@@ -94,7 +94,7 @@ static void test_names(void)
 
         sec_opts o;
         uint64_t keep = 0;
-        err_t e = { 0 };
+        err_t e = {0};
         sec_opts_init(&o);
         CHECK(o.seccomp);
         CHECK_INT(sec_caps_compute(&o, &keep, &e), 0);
@@ -154,7 +154,7 @@ static void probe(int out, const char *name, long r)
 
 static void syscall_child(const sec_opts *o, int out)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         if (sec_apply(o, &e) < 0) {
                 emit(out, "apply-error=%s\n", e.msg);
                 return;
@@ -189,8 +189,9 @@ static void test_seccomp(void)
         sec_opts_init(&o);
         _cleanup_free_ char *on = in_child(syscall_child, &o);
         fprintf(stderr, "default:\n%s", on);
-        static const char *const refused[] = { "keyctl", "kexec_load", "unshare_user", "mount",
-                                               "init_module", "open_by_handle_at", "bpf" };
+        static const char *const refused[] = {"keyctl", "kexec_load",  "unshare_user",
+                                              "mount",  "init_module", "open_by_handle_at",
+                                              "bpf"};
         for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
                 CHECK(has_kv(on, refused[i], EPERM));
         CHECK(has_kv(on, "clone3", ENOSYS));
@@ -230,7 +231,7 @@ static char root[] = "/tmp/rr-mask-XXXXXX";
 
 static void mask_child(const sec_opts *o, int out)
 {
-        err_t e = { 0 };
+        err_t e = {0};
         char p[512];
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -295,7 +296,7 @@ static void test_mask(void)
         CHECK(strstr(out, "keys=0 len=0\n") != NULL);
         CHECK(has_kv(out, "firmware-tmpfs", 1));
         CHECK(has_kv(out, "uptime", 0));
-        err_t e = { 0 };
+        err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, root, &e);
 }
 

@@ -32,7 +32,8 @@ int main(void)
         err_t e = {0};
         _cleanup_free_ char *bin = path_join(tmp, "bin");
         mkdir(bin, 0755);
-        _cleanup_free_ char *cmd = xasprintf("cp %s %s/busybox && ln -s busybox %s/sh", bb, bin, bin);
+        _cleanup_free_ char *cmd =
+                xasprintf("cp %s %s/busybox && ln -s busybox %s/sh", bb, bin, bin);
         CHECK(system(cmd) == 0);
 
         char *argv[] = {"sh", "-c",
@@ -62,7 +63,8 @@ int main(void)
         free(data);
 
         /* net_none: loopback only; envp passed through as given. */
-        char *argv2[] = {"sh", "-c", "busybox ls /sys/class/net >/nics2; echo \"$FOO\" >/env", NULL};
+        char *argv2[] = {"sh", "-c", "busybox ls /sys/class/net >/nics2; echo \"$FOO\" >/env",
+                         NULL};
         char *envp[] = {"FOO=bar", "PATH=/bin", NULL};
         CHECK_INT(runner_exec_in_tree(tmp, argv2, envp, true, &e), 0);
         _cleanup_free_ char *nics2 = path_join(tmp, "nics2");

@@ -18,8 +18,8 @@ static char tmp[] = "/tmp/test_unpack.XXXXXX";
 
 typedef struct ent {
         const char *name;
-        mode_t type;        /* AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, or 0 for a hardlink */
-        const char *data;   /* content, symlink or hardlink target */
+        mode_t type;      /* AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, or 0 for a hardlink */
+        const char *data; /* content, symlink or hardlink target */
 } ent;
 
 static char *make_archive(const char *name, const ent *ents, size_t n, bool gzip)
@@ -205,8 +205,8 @@ int main(void)
 
         /* Not archives, truncated, empty. */
         _cleanup_free_ char *junk = path_join(tmp, "junk");
-        fs_write_atomic_at(AT_FDCWD, junk, "this is not a tar archive at all, not even close....", 52,
-                           0644, &e);
+        fs_write_atomic_at(AT_FDCWD, junk, "this is not a tar archive at all, not even close....",
+                           52, 0644, &e);
         _cleanup_free_ char *jd = NULL;
         CHECK(unpack(junk, &jd, NULL, &e) < 0);
         _cleanup_free_ char *trunc = path_join(tmp, "trunc.tar.gz");
