@@ -19,36 +19,11 @@
 
 #include "internal.h"
 #include "lazylib.h"
+#include "unpack-reader.h"
 #include "oci.h"
 
 #define MAX_JSON ((size_t)4 << 20)
 #define MAX_LAYERS 64
-#define BUF_SIZE (256 * 1024)
-
-/* ---- reading the outer tar ---------------------------------------------- */
-
-typedef struct rd {
-        int fd;
-        char *buf;
-        int err;
-} rd;
-
-static la_ssize_t rd_read(struct archive *a, void *ud, const void **ret)
-{
-        rd *r = ud;
-        for (;;) {
-                ssize_t n = read(r->fd, r->buf, BUF_SIZE);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r->err = errno;
-                        archive_set_error(a, errno, "read");
-                        return -1;
-                }
-                *ret = r->buf;
-                return n;
-        }
-}
 
 typedef struct member {
         char *data; /* small members only */
@@ -108,9 +83,9 @@ static int each_member(int fd, const char *image, member_fn fn, void *ud, err_t 
                 return err_sys(e, errno, "%s", image);
         struct archive *a = archive_read_new();
         archive_read_support_format_tar(a);
-        rd r = {.fd = fd, .buf = xmalloc(BUF_SIZE)};
+        unpack_reader r = {.fd = fd, .buf = xmalloc(UNPACK_BUF)};
         int rc = 0;
-        if (archive_read_open(a, &r, NULL, rd_read, NULL) != ARCHIVE_OK)
+        if (archive_read_open(a, &r, NULL, unpack_reader_read, NULL) != ARCHIVE_OK)
                 rc = err_set(e, -EINVAL, "%s: %s", image, archive_error_string(a) ?: "not a tar");
         while (rc == 0) {
                 struct archive_entry *ae;

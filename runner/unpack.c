@@ -17,19 +17,11 @@
 
 #include "internal.h"
 #include "lazylib.h"
+#include "unpack-reader.h"
 
-#define UNPACK_BUF (256 * 1024)
-
-typedef struct reader {
-        int fd;
-        lz_sha256 *dg;
-        char *buf;
-        int err; /* errno of a failed read */
-} reader;
-
-static la_ssize_t reader_read(struct archive *a, void *ud, const void **ret)
+la_ssize_t unpack_reader_read(struct archive *a, void *ud, const void **ret)
 {
-        reader *r = ud;
+        unpack_reader *r = ud;
         for (;;) {
                 ssize_t n = read(r->fd, r->buf, UNPACK_BUF);
                 if (n < 0 && errno == EINTR)
@@ -254,7 +246,7 @@ int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
         if (ret_digest && (lr = lz_sha256_new(&dg, e)) < 0)
                 return lr;
         _cleanup_free_ char *buf = xmalloc(UNPACK_BUF);
-        reader rd = {.fd = fd, .dg = dg, .buf = buf};
+        unpack_reader rd = {.fd = fd, .dg = dg, .buf = buf};
         unpacker u = {.rootfd = rootfd, .label = label, .privileged = geteuid() == 0};
 
         u.in = archive_read_new();
@@ -274,7 +266,7 @@ int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
         int r;
         if (fchdir(rootfd) < 0) {
                 r = err_sys(e, errno, "%s: chdir to the target", label);
-        } else if (archive_read_open(u.in, &rd, NULL, reader_read, NULL) != ARCHIVE_OK) {
+        } else if (archive_read_open(u.in, &rd, NULL, unpack_reader_read, NULL) != ARCHIVE_OK) {
                 r = err_set(e, rd.err ? -rd.err : -EINVAL, "%s: %s", label,
                             archive_error_string(u.in) ?: "not an archive");
         } else {
