@@ -265,10 +265,14 @@ static int add_file_needs(adder *a, const char *phys, int depth, bool in_dir, er
                 const elf_info *info = NULL;
                 err_t pe = {0};
                 r = resolver_elf(a->r, phys, &info, &pe);
+                /* ELF that nothing loads (an object file, a kernel module, a
+                 * core dump) is data, like a text file. */
+                if (r == -ENOEXEC)
+                        return 0;
                 if (r < 0) {
                         if (in_dir) {
-                                /* A broken ELF among many files (a test fixture, a
-                                 * core dump) is data; still say so. */
+                                /* An invalid ELF among many files (a test fixture, a
+                                 * firmware image) is data; still say so. */
                                 log_warn("%s", pe.msg);
                                 return 0;
                         }

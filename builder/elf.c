@@ -28,25 +28,32 @@
 /* Field offsets and sizes: [0] for ELFCLASS32, [1] for ELFCLASS64. */
 #define LAYOUT(B, W)                                                                               \
         {                                                                                          \
-                sizeof(Elf##B##_Ehdr), offsetof(Elf##B##_Ehdr, e_type),                            \
-                        offsetof(Elf##B##_Ehdr, e_machine), offsetof(Elf##B##_Ehdr, e_phoff),      \
-                        offsetof(Elf##B##_Ehdr, e_shoff), offsetof(Elf##B##_Ehdr, e_flags),        \
-                        offsetof(Elf##B##_Ehdr, e_phentsize), offsetof(Elf##B##_Ehdr, e_phnum),    \
-                        sizeof(Elf##B##_Phdr), offsetof(Elf##B##_Phdr, p_offset),                  \
-                        offsetof(Elf##B##_Phdr, p_vaddr), offsetof(Elf##B##_Phdr, p_filesz),       \
-                        sizeof(Elf##B##_Shdr), offsetof(Elf##B##_Shdr, sh_info),                   \
+                B, sizeof(Elf##B##_Ehdr), offsetof(Elf##B##_Ehdr, e_type),                         \
+                        offsetof(Elf##B##_Ehdr, e_machine), offsetof(Elf##B##_Ehdr, e_version),    \
+                        offsetof(Elf##B##_Ehdr, e_phoff), offsetof(Elf##B##_Ehdr, e_flags),        \
+                        offsetof(Elf##B##_Ehdr, e_ehsize), offsetof(Elf##B##_Ehdr, e_phentsize),   \
+                        offsetof(Elf##B##_Ehdr, e_phnum), sizeof(Elf##B##_Phdr),                   \
+                        offsetof(Elf##B##_Phdr, p_offset), offsetof(Elf##B##_Phdr, p_vaddr),       \
+                        offsetof(Elf##B##_Phdr, p_filesz), offsetof(Elf##B##_Phdr, p_memsz),       \
                         sizeof(Elf##B##_Dyn), W                                                    \
         }
 static const struct layout {
-        size_t ehdr_size, e_type, e_machine, e_phoff, e_shoff, e_flags, e_phentsize, e_phnum;
-        size_t phdr_size, p_offset, p_vaddr, p_filesz;
-        size_t shdr_size, sh_info;
+        int bits;
+        size_t ehdr_size, e_type, e_machine, e_version, e_phoff, e_flags, e_ehsize, e_phentsize,
+                e_phnum;
+        size_t phdr_size, p_offset, p_vaddr, p_filesz, p_memsz;
         size_t dyn_size, word;
 } layouts[2] = {LAYOUT(32, 4), LAYOUT(64, 8)};
 
+/* The kernel reads at most 64 KiB of program headers (load_elf_phdrs) and
+ * refuses an interpreter name longer than PATH_MAX. */
+#define ELF_MAX_PHDRS_SIZE 65536
+#define ELF_MAX_INTERP 4096
+/* The smallest page size of any Linux port: a PT_LOAD's file offset and
+ * address must agree modulo it, or mmap cannot map the segment. */
+#define ELF_MIN_PAGE 4096
 /* ld.so itself refuses nothing this large; the caps only bound our work on
  * hostile input. */
-#define ELF_MAX_PHNUM 65536
 #define ELF_MAX_DYNNUM 65536
 #define ELF_MAX_NEEDED 4096
 
@@ -144,35 +151,38 @@ static bool vaddr_to_offset(const load_seg *segs, size_t n, uint64_t vaddr, uint
         return false;
 }
 
+/* What the kernel or ld.so refuses to load: "NAME: not a valid ELF file: WHY". */
+#define INVALID(r, e, fmt, ...)                                                                    \
+        err_set(e, -EINVAL, "%s: not a valid ELF file: " fmt, (r)->name, ##__VA_ARGS__)
+
 /* A copy of the NUL-terminated string at off in the table, or an error. */
 static int strtab_get(const reader *r, const strtab *st, uint64_t off, const char *what, char **ret,
                       err_t *e)
 {
         if (off >= st->size)
-                return err_set(e, -EINVAL, "%s: %s string offset %llu outside the string table",
-                               r->name, what, (unsigned long long)off);
+                return INVALID(r, e, "%s string offset %llu outside the string table", what,
+                               (unsigned long long)off);
         const char *s = st->base + off;
         size_t max = (size_t)(st->size - off);
         size_t n = strnlen(s, max);
         if (n == max)
-                return err_set(e, -EINVAL, "%s: %s string not terminated in the string table",
-                               r->name, what);
+                return INVALID(r, e, "%s string not terminated in the string table", what);
         *ret = xstrndup(s, n);
         return 0;
 }
 
-static int parse_header(reader *r, const char *name, err_t *e)
+static int parse_header(reader *r, err_t *e)
 {
         const uint8_t *id = r->buf;
 
         if (r->len < EI_NIDENT || !elf_has_magic(r->buf, r->len))
-                return err_set(e, -ENOEXEC, "%s: not an ELF file", name);
+                return err_set(e, -ENOEXEC, "%s: not an ELF file", r->name);
         if (id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64)
-                return err_set(e, -EINVAL, "%s: unknown ELF class %u", name, id[EI_CLASS]);
+                return INVALID(r, e, "unknown ELF class %u", id[EI_CLASS]);
         if (id[EI_DATA] != ELFDATA2LSB && id[EI_DATA] != ELFDATA2MSB)
-                return err_set(e, -EINVAL, "%s: unknown ELF data encoding %u", name, id[EI_DATA]);
+                return INVALID(r, e, "unknown ELF data encoding %u", id[EI_DATA]);
         if (id[EI_VERSION] != EV_CURRENT)
-                return err_set(e, -EINVAL, "%s: unknown ELF version %u", name, id[EI_VERSION]);
+                return INVALID(r, e, "unknown ELF version %u in e_ident", id[EI_VERSION]);
 
         r->is64 = id[EI_CLASS] == ELFCLASS64;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -181,24 +191,57 @@ static int parse_header(reader *r, const char *name, err_t *e)
         r->swap = id[EI_DATA] == ELFDATA2LSB;
 #endif
         r->l = &layouts[r->is64];
-        if (r->len < r->l->ehdr_size)
-                return err_set(e, -EINVAL, "%s: truncated ELF header", name);
+        const struct layout *l = r->l;
+        if (r->len < l->ehdr_size)
+                return INVALID(r, e, "ELF header cut short (%zu of %zu bytes)", r->len,
+                               l->ehdr_size);
+
+        /* A relocatable object or a core dump is ELF, but nothing the kernel
+         * or ld.so loads: data to whoever asks for a program. */
+        uint16_t type = ld16(r, l->e_type);
+        if (type == ET_REL || type == ET_CORE)
+                return err_set(e, -ENOEXEC, "%s: an ELF %s, not an executable or shared object",
+                               r->name, type == ET_REL ? "relocatable object" : "core dump");
+        if (type != ET_EXEC && type != ET_DYN)
+                return INVALID(r, e, "e_type %u is neither an executable nor a shared object",
+                               type);
+        uint32_t version = ld32(r, l->e_version);
+        if (version != EV_CURRENT)
+                return INVALID(r, e, "e_version %u, not EV_CURRENT", version);
+        uint16_t ehsize = ld16(r, l->e_ehsize);
+        if (ehsize != l->ehdr_size)
+                return INVALID(r, e, "e_ehsize %u, an ELF%d header is %zu bytes", ehsize, l->bits,
+                               l->ehdr_size);
         return 0;
 }
 
-/* e_phnum, including the PN_XNUM escape (real count in section 0's
- * sh_info). */
-static int get_phnum(const reader *r, uint64_t *ret, err_t *e)
+/* The program header table, checked as the kernel's load_elf_phdrs checks
+ * it: entries of exactly the class's size, at least one, at most 64 KiB,
+ * all inside the file. PN_XNUM is for core dumps only: the kernel and
+ * ld.so read e_phnum as it is. */
+static int check_phdrs(const reader *r, uint64_t *ret_phoff, uint64_t *ret_phnum, err_t *e)
 {
-        uint64_t phnum = ld16(r, r->l->e_phnum);
-        if (phnum != PN_XNUM) {
-                *ret = phnum;
-                return 0;
-        }
-        uint64_t shoff = ldw(r, r->l->e_shoff);
-        if (shoff == 0 || !in_range(r, shoff, r->l->shdr_size))
-                return err_set(e, -EINVAL, "%s: extended program header count unreadable", r->name);
-        *ret = ld32(r, (size_t)shoff + r->l->sh_info);
+        const struct layout *l = r->l;
+        uint64_t phoff = ldw(r, l->e_phoff);
+        uint64_t phentsize = ld16(r, l->e_phentsize);
+        uint64_t phnum = ld16(r, l->e_phnum);
+
+        if (phentsize != l->phdr_size)
+                return INVALID(r, e, "e_phentsize %llu, an ELF%d program header is %zu bytes",
+                               (unsigned long long)phentsize, l->bits, l->phdr_size);
+        if (phnum == 0)
+                return INVALID(r, e, "no program headers (e_phnum 0)");
+        uint64_t size = phnum * phentsize; /* both < 65536: no overflow */
+        if (size > ELF_MAX_PHDRS_SIZE)
+                return INVALID(r, e, "%llu program headers, more than the kernel reads (%d bytes)",
+                               (unsigned long long)phnum, ELF_MAX_PHDRS_SIZE);
+        if (!in_range(r, phoff, size))
+                return INVALID(r, e,
+                               "program headers (e_phoff 0x%llx, %llu bytes) past the end of the "
+                               "file (%zu bytes)",
+                               (unsigned long long)phoff, (unsigned long long)size, r->len);
+        *ret_phoff = phoff;
+        *ret_phnum = phnum;
         return 0;
 }
 
@@ -209,11 +252,12 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
         size_t wsize = r->l->word;
 
         if (!in_range(r, dyn_off, dyn_size))
-                return err_set(e, -EINVAL, "%s: truncated dynamic section", r->name);
+                return INVALID(r, e,
+                               "PT_DYNAMIC (offset 0x%llx, %llu bytes) past the end of the file",
+                               (unsigned long long)dyn_off, (unsigned long long)dyn_size);
         uint64_t n = dyn_size / entsize;
         if (n > ELF_MAX_DYNNUM)
-                return err_set(e, -EINVAL, "%s: too many dynamic entries (%llu)", r->name,
-                               (unsigned long long)n);
+                return INVALID(r, e, "too many dynamic entries (%llu)", (unsigned long long)n);
 
         uint64_t strtab_addr = 0, strsz = 0, rpath = 0, runpath = 0, soname = 0;
         bool have_strtab = false, have_strsz = false, have_rpath = false, have_runpath = false,
@@ -232,8 +276,7 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
                 switch (tag) {
                 case DT_NEEDED:
                         if (n_needed >= ELF_MAX_NEEDED)
-                                return err_set(e, -EINVAL, "%s: too many DT_NEEDED entries",
-                                               r->name);
+                                return INVALID(r, e, "too many DT_NEEDED entries");
                         needed = xreallocarray(needed, n_needed + 1, sizeof *needed);
                         needed[n_needed++] = val;
                         break;
@@ -265,21 +308,15 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
         if (n_needed == 0 && !have_rpath && !have_runpath && !have_soname)
                 return 0;
         if (!have_strtab)
-                return err_set(e, -EINVAL, "%s: dynamic section has strings but no DT_STRTAB",
-                               r->name);
+                return INVALID(r, e, "dynamic section has strings but no DT_STRTAB");
 
         uint64_t st_off, st_avail;
         if (!vaddr_to_offset(segs, n_segs, strtab_addr, &st_off, &st_avail))
-                return err_set(e, -EINVAL,
-                               "%s: DT_STRTAB address 0x%llx is not in a loaded segment", r->name,
+                return INVALID(r, e, "DT_STRTAB address 0x%llx is not in a loaded segment",
                                (unsigned long long)strtab_addr);
         if (have_strsz && strsz < st_avail)
                 st_avail = strsz;
-        /* The segment may claim more than the file holds. */
-        if (st_off >= r->len)
-                return err_set(e, -EINVAL, "%s: truncated string table", r->name);
-        if (st_avail > r->len - st_off)
-                st_avail = r->len - st_off;
+        /* PT_LOAD segments were checked to lie inside the file. */
         strtab st = {.base = (const char *)r->buf + st_off, .size = st_avail};
 
         int k;
@@ -299,81 +336,95 @@ static int parse_dynamic(const reader *r, elf_info *info, uint64_t dyn_off, uint
         return 0;
 }
 
+/* PT_INTERP as the kernel reads it: 2 to PATH_MAX bytes inside the file,
+ * the last one NUL; the name is what precedes the first NUL. */
+static int parse_interp(const reader *r, uint64_t offset, uint64_t filesz, char **ret, err_t *e)
+{
+        if (filesz < 2 || filesz > ELF_MAX_INTERP)
+                return INVALID(r, e, "PT_INTERP of %llu bytes (the kernel takes 2 to %d)",
+                               (unsigned long long)filesz, ELF_MAX_INTERP);
+        if (!in_range(r, offset, filesz))
+                return INVALID(r, e,
+                               "PT_INTERP (offset 0x%llx, %llu bytes) past the end of the file",
+                               (unsigned long long)offset, (unsigned long long)filesz);
+        const char *s = (const char *)r->buf + offset;
+        if (s[filesz - 1] != '\0')
+                return INVALID(r, e, "PT_INTERP not NUL-terminated");
+        if (s[0] == '\0')
+                return INVALID(r, e, "PT_INTERP is empty");
+        *ret = xstrdup(s);
+        return 0;
+}
+
 int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err_t *e)
 {
         reader r = {.buf = buf, .len = buf ? len : 0, .name = name ? name : "(elf)"};
         int k;
 
-        k = parse_header(&r, r.name, e);
+        k = parse_header(&r, e);
         if (k < 0)
                 return k;
 
         _cleanup_(elf_info_freep) elf_info *info = xcalloc(1, sizeof *info);
         const uint8_t *id = r.buf;
+        const struct layout *l = r.l;
         info->elf_class = id[EI_CLASS];
         info->data = id[EI_DATA];
         info->osabi = id[EI_OSABI];
-        uint64_t phoff;
-        size_t phentsize;
-        const struct layout *l = r.l;
         info->type = ld16(&r, l->e_type);
         info->machine = ld16(&r, l->e_machine);
         info->e_flags = ld32(&r, l->e_flags);
-        phoff = ldw(&r, l->e_phoff);
-        phentsize = ld16(&r, l->e_phentsize);
 
-        uint64_t phnum = 0;
-        k = get_phnum(&r, &phnum, e);
+        uint64_t phoff = 0, phnum = 0;
+        k = check_phdrs(&r, &phoff, &phnum, e);
         if (k < 0)
                 return k;
-        if (phnum > ELF_MAX_PHNUM)
-                return err_set(e, -EINVAL, "%s: too many program headers (%llu)", r.name,
-                               (unsigned long long)phnum);
 
-        _cleanup_free_ load_seg *segs = NULL;
+        _cleanup_free_ load_seg *segs = xcalloc(phnum, sizeof *segs);
         size_t n_segs = 0;
         uint64_t dyn_off = 0, dyn_size = 0;
 
-        if (phnum > 0) {
-                if (phentsize < l->phdr_size)
-                        return err_set(e, -EINVAL, "%s: program header entry size %zu too small",
-                                       r.name, phentsize);
-                /* phnum <= 65536 and phentsize < 65536: no overflow. */
-                if (!in_range(&r, phoff, phnum * phentsize))
-                        return err_set(e, -EINVAL, "%s: truncated program header table", r.name);
-                segs = xcalloc(phnum, sizeof *segs);
-        }
-
         for (uint64_t i = 0; i < phnum; i++) {
-                size_t ph = (size_t)(phoff + i * phentsize);
+                size_t ph = (size_t)(phoff + i * l->phdr_size);
                 uint32_t type = ld32(&r, ph); /* p_type is first in both classes */
                 uint64_t offset = ldw(&r, ph + l->p_offset);
                 uint64_t vaddr = ldw(&r, ph + l->p_vaddr);
                 uint64_t filesz = ldw(&r, ph + l->p_filesz);
+                uint64_t memsz = ldw(&r, ph + l->p_memsz);
                 switch (type) {
                 case PT_LOAD:
-                        /* The loader maps these from the file: one that runs past
+                        /* The kernel refuses a segment whose file part is larger
+                         * than its memory image, and mmap one whose offset and
+                         * address disagree within a page; one that runs past
                          * the end means the file was cut short. */
+                        if (filesz > memsz)
+                                return INVALID(&r, e,
+                                               "PT_LOAD segment %llu: p_filesz 0x%llx larger "
+                                               "than p_memsz 0x%llx",
+                                               (unsigned long long)i, (unsigned long long)filesz,
+                                               (unsigned long long)memsz);
                         if (!in_range(&r, offset, filesz))
-                                return err_set(e, -EINVAL,
-                                               "%s: truncated: PT_LOAD segment past end of file",
-                                               r.name);
+                                return INVALID(&r, e,
+                                               "PT_LOAD segment %llu (offset 0x%llx, %llu bytes) "
+                                               "past the end of the file (%zu bytes)",
+                                               (unsigned long long)i, (unsigned long long)offset,
+                                               (unsigned long long)filesz, r.len);
+                        if (filesz > 0 && (vaddr - offset) % ELF_MIN_PAGE != 0)
+                                return INVALID(&r, e,
+                                               "PT_LOAD segment %llu: p_offset 0x%llx and p_vaddr "
+                                               "0x%llx differ within a page",
+                                               (unsigned long long)i, (unsigned long long)offset,
+                                               (unsigned long long)vaddr);
                         segs[n_segs++] = (load_seg){offset, vaddr, filesz};
                         break;
-                case PT_INTERP: {
+                case PT_INTERP:
                         /* The kernel uses the first one. */
                         if (info->interp)
                                 break;
-                        if (!in_range(&r, offset, filesz) || filesz == 0)
-                                return err_set(e, -EINVAL, "%s: truncated PT_INTERP", r.name);
-                        const char *s = (const char *)r.buf + offset;
-                        size_t n = strnlen(s, (size_t)filesz);
-                        if (n == filesz)
-                                return err_set(e, -EINVAL, "%s: PT_INTERP not NUL-terminated",
-                                               r.name);
-                        info->interp = xstrndup(s, n);
+                        k = parse_interp(&r, offset, filesz, &info->interp, e);
+                        if (k < 0)
+                                return k;
                         break;
-                }
                 case PT_DYNAMIC:
                         /* ld.so uses the last one it sees; so do we. */
                         info->dynamic = true;
@@ -383,6 +434,8 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
                 default: break;
                 }
         }
+        if (n_segs == 0)
+                return INVALID(&r, e, "no PT_LOAD segment");
 
         if (info->dynamic) {
                 k = parse_dynamic(&r, info, dyn_off, dyn_size, segs, n_segs, e);

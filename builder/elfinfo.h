@@ -28,10 +28,15 @@ typedef struct elf_info {
 
 /* 1 when the buffer starts with the ELF magic, else 0. */
 bool elf_has_magic(const void *buf, size_t len);
-/* Parse an ELF image held in memory. name is used in error messages. */
+/* Parse an ELF executable or shared object held in memory. name is used in
+ * error messages. -ENOEXEC when it is not ELF, or ELF that nothing loads
+ * (a relocatable object, a core dump): data, not a program. -EINVAL, with
+ * "NAME: not a valid ELF file: WHY", for a file the kernel would refuse to
+ * exec or ld.so to map: a header field, the program header table, a
+ * PT_LOAD or PT_INTERP out of bounds or inconsistent, broken dynamic
+ * section. Such a file is never reported as a static program. */
 int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err_t *e);
-/* mmap and parse an open file. -ENOEXEC (with a message) when it is not
- * ELF at all. */
+/* mmap and parse an open file; the same results as elf_parse. */
 int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e);
 void elf_info_free(elf_info *info);
 /* Whether a library of kind lib can be loaded into a process of kind obj

@@ -13,7 +13,7 @@
  * reason it could not be used. Negative results are kept too, so that
  * scanning thousands of programs does not repeat failed opens. */
 typedef struct file_rec {
-        int err; /* 0, or negative errno (-ENOEXEC: not ELF) */
+        int err; /* 0, or negative errno (elf_read_fd's: -ENOEXEC, -EINVAL) */
         elf_info *elf;
         dev_t dev;
         ino_t ino;
@@ -299,12 +299,11 @@ static file_rec *load_file(resolver *r, const char *path)
 int resolver_elf(resolver *r, const char *path, const elf_info **ret, err_t *e)
 {
         file_rec *f = load_file(r, path);
-        if (f->err == -ENOEXEC)
-                return err_set(e, -ENOEXEC, "%s: not an ELF file", path);
         if (f->err == -EBADFD)
                 return err_set(e, -EINVAL, "%s: not a regular file", path);
-        if (f->err == -EINVAL) {
-                /* Parse again for the reader's precise message. */
+        if (f->err == -EINVAL || f->err == -ENOEXEC) {
+                /* Parse again for the reader's precise message: not ELF,
+                 * not a program (an object file), or not a valid one. */
                 _cleanup_free_ char *abs = abs_in_root(r, path);
                 _cleanup_close_ int fd = fs_open_in_root(r->rootfd, abs, O_RDONLY | O_NOCTTY, 0, e);
                 if (fd < 0)

@@ -217,8 +217,9 @@ static void test_synthetic(bool is64, bool be, uint16_t machine)
         free(im.buf);
 }
 
-/* Parse a corrupted copy; it must fail with a message. */
-static void expect_fail(image *im, const char *what, int code)
+/* Parse a corrupted copy; it must fail with a one-line message that
+ * names the file and the problem (want). */
+static void expect_fail(image *im, const char *what, int code, const char *want)
 {
         elf_info *info = NULL;
         err_t e = {0};
@@ -229,9 +230,15 @@ static void expect_fail(image *im, const char *what, int code)
         if (code)
                 CHECK_INT(k, code);
         CHECK(info == NULL);
-        CHECK(e.msg[0] != '\0');
         CHECK(strchr(e.msg, '\n') == NULL);
         CHECK(strncmp(e.msg, "img: ", 5) == 0);
+        /* An invalid file says so; ENOEXEC is "not ELF" or "not a program". */
+        if (k == -EINVAL)
+                CHECK(strncmp(e.msg, "img: not a valid ELF file: ", 27) == 0);
+        if (!strstr(e.msg, want))
+                fprintf(stderr, "hostile case \"%s\": message \"%s\" lacks \"%s\"\n", what, e.msg,
+                        want);
+        CHECK(strstr(e.msg, want) != NULL);
         elf_info_free(info);
 }
 
@@ -244,59 +251,59 @@ static void test_hostile(void)
         im = make_elf(&base_spec);
 
         im.buf[0] = 0x7e;
-        expect_fail(&im, "bad magic", -ENOEXEC);
+        expect_fail(&im, "bad magic", -ENOEXEC, "not an ELF file");
         FRESH();
         im.buf[4] = 3;
-        expect_fail(&im, "bad class", -EINVAL);
+        expect_fail(&im, "bad class", -EINVAL, "unknown ELF class 3");
         FRESH();
         im.buf[5] = 0;
-        expect_fail(&im, "bad data", -EINVAL);
+        expect_fail(&im, "bad data", -EINVAL, "unknown ELF data encoding 0");
         FRESH();
         im.buf[6] = 2;
-        expect_fail(&im, "bad version", -EINVAL);
+        expect_fail(&im, "bad version", -EINVAL, "unknown ELF version 2");
         FRESH();
         put(&im, 54, 8, 2);
-        expect_fail(&im, "phentsize too small", -EINVAL);
+        expect_fail(&im, "phentsize too small", -EINVAL, "e_phentsize 8,");
         FRESH();
         put(&im, 32, UINT64_MAX - 16, 8);
-        expect_fail(&im, "phoff wraps", -EINVAL);
+        expect_fail(&im, "phoff wraps", -EINVAL, "program headers (e_phoff 0xffffffffffffffef");
         FRESH();
         put(&im, 56, 0xfffe, 2);
-        expect_fail(&im, "phnum past end", -EINVAL);
+        expect_fail(&im, "phnum past end", -EINVAL, "65534 program headers, more than");
         FRESH();
-        put(&im, 56, 0xffff, 2); /* PN_XNUM without section headers */
-        expect_fail(&im, "PN_XNUM", -EINVAL);
+        put(&im, 56, 0xffff, 2); /* PN_XNUM: core dumps only */
+        expect_fail(&im, "PN_XNUM", -EINVAL, "65535 program headers");
         FRESH();
         put(&im, 40, im.len - 8, 8); /* PN_XNUM with a cut-off section header */
         put(&im, 56, 0xffff, 2);
-        expect_fail(&im, "PN_XNUM cut", -EINVAL);
+        expect_fail(&im, "PN_XNUM cut", -EINVAL, "65535 program headers");
         FRESH();
         /* PT_LOAD offset near the top of the address space */
         put(&im, im.phoff + 8, UINT64_MAX - 4, 8);
-        expect_fail(&im, "PT_LOAD wraps", -EINVAL);
+        expect_fail(&im, "PT_LOAD wraps", -EINVAL, "PT_LOAD segment 0 (offset 0xfffffffffffffffb");
         FRESH();
         put(&im, im.phoff + 56 + 32, strlen(base_spec.interp), 8); /* no NUL in PT_INTERP */
-        expect_fail(&im, "interp unterminated", -EINVAL);
+        expect_fail(&im, "interp unterminated", -EINVAL, "PT_INTERP not NUL-terminated");
         FRESH();
         put(&im, im.phoff + 56 + 8, UINT64_MAX, 8);
-        expect_fail(&im, "interp offset", -EINVAL);
+        expect_fail(&im, "interp offset", -EINVAL, "PT_INTERP (offset 0xffffffffffffffff");
         FRESH();
         put(&im, im.phoff + 2 * 56 + 32, UINT64_MAX - 2, 8);
-        expect_fail(&im, "dynamic size", -EINVAL);
+        expect_fail(&im, "dynamic size", -EINVAL, "PT_DYNAMIC (offset");
         FRESH();
         put(&im, im.dyn_off + 8, 100000, 8); /* DT_NEEDED past the table */
-        expect_fail(&im, "needed offset", -EINVAL);
+        expect_fail(&im, "needed offset", -EINVAL, "DT_NEEDED string offset 100000");
         FRESH();
         put(&im, im.dyn_off + 2 * dyn_entry + 8, 0x1000, 8); /* DT_STRTAB unmapped */
-        expect_fail(&im, "strtab vaddr", -EINVAL);
+        expect_fail(&im, "strtab vaddr", -EINVAL, "DT_STRTAB address 0x1000");
         FRESH();
         put(&im, im.dyn_off + 2 * dyn_entry, 7, 8); /* no DT_STRTAB at all */
-        expect_fail(&im, "no strtab", -EINVAL);
+        expect_fail(&im, "no strtab", -EINVAL, "no DT_STRTAB");
         FRESH();
         /* DT_STRSZ one short: the soname (last string) loses its NUL. */
         put(&im, im.dyn_off + 3 * dyn_entry + 8, get(&im, im.dyn_off + 3 * dyn_entry + 8, 8) - 1,
             8);
-        expect_fail(&im, "string unterminated", -EINVAL);
+        expect_fail(&im, "string unterminated", -EINVAL, "DT_SONAME string not terminated");
         free(im.buf);
 
         /* Too many dynamic entries: a buffer big enough to hold them. */
@@ -306,8 +313,9 @@ static void test_hostile(void)
         memset(im.buf + im.len, 0, big - im.len);
         im.len = big;
         put(&im, im.phoff + 32, big, 8);
+        put(&im, im.phoff + 40, big, 8);
         put(&im, im.phoff + 2 * 56 + 32, 65537 * dyn_entry, 8);
-        expect_fail(&im, "too many dynamic entries", -EINVAL);
+        expect_fail(&im, "too many dynamic entries", -EINVAL, "too many dynamic entries (65537)");
         free(im.buf);
 
         /* No DT_NULL terminator: the count bounds the walk. */
@@ -326,12 +334,160 @@ static void test_hostile(void)
         CHECK(elf_has_magic("\177ELF", 4));
 }
 
-/* A static, non-dynamic image: no PT_DYNAMIC, no interp. */
+/* What the kernel checks before it execs a file (fs/binfmt_elf.c) and
+ * ld.so before it maps a library: each one broken alone makes the file
+ * invalid, never a "static" program. */
+static void test_kernel_checks(void)
+{
+        image im;
+        size_t interp_len = strlen(base_spec.interp) + 1;
+        size_t ph_interp = 56, ph_load = 0;
+
+        im = make_elf(&base_spec);
+        /* The hostile file of the report: e_phoff past the end, with and
+         * without program headers counted. */
+        put(&im, 32, im.len + 4096, 8);
+        expect_fail(&im, "phoff past end", -EINVAL, "program headers (e_phoff 0x");
+        put(&im, 56, 0, 2);
+        expect_fail(&im, "phoff past end, phnum 0", -EINVAL, "no program headers (e_phnum 0)");
+        FRESH();
+        put(&im, 32, im.len - 8, 8);
+        expect_fail(&im, "phdrs straddle the end", -EINVAL, "past the end of the file");
+        FRESH();
+        put(&im, 56, 0, 2);
+        expect_fail(&im, "phnum 0", -EINVAL, "no program headers (e_phnum 0)");
+        FRESH();
+        put(&im, 54, 64, 2); /* larger than Elf64_Phdr: the kernel wants it exact */
+        expect_fail(&im, "phentsize too large", -EINVAL, "e_phentsize 64, an ELF64 program header");
+        FRESH();
+        put(&im, 54, 0, 2);
+        expect_fail(&im, "phentsize 0", -EINVAL, "e_phentsize 0,");
+        FRESH();
+        put(&im, 52, 52, 2); /* a 32-bit header size in a 64-bit file */
+        expect_fail(&im, "ehsize", -EINVAL, "e_ehsize 52, an ELF64 header is 64 bytes");
+        FRESH();
+        put(&im, 52, 0, 2);
+        expect_fail(&im, "ehsize 0", -EINVAL, "e_ehsize 0,");
+        FRESH();
+        put(&im, 20, 0, 4);
+        expect_fail(&im, "e_version 0", -EINVAL, "e_version 0, not EV_CURRENT");
+        FRESH();
+        put(&im, 20, 2, 4);
+        expect_fail(&im, "e_version 2", -EINVAL, "e_version 2");
+        FRESH();
+        /* e_type: only executables and shared objects are loaded; objects
+         * and core dumps are ELF but no program (ENOEXEC, as for data). */
+        put(&im, 16, 0, 2);
+        expect_fail(&im, "ET_NONE", -EINVAL, "e_type 0 is neither an executable nor");
+        FRESH();
+        put(&im, 16, 0xfe00, 2);
+        expect_fail(&im, "ET_LOOS", -EINVAL, "e_type 65024");
+        FRESH();
+        put(&im, 16, 1, 2);
+        expect_fail(&im, "ET_REL", -ENOEXEC, "img: an ELF relocatable object, not an executable");
+        FRESH();
+        put(&im, 16, 4, 2);
+        expect_fail(&im, "ET_CORE", -ENOEXEC, "img: an ELF core dump, not an executable");
+        FRESH();
+
+        /* PT_INTERP: 2..PATH_MAX bytes inside the file, the last one NUL
+         * (a NUL earlier does not do). */
+        im.buf[im.interp_off + 5] = '\0';
+        im.buf[im.interp_off + interp_len - 1] = 'x';
+        expect_fail(&im, "interp NUL inside, not last", -EINVAL, "PT_INTERP not NUL-terminated");
+        FRESH();
+        put(&im, im.phoff + ph_interp + 32, 1, 8);
+        expect_fail(&im, "interp 1 byte", -EINVAL, "PT_INTERP of 1 bytes");
+        FRESH();
+        put(&im, im.phoff + ph_interp + 32, 0, 8);
+        expect_fail(&im, "interp 0 bytes", -EINVAL, "PT_INTERP of 0 bytes");
+        FRESH();
+        put(&im, im.phoff + ph_interp + 32, 4097, 8);
+        expect_fail(&im, "interp too long", -EINVAL, "PT_INTERP of 4097 bytes");
+        FRESH();
+        put(&im, im.phoff + ph_interp + 8, im.len - 4, 8);
+        expect_fail(&im, "interp past end", -EINVAL, "past the end of the file");
+        FRESH();
+        im.buf[im.interp_off] = '\0';
+        expect_fail(&im, "interp empty", -EINVAL, "PT_INTERP is empty");
+        FRESH();
+
+        /* PT_LOAD: p_filesz <= p_memsz, inside the file, offset and address
+         * congruent modulo the page size; at least one. */
+        put(&im, im.phoff + ph_load + 40, im.len - 1, 8);
+        expect_fail(&im, "filesz > memsz", -EINVAL, "PT_LOAD segment 0: p_filesz 0x");
+        FRESH();
+        put(&im, im.phoff + ph_load + 32, im.len + 1, 8);
+        put(&im, im.phoff + ph_load + 40, im.len + 1, 8);
+        expect_fail(&im, "load past end", -EINVAL, "PT_LOAD segment 0 (offset 0x0,");
+        FRESH();
+        put(&im, im.phoff + ph_load + 16, VBASE + 0x10, 8);
+        expect_fail(&im, "load misaligned", -EINVAL, "differ within a page");
+        FRESH();
+        put(&im, im.phoff + ph_load, 4, 4); /* PT_NOTE */
+        expect_fail(&im, "no PT_LOAD", -EINVAL, "no PT_LOAD segment");
+        free(im.buf);
+
+        /* The same header checks in the 32-bit layout. */
+        spec s32 = base_spec;
+        s32.is64 = false;
+        s32.machine = EM_386;
+        im = make_elf(&s32);
+        put(&im, 42, 56, 2);
+        expect_fail(&im, "32-bit phentsize", -EINVAL, "e_phentsize 56, an ELF32 program header");
+        free(im.buf);
+        im = make_elf(&s32);
+        put(&im, 40, 64, 2);
+        expect_fail(&im, "32-bit ehsize", -EINVAL, "e_ehsize 64, an ELF32 header is 52 bytes");
+        free(im.buf);
+        im = make_elf(&s32);
+        put(&im, 28, im.len, 4);
+        expect_fail(&im, "32-bit phoff past end", -EINVAL, "program headers (e_phoff 0x");
+        free(im.buf);
+        im = make_elf(&s32);
+        put(&im, 52 + 20, 1, 4); /* p_memsz of the PT_LOAD */
+        expect_fail(&im, "32-bit filesz > memsz", -EINVAL, "p_filesz");
+        free(im.buf);
+
+        /* The kernel's limit on the table, 64 KiB: 1170 entries of 56
+         * bytes pass, 1171 do not (a buffer big enough for both). */
+        im = make_elf(&base_spec);
+        size_t big = 64 + 1171 * 56;
+        size_t old_len = im.len;
+        im.buf = xrealloc(im.buf, big + old_len);
+        memset(im.buf + old_len, 0, big);
+        memcpy(im.buf + old_len, im.buf + im.phoff, 3 * 56); /* the 3 real ones, moved */
+        im.len = old_len + big;
+        put(&im, 32, old_len, 8);
+        put(&im, 56, 1170, 2);
+        elf_info *info = NULL;
+        err_t e = {0};
+        CHECK_INT(parse_img(&im, &info, &e), 0);
+        if (!info)
+                fprintf(stderr, "1170 program headers: %s\n", e.msg);
+        elf_info_free(info);
+        put(&im, 56, 1171, 2);
+        expect_fail(&im, "1171 phdrs", -EINVAL, "1171 program headers, more than the kernel");
+        free(im.buf);
+#undef FRESH
+}
+
+/* A static program: one PT_LOAD, no PT_DYNAMIC, no interp. */
 static void test_no_dynamic(void)
 {
-        uint8_t buf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
-        buf[16] = 2; /* ET_EXEC */
-        buf[18] = EM_X86_64;
+        uint8_t buf[64 + 56] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+        image im = {.buf = buf, .len = sizeof buf, .is64 = true};
+        put(&im, 16, 2, 2); /* ET_EXEC */
+        put(&im, 18, EM_X86_64, 2);
+        put(&im, 20, 1, 4);
+        put(&im, 32, 64, 8);
+        put(&im, 52, 64, 2);
+        put(&im, 54, 56, 2);
+        put(&im, 56, 1, 2);
+        put(&im, 64, 1, 4);               /* PT_LOAD */
+        put(&im, 64 + 16, VBASE, 8);      /* p_vaddr */
+        put(&im, 64 + 32, sizeof buf, 8); /* p_filesz */
+        put(&im, 64 + 40, 0x10000, 8);    /* p_memsz: bss */
         elf_info *info = NULL;
         err_t e = {0};
         CHECK_INT(elf_parse(buf, sizeof buf, "img", &info, &e), 0);
@@ -341,6 +497,8 @@ static void test_no_dynamic(void)
                 CHECK_INT(info->n_needed, 0);
                 CHECK(info->needed && info->needed[0] == NULL);
                 CHECK_INT(info->type, 2);
+        } else {
+                fprintf(stderr, "static image: %s\n", e.msg);
         }
         elf_info_free(info);
 }
@@ -669,6 +827,7 @@ int main(int argc, char **argv)
         test_synthetic(false, false, EM_386);
         test_synthetic(false, true, EM_PPC);
         test_hostile();
+        test_kernel_checks();
         test_no_dynamic();
         test_compatible();
         test_read_fd_errors();
