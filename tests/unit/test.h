@@ -1,12 +1,28 @@
-/* A tiny unit-test kit: CHECK records a failure and goes on; main returns
- * the number of failures (0 = pass). Each check prints on failure only. */
+/* A tiny unit-test kit: CHECK records a failure and goes on; each check
+ * prints on failure only. A test has three outcomes, as meson counts them
+ * (exit 0 pass, 77 skip, else fail): TEST_SKIP says why something could
+ * not be checked here, and a test that skipped anything is counted as a
+ * skip, never as a pass. A program whose parts may skip on their own
+ * holds them as cases, each registered as a test of its own (TEST_CASES). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static int test_failures;
 static int test_checks;
+static int test_skips;
+
+/* Something this test should check cannot be checked here: say why. */
+#define TEST_SKIP(...)                                                                             \
+        do {                                                                                       \
+                test_skips++;                                                                      \
+                printf("SKIP: ");                                                                  \
+                printf(__VA_ARGS__);                                                               \
+                printf("\n");                                                                      \
+                fflush(stdout);                                                                    \
+        } while (0)
 
 #define CHECK(cond)                                                                                \
         do {                                                                                       \
@@ -39,13 +55,44 @@ static int test_checks;
                 }                                                                                  \
         } while (0)
 
-/* A test with no checks is a defect: fail it. */
+/* A failure fails the test; else a skip makes it a skip (77); a test with
+ * no checks and no skip is a defect: fail it. */
 #define TEST_END()                                                                                 \
         do {                                                                                       \
+                fprintf(stderr, "%d checks, %d failed, %d skipped\n", test_checks, test_failures,  \
+                        test_skips);                                                               \
+                if (test_failures)                                                                 \
+                        return 1;                                                                  \
+                if (test_skips)                                                                    \
+                        return 77;                                                                 \
                 if (test_checks == 0) {                                                            \
                         fprintf(stderr, "no checks ran\n");                                        \
                         return 1;                                                                  \
                 }                                                                                  \
-                fprintf(stderr, "%d checks, %d failed\n", test_checks, test_failures);             \
-                return test_failures ? 1 : 0;                                                      \
+                return 0;                                                                          \
+        } while (0)
+
+typedef struct test_case {
+        const char *name;
+        void (*fn)(int argc, char **argv);
+} test_case;
+
+/* Run the case named by argv[1] (the others with no argument, for a run
+ * by hand), then TEST_END. argv[2...] go to the case. */
+#define TEST_CASES(argc, argv, ...)                                                                \
+        do {                                                                                       \
+                static const test_case _cases[] = {__VA_ARGS__};                                   \
+                size_t _n = sizeof _cases / sizeof _cases[0];                                      \
+                bool _found = false;                                                               \
+                for (size_t _i = 0; _i < _n; _i++) {                                               \
+                        if ((argc) > 1 && strcmp((argv)[1], _cases[_i].name) != 0)                 \
+                                continue;                                                          \
+                        _found = true;                                                             \
+                        _cases[_i].fn((argc) > 1 ? (argc)-1 : 0, (argv) + 1);                      \
+                }                                                                                  \
+                if (!_found) {                                                                     \
+                        fprintf(stderr, "no test case \"%s\"\n", (argv)[1]);                       \
+                        return 1;                                                                  \
+                }                                                                                  \
+                TEST_END();                                                                        \
         } while (0)

@@ -1,6 +1,8 @@
 /* The real cgroup file system of this host (v1 or v2): a cgroup made below
  * the test's own, limits read back, a child attached, an OOM kill seen,
- * the kill-all and the removal. Skips when there is nothing to test with. */
+ * the kill-all and the removal; the device list; a hybrid host's unified
+ * hierarchy. Each is a case of its own (meson.build), a skip with its
+ * reason when there is nothing to test with, never a pass. */
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -60,17 +62,23 @@ static void check_devices(const char *fsroot, const char *label)
 {
         char node[] = "/tmp/rr-unit-devXXXXXX";
         int tfd = mkstemp(node);
+        CHECK(tfd >= 0);
         if (tfd < 0)
                 return;
         close(tfd);
         unlink(node);
+        if (geteuid() != 0) {
+                TEST_SKIP("%s: device list: needs root to make a device node", label);
+                return;
+        }
         if (mknod(node, S_IFCHR | 0600, makedev(1, 11)) < 0) {
-                fprintf(stderr, "%s: mknod: %s: device check skipped\n", label, strerror(errno));
+                TEST_SKIP("%s: device list: mknod 1:11 in /tmp: %s", label, strerror(errno));
                 return;
         }
         int fd = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) {
-                fprintf(stderr, "%s: host cannot open kmsg: device check skipped\n", label);
+                TEST_SKIP("%s: device list: the host itself cannot open a kmsg node in /tmp: %s",
+                          label, strerror(errno));
                 unlink(node);
                 return;
         }
@@ -115,22 +123,38 @@ static void check_devices(const char *fsroot, const char *label)
         unlink(node);
 }
 
+static const char unified[] = "/sys/fs/cgroup/unified";
+
+/* Whether this is a hybrid host with a cgroup2 unified hierarchy we may
+ * write to; else the skip's reason. */
+static bool have_unified(void)
+{
+        struct statfs sfs;
+        if (statfs(unified, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+                TEST_SKIP("no hybrid unified hierarchy at %s (the host hierarchy is case 'host')",
+                          unified);
+                return false;
+        }
+        if (geteuid() != 0) {
+                TEST_SKIP("%s: needs root", unified);
+                return false;
+        }
+        return true;
+}
+
 /* A hybrid host's unified hierarchy has no controllers, but it is a real
  * cgroup2: the v2 code creates, attaches, kills (cgroup.kill) and removes
  * there for real, and refuses a limit it cannot enforce. */
 static void test_v2_unified(void)
 {
-        const char *root = "/sys/fs/cgroup/unified";
-        struct statfs sfs;
+        const char *root = unified;
         cg_limits l;
         cgroup *cg = NULL;
         err_t e = {0};
         char name[64];
 
-        if (statfs(root, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC || geteuid() != 0) {
-                fprintf(stderr, "no hybrid unified hierarchy (or not root): v2 part skipped\n");
+        if (!have_unified())
                 return;
-        }
         cg_limits_init(&l);
         snprintf(name, sizeof name, "rr-unit-v2-%d", (int)getpid());
         CHECK_INT(cg_create(root, name, &l, &cg, &e), 0);
@@ -169,21 +193,27 @@ static void test_v2_unified(void)
                 CHECK(strstr(e.msg, "pids") && strstr(e.msg, "not available"));
                 CHECK(stat(dir, &st) < 0 && errno == ENOENT);
         }
-        check_devices(root, "v2 (unified)");
 }
 
-int main(void)
+static const char fsroot[] = "/sys/fs/cgroup";
+
+static bool have_fsroot(void)
 {
-        const char *fsroot = "/sys/fs/cgroup";
+        if (access(fsroot, F_OK) == 0)
+                return true;
+        TEST_SKIP("no %s", fsroot);
+        return false;
+}
+
+static void test_host(void)
+{
         cg_limits l;
         cgroup *cg = NULL;
         err_t e = {0};
         char name[64];
 
-        if (access(fsroot, F_OK) < 0) {
-                printf("SKIP: no %s\n", fsroot);
-                return 77;
-        }
+        if (!have_fsroot())
+                return;
         cg_limits_init(&l);
         l.memory = 64 << 20;
         l.pids = 16;
@@ -193,13 +223,13 @@ int main(void)
         if (r < 0 && geteuid() != 0) {
                 /* rootless without delegation: the error must say so */
                 CHECK(strstr(e.msg, "delegat") != NULL || strstr(e.msg, "not available") != NULL);
-                printf("SKIP (checked the error): %s\n", e.msg);
-                TEST_END();
+                TEST_SKIP("rootless without a delegated cgroup (the error was checked): %s", e.msg);
+                return;
         }
         CHECK_INT(r, 0);
         if (!cg) {
                 fprintf(stderr, "cg_create: %s\n", e.msg);
-                TEST_END();
+                return;
         }
         const char *dir = cg_path(cg);
         fprintf(stderr, "cgroup %s (%s)\n", dir, cg_get_mode(cg) == CG_V2 ? "v2" : "v1");
@@ -232,7 +262,7 @@ int main(void)
         snprintf(name, sizeof name, "rr-unit-oom-%d", (int)getpid());
         CHECK_INT(cg_create(fsroot, name, &l, &cg, &e), 0);
         if (!cg)
-                TEST_END();
+                return;
         pid = spawn(&wfd, 256);
         CHECK_INT(cg_attach(cg, pid, &e), 0);
         CHECK(write(wfd, "x", 1) == 1);
@@ -244,8 +274,32 @@ int main(void)
         CHECK_INT(cg_destroy(cg, &e), 0);
         CHECK(stat(dir2, &st) < 0 && errno == ENOENT);
         cg_free(cg);
-        if (geteuid() == 0)
+}
+
+static void case_host(int argc, char **argv)
+{
+        test_host();
+}
+
+static void case_devices(int argc, char **argv)
+{
+        if (have_fsroot())
                 check_devices(fsroot, "host hierarchy");
+}
+
+static void case_unified(int argc, char **argv)
+{
         test_v2_unified();
-        TEST_END();
+}
+
+static void case_unified_devices(int argc, char **argv)
+{
+        if (have_unified())
+                check_devices(unified, "v2 (unified)");
+}
+
+int main(int argc, char **argv)
+{
+        TEST_CASES(argc, argv, {"host", case_host}, {"devices", case_devices},
+                   {"unified", case_unified}, {"unified-devices", case_unified_devices});
 }
