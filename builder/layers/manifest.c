@@ -225,7 +225,8 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                 split_words(v, &st.args);
                 if (st.args.n != 2) {
                         strv_free(&st.args);
-                        return err_set(e, -EINVAL, "%s:%u: Copy: give SRC DEST", what, line);
+                        return err_set(e, -EINVAL, "%s:%u: Copy: '%.*s': give SRC DEST, two words",
+                                       what, line, line_len(v), v);
                 }
                 if (st.args.v[1][0] != '/') {
                         err_set(e, -EINVAL, "%s:%u: Copy: DEST '%s' is not absolute", what, line,
