@@ -1,60 +1,24 @@
 /* A private copy of a layer, for kernels that refuse overlay inside a user
- * namespace: libarchive reads the tree from disk and writes it at dst
- * (owners, modes, times, xattrs; no following of symlinks). */
+ * namespace: libarchive reads the tree from disk (no following of
+ * symlinks, no crossing of mounts) and the one extractor writes it at dst
+ * (owners where the namespace maps them, modes, times, xattrs), so the
+ * copy obeys the same rules and checks every write like an unpack. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "internal.h"
 #include "lazylib.h"
 
-static int copy_entries(struct archive *in, struct archive *out, const char *src, const char *dst,
-                        err_t *e)
+/* Entries come back as SRC/...: named relative to SRC. */
+static int strip_src(void *ud, const char *name, char **ret)
 {
-        size_t srclen = strlen(src);
-        struct archive_entry *ent = archive_entry_new();
-        int r = 0;
-        if (archive_read_disk_open(in, src) != ARCHIVE_OK)
-                r = err_set(e, -EIO, "copy %s: %s", src, archive_error_string(in));
-        while (r == 0) {
-                int st = archive_read_next_header2(in, ent);
-                if (st == ARCHIVE_EOF)
-                        break;
-                if (st < ARCHIVE_WARN) {
-                        r = err_set(e, -EIO, "copy %s: %s", src, archive_error_string(in));
-                        break;
-                }
-                archive_read_disk_descend(in);
-                const char *p = archive_entry_pathname(ent);
-                /* Paths come back as SRC/...: re-root them at DST. */
-                const char *rest = strncmp(p, src, srclen) == 0 ? p + srclen : p;
-                _cleanup_free_ char *np = xasprintf("%s%s", dst, rest);
-                archive_entry_set_pathname(ent, np);
-                const char *hl = archive_entry_hardlink(ent);
-                if (hl && strncmp(hl, src, srclen) == 0) {
-                        _cleanup_free_ char *nh = xasprintf("%s%s", dst, hl + srclen);
-                        archive_entry_set_hardlink(ent, nh);
-                }
-                if (archive_write_header(out, ent) < ARCHIVE_WARN) {
-                        r = err_set(e, -EIO, "copy to %s: %s", np, archive_error_string(out));
-                        break;
-                }
-                if (archive_entry_size(ent) > 0) {
-                        const void *buf;
-                        size_t len;
-                        la_int64_t off;
-                        while (archive_read_data_block(in, &buf, &len, &off) == ARCHIVE_OK)
-                                if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN) {
-                                        r = err_set(e, -EIO, "copy to %s: %s", np,
-                                                    archive_error_string(out));
-                                        break;
-                                }
-                }
-                archive_write_finish_entry(out);
-        }
-        archive_entry_free(ent);
-        if (r == 0 && archive_write_close(out) < ARCHIVE_WARN)
-                r = err_set(e, -EIO, "copy to %s: %s", dst, archive_error_string(out));
-        return r;
+        const char *src = ud; /* cleaned, no leading slash */
+        size_t n = strlen(src);
+        if (strncmp(name, src, n) || (name[n] && name[n] != '/'))
+                return 1; /* not below src: nothing of the layer */
+        *ret = xstrdup(name[n] ? name + n + 1 : ".");
+        return 0;
 }
 
 int mounts_copy_tree(const char *src, const char *dst, err_t *e)
@@ -62,15 +26,31 @@ int mounts_copy_tree(const char *src, const char *dst, err_t *e)
         int r = la_load(e);
         if (r < 0)
                 return r;
+        _cleanup_close_ int dstfd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dstfd < 0)
+                return err_sys(e, errno, "copy to %s", dst);
+        _cleanup_free_ char *label = xasprintf("copy of %s", src);
+        _cleanup_free_ char *clean = NULL;
+        r = xt_name_clean(label, "source", src, &clean, e);
+        if (r < 0)
+                return r;
         struct archive *in = archive_read_disk_new();
-        struct archive *out = archive_write_disk_new();
         archive_read_disk_set_symlink_physical(in);
         archive_read_disk_set_behavior(in, ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_PERM |
-                                                    ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-                                                    ARCHIVE_EXTRACT_OWNER);
-        r = copy_entries(in, out, src, dst, e);
+        if (archive_read_disk_open(in, src) != ARCHIVE_OK) {
+                r = err_set(e, -EIO, "copy %s: %s", src, archive_error_string(in));
+                archive_read_free(in);
+                return r;
+        }
+        xt_opts o = {
+                .label = label,
+                .owners = XT_OWNERS_TRY,
+                .devices = XT_DEVICES_CREATE,
+                .read_disk = true,
+                .rewrite = strip_src,
+                .rewrite_ud = clean,
+        };
+        r = xt_extract_archive(in, dstfd, &o, NULL, e);
         archive_read_free(in);
-        archive_write_free(out);
         return r;
 }

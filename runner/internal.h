@@ -6,28 +6,35 @@
 #include <sys/types.h>
 
 #include "cache.h"
+#include "extract.h"
 #include "runner.h"
 
-/* ---- unpack.c: secure extraction of a rootfs archive ---------------- */
+/* ---- unpack.c: runroot's extraction policy (extract.h does the work) - */
 
 typedef struct unpack_stats {
         unsigned long entries;
         unsigned long skipped_devices;
 } unpack_stats;
 
-/* Extract the archive read from fd (any compression libarchive knows)
- * into the empty directory rootfd, never creating or writing anything
- * outside it. label names the archive in messages. ret_digest gets the
- * sha256 of every byte read from fd (NULL to skip). */
+/* Extract the rootfs archive read from fd (any compression libarchive
+ * knows) into the empty directory rootfd, never creating or writing
+ * anything outside it; device nodes are counted, not made. label names
+ * the archive in messages. ret_digest gets the sha256 of every byte read
+ * from fd (NULL to skip). Any failed write fails it: the caller discards
+ * rootfd's directory. */
 int unpack_archive_fd(int fd, int rootfd, const char *label, char *ret_digest,
                       unpack_stats *ret_stats, err_t *e);
-
-/* ---- rootfs.c: directories inside a tree ----------------------------- */
+/* The same for an OCI or docker-save layer: ".wh." entries become overlay
+ * whiteouts. */
+int unpack_oci_layer_fd(int fd, int rootfd, const char *label, char *ret_digest, err_t *e);
 
 /* mkdir -p of path inside the tree at rootfd as if it were "/" (symlinks
  * followed within the tree, never out of it); *ret is the resolved
  * absolute path of the directory, relative to the tree. */
-int rootfs_mkdir_p(int rootfd, const char *path, char **ret, err_t *e);
+static inline int rootfs_mkdir_p(int rootfd, const char *path, char **ret, err_t *e)
+{
+        return xt_mkdir_in_root(rootfd, path, NULL, ret, e);
+}
 
 /* ---- image.c: image -> lower directory ------------------------------ */
 

@@ -341,63 +341,6 @@ static int plan_docker(strmap *m, const char *image, plan *p, err_t *e)
 
 /* ---- unpacking layers ----------------------------------------------------- */
 
-/* Turn OCI whiteouts in an unpacked layer into overlay's. */
-static int convert_whiteouts(int dfd, const char *label, err_t *e)
-{
-        int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        if (dup_fd < 0)
-                return err_sys(e, errno, "%s", label);
-        _cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-        if (!d) {
-                close(dup_fd);
-                return err_sys(e, errno, "%s", label);
-        }
-        _cleanup_strv_ strv subdirs = {0}, whs = {0};
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                struct stat st;
-                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return err_sys(e, errno, "%s/%s", label, de->d_name);
-                if (!strncmp(de->d_name, ".wh.", 4))
-                        strv_push(&whs, de->d_name);
-                else if (S_ISDIR(st.st_mode))
-                        strv_push(&subdirs, de->d_name);
-        }
-        bool root = geteuid() == 0;
-        for (size_t i = 0; i < whs.n; i++) {
-                const char *w = whs.v[i];
-                if (unlinkat(dfd, w, 0) < 0)
-                        return err_sys(e, errno, "%s/%s", label, w);
-                if (!strcmp(w, ".wh..wh..opq")) {
-                        const char *xa = root ? "trusted.overlay.opaque" : "user.overlay.opaque";
-                        if (fsetxattr(dfd, xa, "y", 1, 0) < 0)
-                                return err_sys(e, errno, "%s: opaque directory", label);
-                        continue;
-                }
-                const char *name = w + 4;
-                if (!*name || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/'))
-                        return err_set(e, -EINVAL, "%s/%s: bad whiteout", label, w);
-                int r = fs_rm_rf_at(dfd, name, e);
-                if (r < 0)
-                        return r;
-                if (mknodat(dfd, name, S_IFCHR | 0000, makedev(0, 0)) < 0)
-                        return err_sys(e, errno, "%s/%s: whiteout", label, name);
-        }
-        for (size_t i = 0; i < subdirs.n; i++) {
-                _cleanup_close_ int cfd =
-                        openat(dfd, subdirs.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (cfd < 0)
-                        return err_sys(e, errno, "%s/%s", label, subdirs.v[i]);
-                _cleanup_free_ char *sub = path_join(label, subdirs.v[i]);
-                int r = convert_whiteouts(cfd, sub, e);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
 static int unpack_layer(store *s, const char *file, const char *hex, const char *image, err_t *e)
 {
         store_scratch *sc = NULL;
@@ -412,12 +355,10 @@ static int unpack_layer(store *s, const char *file, const char *hex, const char 
         _cleanup_free_ char *label = xasprintf("%s: layer %.12s", image, hex);
         char digest[DIGEST_HEX_LEN + 1];
         if (r == 0)
-                r = unpack_archive_fd(fd, rootfd, label, digest, NULL, e);
+                r = unpack_oci_layer_fd(fd, rootfd, label, digest, e);
         if (r == 0 && strcmp(digest, hex))
                 r = err_set(e, -EINVAL, "%s: content is sha256:%s, not what the archive says",
                             label, digest);
-        if (r == 0)
-                r = convert_whiteouts(rootfd, label, e);
         if (r < 0) {
                 store_scratch_remove(s, sc, NULL);
                 return r;

@@ -1,14 +1,16 @@
 /* .deb reading with libarchive: the outer ar archive, then the control or
- * data tarball (gz, xz, zst, bz2 or none) streamed from inside it.
- * Extraction refuses "..", absolute names and writes through symlinks
- * (ARCHIVE_EXTRACT_SECURE_*); a FAILED or FATAL status on any entry fails
- * the package, a WARN is ignored (it is about metadata such as times). */
+ * data tarball (gz, xz, zst, bz2 or none) streamed from inside it. The data
+ * member goes through the one extractor (extract.h: names cleaned, every
+ * path resolved inside the root, every write checked, so a full disk fails
+ * the package instead of leaving a truncated file), with the merged-/usr
+ * redirection as its path rewrite. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <string.h>
 
 #include "apt.h"
+#include "extract.h"
 
 typedef struct inner_src {
         struct archive *outer;
@@ -36,13 +38,7 @@ static void archive_freep(struct archive **a)
         if (*a)
                 archive_read_free(*a);
 }
-static void archive_wfreep(struct archive **a)
-{
-        if (*a)
-                archive_write_free(*a);
-}
 #define _cleanup_archive_ _cleanup_(archive_freep)
-#define _cleanup_warchive_ _cleanup_(archive_wfreep)
 
 /* Open deb and position at the member whose name starts with prefix;
  * returns the member's inner archive, ready to read entries. */
@@ -106,7 +102,8 @@ static int open_member(const char *deb, const char *prefix, struct archive **ret
         return err_set(e, -EBADMSG, "%s: no %s member", deb, prefix);
 }
 
-/* "./usr/bin/x" -> "usr/bin/x"; "" for the root itself. */
+/* "./usr/bin/x" -> "usr/bin/x"; "" for the root itself (control.tar
+ * member names only: data entries go through the extractor's cleaner). */
 static const char *strip_dot(const char *p)
 {
         while (p[0] == '.' && p[1] == '/')
@@ -118,31 +115,30 @@ static const char *strip_dot(const char *p)
         return p;
 }
 
-/* The path in the tree for an archive path: merged top-level directories
- * are redirected under usr/. NULL when the entry is a merged directory
- * itself (the symlink stays). */
-static char *tree_path(const char *rel, const char *const *merged)
+/* The path in the tree for a (cleaned) archive path: merged top-level
+ * directories are redirected under usr/; the merged directory itself is
+ * skipped (the symlink stays). */
+static int merged_usr(void *ud, const char *rel, char **ret)
 {
+        const char *const *merged = ud;
         for (size_t i = 0; merged && merged[i]; i++) {
                 size_t n = strlen(merged[i]);
                 if (strncmp(rel, merged[i], n) != 0)
                         continue;
-                if (rel[n] == '\0' || (rel[n] == '/' && rel[n + 1] == '\0'))
-                        return NULL;
-                if (rel[n] == '/')
-                        return xasprintf("usr/%s", rel);
+                if (rel[n] == '\0')
+                        return 1;
+                if (rel[n] == '/') {
+                        *ret = xasprintf("usr/%s", rel);
+                        return 0;
+                }
         }
-        return xstrdup(rel);
+        return 0;
 }
 
 int apt_deb_extract(const char *deb, const char *root, const char *const *merged_dirs, err_t *e)
 {
-        /* No ARCHIVE_EXTRACT_TIME: packages unpack in parallel, so a shared
-         * directory's mtime would depend on which came last; dpkg sets the
-         * files' times when it unpacks them again, and directories keep
-         * the build time (clamped by SOURCE_DATE_EPOCH). */
-        _cleanup_free_ char *rootabs = realpath(root, NULL);
-        if (!rootabs)
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
                 return err_sys(e, errno, "%s", root);
         inner_src src;
         _cleanup_archive_ struct archive *outer = NULL;
@@ -150,69 +146,22 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
         int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
         if (rc < 0)
                 return rc;
-        _cleanup_warchive_ struct archive *out = archive_write_disk_new();
-        archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-                                                    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_UNLINK);
-        struct archive_entry *ent;
-        for (;;) {
-                int r = archive_read_next_header(in, &ent);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN)
-                        return err_set(e, -EBADMSG, "%s: data.tar: %s", deb,
-                                       archive_error_string(in));
-                const char *rel = strip_dot(archive_entry_pathname(ent));
-                if (!*rel)
-                        continue;
-                if (!path_is_contained(rel)) {
-                        char sn[80];
-                        return err_set(e, -EBADMSG, "%s: entry \"%s\": leaves the root", deb,
-                                       apt_snip(rel, 64, sn, sizeof(sn)));
-                }
-                _cleanup_free_ char *tp = tree_path(rel, merged_dirs);
-                if (!tp)
-                        continue;
-                _cleanup_free_ char *full = path_join(rootabs, tp);
-                archive_entry_set_pathname(ent, full);
-                const char *hl = archive_entry_hardlink(ent);
-                if (hl) {
-                        const char *hrel = strip_dot(hl);
-                        if (!path_is_contained(hrel)) {
-                                char sn[80];
-                                return err_set(e, -EBADMSG, "%s: hardlink \"%s\": leaves the root",
-                                               deb, apt_snip(hrel, 64, sn, sizeof(sn)));
-                        }
-                        _cleanup_free_ char *htp = tree_path(hrel, merged_dirs);
-                        _cleanup_free_ char *hfull = path_join(rootabs, htp ? htp : hrel);
-                        archive_entry_set_hardlink(ent, hfull);
-                }
-                r = archive_write_header(out, ent);
-                if (r < ARCHIVE_WARN)
-                        return err_set(e, -EIO, "%s: %s: %s", deb, tp, archive_error_string(out));
-                if (archive_entry_size(ent) > 0 && r >= ARCHIVE_WARN) {
-                        const void *b;
-                        size_t len;
-                        la_int64_t off;
-                        for (;;) {
-                                r = archive_read_data_block(in, &b, &len, &off);
-                                if (r == ARCHIVE_EOF)
-                                        break;
-                                if (r < ARCHIVE_WARN)
-                                        return err_set(e, -EBADMSG, "%s: %s: %s", deb, tp,
-                                                       archive_error_string(in));
-                                if (archive_write_data_block(out, b, len, off) < ARCHIVE_WARN)
-                                        return err_set(e, -EIO, "%s: %s: %s", deb, tp,
-                                                       archive_error_string(out));
-                        }
-                }
-                if (archive_write_finish_entry(out) < ARCHIVE_WARN)
-                        return err_set(e, -EIO, "%s: %s: %s", deb, tp, archive_error_string(out));
-        }
-        if (archive_write_close(out) < ARCHIVE_WARN)
-                return err_set(e, -EIO, "%s: %s", deb, archive_error_string(out));
-        return 0;
+        /* No times: packages unpack in parallel, so a shared directory's
+         * mtime would depend on which came last; dpkg sets the files'
+         * times when it unpacks them again, and directories keep the
+         * build time (clamped by SOURCE_DATE_EPOCH). A directory entry
+         * leaves a symlink there alone, as dpkg does. */
+        _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
+        xt_opts o = {
+                .label = label,
+                .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
+                .devices = XT_DEVICES_CREATE,
+                .no_times = true,
+                .keep_dirs = true,
+                .rewrite = merged_dirs ? merged_usr : NULL,
+                .rewrite_ud = (void *)merged_dirs,
+        };
+        return xt_extract_archive(in, rootfd, &o, NULL, e);
 }
 
 int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len, err_t *e)

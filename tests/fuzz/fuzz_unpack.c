@@ -1,6 +1,8 @@
-/* libFuzzer harness for runner/unpack.c: any input, unpacked into a fresh
- * directory, must succeed or fail with a one-line message, and never
- * create anything outside that directory (an escape aborts). */
+/* libFuzzer harness for extract/, the one extractor: any input, unpacked
+ * into a fresh directory with the options its first byte picks (whiteout
+ * mode, device policy, owners, a merged-/usr rewrite), must succeed or
+ * fail with a one-line message, and never create anything outside that
+ * directory (an escape aborts). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "extract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,6 +30,15 @@ static size_t count_entries(int dirfd)
         return n;
 }
 
+static int merged_usr(void *ud, const char *name, char **ret)
+{
+        if (!strcmp(name, "bin"))
+                return 1;
+        if (!strncmp(name, "bin/", 4))
+                *ret = xasprintf("usr/%s", name);
+        return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (basefd < 0) {
@@ -36,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 log_set_level(LOG_QUIET);
         }
+        if (size < 1)
+                return 0;
+        uint8_t sel = data[0];
+        data++;
+        size--;
         /* base/ holds only "root" while an input is unpacked into it: any
          * other name appearing there is an escape. */
         if (mkdirat(basefd, "root", 0755) < 0)
@@ -45,9 +61,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rootfd < 0 || in < 0 || write(in, data, size) != (ssize_t)size)
                 abort();
         lseek(in, 0, SEEK_SET);
+        xt_opts o = {
+                .label = "fuzz",
+                .whiteouts = (xt_whiteouts)(sel % XT_WHITEOUTS_MAX),
+                .devices = (sel >> 2) & 1 ? XT_DEVICES_CREATE : XT_DEVICES_SKIP,
+                .owners = (sel >> 3) & 1 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
+                .rewrite = (sel >> 4) & 1 ? merged_usr : NULL,
+                .keep_dirs = (sel >> 5) & 1,
+                .skip_existing = (sel >> 6) & 1,
+                .require_entries = (sel >> 7) & 1,
+        };
         err_t e = {0};
         char digest[DIGEST_HEX_LEN + 1];
-        int r = unpack_archive_fd(in, rootfd, "fuzz", digest, NULL, &e);
+        int r = xt_extract_fd(in, rootfd, &o, digest, NULL, &e);
         if (r < 0 && (e.msg[0] == '\0' || strchr(e.msg, '\n')))
                 abort();
         if (count_entries(basefd) != 1)

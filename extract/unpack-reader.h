@@ -1,5 +1,6 @@
-/* The read callback both archive readers (unpack.c, oci.c) hand to
- * libarchive: large reads from an fd, EINTR retried, optionally hashed. */
+/* The read callback every archive reader of the project hands to libarchive
+ * (the extractor, runroot's OCI reader): large reads from an fd, EINTR
+ * retried, optionally hashed. */
 #pragma once
 
 #include "lazylib.h"

@@ -3,7 +3,9 @@
  * a whole warm container start) and libcrypto's sha256 (the content digest
  * of a new image). Include this instead of <archive.h>: the archive_*
  * names below then call through the loaded table. Call la_load() before
- * any of them. */
+ * any of them (the extractor does so itself). A program that links
+ * libarchive too (mkroot) gets the same library back from dlopen, so an
+ * archive opened through either can be handed to the other. */
 #pragma once
 
 #include <archive.h>
@@ -42,7 +44,16 @@
         X(archive_entry_hardlink)                                                                  \
         X(archive_entry_set_hardlink)                                                              \
         X(archive_entry_filetype)                                                                  \
-        X(archive_entry_size)
+        X(archive_entry_size)                                                                      \
+        X(archive_entry_symlink)                                                                   \
+        X(archive_entry_perm)                                                                      \
+        X(archive_entry_uid)                                                                       \
+        X(archive_entry_gid)                                                                       \
+        X(archive_entry_mtime)                                                                     \
+        X(archive_entry_mtime_nsec)                                                                \
+        X(archive_entry_rdev)                                                                      \
+        X(archive_entry_xattr_reset)                                                               \
+        X(archive_entry_xattr_next)
 
 #define LA_MEMBER(f) __typeof__(f) *f;
 typedef struct la_api {
@@ -52,7 +63,7 @@ typedef struct la_api {
 
 extern la_api la;
 
-/* dlopen libarchive and resolve the table; idempotent. */
+/* dlopen libarchive and resolve the table; idempotent and thread-safe. */
 int la_load(err_t *e);
 
 /* sha256 of a stream through libcrypto, loaded on first use. */
@@ -95,4 +106,13 @@ void lz_sha256_free(lz_sha256 *c);
 #define archive_entry_set_hardlink la.archive_entry_set_hardlink
 #define archive_entry_filetype la.archive_entry_filetype
 #define archive_entry_size la.archive_entry_size
+#define archive_entry_symlink la.archive_entry_symlink
+#define archive_entry_perm la.archive_entry_perm
+#define archive_entry_uid la.archive_entry_uid
+#define archive_entry_gid la.archive_entry_gid
+#define archive_entry_mtime la.archive_entry_mtime
+#define archive_entry_mtime_nsec la.archive_entry_mtime_nsec
+#define archive_entry_rdev la.archive_entry_rdev
+#define archive_entry_xattr_reset la.archive_entry_xattr_reset
+#define archive_entry_xattr_next la.archive_entry_xattr_next
 #endif

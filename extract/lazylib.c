@@ -1,16 +1,16 @@
 /* Loading libarchive and libcrypto on first use (see lazylib.h for why). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 
 #define LA_NO_REDIRECT
 #include "lazylib.h"
 
 la_api la;
 
-int la_load(err_t *e)
+static int la_load_locked(void **handle, err_t *e)
 {
-        static void *handle;
-        if (handle)
+        if (*handle)
                 return 0;
         void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
         if (!h)
@@ -25,8 +25,21 @@ int la_load(err_t *e)
         LA_FUNCS(LA_RESOLVE)
 #undef LA_RESOLVE
         la = t;
-        handle = h;
+        __atomic_store_n(handle, h, __ATOMIC_RELEASE);
         return 0;
+}
+
+/* mkroot's .deb unpackers call in from several threads at once. */
+int la_load(err_t *e)
+{
+        static void *handle;
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        if (__atomic_load_n(&handle, __ATOMIC_ACQUIRE))
+                return 0;
+        pthread_mutex_lock(&lock);
+        int r = la_load_locked(&handle, e);
+        pthread_mutex_unlock(&lock);
+        return r;
 }
 
 /* The few libcrypto entry points a sha256 needs. */
@@ -44,7 +57,7 @@ struct lz_sha256 {
         evp_md_ctx *md;
 };
 
-static int evp_load(err_t *e)
+static int evp_load_locked(err_t *e)
 {
         static void *handle;
         if (handle)
@@ -65,6 +78,15 @@ static int evp_load(err_t *e)
         }
         handle = h;
         return 0;
+}
+
+static int evp_load(err_t *e)
+{
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&lock);
+        int r = evp_load_locked(e);
+        pthread_mutex_unlock(&lock);
+        return r;
 }
 
 int lz_sha256_new(lz_sha256 **ret, err_t *e)

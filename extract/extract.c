@@ -1,0 +1,693 @@
+/* The one extractor: entries from a libarchive reader written into a tree
+ * with *at() calls relative to resolved directory fds (never the working
+ * directory, so threads can unpack side by side), every status checked.
+ * See extract.h for the rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "lazylib.h"
+#include "unpack-reader.h"
+#include "xt-internal.h"
+
+#define WH_PREFIX ".wh."
+#define WH_OPAQUE ".wh..wh..opq"
+
+la_ssize_t unpack_reader_read(struct archive *a, void *ud, const void **ret)
+{
+        unpack_reader *r = ud;
+        for (;;) {
+                ssize_t n = read(r->fd, r->buf, UNPACK_BUF);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r->err = errno;
+                        archive_set_error(a, errno, "read");
+                        return -1;
+                }
+                if (r->dg && n > 0)
+                        lz_sha256_update(r->dg, r->buf, (size_t)n);
+                *ret = r->buf;
+                return n;
+        }
+}
+
+/* ---- directory modes and times, set at the end ---------------------------- */
+
+typedef struct dir_time {
+        bool has_mode, has_time;
+        mode_t mode;
+        struct timespec mtime;
+} dir_time;
+
+static dir_time *dt_get(strmap *m, const char *rel)
+{
+        const char *k = rel[0] ? rel : ".";
+        dir_time *d = strmap_get(m, k);
+        if (!d) {
+                d = xcalloc(1, sizeof(*d));
+                strmap_put(m, k, d);
+        }
+        return d;
+}
+
+/* Open rel below rootfd refusing every symlink on the way: a directory
+ * recorded early may have been replaced by a symlink later in the
+ * archive, and the kernel would follow that one out of the tree. */
+static int open_dir_nofollow(int rootfd, const char *rel)
+{
+        if (!strcmp(rel, "."))
+                return openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const char *p = rel;
+        while (fd >= 0 && *p) {
+                size_t cl = strcspn(p, "/");
+                _cleanup_free_ char *comp = xstrndup(p, cl);
+                p += cl;
+                while (*p == '/')
+                        p++;
+                int flags = (*p ? O_PATH : O_RDONLY) | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+                int nfd = openat(fd, comp, flags);
+                close(fd);
+                fd = nfd;
+        }
+        return steal_fd(&fd);
+}
+
+void xt_dir_times_apply(int rootfd, strmap *m)
+{
+        size_t pos = 0;
+        const char *k;
+        void *v;
+        while (strmap_next(m, &pos, &k, &v)) {
+                dir_time *d = v;
+                _cleanup_close_ int fd = open_dir_nofollow(rootfd, k);
+                if (fd >= 0) {
+                        /* Metadata only: the contents are complete, and a
+                         * directory that vanished has nothing to set. */
+                        if (d->has_mode)
+                                (void)fchmod(fd, d->mode);
+                        struct timespec ts[2] = {d->mtime, d->mtime};
+                        if (d->has_time)
+                                (void)futimens(fd, ts);
+                }
+                free(d);
+        }
+}
+
+/* ---- one extraction ------------------------------------------------------- */
+
+typedef struct xt {
+        struct archive *in;
+        int rootfd;
+        const xt_opts *o;
+        const char *label;
+        strmap *times; /* o->dir_times or our own */
+        strmap *mine;  /* XT_WHITEOUTS_APPLY: paths this archive wrote */
+        xt_dir_hooks hooks;
+        /* The last parent resolved: tar streams list a directory's entries
+         * together, so this saves most walks. Dropped whenever an entry
+         * could change what a path resolves to. */
+        char *last_dname, *last_rel;
+        int last_fd;
+        bool root; /* euid 0: trusted.overlay.* for overlay markers */
+        xt_stats st;
+} xt;
+
+static void cache_drop(xt *x)
+{
+        free(x->last_dname);
+        free(x->last_rel);
+        x->last_dname = x->last_rel = NULL;
+        if (x->last_fd >= 0)
+                close(x->last_fd);
+        x->last_fd = -1;
+}
+
+/* Remember a directory's time before its contents change, unless one is
+ * recorded already (from its own entry or an earlier visit). */
+static void hook_touch(void *ud, int rootfd, const char *dir)
+{
+        xt *x = ud;
+        if (x->o->no_times || strmap_has(x->times, dir[0] ? dir : "."))
+                return;
+        struct stat st;
+        if (fstatat(rootfd, dir[0] ? dir : ".", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            !S_ISDIR(st.st_mode))
+                return;
+        dir_time *d = dt_get(x->times, dir);
+        d->has_time = true;
+        d->mtime = st.st_mtim;
+}
+
+/* A directory the archive did not list: time 0, so that the same archive
+ * gives the same tree. */
+static void hook_made(void *ud, const char *dir)
+{
+        xt *x = ud;
+        if (x->o->no_times)
+                return;
+        dir_time *d = dt_get(x->times, dir);
+        d->has_time = true;
+        d->mtime = (struct timespec){0};
+}
+
+/* The parent directory (dname, cleaned) as an fd the caller owns and its
+ * resolved path. */
+static int parent_open(xt *x, const char *dname, int *ret_fd, char **ret_rel, err_t *e)
+{
+        if (!x->last_dname || strcmp(x->last_dname, dname)) {
+                cache_drop(x);
+                int fd = -1;
+                char *rel = NULL;
+                int r = xt_resolve_dir(x->rootfd, dname, true, &x->hooks, &fd, &rel, e);
+                if (r < 0)
+                        return r;
+                x->last_dname = xstrdup(dname);
+                x->last_rel = rel;
+                x->last_fd = fd;
+        }
+        int fd = fcntl(x->last_fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return err_sys(e, errno, "dup");
+        *ret_fd = fd;
+        *ret_rel = xstrdup(x->last_rel);
+        return 0;
+}
+
+static int clean_and_rewrite(xt *x, const char *what, const char *raw, bool entry, char **ret,
+                             err_t *e)
+{
+        _cleanup_free_ char *name = NULL;
+        int r = xt_name_clean(x->label, what, raw, &name, e);
+        if (r < 0 || !name[0] || !x->o->rewrite) {
+                *ret = r < 0 ? NULL : steal_pointer(&name);
+                return r;
+        }
+        _cleanup_free_ char *nn = NULL;
+        r = x->o->rewrite(x->o->rewrite_ud, name, &nn);
+        if (r == 1 && entry) {
+                *ret = NULL;
+                return 1;
+        }
+        if (!nn) {
+                *ret = steal_pointer(&name);
+                return 0;
+        }
+        /* The caller's name passes the same rules. */
+        return xt_name_clean(x->label, what, nn, ret, e);
+}
+
+/* Failures the file system or our privilege imposes on metadata that is
+ * not content (xattrs): counted and logged, not fatal. Running out of
+ * room or an I/O error always is. */
+static bool metadata_refused(int err)
+{
+        return err != ENOSPC && err != EDQUOT && err != EIO && err != ENOMEM;
+}
+
+static int set_xattrs(xt *x, struct archive_entry *ae, int fd, const char *name, err_t *e)
+{
+        const char *xn;
+        const void *val;
+        size_t size;
+        archive_entry_xattr_reset(ae);
+        while (archive_entry_xattr_next(ae, &xn, &val, &size) == ARCHIVE_OK) {
+                /* Overlay markers are made by the whiteouts option only: an
+                 * archive's own would steer the overlay (redirects,
+                 * metacopy) from inside a lower layer. */
+                if (!strncmp(xn, "trusted.overlay.", 16) || !strncmp(xn, "user.overlay.", 13)) {
+                        x->st.skipped_metadata++;
+                        continue;
+                }
+                if (fsetxattr(fd, xn, val, size, 0) == 0)
+                        continue;
+                if (!metadata_refused(errno))
+                        return err_sys(e, errno, "%s: entry \"%s\": xattr %s", x->label, name, xn);
+                log_debug("%s: \"%s\": xattr %s: %s", x->label, name, xn, strerror(errno));
+                x->st.skipped_metadata++;
+        }
+        return 0;
+}
+
+static int chown_err(xt *x, int err, const char *name, err_t *e)
+{
+        if (x->o->owners == XT_OWNERS_TRY && (err == EPERM || err == EINVAL)) {
+                x->st.skipped_metadata++;
+                return 0;
+        }
+        return err_sys(e, err, "%s: entry \"%s\": chown", x->label, name);
+}
+
+/* Owner (first: chown clears set-id bits), xattrs, mode and time of the
+ * file just made, through its fd. */
+static int meta_fd(xt *x, struct archive_entry *ae, int fd, const char *name, bool dir, err_t *e)
+{
+        if (x->o->owners != XT_OWNERS_CALLER &&
+            fchown(fd, (uid_t)archive_entry_uid(ae), (gid_t)archive_entry_gid(ae)) < 0) {
+                int r = chown_err(x, errno, name, e);
+                if (r < 0)
+                        return r;
+        }
+        int r = set_xattrs(x, ae, fd, name, e);
+        if (r < 0 || dir)
+                return r;
+        if (fchmod(fd, archive_entry_perm(ae) & 07777) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": chmod", x->label, name);
+        struct timespec ts[2];
+        ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
+        ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
+        if (!x->o->no_times && futimens(fd, ts) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": times", x->label, name);
+        return 0;
+}
+
+/* The same for a node that cannot be opened (symlink, device, fifo). */
+static int meta_at(xt *x, struct archive_entry *ae, int pfd, const char *base, const char *name,
+                   bool link, err_t *e)
+{
+        if (x->o->owners != XT_OWNERS_CALLER &&
+            fchownat(pfd, base, (uid_t)archive_entry_uid(ae), (gid_t)archive_entry_gid(ae),
+                     AT_SYMLINK_NOFOLLOW) < 0) {
+                int r = chown_err(x, errno, name, e);
+                if (r < 0)
+                        return r;
+        }
+        if (!link) {
+                mode_t perm = archive_entry_perm(ae) & 07777;
+                int r = fchmodat(pfd, base, perm, AT_SYMLINK_NOFOLLOW);
+                if (r < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)) {
+                        /* No /proc for glibc's emulation: the node was just
+                         * made by us and is no symlink. */
+                        r = fchmodat(pfd, base, perm, 0);
+                }
+                if (r < 0)
+                        return err_sys(e, errno, "%s: entry \"%s\": chmod", x->label, name);
+        }
+        struct timespec ts[2];
+        ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
+        ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
+        if (!x->o->no_times && utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": times", x->label, name);
+        return 0;
+}
+
+static int write_data(xt *x, int fd, int64_t size, const char *name, err_t *e)
+{
+        const void *buf;
+        size_t len;
+        la_int64_t off;
+        int64_t end = 0;
+        for (;;) {
+                int r = archive_read_data_block(x->in, &buf, &len, &off);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r == ARCHIVE_WARN)
+                        log_warn("%s: \"%s\": %s", x->label, name, archive_error_string(x->in));
+                else if (r != ARCHIVE_OK)
+                        return err_set(e, -EIO, "%s: entry \"%s\": %s", x->label, name,
+                                       archive_error_string(x->in) ?: "unreadable data");
+                if (off < 0)
+                        return err_set(e, -EIO, "%s: entry \"%s\": bad data offset", x->label,
+                                       name);
+                const char *p = buf;
+                while (len) {
+                        ssize_t w = pwrite(fd, p, len, (off_t)off);
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w < 0)
+                                return err_sys(e, errno, "%s: entry \"%s\": write", x->label, name);
+                        if (w == 0)
+                                return err_set(e, -EIO, "%s: entry \"%s\": write: no progress",
+                                               x->label, name);
+                        p += w;
+                        len -= (size_t)w;
+                        off += w;
+                }
+                if (off > end)
+                        end = off;
+        }
+        /* A sparse file's hole at the end. */
+        if (size > end && ftruncate(fd, (off_t)size) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": truncate", x->label, name);
+        return 0;
+}
+
+static int make_regular(xt *x, struct archive_entry *ae, int pfd, const char *base,
+                        const char *name, err_t *e)
+{
+        _cleanup_close_ int fd = -1;
+        for (int tries = 0; fd < 0; tries++) {
+                fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0)
+                        break;
+                /* Another unpacker in this tree made it meanwhile. */
+                if (errno != EEXIST || tries > 0)
+                        return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
+                int r = fs_rm_rf_at(pfd, base, e);
+                if (r < 0)
+                        return r;
+        }
+        int r = write_data(x, fd, archive_entry_size(ae), name, e);
+        if (r == 0)
+                r = meta_fd(x, ae, fd, name, false, e);
+        if (r < 0)
+                return r;
+        if (close(steal_fd(&fd)) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": close", x->label, name);
+        return 0;
+}
+
+static int make_dir(xt *x, struct archive_entry *ae, int pfd, const char *base, const char *rel,
+                    const char *name, err_t *e)
+{
+        if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
+                return err_sys(e, errno, "%s: entry \"%s\": mkdir", x->label, name);
+        _cleanup_close_ int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
+        int r = meta_fd(x, ae, fd, name, true, e);
+        if (r < 0)
+                return r;
+        /* Mode and time once the entries below it are in. */
+        dir_time *d = dt_get(x->times, rel);
+        d->has_mode = true;
+        d->mode = archive_entry_perm(ae) & 07777;
+        if (!x->o->no_times) {
+                d->has_time = true;
+                d->mtime.tv_sec = archive_entry_mtime(ae);
+                d->mtime.tv_nsec = archive_entry_mtime_nsec(ae);
+        }
+        return 0;
+}
+
+static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *base, const char *name,
+                         err_t *e)
+{
+        char sn[160];
+        _cleanup_free_ char *t = NULL;
+        int r = clean_and_rewrite(x, "hardlink to", raw_target, false, &t, e);
+        if (r < 0)
+                return err_prefix(e, "%s: entry \"%s\"", x->label, name);
+        if (!t[0])
+                return err_set(e, -EPERM, "%s: entry \"%s\": hardlink to the root", x->label, name);
+        _cleanup_free_ char *tdir = path_dirname(t);
+        _cleanup_close_ int tfd = -1;
+        _cleanup_free_ char *trel = NULL;
+        err_t e2 = {0};
+        r = xt_resolve_dir(x->rootfd, strcmp(tdir, ".") ? tdir : "", false, NULL, &tfd, &trel, &e2);
+        if (r < 0)
+                return err_set(e, r, "%s: entry \"%s\": hardlink to \"%s\": %s", x->label, name,
+                               xt_snip(raw_target, sn, sizeof sn), e2.msg);
+        const char *tbase = path_basename(t);
+        struct stat st;
+        if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": hardlink to \"%s\"", x->label, name,
+                               xt_snip(raw_target, sn, sizeof sn));
+        if (!S_ISREG(st.st_mode))
+                return err_set(e, -EPERM,
+                               "%s: entry \"%s\": hardlink to \"%s\": not a regular file in the "
+                               "tree",
+                               x->label, name, xt_snip(raw_target, sn, sizeof sn));
+        if (linkat(tfd, tbase, pfd, base, 0) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": hardlink to \"%s\"", x->label, name,
+                               xt_snip(raw_target, sn, sizeof sn));
+        return 0;
+}
+
+/* The children of dir (resolved) that this archive did not write. */
+static int clear_children(xt *x, int dfd, const char *dir, err_t *e)
+{
+        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "%s: \"%s\"", x->label, dir);
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return err_sys(e, errno, "%s: \"%s\"", x->label, dir);
+        }
+        _cleanup_strv_ strv names = {0};
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        strv_push(&names, de->d_name);
+        for (size_t i = 0; i < names.n; i++) {
+                _cleanup_free_ char *rel =
+                        dir[0] ? xasprintf("%s/%s", dir, names.v[i]) : xstrdup(names.v[i]);
+                if (strmap_has(x->mine, rel))
+                        continue;
+                int r = fs_rm_rf_at(dirfd(d), names.v[i], e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int whiteout(xt *x, int pfd, const char *prel, const char *base, const char *name, err_t *e)
+{
+        char sn[160];
+        hook_touch(x, x->rootfd, prel);
+        cache_drop(x);
+        if (!strcmp(base, WH_OPAQUE)) {
+                if (x->o->whiteouts == XT_WHITEOUTS_APPLY)
+                        return clear_children(x, pfd, prel, e);
+                _cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                const char *xa = x->root ? "trusted.overlay.opaque" : "user.overlay.opaque";
+                if (dfd < 0 || fsetxattr(dfd, xa, "y", 1, 0) < 0)
+                        return err_sys(e, errno, "%s: entry \"%s\": opaque directory", x->label,
+                                       name);
+                return 0;
+        }
+        const char *victim = base + strlen(WH_PREFIX);
+        if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
+                return err_set(e, -EINVAL, "%s: entry \"%s\": bad whiteout", x->label,
+                               xt_snip(name, sn, sizeof sn));
+        int r = fs_rm_rf_at(pfd, victim, e);
+        if (r < 0 || x->o->whiteouts == XT_WHITEOUTS_APPLY)
+                return r;
+        if (mknodat(pfd, victim, S_IFCHR | 0000, makedev(0, 0)) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": whiteout", x->label, name);
+        return 0;
+}
+
+static bool kept(const xt_opts *o, const char *name, const char *rel)
+{
+        return o->keep && (strv_contains(o->keep, name) || strv_contains(o->keep, rel));
+}
+
+static int entry(xt *x, struct archive_entry *ae, err_t *e)
+{
+        char sn[160];
+        const char *raw = archive_entry_pathname(ae);
+        _cleanup_free_ char *name = NULL;
+        int r = clean_and_rewrite(x, "entry", raw, true, &name, e);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (!name[0])
+                return 0; /* "./": the root itself is the caller's */
+        const char *hard = archive_entry_hardlink(ae);
+        mode_t type = archive_entry_filetype(ae);
+        if (!hard && (type == AE_IFCHR || type == AE_IFBLK) && x->o->devices == XT_DEVICES_SKIP) {
+                log_debug("%s: \"%s\": device node not made", x->label,
+                          xt_snip(name, sn, sizeof sn));
+                x->st.skipped_devices++;
+                return 0;
+        }
+
+        const char *slash = strrchr(name, '/');
+        const char *base = slash ? slash + 1 : name;
+        _cleanup_free_ char *dname = slash ? xstrndup(name, (size_t)(slash - name)) : xstrdup("");
+        _cleanup_close_ int pfd = -1;
+        _cleanup_free_ char *prel = NULL;
+        r = parent_open(x, dname, &pfd, &prel, e);
+        if (r < 0)
+                return err_prefix(e, "%s: entry \"%s\"", x->label, xt_snip(raw, sn, sizeof sn));
+        if (x->o->whiteouts != XT_WHITEOUTS_KEEP && !strncmp(base, WH_PREFIX, strlen(WH_PREFIX))) {
+                r = whiteout(x, pfd, prel, base, name, e);
+                if (r == 0)
+                        x->st.entries++;
+                return r;
+        }
+        _cleanup_free_ char *rel = prel[0] ? xasprintf("%s/%s", prel, base) : xstrdup(base);
+
+        struct stat st;
+        bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!exists && errno != ENOENT)
+                return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
+        if (exists && x->o->skip_existing && !kept(x->o, name, rel))
+                return 0;
+        bool want_dir = !hard && type == AE_IFDIR;
+        if (exists && want_dir && x->o->keep_dirs && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+                return 0;
+        if (x->mine)
+                strmap_put(x->mine, rel, (void *)1);
+        hook_touch(x, x->rootfd, prel);
+        if (exists && !(want_dir && S_ISDIR(st.st_mode))) {
+                /* Whatever is there goes: nothing is written through a
+                 * symlink or an old hardlink. */
+                if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))
+                        cache_drop(x);
+                r = fs_rm_rf_at(pfd, base, e);
+                if (r < 0)
+                        return err_prefix(e, "%s: entry \"%s\"", x->label, name);
+        }
+
+        if (hard)
+                r = make_hardlink(x, hard, pfd, base, name, e);
+        else
+                switch (type) {
+                case AE_IFREG: r = make_regular(x, ae, pfd, base, name, e); break;
+                case AE_IFDIR: r = make_dir(x, ae, pfd, base, rel, name, e); break;
+                case AE_IFLNK: {
+                        const char *target = archive_entry_symlink(ae);
+                        if (!target || !*target)
+                                return err_set(e, -EINVAL,
+                                               "%s: entry \"%s\": symlink without target", x->label,
+                                               name);
+                        cache_drop(x);
+                        if (symlinkat(target, pfd, base) < 0)
+                                return err_sys(e, errno, "%s: entry \"%s\": symlink", x->label,
+                                               name);
+                        r = meta_at(x, ae, pfd, base, name, true, e);
+                        break;
+                }
+                case AE_IFCHR:
+                case AE_IFBLK:
+                case AE_IFIFO: {
+                        dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(ae);
+                        if (mknodat(pfd, base, type | 0600, dev) < 0) {
+                                if (errno == EPERM && type != AE_IFIFO) {
+                                        log_debug("%s: \"%s\": device node not made (no privilege)",
+                                                  x->label, name);
+                                        x->st.skipped_devices++;
+                                        return 0;
+                                }
+                                return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label, name);
+                        }
+                        r = meta_at(x, ae, pfd, base, name, false, e);
+                        break;
+                }
+                default:
+                        /* Sockets and unknown types are not image content. */
+                        log_debug("%s: \"%s\": entry of type 0%o skipped", x->label, name,
+                                  (unsigned)type);
+                        return 0;
+                }
+        if (r == 0)
+                x->st.entries++;
+        return r;
+}
+
+static int extract_all(xt *x, err_t *e)
+{
+        for (;;) {
+                struct archive_entry *ae;
+                int s = archive_read_next_header(x->in, &ae);
+                if (s == ARCHIVE_EOF)
+                        break;
+                if (s == ARCHIVE_WARN)
+                        log_warn("%s: %s", x->label, archive_error_string(x->in));
+                else if (s != ARCHIVE_OK)
+                        return err_set(e, -EINVAL, "%s: %s", x->label,
+                                       archive_error_string(x->in) ?: "unreadable archive");
+                if (x->o->read_disk)
+                        archive_read_disk_descend(x->in);
+                int r = entry(x, ae, e);
+                if (r < 0)
+                        return r;
+        }
+        if (x->o->require_entries && x->st.entries == 0)
+                return err_set(e, -EINVAL, "%s: empty archive", x->label);
+        return 0;
+}
+
+static void times_free(strmap *m)
+{
+        size_t pos = 0;
+        const char *k;
+        void *v;
+        while (strmap_next(m, &pos, &k, &v))
+                free(v);
+}
+
+int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stats *ret_stats,
+                       err_t *e)
+{
+        int r = la_load(e);
+        if (r < 0)
+                return r;
+        xt x = {
+                .in = in,
+                .rootfd = rootfd,
+                .o = o,
+                .label = o->label ? o->label : "archive",
+                .times = o->dir_times ? o->dir_times : strmap_new(),
+                .mine = o->whiteouts == XT_WHITEOUTS_APPLY ? strmap_new() : NULL,
+                .last_fd = -1,
+                .root = geteuid() == 0,
+        };
+        x.hooks = (xt_dir_hooks){.touch = hook_touch, .made = hook_made, .ud = &x};
+        r = extract_all(&x, e);
+        cache_drop(&x);
+        if (x.mine)
+                strmap_free(x.mine);
+        if (!o->dir_times) {
+                if (r == 0)
+                        xt_dir_times_apply(rootfd, x.times);
+                else
+                        times_free(x.times);
+                strmap_free(x.times);
+        }
+        if (r == 0 && x.st.skipped_devices)
+                log_debug("%s: %lu device node(s) not made", x.label, x.st.skipped_devices);
+        if (r == 0 && ret_stats)
+                *ret_stats = x.st;
+        return r;
+}
+
+int xt_extract_fd(int fd, int rootfd, const xt_opts *o, char *ret_digest, xt_stats *ret_stats,
+                  err_t *e)
+{
+        int r = la_load(e);
+        if (r < 0)
+                return r;
+        const char *label = o->label ? o->label : "archive";
+        lz_sha256 *dg = NULL;
+        if (ret_digest && (r = lz_sha256_new(&dg, e)) < 0)
+                return r;
+        _cleanup_free_ char *buf = xmalloc(UNPACK_BUF);
+        unpack_reader rd = {.fd = fd, .dg = dg, .buf = buf};
+        struct archive *in = archive_read_new();
+        archive_read_support_filter_all(in);
+        archive_read_support_format_tar(in);
+        archive_read_support_format_cpio(in);
+        if (archive_read_open(in, &rd, NULL, unpack_reader_read, NULL) != ARCHIVE_OK)
+                r = err_set(e, rd.err ? -rd.err : -EINVAL, "%s: %s", label,
+                            archive_error_string(in) ?: "not an archive");
+        else
+                r = xt_extract_archive(in, rootfd, o, ret_stats, e);
+        archive_read_free(in);
+        /* The digest covers the whole file, also what follows the
+         * end-of-archive marker. */
+        while (r == 0 && dg) {
+                ssize_t n = read(fd, buf, UNPACK_BUF);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        r = err_sys(e, errno, "%s: read", label);
+                if (n <= 0)
+                        break;
+                lz_sha256_update(dg, buf, (size_t)n);
+        }
+        if (dg) {
+                if (r == 0)
+                        lz_sha256_final(dg, ret_digest);
+                else
+                        lz_sha256_free(dg);
+        }
+        return r;
+}

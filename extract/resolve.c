@@ -1,0 +1,164 @@
+/* The one in-root resolver. Each component is opened with O_NOFOLLOW from
+ * the directory before it (a single component can never leave that
+ * directory); a symlink met on the way is read and its target resolved as
+ * if the tree were "/" (an absolute target restarts at the root, ".." at
+ * the root stays there), which is what openat2's RESOLVE_IN_ROOT does,
+ * done by hand because the extractor also needs the resolved path (for
+ * directory times and opaque whiteouts) and makes what is missing as it
+ * goes. Magic links cannot occur: the tree is not procfs, and links are
+ * never followed by the kernel here. Iterative, so thousands of components
+ * cost no stack. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xt-internal.h"
+
+#define XT_MAX_LINKS 40
+
+static int open_root(int rootfd, err_t *e)
+{
+        int fd = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? err_sys(e, errno, "the target directory") : fd;
+}
+
+int xt_resolve_dir(int rootfd, const char *dir, bool create, const xt_dir_hooks *h, int *ret_fd,
+                   char **ret_rel, err_t *e)
+{
+        int links = 0;
+        _cleanup_free_ char *todo = xstrdup(dir);
+        _cleanup_sb_ strbuf cur = {0}; /* resolved, no symlinks, no leading slash */
+        sb_append(&cur, "");
+        _cleanup_close_ int fd = open_root(rootfd, e);
+        if (fd < 0)
+                return fd;
+        size_t pos = 0;
+        for (;;) {
+                while (todo[pos] == '/')
+                        pos++;
+                if (!todo[pos])
+                        break;
+                const char *c = todo + pos;
+                size_t cl = strcspn(c, "/");
+                _cleanup_free_ char *comp = xstrndup(c, cl);
+                pos += cl;
+                if (!strcmp(comp, "."))
+                        continue;
+                if (!strcmp(comp, "..")) {
+                        if (!cur.len)
+                                continue; /* ".." at the root is the root */
+                        /* cur has no symlinks: its parent is the lexical one. */
+                        int nfd = openat(fd, "..", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (nfd < 0)
+                                return err_sys(e, errno, "\"%s/..\"", cur.s);
+                        close(fd);
+                        fd = nfd;
+                        char *slash = strrchr(cur.s, '/');
+                        cur.len = slash ? (size_t)(slash - cur.s) : 0;
+                        cur.s[cur.len] = '\0';
+                        continue;
+                }
+                struct stat st;
+                if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno != ENOENT || !create)
+                                return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "",
+                                               comp);
+                        if (h && h->touch)
+                                h->touch(h->ud, rootfd, cur.s);
+                        if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+                                return err_sys(e, errno, "\"%s%s%s\": mkdir", cur.s,
+                                               cur.len ? "/" : "", comp);
+                        if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "",
+                                               comp);
+                        if (h && h->made && S_ISDIR(st.st_mode)) {
+                                _cleanup_free_ char *made =
+                                        cur.len ? xasprintf("%s/%s", cur.s, comp) : xstrdup(comp);
+                                h->made(h->ud, made);
+                        }
+                }
+                if (S_ISLNK(st.st_mode)) {
+                        if (++links > XT_MAX_LINKS)
+                                return err_set(e, -ELOOP,
+                                               "\"%s\": too many levels of symbolic links", dir);
+                        char target[PATH_MAX];
+                        ssize_t tl = readlinkat(fd, comp, target, sizeof target - 1);
+                        if (tl < 0)
+                                return err_sys(e, errno, "\"%s/%s\"", cur.s, comp);
+                        target[tl] = '\0';
+                        if (!tl)
+                                return err_set(e, -ENOENT, "\"%s%s%s\": empty symlink", cur.s,
+                                               cur.len ? "/" : "", comp);
+                        /* The target replaces the component; what is left
+                         * of the path follows it. */
+                        char *rest = xasprintf("%s/%s", target, todo + pos);
+                        free(todo);
+                        todo = rest;
+                        pos = 0;
+                        if (target[0] == '/') {
+                                close(fd);
+                                fd = open_root(rootfd, e);
+                                if (fd < 0)
+                                        return fd;
+                                cur.len = 0;
+                                cur.s[0] = '\0';
+                        }
+                        continue;
+                }
+                if (!S_ISDIR(st.st_mode)) {
+                        if (!create)
+                                return err_set(e, -ENOTDIR, "\"%s%s%s\": not a directory", cur.s,
+                                               cur.len ? "/" : "", comp);
+                        /* A file where a directory is wanted: the directory
+                         * wins, as it would in an overlay. */
+                        if (h && h->touch)
+                                h->touch(h->ud, rootfd, cur.s);
+                        if (unlinkat(fd, comp, 0) < 0 || mkdirat(fd, comp, 0755) < 0)
+                                return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "",
+                                               comp);
+                        if (h && h->made) {
+                                _cleanup_free_ char *made =
+                                        cur.len ? xasprintf("%s/%s", cur.s, comp) : xstrdup(comp);
+                                h->made(h->ud, made);
+                        }
+                }
+                int nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (nfd < 0)
+                        return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "", comp);
+                close(fd);
+                fd = nfd;
+                if (cur.len)
+                        sb_append(&cur, "/");
+                sb_append(&cur, comp);
+        }
+        if (ret_fd)
+                *ret_fd = steal_fd(&fd);
+        if (ret_rel)
+                *ret_rel = sb_steal(&cur);
+        return 0;
+}
+
+static int dir_in_root(int rootfd, const char *path, bool create, int *ret_fd, char **ret_path,
+                       err_t *e)
+{
+        _cleanup_free_ char *rel = NULL;
+        int r = xt_resolve_dir(rootfd, path, create, NULL, ret_fd, ret_path ? &rel : NULL, e);
+        if (r < 0)
+                return r;
+        if (ret_path)
+                *ret_path = xasprintf("/%s", rel);
+        return 0;
+}
+
+int xt_mkdir_in_root(int rootfd, const char *path, int *ret_fd, char **ret_path, err_t *e)
+{
+        return dir_in_root(rootfd, path, true, ret_fd, ret_path, e);
+}
+
+int xt_open_dir_in_root(int rootfd, const char *path, int *ret_fd, char **ret_path, err_t *e)
+{
+        return dir_in_root(rootfd, path, false, ret_fd, ret_path, e);
+}

@@ -1,0 +1,23 @@
+/* extract internals shared between its files (not a public header). */
+#pragma once
+
+#include "extract.h"
+
+/* raw shown in a one-line message: at most max bytes, control characters
+ * as '?'. */
+const char *xt_snip(const char *raw, char *buf, size_t size);
+
+/* Called by the resolver before it changes a directory's contents (path
+ * relative to the root, "" for the root) and after it made one. */
+typedef struct xt_dir_hooks {
+        void (*touch)(void *ud, int rootfd, const char *dir);
+        void (*made)(void *ud, const char *dir);
+        void *ud;
+} xt_dir_hooks;
+
+/* Resolve dir (relative or absolute, as if rootfd were "/") to an O_PATH fd
+ * and its resolved path relative to the root without a leading slash ("" for
+ * the root). create: make what is missing, replace a non-directory in the
+ * way. */
+int xt_resolve_dir(int rootfd, const char *dir, bool create, const xt_dir_hooks *h, int *ret_fd,
+                   char **ret_rel, err_t *e);
