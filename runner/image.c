@@ -35,9 +35,19 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
         /* Mount points every run needs, made once here rather than in
          * each run's upper layer. */
         static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
-        for (size_t i = 0; i < ARRAY_SIZE(mps); i++)
-                if (mkdirat(rootfd, mps[i], i == 3 ? 01777 : 0755) == 0 && i == 3)
-                        fchmodat(rootfd, mps[i], 01777, 0);
+        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(mps); i++) {
+                if (mkdirat(rootfd, mps[i], 0755) < 0) {
+                        if (errno != EEXIST)
+                                r = err_sys(e, errno, "%s: /%s", image, mps[i]);
+                } else if (i == 3 && fchmodat(rootfd, mps[i], 01777, 0) < 0) {
+                        r = err_sys(e, errno, "%s: /%s", image, mps[i]);
+                }
+        }
+        /* A full disk here too: nothing half made is published. */
+        if (r < 0) {
+                store_scratch_remove(s, sc, NULL);
+                return r;
+        }
         r = store_layer_publish(s, sc, digest, e);
         if (r < 0)
                 return r;

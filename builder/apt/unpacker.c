@@ -1,7 +1,9 @@
 /* Unpack .deb data tarballs into one tree from worker threads, fed as the
- * downloads finish. Packages of one set may share directories; libarchive
- * copes with a parent made by another thread meanwhile, and the stage-1
- * contents are replaced by dpkg in the second stage anyway. */
+ * downloads finish. Packages of one set may share directories; the
+ * extractor (extract.h) works through directory fds, never the working
+ * directory, and copes with a parent or file made by another thread
+ * meanwhile; the stage-1 contents are replaced by dpkg in the second
+ * stage anyway. The first error (a full disk included) fails the set. */
 #include <pthread.h>
 #include <string.h>
 
