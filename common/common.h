@@ -177,6 +177,16 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, err_t 
  * final symlink only when follow is true. The path need not exist past its
  * parent. */
 int fs_resolve_in_root(int rootfd, const char *path, bool follow, char **ret, err_t *e);
+/* The parent directory of path inside the tree at rootfd (resolved like
+ * fs_open_in_root) as an O_PATH fd, and the last component in *ret_name
+ * (malloc'd), for unlinkat/renameat/linkat/mkdirat of that entry itself:
+ * never a path joined onto the root's name. */
+int fs_open_parent_in_root(int rootfd, const char *path, char **ret_name, err_t *e);
+/* mkdir -p of path inside the tree at rootfd, symlinks resolved within it. */
+int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, err_t *e);
+/* fs_read_file_at for a regular file inside the tree at rootfd. */
+int fs_read_file_in_root(int rootfd, const char *path, size_t max, char **ret_data, size_t *ret_len,
+                         err_t *e);
 
 /* ---- digests --------------------------------------------------------- */
 

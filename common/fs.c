@@ -8,12 +8,20 @@
 
 #include "common.h"
 
+static int read_fd(int fd, const char *path, size_t max, char **ret_data, size_t *ret_len,
+                   err_t *e);
+
 int fs_read_file_at(int dirfd, const char *path, size_t max, char **ret_data, size_t *ret_len,
                     err_t *e)
 {
         _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return err_sys(e, errno, "%s", path);
+        return read_fd(fd, path, max, ret_data, ret_len, e);
+}
+
+static int read_fd(int fd, const char *path, size_t max, char **ret_data, size_t *ret_len, err_t *e)
+{
         struct stat st;
         if (fstat(fd, &st) < 0)
                 return err_sys(e, errno, "%s", path);
@@ -345,4 +353,68 @@ int fs_open_in_root(int rootfd, const char *path, int flags, mode_t mode, err_t 
         if (nfd < 0)
                 return err_sys(e, errno, "%s", path);
         return nfd;
+}
+
+int fs_open_parent_in_root(int rootfd, const char *path, char **ret_name, err_t *e)
+{
+        _cleanup_free_ char *norm = path_normalize(path);
+        const char *name = path_basename(norm);
+        if (!*name || !strcmp(name, "/") || !strcmp(name, ".") || !strcmp(name, ".."))
+                return err_set(e, -EINVAL, "%s: names no entry below the root", path);
+        _cleanup_free_ char *dir = path_dirname(norm);
+        int fd = fs_open_in_root(rootfd, dir, O_PATH | O_DIRECTORY, 0, e);
+        if (fd < 0)
+                return err_prefix(e, "%s", path);
+        *ret_name = xstrdup(name);
+        return fd;
+}
+
+int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, err_t *e)
+{
+        _cleanup_free_ char *p = path_normalize(path);
+        size_t n = strlen(p);
+        /* Each prefix is resolved afresh inside the root, so a component
+         * that is a symlink (even to "/" or "..") stays below rootfd. */
+        for (size_t i = 1; i <= n; i++) {
+                if (p[i] != '/' && p[i] != '\0')
+                        continue;
+                char c = p[i];
+                p[i] = '\0';
+                int fd = fs_open_in_root(rootfd, p, O_PATH | O_DIRECTORY, 0, e);
+                if (fd == -ENOENT && strcmp(p, ".") && strcmp(p, "/")) {
+                        _cleanup_free_ char *name = NULL;
+                        _cleanup_close_ int pfd = fs_open_parent_in_root(rootfd, p, &name, e);
+                        if (pfd < 0)
+                                return pfd;
+                        if (mkdirat(pfd, name, mode) < 0 && errno != EEXIST)
+                                return err_sys(e, errno, "%s: mkdir", p);
+                        fd = fs_open_in_root(rootfd, p, O_PATH | O_DIRECTORY, 0, e);
+                        if (fd == -ENOENT)
+                                return err_set(e, -ENOTDIR,
+                                               "%s: a link to nothing inside the tree, not a "
+                                               "directory",
+                                               p);
+                }
+                if (fd < 0)
+                        return fd;
+                close(fd);
+                p[i] = c;
+        }
+        return 0;
+}
+
+int fs_read_file_in_root(int rootfd, const char *path, size_t max, char **ret_data, size_t *ret_len,
+                         err_t *e)
+{
+        /* O_NONBLOCK: a FIFO planted there must not hang the reader. */
+        _cleanup_close_ int fd =
+                fs_open_in_root(rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0, e);
+        if (fd < 0)
+                return fd;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s", path);
+        if (!S_ISREG(st.st_mode))
+                return err_set(e, -EINVAL, "%s: not a regular file", path);
+        return read_fd(fd, path, max, ret_data, ret_len, e);
 }

@@ -341,18 +341,20 @@ static int make_skeleton(boot *b, err_t *e)
                 return rc;
         }
         chmod(b->tree, 0755);
+        /* Every path below is taken relative to the tree's fd, as every
+         * later access to the tree is. */
+        _cleanup_close_ int rootfd = open(b->tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", b->tree);
         if (b->suite.merged_usr) {
                 apt_merged_dirs(b->arch, &b->merged);
                 for (size_t i = 0; i < b->merged.n; i++) {
-                        _cleanup_free_ char *in_usr =
-                                xasprintf("%s/usr/%s", b->tree, b->merged.v[i]);
-                        _cleanup_free_ char *link_at = path_join(b->tree, b->merged.v[i]);
                         _cleanup_free_ char *target = xasprintf("usr/%s", b->merged.v[i]);
-                        int rc = fs_mkdir_p_at(AT_FDCWD, in_usr, 0755, e);
+                        int rc = fs_mkdir_p_in_root(rootfd, target, 0755, e);
                         if (rc < 0)
-                                return rc;
-                        if (symlink(target, link_at) < 0)
-                                return err_sys(e, errno, "%s", link_at);
+                                return err_prefix(e, "%s", b->tree);
+                        if (symlinkat(target, rootfd, b->merged.v[i]) < 0)
+                                return err_sys(e, errno, "%s/%s", b->tree, b->merged.v[i]);
                 }
                 strv_push_take(&b->merged, NULL);
         }
@@ -365,13 +367,12 @@ static int make_skeleton(boot *b, err_t *e)
                                            "dev",
                                            "tmp"};
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                _cleanup_free_ char *p = path_join(b->tree, dirs[i]);
-                int rc = fs_mkdir_p_at(AT_FDCWD, p, 0755, e);
+                int rc = fs_mkdir_p_in_root(rootfd, dirs[i], 0755, e);
                 if (rc < 0)
-                        return rc;
+                        return err_prefix(e, "%s", b->tree);
         }
-        _cleanup_free_ char *tmpd = path_join(b->tree, "tmp");
-        chmod(tmpd, 01777);
+        if (fchmodat(rootfd, "tmp", 01777, 0) < 0)
+                return err_sys(e, errno, "%s/tmp", b->tree);
         int rc = apt_write_file(b->tree, "var/lib/dpkg/status", "", e);
         if (rc == 0)
                 rc = apt_write_file(b->tree, "var/lib/dpkg/available", "", e);
@@ -381,14 +382,30 @@ static int make_skeleton(boot *b, err_t *e)
 /* Put every .deb where dpkg inside the tree finds it, in install order. */
 static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
 {
+        /* The unpacked packages may have made var/cache/apt/archives (or a
+         * parent) a link to a host directory: the directory is resolved
+         * inside the tree, and each .deb is made there through that fd
+         * (link and O_CREAT|O_EXCL never follow the last component). */
+        _cleanup_close_ int rootfd = open(b->tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", b->tree);
+        int rc = fs_mkdir_p_in_root(rootfd, "var/cache/apt/archives", 0755, e);
+        if (rc < 0)
+                return err_prefix(e, "%s", b->tree);
+        _cleanup_close_ int archives =
+                fs_open_in_root(rootfd, "var/cache/apt/archives", O_PATH | O_DIRECTORY, 0, e);
+        if (archives < 0)
+                return err_prefix(e, "%s", b->tree);
         for (size_t i = 0; i < b->sel.n; i++) {
                 const apt_pkg *p = b->sel.pkgs[i];
-                _cleanup_free_ char *inside =
-                        xasprintf("/var/cache/apt/archives/%s", path_basename(p->filename));
-                _cleanup_free_ char *host = path_join(b->tree, inside);
-                int rc = apt_copy_file(b->debs[i].path, host, true, e);
+                const char *name = path_basename(p->filename);
+                if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+                        return err_set(e, -EINVAL, "%s: not a .deb file name", p->filename);
+                _cleanup_free_ char *inside = xasprintf("/var/cache/apt/archives/%s", name);
+                _cleanup_free_ char *at = xasprintf("/proc/self/fd/%d/%s", archives, name);
+                rc = apt_copy_file(b->debs[i].path, at, true, e);
                 if (rc < 0)
-                        return rc;
+                        return err_prefix(e, "%s: %s", b->tree, inside);
                 strv_push(i < b->sel.n_required ? essential : others, inside);
         }
         /* base-passwd, then base-files first: later preinsts need

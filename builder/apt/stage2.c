@@ -3,11 +3,10 @@
  * --force-depends: its members depend on each other in cycles), then the
  * rest; maintainer scripts run with the tree as their root, through the
  * runner's namespaces, /proc and /dev. */
-#include <string.h>
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "apt.h"
 #include "runner.h"
@@ -39,11 +38,12 @@ static void stage2_env(strv *env)
  * "dpkg: error ..." line and the one after it (or the last two lines). */
 static char *log_tail(const char *root)
 {
-        _cleanup_free_ char *p = path_join(root, STAGE2_LOG);
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         err_t e = {0};
-        if (fs_read_file_at(AT_FDCWD, p, 16 << 20, &data, &len, &e) < 0 || len == 0)
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0 || fs_read_file_in_root(rootfd, STAGE2_LOG, 16 << 20, &data, &len, &e) < 0 ||
+            len == 0)
                 return xstrdup("");
         strv lines = {0};
         char *save = NULL;
@@ -119,12 +119,15 @@ int apt_stage2(const char *root, const strv *essential_debs, const strv *other_d
  * as `dpkg -l` would show it (ii). */
 int apt_stage2_check(const char *root, const apt_selection *sel, err_t *e)
 {
-        _cleanup_free_ char *p = path_join(root, "var/lib/dpkg/status");
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
         _cleanup_free_ char *data = NULL;
         size_t len;
-        int rc = fs_read_file_at(AT_FDCWD, p, (size_t)64 << 20, &data, &len, e);
+        int rc = fs_read_file_in_root(rootfd, "var/lib/dpkg/status", (size_t)64 << 20, &data, &len,
+                                      e);
         if (rc < 0)
-                return rc;
+                return err_prefix(e, "second stage");
         _cleanup_deb822_ deb822 d = {0};
         rc = deb822_parse(data, len, "var/lib/dpkg/status", &d, e);
         if (rc < 0)
@@ -166,12 +169,25 @@ int apt_tree_tidy(const char *root, const char *sources_list, err_t *e)
                 "etc/gshadow-",
                 "var/cache/ldconfig/aux-cache", /* differs from run to run */
         };
+        /* Packages may have made any of these a link to the host's (say
+         * var/lib/dbus -> /var/lib/dbus): each is resolved inside the tree
+         * and only the entry itself is removed. */
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
         for (size_t i = 0; i < ARRAY_SIZE(junk); i++) {
-                _cleanup_free_ char *p = path_join(root, junk[i]);
-                unlink(p);
+                _cleanup_free_ char *name = NULL;
+                _cleanup_close_ int pfd = fs_open_parent_in_root(rootfd, junk[i], &name, NULL);
+                struct stat st;
+                if (pfd >= 0 && fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    !S_ISDIR(st.st_mode) && unlinkat(pfd, name, 0) < 0)
+                        return err_sys(e, errno, "%s: %s", root, junk[i]);
         }
-        _cleanup_free_ char *arch = path_join(root, "var/cache/apt/archives");
-        _cleanup_closedir_ DIR *d = opendir(arch);
+        _cleanup_closedir_ DIR *d = NULL;
+        int afd =
+                fs_open_in_root(rootfd, "var/cache/apt/archives", O_RDONLY | O_DIRECTORY, 0, NULL);
+        if (afd >= 0 && !(d = fdopendir(afd)))
+                close(afd);
         if (d) {
                 struct dirent *de;
                 while ((de = readdir(d))) {

@@ -100,10 +100,21 @@ int apt_copy_file(const char *src, const char *dst, bool may_link, err_t *e)
 
 int apt_write_file(const char *root, const char *rel, const char *content, err_t *e)
 {
-        _cleanup_free_ char *p = path_join(root, rel);
-        _cleanup_free_ char *d = path_dirname(p);
-        int rc = fs_mkdir_p_at(AT_FDCWD, d, 0755, e);
+        /* The tree may hold links planted by a package (etc/apt -> /etc):
+         * everything is resolved inside it, never as root + "/" + rel. */
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
+        _cleanup_free_ char *d = path_dirname(rel);
+        int rc = fs_mkdir_p_in_root(rootfd, d, 0755, e);
         if (rc < 0)
-                return rc;
-        return fs_write_atomic_at(AT_FDCWD, p, content, strlen(content), 0644, e);
+                return err_prefix(e, "%s", root);
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int pfd = fs_open_parent_in_root(rootfd, rel, &name, e);
+        if (pfd < 0)
+                return err_prefix(e, "%s", root);
+        rc = fs_write_atomic_at(pfd, name, content, strlen(content), 0644, e);
+        if (rc < 0)
+                return err_prefix(e, "%s: %s", root, rel);
+        return 0;
 }
