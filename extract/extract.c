@@ -130,14 +130,13 @@ static void cache_drop(xt *x)
 
 /* Remember a directory's time before its contents change, unless one is
  * recorded already (from its own entry or an earlier visit). */
-static void hook_touch(void *ud, int rootfd, const char *dir)
+static void hook_touch(void *ud, int dfd, const char *dir)
 {
         xt *x = ud;
         if (x->o->no_times || strmap_has(x->times, dir[0] ? dir : "."))
                 return;
         struct stat st;
-        if (fstatat(rootfd, dir[0] ? dir : ".", &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !S_ISDIR(st.st_mode))
+        if (fstatat(dfd, "", &st, AT_EMPTY_PATH) < 0 || !S_ISDIR(st.st_mode))
                 return;
         dir_time *d = dt_get(x->times, dir);
         d->has_time = true;
@@ -450,7 +449,7 @@ static int clear_children(xt *x, int dfd, const char *dir, err_t *e)
 static int whiteout(xt *x, int pfd, const char *prel, const char *base, const char *name, err_t *e)
 {
         char sn[160];
-        hook_touch(x, x->rootfd, prel);
+        hook_touch(x, pfd, prel);
         cache_drop(x);
         if (!strcmp(base, WH_OPAQUE)) {
                 if (x->o->whiteouts == XT_WHITEOUTS_APPLY)
@@ -525,7 +524,7 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                 return 0;
         if (x->mine)
                 strmap_put(x->mine, rel, (void *)1);
-        hook_touch(x, x->rootfd, prel);
+        hook_touch(x, pfd, prel);
         if (exists && !(want_dir && S_ISDIR(st.st_mode))) {
                 /* Whatever is there goes: nothing is written through a
                  * symlink or an old hardlink. */

@@ -67,7 +67,7 @@ int xt_resolve_dir(int rootfd, const char *dir, bool create, const xt_dir_hooks 
                                 return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "",
                                                comp);
                         if (h && h->touch)
-                                h->touch(h->ud, rootfd, cur.s);
+                                h->touch(h->ud, fd, cur.s);
                         if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
                                 return err_sys(e, errno, "\"%s%s%s\": mkdir", cur.s,
                                                cur.len ? "/" : "", comp);
@@ -115,7 +115,7 @@ int xt_resolve_dir(int rootfd, const char *dir, bool create, const xt_dir_hooks 
                         /* A file where a directory is wanted: the directory
                          * wins, as it would in an overlay. */
                         if (h && h->touch)
-                                h->touch(h->ud, rootfd, cur.s);
+                                h->touch(h->ud, fd, cur.s);
                         if (unlinkat(fd, comp, 0) < 0 || mkdirat(fd, comp, 0755) < 0)
                                 return err_sys(e, errno, "\"%s%s%s\"", cur.s, cur.len ? "/" : "",
                                                comp);

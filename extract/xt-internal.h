@@ -3,14 +3,15 @@
 
 #include "extract.h"
 
-/* raw shown in a one-line message: at most max bytes, control characters
- * as '?'. */
+/* raw as it may appear in a one-line message: fits in size (at least 8)
+ * bytes, control characters as '?', "..." when cut. */
 const char *xt_snip(const char *raw, char *buf, size_t size);
 
-/* Called by the resolver before it changes a directory's contents (path
- * relative to the root, "" for the root) and after it made one. */
+/* Called by the resolver before it changes a directory's contents (its fd
+ * and its path relative to the root, "" for the root) and after it made
+ * one. */
 typedef struct xt_dir_hooks {
-        void (*touch)(void *ud, int rootfd, const char *dir);
+        void (*touch)(void *ud, int dfd, const char *dir);
         void (*made)(void *ud, const char *dir);
         void *ud;
 } xt_dir_hooks;
