@@ -75,11 +75,21 @@ cg_list() {
 }
 CG_BEFORE=$(cg_list)
 
+# The parent cgroup is shared with the tests that run at the same time:
+# only a new cgroup whose runroot (runroot-PID-...) is gone is left
+# behind; one that went away, or whose runroot still runs, is another
+# test's (comparing the whole list failed tests at random, with an empty
+# list of leftovers).
 check_no_cgroup_left() {
-        local now
-        now=$(cg_list)
-        if [ "$now" != "$CG_BEFORE" ]; then
-                fail "cgroups left behind: $(comm -13 <(echo "$CG_BEFORE") <(echo "$now") | tr '\n' ' ')"
+        local c pid left=""
+        for c in $(cg_new); do
+                pid=${c##*/runroot-}
+                pid=${pid%%-*}
+                kill -0 "$pid" 2>/dev/null && continue
+                left="$left $c"
+        done
+        if [ -n "$left" ]; then
+                fail "cgroups left behind:$left"
         else
                 pass "no cgroup left behind"
         fi
