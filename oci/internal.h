@@ -1,0 +1,28 @@
+/* oci internals: the tar member index (not a public header). */
+#pragma once
+
+#include "ociarchive.h"
+
+/* A regular member of a plain tar: its data is size bytes at offset. */
+typedef struct oci_member {
+        char *name; /* cleaned: relative, no "..", no "./" */
+        int64_t offset, size;
+} oci_member;
+
+typedef struct oci_tar {
+        oci_member *m;
+        size_t n, cap;
+        strmap *by_name; /* name -> oci_member index + 1 (as a pointer) */
+} oci_tar;
+
+/* Index the regular members of the tar at fd (size bytes). 0: done;
+ * 1: not a tar (the first header does not check out); else -errno. A
+ * regular member listed twice is refused (readers would disagree on which
+ * copy counts). */
+int oci_tar_index(int fd, int64_t size, const char *label, oci_tar *ret, err_t *e);
+const oci_member *oci_tar_find(const oci_tar *t, const char *name);
+void oci_tar_free(oci_tar *t);
+/* A name from the archive (a member, or a path in docker's manifest.json)
+ * as a member name: leading "./" dropped, "//" and "." collapsed; NULL for
+ * an absolute path, one with "..", or an empty one. */
+char *oci_member_clean(const char *raw);

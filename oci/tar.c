@@ -1,0 +1,282 @@
+/* A strict index of a plain tar's regular members (ustar, GNU long names,
+ * pax path/size records). Nothing is extracted: callers read a member's
+ * bytes at its offset. Every header's checksum is checked, every size is
+ * bounded by the file. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define BLOCK 512
+#define MAX_MEMBERS 200000
+#define MAX_EXT ((int64_t)1 << 20) /* a pax record block or GNU long name */
+
+char *oci_member_clean(const char *raw)
+{
+        if (!raw)
+                return NULL;
+        while (raw[0] == '.' && raw[1] == '/')
+                for (raw += 2; *raw == '/';)
+                        raw++;
+        if (!*raw || raw[0] == '/' || !path_is_contained(raw))
+                return NULL;
+        char *n = path_normalize(raw);
+        if (!*n || !strcmp(n, ".")) {
+                free(n);
+                return NULL;
+        }
+        return n;
+}
+
+static int pread_full(int fd, void *buf, size_t len, int64_t off)
+{
+        size_t got = 0;
+        while (got < len) {
+                ssize_t n = pread(fd, (char *)buf + got, len - got, (off_t)(off + (int64_t)got));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO;
+                got += (size_t)n;
+        }
+        return 0;
+}
+
+/* An octal field (NUL/space padded) or GNU base-256; -1 when malformed. */
+static int64_t tar_number(const unsigned char *f, size_t len)
+{
+        if (f[0] & 0x80) {
+                if (f[0] != 0x80)
+                        return -1; /* negative or too large */
+                int64_t v = 0;
+                for (size_t i = 1; i < len; i++) {
+                        if (v > (INT64_MAX >> 8))
+                                return -1;
+                        v = (v << 8) | f[i];
+                }
+                return v;
+        }
+        size_t i = 0;
+        while (i < len && f[i] == ' ')
+                i++;
+        int64_t v = 0;
+        bool any = false;
+        for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
+                if (v > (INT64_MAX >> 3))
+                        return -1;
+                v = (v << 3) | (f[i] - '0');
+                any = true;
+        }
+        for (; i < len; i++)
+                if (f[i] != ' ' && f[i] != '\0')
+                        return -1;
+        return any ? v : 0;
+}
+
+static bool header_ok(const unsigned char *h)
+{
+        int64_t want = tar_number(h + 148, 8);
+        int64_t u = 0, s = 0;
+        for (size_t i = 0; i < BLOCK; i++) {
+                unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
+                u += c;
+                s += (signed char)c;
+        }
+        return want >= 0 && (want == u || want == s);
+}
+
+static bool all_zero(const unsigned char *h)
+{
+        for (size_t i = 0; i < BLOCK; i++)
+                if (h[i])
+                        return false;
+        return true;
+}
+
+/* The pax records "LEN key=value\n" we use: path and size. */
+static int pax_parse(const char *d, size_t len, char **path, int64_t *size)
+{
+        size_t pos = 0;
+        while (pos < len) {
+                size_t n = 0, i = pos;
+                while (i < len && d[i] >= '0' && d[i] <= '9') {
+                        if (n > MAX_EXT)
+                                return -EBADMSG;
+                        n = n * 10 + (size_t)(d[i] - '0');
+                        i++;
+                }
+                if (i == pos || i >= len || d[i] != ' ' || n < 5 || n > len - pos ||
+                    d[pos + n - 1] != '\n')
+                        return -EBADMSG;
+                const char *kv = d + i + 1, *end = d + pos + n - 1;
+                const char *eq = memchr(kv, '=', (size_t)(end - kv));
+                if (!eq)
+                        return -EBADMSG;
+                size_t kl = (size_t)(eq - kv);
+                if (kl == 4 && !memcmp(kv, "path", 4)) {
+                        if (memchr(eq + 1, '\0', (size_t)(end - eq - 1)))
+                                return -EBADMSG;
+                        free(*path);
+                        *path = xstrndup(eq + 1, (size_t)(end - eq - 1));
+                } else if (kl == 4 && !memcmp(kv, "size", 4)) {
+                        int64_t v = 0;
+                        const char *p = eq + 1;
+                        if (p == end)
+                                return -EBADMSG;
+                        for (; p < end; p++) {
+                                if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+                                        return -EBADMSG;
+                                v = v * 10 + (*p - '0');
+                        }
+                        *size = v;
+                }
+                pos += n;
+        }
+        return 0;
+}
+
+const oci_member *oci_tar_find(const oci_tar *t, const char *name)
+{
+        uintptr_t i = (uintptr_t)strmap_get(t->by_name, name);
+        return i ? &t->m[i - 1] : NULL;
+}
+
+void oci_tar_free(oci_tar *t)
+{
+        for (size_t i = 0; i < t->n; i++)
+                free(t->m[i].name);
+        free(t->m);
+        strmap_free(t->by_name);
+        memset(t, 0, sizeof(*t));
+}
+
+static int add_member(oci_tar *t, char *name, int64_t off, int64_t size, const char *label,
+                      err_t *e)
+{
+        if (oci_tar_find(t, name)) {
+                int r = err_set(e, -EBADMSG, "%s: member \"%s\" appears twice", label, name);
+                free(name);
+                return r;
+        }
+        if (t->n == t->cap) {
+                t->cap = t->cap ? 2 * t->cap : 32;
+                t->m = xreallocarray(t->m, t->cap, sizeof(*t->m));
+        }
+        t->m[t->n] = (oci_member){.name = name, .offset = off, .size = size};
+        t->n++;
+        strmap_put(t->by_name, name, (void *)(uintptr_t)t->n);
+        return 0;
+}
+
+int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t *e)
+{
+        oci_tar t = {.by_name = strmap_new()};
+        int64_t off = 0;
+        _cleanup_free_ char *ext_path = NULL; /* from pax 'x' or GNU 'L', for the next header */
+        int64_t ext_size = -1;
+        size_t count = 0;
+        int r = 0;
+        for (;;) {
+                unsigned char h[BLOCK];
+                if (off + BLOCK > fsize) {
+                        /* A tar ends with zero blocks; a file that stops
+                         * right after its last member is accepted too. */
+                        if (off == fsize && count > 0 && !ext_path && ext_size < 0)
+                                break;
+                        r = count ? err_set(e, -EBADMSG, "%s: truncated tar at byte %lld", label,
+                                            (long long)off)
+                                  : 1;
+                        break;
+                }
+                r = pread_full(fd, h, BLOCK, off);
+                if (r < 0) {
+                        r = err_sys(e, -r, "%s", label);
+                        break;
+                }
+                if (all_zero(h)) {
+                        r = count ? 0 : 1;
+                        break;
+                }
+                if (!header_ok(h)) {
+                        r = count ? err_set(e, -EBADMSG, "%s: bad tar header at byte %lld", label,
+                                            (long long)off)
+                                  : 1;
+                        break;
+                }
+                if (++count > MAX_MEMBERS) {
+                        r = err_set(e, -E2BIG, "%s: more than %d members", label, MAX_MEMBERS);
+                        break;
+                }
+                int64_t size = tar_number(h + 124, 12);
+                char type = (char)h[156];
+                if (ext_size >= 0 && (type == '0' || type == '\0' || type == '7'))
+                        size = ext_size;
+                int64_t data = off + BLOCK;
+                if (size < 0 || size > fsize - data) {
+                        r = err_set(e, -EBADMSG, "%s: tar member at byte %lld: size past the end",
+                                    label, (long long)off);
+                        break;
+                }
+                int64_t next = data + ((size + BLOCK - 1) / BLOCK) * BLOCK;
+                if (type == 'x' || type == 'L') {
+                        if (size > MAX_EXT) {
+                                r = err_set(e, -E2BIG, "%s: tar extension at byte %lld too large",
+                                            label, (long long)off);
+                                break;
+                        }
+                        _cleanup_free_ char *buf = xmalloc((size_t)size + 1);
+                        r = pread_full(fd, buf, (size_t)size, data);
+                        if (r < 0) {
+                                r = err_sys(e, -r, "%s", label);
+                                break;
+                        }
+                        buf[size] = '\0';
+                        if (type == 'L') {
+                                free(ext_path);
+                                ext_path = xstrndup(buf, (size_t)size);
+                        } else if (pax_parse(buf, (size_t)size, &ext_path, &ext_size) < 0) {
+                                r = err_set(e, -EBADMSG, "%s: bad pax header at byte %lld", label,
+                                            (long long)off);
+                                break;
+                        }
+                        off = next;
+                        continue;
+                }
+                if (type == '0' || type == '\0' || type == '7') {
+                        char *raw;
+                        if (ext_path)
+                                raw = steal_pointer(&ext_path);
+                        else {
+                                char nm[101], px[156];
+                                memcpy(nm, h, 100);
+                                nm[100] = '\0';
+                                memcpy(px, h + 345, 155);
+                                px[155] = '\0';
+                                /* prefix only in POSIX ustar ("ustar\0"). */
+                                bool posix = !memcmp(h + 257, "ustar\0", 6);
+                                raw = posix && px[0] ? xasprintf("%s/%s", px, nm) : xstrdup(nm);
+                        }
+                        char *name = oci_member_clean(raw);
+                        free(raw);
+                        /* A name no reference can reach is never used. */
+                        if (name) {
+                                r = add_member(&t, name, data, size, label, e);
+                                if (r < 0)
+                                        break;
+                        }
+                }
+                free(ext_path);
+                ext_path = NULL;
+                ext_size = -1;
+                off = next;
+        }
+        if (r < 0 || r == 1) {
+                oci_tar_free(&t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
