@@ -41,9 +41,16 @@ check_host() { # LABEL
         if cmp -s "$SNAP.before" "$SNAP.after"; then
                 pass "$1: the host side is unchanged"
         else
-                fail "$1: host files changed: $(diff "$SNAP.before" "$SNAP.after" |
-                        awk '/^[<>] \.\// { print $1, $2 } /^[<>] [0-9a-f]{64} / { print $1, $3 }' |
-                        sort -u -k2 | tr '\n' ' ')"
+                # One word per path: removed, new or changed.
+                fail "$1: host files changed: $(awk '
+                        { k = /^\.\// ? $1 : $2 }
+                        FNR == NR { old[k] = old[k] $0; next }
+                        { now[k] = now[k] $0 }
+                        END {
+                                for (k in old) if (!(k in now)) print "removed " k
+                                for (k in now) if (!(k in old)) print "new " k
+                                        else if (old[k] != now[k]) print "changed " k
+                        }' "$SNAP.before" "$SNAP.after" | sort -k2 -u | tr '\n' ' ')"
                 mv "$SNAP.after" "$SNAP.before" # the next case starts from here
         fi
 }
