@@ -20,7 +20,14 @@ for f in "${files[@]}"; do
         echo "$f:"
         ldd "$f" 2>&1 | sed -E 's/ \(0x[0-9a-f]+\)$//' | grep -v -E '^\s*linux-(vdso|gate)\.so' || true
 done >"$tmp/ldd"
-"$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1 || true
+set +e
+"$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1
+rc=$?
+set -e
+# Its exit status: 1 when a library is missing (ldd says "not found"), else 0.
+want_rc=0
+! grep -q '=> not found' "$tmp/ldd" || want_rc=1
+[ $rc = $want_rc ] || { echo "mkroot deps exited $rc, wanted $want_rc"; exit 1; }
 
 if ! diff -u "$tmp/ldd" "$tmp/mkroot" >"$tmp/diff"; then
         echo "mkroot deps differs from ldd:"
