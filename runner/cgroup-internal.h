@@ -29,7 +29,12 @@ enum {
         CG_C_PIDS = 1 << 2,
         CG_C_CPUSET = 1 << 3,
         CG_C_IO = 1 << 4,
+        /* Not a v2 controller: the v1 devices hierarchy, or on v2 a BPF
+         * program. Set when the device policy is asked for. */
+        CG_C_DEVICES = 1 << 5,
 };
+/* The controllers of cgroup.controllers / subtree_control (v2). */
+#define CG_C_V2_CTLS (CG_C_MEMORY | CG_C_CPU | CG_C_PIDS | CG_C_CPUSET | CG_C_IO)
 
 /* v1 hierarchies joined, in this order. */
 typedef enum cg_v1_ctl {
@@ -95,9 +100,15 @@ bool cg_host_has_swap(void);
 void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2);
 void cg_sleep_ms(long ms);
 
-/* The device list (cgroup_devices.c). */
-int cg_v1_devices_setup(int dirfd, const char *path, err_t *e);
-int cg_v2_devices_setup(int dirfd, const char *path, err_t *e);
+/* The device list (cgroup_devices.c): docker's default list plus the
+ * extra devices (NULL/0 for none). */
+int cg_v1_devices_setup(int dirfd, const char *path, const cg_device *extra, size_t nextra,
+                        err_t *e);
+int cg_v2_devices_setup(int dirfd, const char *path, const cg_device *extra, size_t nextra,
+                        err_t *e);
+/* The v1 rules ("c 1:3 rwm", ...) written to devices.allow after "a" to
+ * devices.deny, in order; for the tests. */
+void cg_devices_v1_rules(const cg_device *extra, size_t nextra, strv *ret);
 
 int cg_v2_probe(int rootfd, unsigned need, err_t *e);
 int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, err_t *e);

@@ -33,7 +33,7 @@ void cg_limits_init(cg_limits *l)
 
 bool cg_limits_any(const cg_limits *l)
 {
-        return l && cg_needed(l) != 0;
+        return l && (cg_needed(l) & ~CG_C_DEVICES) != 0;
 }
 
 unsigned cg_needed(const cg_limits *l)
@@ -49,6 +49,8 @@ unsigned cg_needed(const cg_limits *l)
                 m |= CG_C_CPUSET;
         if (l->io_weight >= 0)
                 m |= CG_C_IO;
+        if (l->device_policy)
+                m |= CG_C_DEVICES;
         return m;
 }
 
@@ -487,8 +489,10 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
         bool use_v2 = false;
         if (detect_v2(rootfd, fsroot, &v2root, &v2fd, &pure) > 0) {
                 /* hybrid: v2 only when it offers every controller asked for;
-                 * with no limits, v1 has the freezer for the kill-all. */
-                use_v2 = pure || (need && cg_v2_probe(v2fd, need, e) > 0);
+                 * with no limits, v1 has the freezer for the kill-all (and
+                 * the devices hierarchy). */
+                unsigned ctls = need & CG_C_V2_CTLS;
+                use_v2 = pure || (ctls && cg_v2_probe(v2fd, ctls, e) > 0);
                 err_clear(e);
         }
         if (use_v2) {
@@ -504,7 +508,8 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
                         log_warn("%s", e2.msg);
                 cg_free(cg);
                 if (!need) {
-                        /* Nothing asked for: run without a cgroup. */
+                        /* Nothing asked for (no limit, no device policy):
+                         * run without a cgroup. */
                         log_debug("cgroup not used: %s", e->msg);
                         err_clear(e);
                         return 0;
@@ -548,6 +553,17 @@ int cg_destroy(cgroup *cg, err_t *e)
         cg->destroyed = true;
         cg_release(cg);
         return 0;
+}
+
+void cg_destroy_freep(cgroup **p)
+{
+        if (!*p)
+                return;
+        err_t e = {0};
+        if (cg_destroy(*p, &e) < 0)
+                log_warn("%s", e.msg);
+        cg_free(*p);
+        *p = NULL;
 }
 
 const char *cg_path(const cgroup *cg)

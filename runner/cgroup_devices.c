@@ -1,47 +1,180 @@
 /* cgroup devices: which device nodes a container may open, whatever nodes
  * its image or its mknod put in its file system — docker's default list
  * (null, zero, full, random, urandom, tty, console, ptmx, pts; mknod of
- * anything). v1 writes devices.deny/allow; v2 attaches a small
- * BPF_PROG_TYPE_CGROUP_DEVICE program to the container's cgroup. */
+ * anything) plus the devices handed in with --device. One list of rules
+ * serves both versions: v1 writes it to devices.deny/allow; v2 compiles it
+ * into a small BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
+ * container's cgroup. */
 #include <linux/bpf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "cgroup-internal.h"
 
-static const struct {
-        unsigned major;
-        int minor; /* -1: any */
-} allowed_char[] = {
-        {1, 3},    {1, 5}, {1, 7}, {1, 8}, {1, 9}, /* null zero full random urandom */
-        {5, 0},    {5, 1}, {5, 2},                 /* tty console ptmx */
-        {136, -1},                                 /* pts */
+_Static_assert((int)CG_DEV_MKNOD == (int)BPF_DEVCG_ACC_MKNOD &&
+                       (int)CG_DEV_READ == (int)BPF_DEVCG_ACC_READ &&
+                       (int)CG_DEV_WRITE == (int)BPF_DEVCG_ACC_WRITE,
+               "CG_DEV_* are the kernel's access bits");
+
+typedef struct dev_rule {
+        char type;         /* 'a' (both), 'c' or 'b' */
+        long major, minor; /* -1: any */
+        unsigned access;   /* CG_DEV_* */
+} dev_rule;
+
+static const dev_rule default_rules[] = {
+        {'a', -1, -1, CG_DEV_MKNOD}, /* mknod alone is fine: opening is what the list decides */
+        {'c', 1, 3, CG_DEV_ALL},     /* null */
+        {'c', 1, 5, CG_DEV_ALL},     /* zero */
+        {'c', 1, 7, CG_DEV_ALL},     /* full */
+        {'c', 1, 8, CG_DEV_ALL},     /* random */
+        {'c', 1, 9, CG_DEV_ALL},     /* urandom */
+        {'c', 5, 0, CG_DEV_ALL},     /* tty */
+        {'c', 5, 1, CG_DEV_ALL},     /* console */
+        {'c', 5, 2, CG_DEV_ALL},     /* ptmx */
+        {'c', 136, -1, CG_DEV_ALL},  /* pts */
 };
 
-int cg_v1_devices_setup(int dirfd, const char *path, err_t *e)
+static dev_rule *rules_get(const cg_device *extra, size_t nextra, size_t *ret_n)
+{
+        size_t n = ARRAY_SIZE(default_rules) + nextra;
+        dev_rule *r = xcalloc(n, sizeof *r);
+        memcpy(r, default_rules, sizeof default_rules);
+        for (size_t i = 0; i < nextra; i++)
+                r[ARRAY_SIZE(default_rules) + i] =
+                        (dev_rule){extra[i].type, extra[i].major, extra[i].minor, extra[i].access};
+        *ret_n = n;
+        return r;
+}
+
+/* ---- --device HOST[:CONTAINER[:PERMS]] ------------------------------- */
+
+static bool parse_access(const char *s, unsigned *ret)
+{
+        unsigned a = 0;
+        if (!*s)
+                return false;
+        for (; *s; s++) {
+                switch (*s) {
+                case 'r': a |= CG_DEV_READ; break;
+                case 'w': a |= CG_DEV_WRITE; break;
+                case 'm': a |= CG_DEV_MKNOD; break;
+                default: return false;
+                }
+        }
+        *ret = a;
+        return true;
+}
+
+void cg_device_free(cg_device *d)
+{
+        if (!d)
+                return;
+        free(d->host);
+        free(d->path);
+        d->host = d->path = NULL;
+}
+
+int cg_device_parse(const char *spec, cg_device *ret, err_t *e)
+{
+        _cleanup_strv_ strv f = {0};
+        for (const char *p = spec, *c;; p = c + 1) {
+                c = strchrnul(p, ':');
+                strv_push_take(&f, xstrndup(p, (size_t)(c - p)));
+                if (!*c)
+                        break;
+        }
+        unsigned access = CG_DEV_ALL;
+        const char *host = f.v[0], *path = host;
+        if (f.n > 3)
+                return err_set(e, -EINVAL, "--device %s: expected HOST[:CONTAINER[:PERMS]]", spec);
+        /* docker: HOST:PERMS when the second field is only permissions */
+        bool perms_only = f.n == 2 && f.v[1][0] != '/' && parse_access(f.v[1], &access);
+        if (f.n >= 2 && !perms_only)
+                path = f.v[1];
+        if (f.n == 3 && !parse_access(f.v[2], &access))
+                return err_set(e, -EINVAL,
+                               "--device %s: permissions \"%s\": expected letters of rwm", spec,
+                               f.v[2]);
+        if (host[0] != '/')
+                return err_set(e, -EINVAL, "--device %s: the host path must be absolute", spec);
+        if (path[0] != '/')
+                return err_set(e, -EINVAL, "--device %s: the container path must be absolute",
+                               spec);
+        _cleanup_free_ char *norm = path_normalize(path);
+        if (!strcmp(norm, "/"))
+                return err_set(e, -EINVAL, "--device %s: the container path cannot be /", spec);
+        struct stat st;
+        if (stat(host, &st) < 0)
+                return err_sys(e, errno, "--device %s: %s", spec, host);
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                return err_set(e, -ENODEV, "--device %s: %s is not a device node", spec, host);
+        *ret = (cg_device){
+                .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+                .major = major(st.st_rdev),
+                .minor = minor(st.st_rdev),
+                .access = access,
+                .host = xstrdup(host),
+                .path = steal_pointer(&norm),
+        };
+        return 0;
+}
+
+/* ---- v1: devices.deny / devices.allow --------------------------------- */
+
+static void access_str(unsigned a, char buf[4])
+{
+        size_t n = 0;
+        if (a & CG_DEV_READ)
+                buf[n++] = 'r';
+        if (a & CG_DEV_WRITE)
+                buf[n++] = 'w';
+        if (a & CG_DEV_MKNOD)
+                buf[n++] = 'm';
+        buf[n] = '\0';
+}
+
+static char *num_or_any(long v)
+{
+        return v < 0 ? xstrdup("*") : xasprintf("%ld", v);
+}
+
+void cg_devices_v1_rules(const cg_device *extra, size_t nextra, strv *ret)
+{
+        size_t n = 0;
+        _cleanup_free_ dev_rule *r = rules_get(extra, nextra, &n);
+        for (size_t i = 0; i < n; i++) {
+                char acc[4];
+                access_str(r[i].access, acc);
+                _cleanup_free_ char *maj = num_or_any(r[i].major), *min = num_or_any(r[i].minor);
+                /* "a" in devices.allow would allow everything: name both
+                 * types instead. */
+                if (r[i].type == 'a' || r[i].type == 'c')
+                        strv_push_take(ret, xasprintf("c %s:%s %s", maj, min, acc));
+                if (r[i].type == 'a' || r[i].type == 'b')
+                        strv_push_take(ret, xasprintf("b %s:%s %s", maj, min, acc));
+        }
+}
+
+int cg_v1_devices_setup(int dirfd, const char *path, const cg_device *extra, size_t nextra,
+                        err_t *e)
 {
         int r = cg_write(dirfd, path, "devices.deny", "a", false, e);
         if (r < 0)
                 return r;
-        static const char *const mknod_any[] = {"c *:* m", "b *:* m"};
-        for (size_t i = 0; i < ARRAY_SIZE(mknod_any); i++) {
-                r = cg_write(dirfd, path, "devices.allow", mknod_any[i], false, e);
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(allowed_char); i++) {
-                char rule[48];
-                if (allowed_char[i].minor < 0)
-                        snprintf(rule, sizeof rule, "c %u:* rwm", allowed_char[i].major);
-                else
-                        snprintf(rule, sizeof rule, "c %u:%d rwm", allowed_char[i].major,
-                                 allowed_char[i].minor);
-                r = cg_write(dirfd, path, "devices.allow", rule, false, e);
+        _cleanup_strv_ strv rules = {0};
+        cg_devices_v1_rules(extra, nextra, &rules);
+        for (size_t i = 0; i < rules.n; i++) {
+                r = cg_write(dirfd, path, "devices.allow", rules.v[i], false, e);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
+
+/* ---- v2: a BPF device program ----------------------------------------- */
 
 /* A few instruction builders (the kernel's filter.h macros are not UAPI). */
 static struct bpf_insn ldx_w(int dst, int src, short off)
@@ -58,11 +191,10 @@ static struct bpf_insn mov_reg(int dst, int src)
         return (struct bpf_insn){
                 .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = dst, .src_reg = src};
 }
-/* jump forward by off when reg (op) imm */
-static struct bpf_insn jmp_imm(int op, int reg, int imm, short off)
+/* jump forward by off when reg (op) imm; off patched later */
+static struct bpf_insn jmp_imm(int op, int reg, int imm)
 {
-        return (struct bpf_insn){
-                .code = BPF_JMP | op | BPF_K, .dst_reg = reg, .imm = imm, .off = off};
+        return (struct bpf_insn){.code = BPF_JMP | op | BPF_K, .dst_reg = reg, .imm = imm};
 }
 static struct bpf_insn ret(int v)
 {
@@ -74,11 +206,15 @@ static struct bpf_insn exit_insn(void)
         return (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 }
 
-#define MAX_INSNS 64
+/* Instructions per rule at most: three compares, three for the access
+ * test, return. */
+#define RULE_INSNS 8
 
-/* r2 = type, r3 = access, r4 = major, r5 = minor; 1 allows, 0 denies. */
-static size_t build_program(struct bpf_insn *p)
+/* r2 = type, r3 = access, r4 = major, r5 = minor; each rule that matches
+ * returns 1 (allow); the end returns 0 (deny). *ret_n: instructions. */
+static struct bpf_insn *build_program(const dev_rule *rules, size_t nrules, size_t *ret_n)
 {
+        struct bpf_insn *p = xcalloc(8 + nrules * RULE_INSNS, sizeof *p);
         size_t n = 0;
         p[n++] = ldx_w(BPF_REG_2, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, access_type));
         p[n++] = mov_reg(BPF_REG_3, BPF_REG_2);
@@ -86,33 +222,45 @@ static size_t build_program(struct bpf_insn *p)
         p[n++] = alu_imm(BPF_RSH, BPF_REG_3, 16);
         p[n++] = ldx_w(BPF_REG_4, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, major));
         p[n++] = ldx_w(BPF_REG_5, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, minor));
-        /* mknod alone is fine: opening is what the list decides */
-        p[n++] = jmp_imm(BPF_JNE, BPF_REG_3, BPF_DEVCG_ACC_MKNOD, 2);
-        p[n++] = ret(1);
-        p[n++] = exit_insn();
-        /* block devices: never */
-        p[n++] = jmp_imm(BPF_JEQ, BPF_REG_2, BPF_DEVCG_DEV_CHAR, 2);
-        p[n++] = ret(0);
-        p[n++] = exit_insn();
-        for (size_t i = 0; i < ARRAY_SIZE(allowed_char); i++) {
-                if (allowed_char[i].minor < 0) {
-                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_4, (int)allowed_char[i].major, 2);
-                } else {
-                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_4, (int)allowed_char[i].major, 3);
-                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_5, allowed_char[i].minor, 2);
+        for (size_t i = 0; i < nrules; i++) {
+                const dev_rule *r = &rules[i];
+                size_t jumps[4], nj = 0;
+                if (r->type != 'a') {
+                        jumps[nj++] = n;
+                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_2,
+                                         r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
                 }
+                if (r->major >= 0) {
+                        jumps[nj++] = n;
+                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_4, (int)r->major);
+                }
+                if (r->minor >= 0) {
+                        jumps[nj++] = n;
+                        p[n++] = jmp_imm(BPF_JNE, BPF_REG_5, (int)r->minor);
+                }
+                /* every access asked for is in the rule: (r3 & ~access) == 0;
+                 * r1 (the context) is no longer needed */
+                p[n++] = mov_reg(BPF_REG_1, BPF_REG_3);
+                p[n++] = alu_imm(BPF_AND, BPF_REG_1, ~(int)r->access);
+                jumps[nj++] = n;
+                p[n++] = jmp_imm(BPF_JNE, BPF_REG_1, 0);
                 p[n++] = ret(1);
                 p[n++] = exit_insn();
+                for (size_t j = 0; j < nj; j++)
+                        p[jumps[j]].off = (short)(n - jumps[j] - 1);
         }
         p[n++] = ret(0);
         p[n++] = exit_insn();
-        return n;
+        *ret_n = n;
+        return p;
 }
 
-int cg_v2_devices_setup(int dirfd, const char *path, err_t *e)
+int cg_v2_devices_setup(int dirfd, const char *path, const cg_device *extra, size_t nextra,
+                        err_t *e)
 {
-        struct bpf_insn prog[MAX_INSNS];
-        size_t n = build_program(prog);
+        size_t nrules = 0, n = 0;
+        _cleanup_free_ dev_rule *rules = rules_get(extra, nextra, &nrules);
+        _cleanup_free_ struct bpf_insn *prog = build_program(rules, nrules, &n);
         char log[4096] = "";
         union bpf_attr load;
 
@@ -121,15 +269,25 @@ int cg_v2_devices_setup(int dirfd, const char *path, err_t *e)
         load.insns = (uintptr_t)prog;
         load.insn_cnt = (unsigned)n;
         load.license = (uintptr_t) "GPL";
-        load.log_buf = (uintptr_t)log;
-        load.log_size = sizeof log;
-        load.log_level = 1;
         _cleanup_close_ int pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
         if (pfd < 0) {
                 int saved = errno;
-                log[strcspn(log, "\n")] = '\0';
+                /* Again with the verifier's log, for the message only (a
+                 * log that overflows its buffer fails a load by itself). */
+                load.log_buf = (uintptr_t)log;
+                load.log_size = sizeof log;
+                load.log_level = 1;
+                int again = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &load, sizeof load);
+                if (again >= 0)
+                        close(again);
+                log[sizeof log - 1] = '\0';
+                size_t len = strlen(log);
+                while (len && log[len - 1] == '\n')
+                        log[--len] = '\0';
+                const char *last = strrchr(log, '\n'); /* the verifier's verdict */
+                last = last ? last + 1 : log;
                 return err_set(e, -saved, "%s: device filter: load: %s%s%s", path, strerror(saved),
-                               log[0] ? ": " : "", log);
+                               last[0] ? ": " : "", last);
         }
         union bpf_attr att;
         memset(&att, 0, sizeof att);

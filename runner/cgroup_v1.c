@@ -16,13 +16,14 @@ static cg_v1_ctl ctl_for_bit(unsigned bit)
         case CG_C_PIDS: return CG_V1_PIDS;
         case CG_C_CPUSET: return CG_V1_CPUSET;
         case CG_C_IO: return CG_V1_BLKIO;
+        case CG_C_DEVICES: return CG_V1_DEVICES;
         default: return CG_V1_MAX;
         }
 }
 
 static bool needs(unsigned need, cg_v1_ctl c)
 {
-        for (unsigned bit = 1; bit <= CG_C_IO; bit <<= 1)
+        for (unsigned bit = 1; bit <= CG_C_DEVICES; bit <<= 1)
                 if ((need & bit) && ctl_for_bit(bit) == c)
                         return true;
         return false;
@@ -53,7 +54,7 @@ static int cpuset_inherit(cg_v1_dir *d, const char *parent, err_t *e)
 
 /* Join one hierarchy: returns 1 when joined, 0 when it is not there. */
 static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool needed,
-                ino_t inos[], dev_t devs[], err_t *e)
+                const cg_limits *l, ino_t inos[], dev_t devs[], err_t *e)
 {
         const char *ctl = cg_v1_name(c);
         cg_v1_dir *d = &cg->v1[c];
@@ -81,6 +82,14 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                         d->owner = false;
                         inos[c] = st.st_ino;
                         devs[c] = st.st_dev;
+                        /* devices co-mounted with another controller: the
+                         * shared directory still needs the list */
+                        if (c == CG_V1_DEVICES) {
+                                int r = cg_v1_devices_setup(d->dirfd, d->path, l->devices,
+                                                            l->ndevices, e);
+                                if (r < 0)
+                                        return r;
+                        }
                         return 1;
                 }
         }
@@ -124,7 +133,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                         return r;
         }
         if (c == CG_V1_DEVICES) {
-                int r = cg_v1_devices_setup(d->dirfd, d->path, e);
+                int r = cg_v1_devices_setup(d->dirfd, d->path, l->devices, l->ndevices, e);
                 if (r < 0)
                         return r;
         }
@@ -213,8 +222,14 @@ int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
         _cleanup_close_ int fsroot_fd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fsroot_fd < 0)
                 return err_sys(e, errno, "%s", fsroot);
+        /* The device policy alone needs the devices hierarchy and the
+         * freezer (for the kill-all): joining the others would only cost
+         * each run time. */
+        bool devices_only = need == CG_C_DEVICES;
         for (int c = 0; c < CG_V1_MAX; c++) {
-                int r = join(cg, fsroot, fsroot_fd, c, needs(need, c), inos, devs, e);
+                if (devices_only && c != CG_V1_DEVICES && c != CG_V1_FREEZER)
+                        continue;
+                int r = join(cg, fsroot, fsroot_fd, c, needs(need, c), l, inos, devs, e);
                 if (r < 0)
                         return r;
                 if (r == 0 && needs(need, c))

@@ -220,7 +220,7 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
 
 int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, err_t *e)
 {
-        unsigned need = cg_needed(l);
+        unsigned need = cg_needed(l) & CG_C_V2_CTLS;
         _cleanup_free_ char *avail_s = NULL, *enabled_s = NULL;
         int r;
 
@@ -261,8 +261,8 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
         /* Only root can attach BPF programs; in a user namespace device
          * nodes cannot be opened anyway (its mounts are nodev). A fake
          * tree cannot run one. */
-        if (geteuid() == 0 && !cg_test.fake_fs) {
-                r = cg_v2_devices_setup(cg->dirfd, cg->path, e);
+        if ((geteuid() == 0 || l->device_policy) && !cg_test.fake_fs) {
+                r = cg_v2_devices_setup(cg->dirfd, cg->path, l->devices, l->ndevices, e);
                 if (r < 0)
                         return r;
         }

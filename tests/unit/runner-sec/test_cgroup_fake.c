@@ -564,6 +564,190 @@ static void test_v1_missing(void)
         CHECK(exists("memory/a/b/rr-taken"));
 }
 
+/* Every write to devices.deny / devices.allow, in order ("deny a", "allow
+ * c 1:3 rwm", ...): the fake file keeps only the last one. */
+static strbuf dev_writes;
+static int record_devices(int dirfd, const char *file, const char *value)
+{
+        if (!strcmp(file, "devices.deny") || !strcmp(file, "devices.allow"))
+                sb_appendf(&dev_writes, "%s %s\n", file + 8, value);
+        return 0;
+}
+
+static void test_device_parse(void)
+{
+        cg_device d = {0};
+        err_t e = {0};
+        CHECK_INT(cg_device_parse("/dev/null", &d, &e), 0);
+        CHECK_INT(d.type, 'c');
+        CHECK_INT(d.major, 1);
+        CHECK_INT(d.minor, 3);
+        CHECK_INT(d.access, CG_DEV_READ | CG_DEV_WRITE | CG_DEV_MKNOD);
+        CHECK_STR(d.host, "/dev/null");
+        CHECK_STR(d.path, "/dev/null");
+        cg_device_free(&d);
+        CHECK_INT(cg_device_parse("/dev/null:/dev//mydev/:rw", &d, &e), 0);
+        CHECK_STR(d.path, "/dev/mydev");
+        CHECK_INT(d.access, CG_DEV_READ | CG_DEV_WRITE);
+        cg_device_free(&d);
+        /* docker's HOST:PERMS */
+        CHECK_INT(cg_device_parse("/dev/zero:r", &d, &e), 0);
+        CHECK_STR(d.path, "/dev/zero");
+        CHECK_INT(d.minor, 5);
+        CHECK_INT(d.access, CG_DEV_READ);
+        cg_device_free(&d);
+
+        static const struct {
+                const char *spec, *want;
+        } bad[] = {
+                {"/etc/passwd", "/etc/passwd is not a device node"},
+                {"/dev", "/dev is not a device node"},
+                {"/nonexistent-rr", "/nonexistent-rr: No such file"},
+                {"dev/null", "the host path must be absolute"},
+                {"/dev/null:mydev", "the container path must be absolute"},
+                {"/dev/null:/", "cannot be /"},
+                {"/dev/null:/dev/x:rwx", "permissions \"rwx\""},
+                {"/dev/null:/dev/x:", "permissions \"\""},
+                {"/dev/null:/dev/x:r:w", "expected HOST[:CONTAINER[:PERMS]]"},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                err_clear(&e);
+                CHECK(cg_device_parse(bad[i].spec, &d, &e) < 0);
+                if (!strstr(e.msg, bad[i].want) || !strstr(e.msg, bad[i].spec))
+                        fprintf(stderr, "%s: got \"%s\"\n", bad[i].spec, e.msg);
+                CHECK(strstr(e.msg, bad[i].want) != NULL);
+                CHECK(strncmp(e.msg, "--device ", 9) == 0);
+        }
+}
+
+/* The device policy alone (no limit) makes a cgroup in the devices
+ * hierarchy: "a" denied, then docker's list and the --device extras;
+ * never "a" in devices.allow (that would allow everything). */
+static void test_v1_device_policy(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v1_tree();
+        mkd("devices");
+        set_own("9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n5:devices:/\n"
+                "4:memory:/a/b\n2:cpuacct:/\n1:cpu:/\n0::/\n");
+        cg_limits_init(&l);
+        l.device_policy = true;
+        CHECK(!cg_limits_any(&l));
+        cg_device extra[] = {
+                {.type = 'c', .major = 10, .minor = 232, .access = CG_DEV_READ | CG_DEV_WRITE},
+                {.type = 'b', .major = 8, .minor = 0, .access = CG_DEV_READ},
+        };
+        l.devices = extra;
+        l.ndevices = ARRAY_SIZE(extra);
+        sb_free(&dev_writes);
+        cg_test.write_hook = record_devices;
+        CHECK_INT(cg_create(tmp, "rr-dev", &l, &cg, &e), 0);
+        cg_test.write_hook = NULL;
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                CHECK(cg != NULL);
+                return;
+        }
+        const char *want = "deny a\n"
+                           "allow c *:* m\n"
+                           "allow b *:* m\n"
+                           "allow c 1:3 rwm\n"
+                           "allow c 1:5 rwm\n"
+                           "allow c 1:7 rwm\n"
+                           "allow c 1:8 rwm\n"
+                           "allow c 1:9 rwm\n"
+                           "allow c 5:0 rwm\n"
+                           "allow c 5:1 rwm\n"
+                           "allow c 5:2 rwm\n"
+                           "allow c 136:* rwm\n"
+                           "allow c 10:232 rw\n"
+                           "allow b 8:0 r\n";
+        CHECK_STR(dev_writes.s ? dev_writes.s : "", want);
+        CHECK(exists("devices/rr-dev"));
+        CHECK_INT(cg_attach(cg, 4545, &e), 0);
+        CHECK_STR(get("devices/rr-dev/cgroup.procs"), "4545");
+        put("devices/rr-dev/cgroup.procs", "");
+        static const char *const joined[] = {"memory/a/b", "cpu",   "cpuacct",
+                                             "pids",       "blkio", "freezer"};
+        for (size_t i = 0; i < ARRAY_SIZE(joined); i++) {
+                _cleanup_free_ char *pp = xasprintf("%s/rr-dev/cgroup.procs", joined[i]);
+                put(pp, "");
+        }
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK(!exists("devices/rr-dev"));
+        cg_free(cg);
+        sb_free(&dev_writes);
+}
+
+/* Asked for and impossible: an error naming the devices hierarchy, and
+ * nothing left behind. Not asked for: no cgroup, no error. */
+static void test_v1_device_policy_missing(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v1_tree();
+        cg_limits_init(&l);
+        l.device_policy = true;
+        CHECK(cg_create(tmp, "rr-nodev", &l, &cg, &e) < 0);
+        CHECK(cg == NULL);
+        CHECK(strstr(e.msg, "devices") != NULL);
+        CHECK(!exists("memory/a/b/rr-nodev"));
+        CHECK(!exists("freezer/rr-nodev"));
+
+        /* no cgroup file system at all */
+        err_clear(&e);
+        _cleanup_free_ char *none = path_join(tmp, "no-such-dir");
+        CHECK(cg_create(none, "rr-nodev", &l, &cg, &e) < 0);
+        CHECK(cg == NULL);
+        CHECK(strstr(e.msg, "no-such-dir") != NULL);
+        err_clear(&e);
+        l.device_policy = false;
+        CHECK_INT(cg_create(none, "rr-nodev", &l, &cg, &e), 0);
+        CHECK(cg == NULL);
+}
+
+/* v2: the device policy is a BPF program, not a controller: nothing is
+ * enabled in subtree_control for it and no controller is "missing". */
+static void test_v2_device_policy(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v2_tree("memory pids\n");
+        cg_limits_init(&l);
+        l.device_policy = true;
+        CHECK_INT(cg_create(tmp, "rr-v2dev", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                CHECK(cg != NULL);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V2);
+        CHECK(exists("user.slice/me/rr-v2dev"));
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "");
+        put("user.slice/me/rr-v2dev/cgroup.procs", "");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        CHECK(!exists("user.slice/me/rr-v2dev"));
+        cg_free(cg);
+
+        /* with a limit: only its controller is enabled */
+        cg = NULL;
+        l.pids = 5;
+        CHECK_INT(cg_create(tmp, "rr-v2dev", &l, &cg, &e), 0);
+        CHECK_STR(get("user.slice/me/cgroup.subtree_control"), "+pids");
+        if (cg) {
+                put("user.slice/me/rr-v2dev/cgroup.procs", "");
+                CHECK_INT(cg_destroy(cg, &e), 0);
+                cg_free(cg);
+        }
+}
+
 int main(void)
 {
         if (!mkdtemp(tmp)) {
@@ -580,6 +764,10 @@ int main(void)
         test_v1();
         test_v1_comount();
         test_v1_missing();
+        test_device_parse();
+        test_v1_device_policy();
+        test_v1_device_policy_missing();
+        test_v2_device_policy();
         err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         TEST_END();
