@@ -7,11 +7,12 @@
 
 #include "security-internal.h"
 
+/* docker's default set without CAP_MKNOD: device nodes come in through
+ * --device only (--cap-add MKNOD gives it back). */
 static const cap_value_t default_caps[] = {
-        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
-        CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
-        CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-        CAP_KILL,    CAP_AUDIT_WRITE,
+        CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FSETID,      CAP_FOWNER,  CAP_NET_RAW,
+        CAP_SETGID,     CAP_SETUID,       CAP_SETFCAP,     CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+        CAP_SYS_CHROOT, CAP_KILL,         CAP_AUDIT_WRITE,
 };
 
 static int cap_count(void)

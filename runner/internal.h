@@ -75,9 +75,27 @@ typedef struct mount_plan {
         bool userns;
         bool net_host;
         const strv *binds;       /* "SRC:DST[:ro]" */
-        const strv *tmpfs;       /* "DST" */
+        const strv *tmpfs;       /* "DST[:OPTIONS]" (mounts_tmpfs_parse) */
         const char *warn_marker; /* exists once the copy fallback was announced */
+        /* bytes of the per-run tmpfs; 0: RUNNER_LAYER_SIZE_DEFAULT */
+        int64_t layer_size;
+        /* --device: bound at their path */
+        const cg_device *devices;
+        size_t ndevices;
 } mount_plan;
+
+/* One --tmpfs DST[:OPTIONS] (docker's options: size=N[kmg] or N%, mode=OCTAL,
+ * uid=N, gid=N, nr_inodes=N[kmg], ro, rw, exec, noexec, suid, nosuid,
+ * nodev): the destination, the mount flags and the tmpfs data string.
+ * Defaults: nosuid, nodev, mode=1777, size=RUNNER_TMPFS_SIZE_DEFAULT. An
+ * option it does not know, or a bad value, is an error naming it. */
+typedef struct tmpfs_mount {
+        char *dst;
+        unsigned long flags;
+        char *data;
+} tmpfs_mount;
+int mounts_tmpfs_parse(const char *spec, tmpfs_mount *ret, err_t *e);
+void mounts_tmpfs_free(tmpfs_mount *t);
 
 /* In the new mount namespace: build the root and pivot into it. */
 int mounts_setup(const mount_plan *p, err_t *e);

@@ -29,7 +29,12 @@ static void usage(FILE *f)
               "      --hostname NAME     host name inside\n"
               "      --net none|host     network: none (loopback only, default) or the host's\n"
               "  -v, --bind SRC:DST[:ro] bind mount a host path (also --volume)\n"
-              "      --tmpfs DST         mount a tmpfs\n"
+              "      --tmpfs DST[:OPTS]  mount a tmpfs; OPTS as docker's: size=N (default\n"
+              "                          64m), mode=OCTAL, uid=N, gid=N, nr_inodes=N, ro, rw,\n"
+              "                          exec, noexec, suid, nosuid, nodev\n"
+              "      --device HOST[:CONTAINER[:PERMS]]\n"
+              "                          hand in a device node (PERMS: letters of rwm)\n"
+              "      --storage-opt size=N  size of the writable layer (default 1g)\n"
               "      --read-only         no writable layer\n"
               "      --name NAME         keep the writable layer for the next run with NAME\n"
               "  -t, --tty               require a terminal (default: one when stdin is a tty)\n"
@@ -77,6 +82,8 @@ enum {
         OPT_VERBOSE,
         OPT_VERSION,
         OPT_RM,
+        OPT_DEVICE,
+        OPT_STORAGE_OPT,
 };
 
 static const struct option long_opts[] = {
@@ -90,6 +97,8 @@ static const struct option long_opts[] = {
         {"bind", required_argument, NULL, 'v'},
         {"volume", required_argument, NULL, 'v'},
         {"tmpfs", required_argument, NULL, OPT_TMPFS},
+        {"device", required_argument, NULL, OPT_DEVICE},
+        {"storage-opt", required_argument, NULL, OPT_STORAGE_OPT},
         {"read-only", no_argument, NULL, OPT_READ_ONLY},
         {"name", required_argument, NULL, OPT_NAME},
         {"tty", no_argument, NULL, 't'},
@@ -175,6 +184,14 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
                 strv_push(&cfg->binds, optarg);
                 break;
         case OPT_TMPFS: strv_push(&cfg->tmpfs, optarg); break;
+        case OPT_DEVICE: strv_push(&cfg->devices, optarg); break;
+        case OPT_STORAGE_OPT:
+                /* podman's; size is the one a tmpfs layer can have */
+                if (strncmp(optarg, "size=", 5) != 0)
+                        return bad_value(o, optarg, "only size=N is supported");
+                if (parse_size(optarg + 5, &cfg->layer_size) < 0 || cfg->layer_size < 4096)
+                        return bad_value(o, optarg, "expected a size of at least 4k, such as 2g");
+                break;
         case OPT_READ_ONLY: cfg->read_only = true; break;
         case OPT_NAME: cfg->name = optarg; break;
         case 't': cfg->tty = 1; break;

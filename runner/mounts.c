@@ -118,6 +118,31 @@ static int mount_in_root(const char *root, const char *src, const char *dst, con
         return do_mount(src, t, type, flags, data, e);
 }
 
+/* Device nodes work only in runroot's own /dev: the image's tree (overlay,
+ * in place or copied) and every bind mount get nodev, with every mount
+ * below them, so a node shipped in an image or a host directory opens
+ * nothing (--device is the way to hand one in). */
+static int make_nodev(const char *t, err_t *e)
+{
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_NODEV};
+        if (mount_setattr(AT_FDCWD, t, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof a) == 0)
+                return 0;
+        if (errno != ENOSYS)
+                return err_sys(e, errno, "make %s nodev", t);
+        /* Before 5.12: the top mount alone. */
+        struct statvfs sv;
+        unsigned long keep = 0;
+        if (statvfs(t, &sv) == 0) {
+                if (sv.f_flag & ST_NOSUID)
+                        keep |= MS_NOSUID;
+                if (sv.f_flag & ST_NOEXEC)
+                        keep |= MS_NOEXEC;
+                if (sv.f_flag & ST_RDONLY)
+                        keep |= MS_RDONLY;
+        }
+        return do_mount(NULL, t, NULL, MS_BIND | MS_REMOUNT | MS_NODEV | keep, NULL, e);
+}
+
 /* A bind mount made read-only; keep the flags the kernel locked on it
  * (in a user namespace a remount may not clear nosuid/nodev/...). */
 static int remount_ro(const char *t, err_t *e)
@@ -149,9 +174,34 @@ static int bind_in_root(const char *root, const char *src, const char *dst, bool
         if (r < 0)
                 return r;
         r = do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, e);
+        if (r == 0)
+                r = make_nodev(t, e);
         if (r < 0 || !ro)
                 return r;
         return remount_ro(t, e);
+}
+
+/* --device: the host's node bound at its path; it must still be the node
+ * that was checked and allowed in the device cgroup. */
+static int setup_devices(const mount_plan *p, const char *root, err_t *e)
+{
+        for (size_t i = 0; i < p->ndevices; i++) {
+                const cg_device *d = &p->devices[i];
+                _cleanup_free_ char *t = NULL;
+                int r = target_in_root(root, d->path, false, &t, e);
+                if (r < 0)
+                        return err_prefix(e, "--device %s", d->host);
+                r = do_mount(d->host, t, NULL, MS_BIND, NULL, e);
+                if (r < 0)
+                        return err_prefix(e, "--device %s", d->host);
+                struct stat st;
+                if (stat(t, &st) < 0)
+                        return err_sys(e, errno, "--device %s", d->host);
+                if ((d->type == 'c' ? !S_ISCHR(st.st_mode) : !S_ISBLK(st.st_mode)) ||
+                    major(st.st_rdev) != d->major || minor(st.st_rdev) != d->minor)
+                        return err_set(e, -ENODEV, "--device %s: changed while starting", d->host);
+        }
+        return 0;
 }
 
 static int setup_dev(const char *root, bool userns, err_t *e)
@@ -263,8 +313,12 @@ static int skel_mount_points(const mount_plan *p, const char *skel, err_t *e)
                 else
                         strv_push(&want, dst);
         }
-        for (size_t i = 0; p->tmpfs && i < p->tmpfs->n; i++)
-                strv_push(&dirs, p->tmpfs->v[i]);
+        for (size_t i = 0; p->tmpfs && i < p->tmpfs->n; i++) {
+                const char *spec = p->tmpfs->v[i];
+                strv_push_take(&dirs, xstrndup(spec, strcspn(spec, ":")));
+        }
+        for (size_t i = 0; i < p->ndevices; i++)
+                strv_push(&want, p->devices[i].path);
         if (p->net_host) {
                 strv_push(&want, "/etc/resolv.conf");
                 strv_push(&want, "/etc/hosts");
@@ -293,12 +347,19 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         if (p->in_place) {
                 /* pivot_root needs a mount point. */
                 int r = do_mount(p->lower, p->lower, NULL, MS_BIND | MS_REC, NULL, e);
+                if (r == 0)
+                        r = make_nodev(p->lower, e);
                 if (r < 0)
                         return r;
                 *ret_root = xstrdup(p->lower);
                 return 0;
         }
-        int r = do_mount("tmpfs", p->rundir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", e);
+        /* Upper and work live here: its size is the writable layer's
+         * (--storage-opt size=). */
+        _cleanup_free_ char *rundir_opts = xasprintf(
+                "mode=0755,size=%lld",
+                (long long)(p->layer_size > 0 ? p->layer_size : RUNNER_LAYER_SIZE_DEFAULT));
+        int r = do_mount("tmpfs", p->rundir, "tmpfs", MS_NOSUID | MS_NODEV, rundir_opts, e);
         if (r < 0)
                 return r;
         _cleanup_free_ char *root = path_join(p->rundir, "root");
@@ -344,7 +405,7 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         /* RUNROOT_TEST_NO_OVERLAY: the tests' way to exercise the fallback
          * on kernels that do allow overlay in a user namespace. */
         bool refuse = p->userns && getenv("RUNROOT_TEST_NO_OVERLAY");
-        if (refuse || mount("overlay", root, "overlay", 0, opts) < 0) {
+        if (refuse || mount("overlay", root, "overlay", MS_NODEV, opts) < 0) {
                 int saved = refuse ? EPERM : errno;
                 if (!p->userns || p->read_only || p->persist)
                         return err_sys(e, saved, "mount overlay on %s%s", root,
@@ -365,6 +426,8 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
                         return r;
                 /* pivot_root needs a mount point. */
                 r = do_mount(root, root, NULL, MS_BIND | MS_REC, NULL, e);
+                if (r == 0)
+                        r = make_nodev(root, e);
                 if (r < 0)
                         return r;
         }
@@ -372,10 +435,144 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         return 0;
 }
 
+void mounts_tmpfs_free(tmpfs_mount *t)
+{
+        free(t->dst);
+        free(t->data);
+        t->dst = t->data = NULL;
+}
+
+static bool all_digits(const char *s, const char *set)
+{
+        return *s && strspn(s, set) == strlen(s);
+}
+
+/* One option of --tmpfs: flags, or a key=value stored in its slot. */
+static int tmpfs_option(const char *spec, const char *o, unsigned long *flags, char **size,
+                        char **mode, char **uid, char **gid, char **inodes, err_t *e)
+{
+        static const struct {
+                const char *name;
+                unsigned long set, clear;
+        } words[] = {
+                {"ro", MS_RDONLY, 0},   {"rw", 0, MS_RDONLY},     {"noexec", MS_NOEXEC, 0},
+                {"exec", 0, MS_NOEXEC}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+                {"nodev", MS_NODEV, 0},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+                if (!strcmp(o, words[i].name)) {
+                        *flags = (*flags | words[i].set) & ~words[i].clear;
+                        return 0;
+                }
+        if (!strcmp(o, "dev"))
+                return err_set(e, -EINVAL,
+                               "--tmpfs %s: dev: device nodes work only in /dev (use --device)",
+                               spec);
+        const char *eq = strchr(o, '=');
+        if (!eq)
+                return err_set(e, -EINVAL, "--tmpfs %s: unknown option \"%s\"", spec, o);
+        _cleanup_free_ char *key = xstrndup(o, (size_t)(eq - o));
+        const char *v = eq + 1;
+        int64_t n = 0;
+        if (!strcmp(key, "size")) {
+                size_t len = strlen(v);
+                if (len > 1 && v[len - 1] == '%') {
+                        _cleanup_free_ char *pct = xstrndup(v, len - 1);
+                        if (!all_digits(pct, "0123456789") || atoi(pct) < 1 || atoi(pct) > 100)
+                                return err_set(
+                                        e, -EINVAL,
+                                        "--tmpfs %s: size=%s: expected 1%% to 100%% of memory",
+                                        spec, v);
+                        free(*size);
+                        *size = xstrdup(v);
+                        return 0;
+                }
+                if (parse_size(v, &n) < 0)
+                        return err_set(e, -EINVAL,
+                                       "--tmpfs %s: size=%s: expected a size such as 64m (k, m, g)",
+                                       spec, v);
+                /* tmpfs takes 0 as "no limit" */
+                if (n < 4096)
+                        return err_set(e, -EINVAL, "--tmpfs %s: size=%s: at least 4k", spec, v);
+                free(*size);
+                *size = xasprintf("%lld", (long long)n);
+                return 0;
+        }
+        if (!strcmp(key, "mode")) {
+                if (!all_digits(v, "01234567") || strlen(v) > 5 || strtol(v, NULL, 8) > 07777)
+                        return err_set(e, -EINVAL,
+                                       "--tmpfs %s: mode=%s: expected an octal mode such as 1777",
+                                       spec, v);
+                free(*mode);
+                *mode = xasprintf("%lo", strtol(v, NULL, 8));
+                return 0;
+        }
+        if (!strcmp(key, "uid") || !strcmp(key, "gid")) {
+                errno = 0;
+                unsigned long long id = strtoull(v, NULL, 10);
+                if (!all_digits(v, "0123456789") || errno || id >= UINT32_MAX)
+                        return err_set(e, -EINVAL, "--tmpfs %s: %s=%s: expected a number", spec,
+                                       key, v);
+                char **slot = key[0] == 'u' ? uid : gid;
+                free(*slot);
+                *slot = xasprintf("%llu", id);
+                return 0;
+        }
+        if (!strcmp(key, "nr_inodes")) {
+                if (parse_size(v, &n) < 0 || n < 1)
+                        return err_set(e, -EINVAL,
+                                       "--tmpfs %s: nr_inodes=%s: expected a positive number "
+                                       "(k, m, g)",
+                                       spec, v);
+                free(*inodes);
+                *inodes = xasprintf("%lld", (long long)n);
+                return 0;
+        }
+        return err_set(e, -EINVAL, "--tmpfs %s: unknown option \"%s\"", spec, key);
+}
+
+int mounts_tmpfs_parse(const char *spec, tmpfs_mount *ret, err_t *e)
+{
+        const char *colon = strchr(spec, ':');
+        _cleanup_free_ char *dst = colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+        if (dst[0] != '/')
+                return err_set(e, -EINVAL, "--tmpfs %s: must be absolute", spec);
+        unsigned long flags = MS_NOSUID | MS_NODEV;
+        _cleanup_free_ char *size = xasprintf("%lld", (long long)RUNNER_TMPFS_SIZE_DEFAULT);
+        _cleanup_free_ char *mode = xstrdup("1777"), *uid = NULL, *gid = NULL, *inodes = NULL;
+        if (colon) {
+                const char *q = colon + 1;
+                for (;;) {
+                        size_t len = strcspn(q, ",");
+                        _cleanup_free_ char *o = xstrndup(q, len);
+                        if (!*o)
+                                return err_set(e, -EINVAL, "--tmpfs %s: empty option", spec);
+                        int r = tmpfs_option(spec, o, &flags, &size, &mode, &uid, &gid, &inodes, e);
+                        if (r < 0)
+                                return r;
+                        if (!q[len])
+                                break;
+                        q += len + 1;
+                }
+        }
+        strbuf b = {0};
+        sb_appendf(&b, "mode=%s,size=%s", mode, size);
+        if (uid)
+                sb_appendf(&b, ",uid=%s", uid);
+        if (gid)
+                sb_appendf(&b, ",gid=%s", gid);
+        if (inodes)
+                sb_appendf(&b, ",nr_inodes=%s", inodes);
+        *ret = (tmpfs_mount){.dst = steal_pointer(&dst), .flags = flags, .data = sb_steal(&b)};
+        return 0;
+}
+
 typedef struct user_mount {
         char *src; /* NULL for a tmpfs */
         char *dst;
         bool ro;
+        unsigned long tmpfs_flags;
+        char *tmpfs_data;
         size_t depth;
         size_t order;
 } user_mount;
@@ -425,9 +622,13 @@ static int parse_user_mounts(const mount_plan *p, user_mount **ret, size_t *ret_
                 n++;
         }
         for (size_t i = 0; i < nt && r == 0; i++) {
-                m[n].dst = xstrdup(p->tmpfs->v[i]);
-                if (m[n].dst[0] != '/')
-                        r = err_set(e, -EINVAL, "--tmpfs %s: must be absolute", m[n].dst);
+                tmpfs_mount t = {0};
+                r = mounts_tmpfs_parse(p->tmpfs->v[i], &t, e);
+                if (r < 0)
+                        break;
+                m[n].dst = steal_pointer(&t.dst);
+                m[n].tmpfs_data = steal_pointer(&t.data);
+                m[n].tmpfs_flags = t.flags;
                 m[n].depth = path_depth(m[n].dst);
                 m[n].order = n;
                 n++;
@@ -447,12 +648,13 @@ static int setup_binds(const mount_plan *p, const char *root, err_t *e)
                 if (m[i].src)
                         r = bind_in_root(root, m[i].src, m[i].dst, m[i].ro, e);
                 else
-                        r = mount_in_root(root, "tmpfs", m[i].dst, "tmpfs", MS_NOSUID | MS_NODEV,
-                                          "mode=1777", true, e);
+                        r = mount_in_root(root, "tmpfs", m[i].dst, "tmpfs", m[i].tmpfs_flags,
+                                          m[i].tmpfs_data, true, e);
         }
         for (size_t i = 0; i < n; i++) {
                 free(m[i].src);
                 free(m[i].dst);
+                free(m[i].tmpfs_data);
         }
         free(m);
         if (r < 0)
@@ -491,6 +693,8 @@ int mounts_setup(const mount_plan *p, err_t *e)
         }
         if ((r = setup_dev(root, p->userns, e)) < 0)
                 return err_prefix(e, "/dev");
+        if ((r = setup_devices(p, root, e)) < 0)
+                return r;
         if ((r = mount_in_root(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                NULL, true, e)) < 0)
                 return r;

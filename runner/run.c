@@ -35,6 +35,7 @@ void runner_config_free(runner_config *c)
         strv_free(&c->env_files);
         strv_free(&c->binds);
         strv_free(&c->tmpfs);
+        strv_free(&c->devices);
         free(c->limits.cpuset_cpus);
         c->limits.cpuset_cpus = NULL;
         sec_opts_free(&c->sec);
@@ -244,12 +245,46 @@ static void closep_pair(int p[2])
                 }
 }
 
-/* Clone, sync, supervise. cg may be NULL. Returns the exit status or a
- * negative errno. */
+/* The device policy applies to every run as root, with limits or without,
+ * and to the builder's commands as well (DESIGN.md's threat model): when
+ * the caller made no cgroup, one is made here for the device list alone.
+ * Rootless runs cannot have one; nodev mounts and the user namespace stop
+ * device nodes there. */
+static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
+{
+        *ret = NULL;
+        if (geteuid() != 0)
+                return 0;
+        cg_limits l;
+        cg_limits_init(&l);
+        l.device_policy = true;
+        l.devices = plan->devices;
+        l.ndevices = plan->ndevices;
+        uint32_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
+                rnd = (uint32_t)getpid() * 2654435761u;
+        char name[48];
+        snprintf(name, sizeof name, "runroot-%d-%08x", (int)getpid(), rnd);
+        int r = cg_create("/sys/fs/cgroup", name, &l, ret, e);
+        if (r < 0)
+                return err_prefix(e, "device policy");
+        return 0;
+}
+
+/* Clone, sync, supervise. cg: the caller's cgroup (limits and device
+ * policy), or NULL for one made here with the device policy alone, removed
+ * before returning. Returns the exit status or a negative errno. */
 static int run_container(run_spec *s, cgroup *cg, err_t *e)
 {
         int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, ttys[2] = {-1, -1};
         int r = 0;
+        _cleanup_cgroup_ cgroup *own_cg = NULL;
+        if (!cg) {
+                r = device_cgroup(&s->plan, &own_cg, e);
+                if (r < 0)
+                        return r;
+                cg = own_cg;
+        }
         if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
             (s->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ttys) < 0)) {
                 r = err_sys(e, errno, "pipe");
@@ -379,6 +414,17 @@ static int check_config(const runner_config *c, err_t *e)
                         return err_sys(e, errno, "--env-file %s", c->env_files.v[i]);
         if (c->tty == 1 && !isatty(0))
                 return err_set(e, -ENOTTY, "-t: the input is not a terminal");
+        for (size_t i = 0; i < c->tmpfs.n; i++) {
+                tmpfs_mount t = {0};
+                int r = mounts_tmpfs_parse(c->tmpfs.v[i], &t, e);
+                if (r < 0)
+                        return r;
+                mounts_tmpfs_free(&t);
+        }
+        if (c->layer_size && c->name && !c->read_only)
+                return err_set(e, -EINVAL,
+                               "--storage-opt size: not with --name (its writable layer is kept "
+                               "on disk)");
         /* Rootless runs can fall back to a private copy. */
         if (geteuid() == 0 && !overlay_available())
                 return err_set(e, -ENODEV,
@@ -417,11 +463,46 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
         return r;
 }
 
+typedef struct device_list {
+        cg_device *v;
+        size_t n;
+} device_list;
+
+static void device_list_free(device_list *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                cg_device_free(&l->v[i]);
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+}
+
+static int device_list_parse(const strv *specs, device_list *ret, err_t *e)
+{
+        ret->v = xcalloc(specs->n + 1, sizeof *ret->v);
+        for (size_t i = 0; i < specs->n; i++) {
+                int r = cg_device_parse(specs->v[i], &ret->v[i], e);
+                if (r < 0)
+                        return r;
+                ret->n++;
+        }
+        return 0;
+}
+
 int runner_run(const runner_config *c, err_t *e)
 {
         int r = check_config(c, e);
         if (r < 0)
                 return r;
+        _cleanup_(device_list_free) device_list devs = {0};
+        r = device_list_parse(&c->devices, &devs, e);
+        if (r < 0)
+                return r;
+        /* Limits and the device policy, for every run as root. */
+        cg_limits limits = c->limits;
+        limits.device_policy = geteuid() == 0;
+        limits.devices = devs.v;
+        limits.ndevices = devs.n;
         strv env_files = {0};
         for (size_t i = 0; i < c->env_files.n; i++) {
                 r = env_file_read(c->env_files.v[i], &env_files, e);
@@ -460,9 +541,11 @@ int runner_run(const runner_config *c, err_t *e)
         char hostname_buf[16];
         snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);
         const char *hostname = c->hostname ? c->hostname : hostname_buf;
-        if (r == 0 && cg_limits_any(&c->limits)) {
+        /* Without a limit, run_container makes the cgroup of the device
+         * policy. */
+        if (r == 0 && cg_limits_any(&limits)) {
                 _cleanup_free_ char *cgname = xasprintf("runroot-%s", run_id);
-                r = cg_create("/sys/fs/cgroup", cgname, &c->limits, &cg, e);
+                r = cg_create("/sys/fs/cgroup", cgname, &limits, &cg, e);
         }
         /* The seccomp program is made (or read from the cache) here, where
          * the cache is reachable; the container only loads it. */
@@ -485,7 +568,10 @@ int runner_run(const runner_config *c, err_t *e)
                                  .net_host = c->net == RUNNER_NET_HOST,
                                  .binds = &c->binds,
                                  .tmpfs = &c->tmpfs,
-                                 .warn_marker = marker},
+                                 .warn_marker = marker,
+                                 .layer_size = c->layer_size,
+                                 .devices = devs.v,
+                                 .ndevices = devs.n},
                         .argv = c->argv && c->argv[0] ? c->argv : default_argv,
                         .env = &c->env,
                         .env_files = &env_files,
@@ -509,12 +595,7 @@ int runner_run(const runner_config *c, err_t *e)
                         snprintf(e->msg, sizeof e->msg, "killed: memory limit %s reached", lim);
                 }
         }
-        if (cg) {
-                err_t e2 = {0};
-                if (cg_destroy(cg, &e2) < 0)
-                        log_warn("%s", e2.msg);
-                cg_free(cg);
-        }
+        cg_destroy_freep(&cg);
         sec_filter_free(filter);
         store_free(s);
         strv_free(&env_files);

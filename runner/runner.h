@@ -38,10 +38,18 @@ typedef struct runner_config {
         strv env;       /* -e KEY=VAL or KEY */
         strv env_files; /* --env-file */
         strv binds;     /* -v SRC:DST[:ro] */
-        strv tmpfs;     /* --tmpfs DST */
+        strv tmpfs;     /* --tmpfs DST[:OPTIONS] */
+        strv devices;   /* --device HOST[:CONTAINER[:PERMS]] */
+        /* --storage-opt size=: bytes of the writable layer; 0: the default */
+        int64_t layer_size;
         cg_limits limits;
         sec_opts sec;
 } runner_config;
+
+/* Default sizes (README's limits): the writable layer, a tmpfs unless
+ * --name keeps it on disk, and each --tmpfs (docker's /dev/shm size). */
+#define RUNNER_LAYER_SIZE_DEFAULT (INT64_C(1) << 30)
+#define RUNNER_TMPFS_SIZE_DEFAULT (INT64_C(64) << 20)
 
 void runner_config_init(runner_config *c);
 void runner_config_free(runner_config *c);

@@ -35,8 +35,8 @@ if [ "$rc" != 0 ]; then
         exit 1
 fi
 grep -E '^(Cap|NoNewPrivs|Seccomp:)' <<<"$out"
-grep -q '^CapBnd:[[:space:]]*00000000a80425fb$' <<<"$out" && pass "bounding set cut" || fail "CapBnd"
-grep -q '^CapEff:[[:space:]]*00000000a80425fb$' <<<"$out" && pass "effective set cut" || fail "CapEff"
+grep -q '^CapBnd:[[:space:]]*00000000a00425fb$' <<<"$out" && pass "bounding set cut" || fail "CapBnd"
+grep -q '^CapEff:[[:space:]]*00000000a00425fb$' <<<"$out" && pass "effective set cut" || fail "CapEff"
 grep -q '^CapAmb:[[:space:]]*0000000000000000$' <<<"$out" && pass "ambient empty" || fail "CapAmb"
 grep -q '^NoNewPrivs:[[:space:]]*1$' <<<"$out" && pass "no_new_privs" || fail "NoNewPrivs"
 grep -q '^Seccomp:[[:space:]]*2$' <<<"$out" && pass "seccomp filter" || fail "Seccomp"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -237,6 +238,25 @@ int main(int argc, char **argv)
                 if (fd < 0)
                         return failed(strerror(saved));
                 close(fd);
+                return ok();
+        }
+        if (strcmp(verb, "openrw") == 0 && a) {
+                int fd = open(a, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd >= 0)
+                        close(fd);
+                return check(fd);
+        }
+        if (strcmp(verb, "kvm") == 0 && a) {
+                /* KVM_CREATE_VM: _IO(KVMIO 0xae, 0x01) */
+                int fd = open(a, O_RDWR | O_CLOEXEC);
+                if (fd < 0)
+                        return failed(strerror(errno));
+                int vm = ioctl(fd, _IO(0xae, 0x01), 0);
+                int saved = errno;
+                close(fd);
+                if (vm < 0)
+                        return failed(strerror(saved));
+                close(vm);
                 return ok();
         }
         if (strcmp(verb, "exe-overwrite") == 0 && a)
