@@ -258,6 +258,19 @@ rootless() {
                                 fail "rootless: $img's $what node: rc $rc"
                 done
         done
+        for d in "${HOSTDEV[@]}"; do
+                set -- $d
+                out=$(as_user "$T/bin/runroot --cache-dir $T/home/cache $DEVDIR /bin/sec-helper $(verb_for "$1") /img-$1" 2>&1)
+                rc=$?
+                echo "  rootless dir image /img-$1 ($2:$3): $out (rc $rc)"
+                [ "$rc" = 1 ] && grep -Eq "$REFUSED" <<<"$out" && pass "rootless: the image's 0666 $1 node refused" ||
+                        fail "rootless: the image's $1 node: rc $rc"
+                out=$(as_user "$T/bin/runroot --cache-dir $T/home/cache $DEVIMG /bin/sh -c '$(mknod_open "/tmp/$1" "$2" "$3" "$(verb_for "$1")")'" 2>&1)
+                rc=$?
+                echo "  rootless mknod+open $1: $out (rc $rc)"
+                [ "$rc" = 1 ] && grep -Eq "$REFUSED" <<<"$out" && pass "rootless: mknod+open $1 refused" ||
+                        fail "rootless: mknod+open $1: rc $rc"
+        done
         out=$(as_user "$T/bin/runroot --cache-dir $T/home/cache --device /dev/null:/dev/mydev $DEVIMG /bin/sec-helper write /dev/mydev x" 2>&1)
         [ $? = 0 ] && pass "rootless --device /dev/null:/dev/mydev works" || fail "rootless --device: $out"
         return 0
