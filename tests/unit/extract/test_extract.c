@@ -189,6 +189,10 @@ static void test_resolver(void)
         CHECK_STR(p, "/x/y");
         free(p);
         CHECK(exists(root, "x/y"));
+        /* A plain existing path (the openat2 fast path), spelled loosely. */
+        CHECK_INT(xt_open_dir_in_root(rfd, "x//y/", NULL, &p, &e), 0);
+        CHECK_STR(p, "/x/y");
+        free(p);
         CHECK_INT(xt_mkdir_in_root(rfd, "up/z", NULL, &p, &e), 0);
         CHECK_STR(p, "/z");
         free(p);
