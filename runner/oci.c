@@ -7,7 +7,6 @@
  * ".wh..wh..opq" -> the opaque xattr on its directory). The stack and the
  * image config are recorded in stacks/DIGEST.json, which the index entry
  * of the image file names, so a warm start reads no archive. */
-#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -19,139 +18,51 @@
 
 #include "internal.h"
 #include "lazylib.h"
-#include "unpack-reader.h"
 #include "oci.h"
+#include "ociarchive.h"
 
 #define MAX_JSON ((size_t)4 << 20)
 #define MAX_LAYERS 64
 
-typedef struct member {
-        char *data; /* small members only */
-        size_t len;
-} member;
+/* ---- the archive, through oci/ (every value checked there) --------------- */
 
-static char *member_clean(const char *raw)
+/* sha256 through the lazily loaded libcrypto: common's digest_* would make
+ * every runroot start load it. */
+static int lazy_start(void **ret, err_t *e)
 {
-        while (raw[0] == '.' && raw[1] == '/')
-                raw += 2;
-        if (!*raw || raw[0] == '/' || !path_is_contained(raw))
-                return NULL;
-        return path_normalize(raw);
+        lz_sha256 *c = NULL;
+        int r = lz_sha256_new(&c, e);
+        if (r == 0)
+                *ret = c;
+        return r;
 }
-
-static bool want_small(const char *n)
+static void lazy_update(void *c, const void *p, size_t n)
 {
-        if (!strcmp(n, "index.json") || !strcmp(n, "manifest.json") || !strcmp(n, "oci-layout"))
-                return true;
-        if (!strchr(n, '/') && strlen(n) > 5 && !strcmp(n + strlen(n) - 5, ".json"))
-                return true;
-        return !strncmp(n, "blobs/sha256/", 13);
+        lz_sha256_update(c, p, n);
 }
-
-typedef int (*member_fn)(struct archive *a, const char *name, int64_t size, void *ud, err_t *e);
-
-static int copy_member(struct archive *a, int out, err_t *e)
+static void lazy_finish(void *c, char hex[DIGEST_HEX_LEN + 1])
 {
-        const void *buf;
-        size_t len;
-        la_int64_t off;
-        for (;;) {
-                int r = archive_read_data_block(a, &buf, &len, &off);
-                if (r == ARCHIVE_EOF)
-                        return 0;
-                if (r < ARCHIVE_WARN)
-                        return err_set(e, -EIO, "%s", archive_error_string(a));
-                if (out < 0)
-                        continue;
-                if (lseek(out, (off_t)off, SEEK_SET) < 0)
-                        return err_sys(e, errno, "seek");
-                const char *p = buf;
-                while (len) {
-                        ssize_t w = write(out, p, len);
-                        if (w < 0)
-                                return err_sys(e, errno, "write");
-                        p += w;
-                        len -= (size_t)w;
-                }
-        }
+        lz_sha256_final(c, hex);
 }
-
-/* Call fn for every regular member of the archive at fd (from the start). */
-static int each_member(int fd, const char *image, member_fn fn, void *ud, err_t *e)
+static void lazy_discard(void *c)
 {
-        if (lseek(fd, 0, SEEK_SET) < 0)
+        lz_sha256_free(c);
+}
+static const oci_sha256_ops lazy_sha256 = {lazy_start, lazy_update, lazy_finish, lazy_discard};
+
+/* 0 and *ret for an OCI or docker-save archive, 1 for any other file (fd
+ * rewound for the caller), else -errno. */
+static int archive_open(int fd, const char *image, oci_archive **ret, err_t *e)
+{
+        int r = oci_archive_open(fd, image, &lazy_sha256, ret, e);
+        if (r == 1 && lseek(fd, 0, SEEK_SET) < 0)
                 return err_sys(e, errno, "%s", image);
-        struct archive *a = archive_read_new();
-        archive_read_support_format_tar(a);
-        unpack_reader r = {.fd = fd, .buf = xmalloc(UNPACK_BUF)};
-        int rc = 0;
-        if (archive_read_open(a, &r, NULL, unpack_reader_read, NULL) != ARCHIVE_OK)
-                rc = err_set(e, -EINVAL, "%s: %s", image, archive_error_string(a) ?: "not a tar");
-        while (rc == 0) {
-                struct archive_entry *ae;
-                int s = archive_read_next_header(a, &ae);
-                if (s == ARCHIVE_EOF)
-                        break;
-                if (s < ARCHIVE_WARN) {
-                        rc = err_set(e, -EINVAL, "%s: %s", image, archive_error_string(a));
-                        break;
-                }
-                if (archive_entry_filetype(ae) != AE_IFREG)
-                        continue;
-                _cleanup_free_ char *n = member_clean(archive_entry_pathname(ae) ?: "");
-                if (n)
-                        rc = fn(a, n, archive_entry_size(ae), ud, e);
+        if (r == 0 && oci_archive_image(*ret)->n_layers > MAX_LAYERS) {
+                oci_archive_free(*ret);
+                return err_set(e, -E2BIG, "%s: more than %d layers", image, MAX_LAYERS);
         }
-        archive_read_free(a);
-        free(r.buf);
-        return rc;
+        return r;
 }
-
-static int collect_small(struct archive *a, const char *name, int64_t size, void *ud, err_t *e)
-{
-        strmap *m = ud;
-        if (!want_small(name) || size < 0 || (size_t)size >= MAX_JSON || strmap_has(m, name))
-                return 0;
-        member *mb = xcalloc(1, sizeof(*mb));
-        mb->data = xmalloc((size_t)size + 1);
-        size_t got = 0;
-        const void *buf;
-        size_t len;
-        la_int64_t off;
-        for (;;) {
-                int r = archive_read_data_block(a, &buf, &len, &off);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN || off < 0 || (size_t)off + len > (size_t)size) {
-                        free(mb->data);
-                        free(mb);
-                        return err_set(e, -EIO, "%s: %s", name,
-                                       archive_error_string(a) ?: "bad data");
-                }
-                memcpy(mb->data + off, buf, len);
-                if ((size_t)off + len > got)
-                        got = (size_t)off + len;
-        }
-        mb->data[got] = '\0';
-        mb->len = got;
-        strmap_put(m, name, mb);
-        return 0;
-}
-
-static void members_free(strmap *m)
-{
-        size_t pos = 0;
-        const char *k;
-        void *v;
-        while (strmap_next(m, &pos, &k, &v)) {
-                member *mb = v;
-                free(mb->data);
-                free(mb);
-        }
-        strmap_free(m);
-}
-
-/* ---- the archive's JSON (untrusted) --------------------------------------- */
 
 static json_object *jget(json_object *o, const char *k)
 {
@@ -161,182 +72,9 @@ static json_object *jget(json_object *o, const char *k)
         return v;
 }
 
-static const char *jstr(json_object *o, const char *k)
-{
-        json_object *v = jget(o, k);
-        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static bool hex64(const char *s)
 {
-        if (!s || strlen(s) != DIGEST_HEX_LEN)
-                return false;
-        for (const char *p = s; *p; p++)
-                if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
-                        return false;
-        return true;
-}
-
-static const char *sha256_of(const char *s)
-{
-        return s && !strncmp(s, "sha256:", 7) && hex64(s + 7) ? s + 7 : NULL;
-}
-
-static json_object *member_json(strmap *m, const char *name, const char *image, err_t *e)
-{
-        member *mb = strmap_get(m, name);
-        if (!mb) {
-                err_set(e, -EINVAL, "%s: no %s in the archive", image, name);
-                return NULL;
-        }
-        json_object *j = json_tokener_parse(mb->data);
-        if (!j)
-                err_set(e, -EINVAL, "%s: %s: not JSON", image, name);
-        return j;
-}
-
-typedef struct layer_ref {
-        char *member; /* the layer's name in the archive */
-        char hex[DIGEST_HEX_LEN + 1];
-} layer_ref;
-
-typedef struct plan {
-        layer_ref l[MAX_LAYERS];
-        size_t n;
-        json_object *config; /* the image config's "config" object, owned */
-} plan;
-
-static void plan_free(plan *p)
-{
-        for (size_t i = 0; i < p->n; i++)
-                free(p->l[i].member);
-        json_object_put(p->config);
-        memset(p, 0, sizeof(*p));
-}
-
-static int plan_add(plan *p, const char *name, const char *hex, const char *image, err_t *e)
-{
-        if (p->n >= MAX_LAYERS)
-                return err_set(e, -E2BIG, "%s: more than %d layers", image, MAX_LAYERS);
-        p->l[p->n].member = xstrdup(name);
-        memcpy(p->l[p->n].hex, hex, DIGEST_HEX_LEN + 1);
-        p->n++;
-        return 0;
-}
-
-static int take_config(plan *p, json_object *cfg, size_t n_layers, const char *image, err_t *e)
-{
-        json_object *ids = jget(jget(cfg, "rootfs"), "diff_ids");
-        if (!ids || !json_object_is_type(ids, json_type_array) ||
-            json_object_array_length(ids) != n_layers)
-                return err_set(e, -EINVAL, "%s: config: rootfs.diff_ids does not match the layers",
-                               image);
-        json_object *c = jget(cfg, "config");
-        if (c && json_object_is_type(c, json_type_object))
-                p->config = json_object_get(c);
-        return 0;
-}
-
-static int plan_oci(strmap *m, const char *image, plan *p, err_t *e)
-{
-        json_object *cur = member_json(m, "index.json", image, e);
-        if (!cur)
-                return e->code;
-        int r = 0;
-        json_object *man = NULL;
-        for (int depth = 0; depth < 4 && !man; depth++) {
-                json_object *ms = jget(cur, "manifests");
-                json_object *d0 = ms && json_object_is_type(ms, json_type_array) &&
-                                                  json_object_array_length(ms) > 0
-                                          ? json_object_array_get_idx(ms, 0)
-                                          : NULL;
-                const char *h = sha256_of(jstr(d0, "digest"));
-                if (!h) {
-                        r = err_set(e, -EINVAL, "%s: index without a manifest digest", image);
-                        break;
-                }
-                _cleanup_free_ char *bn = xasprintf("blobs/sha256/%s", h);
-                json_object *j = member_json(m, bn, image, e);
-                json_object_put(cur);
-                cur = NULL;
-                if (!j) {
-                        r = e->code;
-                        break;
-                }
-                if (jget(j, "manifests"))
-                        cur = j; /* a nested index */
-                else
-                        man = j;
-        }
-        json_object_put(cur);
-        if (r == 0 && !man)
-                r = err_set(e, -EINVAL, "%s: no image manifest", image);
-        if (r < 0)
-                return r;
-        const char *ch = sha256_of(jstr(jget(man, "config"), "digest"));
-        json_object *ls = jget(man, "layers");
-        if (!ch || !ls || !json_object_is_type(ls, json_type_array))
-                r = err_set(e, -EINVAL, "%s: manifest without config or layers", image);
-        for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
-                json_object *l = json_object_array_get_idx(ls, i);
-                const char *h = sha256_of(jstr(l, "digest"));
-                if (!h) {
-                        r = err_set(e, -EINVAL, "%s: layer %zu: bad digest", image, i + 1);
-                        break;
-                }
-                _cleanup_free_ char *mn = xasprintf("blobs/sha256/%s", h);
-                r = plan_add(p, mn, h, image, e);
-        }
-        if (r == 0) {
-                _cleanup_free_ char *cn = xasprintf("blobs/sha256/%s", ch);
-                json_object *cfg = member_json(m, cn, image, e);
-                r = cfg ? take_config(p, cfg, p->n, image, e) : e->code;
-                json_object_put(cfg);
-        }
-        json_object_put(man);
-        return r;
-}
-
-static int plan_docker(strmap *m, const char *image, plan *p, err_t *e)
-{
-        json_object *arr = member_json(m, "manifest.json", image, e);
-        if (!arr)
-                return e->code;
-        json_object *m0 = json_object_is_type(arr, json_type_array) && json_object_array_length(arr)
-                                  ? json_object_array_get_idx(arr, 0)
-                                  : NULL;
-        const char *cn = jstr(m0, "Config");
-        json_object *ls = jget(m0, "Layers");
-        int r = 0;
-        _cleanup_free_ char *cclean = cn ? member_clean(cn) : NULL;
-        if (!cclean || !ls || !json_object_is_type(ls, json_type_array))
-                r = err_set(e, -EINVAL, "%s: manifest.json without Config or Layers", image);
-        json_object *cfg = r == 0 ? member_json(m, cclean, image, e) : NULL;
-        if (r == 0 && !cfg)
-                r = e->code;
-        json_object *ids = jget(jget(cfg, "rootfs"), "diff_ids");
-        if (r == 0 && (!ids || !json_object_is_type(ids, json_type_array) ||
-                       json_object_array_length(ids) != json_object_array_length(ls)))
-                r = err_set(e, -EINVAL, "%s: config: rootfs.diff_ids does not match the layers",
-                            image);
-        for (size_t i = 0; r == 0 && i < json_object_array_length(ls); i++) {
-                const char *ln = json_object_get_string(json_object_array_get_idx(ls, i));
-                _cleanup_free_ char *c = ln ? member_clean(ln) : NULL;
-                const char *h =
-                        sha256_of(json_object_get_string(json_object_array_get_idx(ids, i)));
-                if (!c || !h) {
-                        r = err_set(e, -EINVAL, "%s: layer %zu: bad name or diff_id", image, i + 1);
-                        break;
-                }
-                /* A layer's member is its uncompressed tar, so its digest
-                 * is the diff_id; a compressed member fails the check. */
-                r = plan_add(p, c, h, image, e);
-        }
-        if (r == 0)
-                r = take_config(p, cfg, p->n, image, e);
-        json_object_put(cfg);
-        json_object_put(arr);
-        return r;
+        return s && strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
 }
 
 /* ---- unpacking layers ----------------------------------------------------- */
@@ -366,25 +104,19 @@ static int unpack_layer(store *s, const char *file, const char *hex, const char 
         return store_layer_publish(s, sc, hex, e);
 }
 
-typedef struct extract_ctx {
-        plan *p;
-        bool *need;
-        const char *dir;
-} extract_ctx;
-
-static int extract_needed(struct archive *a, const char *name, int64_t size, void *ud, err_t *e)
+/* Layer i out of the archive into dir/DIGEST (its digest checked on the
+ * way); 0 also when an earlier entry of the same layer put it there. */
+static int copy_layer(oci_archive *ar, size_t i, const char *dir, err_t *e)
 {
-        extract_ctx *x = ud;
-        for (size_t i = 0; i < x->p->n; i++) {
-                if (!x->need[i] || strcmp(x->p->l[i].member, name))
-                        continue;
-                _cleanup_free_ char *f = xasprintf("%s/%s", x->dir, x->p->l[i].hex);
-                _cleanup_close_ int fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-                if (fd < 0)
-                        return errno == EEXIST ? 0 : err_sys(e, errno, "%s", f);
-                return copy_member(a, fd, e);
-        }
-        return 0;
+        const oci_layer *l = &oci_archive_image(ar)->layers[i];
+        _cleanup_free_ char *f = xasprintf("%s/%s", dir, l->digest);
+        _cleanup_close_ int fd = open(f, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return errno == EEXIST ? 0 : err_sys(e, errno, "%s", f);
+        int r = oci_archive_copy_layer(ar, i, fd, e);
+        if (r < 0)
+                unlink(f);
+        return r;
 }
 
 /* sha256 through the lazily loaded libcrypto: common's digest_buf would
@@ -510,68 +242,31 @@ int oci_resolve_warm(store *s, const char *key, const char *digest, char **ret_l
 
 int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret_lowers, err_t *e)
 {
-        unsigned char magic[6] = {0};
-        ssize_t n = pread(fd, magic, sizeof(magic), 0);
-        if (n < 0)
-                return err_sys(e, errno, "%s", image);
-        /* A compressed file is a rootfs tarball: OCI and docker-save
-         * archives are plain tars. */
-        if (n < 6 || (magic[0] == 0x1f && magic[1] == 0x8b) ||
-            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ||
-            !memcmp(magic,
-                    "\xfd"
-                    "7zXZ",
-                    5) ||
-            !memcmp(magic, "BZh", 3))
-                return 1;
-        int r = la_load(e);
-        if (r < 0)
+        _cleanup_oci_archive_ oci_archive *ar = NULL;
+        int r = archive_open(fd, image, &ar, e);
+        if (r != 0)
                 return r;
-        strmap *m = strmap_new();
-        r = each_member(fd, image, collect_small, m, e);
-        plan p = {0};
-        bool layered = false;
-        if (r == 0 && strmap_has(m, "index.json") && strmap_has(m, "oci-layout")) {
-                layered = true;
-                r = plan_oci(m, image, &p, e);
-        } else if (r == 0 && strmap_has(m, "manifest.json")) {
-                layered = true;
-                r = plan_docker(m, image, &p, e);
-        }
-        members_free(m);
-        if (r < 0 || !layered) {
-                plan_free(&p);
-                if (lseek(fd, 0, SEEK_SET) < 0 && r == 0)
-                        r = err_sys(e, errno, "%s", image);
-                return r < 0 ? r : 1;
-        }
+        const oci_image *im = oci_archive_image(ar);
 
         /* Layers not yet in the store: out of the archive, then unpacked. */
-        bool need[MAX_LAYERS] = {0};
         size_t missing = 0;
-        for (size_t i = 0; i < p.n; i++)
-                if (!store_layer_exists(s, p.l[i].hex)) {
-                        need[i] = true;
+        for (size_t i = 0; i < im->n_layers; i++)
+                if (!store_layer_exists(s, im->layers[i].digest))
                         missing++;
-                }
         if (missing) {
                 store_scratch *sc = NULL;
                 r = store_scratch_new(s, "tmp", &sc, e);
-                if (r == 0) {
+                if (r == 0)
                         log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s",
                                  image);
-                        extract_ctx x = {.p = &p, .need = need, .dir = sc->path};
-                        r = each_member(fd, image, extract_needed, &x, e);
-                }
-                for (size_t i = 0; r == 0 && i < p.n; i++) {
-                        if (!need[i] || store_layer_exists(s, p.l[i].hex))
+                for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
+                        const char *hex = im->layers[i].digest;
+                        if (store_layer_exists(s, hex))
                                 continue;
-                        _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, p.l[i].hex);
-                        if (access(f, F_OK) < 0)
-                                r = err_set(e, -EINVAL, "%s: layer %s is not in the archive", image,
-                                            p.l[i].member);
-                        else
-                                r = unpack_layer(s, f, p.l[i].hex, image, e);
+                        r = copy_layer(ar, i, sc->path, e);
+                        _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, hex);
+                        if (r == 0)
+                                r = unpack_layer(s, f, hex, image, e);
                 }
                 if (sc)
                         store_scratch_remove(s, sc, NULL);
@@ -580,15 +275,15 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
         if (r == 0)
                 r = mountpoint_layer(s, mp, e);
 
-        /* The stack record: layers bottom first, then the config. */
+        /* The stack record: layers bottom first, then the config (as
+         * checked, not as the archive spelled it). */
         json_object *rec = json_object_new_object();
         json_object *ls = json_object_new_array();
         json_object_array_add(ls, json_object_new_string(mp));
-        for (size_t i = 0; i < p.n; i++)
-                json_object_array_add(ls, json_object_new_string(p.l[i].hex));
+        for (size_t i = 0; i < im->n_layers; i++)
+                json_object_array_add(ls, json_object_new_string(im->layers[i].digest));
         json_object_object_add(rec, "layers", ls);
-        if (p.config)
-                json_object_object_add(rec, "config", json_object_get(p.config));
+        json_object_object_add(rec, "config", oci_config_to_json(&im->config));
         const char *txt = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
         char hex[DIGEST_HEX_LEN + 1];
         if (r == 0)
@@ -608,24 +303,10 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
                         r = err_set(e, -ENOENT, "%s: a layer vanished while unpacking", image);
         }
         json_object_put(rec);
-        plan_free(&p);
         return r;
 }
 
 /* ---- the image's config, for runroot's defaults ------------------------- */
-
-static void strv_from(json_object *a, strv *ret, bool *ret_have)
-{
-        if (!a || !json_object_is_type(a, json_type_array))
-                return;
-        for (size_t i = 0; i < json_object_array_length(a); i++) {
-                json_object *it = json_object_array_get_idx(a, i);
-                if (json_object_is_type(it, json_type_string))
-                        strv_push(ret, json_object_get_string(it));
-        }
-        if (ret_have)
-                *ret_have = true;
-}
 
 void runner_image_config_free(runner_image_config *c)
 {
@@ -637,47 +318,44 @@ void runner_image_config_free(runner_image_config *c)
         memset(c, 0, sizeof(*c));
 }
 
-static void config_from(json_object *cf, runner_image_config *c)
+static void strv_copy(const strv *from, strv *to)
 {
-        if (!cf || !json_object_is_type(cf, json_type_object))
-                return;
-        strv_from(jget(cf, "Env"), &c->env, NULL);
-        strv_from(jget(cf, "Entrypoint"), &c->entrypoint, &c->have_entrypoint);
-        strv_from(jget(cf, "Cmd"), &c->cmd, &c->have_cmd);
-        const char *v;
-        if ((v = jstr(cf, "WorkingDir")) && *v)
-                c->workdir = xstrdup(v);
-        if ((v = jstr(cf, "User")) && *v)
-                c->user = xstrdup(v);
+        for (size_t i = 0; i < from->n; i++)
+                strv_push(to, from->v[i]);
+}
+
+static void config_take(const oci_config *o, runner_image_config *c)
+{
+        strv_copy(&o->env, &c->env);
+        strv_copy(&o->entrypoint, &c->entrypoint);
+        strv_copy(&o->cmd, &c->cmd);
+        c->have_entrypoint = o->have_entrypoint;
+        c->have_cmd = o->have_cmd;
+        c->workdir = o->workdir ? xstrdup(o->workdir) : NULL;
+        c->user = o->user ? xstrdup(o->user) : NULL;
+}
+
+/* A stack record's config (written by oci_resolve, read back as untrusted
+ * as any cache file). */
+static int config_from(json_object *cf, runner_image_config *c)
+{
+        oci_config o = {0};
+        err_t e = {0};
+        int r = oci_config_from_json(cf, "stack record", &o, &e);
+        if (r == 0)
+                config_take(&o, c);
+        oci_config_free(&o);
+        return r;
 }
 
 /* Cold: the config straight from the archive, nothing written (runner_run
  * checks its options before it unpacks). Errors are left to runner_run. */
 static void config_cold(int fd, const char *image, runner_image_config *c)
 {
-        unsigned char magic[6] = {0};
-        if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) || magic[0] == 0x1f ||
-            !memcmp(magic, "\x28\xb5\x2f\xfd", 4) ||
-            !memcmp(magic,
-                    "\xfd"
-                    "7zXZ",
-                    5) ||
-            !memcmp(magic, "BZh", 3))
-                return;
+        _cleanup_oci_archive_ oci_archive *ar = NULL;
         err_t e = {0};
-        if (la_load(&e) < 0)
-                return;
-        strmap *m = strmap_new();
-        plan p = {0};
-        int r = each_member(fd, image, collect_small, m, &e);
-        if (r == 0 && strmap_has(m, "index.json") && strmap_has(m, "oci-layout"))
-                r = plan_oci(m, image, &p, &e);
-        else if (r == 0 && strmap_has(m, "manifest.json"))
-                r = plan_docker(m, image, &p, &e);
-        if (r == 0)
-                config_from(p.config, c);
-        members_free(m);
-        plan_free(&p);
+        if (archive_open(fd, image, &ar, &e) == 0)
+                config_take(&oci_archive_image(ar)->config, c);
 }
 
 int runner_image_config_get(const char *cache_dir, const char *image, runner_image_config *ret,
@@ -712,8 +390,11 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
                         warm = true;
                 } else if ((j = stack_read(s, hex)) &&
                            lowers_of(s, jget(j, "layers"), &lowers, &e2) == 0) {
-                        config_from(jget(j, "config"), &c);
-                        warm = true;
+                        warm = config_from(jget(j, "config"), &c) == 0;
+                        if (!warm) {
+                                free(lowers);
+                                lowers = NULL;
+                        }
                 }
         }
         json_object_put(j);

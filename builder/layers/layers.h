@@ -14,6 +14,7 @@
 #include "../stage.h"
 #include "cache.h"
 #include "common.h"
+#include "ociarchive.h"
 
 /* ---- manifests --------------------------------------------------------- */
 
@@ -35,13 +36,9 @@ typedef struct lay_step {
         bool skeleton; /* Add only: also the minimal skeleton (scratch base) */
 } lay_step;
 
-typedef struct lay_config {
-        strv env; /* KEY=VALUE */
-        strv cmd, entrypoint;
-        bool have_cmd, have_entrypoint;
-        char *workdir, *user;
-        strv labels; /* KEY=VALUE */
-} lay_config;
+/* An image's runtime defaults: the OCI config's "config" object, read and
+ * written through oci/ (ociarchive.h). */
+typedef oci_config lay_config;
 
 typedef struct lay_manifest {
         char *base; /* "scratch", a suite name or an image file */
@@ -118,10 +115,6 @@ typedef struct lay_src {
 } lay_src;
 int lay_src_open(store *st, const char *path, bool layers, lay_src *ret, err_t *e);
 void lay_src_close(store *st, lay_src *src);
-
-/* Config <-> the OCI config's "config" object (json_object *). */
-void *lay_config_to_json(const lay_config *c);
-void lay_config_from_json(void *jobj, lay_config *ret);
 
 /* ---- trees ------------------------------------------------------------- */
 

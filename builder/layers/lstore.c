@@ -211,12 +211,17 @@ static json_object *layer_to_json(const lay_layer *l)
         return j;
 }
 
+static bool hex64(const char *s)
+{
+        return s && strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
+}
+
 static int layer_from_json(json_object *j, lay_layer *ret)
 {
         json_object *v;
         const char *b = json_object_object_get_ex(j, "blob", &v) ? json_object_get_string(v) : NULL;
         const char *d = json_object_object_get_ex(j, "diff", &v) ? json_object_get_string(v) : NULL;
-        if (!b || !d || strlen(b) != DIGEST_HEX_LEN || strlen(d) != DIGEST_HEX_LEN)
+        if (!hex64(b) || !hex64(d))
                 return -EBADMSG;
         lay_layer l = {0};
         memcpy(l.blob, b, DIGEST_HEX_LEN + 1);
@@ -257,8 +262,9 @@ int lay_record_get(store *st, const char *name, lay_image *ret)
                                 r = -ENOENT; /* pruned: the record is stale */
                 }
         }
-        if (r == 0 && json_object_object_get_ex(j, "config", &cf))
-                lay_config_from_json(cf, &im.config);
+        if (r == 0 && json_object_object_get_ex(j, "config", &cf) &&
+            oci_config_from_json(cf, p, &im.config, &e) < 0)
+                r = -EBADMSG;
         json_object_put(j);
         if (r < 0) {
                 lay_image_free(&im);
@@ -285,7 +291,7 @@ int lay_record_put(store *st, const char *name, const lay_image *im, err_t *e)
         for (size_t i = 0; i < im->n_layers; i++)
                 json_object_array_add(ls, layer_to_json(&im->layers[i]));
         json_object_object_add(j, "layers", ls);
-        json_object_object_add(j, "config", lay_config_to_json(&im->config));
+        json_object_object_add(j, "config", oci_config_to_json(&im->config));
         const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
         _cleanup_free_ char *p = step_path(st, name);
         r = fs_write_atomic_at(AT_FDCWD, p, s, strlen(s), 0644, e);

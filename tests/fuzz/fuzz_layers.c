@@ -1,8 +1,9 @@
-/* libFuzzer harness for builder/layers' readers of untrusted input: the
- * manifest reader, the OCI/docker-save archive reader (JSON inside a tar)
- * and the layer applier (whiteouts, symlinks planted by the archive). The
- * first byte picks the target; the rest is the input. The applier works in
- * a fresh directory inside a parent that must hold nothing else after. */
+/* libFuzzer harness for the readers of untrusted layer input: the
+ * manifest reader, the OCI/docker-save archive reader (oci/: tar index and
+ * JSON) directly and through mkroot's lay_src_open, and the layer applier
+ * (whiteouts, symlinks planted by the archive). The first byte picks the
+ * target; the rest is the input. The applier works in a fresh directory
+ * inside a parent that must hold nothing else after. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "layers/layers.h"
+#include "ociarchive.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size < 1)
                 return 0;
-        unsigned mode = data[0] % 3;
+        unsigned mode = data[0] % 4;
         const uint8_t *in = data + 1;
         size_t len = size - 1;
         err_t e = {0};
@@ -61,7 +63,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         int fd;
         char *path = as_file(in, len, &fd);
-        if (mode == 1) {
+        if (mode == 3) {
+                /* The reader itself: what it returns is in bounds, every
+                 * layer copies out or fails with one line. */
+                oci_archive *a = NULL;
+                int r = oci_archive_open(fd, "fuzz.tar", &oci_sha256_common, &a, &e);
+                if (r < 0)
+                        check_err(&e);
+                else if (r == 0) {
+                        const oci_image *im = oci_archive_image(a);
+                        if (im->n_layers > OCI_MAX_LAYERS || (im->n_layers && !im->layers))
+                                abort();
+                        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                        for (size_t i = 0; i < im->n_layers; i++) {
+                                const oci_layer *l = &im->layers[i];
+                                if (l->offset < 0 || l->size < 0 ||
+                                    l->offset + l->size > (int64_t)len ||
+                                    strlen(l->digest) != DIGEST_HEX_LEN || !l->member ||
+                                    !l->created_by)
+                                        abort();
+                                err_t e2 = {0};
+                                if (oci_archive_copy_layer(a, i, null, &e2) < 0)
+                                        check_err(&e2);
+                        }
+                        close(null);
+                        oci_archive_free(a);
+                }
+        } else if (mode == 1) {
                 lay_src src = {0};
                 if (lay_src_open(NULL, path, false, &src, &e) < 0)
                         check_err(&e);
