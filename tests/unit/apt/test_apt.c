@@ -144,7 +144,7 @@ static void test_versions(void)
 
         /* Against dpkg itself, on many pairs built from real versions. */
         if (access("/usr/bin/dpkg", X_OK) != 0) {
-                fprintf(stderr, "SKIP dpkg comparison: no dpkg\n");
+                TEST_SKIP("dpkg comparison: no /usr/bin/dpkg");
                 return;
         }
         static const char *const parts[] = {

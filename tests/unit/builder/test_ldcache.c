@@ -418,7 +418,7 @@ static size_t compare_with_ldconfig(const ldcache *c, const char *path)
 {
         const char *ldconfig = find_ldconfig();
         if (!ldconfig) {
-                fprintf(stderr, "note: no ldconfig, comparison skipped\n");
+                TEST_SKIP("no ldconfig to compare %s with", path);
                 return 0;
         }
         _cleanup_free_ char *cmd = xasprintf("%s -p -C '%s'", ldconfig, path);
@@ -499,7 +499,7 @@ static void test_host(void)
 {
         const char *path = "/etc/ld.so.cache";
         if (access(path, R_OK) < 0) {
-                fprintf(stderr, "note: no %s, host checks skipped\n", path);
+                TEST_SKIP("no %s on this host", path);
                 return;
         }
         /* apt or ldconfig may replace the cache while we compare: retry
@@ -537,10 +537,12 @@ static void test_host(void)
 static void test_real_hwcaps(const char *lib)
 {
         const char *ldconfig = find_ldconfig();
-        if (!ldconfig || !lib || geteuid() != 0) {
+        CHECK(lib != NULL);
+        if (!lib)
+                return;
+        if (!ldconfig || geteuid() != 0) {
                 /* ldconfig -r chroots: root only */
-                fprintf(stderr, "note: not root, no ldconfig or no fixture: "
-                                "real hwcaps check skipped\n");
+                TEST_SKIP("%s", !ldconfig ? "no ldconfig" : "ldconfig -r needs root");
                 return;
         }
         _cleanup_free_ char *abs = realpath(lib, NULL);
@@ -611,12 +613,26 @@ static void test_real_hwcaps(const char *lib)
         CHECK_INT(fs_rm_rf_at(AT_FDCWD, root, &e), 0);
 }
 
-int main(int argc, char **argv)
+static void case_main(int argc, char **argv)
 {
         test_flags_for();
         test_synthetic();
         test_hostile();
+}
+
+static void case_host(int argc, char **argv)
+{
         test_host();
+}
+
+static void case_hwcaps(int argc, char **argv)
+{
         test_real_hwcaps(argc > 1 ? argv[1] : NULL);
-        TEST_END();
+}
+
+/* Cases (each its own test in meson.build): what needs the host's cache,
+ * ldconfig or root is a skip with its reason without them. */
+int main(int argc, char **argv)
+{
+        TEST_CASES(argc, argv, {"main", case_main}, {"host", case_host}, {"hwcaps", case_hwcaps});
 }
