@@ -1,51 +1,110 @@
 /* cache: the content-addressed store mkroot and runroot share.
  *
- * Layout under the cache root:
- *   blobs/sha256/HEX        compressed images and layers, by content
- *   layers/sha256/HEX/      unpacked trees, by the digest of their archive
- *   index/KEY               cheap key of an image file -> "HEX\n"
- *   names/NAME/             persistent writable layers (runroot --name)
- *   tmp/ID/, runs/ID/       staging and per-run dirs; each has a sibling
- *                           ID.lock that its owner holds flock'd while alive
- *   locks/NAME.lock         flock points for concurrent users
- *   seccomp/CAPS-CRC        runroot's compiled seccomp filter per capability
- *                           set (runner/seccomp-cache.c)
+ * Layout under the cache root (format 2):
+ *   blobs/sha256/HEX          compressed images and layers, by content
+ *   layers/rootfs/sha256/HEX/ rootfs tarballs unpacked as they are
+ *   layers/oci/sha256/HEX/    OCI and docker layers, whiteouts converted
+ *   stacks/NAME               record: an image of OCI layers (trees, config)
+ *   steps/NAME                record: a build step of mkroot (blobs, layer)
+ *   index/KEY                 cheap key of an image file -> "rootfs HEX\n"
+ *                             or "stack NAME\n"
+ *   names/NAME/               persistent writable layers (runroot --name)
+ *   tmp/ID/, runs/ID/         staging and per-run dirs; each has a sibling
+ *                             ID.lock that its owner holds flock'd while alive
+ *   locks/NAME.lock           flock points: unpack-KEY (one unpacker per
+ *                             image), tree-KIND-HEX and stack-NAME (shared
+ *                             by every run using it, exclusive for gc)
+ *   seccomp/, apt/            areas whose files other modules manage
+ * The two kinds of trees never share a directory: the same file unpacked
+ * as a rootfs and as an OCI layer gives two different trees. Format 1
+ * (one layers/sha256/ for both, v1- index keys, stacks/HEX.json) is never
+ * read; store_gc removes what is left of it.
+ *
+ * Trust: the root, every area and every file opened in them must belong to
+ * the caller and be writable by nobody else, else the call fails with a
+ * message naming the path (as ssh's StrictModes). The root's ancestors may
+ * also belong to root, and be writable by others when sticky (/tmp).
+ *
  * Everything is published by rename once complete; a crash leaves only
  * staging dirs whose lock nobody holds, which store_gc removes. */
 #pragma once
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "common.h"
 
 typedef struct store store;
 
+/* What a tree was unpacked as: the same archive gives different trees. */
+typedef enum store_kind {
+        STORE_KIND_ROOTFS, /* a rootfs tarball, entries as they are */
+        STORE_KIND_OCI,    /* an OCI or docker layer, .wh.* made whiteouts */
+        STORE_KIND_MAX,
+} store_kind;
+
+/* What an index entry names. */
+typedef enum store_entry {
+        STORE_ENTRY_ROOTFS, /* a tree of kind STORE_KIND_ROOTFS */
+        STORE_ENTRY_STACK,  /* a stack record */
+        STORE_ENTRY_MAX,
+} store_entry;
+
+/* Records: a list of references (what gc must keep while the record
+ * stays) and an opaque payload. */
+typedef enum store_record_kind {
+        STORE_RECORD_STACK, /* refs: trees of kind STORE_KIND_OCI, bottom first */
+        STORE_RECORD_STEP,  /* refs: blobs */
+        STORE_RECORD_MAX,
+} store_record_kind;
+
 /* The directory store_open uses when dir is NULL: $MKROOT_CACHE, else
  * /var/cache/mkroot for root, else $XDG_CACHE_HOME/mkroot or
  * ~/.cache/mkroot. malloc'd. */
 char *store_default_dir(void);
-/* Open (creating when missing) the store at dir, or the default. */
+/* Open (creating when missing, mode 0700) the store at dir, or the
+ * default, after checking who owns it (see Trust above). */
 int store_open(const char *dir, store **ret, err_t *e);
+/* Also releases every tree and stack this store holds. */
 void store_free(store *s);
 const char *store_root(const store *s);
 int store_dirfd(const store *s);
+/* An area for a module that manages its own files (NAME: "apt"), made
+ * and checked like the others; malloc'd absolute path. */
+int store_area(store *s, const char *name, char **ret_path, err_t *e);
 
-/* Take an exclusive flock on locks/NAME.lock (waiting when wait is true,
- * else -EWOULDBLOCK). The lock lasts until *ret_fd is closed. */
+/* Take an flock on locks/NAME.lock, exclusive or shared (waiting when wait
+ * is true, else -EWOULDBLOCK). The lock lasts until *ret_fd is closed. */
 int store_lock(store *s, const char *name, bool wait, int *ret_fd, err_t *e);
+int store_lock_shared(store *s, const char *name, bool wait, int *ret_fd, err_t *e);
+/* Remove locks/NAME.lock once it has done its job. */
+void store_lock_remove(store *s, const char *name);
 
 /* The index maps a cheap key of an image file (device, inode, size,
- * mtime, ctime: any rewrite changes it) to the digest of its content. */
+ * mtime, ctime: any rewrite changes it) to what it was unpacked to. */
 #define STORE_KEY_MAX 128
+#define STORE_NAME_MAX 201
 int store_file_key(int fd, char ret_key[STORE_KEY_MAX], err_t *e);
-/* 0 and *ret_digest set when found, -ENOENT otherwise. */
-int store_index_get(store *s, const char *key, char ret_digest[DIGEST_HEX_LEN + 1]);
-int store_index_put(store *s, const char *key, const char *digest, err_t *e);
+/* 0 and the results set when found, -ENOENT when absent or unreadable,
+ * another negative errno (e filled) when the entry is not trusted. */
+int store_index_get(store *s, const char *key, store_entry *ret_what, char ret_name[STORE_NAME_MAX],
+                    err_t *e);
+int store_index_put(store *s, const char *key, store_entry what, const char *name, err_t *e);
 
-/* Absolute paths of a blob and of an unpacked layer; malloc'd. */
+/* Absolute path of a blob (malloc'd). */
 char *store_blob_path(const store *s, const char *digest);
-char *store_layer_path(const store *s, const char *digest);
-bool store_layer_exists(const store *s, const char *digest);
+
+/* Trees: unpacked archives by the digest of the archive and their kind. */
+char *store_tree_path(const store *s, store_kind k, const char *digest);
+bool store_tree_exists(const store *s, store_kind k, const char *digest);
+/* Last use of a tree: when it was last held (or made). */
+int store_tree_used(store *s, store_kind k, const char *digest, time_t *ret);
+/* Digests of the trees of a kind, sorted. */
+int store_tree_list(store *s, store_kind k, strv *ret);
+/* Take a shared lock on the tree (gc removes only what it can lock
+ * exclusively) and mark it used. Held until store_free; holding twice is
+ * one hold. -ENOENT when the tree is not there. */
+int store_tree_hold(store *s, store_kind k, const char *digest, err_t *e);
 
 /* A directory owned by this process (and the children it forks or clones
  * without CLONE_FILES) in area "tmp" or "runs". */
@@ -59,15 +118,44 @@ typedef struct store_scratch {
 int store_scratch_new(store *s, const char *area, store_scratch **ret, err_t *e);
 /* Remove the directory and its lock, free sc. NULL is fine. */
 int store_scratch_remove(store *s, store_scratch *sc, err_t *e);
-/* Move a complete staging dir to layers/sha256/DIGEST. When that layer
- * already exists (someone else published it first), the staging dir is
- * discarded instead. Frees sc either way. */
-int store_layer_publish(store *s, store_scratch *sc, const char *digest, err_t *e);
+/* Move a complete staging dir to the tree KIND/DIGEST, held as by
+ * store_tree_hold. When that tree already exists (someone else published
+ * it first), the staging dir is discarded instead. Frees sc either way. */
+int store_tree_publish(store *s, store_scratch *sc, store_kind k, const char *digest, err_t *e);
+
+/* Records by name (letters, digits, '-', '_', '.'). put replaces
+ * atomically; a stack is held (as a tree) from put to store_free, so gc
+ * leaves it while the index entry naming it is being written. get fills
+ * what is asked (either may be NULL) and, with mark_used, marks it used;
+ * -ENOENT when absent or not in this format. */
+int store_record_put(store *s, store_record_kind k, const char *name, const strv *refs,
+                     const char *payload, err_t *e);
+int store_record_get(store *s, store_record_kind k, const char *name, bool mark_used,
+                     strv *ret_refs, char **ret_payload, err_t *e);
+/* Names of the records of a kind, sorted. */
+int store_record_list(store *s, store_record_kind k, strv *ret, err_t *e);
+/* Last use of a record (its mtime); -ENOENT when absent. */
+int store_record_used(store *s, store_record_kind k, const char *name, time_t *ret);
 
 /* names/NAME/ for a persistent upper layer, locked for the caller's use
  * (-EBUSY when another run holds it). */
 int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_fd, err_t *e);
 
 /* Remove what dead processes left: staging and run dirs whose lock is
- * free; with full, also index entries whose layer is gone. */
-int store_gc(store *s, bool full, unsigned *ret_removed, err_t *e);
+ * free. Cheap; every run does it. */
+int store_gc_leftovers(store *s, unsigned *ret_removed, err_t *e);
+
+/* The one gc of both programs. Roots: index entries (-> rootfs trees and
+ * stacks -> OCI trees) and step records (-> blobs). Removes leftovers,
+ * trees and stacks nothing references, index entries whose referents are
+ * gone (never one whose referents are present), blobs no step names, and
+ * format 1 leftovers; with keep_days >= 0 also trees and step records not
+ * used for that many days. Never a tree or stack some process holds, nor
+ * blobs and steps while a build holds the "layers" lock. */
+typedef struct store_gc_opts {
+        int keep_days; /* -1: only what nothing references */
+} store_gc_opts;
+typedef struct store_gc_stats {
+        unsigned leftovers, trees, stacks, index, steps, blobs, legacy, busy;
+} store_gc_stats;
+int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e);

@@ -48,13 +48,31 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
                 store_scratch_remove(s, sc, NULL);
                 return r;
         }
-        r = store_layer_publish(s, sc, digest, e);
+        r = store_tree_publish(s, sc, STORE_KIND_ROOTFS, digest, e);
         if (r < 0)
                 return r;
-        r = store_index_put(s, key, digest, e);
+        r = store_index_put(s, key, STORE_ENTRY_ROOTFS, digest, e);
         if (r < 0)
                 return r;
-        *ret_lower = store_layer_path(s, digest);
+        *ret_lower = store_tree_path(s, STORE_KIND_ROOTFS, digest);
+        return 0;
+}
+
+/* What the index says the image was unpacked to, held for this run: 0,
+ * -ENOENT (unpack it), or an error (an untrusted cache). */
+static int resolve_indexed(store *s, const char *key, char **ret_lower, err_t *e)
+{
+        store_entry what;
+        char name[STORE_NAME_MAX];
+        int r = store_index_get(s, key, &what, name, e);
+        if (r < 0)
+                return r;
+        if (what == STORE_ENTRY_STACK)
+                return oci_resolve_warm(s, key, name, ret_lower) == 0 ? 0 : -ENOENT;
+        r = store_tree_hold(s, STORE_KIND_ROOTFS, name, e);
+        if (r < 0)
+                return r;
+        *ret_lower = store_tree_path(s, STORE_KIND_ROOTFS, name);
         return 0;
 }
 
@@ -79,32 +97,22 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
         if (!S_ISREG(st.st_mode))
                 return err_set(e, -EINVAL, "%s: not a file or directory", image);
 
-        char key[STORE_KEY_MAX], digest[DIGEST_HEX_LEN + 1];
+        char key[STORE_KEY_MAX];
         int r = store_file_key(fd, key, e);
         if (r < 0)
                 return err_prefix(e, "%s", image);
-        if (store_index_get(s, key, digest) == 0) {
-                if (store_layer_exists(s, digest)) {
-                        *ret_lower = store_layer_path(s, digest);
-                        return 0;
-                }
-                if (oci_resolve_warm(s, key, digest, ret_lower) == 0)
-                        return 0;
-        }
+        r = resolve_indexed(s, key, ret_lower, e);
+        if (r != -ENOENT)
+                return r;
         /* Cold: one process unpacks, the others wait and then find it. */
         _cleanup_free_ char *lockname = xasprintf("unpack-%s", key);
         _cleanup_close_ int lockfd = -1;
         r = store_lock(s, lockname, true, &lockfd, e);
         if (r < 0)
                 return r;
-        if (store_index_get(s, key, digest) == 0) {
-                if (store_layer_exists(s, digest)) {
-                        *ret_lower = store_layer_path(s, digest);
-                        return 0;
-                }
-                if (oci_resolve_warm(s, key, digest, ret_lower) == 0)
-                        return 0;
-        }
+        r = resolve_indexed(s, key, ret_lower, e);
+        if (r != -ENOENT)
+                return r;
         /* OCI and docker-save archives: a stack of layers. */
         r = oci_resolve(s, fd, image, key, ret_lower, e);
         if (r == 1)
@@ -112,7 +120,6 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e)
         /* The lock file has done its job. A waiter still holding it
          * rechecks the index; at worst two processes unpack the same image
          * and the second publish is discarded. */
-        _cleanup_free_ char *lockrel = xasprintf("locks/%s.lock", lockname);
-        unlinkat(store_dirfd(s), lockrel, 0);
+        store_lock_remove(s, lockname);
         return r;
 }

@@ -1,11 +1,12 @@
 /* OCI image layout archives and docker-save archives as overlay stacks.
  * Each layer is unpacked once (by the same secure unpacker as rootfs
- * images) into layers/sha256/DIGEST, DIGEST being the sha256 of the layer
+ * images) into the store's OCI trees (layers/oci/sha256/DIGEST, never a
+ * rootfs tree of the same file), DIGEST being the sha256 of the layer
  * as stored in the archive and checked against what the archive's JSON
  * claims; images sharing a base share its directories. OCI whiteouts
  * become overlay whiteouts (".wh.NAME" -> a 0/0 character device NAME,
  * ".wh..wh..opq" -> the opaque xattr on its directory). The stack and the
- * image config are recorded in stacks/DIGEST.json, which the index entry
+ * image config are recorded in the stack record stacks/DIGEST, which the index entry
  * of the image file names, so a warm start reads no archive. */
 #include <dirent.h>
 #include <fcntl.h>
@@ -101,7 +102,7 @@ static int unpack_layer(store *s, const char *file, const char *hex, const char 
                 store_scratch_remove(s, sc, NULL);
                 return r;
         }
-        return store_layer_publish(s, sc, hex, e);
+        return store_tree_publish(s, sc, STORE_KIND_OCI, hex, e);
 }
 
 /* Layer i out of the archive into dir/DIGEST (its digest checked on the
@@ -139,8 +140,9 @@ static int mountpoint_layer(store *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
         int r = sha256_text(tag, ret, e);
         if (r < 0)
                 return r;
-        if (store_layer_exists(s, ret))
-                return 0;
+        r = store_tree_hold(s, STORE_KIND_OCI, ret, e);
+        if (r != -ENOENT)
+                return r;
         store_scratch *sc = NULL;
         r = store_scratch_new(s, "tmp", &sc, e);
         if (r < 0)
@@ -159,7 +161,7 @@ static int mountpoint_layer(store *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
                 store_scratch_remove(s, sc, NULL);
                 return r;
         }
-        return store_layer_publish(s, sc, ret, e);
+        return store_tree_publish(s, sc, STORE_KIND_OCI, ret, e);
 }
 
 /* ---- stacks ---------------------------------------------------------------- */
@@ -171,16 +173,18 @@ static int lowers_of(store *s, json_object *layers, char **ret, err_t *e)
         strv seen = {0};
         for (size_t i = n; i-- > 0;) {
                 const char *h = json_object_get_string(json_object_array_get_idx(layers, i));
-                if (!hex64(h) || !store_layer_exists(s, h)) {
+                /* Held until runroot exits: gc leaves it alone. */
+                int r = hex64(h) ? store_tree_hold(s, STORE_KIND_OCI, h, e) : -ENOENT;
+                if (r < 0) {
                         sb_free(&b);
                         strv_free(&seen);
-                        return -ENOENT;
+                        return r;
                 }
                 /* overlay refuses a directory twice; the topmost copy wins. */
                 if (strv_contains(&seen, h))
                         continue;
                 strv_push(&seen, h);
-                _cleanup_free_ char *p = store_layer_path(s, h);
+                _cleanup_free_ char *p = store_tree_path(s, STORE_KIND_OCI, h);
                 if (b.len)
                         sb_append(&b, ":");
                 sb_append(&b, p);
@@ -198,6 +202,7 @@ static int lowers_of(store *s, json_object *layers, char **ret, err_t *e)
 /* The lower list runner_image_config_get found warm, so that runner_run
  * does not open the image a second time. */
 static char *memo_image, *memo_lowers;
+static store *memo_store;
 
 bool oci_memo_get(const char *image, char **ret_lowers)
 {
@@ -207,25 +212,23 @@ bool oci_memo_get(const char *image, char **ret_lowers)
         return true;
 }
 
-static char *stack_path(store *s, const char *hex)
-{
-        return xasprintf("%s/stacks/%s.json", store_root(s), hex);
-}
-
+/* The stack record (the store's: its layers, and the config as payload)
+ * as {"layers": [...], "config": {...}}. */
 static json_object *stack_read(store *s, const char *hex)
 {
-        _cleanup_free_ char *p = stack_path(s, hex);
-        _cleanup_free_ char *data = NULL;
-        size_t len;
-        err_t e = {0};
-        if (fs_read_file_at(AT_FDCWD, p, MAX_JSON, &data, &len, &e) < 0)
+        _cleanup_strv_ strv refs = {0};
+        _cleanup_free_ char *payload = NULL;
+        if (store_record_get(s, STORE_RECORD_STACK, hex, true, &refs, &payload, NULL) < 0 ||
+            strlen(payload) > MAX_JSON)
                 return NULL;
-        json_object *j = json_tokener_parse(data);
-        json_object *ls = jget(j, "layers");
-        if (!ls || !json_object_is_type(ls, json_type_array)) {
-                json_object_put(j);
-                return NULL;
-        }
+        json_object *j = json_object_new_object();
+        json_object *ls = json_object_new_array();
+        for (size_t i = 0; i < refs.n; i++)
+                json_object_array_add(ls, json_object_new_string(refs.v[i]));
+        json_object_object_add(j, "layers", ls);
+        json_object *cf = *payload ? json_tokener_parse(payload) : NULL;
+        if (cf)
+                json_object_object_add(j, "config", cf);
         return j;
 }
 
@@ -250,9 +253,15 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
 
         /* Layers not yet in the store: out of the archive, then unpacked. */
         size_t missing = 0;
-        for (size_t i = 0; i < im->n_layers; i++)
-                if (!store_layer_exists(s, im->layers[i].digest))
+        for (size_t i = 0; i < im->n_layers; i++) {
+                /* Held from here: a gc cannot take it before the run. */
+                r = store_tree_hold(s, STORE_KIND_OCI, im->layers[i].digest, e);
+                if (r == -ENOENT)
                         missing++;
+                else if (r < 0)
+                        return r;
+        }
+        r = 0;
         if (missing) {
                 store_scratch *sc = NULL;
                 r = store_scratch_new(s, "tmp", &sc, e);
@@ -261,7 +270,7 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
                                  image);
                 for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
                         const char *hex = im->layers[i].digest;
-                        if (store_layer_exists(s, hex))
+                        if (store_tree_hold(s, STORE_KIND_OCI, hex, e) == 0)
                                 continue;
                         r = copy_layer(ar, i, sc->path, e);
                         _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, hex);
@@ -289,14 +298,16 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
         if (r == 0)
                 r = sha256_text(txt, hex, e);
         if (r == 0) {
-                _cleanup_free_ char *dir = xasprintf("%s/stacks", store_root(s));
-                _cleanup_free_ char *sp = stack_path(s, hex);
-                r = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
-                if (r == 0)
-                        r = fs_write_atomic_at(AT_FDCWD, sp, txt, strlen(txt), 0644, e);
+                _cleanup_strv_ strv refs = {0};
+                for (size_t i = 0; i < json_object_array_length(ls); i++)
+                        strv_push(&refs, json_object_get_string(json_object_array_get_idx(ls, i)));
+                json_object *cf = jget(rec, "config");
+                r = store_record_put(
+                        s, STORE_RECORD_STACK, hex, &refs,
+                        cf ? json_object_to_json_string_ext(cf, JSON_C_TO_STRING_PLAIN) : "", e);
         }
         if (r == 0)
-                r = store_index_put(s, key, hex, e);
+                r = store_index_put(s, key, STORE_ENTRY_STACK, hex, e);
         if (r == 0) {
                 r = lowers_of(s, ls, ret_lowers, e);
                 if (r == -ENOENT)
@@ -379,15 +390,18 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
                 return r;
         /* Warm: the index names the unpacked image; runner_run takes the
          * lower list from the memo and does not open the image again. */
-        char key[STORE_KEY_MAX], hex[DIGEST_HEX_LEN + 1];
+        char key[STORE_KEY_MAX], hex[STORE_NAME_MAX];
+        store_entry what;
         err_t e2 = {0};
         char *lowers = NULL;
         json_object *j = NULL;
         bool warm = false;
-        if (store_file_key(fd, key, &e2) == 0 && store_index_get(s, key, hex) == 0) {
-                if (store_layer_exists(s, hex)) {
-                        lowers = store_layer_path(s, hex);
-                        warm = true;
+        if (store_file_key(fd, key, &e2) == 0 && store_index_get(s, key, &what, hex, &e2) == 0) {
+                if (what == STORE_ENTRY_ROOTFS) {
+                        if (store_tree_hold(s, STORE_KIND_ROOTFS, hex, &e2) == 0) {
+                                lowers = store_tree_path(s, STORE_KIND_ROOTFS, hex);
+                                warm = true;
+                        }
                 } else if ((j = stack_read(s, hex)) &&
                            lowers_of(s, jget(j, "layers"), &lowers, &e2) == 0) {
                         warm = config_from(jget(j, "config"), &c) == 0;
@@ -403,9 +417,13 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
                 free(memo_lowers);
                 memo_image = xstrdup(image);
                 memo_lowers = lowers;
-        } else
+                /* It holds the trees for runner_run, until exit. */
+                store_free(memo_store);
+                memo_store = s;
+        } else {
                 config_cold(fd, image, &c);
-        store_free(s);
+                store_free(s);
+        }
         *ret = c;
         return 0;
 }

@@ -458,7 +458,11 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
         int r = store_open(cache_dir, &s, e);
         if (r < 0)
                 return r;
-        r = store_gc(s, true, ret_removed, e);
+        store_gc_stats st = {0};
+        r = store_gc(s, &(store_gc_opts){.keep_days = -1}, &st, e);
+        if (ret_removed)
+                *ret_removed = st.leftovers + st.trees + st.stacks + st.index + st.steps +
+                               st.blobs + st.legacy;
         store_free(s);
         return r;
 }
@@ -518,7 +522,7 @@ int runner_run(const runner_config *c, err_t *e)
                 return r;
         }
         /* Leftovers of runs that were SIGKILLed. */
-        store_gc(s, false, NULL, NULL);
+        store_gc_leftovers(s, NULL, NULL);
 
         _cleanup_free_ char *lower = NULL, *persist = NULL;
         _cleanup_close_ int name_lock = -1;

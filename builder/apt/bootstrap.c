@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "apt.h"
+#include "cache.h"
 #include "builder.h"
 
 #define INDEX_MAX ((size_t)512 << 20)
@@ -125,8 +126,15 @@ static int setup(boot *b, err_t *e)
         while (n > 1 && b->mirror[n - 1] == '/')
                 b->mirror[--n] = '\0';
 
-        _cleanup_free_ char *top = apt_cache_dir(o->cache_dir);
-        b->cache = path_join(top, "apt");
+        /* The cache's apt area, once the cache is known to be the
+         * caller's alone (cache/ checks the root and the area). */
+        store *st = NULL;
+        rc = store_open(o->cache_dir, &st, e);
+        if (rc == 0)
+                rc = store_area(st, "apt", &b->cache, e);
+        store_free(st);
+        if (rc < 0)
+                return rc;
         _cleanup_free_ char *tmp = path_join(b->cache, "tmp");
         rc = fs_mkdir_p_at(AT_FDCWD, tmp, 0755, e);
         if (rc < 0)

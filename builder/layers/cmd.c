@@ -457,64 +457,30 @@ static void when(time_t t, char buf[32])
         strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
 }
 
-static void list_dir(const char *dir, strv *ret)
-{
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (!d)
-                return;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        strv_push(ret, de->d_name);
-        if (ret->n)
-                qsort(ret->v, ret->n, sizeof(char *), cmp_str);
-}
-
-/* Every blob a record names. */
-static void referenced_blobs(store *st, const strv *records, strmap *ret)
-{
-        for (size_t i = 0; i < records->n; i++) {
-                lay_image im = {0};
-                if (lay_record_get(st, records->v[i], &im) < 0)
-                        continue;
-                for (size_t k = 0; k < im.n_layers; k++)
-                        strmap_put(ret, im.layers[k].blob, (void *)1);
-                lay_image_free(&im);
-        }
-}
-
 static int cache_ls(store *st)
 {
-        _cleanup_free_ char *sd = xasprintf("%s/steps", store_root(st));
         _cleanup_strv_ strv recs = {0};
-        list_dir(sd, &recs);
+        err_t e = {0};
+        store_record_list(st, STORE_RECORD_STEP, &recs, &e);
         printf("Cache %s\n", store_root(st));
         printf("%-16s  %10s  %-12s  %s\n", "LAST USED", "SIZE", "KEY", "WHAT");
         int64_t total = 0;
         for (size_t i = 0; i < recs.n; i++) {
-                _cleanup_free_ char *p = path_join(sd, recs.v[i]);
-                struct stat sb;
-                if (stat(p, &sb) < 0)
+                time_t used;
+                if (store_record_used(st, STORE_RECORD_STEP, recs.v[i], &used) < 0)
                         continue;
                 /* Read without marking it used. */
-                _cleanup_free_ char *data = NULL;
-                size_t len;
-                err_t e = {0};
-                if (fs_read_file_at(AT_FDCWD, p, 1 << 24, &data, &len, &e) < 0)
-                        continue;
                 lay_image im = {0};
-                struct timespec keep[2] = {sb.st_atim, sb.st_mtim};
-                if (lay_record_get(st, recs.v[i], &im) < 0) {
+                if (lay_record_read(st, recs.v[i], false, &im) < 0) {
                         printf("%-16s  %10s  %.12s  (stale: a blob is gone)\n", "-", "-",
                                recs.v[i]);
                         continue;
                 }
-                utimensat(AT_FDCWD, p, keep, 0);
                 int64_t size = 0;
                 for (size_t k = 0; k < im.n_layers; k++)
                         size += im.layers[k].size;
                 char w[32], s[32];
-                when(sb.st_mtime, w);
+                when(used, w);
                 human(size, s);
                 const char *what =
                         im.n_layers == 1 && im.layers[0].created_by ? im.layers[0].created_by : "";
@@ -527,120 +493,48 @@ static int cache_ls(store *st)
                 total += size;
                 lay_image_free(&im);
         }
-        _cleanup_free_ char *ld = xasprintf("%s/layers/sha256", store_root(st));
-        _cleanup_strv_ strv lays = {0};
-        list_dir(ld, &lays);
-        _cleanup_close_ int lfd = open(ld, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        static const char *const kinds[STORE_KIND_MAX] = {
+                [STORE_KIND_ROOTFS] = "unpacked rootfs",
+                [STORE_KIND_OCI] = "unpacked layer",
+        };
         int64_t ltotal = 0;
-        for (size_t i = 0; i < lays.n && lfd >= 0; i++) {
-                struct stat sb;
-                if (fstatat(lfd, lays.v[i], &sb, 0) < 0)
-                        continue;
-                int64_t size = du(lfd, lays.v[i]);
-                char w[32], s[32];
-                when(sb.st_mtime, w);
-                human(size, s);
-                printf("%-16s  %10s  %.12s  unpacked layer\n", w, s, lays.v[i]);
-                ltotal += size;
+        size_t n_trees = 0;
+        for (int k = 0; k < STORE_KIND_MAX; k++) {
+                _cleanup_strv_ strv trees = {0};
+                store_tree_list(st, (store_kind)k, &trees);
+                for (size_t i = 0; i < trees.n; i++) {
+                        _cleanup_free_ char *p = store_tree_path(st, (store_kind)k, trees.v[i]);
+                        time_t used;
+                        if (store_tree_used(st, (store_kind)k, trees.v[i], &used) < 0)
+                                continue;
+                        int64_t size = du(AT_FDCWD, p);
+                        char w[32], s[32];
+                        when(used, w);
+                        human(size, s);
+                        printf("%-16s  %10s  %.12s  %s\n", w, s, trees.v[i], kinds[k]);
+                        ltotal += size;
+                        n_trees++;
+                }
         }
         char a[32], b[32];
         human(total, a);
         human(ltotal, b);
-        printf("%zu step records (%s of layers), %zu unpacked layers (%s)\n", recs.n, a, lays.n, b);
+        printf("%zu step records (%s of layers), %zu unpacked trees (%s)\n", recs.n, a, n_trees, b);
         return 0;
 }
 
-/* Unpacked layers some mount (a running container) still uses. */
-static bool mounted_anywhere(const char *path)
-{
-        _cleanup_closedir_ DIR *d = opendir("/proc");
-        if (!d)
-                return true;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] < '0' || de->d_name[0] > '9')
-                        continue;
-                _cleanup_free_ char *mi = xasprintf("/proc/%s/mountinfo", de->d_name);
-                _cleanup_free_ char *data = NULL;
-                size_t len;
-                err_t e = {0};
-                if (fs_read_file_at(AT_FDCWD, mi, 16 << 20, &data, &len, &e) < 0)
-                        continue;
-                if (strstr(data, path))
-                        return true;
-        }
-        return false;
-}
-
+/* The one gc of the cache (cache/gc.c), runroot gc's as well. */
 static int cache_gc(store *st, int keep_days)
 {
         err_t e = {0};
-        _cleanup_close_ int lock = -1;
-        if (lay_store_lock(st, true, &lock, &e) < 0) {
-                log_error("%s", e.msg);
-                return 1;
-        }
-        time_t cut = time(NULL) - (time_t)keep_days * 86400;
-        _cleanup_free_ char *sd = xasprintf("%s/steps", store_root(st));
-        _cleanup_strv_ strv recs = {0}, kept = {0};
-        list_dir(sd, &recs);
-        unsigned n_recs = 0, n_blobs = 0, n_layers = 0;
-        for (size_t i = 0; i < recs.n; i++) {
-                _cleanup_free_ char *p = path_join(sd, recs.v[i]);
-                struct stat sb;
-                if (stat(p, &sb) < 0)
-                        continue;
-                if (keep_days >= 0 && sb.st_mtime < cut) {
-                        unlink(p);
-                        n_recs++;
-                } else
-                        strv_push(&kept, recs.v[i]);
-        }
-        /* Blobs no kept record names and nobody used within the window
-         * (runroot's images are indexed by layers/, not blobs). */
-        strmap *refs = strmap_new();
-        for (size_t i = 0; i < kept.n; i++) {
-                _cleanup_free_ char *p = path_join(sd, kept.v[i]);
-                struct stat sb;
-                stat(p, &sb);
-                struct timespec keep[2] = {sb.st_atim, sb.st_mtim};
-                referenced_blobs(st, &(strv){.v = &kept.v[i], .n = 1}, refs);
-                utimensat(AT_FDCWD, p, keep, 0);
-        }
-        _cleanup_free_ char *bd = xasprintf("%s/blobs/sha256", store_root(st));
-        _cleanup_strv_ strv blobs = {0};
-        list_dir(bd, &blobs);
-        for (size_t i = 0; i < blobs.n; i++) {
-                if (strmap_has(refs, blobs.v[i]))
-                        continue;
-                _cleanup_free_ char *p = path_join(bd, blobs.v[i]);
-                struct stat sb;
-                if (stat(p, &sb) == 0 && (keep_days < 0 || sb.st_mtime < cut) && unlink(p) == 0)
-                        n_blobs++;
-        }
-        strmap_free(refs);
-        if (keep_days >= 0) {
-                _cleanup_free_ char *ld = xasprintf("%s/layers/sha256", store_root(st));
-                _cleanup_strv_ strv lays = {0};
-                list_dir(ld, &lays);
-                for (size_t i = 0; i < lays.n; i++) {
-                        _cleanup_free_ char *p = path_join(ld, lays.v[i]);
-                        struct stat sb;
-                        if (stat(p, &sb) < 0 || sb.st_mtime >= cut || mounted_anywhere(p))
-                                continue;
-                        /* Out of the way first: a runroot starting now finds
-                         * it missing and unpacks again. */
-                        _cleanup_free_ char *dead =
-                                xasprintf("%s/tmp/gc-%s", store_root(st), lays.v[i]);
-                        if (rename(p, dead) == 0 && fs_rm_rf_at(AT_FDCWD, dead, &e) == 0)
-                                n_layers++;
-                }
-        }
-        unsigned n_tmp = 0;
-        if (store_gc(st, true, &n_tmp, &e) < 0)
+        store_gc_stats gs = {0};
+        if (store_gc(st, &(store_gc_opts){.keep_days = keep_days}, &gs, &e) < 0)
                 log_warn("%s", e.msg);
-        printf("removed %u step records, %u blobs, %u unpacked layers, %u leftovers\n", n_recs,
-               n_blobs, n_layers, n_tmp);
+        printf("removed %u step records, %u blobs, %u unpacked trees, %u stacks, %u index "
+               "entries, %u leftovers\n",
+               gs.steps, gs.blobs, gs.trees, gs.stacks, gs.index, gs.leftovers + gs.legacy);
+        if (gs.busy)
+                printf("kept %u in use\n", gs.busy);
         return 0;
 }
 

@@ -157,6 +157,8 @@ int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_laye
 /* Records under steps/NAME: layers and config (a step's record holds the
  * one layer it made). Reading one marks it and its blobs used now. */
 int lay_record_get(store *st, const char *name, lay_image *ret);
+/* The same, marking it used only when mark_used (mkroot cache ls). */
+int lay_record_read(store *st, const char *name, bool mark_used, lay_image *ret);
 int lay_record_put(store *st, const char *name, const lay_image *im, err_t *e);
 int lay_step_get(store *st, const char *key, lay_layer *ret);
 int lay_step_put(store *st, const char *key, const lay_layer *l, err_t *e);

@@ -28,17 +28,9 @@ void lay_image_free(lay_image *im)
 
 int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e)
 {
-        _cleanup_free_ char *p = xasprintf("%s/locks/layers.lock", store_root(st));
-        _cleanup_free_ char *dir = path_dirname(p);
-        if (fs_mkdir_p_at(AT_FDCWD, dir, 0755, e) < 0)
-                return e->code;
-        _cleanup_close_ int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return err_sys(e, errno, "%s", p);
-        if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
-                return err_sys(e, errno, "%s: flock", p);
-        *ret_fd = steal_fd(&fd);
-        return 0;
+        /* store_gc leaves steps and blobs alone while a build holds it. */
+        return exclusive ? store_lock(st, "layers", true, ret_fd, e)
+                         : store_lock_shared(st, "layers", true, ret_fd, e);
 }
 
 typedef struct gz_out {
@@ -234,13 +226,14 @@ static int layer_from_json(json_object *j, lay_layer *ret)
         return 0;
 }
 
-int lay_record_get(store *st, const char *name, lay_image *ret)
+int lay_record_read(store *st, const char *name, bool mark_used, lay_image *ret)
 {
         _cleanup_free_ char *p = step_path(st, name);
         _cleanup_free_ char *data = NULL;
-        size_t len;
         err_t e = {0};
-        if (fs_read_file_at(AT_FDCWD, p, 1 << 24, &data, &len, &e) < 0)
+        /* The store's record: the blobs as references (for gc), this JSON
+         * as payload. Last use: now, when asked (gc goes by these times). */
+        if (store_record_get(st, STORE_RECORD_STEP, name, mark_used, NULL, &data, NULL) < 0)
                 return -ENOENT;
         json_object *j = json_tokener_parse(data);
         json_object *ls, *cf;
@@ -270,9 +263,7 @@ int lay_record_get(store *st, const char *name, lay_image *ret)
                 lay_image_free(&im);
                 return r;
         }
-        /* Last use: now (gc goes by these times). */
-        utimensat(AT_FDCWD, p, NULL, 0);
-        for (size_t i = 0; i < im.n_layers; i++) {
+        for (size_t i = 0; mark_used && i < im.n_layers; i++) {
                 _cleanup_free_ char *bp = store_blob_path(st, im.layers[i].blob);
                 utimensat(AT_FDCWD, bp, NULL, 0);
         }
@@ -280,12 +271,16 @@ int lay_record_get(store *st, const char *name, lay_image *ret)
         return 0;
 }
 
+int lay_record_get(store *st, const char *name, lay_image *ret)
+{
+        return lay_record_read(st, name, true, ret);
+}
+
 int lay_record_put(store *st, const char *name, const lay_image *im, err_t *e)
 {
-        _cleanup_free_ char *dir = xasprintf("%s/steps", store_root(st));
-        int r = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
-        if (r < 0)
-                return r;
+        _cleanup_strv_ strv blobs = {0};
+        for (size_t i = 0; i < im->n_layers; i++)
+                strv_push(&blobs, im->layers[i].blob);
         json_object *j = json_object_new_object();
         json_object *ls = json_object_new_array();
         for (size_t i = 0; i < im->n_layers; i++)
@@ -293,8 +288,7 @@ int lay_record_put(store *st, const char *name, const lay_image *im, err_t *e)
         json_object_object_add(j, "layers", ls);
         json_object_object_add(j, "config", oci_config_to_json(&im->config));
         const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
-        _cleanup_free_ char *p = step_path(st, name);
-        r = fs_write_atomic_at(AT_FDCWD, p, s, strlen(s), 0644, e);
+        int r = store_record_put(st, STORE_RECORD_STEP, name, &blobs, s, e);
         json_object_put(j);
         return r;
 }

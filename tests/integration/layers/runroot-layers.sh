@@ -54,7 +54,7 @@ m = json.load(t.extractfile("blobs/sha256/" + idx["manifests"][0]["digest"][7:])
 print(m["layers"][0]["digest"][7:])
 PY
 )
-[ -d "$MKROOT_CACHE/layers/sha256/$base_blob" ] || fail "base layer not unpacked by its digest"
+[ -d "$MKROOT_CACHE/layers/oci/sha256/$base_blob" ] || fail "base layer not unpacked by its digest"
 "$MKROOT" build two.manifest --format oci -o two.oci.tar 2>/dev/null
 # In a cache of their own: both images' layers, the shared ones once.
 RC="$T/rcache"
@@ -71,11 +71,11 @@ for f in sys.argv[1:]:
 print(len(seen))
 PY
 )
-n=$(ls "$RC/layers/sha256" | wc -l)
+n=$(ls "$RC/layers/oci/sha256" | wc -l)
 # + 1: the mount-point layer every stack has at the bottom.
 [ "$n" = $((distinct + 1)) ] || fail "$n layer dirs for $distinct distinct layers"
-[ -d "$RC/layers/sha256/$base_blob" ] || fail "the base is not unpacked by its digest"
-[ "$(grep -l "$base_blob" "$RC"/stacks/*.json | wc -l)" = 2 ] || fail "the two stacks do not share the base"
+[ -d "$RC/layers/oci/sha256/$base_blob" ] || fail "the base is not unpacked by its digest"
+[ "$(grep -l "$base_blob" "$RC"/stacks/* | wc -l)" = 2 ] || fail "the two stacks do not share the base"
 
 # cache gc prunes unpacked layers not used for N days, but never one a
 # running container stacks.
@@ -108,23 +108,23 @@ layer_digests two.docker.tar >two.layers
 two_only=$(grep -vxF -f one.layers two.layers || true)
 [ -n "$two_only" ] || fail "two.docker.tar has no layer of its own: the gc check below would be empty"
 for d in $(cat one.layers) $two_only; do
-        [ -d "$MKROOT_CACHE/layers/sha256/$d" ] || fail "layer $d was never unpacked"
+        [ -d "$MKROOT_CACHE/layers/oci/sha256/$d" ] || fail "layer $d was never unpacked"
 done
-touch -d '10 days ago' "$MKROOT_CACHE"/layers/sha256/*
+touch -d '10 days ago' "$MKROOT_CACHE"/layers/oci/sha256/* "$MKROOT_CACHE"/locks/tree-oci-*.lock
 "$MKROOT" cache gc --keep-days 5 >gc.out || fail "cache gc"
 # Every layer of the running container's stack is kept, the base and the
 # others; the old layers only two.docker.tar uses are gone (so gc did
 # remove what it may).
 for d in $(cat one.layers); do
-        [ -d "$MKROOT_CACHE/layers/sha256/$d" ] || fail "gc removed layer $d, which a running container uses"
+        [ -d "$MKROOT_CACHE/layers/oci/sha256/$d" ] || fail "gc removed layer $d, which a running container uses"
 done
 for d in $two_only; do
-        [ ! -d "$MKROOT_CACHE/layers/sha256/$d" ] || fail "gc kept layer $d, old and unused: $(cat gc.out)"
+        [ ! -d "$MKROOT_CACHE/layers/oci/sha256/$d" ] || fail "gc kept layer $d, old and unused: $(cat gc.out)"
 done
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null || true
-touch -d '10 days ago' "$MKROOT_CACHE"/layers/sha256/*
+touch -d '10 days ago' "$MKROOT_CACHE"/layers/oci/sha256/* "$MKROOT_CACHE"/locks/tree-oci-*.lock
 "$MKROOT" cache gc --keep-days 5 >gc.out || fail "cache gc"
-[ ! -d "$MKROOT_CACHE/layers/sha256/$base_blob" ] || fail "gc kept an old unused layer: $(cat gc.out)"
+[ ! -d "$MKROOT_CACHE/layers/oci/sha256/$base_blob" ] || fail "gc kept an old unused layer: $(cat gc.out)"
 out=$("$RUNROOT" one.oci.tar 2>err) || fail "runroot after gc: $(cat err)"
 [ "$out" = "hello from one" ] || fail "after gc: got '$out'"
 
@@ -156,15 +156,15 @@ printf 'Base: evil.tar\n\nAdd: /bin/sh /bin/cat /bin/ls\n' >evil.manifest
 out=$("$RUNROOT" evil.oci.tar /bin/sh -c "cat /x/$F /y/$F; ls /etc" 2>err) || fail "runroot evil: $(cat err)"
 echo "$out" | grep -qx 'via x' && echo "$out" | grep -qx 'via y' || fail "evil: got '$out'"
 [ ! -e "/etc/$F" ] && [ ! -e "/$F" ] || fail "runroot wrote through a layer's symlink onto the host"
-for h in "$MKROOT_CACHE"/layers/sha256/*; do
+for h in "$MKROOT_CACHE"/layers/oci/sha256/*; do
         [ ! -e "$h/etc/$F" ] || fail "unpacking followed x into the layer's /etc"
 done
 # An archive whose layer is not what its config claims is refused, and
 # nothing of it is kept.
 CRAFT_LIE=1 craft_docker liar.tar "bin/;bin/sh=#!/bin/sh"
-before=$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)
+before=$(ls "$MKROOT_CACHE/layers/oci/sha256" | wc -l)
 set +e; "$RUNROOT" liar.tar /bin/sh -c true >out 2>err; rc=$?; set -e
 [ $rc = 125 ] || fail "a lying archive ran (exit $rc)"
 grep -q 'liar.tar.*sha256' err || fail "no clear message: $(cat err)"
-[ "$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)" = "$before" ] || fail "a lying layer was kept"
+[ "$(ls "$MKROOT_CACHE/layers/oci/sha256" | wc -l)" = "$before" ] || fail "a lying layer was kept"
 echo PASS

@@ -14,7 +14,8 @@ check_bad() {
         case "$err" in runroot:*$pat*) ;; *) fail "\"$*\": message \"$err\" lacks \"$pat\"" ;; esac
         if [ -d "$MKROOT_CACHE" ]; then
                 [ -z "$(find "$MKROOT_CACHE" -mindepth 2 -not -path "*/locks/*" \
-                        -not -path "*/blobs/sha256" -not -path "*/layers/sha256")" ] ||
+                        -not -path "*/blobs/sha256" -not -path "*/layers/rootfs" -not -path "*/layers/oci" \
+                        -not -path "*/layers/*/sha256")" ] ||
                         fail "\"$*\": the cache changed: $(find "$MKROOT_CACHE" -mindepth 2)"
         fi
 }

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_rc 0 rr "$IMG" true
-layer=$(ls -d "$MKROOT_CACHE"/layers/sha256/*)
+layer=$(ls -d "$MKROOT_CACHE"/layers/rootfs/sha256/*)
 [ "$(echo "$layer" | wc -l)" = 1 ] || fail "expected one layer: $layer"
 before=$(cd "$layer" && find . -printf '%p %m %s %T@\n' | sort | md5sum)
 

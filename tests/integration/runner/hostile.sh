@@ -99,7 +99,7 @@ for t in dotdot dotdot-mid hardlink-abs hardlink-dotdot hardlink-via-symlink har
         echo "refused $t: $err"
         check_outside "$t"
 done
-[ -z "$(ls -A "$MKROOT_CACHE/layers/sha256")" ] || fail "a refused archive was published"
+[ -z "$(ls -A "$MKROOT_CACHE/layers/rootfs/sha256")" ] || fail "a refused archive was published"
 
 out=$(rr "$T/absolute.tar" cat "$OUT/absolute") || fail "absolute: $out"
 [ "$out" = contained ] || fail "absolute: $out"

@@ -19,7 +19,7 @@ n=$(cat "$T"/err.* | grep -c unpacking)
 for i in 1 2 3 4 5 6; do
         [ "$(cat "$T/out.$i")" = "$sum" ] || fail "run $i saw different content"
 done
-[ "$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)" = 1 ] || fail "more than one layer"
+[ "$(ls "$MKROOT_CACHE/layers/rootfs/sha256" | wc -l)" = 1 ] || fail "more than one layer"
 [ "$(ls "$MKROOT_CACHE/index" | wc -l)" = 1 ] || fail "more than one index entry"
 
 # Many parallel warm runs: each its own upper layer.

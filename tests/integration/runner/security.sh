@@ -56,7 +56,7 @@ out=$(rr "$IMG" rrhelper tiocsti 'echo pwned' </dev/null)
 expect_rc 0 rr "$IMG" true
 [ "$(stat -c %a "$MKROOT_CACHE/layers")" = 700 ] || fail "cache layers are reachable by other users"
 if command -v setpriv >/dev/null; then
-        setpriv --reuid=65534 --regid=65534 --clear-groups ls "$MKROOT_CACHE/layers/sha256" >/dev/null 2>&1 &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups ls "$MKROOT_CACHE/layers/rootfs/sha256" >/dev/null 2>&1 &&
                 fail "nobody can list the unpacked layers"
 fi
 

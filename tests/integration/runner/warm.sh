@@ -21,7 +21,7 @@ fi
 # Same content under another name: same layer, not a second copy.
 cp "$IMG" "$T/copy.tar.gz"
 expect_rc 0 rr "$T/copy.tar.gz" true
-[ "$(ls "$MKROOT_CACHE/layers/sha256" | wc -l)" = 1 ] || fail "identical content gave two layers"
+[ "$(ls "$MKROOT_CACHE/layers/rootfs/sha256" | wc -l)" = 1 ] || fail "identical content gave two layers"
 
 # A changed file is noticed.
 sleep 0.01

@@ -1,4 +1,159 @@
 #!/bin/bash
-# placeholder: replaced by the test of this class
-echo "FAIL: layer-kinds-apart not written yet"
-exit 1
+# layer-kinds-apart: a rootfs tarball and an OCI (or docker-save) layer
+# with the same bytes are two different things. Only a layer's ".wh.NAME"
+# entries are deletions; in a rootfs tarball they are plain files. Before
+# the fix both were unpacked into one tree named by the file's digest, so
+# running an image's layer blob once as a rootfs made the files the image
+# deletes reappear in the image, and the reverse. Each case runs in a fresh
+# cache, in both orders, as root and as an unprivileged user.
+. "$(dirname "$0")/../hardening/lib.sh" "$1"
+command -v python3 >/dev/null || skip "needs python3"
+RUNROOT=$(realpath "$RUNROOT")
+
+# Layer 1: the busybox image plus the files the next layer deletes. Layer 2:
+# busybox again (so that it runs on its own as a rootfs), a whiteout for
+# /etc/doomed, an opaque whiteout for /opt/d, and a file of its own.
+mkdir -p "$T/l1/etc" "$T/l1/opt/d" "$T/l2/etc" "$T/l2/opt/d" "$T/l2/bin"
+cp -a "$T/img/." "$T/l1/"
+echo doomed >"$T/l1/etc/doomed"
+echo old >"$T/l1/opt/d/old"
+cp -a "$T/img/bin/." "$T/l2/bin/"
+: >"$T/l2/etc/.wh.doomed"
+: >"$T/l2/opt/d/.wh..wh..opq"
+echo new >"$T/l2/opt/d/new"
+echo two >"$T/l2/etc/added"
+
+python3 - "$T" <<'PY' || fail "making the archives"
+import gzip, hashlib, io, json, os, sys, tarfile
+T = sys.argv[1]
+
+def layer_tar(d):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for root, dirs, files in os.walk(d):
+            dirs.sort()
+            for n in sorted(dirs) + sorted(files):
+                p = os.path.join(root, n)
+                ti = tf.gettarinfo(p, os.path.relpath(p, d))
+                ti.uid = ti.gid = 0
+                ti.uname = ti.gname = ""
+                if ti.isreg():
+                    with open(p, "rb") as f:
+                        tf.addfile(ti, f)
+                else:
+                    tf.addfile(ti)
+    return buf.getvalue()
+
+def add(tf, name, data):
+    ti = tarfile.TarInfo(name)
+    ti.size = len(data)
+    tf.addfile(ti, io.BytesIO(data))
+
+raw = [layer_tar(T + "/l1"), layer_tar(T + "/l2")]
+gz = [gzip.compress(r, mtime=0) for r in raw]
+sha = lambda b: hashlib.sha256(b).hexdigest()
+config = json.dumps({"architecture": "amd64", "os": "linux",
+                     "config": {"Cmd": ["/bin/sh"]},
+                     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(r) for r in raw]}}).encode()
+
+# OCI layout archive with gzip layers.
+manifest = json.dumps({"schemaVersion": 2,
+                       "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                  "digest": "sha256:" + sha(config), "size": len(config)},
+                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                   "digest": "sha256:" + sha(g), "size": len(g)} for g in gz]}).encode()
+index = json.dumps({"schemaVersion": 2,
+                    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                   "digest": "sha256:" + sha(manifest), "size": len(manifest)}]}).encode()
+with tarfile.open(T + "/image.oci.tar", "w") as tf:
+    add(tf, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+    add(tf, "index.json", index)
+    for b in [config, manifest] + gz:
+        add(tf, "blobs/sha256/" + sha(b), b)
+# docker-save archive with plain tar layers.
+with tarfile.open(T + "/image.docker.tar", "w") as tf:
+    add(tf, sha(config) + ".json", config)
+    for r in raw:
+        add(tf, sha(r) + "/layer.tar", r)
+    add(tf, "manifest.json", json.dumps([{"Config": sha(config) + ".json", "RepoTags": ["k:1"],
+                                          "Layers": [sha(r) + "/layer.tar" for r in raw]}]).encode())
+# The second layer's bytes as standalone rootfs tarballs.
+open(T + "/layer2.tar.gz", "wb").write(gz[1])
+open(T + "/layer2.tar", "wb").write(raw[1])
+PY
+chmod 644 "$T"/*.tar "$T"/*.tar.gz
+
+# What each view must show: the image without what its top layer deletes;
+# the layer as a rootfs with its whiteout files as plain files.
+IMAGE_CHECK='test ! -e /etc/doomed && test ! -e /opt/d/old && test -f /opt/d/new &&
+        test -f /etc/added && test ! -e /etc/.wh.doomed && echo image-ok || ls -a /etc /opt/d'
+ROOTFS_CHECK='test -f /etc/.wh.doomed && test -f /opt/d/.wh..wh..opq && test ! -e /etc/doomed &&
+        test -f /opt/d/new && echo rootfs-ok || ls -a /etc /opt/d'
+
+# run WHO CACHE IMAGE CHECK: prints the check's output (and errors).
+run() {
+        local who=$1 cache=$2 img=$3 check=$4
+        if [ "$who" = root ]; then
+                "$RUNROOT" --cache-dir "$cache" -u 0 "$img" /bin/sh -c "$check" 2>&1
+        else
+                su -s /bin/sh "$who" -c "'$T/bin/runroot' --cache-dir '$cache' -u 0 '$img' \
+                        /bin/sh -c '$check'" 2>&1
+        fi
+}
+
+# one WHO ARCHIVE LAYERFILE LABEL: both orders, each in a fresh cache.
+one() {
+        local who=$1 archive=$2 layer=$3 label=$4 c out
+        c=$CACHES/$label-layer-first
+        out=$(run "$who" "$c" "$layer" "$ROOTFS_CHECK")
+        [ "$out" = rootfs-ok ] || fail "$label: the layer as a rootfs first: $out"
+        out=$(run "$who" "$c" "$archive" "$IMAGE_CHECK")
+        [ "$out" = image-ok ] && pass "$label: the image after its layer ran as a rootfs" ||
+                fail "$label: the image after its layer ran as a rootfs: deleted files back: $out"
+        c=$CACHES/$label-image-first
+        out=$(run "$who" "$c" "$archive" "$IMAGE_CHECK")
+        [ "$out" = image-ok ] || fail "$label: the image first: $out"
+        out=$(run "$who" "$c" "$layer" "$ROOTFS_CHECK")
+        [ "$out" = rootfs-ok ] && pass "$label: the layer as a rootfs after the image" ||
+                fail "$label: the layer as a rootfs after the image (whiteouts applied): $out"
+        # Warm, the same again: neither view took the other's tree.
+        out=$(run "$who" "$c" "$archive" "$IMAGE_CHECK")
+        [ "$out" = image-ok ] || fail "$label: the image, warm: $out"
+}
+
+CACHES=$T/caches
+mkdir -p "$CACHES"
+one root "$T/image.oci.tar" "$T/layer2.tar.gz" "root oci+gzip"
+one root "$T/image.docker.tar" "$T/layer2.tar" "root docker+tar"
+
+# Rootless: the same with an unprivileged user's own cache.
+# A test that could not run its rootless part is a skip, not a pass.
+rootless_skip() {
+        [ "$FAILED" = 0 ] || finish
+        skip "rootless part: $*"
+}
+if ! command -v useradd >/dev/null; then
+        rootless_skip "no useradd"
+elif [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" != 1 ]; then
+        rootless_skip "unprivileged user namespaces are disabled"
+else
+        U=rrkind$$
+        useradd -M -d "$T/home" -s /bin/sh "$U" || fail "useradd"
+        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
+        chmod 755 "$T"
+        mkdir -p "$T/home" "$T/bin"
+        chown "$U:" "$T/home"
+        cp "$RUNROOT" "$T/bin/runroot"
+        chmod 755 "$T/bin" "$T/bin/runroot"
+        probe=$(su -s /bin/sh "$U" -c "'$T/bin/runroot' --cache-dir '$T/home/probe' '$IMAGE' /bin/true" 2>&1)
+        if [ $? != 0 ]; then
+                rootless_skip "rootless runroot does not run here: $probe"
+        else
+                CACHES=$T/home/caches
+                su -s /bin/sh "$U" -c "mkdir -p '$CACHES'"
+                one "$U" "$T/image.oci.tar" "$T/layer2.tar.gz" "rootless oci+gzip"
+                one "$U" "$T/image.docker.tar" "$T/layer2.tar" "rootless docker+tar"
+        fi
+fi
+finish

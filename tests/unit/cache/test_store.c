@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,9 +37,11 @@ int main(void)
         _cleanup_free_ char *root = path_join(tmpl, "cache");
         store *s = NULL;
         CHECK_INT(store_open(root, &s, &e), 0);
-        CHECK(exists(root, "layers/sha256") && exists(root, "index") && exists(root, "tmp") &&
+        CHECK(exists(root, "layers") && exists(root, "index") && exists(root, "tmp") &&
               exists(root, "runs") && exists(root, "locks") && exists(root, "blobs/sha256"));
         CHECK_STR(store_root(s), root);
+        CHECK(exists(root, "layers/rootfs/sha256") && exists(root, "layers/oci/sha256") &&
+              exists(root, "stacks") && exists(root, "steps"));
         /* The unpacked trees (setuid files and all) are private. */
         struct stat lst;
         _cleanup_free_ char *layers = path_join(root, "layers");
@@ -75,16 +79,22 @@ int main(void)
         close(fd);
         CHECK(strcmp(k1, k3) != 0);
 
-        /* Index. */
-        char dg[DIGEST_HEX_LEN + 1];
+        /* Index: an entry says what the file was unpacked as. */
+        char dg[STORE_NAME_MAX];
+        store_entry what;
         const char *digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-        CHECK_INT(store_index_get(s, k1, dg), -ENOENT);
-        CHECK_INT(store_index_put(s, k1, digest, &e), 0);
-        CHECK_INT(store_index_get(s, k1, dg), 0);
+        CHECK_INT(store_index_get(s, k1, &what, dg, &e), -ENOENT);
+        CHECK_INT(store_index_put(s, k1, STORE_ENTRY_ROOTFS, digest, &e), 0);
+        CHECK_INT(store_index_get(s, k1, &what, dg, &e), 0);
         CHECK_STR(dg, digest);
-        CHECK(store_index_put(s, "../../x", digest, &e) < 0);
-        CHECK(store_index_put(s, k1, "nothex", &e) < 0);
-        CHECK_INT(store_index_get(s, "../etc", dg), -EINVAL);
+        CHECK_INT(what, STORE_ENTRY_ROOTFS);
+        CHECK(store_index_put(s, "../../x", STORE_ENTRY_ROOTFS, digest, &e) < 0);
+        CHECK(store_index_put(s, k1, STORE_ENTRY_ROOTFS, "nothex", &e) < 0);
+        CHECK_INT(store_index_get(s, "../etc", &what, dg, &e), -ENOENT);
+        /* A format 1 entry (v1- key, bare digest) is never read. */
+        _cleanup_free_ char *v1 = path_join(root, "index/v1-1-2-3-4.5-6.7");
+        CHECK_INT(fs_write_atomic_at(AT_FDCWD, v1, digest, strlen(digest), 0644, &e), 0);
+        CHECK_INT(store_index_get(s, "v1-1-2-3-4.5-6.7", &what, dg, &e), -ENOENT);
 
         /* Staging and publish; a second publish of the same digest is
          * discarded, not an error. */
@@ -93,19 +103,54 @@ int main(void)
         _cleanup_free_ char *staged = path_join(sc->path, "file");
         CHECK_INT(fs_write_atomic_at(AT_FDCWD, staged, "1", 1, 0644, &e), 0);
         _cleanup_free_ char *sc_rel = xasprintf("tmp/%s", sc->id);
-        CHECK(!store_layer_exists(s, digest));
-        CHECK_INT(store_layer_publish(s, sc, digest, &e), 0);
-        CHECK(store_layer_exists(s, digest));
+        CHECK(!store_tree_exists(s, STORE_KIND_ROOTFS, digest));
+        CHECK_INT(store_tree_publish(s, sc, STORE_KIND_ROOTFS, digest, &e), 0);
+        CHECK(store_tree_exists(s, STORE_KIND_ROOTFS, digest));
         CHECK(!exists(root, sc_rel));
-        _cleanup_free_ char *lp = store_layer_path(s, digest);
+        _cleanup_free_ char *lp = store_tree_path(s, STORE_KIND_ROOTFS, digest);
         _cleanup_free_ char *lfile = path_join(lp, "file");
         CHECK(access(lfile, F_OK) == 0);
         CHECK_INT(store_scratch_new(s, "tmp", &sc, &e), 0);
-        CHECK_INT(store_layer_publish(s, sc, digest, &e), 0);
+        CHECK_INT(store_tree_publish(s, sc, STORE_KIND_ROOTFS, digest, &e), 0);
         CHECK(access(lfile, F_OK) == 0);
-        CHECK_INT(store_index_get(s, k1, dg), 0);
+        CHECK_INT(store_index_get(s, k1, &what, dg, &e), 0);
+
+        /* Kinds apart: the same digest as an OCI layer is another tree. */
+        CHECK(!store_tree_exists(s, STORE_KIND_OCI, digest));
+        CHECK_INT(store_tree_hold(s, STORE_KIND_OCI, digest, &e), -ENOENT);
+        _cleanup_free_ char *op = store_tree_path(s, STORE_KIND_OCI, digest);
+        CHECK(strcmp(op, lp) != 0);
+        CHECK_INT(store_scratch_new(s, "tmp", &sc, &e), 0);
+        CHECK_INT(store_tree_publish(s, sc, STORE_KIND_OCI, digest, &e), 0);
+        _cleanup_free_ char *ofile = path_join(op, "file");
+        CHECK(access(ofile, F_OK) < 0 && access(lfile, F_OK) == 0);
+
+        /* Records: references and payload; stacks name OCI trees. */
+        strv refs = {0};
+        strv_push(&refs, digest);
+        const char *stack = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+        CHECK_INT(store_record_put(s, STORE_RECORD_STACK, stack, &refs, "{\"Env\":[]}", &e), 0);
+        strv_free(&refs);
+        _cleanup_free_ char *payload = NULL;
+        CHECK_INT(store_record_get(s, STORE_RECORD_STACK, stack, true, &refs, &payload, &e), 0);
+        CHECK_INT(refs.n, 1);
+        CHECK_STR(refs.n ? refs.v[0] : NULL, digest);
+        CHECK_STR(payload, "{\"Env\":[]}");
+        strv_free(&refs);
+        CHECK(store_record_put(s, STORE_RECORD_STACK, "../x", NULL, "", &e) < 0);
+        _cleanup_free_ char *legacy = path_join(root, "stacks/old.json");
+        CHECK_INT(fs_write_atomic_at(AT_FDCWD, legacy, "{}", 2, 0644, &e), 0);
+        CHECK_INT(store_record_get(s, STORE_RECORD_STACK, "old.json", false, NULL, NULL, &e),
+                  -ENOENT);
+        char k4[STORE_KEY_MAX];
+        snprintf(k4, sizeof k4, "%s", k3);
+        k4[3] = k4[3] == '1' ? '2' : '1';
+        CHECK_INT(store_index_put(s, k4, STORE_ENTRY_STACK, stack, &e), 0);
+        store_free(s);
+        s = NULL;
 
         /* gc: a dead process's staging dir goes, a live one's stays. */
+        CHECK_INT(store_open(root, &s, &e), 0);
         pid = fork();
         if (pid == 0) {
                 store_scratch *dead = NULL;
@@ -121,20 +166,63 @@ int main(void)
         _cleanup_free_ char *orphan = path_join(root, "tmp/1-00000000");
         CHECK(mkdir(orphan, 0700) == 0);
         unsigned removed = 0;
-        CHECK_INT(store_gc(s, true, &removed, &e), 0);
+        CHECK_INT(store_gc_leftovers(s, &removed, &e), 0);
         CHECK_INT(removed, 2);
         CHECK(exists(root, live_rel));
         CHECK(!exists(root, "tmp/1-00000000"));
         CHECK_INT(store_scratch_remove(s, live, &e), 0);
         CHECK(!exists(root, live_rel));
-        /* An index entry whose layer is gone is dropped by a full gc. */
+
+        /* A full gc keeps what the index names (the rootfs tree, the stack
+         * and its OCI tree) and drops a dangling entry and format 1 ones. */
         CHECK_INT(store_index_put(
-                          s, k3, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
-                          &e),
+                          s, k3, STORE_ENTRY_ROOTFS,
+                          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &e),
                   0);
-        CHECK_INT(store_gc(s, true, &removed, &e), 0);
-        CHECK_INT(store_index_get(s, k3, dg), -ENOENT);
-        CHECK_INT(store_index_get(s, k1, dg), 0);
+        store_gc_stats gs = {0};
+        CHECK_INT(store_gc(s, &(store_gc_opts){.keep_days = -1}, &gs, &e), 0);
+        CHECK_INT(store_index_get(s, k3, &what, dg, &e), -ENOENT);
+        CHECK_INT(store_index_get(s, k1, &what, dg, &e), 0);
+        CHECK_INT(store_index_get(s, k4, &what, dg, &e), 0);
+        CHECK(!exists(root, "index/v1-1-2-3-4.5-6.7"));
+        CHECK(!exists(root, "stacks/old.json"));
+        CHECK(store_tree_exists(s, STORE_KIND_ROOTFS, digest));
+        CHECK(store_tree_exists(s, STORE_KIND_OCI, digest));
+
+        /* A held tree survives gc --keep-days 0; released, it goes, and
+         * then the index entries that named it. */
+        int pfd[2];
+        CHECK(pipe(pfd) == 0);
+        pid_t holder = fork();
+        if (holder == 0) {
+                store *s2 = NULL;
+                err_t e2 = {0};
+                if (store_open(root, &s2, &e2) < 0 ||
+                    store_tree_hold(s2, STORE_KIND_OCI, digest, &e2) < 0)
+                        _exit(1);
+                close(pfd[0]);
+                if (write(pfd[1], "h", 1) != 1)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        close(pfd[1]);
+        char c = 0;
+        CHECK(read(pfd[0], &c, 1) == 1 && c == 'h');
+        close(pfd[0]);
+        CHECK_INT(store_gc(s, &(store_gc_opts){.keep_days = 0}, &gs, &e), 0);
+        CHECK(store_tree_exists(s, STORE_KIND_OCI, digest));
+        CHECK(!store_tree_exists(s, STORE_KIND_ROOTFS, digest));
+        CHECK_INT(store_index_get(s, k1, &what, dg, &e), -ENOENT);
+        CHECK_INT(store_index_get(s, k4, &what, dg, &e), 0);
+        CHECK(gs.busy >= 1);
+        kill(holder, SIGKILL);
+        waitpid(holder, &st, 0);
+        CHECK_INT(store_gc(s, &(store_gc_opts){.keep_days = 0}, &gs, &e), 0);
+        CHECK(!store_tree_exists(s, STORE_KIND_OCI, digest));
+        CHECK_INT(store_index_get(s, k4, &what, dg, &e), -ENOENT);
+        CHECK(!exists(root,
+                      "stacks/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"));
 
         /* Names: one user at a time. */
         char *np = NULL;
@@ -152,6 +240,48 @@ int main(void)
         free(np);
         close(nfd);
 
+        store_free(s);
+        s = NULL;
+
+        /* Trust: a new cache is private; a writable or symlinked part of
+         * it, or one that is not the caller's, is refused by name. */
+        struct stat rst;
+        CHECK(stat(root, &rst) == 0 && (rst.st_mode & 07777) == 0700);
+        _cleanup_free_ char *idx = path_join(root, "index");
+        CHECK(chmod(idx, 0775) == 0);
+        CHECK(store_open(root, &s, &e) == -EPERM && strstr(e.msg, idx) &&
+              strstr(e.msg, "writable by its group"));
+        CHECK(chmod(idx, 0755) == 0);
+        CHECK(chmod(root, 0777) == 0);
+        CHECK(store_open(root, &s, &e) == -EPERM && strstr(e.msg, root) &&
+              strstr(e.msg, "writable by others"));
+        CHECK(chmod(root, 0700) == 0);
+        _cleanup_free_ char *locks = path_join(root, "locks");
+        _cleanup_free_ char *elsewhere = path_join(tmpl, "elsewhere");
+        CHECK(mkdir(elsewhere, 0700) == 0);
+        CHECK(fs_rm_rf_at(AT_FDCWD, locks, &e) == 0 && symlink(elsewhere, locks) == 0);
+        CHECK(store_open(root, &s, &e) < 0 && strstr(e.msg, locks) &&
+              strstr(e.msg, "symbolic link"));
+        CHECK(unlink(locks) == 0);
+        CHECK_INT(store_open(root, &s, &e), 0);
+        /* A lock file that is not the caller's alone. */
+        _cleanup_free_ char *lk = path_join(root, "locks/x.lock");
+        CHECK(close(open(lk, O_CREAT | O_WRONLY | O_CLOEXEC, 0666)) == 0 && chmod(lk, 0666) == 0);
+        CHECK(store_lock(s, "x", false, &lfd, &e) == -EPERM && strstr(e.msg, lk));
+        if (geteuid() == 0) {
+                CHECK(chmod(lk, 0600) == 0 && chown(lk, 65534, 65534) == 0);
+                CHECK(store_lock(s, "x", false, &lfd, &e) == -EPERM && strstr(e.msg, "uid 65534"));
+                store_free(s);
+                s = NULL;
+                CHECK(chown(root, 65534, 65534) == 0);
+                CHECK(store_open(root, &s, &e) == -EPERM && strstr(e.msg, root) &&
+                      strstr(e.msg, "owned by uid 65534"));
+                /* And below a directory someone else may replace. */
+                _cleanup_free_ char *parent = path_join(tmpl, "p");
+                _cleanup_free_ char *below = path_join(parent, "cache");
+                CHECK(mkdir(parent, 0755) == 0 && chown(parent, 65534, 65534) == 0);
+                CHECK(store_open(below, &s, &e) < 0 && strstr(e.msg, parent));
+        }
         store_free(s);
         fs_rm_rf_at(AT_FDCWD, tmpl, &e);
         TEST_END();

@@ -1,0 +1,381 @@
+/* The one gc of runroot and mkroot. What references what: index entries
+ * name rootfs trees and stacks, stacks name OCI trees, step records name
+ * blobs. A run holds a shared lock on every tree (and on a stack it is
+ * writing) from resolution to exit; gc removes a tree or a stack only
+ * under the exclusive lock, and skips what it cannot lock. Builds hold the
+ * "layers" lock shared; steps and blobs are left alone while one runs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int gc_area(store *s, const char *area, unsigned *removed, err_t *e)
+{
+        _cleanup_close_ int afd =
+                store_open_checked(s, area, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
+        if (afd < 0)
+                return afd;
+        int dfd = dup(afd);
+        if (dfd < 0)
+                return err_sys(e, errno, "dup");
+        _cleanup_closedir_ DIR *d = fdopendir(dfd);
+        if (!d) {
+                close(dfd);
+                return err_sys(e, errno, "%s/%s", s->root, area);
+        }
+        int ret = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                const char *n = de->d_name;
+                if (n[0] == '.')
+                        continue;
+                size_t len = strlen(n);
+                bool is_lock = len > 5 && !strcmp(n + len - 5, ".lock");
+                _cleanup_free_ char *id = is_lock ? xstrndup(n, len - 5) : xstrdup(n);
+                _cleanup_free_ char *lock = xasprintf("%s.lock", id);
+                _cleanup_close_ int lfd = openat(afd, lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+                if (lfd >= 0) {
+                        if (flock(lfd, LOCK_EX | LOCK_NB) < 0)
+                                continue; /* its owner is alive */
+                        struct stat st;
+                        if (fstat(lfd, &st) == 0 && st.st_nlink == 0)
+                                continue; /* removed meanwhile */
+                } else if (errno != ENOENT) {
+                        continue;
+                } else if (faccessat(afd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+                        continue; /* both gone: removed with its sibling */
+                }
+                /* Owner dead (lock free) or never finished making its lock. */
+                err_t e2 = {0};
+                if (fs_rm_rf_at(afd, id, &e2) < 0) {
+                        ret = err_set(e, e2.code, "%s/%s: %s", s->root, area, e2.msg);
+                        continue;
+                }
+                if (lfd >= 0)
+                        unlinkat(afd, lock, 0);
+                (*removed)++;
+        }
+        return ret;
+}
+
+int store_gc_leftovers(store *s, unsigned *ret_removed, err_t *e)
+{
+        err_t e2 = {0};
+        if (!e)
+                e = &e2;
+        unsigned removed = 0;
+        int r1 = gc_area(s, "runs", &removed, e);
+        int r2 = gc_area(s, "tmp", &removed, e);
+        if (ret_removed)
+                *ret_removed = removed;
+        return r1 < 0 ? r1 : r2;
+}
+
+/* Remove rel (a directory when dir) under the exclusive lock NAME: 1 when
+ * removed, 0 when someone holds it or it is gone, else a negative errno. */
+static int remove_locked(store *s, const char *lock, const char *rel, bool dir, err_t *e)
+{
+        _cleanup_free_ char *lrel = xasprintf("locks/%s.lock", lock);
+        _cleanup_close_ int fd = store_open_checked(s, lrel, O_RDWR | O_CREAT, 0600, S_IFREG, e);
+        if (fd < 0)
+                return fd;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return 0;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
+                return 0;
+        store_scratch *sc = NULL;
+        int r = 0;
+        if (dir) {
+                /* Out of the way under the lock, removed after it: a run
+                 * waiting for the lock then finds the tree missing. */
+                r = store_scratch_new(s, "tmp", &sc, e);
+                if (r < 0)
+                        return r;
+                _cleanup_free_ char *dead = xasprintf("tmp/%s/tree", sc->id);
+                if (renameat(s->fd, rel, s->fd, dead) < 0)
+                        r = errno == ENOENT ? 0 : err_sys(e, errno, "%s/%s", s->root, rel);
+                else
+                        r = 1;
+        } else if (unlinkat(s->fd, rel, 0) < 0)
+                r = errno == ENOENT ? 0 : err_sys(e, errno, "%s/%s", s->root, rel);
+        else
+                r = 1;
+        if (r >= 0)
+                unlinkat(s->fd, lrel, 0);
+        close(steal_fd(&fd));
+        if (sc) {
+                err_t e2 = {0};
+                if (store_scratch_remove(s, sc, &e2) < 0 && r >= 0)
+                        r = err_set(e, e2.code, "%s", e2.msg);
+        }
+        return r;
+}
+
+/* Unpacked trees of format 1 still mounted by a container of an older
+ * runroot (which took no locks). */
+static bool mounted_anywhere(const char *path)
+{
+        _cleanup_closedir_ DIR *d = opendir("/proc");
+        if (!d)
+                return true;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] < '0' || de->d_name[0] > '9')
+                        continue;
+                _cleanup_free_ char *mi = xasprintf("/proc/%s/mountinfo", de->d_name);
+                _cleanup_free_ char *data = NULL;
+                size_t len;
+                err_t e = {0};
+                if (fs_read_file_at(AT_FDCWD, mi, 16 << 20, &data, &len, &e) < 0)
+                        continue;
+                if (strstr(data, path))
+                        return true;
+        }
+        return false;
+}
+
+static void gc_legacy(store *s, store_gc_stats *st)
+{
+        _cleanup_strv_ strv old = {0};
+        if (store_list(s, "layers/sha256", &old) < 0)
+                return;
+        for (size_t i = 0; i < old.n; i++) {
+                _cleanup_free_ char *rel = xasprintf("layers/sha256/%s", old.v[i]);
+                _cleanup_free_ char *abs = path_join(s->root, rel);
+                if (mounted_anywhere(abs))
+                        continue;
+                err_t e = {0};
+                store_scratch *sc = NULL;
+                if (store_scratch_new(s, "tmp", &sc, &e) < 0)
+                        return;
+                _cleanup_free_ char *dead = xasprintf("tmp/%s/tree", sc->id);
+                if (renameat(s->fd, rel, s->fd, dead) == 0)
+                        st->legacy++;
+                store_scratch_remove(s, sc, &e);
+        }
+        if (unlinkat(s->fd, "layers/sha256", AT_REMOVEDIR) == 0)
+                st->legacy++;
+}
+
+static bool aged(store *s, const char *rel, time_t cut)
+{
+        struct stat st;
+        return fstatat(s->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime <= cut;
+}
+
+/* A stack whose record and every tree are there. */
+static bool stack_whole(store *s, const char *name)
+{
+        _cleanup_strv_ strv refs = {0};
+        if (store_record_get(s, STORE_RECORD_STACK, name, false, &refs, NULL, NULL) < 0)
+                return false;
+        for (size_t i = 0; i < refs.n; i++)
+                if (!store_tree_exists(s, STORE_KIND_OCI, refs.v[i]))
+                        return false;
+        return true;
+}
+
+static void count(int r, unsigned *n, unsigned *busy)
+{
+        if (r > 0)
+                (*n)++;
+        else if (r == 0)
+                (*busy)++;
+}
+
+int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
+{
+        store_gc_stats st = {0};
+        int keep = o ? o->keep_days : -1;
+        time_t cut = keep >= 0 ? time(NULL) - (time_t)keep * 86400 : 0;
+        _cleanup_close_ int gc_lock = -1;
+        int r = store_lock(s, "gc", true, &gc_lock, e);
+        if (r < 0)
+                return r;
+        int ret_r = store_gc_leftovers(s, &st.leftovers, e);
+        err_t e2 = {0};
+
+        /* Step records not used within the window (builds idle only). */
+        _cleanup_close_ int build_lock = -1;
+        bool builds_idle = store_lock(s, "layers", false, &build_lock, &e2) == 0;
+        _cleanup_strv_ strv steps = {0};
+        if (builds_idle)
+                store_record_list(s, STORE_RECORD_STEP, &steps, &e2);
+        strmap *blobs_used = strmap_new();
+        for (size_t i = 0; i < steps.n; i++) {
+                _cleanup_free_ char *rel = xasprintf("steps/%s", steps.v[i]);
+                if (keep >= 0 && aged(s, rel, cut)) {
+                        if (unlinkat(s->fd, rel, 0) == 0)
+                                st.steps++;
+                        continue;
+                }
+                _cleanup_strv_ strv refs = {0};
+                if (store_record_get(s, STORE_RECORD_STEP, steps.v[i], false, &refs, NULL, NULL) <
+                    0) {
+                        if (unlinkat(s->fd, rel, 0) == 0) /* not of this format */
+                                st.steps++;
+                        continue;
+                }
+                for (size_t k = 0; k < refs.n; k++)
+                        strmap_put(blobs_used, refs.v[k], (void *)1);
+        }
+
+        /* Marks: what the index names, and what those stacks name. */
+        strmap *trees[STORE_KIND_MAX], *stacks = strmap_new();
+        for (int k = 0; k < STORE_KIND_MAX; k++)
+                trees[k] = strmap_new();
+        _cleanup_strv_ strv keys = {0};
+        store_list(s, "index", &keys);
+        for (size_t i = 0; i < keys.n; i++) {
+                store_entry what;
+                char name[STORE_NAME_MAX];
+                if (store_index_read(s, keys.v[i], &what, name, &e2) < 0)
+                        continue;
+                if (what == STORE_ENTRY_ROOTFS) {
+                        strmap_put(trees[STORE_KIND_ROOTFS], name, (void *)1);
+                        continue;
+                }
+                strmap_put(stacks, name, (void *)1);
+                _cleanup_strv_ strv refs = {0};
+                if (store_record_get(s, STORE_RECORD_STACK, name, false, &refs, NULL, NULL) < 0)
+                        continue;
+                for (size_t k = 0; k < refs.n; k++)
+                        strmap_put(trees[STORE_KIND_OCI], refs.v[k], (void *)1);
+        }
+
+        /* Trees nothing names, or not used within the window. */
+        for (int k = 0; k < STORE_KIND_MAX; k++) {
+                _cleanup_strv_ strv names = {0};
+                store_list(s, store_kind_dirs[k], &names);
+                for (size_t i = 0; i < names.n; i++) {
+                        if (!store_hex_ok(names.v[i]))
+                                continue;
+                        _cleanup_free_ char *rel =
+                                xasprintf("%s/%s", store_kind_dirs[k], names.v[i]);
+                        time_t used = 0;
+                        bool old = keep >= 0 &&
+                                   store_tree_used(s, (store_kind)k, names.v[i], &used) == 0 &&
+                                   used <= cut;
+                        if (strmap_has(trees[k], names.v[i]) && !old)
+                                continue;
+                        _cleanup_free_ char *lock = store_tree_lock_name((store_kind)k, names.v[i]);
+                        r = remove_locked(s, lock, rel, true, e);
+                        if (r < 0)
+                                ret_r = r;
+                        count(r, &st.trees, &st.busy);
+                }
+        }
+
+        /* Stacks no index entry names (held while one is being written). */
+        _cleanup_strv_ strv stack_names = {0};
+        store_list(s, "stacks", &stack_names);
+        for (size_t i = 0; i < stack_names.n; i++) {
+                if (strmap_has(stacks, stack_names.v[i]) && stack_whole(s, stack_names.v[i]))
+                        continue;
+                if (!store_name_ok(stack_names.v[i]))
+                        continue;
+                _cleanup_free_ char *rel = xasprintf("stacks/%s", stack_names.v[i]);
+                _cleanup_free_ char *lock = store_stack_lock_name(stack_names.v[i]);
+                r = remove_locked(s, lock, rel, false, e);
+                if (r < 0)
+                        ret_r = r;
+                count(r, &st.stacks, &st.busy);
+        }
+
+        /* Index entries whose referents are gone, and format 1 entries;
+         * never one whose referents are all there. */
+        for (size_t i = 0; i < keys.n; i++) {
+                _cleanup_free_ char *rel = xasprintf("index/%s", keys.v[i]);
+                store_entry what;
+                char name[STORE_NAME_MAX];
+                bool keep_it;
+                if (store_index_read(s, keys.v[i], &what, name, &e2) < 0)
+                        keep_it = false;
+                else if (what == STORE_ENTRY_ROOTFS)
+                        keep_it = store_tree_exists(s, STORE_KIND_ROOTFS, name);
+                else
+                        keep_it = stack_whole(s, name);
+                if (!keep_it && unlinkat(s->fd, rel, 0) == 0)
+                        st.index++;
+        }
+        /* fs_write_atomic_at's leftovers from a crash. */
+        const char *atomic_dirs[] = {"index", "stacks", "steps"};
+        for (size_t a = 0; a < ARRAY_SIZE(atomic_dirs); a++) {
+                int dfd = openat(s->fd, atomic_dirs[a],
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dfd < 0)
+                        continue;
+                _cleanup_closedir_ DIR *d = fdopendir(dfd);
+                if (!d) {
+                        close(dfd);
+                        continue;
+                }
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        if (de->d_name[0] != '.' || !strcmp(de->d_name, ".") ||
+                            !strcmp(de->d_name, ".."))
+                                continue;
+                        struct stat sb;
+                        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            S_ISREG(sb.st_mode) && sb.st_mtime + 60 < time(NULL) &&
+                            unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                st.leftovers++;
+                }
+        }
+
+        /* Blobs no step names (and, with a window, not used within it). */
+        if (builds_idle) {
+                _cleanup_strv_ strv blobs = {0};
+                store_list(s, "blobs/sha256", &blobs);
+                for (size_t i = 0; i < blobs.n; i++) {
+                        if (strmap_has(blobs_used, blobs.v[i]))
+                                continue;
+                        _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", blobs.v[i]);
+                        if ((keep < 0 || aged(s, rel, cut)) && unlinkat(s->fd, rel, 0) == 0)
+                                st.blobs++;
+                }
+        }
+
+        /* Lock files whose tree or stack is gone. */
+        _cleanup_strv_ strv locks = {0};
+        store_list(s, "locks", &locks);
+        for (size_t i = 0; i < locks.n; i++) {
+                const char *n = locks.v[i];
+                size_t len = strlen(n);
+                if (len < 6 || strcmp(n + len - 5, ".lock"))
+                        continue;
+                _cleanup_free_ char *lock = xstrndup(n, len - 5);
+                _cleanup_free_ char *item = NULL;
+                if (!strncmp(lock, "stack-", 6))
+                        item = xasprintf("stacks/%s", lock + 6);
+                for (int k = 0; k < STORE_KIND_MAX && !item; k++) {
+                        _cleanup_free_ char *pre = store_tree_lock_name((store_kind)k, "");
+                        if (!strncmp(lock, pre, strlen(pre)))
+                                item = xasprintf("%s/%s", store_kind_dirs[k], lock + strlen(pre));
+                }
+                if (!item || faccessat(s->fd, item, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                        continue;
+                _cleanup_free_ char *lrel = xasprintf("locks/%s", n);
+                _cleanup_close_ int fd = openat(s->fd, lrel, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+                struct stat sb;
+                if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 &&
+                    sb.st_nlink > 0 && faccessat(s->fd, item, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+                        unlinkat(s->fd, lrel, 0);
+        }
+
+        gc_legacy(s, &st);
+        for (int k = 0; k < STORE_KIND_MAX; k++)
+                strmap_free(trees[k]);
+        strmap_free(stacks);
+        strmap_free(blobs_used);
+        if (ret)
+                *ret = st;
+        return ret_r;
+}
