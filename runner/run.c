@@ -617,6 +617,22 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
         static char *default_env[] = {
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
                 NULL};
+        /* The tree may come from a hostile base: the command gets a
+         * container's default profile (docker's capability set, no_new_privs,
+         * the default seccomp filter), without CAP_MKNOD, which no build
+         * step or maintainer script of a root file system needs. The filter
+         * is compiled here, on the host side, without a cache: a build has
+         * few steps. */
+        sec_opts sec;
+        sec_opts_init(&sec);
+        strv_push(&sec.cap_drop, "MKNOD");
+        sec_filter *filter = NULL;
+        int r = sec_filter_prepare(&sec, -1, &filter, e);
+        if (r < 0) {
+                sec_opts_free(&sec);
+                return err_prefix(e, "%s: seccomp filter", root);
+        }
+        sec.filter = filter;
         run_spec spec = {
                 /* The tree's own /etc/resolv.conf: a bind over it would
                  * break package scripts that write it. */
@@ -624,8 +640,12 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
                 .argv = (char **)argv,
                 .envp = envp ? (char **)envp : default_env,
                 .hostname = NULL,
+                .sec = &sec,
                 .net_none = net_none,
                 .userns = geteuid() != 0,
         };
-        return run_container(&spec, NULL, e);
+        r = run_container(&spec, NULL, e);
+        sec_filter_free(filter);
+        sec_opts_free(&sec);
+        return r;
 }

@@ -13,10 +13,13 @@
 
 /* Run argv inside the directory `root` (written in place: no overlay),
  * with new mount/pid/uts/ipc namespaces (and a user namespace when not
- * root), /proc, a minimal /dev and the host's network (package scripts may
- * need it; pass net_none to cut it). envp NULL means a clean default
- * environment. Returns the command's exit status (0..255, 128+N for a
- * signal) or a negative errno with e filled when it could not be run. */
+ * root), /proc, a minimal /dev, and runroot's default profile: docker's
+ * capability set without CAP_MKNOD, no_new_privs, the default seccomp
+ * filter (the tree may come from a hostile base). net_none: a network
+ * namespace of its own with loopback only; false: the host's network (only
+ * for what must download). envp NULL means a clean default environment.
+ * Returns the command's exit status (0..255, 128+N for a signal) or a
+ * negative errno with e filled when it could not be run. */
 int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[], bool net_none,
                         err_t *e);
 

@@ -176,8 +176,9 @@ static int write_stage_into_tree(builder_state *b, stage *s, bool skip_existing,
         return r;
 }
 
-/* The host's name service files, lent to a Run/Include step when the image
- * has none (as docker does for RUN) and taken back before the diff. */
+/* The host's name service files, lent to a step that has the network when
+ * the image has none (as docker does for RUN) and taken back before the
+ * diff. */
 static void lend_host_files(const char *root, strv *lent)
 {
         static const char *const files[] = {"etc/resolv.conf", "etc/hosts"};
@@ -216,7 +217,10 @@ static void take_back_host_files(const char *root, strv *lent)
         strv_free(lent);
 }
 
-static int run_script(builder_state *b, const lay_step *step, const char *script, err_t *e)
+/* Run a shell script inside the working tree under runroot's default
+ * profile; network: the host's network, else loopback only. */
+static int run_script(builder_state *b, const lay_step *step, const char *script, bool network,
+                      err_t *e)
 {
         _cleanup_strv_ strv env = {0};
         bool have_path = false, have_home = false;
@@ -247,8 +251,9 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
                         return err_prefix(e, "Workdir %s", step->workdir);
         }
         strv lent = {0};
-        lend_host_files(b->root, &lent);
-        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, false, e);
+        if (network)
+                lend_host_files(b->root, &lent);
+        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, !network, e);
         take_back_host_files(b->root, &lent);
         if (r < 0)
                 return r;
@@ -293,23 +298,43 @@ static int run_step(builder_state *b, const lay_step *step, stage *inputs, const
                 return write_stage_into_tree(b, inputs, !b->o->deps_all && !b->m->deps_all, keep,
                                              e);
         case LAY_STEP_COPY: return write_stage_into_tree(b, inputs, false, NULL, e);
-        case LAY_STEP_RUN: return run_script(b, step, step->args.v[0], e);
+        case LAY_STEP_RUN:
+                return run_script(b, step, step->args.v[0], step->network || b->o->network, e);
         case LAY_STEP_INCLUDE: {
-                _cleanup_free_ char *apt = path_join(b->root, "usr/bin/apt-get");
-                if (access(apt, X_OK) < 0)
+                /* Looked up inside the tree: a link planted there is
+                 * resolved within it, never on the host. */
+                _cleanup_close_ int rootfd = open(b->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (rootfd < 0)
+                        return err_sys(e, errno, "%s", b->root);
+                _cleanup_close_ int apt =
+                        fs_open_in_root(rootfd, "usr/bin/apt-get", O_PATH, 0, NULL);
+                struct stat st;
+                if (apt < 0 || fstat(apt, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
                         return err_set(e, -ENOENT, "the base has no apt-get");
-                _cleanup_sb_ strbuf sc = {0};
-                sb_append(&sc, "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && "
-                               "apt-get install -y -q --no-install-recommends --");
+                _cleanup_sb_ strbuf pkgs = {0};
                 for (size_t i = 0; i < step->args.n; i++) {
                         for (const char *c = step->args.v[i]; *c; c++)
                                 if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789+-.:=~_", *c))
                                         return err_set(e, -EINVAL, "'%s': not a package name",
                                                        step->args.v[i]);
-                        sb_appendf(&sc, " %s", step->args.v[i]);
+                        sb_appendf(&pkgs, " %s", step->args.v[i]);
                 }
-                sb_append(&sc, " && apt-get clean && rm -rf /var/lib/apt/lists/*");
-                return run_script(b, step, sc.s, e);
+                /* Only the download has the network; the packages'
+                 * maintainer scripts run in the second call, without it. */
+                _cleanup_sb_ strbuf dl = {0}, inst = {0};
+                sb_appendf(&dl,
+                           "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && "
+                           "apt-get install -y -q --no-install-recommends --download-only --%s",
+                           pkgs.s);
+                sb_appendf(&inst,
+                           "export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q "
+                           "--no-install-recommends --no-download --%s && apt-get clean && "
+                           "rm -rf /var/lib/apt/lists/*",
+                           pkgs.s);
+                int r = run_script(b, step, dl.s, true, e);
+                if (r < 0)
+                        return err_prefix(e, "download");
+                return run_script(b, step, inst.s, false, e);
         }
         case LAY_STEP_REMOVE: return remove_paths(b, step, e);
         default: return err_set(e, -EINVAL, "unknown step");

@@ -107,6 +107,7 @@ int lay_build_main(int argc, char **argv)
                 {"deps", required_argument, NULL, 'd'},
                 {"no-cache", no_argument, NULL, 'n'},
                 {"allow-missing", no_argument, NULL, 'm'},
+                {"network", no_argument, NULL, 'N'},
                 {"compress", required_argument, NULL, 'c'},
                 {"quiet", no_argument, NULL, 'q'},
                 {"verbose", no_argument, NULL, 'v'},
@@ -136,6 +137,7 @@ int lay_build_main(int argc, char **argv)
                         break;
                 case 'n': o.no_cache = true; break;
                 case 'm': o.allow_missing = true; break;
+                case 'N': o.network = true; break;
                 case 'c':
                         if (image_compress_parse(optarg, &io.compress) < 0)
                                 return usage("build", "--compress: unknown compression '%s'",
@@ -159,6 +161,9 @@ int lay_build_main(int argc, char **argv)
                              "/var/cache/mkroot)\n"
                              "      --compress ALG  rootfs compression, whatever the name says\n"
                              "      --allow-missing warn about libraries that cannot be found\n"
+                             "      --network       give every Run: step the host's network\n"
+                             "                      (default: loopback only, unless the\n"
+                             "                      manifest says Network: yes)\n"
                              "  -q, --quiet / -v, --verbose");
                         return 0;
                 default: fprintf(stderr, "Try 'mkroot build --help'.\n"); return EXIT_USAGE;

@@ -34,6 +34,7 @@ typedef struct lay_step {
         strv env;      /* Env in force for Run/Include */
         char *workdir; /* Workdir in force for Run */
         bool skeleton; /* Add only: also the minimal skeleton (scratch base) */
+        bool network;  /* Run only: Network: yes (its own or the first paragraph's) */
 } lay_step;
 
 /* An image's runtime defaults: the OCI config's "config" object, read and
@@ -90,6 +91,7 @@ typedef struct lay_build_opts {
         bool deps_all;         /* copy libraries the base already has */
         bool allow_missing;
         bool no_cache; /* rebuild every step (still stores the results) */
+        bool network;  /* --network: every Run step gets the host's network */
 } lay_build_opts;
 
 /* Build the manifest's layers (reusing cached steps). Counts of built and

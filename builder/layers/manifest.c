@@ -2,7 +2,9 @@
  * names the base; each paragraph holding a step field (Add, Copy,
  * Include, Run, Remove) is one layer; config fields (Env, Cmd, Entrypoint,
  * Workdir, User, Label) may stand in any paragraph and take effect from
- * there on (a Run step sees the Env set above it). */
+ * there on (a Run step sees the Env set above it). Run steps have no
+ * network unless asked: Network: yes in the step's paragraph, or in the
+ * first paragraph for every Run step. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <string.h>
@@ -146,7 +148,7 @@ static bool known_field(const char *n)
 {
         static const char *const names[] = {"Base",   "Add",   "Copy", "Include",    "Run",
                                             "Remove", "Env",   "Cmd",  "Entrypoint", "Workdir",
-                                            "User",   "Label", "Deps", "Comment"};
+                                            "User",   "Label", "Deps", "Comment",    "Network"};
         for (size_t i = 0; i < ARRAY_SIZE(names); i++)
                 if (!strcasecmp(n, names[i]))
                         return true;
@@ -202,10 +204,32 @@ static int parse_config_fields(lay_manifest *m, const deb822 *d, size_t p, const
         return 0;
 }
 
-static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *what, err_t *e)
+/* Network: yes|no (mkosi's WithNetwork=). -1 when the paragraph has none. */
+static int parse_network(const deb822 *d, size_t p, const char *what, int *ret, err_t *e)
+{
+        const char *v = deb822_get(d, p, "Network");
+        *ret = -1;
+        if (!v)
+                return 0;
+        if (!strcasecmp(v, "yes") || !strcasecmp(v, "true"))
+                *ret = 1;
+        else if (!strcasecmp(v, "no") || !strcasecmp(v, "false"))
+                *ret = 0;
+        else
+                return err_set(e, -EINVAL, "%s:%u: Network: '%.*s' (yes or no)", what,
+                               d->paras[p].line, line_len(v), v);
+        return 0;
+}
+
+/* net_default: the first paragraph's Network:, for every Run step. */
+static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *what,
+                      bool net_default, err_t *e)
 {
         unsigned line = d->paras[p].line;
+        int net = -1;
         int found = -1;
+        if (parse_network(d, p, what, &net, e) < 0)
+                return -EINVAL;
         for (int k = 0; k < LAY_STEP_KIND_MAX; k++)
                 if (deb822_get(d, p, step_names[k])) {
                         if (found >= 0)
@@ -215,8 +239,18 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                                                what, line, step_names[found], step_names[k]);
                         found = k;
                 }
-        if (found < 0)
+        if (found < 0) {
+                if (net >= 0 && p > 0)
+                        return err_set(e, -EINVAL,
+                                       "%s:%u: Network: goes with a Run step (or in the first "
+                                       "paragraph, for all of them)",
+                                       what, line);
                 return 0;
+        }
+        if (net >= 0 && found != LAY_STEP_RUN && p > 0)
+                return err_set(e, -EINVAL,
+                               "%s:%u: Network: is for Run steps (%s gets what it needs by itself)",
+                               what, line, step_names[found]);
         const char *v = deb822_get(d, p, step_names[found]);
         lay_step st = {.kind = (lay_step_kind)found};
         switch (st.kind) {
@@ -255,6 +289,7 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
         for (size_t i = 0; i < m->config.env.n; i++)
                 strv_push(&st.env, m->config.env.v[i]);
         st.workdir = m->config.workdir ? xstrdup(m->config.workdir) : NULL;
+        st.network = st.kind == LAY_STEP_RUN && (net >= 0 ? net == 1 : net_default);
         m->steps = xreallocarray(m->steps, m->n_steps + 1, sizeof(*m->steps));
         m->steps[m->n_steps++] = st;
         return 0;
@@ -279,6 +314,12 @@ int lay_manifest_parse(const char *data, size_t len, const char *what, const cha
                                what, d.paras[0].line);
         }
         m.base = xstrdup(base);
+        int net_default = -1;
+        r = parse_network(&d, 0, what, &net_default, e);
+        if (r < 0) {
+                lay_manifest_free(&m);
+                return r;
+        }
         for (size_t p = 0; p < d.n_paras; p++) {
                 for (size_t f = 0; f < d.paras[p].n; f++) {
                         const char *n = d.fields[d.paras[p].first + f].name;
@@ -299,7 +340,7 @@ int lay_manifest_parse(const char *data, size_t len, const char *what, const cha
                  * applies to it. */
                 r = parse_config_fields(&m, &d, p, what, e);
                 if (r == 0)
-                        r = parse_step(&m, &d, p, what, e);
+                        r = parse_step(&m, &d, p, what, net_default == 1, e);
                 if (r < 0) {
                         lay_manifest_free(&m);
                         return r;
