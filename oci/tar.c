@@ -212,7 +212,9 @@ int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t 
                 }
                 int64_t size = tar_number(h + 124, 12);
                 char type = (char)h[156];
-                if (ext_size >= 0 && (type == '0' || type == '\0' || type == '7'))
+                /* A pax size is the entry's, whatever its type (the data
+                 * that follows is skipped by it). */
+                if (ext_size >= 0 && type != 'x' && type != 'g' && type != 'L' && type != 'K')
                         size = ext_size;
                 int64_t data = off + BLOCK;
                 if (size < 0 || size > fsize - data) {

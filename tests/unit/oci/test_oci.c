@@ -575,6 +575,19 @@ static void test_tar(void)
         CHECK_INT(open_tar(&l, "long.tar", &a, &e), 0);
         oci_archive_free(a);
         a = NULL;
+        /* A pax size counts for any entry type: the data after a symlink
+         * entry that has some is skipped, and the next member found. */
+        tarw x = {0};
+        adds(&x, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+        header(&x, "PaxHeaders/s", 'x', 12, false);
+        sb_appendn(&x.b, "12 size=512\n", 12);
+        pad(&x);
+        header(&x, "sl", '2', 0, false);
+        char junk[512];
+        memset(junk, 'A', sizeof(junk)); /* its data: not a header */
+        sb_appendn(&x.b, junk, sizeof(junk));
+        adds(&x, "index.json", "{\"manifests\":[]}");
+        CHECK_REFUSED(&x, "paxsize.tar", "index.json lists no manifest");
         /* Too many layers. */
         tarw m = {0};
         adds(&m, "c.json", "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
