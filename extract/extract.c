@@ -178,11 +178,11 @@ static int parent_open(xt *x, const char *dname, int *ret_fd, char **ret_rel, er
         return 0;
 }
 
-static int clean_and_rewrite(xt *x, const char *what, const char *raw, bool entry, char **ret,
-                             err_t *e)
+static int clean_and_rewrite(xt *x, const char *label, const char *what, const char *raw,
+                             bool entry, char **ret, err_t *e)
 {
         _cleanup_free_ char *name = NULL;
-        int r = xt_name_clean(x->label, what, raw, &name, e);
+        int r = xt_name_clean(label, what, raw, &name, e);
         if (r < 0 || !name[0] || !x->o->rewrite) {
                 *ret = r < 0 ? NULL : steal_pointer(&name);
                 return r;
@@ -198,7 +198,7 @@ static int clean_and_rewrite(xt *x, const char *what, const char *raw, bool entr
                 return 0;
         }
         /* The caller's name passes the same rules. */
-        return xt_name_clean(x->label, what, nn, ret, e);
+        return xt_name_clean(label, what, nn, ret, e);
 }
 
 /* Failures the file system or our privilege imposes on metadata that is
@@ -389,9 +389,10 @@ static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *bas
 {
         char sn[160];
         _cleanup_free_ char *t = NULL;
-        int r = clean_and_rewrite(x, "hardlink to", raw_target, false, &t, e);
+        _cleanup_free_ char *label = xasprintf("%s: entry \"%s\"", x->label, name);
+        int r = clean_and_rewrite(x, label, "hardlink to", raw_target, false, &t, e);
         if (r < 0)
-                return err_prefix(e, "%s: entry \"%s\"", x->label, name);
+                return r;
         if (!t[0])
                 return err_set(e, -EPERM, "%s: entry \"%s\": hardlink to the root", x->label, name);
         _cleanup_free_ char *tdir = path_dirname(t);
@@ -483,7 +484,7 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
         char sn[160];
         const char *raw = archive_entry_pathname(ae);
         _cleanup_free_ char *name = NULL;
-        int r = clean_and_rewrite(x, "entry", raw, true, &name, e);
+        int r = clean_and_rewrite(x, x->label, "entry", raw, true, &name, e);
         if (r != 0)
                 return r < 0 ? r : 0;
         if (!name[0])

@@ -8,7 +8,6 @@ command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
 
 OUT=$T/outside
 mkdir -p "$OUT"
-passwd_sum=$(md5sum </etc/passwd)
 touch "$T/victim"
 victim_sum=$(md5sum <"$T/victim")
 
@@ -88,7 +87,9 @@ check_outside() {
         [ ! -e "$T/outside-dotdot" ] && [ ! -e "$T/cache/outside-dotdot" ] &&
                 [ ! -e "$T/cache/tmp/outside-dotdot" ] || fail "$1: wrote outside (dotdot)"
         [ "$(md5sum <"$T/victim")" = "$victim_sum" ] || fail "$1: wrote through a link to a host file"
-        [ "$(md5sum </etc/passwd)" = "$passwd_sum" ] || fail "$1: /etc/passwd changed"
+        # What the archives would write there (other tests add users to
+        # /etc/passwd meanwhile, so not its checksum).
+        ! grep -q overwritten /etc/passwd || fail "$1: /etc/passwd written"
         [ -z "$(ls -A "$MKROOT_CACHE/tmp")" ] || fail "$1: staging left behind"
 }
 

@@ -245,7 +245,7 @@ static void test_escapes(void)
                 {"hardlink-dotdot",
                  {{"hl", 'h', "../victim"}},
                  1,
-                 "hardlink to \"../victim\": leaves the root"},
+                 "entry \"hl\": hardlink to \"../victim\": leaves the root"},
                 {"hardlink-outside",
                  {{"hl", 'h', "../outside"}},
                  1,
@@ -273,6 +273,7 @@ static void test_escapes(void)
                         fprintf(stderr, "%s: r=%d msg=%s\n", bad[i].what, r, e.msg);
                 CHECK(r < 0);
                 CHECK(strncmp(e.msg, "hostile.tar: ", 13) == 0);
+                CHECK(strstr(e.msg + 1, "hostile.tar") == NULL); /* named once */
                 CHECK(strstr(e.msg, bad[i].msg) != NULL);
                 CHECK(outside_clean());
         }
