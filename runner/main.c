@@ -269,7 +269,7 @@ static int run_gc(const runner_config *cfg, int argc, char **argv)
                 log_error("gc: %s", e.msg);
                 return EXIT_RUNROOT;
         }
-        log_info("gc: removed %u leftover(s)", removed);
+        log_info("gc: removed %u unused cache entr%s", removed, removed == 1 ? "y" : "ies");
         return 0;
 }
 
