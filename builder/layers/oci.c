@@ -402,6 +402,8 @@ static int extract_layers(oci_archive *ar, const char *dir, strv *ret_files, err
         return 0;
 }
 
+#define MAX_PLAIN ((int64_t)64 << 30)
+
 /* A compressed file (docker save | gzip) is read through an anonymous
  * temporary copy of its plain tar: oci/ reads plain tars only. 1 when fd
  * is not compressed. */
@@ -429,8 +431,30 @@ static int open_compressed(int fd, const char *path, oci_archive **ret, err_t *e
         else if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
                  archive_read_next_header(a, &ae) != ARCHIVE_OK)
                 r = err_set(e, -EBADMSG, "%s: %s", path, archive_error_string(a) ?: "unreadable");
-        if (r == 0 && archive_read_data_into_fd(a, out) != ARCHIVE_OK)
-                r = err_set(e, -EBADMSG, "%s: %s", path, archive_error_string(a) ?: "unreadable");
+        /* Bounded: a small hostile file must not fill the temporary
+         * directory. */
+        _cleanup_free_ char *buf = xmalloc(1 << 16);
+        for (int64_t total = 0; r == 0;) {
+                la_ssize_t n = archive_read_data(a, buf, 1 << 16);
+                if (n < 0)
+                        r = err_set(e, -EBADMSG, "%s: %s", path,
+                                    archive_error_string(a) ?: "unreadable");
+                if (n <= 0)
+                        break;
+                total += n;
+                if (total > MAX_PLAIN)
+                        r = err_set(e, -EFBIG, "%s: more than %lld GiB uncompressed", path,
+                                    (long long)(MAX_PLAIN >> 30));
+                for (la_ssize_t w = 0; r == 0 && w < n;) {
+                        ssize_t k = write(out, buf + w, (size_t)(n - w));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k < 0)
+                                r = err_sys(e, errno, "%s: temporary file", path);
+                        else
+                                w += k;
+                }
+        }
         archive_read_free(a);
         if (r < 0)
                 return r;

@@ -129,13 +129,13 @@ refused() {
                 grep -q -- "$f.*$w" err || bad "mkroot inspect $f: message lacks '$w': $(cat err)"
         done
         local before
-        before=$(ls "$MKROOT_CACHE/layers/sha256" 2>/dev/null | wc -l)
+        before=$(ls "$MKROOT_CACHE/layers/oci/sha256" 2>/dev/null | wc -l)
         set +e; "$RUNROOT" "$f" >out 2>err; rc=$?; set -e
         [ $rc = 125 ] || { bad "runroot $f: exit $rc, printed '$(cat out)' $(cat err)"; return; }
         for w in "$@"; do
                 grep -q -- "$f.*$w" err || bad "runroot $f: message lacks '$w': $(cat err)"
         done
-        [ "$(ls "$MKROOT_CACHE/layers/sha256" 2>/dev/null | wc -l)" = "$before" ] ||
+        [ "$(ls "$MKROOT_CACHE/layers/oci/sha256" 2>/dev/null | wc -l)" = "$before" ] ||
                 bad "runroot $f: kept a layer of a refused archive"
 }
 
@@ -157,7 +157,7 @@ t = tarfile.open(sys.argv[1])
 i = json.load(t.extractfile("index.json"))
 m = json.load(t.extractfile("blobs/sha256/" + i["manifests"][0]["digest"][7:]))
 print(m["layers"][-1]["digest"][7:])' layer.tar)
-[ ! -e "$T/fresh/layers/sha256/$top" ] || bad "runroot kept the swapped layer"
+[ ! -e "$T/fresh/layers/oci/sha256/$top" ] || bad "runroot kept the swapped layer"
 printf 'Base: layer.tar\n\nRun: true\n' >onlayer.manifest
 set +e; "$MKROOT" build onlayer.manifest -o onlayer.tar.gz >out 2>err; rc=$?; set -e
 [ $rc != 0 ] || bad "mkroot built on a swapped layer"
