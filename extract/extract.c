@@ -489,6 +489,8 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                 return r < 0 ? r : 0;
         if (!name[0])
                 return 0; /* "./": the root itself is the caller's */
+        char shown[160];  /* the name in one-line messages */
+        xt_snip(name, shown, sizeof shown);
         const char *hard = archive_entry_hardlink(ae);
         mode_t type = archive_entry_filetype(ae);
         if (!hard && (type == AE_IFCHR || type == AE_IFBLK) && x->o->devices == XT_DEVICES_SKIP) {
@@ -507,7 +509,7 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
         if (r < 0)
                 return err_prefix(e, "%s: entry \"%s\"", x->label, xt_snip(raw, sn, sizeof sn));
         if (x->o->whiteouts != XT_WHITEOUTS_KEEP && !strncmp(base, WH_PREFIX, strlen(WH_PREFIX))) {
-                r = whiteout(x, pfd, prel, base, name, e);
+                r = whiteout(x, pfd, prel, base, shown, e);
                 if (r == 0)
                         x->st.entries++;
                 return r;
@@ -517,7 +519,7 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
         struct stat st;
         bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
         if (!exists && errno != ENOENT)
-                return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
+                return err_sys(e, errno, "%s: entry \"%s\"", x->label, shown);
         if (exists && x->o->skip_existing && !kept(x->o, name, rel))
                 return 0;
         bool want_dir = !hard && type == AE_IFDIR;
@@ -533,26 +535,26 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                         cache_drop(x);
                 r = fs_rm_rf_at(pfd, base, e);
                 if (r < 0)
-                        return err_prefix(e, "%s: entry \"%s\"", x->label, name);
+                        return err_prefix(e, "%s: entry \"%s\"", x->label, shown);
         }
 
         if (hard)
-                r = make_hardlink(x, hard, pfd, base, name, e);
+                r = make_hardlink(x, hard, pfd, base, shown, e);
         else
                 switch (type) {
-                case AE_IFREG: r = make_regular(x, ae, pfd, base, name, e); break;
-                case AE_IFDIR: r = make_dir(x, ae, pfd, base, rel, name, e); break;
+                case AE_IFREG: r = make_regular(x, ae, pfd, base, shown, e); break;
+                case AE_IFDIR: r = make_dir(x, ae, pfd, base, rel, shown, e); break;
                 case AE_IFLNK: {
                         const char *target = archive_entry_symlink(ae);
                         if (!target || !*target)
                                 return err_set(e, -EINVAL,
                                                "%s: entry \"%s\": symlink without target", x->label,
-                                               name);
+                                               shown);
                         cache_drop(x);
                         if (symlinkat(target, pfd, base) < 0)
                                 return err_sys(e, errno, "%s: entry \"%s\": symlink", x->label,
-                                               name);
-                        r = meta_at(x, ae, pfd, base, name, true, e);
+                                               shown);
+                        r = meta_at(x, ae, pfd, base, shown, true, e);
                         break;
                 }
                 case AE_IFCHR:
@@ -562,18 +564,19 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                         if (mknodat(pfd, base, type | 0600, dev) < 0) {
                                 if (errno == EPERM && type != AE_IFIFO) {
                                         log_debug("%s: \"%s\": device node not made (no privilege)",
-                                                  x->label, name);
+                                                  x->label, shown);
                                         x->st.skipped_devices++;
                                         return 0;
                                 }
-                                return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label, name);
+                                return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label,
+                                               shown);
                         }
-                        r = meta_at(x, ae, pfd, base, name, false, e);
+                        r = meta_at(x, ae, pfd, base, shown, false, e);
                         break;
                 }
                 default:
                         /* Sockets and unknown types are not image content. */
-                        log_debug("%s: \"%s\": entry of type 0%o skipped", x->label, name,
+                        log_debug("%s: \"%s\": entry of type 0%o skipped", x->label, shown,
                                   (unsigned)type);
                         return 0;
                 }
@@ -605,6 +608,15 @@ static int extract_all(xt *x, err_t *e)
         return 0;
 }
 
+/* Names from the archive reach messages in many places (paths the
+ * resolver walked, too): whatever they hold, the message stays one line. */
+static void one_line(err_t *e)
+{
+        for (char *p = e->msg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+}
+
 static void times_free(strmap *m)
 {
         size_t pos = 0;
@@ -632,6 +644,8 @@ int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stat
         };
         x.hooks = (xt_dir_hooks){.touch = hook_touch, .made = hook_made, .ud = &x};
         r = extract_all(&x, e);
+        if (r < 0)
+                one_line(e);
         cache_drop(&x);
         if (x.mine)
                 strmap_free(x.mine);
