@@ -15,6 +15,11 @@ printf 'Base: base.tar.gz\n\nRun: echo original >/msg\n\nCmd: ["/bin/cat", "/msg
 "$MKROOT" build app.manifest --format docker -o app.docker.tar 2>/dev/null || fail "build docker"
 out=$("$RUNROOT" app.oci.tar 2>err) || fail "runroot on the good archive: $(cat err)"
 [ "$out" = original ] || fail "good archive printed '$out'"
+# mkroot also reads a compressed archive (docker save | gzip), through the
+# same reader and the same checks.
+gzip -c app.docker.tar >app.docker.tar.gz
+"$MKROOT" inspect app.docker.tar.gz >out 2>err || fail "inspect app.docker.tar.gz: $(cat err)"
+grep -q '^app.docker.tar.gz: docker image, 2 layers' out || fail "inspect app.docker.tar.gz: $(cat out)"
 
 # rewrite IN OUT WHAT: a copy of an archive with one thing changed, every
 # other member as it was.
