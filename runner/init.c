@@ -7,19 +7,18 @@
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 const int init_forward_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 const size_t init_forward_signals_n = ARRAY_SIZE(init_forward_signals);
@@ -39,6 +38,104 @@ static void report(int fd, const char *fmt, ...)
         buf[n++] = '\n';
         if (fd < 0 || write(fd, buf, (size_t)n) < 0)
                 (void)!write(2, buf, (size_t)n);
+}
+
+/* Close [lo, hi]: close_range, or one close per fd on kernels before 5.9. */
+static int close_span(unsigned lo, unsigned hi, err_t *e)
+{
+        if (syscall(SYS_close_range, lo, hi, 0U) == 0)
+                return 0;
+        if (errno != ENOSYS)
+                return err_sys(e, errno, "close descriptors %u-%u", lo, hi);
+        long max = sysconf(_SC_OPEN_MAX);
+        if (max <= 0 || max > INT_MAX)
+                max = 1 << 20;
+        if (hi >= (unsigned)max)
+                hi = (unsigned)max - 1;
+        for (unsigned fd = lo; fd <= hi && fd >= lo; fd++)
+                if (close((int)fd) < 0 && errno != EBADF && errno != EINTR)
+                        return err_sys(e, errno, "close descriptor %u", fd);
+        return 0;
+}
+
+int init_close_fds(const int *keep, size_t n, err_t *e)
+{
+        int k[INIT_KEEP_FDS_MAX];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < 3)
+                        continue;
+                if (m == ARRAY_SIZE(k))
+                        return err_set(e, -E2BIG, "close descriptors: too many to keep");
+                size_t j = m++;
+                for (; j > 0 && k[j - 1] > keep[i]; j--)
+                        k[j] = k[j - 1];
+                k[j] = keep[i];
+        }
+        unsigned lo = 3;
+        for (size_t i = 0; i < m; i++) {
+                unsigned fd = (unsigned)k[i];
+                if (fd < lo)
+                        continue; /* listed twice */
+                if (fd > lo) {
+                        int r = close_span(lo, fd - 1, e);
+                        if (r < 0)
+                                return r;
+                }
+                lo = fd + 1;
+        }
+        return close_span(lo, ~0U, e);
+}
+
+/* "/proc" itself or anything below it: as a working directory its magic
+ * links (fd/N, cwd, root, thread-self) would lead anywhere. */
+static bool under_proc(const char *abs)
+{
+        return !strncmp(abs, "/proc", 5) && (abs[5] == '\0' || abs[5] == '/');
+}
+
+int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e)
+{
+        _cleanup_free_ char *given = dir[0] == '/' ? xstrdup(dir) : xasprintf("/%s", dir);
+        _cleanup_free_ char *norm = path_normalize(given);
+        if (under_proc(norm))
+                return err_set(e, -EPERM, "working directory %s: inside /proc, refused", dir);
+        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "working directory %s: open the root", dir);
+        /* The kernel resolves it (openat2: symlinks stay in the root, magic
+         * links are refused); made first when missing, as docker does. */
+        err_t e2 = {0};
+        _cleanup_close_ int fd = fs_open_in_root(rootfd, norm, O_PATH | O_DIRECTORY, 0, &e2);
+        if (fd == -ENOENT) {
+                _cleanup_free_ char *made = NULL;
+                int r = rootfs_mkdir_p(rootfd, norm, &made, &e2);
+                if (r < 0)
+                        return err_set(e, r, "working directory %s: %s", dir, e2.msg);
+                fd = fs_open_in_root(rootfd, norm, O_PATH | O_DIRECTORY, 0, &e2);
+        }
+        if (fd == -ELOOP)
+                return err_set(e, fd,
+                               "working directory %s: a symbolic link loop or a /proc magic "
+                               "link on the way, refused",
+                               dir);
+        if (fd < 0)
+                return err_set(e, fd, "working directory %s: %s", dir, strerror(-fd));
+        /* Where it is, as the kernel names it from the container's root. */
+        char link[64], abs[PATH_MAX];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, abs, sizeof abs - 1);
+        if (n < 0)
+                return err_sys(e, errno, "working directory %s: where is it", dir);
+        abs[n] = '\0';
+        struct statfs sfs;
+        if (fstatfs(fd, &sfs) < 0)
+                return err_sys(e, errno, "working directory %s", dir);
+        if (abs[0] != '/' || under_proc(abs) || sfs.f_type == PROC_SUPER_MAGIC)
+                return err_set(e, -EPERM, "working directory %s: leads to %s, refused", dir, abs);
+        *ret_abs = xstrdup(abs);
+        *ret_fd = steal_fd(&fd);
+        return 0;
 }
 
 /* PATH lookup in the container's environment, telling "not found" (127)
@@ -130,29 +227,62 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
                         close(c->pty_slave_fd);
         }
         set_user(c);
+        /* The directory init_open_workdir resolved inside the root, entered
+         * through its fd (no path is looked up again), as the user. */
         const char *cwd = c->cwd ? c->cwd : "/";
-        if (chdir(cwd) < 0) {
+        if ((c->cwd_fd >= 0 ? fchdir(c->cwd_fd) : chdir("/")) < 0) {
                 report(c->err_fd, "working directory %s: %s", cwd, strerror(errno));
                 _exit(125);
         }
-        /* No fd of runroot's may reach the command (CVE-2024-21626): mark
-         * all of them close-on-exec; err_fd stays usable until execve. */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-                int fd_max = (int)sysconf(_SC_OPEN_MAX);
-                for (int fd = 3; fd < fd_max; fd++)
-                        if (fd != c->err_fd)
-                                close(fd);
+        char here[PATH_MAX];
+        const char *want = c->cwd_fd >= 0 && c->cwd_abs ? c->cwd_abs : "/";
+        if (!getcwd(here, sizeof here) || strcmp(here, want) != 0) {
+                report(c->err_fd, "working directory %s: not inside the container's root", cwd);
+                _exit(125);
         }
+        if (c->cwd_fd >= 0)
+                close(c->cwd_fd);
+        /* What child_main kept open (err_fd aside) is not the command's
+         * business (CVE-2024-21626): close it; err_fd is close-on-exec. */
+        int keep[] = {c->err_fd, c->ready_fd};
         err_t e = {0};
+        if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0) {
+                report(c->err_fd, "%s", e.msg);
+                _exit(125);
+        }
         if (c->sec && sec_apply(c->sec, &e) < 0) {
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
+        }
+        /* pid 1 gives up its privileges first: with CAP_SYS_PTRACE the
+         * command could otherwise borrow them. */
+        char go = 0;
+        if (c->ready_fd >= 0) {
+                if (read(c->ready_fd, &go, 1) != 1)
+                        _exit(125);
+                close(c->ready_fd);
         }
         int err = 0;
         int code = exec_search(c->argv, c->envp, &err);
         report(c->err_fd, "%s: %s", c->argv[0],
                code == 127 && err == ENOENT ? "command not found" : strerror(err));
         _exit(code);
+}
+
+/* pid 1's stdin, stdout and stderr are the caller's (a terminal, a
+ * file): the container's /dev/null instead. */
+static int init_detach_stdio(err_t *e)
+{
+        _cleanup_close_ int fd = open("/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "/dev/null");
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+                return err_set(e, -EINVAL, "/dev/null: not the null device");
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0)
+                        return err_sys(e, errno, "/dev/null on fd %d", i);
+        return 0;
 }
 
 int init_run(const init_cmd *c)
@@ -164,6 +294,11 @@ int init_run(const init_cmd *c)
         sigaddset(&set, SIGCHLD);
         sigprocmask(SIG_BLOCK, &set, NULL);
 
+        int ready[2] = {-1, -1};
+        if (c->sec && pipe2(ready, O_CLOEXEC) < 0) {
+                report(c->err_fd, "pipe: %s", strerror(errno));
+                return 125;
+        }
         pid_t cmd = fork();
         if (cmd < 0) {
                 report(c->err_fd, "fork: %s", strerror(errno));
@@ -175,10 +310,40 @@ int init_run(const init_cmd *c)
                  * forward signals is not its business. */
                 sigset_t none;
                 sigemptyset(&none);
-                command_child(c, &none);
+                init_cmd cc = *c;
+                if (ready[1] >= 0)
+                        close(ready[1]);
+                cc.ready_fd = ready[0];
+                command_child(&cc, &none);
         }
+        if (ready[0] >= 0)
+                close(ready[0]);
         if (c->pty_slave_fd >= 0)
                 close(c->pty_slave_fd);
+        if (c->cwd_fd >= 0)
+                close(c->cwd_fd);
+        /* pid 1 never execs: what it holds stays reachable through
+         * /proc/1/fd, and what it may do through ptrace. It keeps no
+         * descriptor of the host (stdio becomes /dev/null), and drops to
+         * CAP_KILL (to forward signals to any user) under the command's
+         * no_new_privs and seccomp filter. The command waits for this. */
+        err_t e = {0};
+        int r = init_detach_stdio(&e);
+        if (r == 0 && c->sec)
+                r = sec_apply_init(c->sec, &e);
+        if (r < 0) {
+                report(c->err_fd, "pid 1: %s", e.msg);
+                kill(cmd, SIGKILL);
+                return 125;
+        }
+        if (ready[1] >= 0) {
+                if (write(ready[1], "G", 1) != 1) {
+                        report(c->err_fd, "pid 1: start the command: %s", strerror(errno));
+                        kill(cmd, SIGKILL);
+                        return 125;
+                }
+                close(ready[1]);
+        }
         close(c->err_fd);
 
         for (;;) {

@@ -113,12 +113,25 @@ pid_t ns_clone(unsigned long flags);
 typedef struct init_cmd {
         char **argv;
         char **envp;
-        const char *cwd;
+        const char *cwd;     /* the working directory as given (messages), or NULL */
+        const char *cwd_abs; /* init_open_workdir's resolved path */
+        int cwd_fd;          /* init_open_workdir's fd, or -1 for "/" */
         const run_user *user;
-        const sec_opts *sec; /* NULL: keep privileges (runner_exec_in_tree) */
+        const sec_opts *sec; /* NULL: keep privileges */
         int pty_slave_fd;    /* -1 without a terminal */
         int err_fd;          /* CLOEXEC pipe to runroot for exec errors */
+        int ready_fd;        /* set by init_run for the command child; -1 */
 } init_cmd;
+
+/* Close every descriptor above 2 except the n in keep (close_range, so
+ * that nothing is merely close-on-exec: init never execs). */
+#define INIT_KEEP_FDS_MAX 8
+int init_close_fds(const int *keep, size_t n, err_t *e);
+/* After pivot_root: resolve dir (-w, WorkingDir) inside the new root,
+ * making it when missing, symlinks followed within the root; /proc and
+ * anything below it refused. Returns its symlink-free path and an O_PATH
+ * fd of it. */
+int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e);
 
 /* Run as pid 1: start the command, reap, forward signals; returns the
  * exit status to exit with. */

@@ -74,8 +74,18 @@ static void child_main(run_spec *s)
          * waits for them: a pid namespace's init drops a SIGTERM it has no
          * handler for the moment it is unblocked, so one forwarded early
          * would be lost. */
+        /* Nothing of the host's may stay open past this point, not even
+         * close-on-exec (pid 1 never execs): runroot's own fds (the cache
+         * directory) and whatever the caller left open. Only stdio and the
+         * pipes to runroot are kept (CVE-2024-21626). */
+        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock};
+        if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
+                child_fail(s->err_fd, &e);
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+                err_sys(&e, errno, "PR_SET_PDEATHSIG");
+                child_fail(s->err_fd, &e);
+        }
         char go = 0;
         if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
                 _exit(125);
@@ -94,7 +104,10 @@ static void child_main(run_spec *s)
         /* Nothing in the container may open /proc/1/exe (runroot's binary)
          * or our fds (CVE-2019-5736): pid 1 and the command before exec are
          * not dumpable. */
-        prctl(PR_SET_DUMPABLE, 0);
+        if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+                err_sys(&e, errno, "PR_SET_DUMPABLE");
+                child_fail(s->err_fd, &e);
+        }
 
         run_user u = {0};
         if (user_resolve(s->user, &u, &e) < 0)
@@ -119,17 +132,22 @@ static void child_main(run_spec *s)
                 close(master);
                 close(s->tty_sock);
         }
-        const char *cwd = s->workdir;
-        if (cwd && fs_mkdir_p_at(AT_FDCWD, cwd, 0755, &e) < 0)
+        /* Resolved inside the new root, never as a host path. */
+        _cleanup_free_ char *cwd_abs = NULL;
+        int cwd_fd = -1;
+        if (s->workdir && init_open_workdir(s->workdir, &cwd_abs, &cwd_fd, &e) < 0)
                 child_fail(s->err_fd, &e);
         init_cmd cmd = {
                 .argv = s->argv,
                 .envp = envp,
-                .cwd = cwd,
+                .cwd = s->workdir,
+                .cwd_abs = cwd_abs,
+                .cwd_fd = cwd_fd,
                 .user = &u,
                 .sec = s->sec,
                 .pty_slave_fd = slave,
                 .err_fd = s->err_fd,
+                .ready_fd = -1,
         };
         _exit(init_run(&cmd));
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -39,6 +40,24 @@ int sec_apply(const sec_opts *o, err_t *e)
         if (r < 0)
                 return r;
         /* Before seccomp: loading a filter without CAP_SYS_ADMIN needs it. */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return err_sys(e, errno, "no_new_privs");
+        if (!o->seccomp)
+                return 0;
+        if (o->filter)
+                return sec_filter_load(o->filter, e);
+        return sec_seccomp_apply(keep, e);
+}
+
+int sec_apply_init(const sec_opts *o, err_t *e)
+{
+        uint64_t keep;
+        int r = sec_caps_compute(o, &keep, e);
+        if (r < 0)
+                return r;
+        r = sec_caps_apply(UINT64_C(1) << CAP_KILL, e);
+        if (r < 0)
+                return r;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return err_sys(e, errno, "no_new_privs");
         if (!o->seccomp)

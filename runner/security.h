@@ -29,8 +29,11 @@ int sec_opts_validate(const sec_opts *o, err_t *e);
 int sec_mask_paths(int root_fd, err_t *e);
 
 /* Last step before exec in the container process: capabilities,
- * no_new_privs, seccomp. */
+ * no_new_privs, seccomp. The inheritable and ambient sets end empty. */
 int sec_apply(const sec_opts *o, err_t *e);
+/* pid 1 (which never execs) once the command is forked: every
+ * capability but CAP_KILL gone, no_new_privs, and o's seccomp filter. */
+int sec_apply_init(const sec_opts *o, err_t *e);
 
 /* The default seccomp filter for o's capability set as a BPF program,
  * prepared on the host side so that a warm start does not compile it:

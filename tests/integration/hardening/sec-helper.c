@@ -5,6 +5,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -16,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -170,6 +172,112 @@ static int exe_overwrite(const char *pid)
         return failed("still busy after 5 s");
 }
 
+/* socket(family, SOCK_STREAM, 0) through the native ABI, or (compat) the
+ * 32-bit x86 one: its direct socket syscall (359) and socketcall (102),
+ * which passes the arguments in memory. */
+static int socket_family(const char *fam, int compat)
+{
+        long family = strtol(fam, NULL, 0);
+        long r;
+        if (!compat) {
+                r = socket((int)family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        } else {
+#if defined(__x86_64__)
+                static unsigned int args[3];
+                args[0] = (unsigned int)family;
+                args[1] = SOCK_STREAM;
+                args[2] = 0;
+                long nr = compat == 1 ? 359 : 102;
+                long a1 = compat == 1 ? family : 1; /* SYS_SOCKET */
+                long a2 = compat == 1 ? SOCK_STREAM : (long)(unsigned long)args;
+                long a3 = 0;
+                if (compat == 2 && (unsigned long)args > 0xffffffffUL)
+                        return failed("arguments above 4 GiB");
+                __asm__ volatile("int $0x80"
+                                 : "=a"(r)
+                                 : "0"(nr), "b"(a1), "c"(a2), "d"(a3)
+                                 : "memory");
+                if (r < 0 && r > -4096) {
+                        errno = (int)-r;
+                        r = -1;
+                }
+#else
+                return failed("no 32-bit x86 ABI here");
+#endif
+        }
+        if (r < 0)
+                return failed(strerror(errno));
+        close((int)r);
+        return ok();
+}
+
+/* The capability sets of this process, as "VERB: inh=... prm=... eff=...
+ * amb=..." from /proc/self/status; ok when inheritable, permitted,
+ * effective and ambient are all empty. */
+static int capsets(void)
+{
+        FILE *f = fopen("/proc/self/status", "re");
+        if (!f)
+                return failed(strerror(errno));
+        char line[256], out[256] = "";
+        int empty = 1;
+        while (fgets(line, sizeof line, f)) {
+                static const char *const keys[] = {"CapInh:", "CapPrm:", "CapEff:", "CapAmb:"};
+                for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                        size_t kl = strlen(keys[i]);
+                        if (strncmp(line, keys[i], kl))
+                                continue;
+                        unsigned long long v = strtoull(line + kl, NULL, 16);
+                        size_t ol = strlen(out);
+                        snprintf(out + ol, sizeof out - ol, " %.3s=%llx", keys[i] + 3, v);
+                        if (v)
+                                empty = 0;
+                }
+        }
+        fclose(f);
+        printf("%s:%s\n", verb, out);
+        return empty ? ok() : failed("capabilities held");
+}
+
+/* The descriptors this process holds (the listing's own aside), one
+ * "fd N -> TARGET" line each; ok when only 0, 1 and 2 are open. */
+static int fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        if (!d)
+                return failed(strerror(errno));
+        int extra = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                int fd = atoi(de->d_name);
+                if (fd == dirfd(d))
+                        continue;
+                char p[64], t[4096];
+                snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+                ssize_t n = readlink(p, t, sizeof t - 1);
+                t[n < 0 ? 0 : n] = '\0';
+                printf("%s: fd %d -> %s\n", verb, fd, t);
+                if (fd > 2)
+                        extra = 1;
+        }
+        closedir(d);
+        return extra ? failed("descriptors above 2 open") : ok();
+}
+
+/* setuid(0), then create path (O_EXCL): ok when both worked. */
+static int become_root(const char *path)
+{
+        if (setuid(0) < 0)
+                return failed(strerror(errno));
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return failed(strerror(errno));
+        close(fd);
+        return ok();
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2)
@@ -261,6 +369,18 @@ int main(int argc, char **argv)
         }
         if (strcmp(verb, "exe-overwrite") == 0 && a)
                 return exe_overwrite(a);
+        if (strcmp(verb, "socket") == 0 && a)
+                return socket_family(a, 0);
+        if (strcmp(verb, "socket32") == 0 && a)
+                return socket_family(a, 1);
+        if (strcmp(verb, "socketcall32") == 0 && a)
+                return socket_family(a, 2);
+        if (strcmp(verb, "fds") == 0)
+                return fds();
+        if (strcmp(verb, "capsets") == 0)
+                return capsets();
+        if (strcmp(verb, "become-root") == 0 && a)
+                return become_root(a);
         if (strcmp(verb, "sleep") == 0 && a) {
                 sleep((unsigned)atoi(a));
                 return ok();
