@@ -1,5 +1,6 @@
 /* caps: docker's default capability set, --cap-add/--cap-drop, and the
- * cut of all five capability sets through libcap. */
+ * cut of all five capability sets through libcap: bounding, permitted and
+ * effective to the kept set, inheritable and ambient empty. */
 #include <ctype.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -123,8 +124,10 @@ int sec_caps_apply(uint64_t keep, err_t *e)
                 cap_value_t v = c;
                 cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
                 cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
-                cap_set_flag(want, CAP_INHERITABLE, 1, &v, CAP_SET);
         }
+        /* The inheritable set stays empty (as in moby after CVE-2022-24769):
+         * with it, a program carrying file inheritable capabilities would
+         * get them back at exec even for a non-root user. */
         int r = cap_set_proc(want);
         int saved = errno;
         cap_free(want);
