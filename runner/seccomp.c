@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "security-internal.h"
@@ -103,6 +104,12 @@ static const uint64_t ns_flags[] = {
 /* Typing into the controlling terminal of whoever started us. */
 static const unsigned long tty_ioctls[] = {TIOCSTI, TIOCLINUX};
 
+/* Socket address families refused, as docker's default profile refuses
+ * them (socket() is allowed there unless the family is AF_VSOCK): vsock
+ * talks to the hypervisor and other VMs, and no network namespace
+ * isolates it. */
+static const int refused_families[] = {AF_VSOCK};
+
 static bool has(uint64_t keep, int cap)
 {
         return cap >= 0 && (keep & (UINT64_C(1) << cap));
@@ -169,6 +176,13 @@ static int build(scmp_filter_ctx ctx, uint64_t keep, err_t *e)
                 if (has(keep, blocked[i].cap))
                         continue;
                 r = add_rule(ctx, eperm, blocked[i].name, 0, NULL, e);
+                if (r < 0)
+                        return r;
+        }
+
+        for (size_t i = 0; i < ARRAY_SIZE(refused_families); i++) {
+                struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)refused_families[i]);
+                r = add_rule(ctx, eperm, "socket", 1, &a, e);
                 if (r < 0)
                         return r;
         }
@@ -260,6 +274,8 @@ void sec_seccomp_describe(strbuf *out)
                 sb_appendf(out, "ns %#llx\n", (unsigned long long)ns_flags[i]);
         for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++)
                 sb_appendf(out, "ioctl %#lx\n", tty_ioctls[i]);
+        for (size_t i = 0; i < ARRAY_SIZE(refused_families); i++)
+                sb_appendf(out, "socket family %d\n", refused_families[i]);
         sb_appendf(out, "user %#llx eperm %d enosys %d optimize %d\n",
                    (unsigned long long)CLONE_NEWUSER, EPERM, ENOSYS, OPTIMIZE);
 }
