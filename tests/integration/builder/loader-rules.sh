@@ -28,9 +28,13 @@ $got"
 }
 # needs PROGRAM NAME: the program's DT_NEEDED list holds NAME exactly (the
 # case below really is the case it says).
+# (Output captured first: grep -q in a pipe can kill the writer with
+# SIGPIPE, and pipefail then fails a check that held.)
 needs() {
-        readelf -dW "$1" | grep -qF "(NEEDED)             Shared library: [$2]" ||
-                fail "precondition: $1 does not need [$2]: $(readelf -dW "$1" | grep NEEDED)"
+        local d
+        d=$(readelf -dW "$1")
+        grep -qF "(NEEDED)             Shared library: [$2]" <<<"$d" ||
+                fail "precondition: $1 does not need [$2]: $(grep NEEDED <<<"$d")"
 }
 n=0
 mk_lib() { # mk_lib DIR NAME [LDFLAGS...]
@@ -101,8 +105,9 @@ grep -qxF "$(printf '\t%s' "$T/s/libb.so.1")" <<<"$("$MKROOT" deps "$T/prog_slas
 cc -o prog_slash_rel main.c -Wl,--no-as-needed s/libb.so.1
 needs prog_slash_rel s/libb.so.1
 same_as_ldd "$T/prog_slash_rel"
-(cd / && ldd "$T/prog_slash_rel" | grep -qF "$(printf '\ts/libb.so.1 => not found')") ||
-        fail "precondition: ldd finds s/libb.so.1 from /"
+out=$(cd / && ldd "$T/prog_slash_rel")
+grep -qF "$(printf '\ts/libb.so.1 => not found')" <<<"$out" ||
+        fail "precondition: ldd finds s/libb.so.1 from /: $out"
 (cd / && same_as_ldd "$T/prog_slash_rel")
 
 # Loader of a shared library given directly (no PT_INTERP).
