@@ -30,6 +30,12 @@ static size_t count_entries(int dirfd)
         return n;
 }
 
+static void remove_base(void)
+{
+        err_t e = {0};
+        fs_rm_rf_at(AT_FDCWD, base, &e);
+}
+
 static int merged_usr(void *ud, const char *name, char **ret)
 {
         if (!strcmp(name, "bin"))
@@ -45,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!mkdtemp(base))
                         abort();
                 basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                atexit(remove_base);
                 log_set_level(LOG_QUIET);
         }
         if (size < 1)
