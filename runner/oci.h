@@ -9,7 +9,7 @@
 #include "runner.h"
 
 /* An image file that is an OCI layout or docker-save archive: every layer
- * unpacked once into layers/sha256/DIGEST (whiteouts turned into overlay
+ * unpacked once into the store's OCI trees (whiteouts turned into overlay
  * whiteouts, opaque markers into the opaque xattr), and *ret_lowers the
  * overlay lowerdir list, topmost first. Returns 0 when done, 1 when the
  * file is not such an archive (fd is rewound for the caller), or a

@@ -175,7 +175,8 @@ no_image unreachable
 
 # Disk full: the cache on a tiny tmpfs.
 mkdir "$T/small"
-mount -t tmpfs -o size=64k tmpfs "$T/small"
+# mode 0700: a world-writable (1777) cache root is refused as untrusted.
+mount -t tmpfs -o size=64k,mode=0700 tmpfs "$T/small"
 trap 'umount "$T/small" 2>/dev/null || true; cleanup' EXIT
 MKROOT_CACHE=$T/small run_fetch "$S" -o "$T/out.tar.gz"
 expect_fail 'disk full'
