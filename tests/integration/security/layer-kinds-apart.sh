@@ -127,6 +127,19 @@ mkdir -p "$CACHES"
 one root "$T/image.oci.tar" "$T/layer2.tar.gz" "root oci+gzip"
 one root "$T/image.docker.tar" "$T/layer2.tar" "root docker+tar"
 
+# A cache of the old format (one layers/sha256/ for both kinds) where the
+# layer was once unpacked as a rootfs: never read, and gc removes it.
+c=$CACHES/format1
+d2=$(sha256sum <"$T/layer2.tar.gz" | cut -d' ' -f1)
+mkdir -p -m 700 "$c" "$c/layers" && mkdir -p "$c/layers/sha256/$d2"
+cp -a "$T/l2/." "$c/layers/sha256/$d2/"
+out=$(run root "$c" "$T/image.oci.tar" "$IMAGE_CHECK")
+[ "$out" = image-ok ] && pass "a format 1 tree of the same digest is not read" ||
+        fail "the image with a format 1 cache: deleted files back: $out"
+"$RUNROOT" --cache-dir "$c" gc || fail "runroot gc on a format 1 cache"
+[ ! -e "$c/layers/sha256" ] && pass "gc removed the format 1 trees" ||
+        fail "format 1 trees left after gc: $(ls "$c/layers/sha256")"
+
 # Rootless: the same with an unprivileged user's own cache.
 # A test that could not run its rootless part is a skip, not a pass.
 rootless_skip() {
