@@ -125,6 +125,27 @@ t_hardening() {
         [ -z "$bad" ] && pass hardening || fail hardening "allowed inside:$bad"
 }
 
+# The device policy on v2 (a BPF program) applies with no limit asked:
+# --device hands in one node with its permissions, and nothing else of
+# the host's /dev is reachable.
+t_device_policy() {
+        local bad='' d pid
+        rr --device /dev/null:/dev/mydev:r "$IMG" /bin/sec-helper write /dev/mydev x >"$W/out" 2>&1
+        [ $? = 1 ] && grep -q 'not permitted' "$W/out" ||
+                bad="$bad [--device ...:r allowed a write: $(tr '\n' ' ' <"$W/out")]"
+        rr --device /dev/null:/dev/mydev:rw "$IMG" /bin/sec-helper write /dev/mydev x >"$W/out" 2>&1 ||
+                bad="$bad [--device ...:rw refused a write: $(tr '\n' ' ' <"$W/out")]"
+        rr "$IMG" /bin/sec-helper write /dev/kmsg x >"$W/out" 2>&1
+        [ $? = 1 ] || bad="$bad [/dev/kmsg written without --device]"
+        $RR "$IMG" /bin/sec-helper sleep 30 </dev/null >/dev/null 2>&1 &
+        pid=$!
+        d=$(cg_wait "$CG") || bad="$bad [no container cgroup for a run without limits]"
+        kill -TERM "$pid"
+        wait "$pid" 2>/dev/null
+        [ -z "$(cg_containers "$CG")" ] || bad="$bad [left: $(cg_containers "$CG")]"
+        [ -z "$bad" ] && pass device-policy || fail device-policy "$bad"
+}
+
 t_memory_oom() {
         rr -m 32M "$IMG" /bin/sec-helper memhog 64 >"$W/out" 2>"$W/err"
         local rc=$?
@@ -444,6 +465,7 @@ run_test t_pure_v2
 run_test t_namespaces
 run_test t_overlay
 run_test t_hardening
+run_test t_device_policy
 run_test t_memory_oom
 run_test t_memory_files
 run_test t_cpu_quota
