@@ -199,8 +199,9 @@ const char *apt_host_arch(void);
 bool apt_arch_runs(const char *arch);
 /* The top-level directories a merged-/usr tree links into usr/ on arch. */
 void apt_merged_dirs(const char *arch, strv *out);
-/* Copy src to a new file dst (hardlink instead when may_link and possible). */
-int apt_copy_file(const char *src, const char *dst, bool may_link, err_t *e);
+/* Copy src to a new file dst (never a hardlink: a tree's scripts or the
+ * user may write what is placed there, the cache must not change). */
+int apt_copy_file(const char *src, const char *dst, err_t *e);
 /* Write content to root/rel atomically, creating parents. */
 int apt_write_file(const char *root, const char *rel, const char *content, err_t *e);
 

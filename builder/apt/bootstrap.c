@@ -392,8 +392,10 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
 {
         /* The unpacked packages may have made var/cache/apt/archives (or a
          * parent) a link to a host directory: the directory is resolved
-         * inside the tree, and each .deb is made there through that fd
-         * (link and O_CREAT|O_EXCL never follow the last component). */
+         * inside the tree, and each .deb is copied there through that fd
+         * (O_CREAT|O_EXCL never follows the last component). A copy, not a
+         * link: a maintainer script that writes it must not change the
+         * cache's blob, which later fetches reuse. */
         _cleanup_close_ int rootfd = open(b->tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return err_sys(e, errno, "%s", b->tree);
@@ -411,7 +413,7 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
                         return err_set(e, -EINVAL, "%s: not a .deb file name", p->filename);
                 _cleanup_free_ char *inside = xasprintf("/var/cache/apt/archives/%s", name);
                 _cleanup_free_ char *at = xasprintf("/proc/self/fd/%d/%s", archives, name);
-                rc = apt_copy_file(b->debs[i].path, at, true, e);
+                rc = apt_copy_file(b->debs[i].path, at, e);
                 if (rc < 0)
                         return err_prefix(e, "%s: %s", b->tree, inside);
                 strv_push(i < b->sel.n_required ? essential : others, inside);
@@ -492,7 +494,7 @@ static int publish_copy(const char *src, const char *dst, err_t *e)
 {
         _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
         unlink(tmp);
-        int rc = apt_copy_file(src, tmp, false, e);
+        int rc = apt_copy_file(src, tmp, e);
         if (rc == 0 && rename(tmp, dst) < 0)
                 rc = err_sys(e, errno, "%s", dst);
         if (rc < 0)

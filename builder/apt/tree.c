@@ -74,15 +74,11 @@ void apt_merged_dirs(const char *arch, strv *out)
                 }
 }
 
-/* Hardlink a cached blob into the tree (when allowed), or copy it:
- * images handed to the user are copies, so editing one cannot change the
- * cache. */
-int apt_copy_file(const char *src, const char *dst, bool may_link, err_t *e)
+/* Copy src to a new file dst, never a hardlink: what is placed in a tree
+ * is written by the tree's own maintainer scripts, and images handed to
+ * the user are edited; neither may change the cache's blob. */
+int apt_copy_file(const char *src, const char *dst, err_t *e)
 {
-        if (may_link && link(src, dst) == 0)
-                return 0;
-        if (may_link && errno != EXDEV && errno != EPERM && errno != EMLINK)
-                return err_sys(e, errno, "%s", dst);
         _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return err_sys(e, errno, "%s", src);

@@ -306,21 +306,42 @@ cp "$HT/attack" "$d/usr/libexec/evil/attack"
 mkdeb evil 1.0 "Priority: required
 Depends: hostbase" 'B=/usr/libexec/evil/busybox H=/usr/libexec/evil/sec-helper OUT=/results \
         /usr/libexec/evil/busybox sh /usr/libexec/evil/attack
+# The .deb dpkg installed this from: if it were the cache'"'"'s own file
+# (a hardlink), this would poison every later fetch.
+for f in /var/cache/apt/archives/evil_*.deb; do
+        if echo poisoned >>"$f" 2>>/tamper.err; then echo "$f" >>/tampered; fi
+done
 exit 0'
 make_release testsuite good
 make_manifest testsuite "file://$T/repo"
 export MKROOT_CACHE=$T/cache
 run_fetch "$T/testsuite.deb822" -o "$T/evil.tar.gz"
 set +e # run_fetch turns errexit back on
+# The postinst must have run (else nothing was tested): the fetch succeeds
+# and the image holds what the attack wrote.
 if [ "$RC" = 0 ]; then
         mkdir "$T/evil.x"
         tar -xzf "$T/evil.tar.gz" -C "$T/evil.x"
         check_results "second stage" "$T/evil.x" no
+        [ -s "$T/evil.x/tampered" ] && pass "second stage: the postinst ran" ||
+                fail "second stage: the postinst did not run (no /tampered): $(cat "$T/evil.x/tamper.err" 2>&1)"
 else
-        # Failing is allowed too, as long as it says why and nothing leaked.
-        echo "$OUT" | grep -q '^mkroot: ' && pass "second stage failed cleanly: $OUT" ||
-                fail "second stage: rc $RC without a message: $OUT"
+        fail "second stage: mkroot fetch exited $RC: $OUT"
         check_host "second stage"
+fi
+# Every downloaded .deb in the cache still has the content its name says.
+bad=""
+n=0
+while read -r f; do
+        n=$((n + 1))
+        [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || bad="$bad $f"
+done < <(find "$MKROOT_CACHE" -type f -regextype posix-extended -regex '.*/sha256/[0-9a-f]{64}' -size +0)
+if [ "$n" = 0 ]; then
+        fail "second stage: no downloaded .deb found in the cache $MKROOT_CACHE"
+elif [ -n "$bad" ]; then
+        fail "second stage: the postinst changed the cache's .deb files:$bad"
+else
+        pass "second stage: the $n cached downloads are unchanged"
 fi
 if [ -n "$ROOTLESS_SKIP" ] && [ "$FAILED" = 0 ]; then
         check_no_cgroup_left
