@@ -181,7 +181,11 @@ static int build(scmp_filter_ctx ctx, uint64_t keep, err_t *e)
         }
 
         for (size_t i = 0; i < ARRAY_SIZE(refused_families); i++) {
-                struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)refused_families[i]);
+                /* socket() takes an int: the kernel ignores the upper 32
+                 * bits of the register, so the filter must too (an EQ on
+                 * all 64 let AF_VSOCK | 1 << 32 through). */
+                struct scmp_arg_cmp a =
+                        SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, (scmp_datum_t)refused_families[i]);
                 r = add_rule(ctx, eperm, "socket", 1, &a, e);
                 if (r < 0)
                         return r;
@@ -275,7 +279,7 @@ void sec_seccomp_describe(strbuf *out)
         for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++)
                 sb_appendf(out, "ioctl %#lx\n", tty_ioctls[i]);
         for (size_t i = 0; i < ARRAY_SIZE(refused_families); i++)
-                sb_appendf(out, "socket family %d\n", refused_families[i]);
+                sb_appendf(out, "socket family %d masked 0xffffffff\n", refused_families[i]);
         sb_appendf(out, "user %#llx eperm %d enosys %d optimize %d\n",
                    (unsigned long long)CLONE_NEWUSER, EPERM, ENOSYS, OPTIMIZE);
 }

@@ -371,6 +371,15 @@ int main(int argc, char **argv)
                 return exe_overwrite(a);
         if (strcmp(verb, "socket") == 0 && a)
                 return socket_family(a, 0);
+        if (strcmp(verb, "socket-hi") == 0 && a) {
+                /* the family with bits above the int set: the kernel
+                 * truncates the register, a careless filter compares 64 */
+                long fam = strtol(a, NULL, 0) | (long)(1UL << 32);
+                long r = syscall(SYS_socket, fam, (long)(SOCK_STREAM | SOCK_CLOEXEC), 0L);
+                if (r >= 0)
+                        close((int)r);
+                return check(r < 0 ? -1 : 0);
+        }
         if (strcmp(verb, "socket32") == 0 && a)
                 return socket_family(a, 1);
         if (strcmp(verb, "socketcall32") == 0 && a)

@@ -16,7 +16,7 @@ COMPAT=false
 [ "$(uname -m)" = x86_64 ] && COMPAT=true
 
 # One container runs every probe; each prints "VERB: ok" or "VERB: failed: WHY".
-PROBE="/bin/sec-helper socket $AF_VSOCK; /bin/sec-helper socket $AF_UNIX; /bin/sec-helper socket $AF_INET"
+PROBE="/bin/sec-helper socket $AF_VSOCK; /bin/sec-helper socket $AF_UNIX; /bin/sec-helper socket $AF_INET; /bin/sec-helper socket-hi $AF_VSOCK"
 $COMPAT && PROBE="$PROBE; /bin/sec-helper socket32 $AF_VSOCK; /bin/sec-helper socketcall32 $AF_VSOCK; /bin/sec-helper socket32 $AF_UNIX"
 
 # check LABEL OUT
@@ -31,18 +31,21 @@ check() {
         [ "$(sed -n 2p <<<"$out")" = "socket: ok" ] && [ "$(sed -n 3p <<<"$out")" = "socket: ok" ] &&
                 pass "$label: AF_UNIX and AF_INET sockets work" ||
                 fail "$label: AF_UNIX / AF_INET: $(sed -n 2,3p <<<"$out" | tr '\n' ' ')"
+        [ "$(sed -n 4p <<<"$out")" = "socket-hi: failed: Operation not permitted" ] &&
+                pass "$label: socket(AF_VSOCK | 1 << 32) refused with EPERM" ||
+                fail "$label: socket(AF_VSOCK with the upper 32 bits set): $(sed -n 4p <<<"$out")"
         if $COMPAT; then
-                [ "$(sed -n 4p <<<"$out")" = "socket32: failed: Operation not permitted" ] &&
+                [ "$(sed -n 5p <<<"$out")" = "socket32: failed: Operation not permitted" ] &&
                         pass "$label: 32-bit socket(AF_VSOCK) refused with EPERM" ||
-                        fail "$label: 32-bit socket(AF_VSOCK): $(sed -n 4p <<<"$out")"
-                [ "$(sed -n 5p <<<"$out")" = "socketcall32: failed: Operation not permitted" ] &&
+                        fail "$label: 32-bit socket(AF_VSOCK): $(sed -n 5p <<<"$out")"
+                [ "$(sed -n 6p <<<"$out")" = "socketcall32: failed: Operation not permitted" ] &&
                         pass "$label: 32-bit socketcall(SYS_SOCKET) refused with EPERM" ||
-                        fail "$label: 32-bit socketcall(SYS_SOCKET, AF_VSOCK): $(sed -n 5p <<<"$out")"
-                [ "$(sed -n 6p <<<"$out")" = "socket32: ok" ] &&
+                        fail "$label: 32-bit socketcall(SYS_SOCKET, AF_VSOCK): $(sed -n 6p <<<"$out")"
+                [ "$(sed -n 7p <<<"$out")" = "socket32: ok" ] &&
                         pass "$label: 32-bit socket(AF_UNIX) works" ||
-                        fail "$label: 32-bit socket(AF_UNIX): $(sed -n 6p <<<"$out")"
+                        fail "$label: 32-bit socket(AF_UNIX): $(sed -n 7p <<<"$out")"
         fi
-        [ "$(wc -l <<<"$out")" = "$($COMPAT && echo 6 || echo 3)" ] || fail "$label: unexpected output"
+        [ "$(wc -l <<<"$out")" = "$($COMPAT && echo 7 || echo 4)" ] || fail "$label: unexpected output"
 }
 
 echo "on the host: $("$HELPER" socket $AF_VSOCK)"
@@ -50,7 +53,7 @@ out=$(rr "$IMAGE" sh -c "$PROBE" 2>&1)
 check "root, cold" "$out"
 ls "$T/cache/seccomp/"* >/dev/null 2>&1 || fail "no seccomp filter was cached"
 for f in "$T/cache/seccomp/"*; do
-        grep -aq "^socket family $AF_VSOCK\$" "$f" && pass "cache key of ${f##*/} names the refused family" ||
+        grep -aq "^socket family $AF_VSOCK masked 0xffffffff\$" "$f" && pass "cache key of ${f##*/} names the refused family" ||
                 fail "cache key of ${f##*/} does not name the refused family"
 done
 out=$(rr "$IMAGE" sh -c "$PROBE" 2>&1)
