@@ -1,10 +1,9 @@
 /* cgroup devices: which device nodes a container may open, whatever nodes
  * its image or its mknod put in its file system — docker's default list
- * (null, zero, full, random, urandom, tty, console, ptmx, pts; mknod of
- * anything) plus the devices handed in with --device. One list of rules
- * serves both versions: v1 writes it to devices.deny/allow; v2 compiles it
- * into a small BPF_PROG_TYPE_CGROUP_DEVICE program attached to the
- * container's cgroup. */
+ * without the host's console, which runroot never makes (null, zero,
+ * full, random, urandom, tty, ptmx, pts; mknod of anything) plus the devices handed in with
+ * --device. One list of rules serves both versions: v1 writes it to devices.deny/allow; v2 compiles
+ * it into a small BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup. */
 #include <linux/bpf.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,7 +31,6 @@ static const dev_rule default_rules[] = {
         {'c', 1, 8, CG_DEV_ALL},     /* random */
         {'c', 1, 9, CG_DEV_ALL},     /* urandom */
         {'c', 5, 0, CG_DEV_ALL},     /* tty */
-        {'c', 5, 1, CG_DEV_ALL},     /* console */
         {'c', 5, 2, CG_DEV_ALL},     /* ptmx */
         {'c', 136, -1, CG_DEV_ALL},  /* pts */
 };

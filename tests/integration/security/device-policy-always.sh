@@ -126,6 +126,10 @@ for d in "${HOSTDEV[@]}"; do
         expect_refused "root --cap-add MKNOD: mknod+open /tmp/$1 (nodev layer)" \
                 --cap-add MKNOD "$IMAGE" /bin/sh -c "$(mknod_open "/tmp/$1" "$2" "$3" "$v")"
 done
+# The host's console (5:1): runroot makes no /dev/console, so the list has
+# no business allowing one made by mknod.
+expect_refused "root --cap-add MKNOD: mknod+open /dev/xconsole (5:1, the host's console)" \
+        --cap-add MKNOD "$IMAGE" /bin/sh -c "$(mknod_open /dev/xconsole 5 1 openw)"
 out=$(rr "$IMAGE" /bin/cat /proc/self/status 2>&1)
 grep -q '^CapBnd:[[:space:]]*00000000a00425fb$' <<<"$out" && pass "CAP_MKNOD not in the default set" ||
         fail "default set: $(grep ^CapBnd <<<"$out")"

@@ -660,7 +660,6 @@ static void test_v1_device_policy(void)
                            "allow c 1:8 rwm\n"
                            "allow c 1:9 rwm\n"
                            "allow c 5:0 rwm\n"
-                           "allow c 5:1 rwm\n"
                            "allow c 5:2 rwm\n"
                            "allow c 136:* rwm\n"
                            "allow c 10:232 rw\n"
