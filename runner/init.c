@@ -181,23 +181,37 @@ static void set_user(const init_cmd *c)
         /* sec_apply comes after this and needs CAP_SETPCAP to cut the
          * bounding set: keep the permitted set across setuid and raise it
          * again; sec_apply then cuts every set to the profile. */
-        if (u->uid != 0 && c->sec)
-                prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+        if (u->uid != 0 && c->sec && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+                report(c->err_fd, "PR_SET_KEEPCAPS: %s", strerror(errno));
+                _exit(125);
+        }
         if (setresuid(u->uid, u->uid, u->uid) < 0) {
                 report(c->err_fd, "user %u: %s", (unsigned)u->uid, strerror(errno));
                 _exit(125);
         }
         if (u->uid != 0 && c->sec) {
-                prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+                if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) {
+                        report(c->err_fd, "PR_SET_KEEPCAPS: %s", strerror(errno));
+                        _exit(125);
+                }
                 cap_t caps = cap_get_proc();
-                if (caps) {
-                        for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++) {
-                                cap_flag_value_t p = CAP_CLEAR;
-                                if (cap_get_flag(caps, v, CAP_PERMITTED, &p) == 0 && p == CAP_SET)
-                                        cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
-                        }
-                        cap_set_proc(caps);
-                        cap_free(caps);
+                if (!caps) {
+                        report(c->err_fd, "capabilities of user %u: %s", (unsigned)u->uid,
+                               strerror(errno));
+                        _exit(125);
+                }
+                for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++) {
+                        cap_flag_value_t p = CAP_CLEAR;
+                        if (cap_get_flag(caps, v, CAP_PERMITTED, &p) == 0 && p == CAP_SET)
+                                cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                }
+                int r = cap_set_proc(caps);
+                int err = errno;
+                cap_free(caps);
+                if (r < 0) {
+                        report(c->err_fd, "capabilities of user %u: %s", (unsigned)u->uid,
+                               strerror(err));
+                        _exit(125);
                 }
         }
 }
