@@ -208,6 +208,10 @@ int parse_size(const char *s, int64_t *ret);
 /* SOURCE_DATE_EPOCH from the environment: 1 and *ret set when valid,
  * 0 when unset, negative when set but malformed. */
 int source_date_epoch(int64_t *ret);
+/* raw (a name or string from an untrusted file) for a one-line message:
+ * control bytes, DEL, bytes >= 0x80, '"' and backslash as C escapes (\n,
+ * \x1b, ...), cut with "..." to fit buf (size >= 8). Returns buf. */
+const char *str_esc(const char *raw, char *buf, size_t size);
 
 /* ---- string map ------------------------------------------------------ */
 

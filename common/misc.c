@@ -51,3 +51,37 @@ int source_date_epoch(int64_t *ret)
         *ret = v;
         return 1;
 }
+
+const char *str_esc(const char *raw, char *buf, size_t size)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *)raw; *p; p++) {
+                char one[5];
+                size_t k = 0;
+                char named = *p == '\n' ? 'n' : *p == '\t' ? 't' : *p == '\r' ? 'r' : 0;
+                if (*p == '"' || *p == '\\') {
+                        one[k++] = '\\';
+                        one[k++] = (char)*p;
+                } else if (named) {
+                        one[k++] = '\\';
+                        one[k++] = named;
+                } else if (*p < 0x20 || *p >= 0x7f) {
+                        one[k++] = '\\';
+                        one[k++] = 'x';
+                        one[k++] = hex[*p >> 4];
+                        one[k++] = hex[*p & 15];
+                } else
+                        one[k++] = (char)*p;
+                /* room for this, and for "..." if more follows */
+                if (n + k + (p[1] ? 3 : 0) + 1 > size) {
+                        memcpy(buf + n, "...", 3);
+                        n += 3;
+                        break;
+                }
+                memcpy(buf + n, one, k);
+                n += k;
+        }
+        buf[n] = '\0';
+        return buf;
+}

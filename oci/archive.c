@@ -99,13 +99,31 @@ static int check_digest(oci_archive *a, const char *what, const char *got, const
                        got, want);
 }
 
+/* A member the JSON names: present, and listed once (readers would
+ * disagree on which copy counts). */
+static int find_member(oci_archive *a, const char *name, const char *what, const oci_member **ret,
+                       err_t *e)
+{
+        const oci_member *m = oci_tar_find(&a->tar, name);
+        if (!m)
+                return err_set(e, -ENOENT, "%s: %s: no %s in the archive", a->name, what,
+                               OCI_ESC(name));
+        if (m->dup)
+                return err_set(e, -EBADMSG, "%s: %s: member \"%s\" appears twice", a->name, what,
+                               OCI_ESC(name));
+        *ret = m;
+        return 0;
+}
+
 /* A JSON member, whole: its size bounded, its digest checked when known. */
 static int read_json(oci_archive *a, const char *member, const char *want_hex, int64_t want_size,
                      const char *what, json_object **ret, err_t *e)
 {
-        const oci_member *m = oci_tar_find(&a->tar, member);
-        if (!m)
-                return err_set(e, -ENOENT, "%s: %s: no %s in the archive", a->name, what, member);
+        const oci_member *m = NULL;
+        int r = find_member(a, member, what, &m, e);
+        if (r < 0)
+                return r;
+
         if (want_size >= 0 && m->size != want_size)
                 return err_set(e, -EBADMSG, "%s: %s: %lld bytes, the descriptor says %lld", a->name,
                                what, (long long)m->size, (long long)want_size);
@@ -114,7 +132,7 @@ static int read_json(oci_archive *a, const char *member, const char *want_hex, i
                                (long long)OCI_MAX_JSON);
         _cleanup_free_ char *data = xmalloc((size_t)m->size + 1);
         char hex[DIGEST_HEX_LEN + 1];
-        int r = hash_range(a, m, -1, hex, data, e);
+        r = hash_range(a, m, -1, hex, data, e);
         if (r < 0)
                 return r;
         data[m->size] = '\0';
@@ -197,8 +215,8 @@ static int get_descriptor(oci_archive *a, json_object *o, const char *what, int6
                 return r;
         const char *hex = oci_digest_hex(dg);
         if (!hex)
-                return err_set(e, -EBADMSG, "%s: %s: digest \"%.80s\" is not sha256:<64 hex>",
-                               a->name, what, dg);
+                return err_set(e, -EBADMSG, "%s: %s: digest \"%s\" is not sha256:<64 hex>", a->name,
+                               what, OCI_ESC(dg));
         memcpy(ret->hex, hex, DIGEST_HEX_LEN + 1);
         json_object *sz = field(o, "size");
         if (!sz || !json_object_is_type(sz, json_type_int))
@@ -225,8 +243,8 @@ static int take_config(oci_archive *a, json_object *cfg, err_t *e)
         if (r == 0)
                 r = get_string(a, rootfs, "type", false, "config.rootfs", &type, e);
         if (r == 0 && strcmp(type, "layers"))
-                r = err_set(e, -EBADMSG, "%s: config.rootfs.type is \"%.40s\", not \"layers\"",
-                            a->name, type);
+                r = err_set(e, -EBADMSG, "%s: config.rootfs.type is \"%s\", not \"layers\"",
+                            a->name, OCI_ESC(type));
         json_object *ids = r == 0 ? field(rootfs, "diff_ids") : NULL;
         if (r == 0)
                 r = want_type(a, ids, json_type_array, "config.rootfs.diff_ids", e);
@@ -297,8 +315,8 @@ static int open_oci(oci_archive *a, err_t *e)
         if (r == 0)
                 r = get_string(a, lay, "imageLayoutVersion", false, "oci-layout", &ver, e);
         if (r == 0 && strncmp(ver, "1.", 2))
-                r = err_set(e, -EBADMSG, "%s: oci-layout: version \"%.20s\" is not 1.x", a->name,
-                            ver);
+                r = err_set(e, -EBADMSG, "%s: oci-layout: version \"%s\" is not 1.x", a->name,
+                            OCI_ESC(ver));
         json_object_put(lay);
         if (r < 0)
                 return r;
@@ -330,8 +348,8 @@ static int open_oci(oci_archive *a, err_t *e)
                         is_index = one_of(d.media_type, index_types, ARRAY_SIZE(index_types));
                         if (!is_index &&
                             !one_of(d.media_type, manifest_types, ARRAY_SIZE(manifest_types)))
-                                r = err_set(e, -EBADMSG, "%s: %s: unknown media type \"%.80s\"",
-                                            a->name, wd, d.media_type);
+                                r = err_set(e, -EBADMSG, "%s: %s: unknown media type \"%s\"",
+                                            a->name, wd, OCI_ESC(d.media_type));
                 }
                 json_object *j = NULL;
                 _cleanup_free_ char *member = xasprintf("blobs/sha256/%s", d.hex);
@@ -362,15 +380,16 @@ static int open_oci(oci_archive *a, err_t *e)
         if (r == 0)
                 r = get_string(a, man, "mediaType", true, "manifest", &mt, e);
         if (r == 0 && mt && !one_of(mt, manifest_types, ARRAY_SIZE(manifest_types)))
-                r = err_set(e, -EBADMSG, "%s: manifest: unknown media type \"%.80s\"", a->name, mt);
+                r = err_set(e, -EBADMSG, "%s: manifest: unknown media type \"%s\"", a->name,
+                            OCI_ESC(mt));
         descriptor cd = {0};
         if (r == 0)
                 r = get_descriptor(a, field(man, "config"), "manifest.config", OCI_MAX_JSON, &cd,
                                    e);
         if (r == 0 && cd.media_type &&
             !one_of(cd.media_type, config_types, ARRAY_SIZE(config_types)))
-                r = err_set(e, -EBADMSG, "%s: manifest.config: unknown media type \"%.80s\"",
-                            a->name, cd.media_type);
+                r = err_set(e, -EBADMSG, "%s: manifest.config: unknown media type \"%s\"", a->name,
+                            OCI_ESC(cd.media_type));
         json_object *ls = r == 0 ? field(man, "layers") : NULL;
         if (r == 0)
                 r = want_type(a, ls, json_type_array, "manifest.layers", e);
@@ -387,15 +406,14 @@ static int open_oci(oci_archive *a, err_t *e)
                         if (!strcmp(d.media_type, layer_types[k].name))
                                 t = &layer_types[k];
                 if (r == 0 && !t)
-                        r = err_set(e, -EBADMSG, "%s: %s: unknown layer media type \"%.80s\"",
-                                    a->name, w, d.media_type ? d.media_type : "(none)");
+                        r = err_set(e, -EBADMSG, "%s: %s: unknown layer media type \"%s\"", a->name,
+                                    w, d.media_type ? OCI_ESC(d.media_type) : "(none)");
                 if (r < 0)
                         break;
                 _cleanup_free_ char *member = xasprintf("blobs/sha256/%s", d.hex);
-                const oci_member *m = oci_tar_find(&a->tar, member);
-                if (!m)
-                        r = err_set(e, -ENOENT, "%s: %s: no %s in the archive", a->name, w, member);
-                else if (m->size != d.size)
+                const oci_member *m = NULL;
+                r = find_member(a, member, w, &m, e);
+                if (r == 0 && m->size != d.size)
                         r = err_set(e, -EBADMSG, "%s: %s: %lld bytes, the descriptor says %lld",
                                     a->name, w, (long long)m->size, (long long)d.size);
                 if (r < 0)
@@ -450,10 +468,11 @@ static int docker_name(oci_archive *a, json_object *v, const char *what, char **
         char *c =
                 strlen(raw) == (size_t)json_object_get_string_len(v) ? oci_member_clean(raw) : NULL;
         if (!c)
-                return err_set(e, -EBADMSG, "%s: %s: \"%.80s\" is not a path inside the archive",
-                               a->name, what, raw);
-        if (!oci_tar_find(&a->tar, c)) {
-                r = err_set(e, -ENOENT, "%s: %s: no %s in the archive", a->name, what, c);
+                return err_set(e, -EBADMSG, "%s: %s: \"%s\" is not a path inside the archive",
+                               a->name, what, OCI_ESC(raw));
+        const oci_member *m = NULL;
+        r = find_member(a, c, what, &m, e);
+        if (r < 0) {
                 free(c);
                 return r;
         }
@@ -572,6 +591,12 @@ int oci_archive_open(int fd, const char *name, const oci_sha256_ops *sha, oci_ar
                 return r;
         }
         int r = oci_tar_index(a->fd, (int64_t)st.st_size, name, &a->tar, e);
+        bool oci_or_docker =
+                r == 0 &&
+                ((oci_tar_find(&a->tar, "oci-layout") && oci_tar_find(&a->tar, "index.json")) ||
+                 oci_tar_find(&a->tar, "manifest.json"));
+        if (oci_or_docker && a->tar.capped)
+                r = err_set(e, -E2BIG, "%s: more than %d members", name, OCI_TAR_MAX_MEMBERS);
         if (r == 0) {
                 if (oci_tar_find(&a->tar, "oci-layout") && oci_tar_find(&a->tar, "index.json")) {
                         a->im.kind = OCI_KIND_OCI;

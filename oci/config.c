@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ociarchive.h"
+#include "internal.h"
 
 #define MAX_ITEMS 4096
 
@@ -148,9 +148,9 @@ int oci_config_from_json(json_object *j, const char *what, oci_config *ret, err_
                         const char *s = plain_string(v);
                         if (!s || strchr(k, '=') || !*k)
                                 r = err_set(e, -EBADMSG,
-                                            "%s: config.Labels[\"%.64s\"] is not a "
+                                            "%s: config.Labels[\"%s\"] is not a "
                                             "string label",
-                                            what, k);
+                                            what, OCI_ESC(k));
                         else
                                 strv_push_take(&c.labels, xasprintf("%s=%s", k, s));
                 }

@@ -9,7 +9,6 @@
 #include "internal.h"
 
 #define BLOCK 512
-#define MAX_MEMBERS 200000
 #define MAX_EXT ((int64_t)1 << 20) /* a pax record block or GNU long name */
 
 char *oci_member_clean(const char *raw)
@@ -153,13 +152,17 @@ void oci_tar_free(oci_tar *t)
         memset(t, 0, sizeof(*t));
 }
 
-static int add_member(oci_tar *t, char *name, int64_t off, int64_t size, const char *label,
-                      err_t *e)
+static void add_member(oci_tar *t, char *name, int64_t off, int64_t size)
 {
-        if (oci_tar_find(t, name)) {
-                int r = err_set(e, -EBADMSG, "%s: member \"%s\" appears twice", label, name);
+        uintptr_t i = (uintptr_t)strmap_get(t->by_name, name);
+        if (i) {
+                /* The last copy is the one tar -x leaves. */
+                oci_member *m = &t->m[i - 1];
+                m->offset = off;
+                m->size = size;
+                m->dup = true;
                 free(name);
-                return r;
+                return;
         }
         if (t->n == t->cap) {
                 t->cap = t->cap ? 2 * t->cap : 32;
@@ -168,7 +171,6 @@ static int add_member(oci_tar *t, char *name, int64_t off, int64_t size, const c
         t->m[t->n] = (oci_member){.name = name, .offset = off, .size = size};
         t->n++;
         strmap_put(t->by_name, name, (void *)(uintptr_t)t->n);
-        return 0;
 }
 
 int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t *e)
@@ -206,8 +208,9 @@ int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t 
                                   : 1;
                         break;
                 }
-                if (++count > MAX_MEMBERS) {
-                        r = err_set(e, -E2BIG, "%s: more than %d members", label, MAX_MEMBERS);
+                if (++count > OCI_TAR_MAX_MEMBERS) {
+                        t.capped = true;
+                        r = 0;
                         break;
                 }
                 int64_t size = tar_number(h + 124, 12);
@@ -264,11 +267,8 @@ int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t 
                         char *name = oci_member_clean(raw);
                         free(raw);
                         /* A name no reference can reach is never used. */
-                        if (name) {
-                                r = add_member(&t, name, data, size, label, e);
-                                if (r < 0)
-                                        break;
-                        }
+                        if (name)
+                                add_member(&t, name, data, size);
                 }
                 free(ext_path);
                 ext_path = NULL;

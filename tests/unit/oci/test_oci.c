@@ -636,6 +636,80 @@ static void test_config_json(void)
         CHECK(!oci_digest_hex(NULL));
 }
 
+/* A plain tar that repeats a member (tar -rf appends) or has more headers
+ * than the index keeps is a rootfs tarball, not an error; an OCI/docker
+ * archive whose JSON names a repeated member, or one past the cap, is
+ * refused. */
+static void test_plain_dups(void)
+{
+        tarw t = {0};
+        adds(&t, "etc/passwd", "root:x:0:0::/:/bin/sh\n");
+        adds(&t, "etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+        oci_archive *a = NULL;
+        err_t e = {0};
+        CHECK_INT(open_tar(&t, "appended.tar", &a, &e), 1);
+        CHECK_STR(e.msg, "");
+        /* A docker-save archive whose layer is listed twice. */
+        tarw d = {0};
+        make_docker(&d, NULL, NULL, false);
+        char *ln = xasprintf("%s/layer.tar", hex_of("docker layer bytes"));
+        adds(&d, ln, "other bytes");
+        free(ln);
+        CHECK_REFUSED(&d, "dup.docker.tar", "appears twice");
+        /* The same member twice but not named by the JSON: fine. */
+        tarw o = {0};
+        make_docker(&o, NULL, NULL, false);
+        adds(&o, "etc/hostname", "a");
+        adds(&o, "etc/hostname", "b");
+        CHECK_INT(open_tar(&o, "unused-dup.docker.tar", &a, &e), 0);
+        oci_archive_free(a);
+        a = NULL;
+        /* More headers than the cap: a rootfs tarball ... */
+        tarw m = {0};
+        for (int i = 0; i <= 200000; i++)
+                header(&m, "f", '0', 0, false);
+        CHECK_INT(open_tar(&m, "many.tar", &a, &e), 1);
+        /* ... unless it is an OCI layout. */
+        tarw mo = {0};
+        adds(&mo, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+        adds(&mo, "index.json", "{\"manifests\":[]}");
+        for (int i = 0; i <= 200000; i++)
+                header(&mo, "f", '0', 0, false);
+        CHECK_REFUSED(&mo, "many.oci.tar", "more than 200000 members");
+}
+
+/* Strings from the archive reach the message escaped: still one line, no
+ * terminal escape. */
+static void test_escaped(void)
+{
+        static const char *const layers[] = {
+                "[\"x\\n\\u001b[31mred\"]",
+                "[\"../\\n\\u001b[31m\"]",
+                "[\"\\r\\u0007\\u009b2J\"]",
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(layers); i++) {
+                tarw t = {0};
+                make_docker(&t, layers[i], NULL, false);
+                oci_archive *a = NULL;
+                err_t e = {0};
+                CHECK(open_tar(&t, "esc.docker.tar", &a, &e) < 0);
+                bool clean = true;
+                for (const char *p = e.msg; *p; p++)
+                        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                                clean = false;
+                CHECK(clean);
+                CHECK(strstr(e.msg, "esc.docker.tar") != NULL);
+                CHECK(i == 2 ? strstr(e.msg, "\\r\\x07") != NULL
+                             : strstr(e.msg, "\\n\\x1b[31m") != NULL);
+                if (!clean || !strstr(e.msg, "\\x"))
+                        fprintf(stderr, "  message \"%s\"\n", e.msg);
+        }
+        /* The helper itself: escapes, and the cut. */
+        char buf[32];
+        CHECK_STR(str_esc("a\n\x1b\"\\\xc3", buf, sizeof buf), "a\\n\\x1b\\\"\\\\\\xc3");
+        CHECK_STR(str_esc("0123456789abcdef0123456789", buf, 16), "0123456789ab...");
+}
+
 int main(void)
 {
         char tmpl[] = "/tmp/test_oci.XXXXXX";
@@ -648,6 +722,8 @@ int main(void)
         test_docker();
         test_tar();
         test_config_json();
+        test_plain_dups();
+        test_escaped();
         err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmpdir, &e);
         TEST_END();
