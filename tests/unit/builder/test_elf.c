@@ -219,6 +219,19 @@ static void test_synthetic(bool is64, bool be, uint16_t machine)
         free(im.buf);
 }
 
+/* Parse an odd copy the kernel and ld.so still load: it must be accepted. */
+static void expect_ok(image *im, const char *what)
+{
+        elf_info *info = NULL;
+        err_t e = {0};
+        int k = parse_img(im, &info, &e);
+        if (k < 0)
+                fprintf(stderr, "case \"%s\" was refused: %s\n", what, e.msg);
+        CHECK(k >= 0);
+        CHECK(info != NULL);
+        elf_info_free(info);
+}
+
 /* Parse a corrupted copy; it must fail with a one-line message that
  * names the file and the problem (want). */
 static void expect_fail(image *im, const char *what, int code, const char *want)
@@ -365,11 +378,11 @@ static void test_kernel_checks(void)
         put(&im, 54, 0, 2);
         expect_fail(&im, "phentsize 0", -EINVAL, "e_phentsize 0,");
         FRESH();
-        put(&im, 52, 52, 2); /* a 32-bit header size in a 64-bit file */
-        expect_fail(&im, "ehsize", -EINVAL, "e_ehsize 52, an ELF64 header is 64 bytes");
+        put(&im, 52, 52, 2); /* a 32-bit header size in a 64-bit file: nothing reads it */
+        expect_ok(&im, "ehsize 52");
         FRESH();
         put(&im, 52, 0, 2);
-        expect_fail(&im, "ehsize 0", -EINVAL, "e_ehsize 0,");
+        expect_ok(&im, "ehsize 0");
         FRESH();
         put(&im, 20, 0, 4);
         expect_fail(&im, "e_version 0", -EINVAL, "e_version 0, not EV_CURRENT");
@@ -440,7 +453,7 @@ static void test_kernel_checks(void)
         free(im.buf);
         im = make_elf(&s32);
         put(&im, 40, 64, 2);
-        expect_fail(&im, "32-bit ehsize", -EINVAL, "e_ehsize 64, an ELF32 header is 52 bytes");
+        expect_ok(&im, "32-bit ehsize 64");
         free(im.buf);
         im = make_elf(&s32);
         put(&im, 28, im.len, 4);
