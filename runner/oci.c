@@ -21,6 +21,7 @@
 #include "lazylib.h"
 #include "oci.h"
 #include "ociarchive.h"
+#include "ociopen.h"
 
 #define MAX_JSON ((size_t)4 << 20)
 #define MAX_LAYERS 64
@@ -55,9 +56,7 @@ static const oci_sha256_ops lazy_sha256 = {lazy_start, lazy_update, lazy_finish,
  * rewound for the caller), else -errno. */
 static int archive_open(int fd, const char *image, oci_archive **ret, err_t *e)
 {
-        int r = oci_archive_open(fd, image, &lazy_sha256, ret, e);
-        if (r == 1 && lseek(fd, 0, SEEK_SET) < 0)
-                return err_sys(e, errno, "%s", image);
+        int r = oci_archive_open_file(fd, image, &lazy_sha256, ret, e);
         if (r == 0 && oci_archive_image(*ret)->n_layers > MAX_LAYERS) {
                 oci_archive_free(*ret);
                 return err_set(e, -E2BIG, "%s: more than %d layers", image, MAX_LAYERS);

@@ -495,7 +495,7 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         int r = store_file_key(fd, fkey, e);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *kt = xasprintf("mkroot-base-v1 file %s", fkey);
+        _cleanup_free_ char *kt = xasprintf("mkroot-base-v2 file %s", fkey);
         char bkey[DIGEST_HEX_LEN + 1];
         key_of(kt, bkey);
         /* The record "base-KEY" holds the base's layers and config. */
@@ -514,6 +514,7 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
                                 break;
                         l.created_by = xstrdup(
                                 src.im.layers[i].created_by ? src.im.layers[i].created_by : "");
+                        l.rootfs = !strcmp(src.kind, "rootfs");
                         image_push(&bim, &l);
                         lay_layer_clear(&l);
                 }
@@ -530,6 +531,9 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         digest_update(chain, "mkroot-base-v1\n", 15);
         for (size_t i = 0; i < bim.n_layers; i++) {
                 digest_update(chain, bim.layers[i].diff, DIGEST_HEX_LEN);
+                /* Read without whiteouts, a rootfs layer is another tree. */
+                if (bim.layers[i].rootfs)
+                        digest_update(chain, " rootfs", 7);
                 image_push(b->im, &bim.layers[i]);
         }
         /* A base image's own config (Env, Cmd, ...) is inherited. */

@@ -68,6 +68,7 @@ typedef struct lay_layer {
         int64_t size;                  /* blob bytes */
         int64_t usize;                 /* uncompressed bytes */
         char *created_by;
+        bool rootfs; /* a rootfs tarball Base:: its ".wh.*" are files, not whiteouts */
 } lay_layer;
 
 typedef struct lay_image {

@@ -200,6 +200,8 @@ static json_object *layer_to_json(const lay_layer *l)
         json_object_object_add(j, "usize", json_object_new_int64(l->usize));
         json_object_object_add(j, "created_by",
                                json_object_new_string(l->created_by ? l->created_by : ""));
+        if (l->rootfs)
+                json_object_object_add(j, "rootfs", json_object_new_boolean(true));
         return j;
 }
 
@@ -222,6 +224,7 @@ static int layer_from_json(json_object *j, lay_layer *ret)
         l.usize = json_object_object_get_ex(j, "usize", &v) ? json_object_get_int64(v) : 0;
         l.created_by = xstrdup(
                 json_object_object_get_ex(j, "created_by", &v) ? json_object_get_string(v) : "");
+        l.rootfs = json_object_object_get_ex(j, "rootfs", &v) && json_object_get_boolean(v);
         *ret = l;
         return 0;
 }

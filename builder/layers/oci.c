@@ -15,6 +15,7 @@
 
 #include "../builder.h"
 #include "layers.h"
+#include "ociopen.h"
 
 static const char *goarch(void)
 {
@@ -318,10 +319,11 @@ int lay_flatten(store *st, const lay_image *im, const char *dir, err_t *e)
         if (rootfd < 0)
                 return err_sys(e, errno, "%s", dir);
         strmap *fx = strmap_new();
-        lay_apply_opts ao = {.whiteouts = true};
         int r = 0;
         for (size_t i = 0; i < im->n_layers && r == 0; i++) {
                 _cleanup_free_ char *bp = store_blob_path(st, im->layers[i].blob);
+                /* As runroot and mkroot diff read a rootfs tarball. */
+                lay_apply_opts ao = {.whiteouts = !im->layers[i].rootfs};
                 r = lay_apply(rootfd, bp, &ao, fx, e);
         }
         lay_fixups_apply(rootfd, fx);
@@ -402,65 +404,6 @@ static int extract_layers(oci_archive *ar, const char *dir, strv *ret_files, err
         return 0;
 }
 
-#define MAX_PLAIN ((int64_t)64 << 30)
-
-/* A compressed file (docker save | gzip) is read through an anonymous
- * temporary copy of its plain tar: oci/ reads plain tars only. 1 when fd
- * is not compressed. */
-static int open_compressed(int fd, const char *path, oci_archive **ret, err_t *e)
-{
-        unsigned char m[6] = {0};
-        if (pread(fd, m, sizeof(m), 0) != (ssize_t)sizeof(m))
-                return 1;
-        bool compressed = (m[0] == 0x1f && m[1] == 0x8b) || !memcmp(m, "\x28\xb5\x2f\xfd", 4) ||
-                          !memcmp(m, "\xfd\x37\x7a\x58\x5a", 5) || !memcmp(m, "BZh", 3);
-        if (!compressed)
-                return 1;
-        const char *tmpdir = getenv("TMPDIR");
-        _cleanup_close_ int out =
-                open(tmpdir && *tmpdir ? tmpdir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (out < 0)
-                return err_sys(e, errno, "%s: temporary file", path);
-        struct archive *a = archive_read_new();
-        archive_read_support_filter_all(a);
-        archive_read_support_format_raw(a);
-        struct archive_entry *ae;
-        int r = 0;
-        if (lseek(fd, 0, SEEK_SET) < 0)
-                r = err_sys(e, errno, "%s", path);
-        else if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK ||
-                 archive_read_next_header(a, &ae) != ARCHIVE_OK)
-                r = err_set(e, -EBADMSG, "%s: %s", path, archive_error_string(a) ?: "unreadable");
-        /* Bounded: a small hostile file must not fill the temporary
-         * directory. */
-        _cleanup_free_ char *buf = xmalloc(1 << 16);
-        for (int64_t total = 0; r == 0;) {
-                la_ssize_t n = archive_read_data(a, buf, 1 << 16);
-                if (n < 0)
-                        r = err_set(e, -EBADMSG, "%s: %s", path,
-                                    archive_error_string(a) ?: "unreadable");
-                if (n <= 0)
-                        break;
-                total += n;
-                if (total > MAX_PLAIN)
-                        r = err_set(e, -EFBIG, "%s: more than %lld GiB uncompressed", path,
-                                    (long long)(MAX_PLAIN >> 30));
-                for (la_ssize_t w = 0; r == 0 && w < n;) {
-                        ssize_t k = write(out, buf + w, (size_t)(n - w));
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0)
-                                r = err_sys(e, errno, "%s: temporary file", path);
-                        else
-                                w += k;
-                }
-        }
-        archive_read_free(a);
-        if (r < 0)
-                return r;
-        return oci_archive_open(out, path, &oci_sha256_common, ret, e);
-}
-
 int lay_src_open(store *st, const char *path, bool layers, lay_src *ret, err_t *e)
 {
         lay_src src = {0};
@@ -468,9 +411,7 @@ int lay_src_open(store *st, const char *path, bool layers, lay_src *ret, err_t *
         if (fd < 0)
                 return err_sys(e, errno, "%s", path);
         _cleanup_oci_archive_ oci_archive *ar = NULL;
-        int r = oci_archive_open(fd, path, &oci_sha256_common, &ar, e);
-        if (r == 1)
-                r = open_compressed(fd, path, &ar, e);
+        int r = oci_archive_open_file(fd, path, &oci_sha256_common, &ar, e);
         if (r == 0) {
                 const oci_image *oi = oci_archive_image(ar);
                 src.kind = oi->kind == OCI_KIND_OCI ? "oci" : "docker";
