@@ -69,9 +69,9 @@ static int hash_range(oci_archive *a, const oci_member *m, int out_fd, char hex[
                         continue;
                 if (n <= 0) {
                         a->sha->discard(c);
-                        return n < 0 ? err_sys(e, errno, "%s: %s", a->name, m->name)
+                        return n < 0 ? err_sys(e, errno, "%s: %s", a->name, OCI_ESC(m->name))
                                      : err_set(e, -EIO, "%s: %s: shorter than its header says",
-                                               a->name, m->name);
+                                               a->name, OCI_ESC(m->name));
                 }
                 a->sha->update(c, p, (size_t)n);
                 for (ssize_t w = 0; out_fd >= 0 && w < n;) {
@@ -80,7 +80,8 @@ static int hash_range(oci_archive *a, const oci_member *m, int out_fd, char hex[
                                 continue;
                         if (k < 0) {
                                 a->sha->discard(c);
-                                return err_sys(e, errno, "%s: %s: write", a->name, m->name);
+                                return err_sys(e, errno, "%s: %s: write", a->name,
+                                               OCI_ESC(m->name));
                         }
                         w += k;
                 }
@@ -525,7 +526,7 @@ static int open_docker(oci_archive *a, err_t *e)
         json_object *cfg = NULL;
         char buf[DIGEST_HEX_LEN + 1];
         const char *want = r == 0 ? name_digest(cn, buf) : NULL;
-        _cleanup_free_ char *cw = r == 0 ? xasprintf("config %s", cn) : NULL;
+        _cleanup_free_ char *cw = r == 0 ? xasprintf("config %s", OCI_ESC(cn)) : NULL;
         if (r == 0)
                 r = read_json(a, cn, want, -1, cw, &cfg, e);
         if (r == 0) {
@@ -625,6 +626,6 @@ int oci_archive_copy_layer(oci_archive *a, size_t i, int out_fd, err_t *e)
         int r = hash_range(a, &m, out_fd, hex, NULL, e);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *what = xasprintf("layer %zu (%s)", i + 1, l->member);
+        _cleanup_free_ char *what = xasprintf("layer %zu (%s)", i + 1, OCI_ESC(l->member));
         return check_digest(a, what, hex, l->digest, e);
 }

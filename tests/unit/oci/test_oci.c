@@ -704,6 +704,15 @@ static void test_escaped(void)
                 if (!clean || !strstr(e.msg, "\\x"))
                         fprintf(stderr, "  message \"%s\"\n", e.msg);
         }
+        /* A member name with an escape, in the message about its content. */
+        tarw c = {0};
+        adds(&c, "c\x1b[2J.json", "not json");
+        adds(&c, "manifest.json", "[{\"Config\":\"c\\u001b[2J.json\",\"Layers\":[]}]");
+        oci_archive *a = NULL;
+        err_t e = {0};
+        CHECK(open_tar(&c, "esc2.docker.tar", &a, &e) < 0);
+        CHECK(strstr(e.msg, "config c\\x1b[2J.json: not JSON") != NULL);
+        CHECK(!strchr(e.msg, '\x1b'));
         /* The helper itself: escapes, and the cut. */
         char buf[32];
         CHECK_STR(str_esc("a\n\x1b\"\\\xc3", buf, sizeof buf), "a\\n\\x1b\\\"\\\\\\xc3");
