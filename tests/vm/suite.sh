@@ -126,16 +126,16 @@ t_hardening() {
 }
 
 # The device policy on v2 (a BPF program) applies with no limit asked:
-# --device hands in one node with its permissions, and nothing else of
-# the host's /dev is reachable.
+# --device hands in one node with its permissions (kmsg, 1:11: not on the
+# default list), and nothing else of the host's /dev is reachable.
 t_device_policy() {
         local bad='' d pid
-        rr --device /dev/null:/dev/mydev:r "$IMG" /bin/sec-helper write /dev/mydev x >"$W/out" 2>&1
+        rr --device /dev/kmsg:/dev/mykmsg:r "$IMG" /bin/sec-helper write /dev/mykmsg vm-test >"$W/out" 2>&1
         [ $? = 1 ] && grep -q 'not permitted' "$W/out" ||
-                bad="$bad [--device ...:r allowed a write: $(tr '\n' ' ' <"$W/out")]"
-        rr --device /dev/null:/dev/mydev:rw "$IMG" /bin/sec-helper write /dev/mydev x >"$W/out" 2>&1 ||
-                bad="$bad [--device ...:rw refused a write: $(tr '\n' ' ' <"$W/out")]"
-        rr "$IMG" /bin/sec-helper write /dev/kmsg x >"$W/out" 2>&1
+                bad="$bad [--device /dev/kmsg:...:r allowed a write: $(tr '\n' ' ' <"$W/out")]"
+        rr --device /dev/kmsg:/dev/mykmsg:rw "$IMG" /bin/sec-helper write /dev/mykmsg vm-test >"$W/out" 2>&1 ||
+                bad="$bad [--device /dev/kmsg:...:rw refused a write: $(tr '\n' ' ' <"$W/out")]"
+        rr "$IMG" /bin/sec-helper write /dev/kmsg vm-test >"$W/out" 2>&1
         [ $? = 1 ] || bad="$bad [/dev/kmsg written without --device]"
         $RR "$IMG" /bin/sec-helper sleep 30 </dev/null >/dev/null 2>&1 &
         pid=$!
