@@ -21,28 +21,16 @@
         X(archive_read_support_format_cpio)                                                        \
         X(archive_read_open)                                                                       \
         X(archive_read_next_header)                                                                \
-        X(archive_read_next_header2)                                                               \
         X(archive_read_data_block)                                                                 \
         X(archive_read_disk_new)                                                                   \
         X(archive_read_disk_open)                                                                  \
         X(archive_read_disk_descend)                                                               \
         X(archive_read_disk_set_symlink_physical)                                                  \
         X(archive_read_disk_set_behavior)                                                          \
-        X(archive_write_disk_new)                                                                  \
-        X(archive_write_disk_set_options)                                                          \
-        X(archive_write_header)                                                                    \
-        X(archive_write_data_block)                                                                \
-        X(archive_write_finish_entry)                                                              \
-        X(archive_write_close)                                                                     \
-        X(archive_write_free)                                                                      \
         X(archive_error_string)                                                                    \
         X(archive_set_error)                                                                       \
-        X(archive_entry_new)                                                                       \
-        X(archive_entry_free)                                                                      \
         X(archive_entry_pathname)                                                                  \
-        X(archive_entry_set_pathname)                                                              \
         X(archive_entry_hardlink)                                                                  \
-        X(archive_entry_set_hardlink)                                                              \
         X(archive_entry_filetype)                                                                  \
         X(archive_entry_size)                                                                      \
         X(archive_entry_symlink)                                                                   \
@@ -82,28 +70,16 @@ void lz_sha256_free(lz_sha256 *c);
 #define archive_read_support_format_cpio la.archive_read_support_format_cpio
 #define archive_read_open la.archive_read_open
 #define archive_read_next_header la.archive_read_next_header
-#define archive_read_next_header2 la.archive_read_next_header2
 #define archive_read_data_block la.archive_read_data_block
 #define archive_read_disk_new la.archive_read_disk_new
 #define archive_read_disk_open la.archive_read_disk_open
 #define archive_read_disk_descend la.archive_read_disk_descend
 #define archive_read_disk_set_symlink_physical la.archive_read_disk_set_symlink_physical
 #define archive_read_disk_set_behavior la.archive_read_disk_set_behavior
-#define archive_write_disk_new la.archive_write_disk_new
-#define archive_write_disk_set_options la.archive_write_disk_set_options
-#define archive_write_header la.archive_write_header
-#define archive_write_data_block la.archive_write_data_block
-#define archive_write_finish_entry la.archive_write_finish_entry
-#define archive_write_close la.archive_write_close
-#define archive_write_free la.archive_write_free
 #define archive_error_string la.archive_error_string
 #define archive_set_error la.archive_set_error
-#define archive_entry_new la.archive_entry_new
-#define archive_entry_free la.archive_entry_free
 #define archive_entry_pathname la.archive_entry_pathname
-#define archive_entry_set_pathname la.archive_entry_set_pathname
 #define archive_entry_hardlink la.archive_entry_hardlink
-#define archive_entry_set_hardlink la.archive_entry_set_hardlink
 #define archive_entry_filetype la.archive_entry_filetype
 #define archive_entry_size la.archive_entry_size
 #define archive_entry_symlink la.archive_entry_symlink
