@@ -4,8 +4,11 @@
  * See extract.h for the rules. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -85,6 +88,8 @@ void xt_dir_times_apply(int rootfd, strmap *m)
         void *v;
         while (strmap_next(m, &pos, &k, &v)) {
                 dir_time *d = v;
+                if (xt_test_hook)
+                        xt_test_hook(rootfd, k);
                 _cleanup_close_ int fd = open_dir_nofollow(rootfd, k);
                 if (fd >= 0) {
                         /* Metadata only: the contents are complete, and a
@@ -101,6 +106,35 @@ void xt_dir_times_apply(int rootfd, strmap *m)
 
 /* ---- one extraction ------------------------------------------------------- */
 
+/* Control characters as '?': names from the archive, and libarchive's
+ * words about them, never start a new line or steer a terminal. */
+static void ctl_to_q(char *s)
+{
+        for (char *p = s; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = '?';
+}
+
+/* log_warn or log_debug of a message that holds such text, as one line. */
+__attribute__((format(printf, 2, 3))) static void xt_log(log_level lv, const char *fmt, ...)
+{
+        if (log_get_level() < lv)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *m = NULL;
+        int n = vasprintf(&m, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        ctl_to_q(m);
+        if (lv == LOG_WARN)
+                log_warn("%s", m);
+        else
+                log_debug("%s", m);
+        free(m);
+}
+
 typedef struct xt {
         struct archive *in;
         int rootfd;
@@ -115,6 +149,9 @@ typedef struct xt {
         char *last_dname, *last_rel;
         int last_fd;
         bool root; /* euid 0: trusted.overlay.* for overlay markers */
+        /* Device nodes not made, by name and resolved path (non-NULL
+         * values): a hardlink to one is not made either. */
+        strmap *skipped;
         xt_stats st;
 } xt;
 
@@ -227,7 +264,7 @@ static int set_xattrs(xt *x, struct archive_entry *ae, int fd, const char *name,
                         continue;
                 if (!metadata_refused(errno))
                         return err_sys(e, errno, "%s: entry \"%s\": xattr %s", x->label, name, xn);
-                log_debug("%s: \"%s\": xattr %s: %s", x->label, name, xn, strerror(errno));
+                xt_log(LOG_DEBUG, "%s: \"%s\": xattr %s: %s", x->label, name, xn, strerror(errno));
                 x->st.skipped_metadata++;
         }
         return 0;
@@ -265,32 +302,71 @@ static int meta_fd(xt *x, struct archive_entry *ae, int fd, const char *name, bo
         return 0;
 }
 
-/* The same for a node that cannot be opened (symlink, device, fifo). */
-static int meta_at(xt *x, struct archive_entry *ae, int pfd, const char *base, const char *name,
-                   bool link, err_t *e)
+#ifndef __NR_fchmodat2
+#define __NR_fchmodat2 452 /* the same number on every architecture */
+#endif
+
+void (*xt_test_hook)(int dfd, const char *name);
+
+/* The mode of the node fd (O_PATH, not a symlink) refers to, never through
+ * a name: fchmodat2 on the fd itself, else its /proc magic link (which is
+ * the inode itself: no name is looked up, nothing is followed). Without
+ * both, -EOPNOTSUPP: never a chmod that could follow a symlink. */
+static int chmod_node(int fd, mode_t perm)
 {
+        if (syscall(__NR_fchmodat2, fd, "", perm, AT_EMPTY_PATH) == 0)
+                return 0;
+        /* No fchmodat2, or not AT_EMPTY_PATH, or a seccomp filter that
+         * does not know it (EPERM): the magic link gives the same answer
+         * when it is a real refusal. */
+        if (errno != ENOSYS && errno != EINVAL && errno != ENOENT && errno != EPERM)
+                return -errno;
+        char p[48];
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        if (chmod(p, perm) == 0)
+                return 0;
+        return errno == ENOENT ? -EOPNOTSUPP : -errno;
+}
+
+/* The same for a node that cannot be opened for writing (symlink, device,
+ * fifo), made just now as type: everything goes through one O_PATH fd
+ * opened without following, after checking that it is still what we made
+ * (a parallel unpacker in the same tree may have replaced it by a symlink
+ * meanwhile). A symlink has no mode. */
+static int meta_at(xt *x, struct archive_entry *ae, int pfd, const char *base, const char *name,
+                   mode_t type, err_t *e)
+{
+        _cleanup_close_ int fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
+        if ((st.st_mode & S_IFMT) != type)
+                return err_set(e, -EEXIST, "%s: entry \"%s\": replaced while being unpacked",
+                               x->label, name);
         if (x->o->owners != XT_OWNERS_CALLER &&
-            fchownat(pfd, base, (uid_t)archive_entry_uid(ae), (gid_t)archive_entry_gid(ae),
-                     AT_SYMLINK_NOFOLLOW) < 0) {
+            fchownat(fd, "", (uid_t)archive_entry_uid(ae), (gid_t)archive_entry_gid(ae),
+                     AT_EMPTY_PATH) < 0) {
                 int r = chown_err(x, errno, name, e);
                 if (r < 0)
                         return r;
         }
-        if (!link) {
-                mode_t perm = archive_entry_perm(ae) & 07777;
-                int r = fchmodat(pfd, base, perm, AT_SYMLINK_NOFOLLOW);
-                if (r < 0 && (errno == ENOTSUP || errno == EOPNOTSUPP)) {
-                        /* No /proc for glibc's emulation: the node was just
-                         * made by us and is no symlink. */
-                        r = fchmodat(pfd, base, perm, 0);
-                }
+        mode_t perm = archive_entry_perm(ae) & 07777;
+        if (type != S_IFLNK && (fstat(fd, &st) < 0 || (st.st_mode & 07777) != perm)) {
+                int r = chmod_node(fd, perm);
                 if (r < 0)
-                        return err_sys(e, errno, "%s: entry \"%s\": chmod", x->label, name);
+                        return err_sys(e, -r, "%s: entry \"%s\": chmod", x->label, name);
         }
         struct timespec ts[2];
         ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
         ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
-        if (!x->o->no_times && utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+        if (x->o->no_times)
+                return 0;
+        int r = utimensat(fd, "", ts, AT_EMPTY_PATH);
+        if (r < 0 && (errno == ENOENT || errno == EINVAL))
+                /* A kernel without AT_EMPTY_PATH here: by name, which
+                 * never follows a symlink either. */
+                r = utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
                 return err_sys(e, errno, "%s: entry \"%s\": times", x->label, name);
         return 0;
 }
@@ -306,7 +382,8 @@ static int write_data(xt *x, int fd, int64_t size, const char *name, err_t *e)
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r == ARCHIVE_WARN)
-                        log_warn("%s: \"%s\": %s", x->label, name, archive_error_string(x->in));
+                        xt_log(LOG_WARN, "%s: \"%s\": %s", x->label, name,
+                               archive_error_string(x->in) ?: "warning");
                 else if (r != ARCHIVE_OK)
                         return err_set(e, -EIO, "%s: entry \"%s\": %s", x->label, name,
                                        archive_error_string(x->in) ?: "unreadable data");
@@ -366,6 +443,8 @@ static int make_dir(xt *x, struct archive_entry *ae, int pfd, const char *base, 
 {
         if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
                 return err_sys(e, errno, "%s: entry \"%s\": mkdir", x->label, name);
+        if (xt_test_hook)
+                xt_test_hook(pfd, base);
         _cleanup_close_ int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s: entry \"%s\"", x->label, name);
@@ -384,6 +463,15 @@ static int make_dir(xt *x, struct archive_entry *ae, int pfd, const char *base, 
         return 0;
 }
 
+static bool was_skipped(xt *x, const char *path)
+{
+        return strmap_get(x->skipped, path) != NULL;
+}
+
+/* A hardlink to any non-directory in the tree: linkat without
+ * AT_SYMLINK_FOLLOW links the node itself (a symlink stays a symlink),
+ * found through the in-root resolver. 1 when its target is a device node
+ * that was not made: then neither is the link. */
 static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *base, const char *name,
                          err_t *e)
 {
@@ -395,6 +483,8 @@ static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *bas
                 return r;
         if (!t[0])
                 return err_set(e, -EPERM, "%s: entry \"%s\": hardlink to the root", x->label, name);
+        if (was_skipped(x, t))
+                return 1;
         _cleanup_free_ char *tdir = path_dirname(t);
         _cleanup_close_ int tfd = -1;
         _cleanup_free_ char *trel = NULL;
@@ -405,13 +495,16 @@ static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *bas
                                xt_snip(raw_target, sn, sizeof sn), e2.msg);
         const char *tbase = path_basename(t);
         struct stat st;
-        if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                _cleanup_free_ char *tr =
+                        trel[0] ? xasprintf("%s/%s", trel, tbase) : xstrdup(tbase);
+                if (errno == ENOENT && was_skipped(x, tr))
+                        return 1;
                 return err_sys(e, errno, "%s: entry \"%s\": hardlink to \"%s\"", x->label, name,
                                xt_snip(raw_target, sn, sizeof sn));
-        if (!S_ISREG(st.st_mode))
-                return err_set(e, -EPERM,
-                               "%s: entry \"%s\": hardlink to \"%s\": not a regular file in the "
-                               "tree",
+        }
+        if (S_ISDIR(st.st_mode))
+                return err_set(e, -EPERM, "%s: entry \"%s\": hardlink to \"%s\": a directory",
                                x->label, name, xt_snip(raw_target, sn, sizeof sn));
         if (linkat(tfd, tbase, pfd, base, 0) < 0)
                 return err_sys(e, errno, "%s: entry \"%s\": hardlink to \"%s\"", x->label, name,
@@ -494,9 +587,10 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
         const char *hard = archive_entry_hardlink(ae);
         mode_t type = archive_entry_filetype(ae);
         if (!hard && (type == AE_IFCHR || type == AE_IFBLK) && x->o->devices == XT_DEVICES_SKIP) {
-                log_debug("%s: \"%s\": device node not made", x->label,
-                          xt_snip(name, sn, sizeof sn));
+                xt_log(LOG_DEBUG, "%s: \"%s\": device node not made", x->label,
+                       xt_snip(name, sn, sizeof sn));
                 x->st.skipped_devices++;
+                strmap_put(x->skipped, name, (void *)1);
                 return 0;
         }
 
@@ -538,9 +632,22 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                         return err_prefix(e, "%s: entry \"%s\"", x->label, shown);
         }
 
-        if (hard)
+        /* Whatever is made at this name now is no skipped device. */
+        if (was_skipped(x, name))
+                strmap_put(x->skipped, name, NULL);
+        if (was_skipped(x, rel))
+                strmap_put(x->skipped, rel, NULL);
+        if (hard) {
                 r = make_hardlink(x, hard, pfd, base, shown, e);
-        else
+                if (r == 1) {
+                        xt_log(LOG_DEBUG, "%s: \"%s\": hardlink to a device node not made",
+                               x->label, shown);
+                        x->st.skipped_devices++;
+                        strmap_put(x->skipped, name, (void *)1);
+                        strmap_put(x->skipped, rel, (void *)1);
+                        return 0;
+                }
+        } else
                 switch (type) {
                 case AE_IFREG: r = make_regular(x, ae, pfd, base, shown, e); break;
                 case AE_IFDIR: r = make_dir(x, ae, pfd, base, rel, shown, e); break;
@@ -554,30 +661,38 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                         if (symlinkat(target, pfd, base) < 0)
                                 return err_sys(e, errno, "%s: entry \"%s\": symlink", x->label,
                                                shown);
-                        r = meta_at(x, ae, pfd, base, shown, true, e);
+                        if (xt_test_hook)
+                                xt_test_hook(pfd, base);
+                        r = meta_at(x, ae, pfd, base, shown, S_IFLNK, e);
                         break;
                 }
                 case AE_IFCHR:
                 case AE_IFBLK:
                 case AE_IFIFO: {
                         dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(ae);
-                        if (mknodat(pfd, base, type | 0600, dev) < 0) {
+                        mode_t perm = archive_entry_perm(ae) & 0777;
+                        if (mknodat(pfd, base, type | perm, dev) < 0) {
                                 if (errno == EPERM && type != AE_IFIFO) {
-                                        log_debug("%s: \"%s\": device node not made (no privilege)",
-                                                  x->label, shown);
+                                        xt_log(LOG_DEBUG,
+                                               "%s: \"%s\": device node not made (no privilege)",
+                                               x->label, shown);
                                         x->st.skipped_devices++;
+                                        strmap_put(x->skipped, name, (void *)1);
+                                        strmap_put(x->skipped, rel, (void *)1);
                                         return 0;
                                 }
                                 return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label,
                                                shown);
                         }
-                        r = meta_at(x, ae, pfd, base, shown, false, e);
+                        if (xt_test_hook)
+                                xt_test_hook(pfd, base);
+                        r = meta_at(x, ae, pfd, base, shown, type, e);
                         break;
                 }
                 default:
                         /* Sockets and unknown types are not image content. */
-                        log_debug("%s: \"%s\": entry of type 0%o skipped", x->label, shown,
-                                  (unsigned)type);
+                        xt_log(LOG_DEBUG, "%s: \"%s\": entry of type 0%o skipped", x->label, shown,
+                               (unsigned)type);
                         return 0;
                 }
         if (r == 0)
@@ -593,7 +708,8 @@ static int extract_all(xt *x, err_t *e)
                 if (s == ARCHIVE_EOF)
                         break;
                 if (s == ARCHIVE_WARN)
-                        log_warn("%s: %s", x->label, archive_error_string(x->in));
+                        xt_log(LOG_WARN, "%s: %s", x->label,
+                               archive_error_string(x->in) ?: "warning");
                 else if (s != ARCHIVE_OK)
                         return err_set(e, -EINVAL, "%s: %s", x->label,
                                        archive_error_string(x->in) ?: "unreadable archive");
@@ -612,9 +728,7 @@ static int extract_all(xt *x, err_t *e)
  * resolver walked, too): whatever they hold, the message stays one line. */
 static void one_line(err_t *e)
 {
-        for (char *p = e->msg; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = '?';
+        ctl_to_q(e->msg);
 }
 
 static void times_free(strmap *m)
@@ -641,12 +755,14 @@ int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stat
                 .mine = o->whiteouts == XT_WHITEOUTS_APPLY ? strmap_new() : NULL,
                 .last_fd = -1,
                 .root = geteuid() == 0,
+                .skipped = strmap_new(),
         };
         x.hooks = (xt_dir_hooks){.touch = hook_touch, .made = hook_made, .ud = &x};
         r = extract_all(&x, e);
         if (r < 0)
                 one_line(e);
         cache_drop(&x);
+        strmap_free(x.skipped);
         if (x.mine)
                 strmap_free(x.mine);
         if (!o->dir_times) {
@@ -657,7 +773,7 @@ int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stat
                 strmap_free(x.times);
         }
         if (r == 0 && x.st.skipped_devices)
-                log_debug("%s: %lu device node(s) not made", x.label, x.st.skipped_devices);
+                xt_log(LOG_DEBUG, "%s: %lu device node(s) not made", x.label, x.st.skipped_devices);
         if (r == 0 && ret_stats)
                 *ret_stats = x.st;
         return r;

@@ -13,7 +13,16 @@
  *   parent, file, symlink, hardlink or metadata change ever lands outside.
  *   The final component is created with O_EXCL/O_NOFOLLOW after whatever
  *   was there is removed: nothing is written through a symlink or an old
- *   hardlink. A hardlink must name a regular file inside the tree.
+ *   hardlink. A hardlink names any non-directory inside the tree (the node
+ *   itself: a symlink is not followed); one to a device node that was not
+ *   made is not made either, and counted in skipped_devices.
+ * - Metadata: owner, mode and times of a node that is not opened for
+ *   writing (symlink, fifo, device) go through one O_PATH|O_NOFOLLOW fd
+ *   after checking it is still the node made (a parallel unpacker of the
+ *   same tree may have swapped it for a symlink): nothing is chmod'ed,
+ *   chown'ed or touched through a symlink. A symlink has no mode.
+ * - Messages: names and libarchive's words in errors and warnings are one
+ *   line, control characters as '?'.
  * - Writes: every status is checked. A failed or short write, mkdir,
  *   mknod, link, chown or chmod fails the whole archive (libarchive's
  *   ARCHIVE_WARN from a data write, which used to be taken for success,

@@ -7,6 +7,12 @@
  * bytes, control characters as '?', "..." when cut. */
 const char *xt_snip(const char *raw, char *buf, size_t size);
 
+/* Tests only (NULL otherwise): called right after the extractor made a
+ * node (dfd, its name) and before its metadata is set, and before each
+ * deferred directory mode and time (the root fd, the directory's path), so
+ * a test can swap the node as a parallel unpacker of the same tree could. */
+extern void (*xt_test_hook)(int dfd, const char *name);
+
 /* Called by the resolver before it changes a directory's contents (its fd
  * and its path relative to the root, "" for the root) and after it made
  * one. */

@@ -17,12 +17,13 @@
 
 #include "extract.h"
 #include "test.h"
+#include "xt-internal.h"
 
 static char tmp[] = "/tmp/test_extract.XXXXXX";
 
 typedef struct ent {
         const char *name;
-        char type;        /* 'f' file, 'd' dir, 'l' symlink, 'h' hardlink, 'c' char device */
+        char type; /* 'f' file, 'd' dir, 'l' symlink, 'h' hardlink, 'c' char device, 'p' fifo */
         const char *data; /* content, symlink or hardlink target */
         int uid;
         mode_t perm;
@@ -60,6 +61,7 @@ static char *make_archive(const char *name, const ent *ents, size_t n)
                         archive_entry_set_filetype(e, AE_IFCHR);
                         archive_entry_set_rdev(e, makedev(1, 3));
                         break;
+                case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
                 }
                 archive_entry_set_size(e, (la_int64_t)len);
                 if (t->xattr) {
@@ -250,15 +252,14 @@ static void test_escapes(void)
                  {{"hl", 'h', "../outside"}},
                  1,
                  "hardlink to \"../outside\": leaves the root"},
-                {"hardlink-symlink",
-                 {{"s", 'l', victim}, {"hl", 'h', "s"}},
-                 2,
-                 "not a regular file in the tree"},
                 {"hardlink-through-symlink",
                  {{"s", 'l', tmp}, {"hl", 'h', "s/victim"}},
                  2,
                  "hardlink to \"s/victim\""},
-                {"hardlink-dir", {{"d", 'd', NULL}, {"hl", 'h', "d"}}, 2, "not a regular file"},
+                {"hardlink-dir",
+                 {{"d", 'd', NULL}, {"hl", 'h', "d"}},
+                 2,
+                 "entry \"hl\": hardlink to \"d\": a directory"},
                 {"symlink-loop",
                  {{"a", 'l', "b"}, {"b", 'l', "a"}, {"a/f", 'f', "x"}},
                  3,
@@ -486,6 +487,221 @@ static void test_write_errors(void)
         CHECK(strstr(e.msg, "big.tar: entry \"big\": write") != NULL);
 }
 
+static bool same_node(const char *dir, const char *a, const char *b, mode_t type)
+{
+        _cleanup_free_ char *pa = path_join(dir, a), *pb = path_join(dir, b);
+        struct stat sa, sb;
+        return lstat(pa, &sa) == 0 && lstat(pb, &sb) == 0 && sa.st_ino == sb.st_ino &&
+               sa.st_dev == sb.st_dev && (sa.st_mode & S_IFMT) == type;
+}
+
+/* Hardlinks to any non-directory, as real tarballs have them: a fifo, a
+ * symlink (the link itself, also one pointing out of the root), a device
+ * node; one to a device node that was not made is not made either, and
+ * counted. */
+static void test_hardlinks(void)
+{
+        err_t e = {0};
+        xt_stats st;
+        _cleanup_free_ char *victim = path_join(tmp, "victim");
+        const ent t[] = {
+                {"p", 'p', NULL},   {"hp", 'h', "p"},    {"s", 'l', victim},   {"hs", 'h', "s"},
+                {"c", 'c', NULL},   {"hc", 'h', "c"},    {"hc2", 'h', "/c"},   {"hhc", 'h', "hc"},
+                {"c2", 'c', NULL},  {"c2", 'f', "file"}, {"hc3", 'h', "c2"},   {"d/", 'd', NULL},
+                {"d/p", 'p', NULL}, {"dl", 'l', "d"},    {"hdp", 'h', "dl/p"},
+        };
+        _cleanup_free_ char *a = make_archive("links.tar", t, ARRAY_SIZE(t));
+        _cleanup_free_ char *d = NULL;
+        xt_opts o = {.label = "links.tar"};
+        int r = extract(a, &o, &d, &st, &e);
+        if (r < 0)
+                fprintf(stderr, "hardlinks: %s\n", e.msg);
+        CHECK_INT(r, 0);
+        CHECK(same_node(d, "p", "hp", S_IFIFO));
+        CHECK(same_node(d, "s", "hs", S_IFLNK));
+        CHECK(same_node(d, "d/p", "hdp", S_IFIFO));
+        _cleanup_free_ char *hs = path_join(d, "hs");
+        char buf[PATH_MAX];
+        ssize_t n = readlink(hs, buf, sizeof buf - 1);
+        CHECK(n > 0 && (size_t)n == strlen(victim) && !memcmp(buf, victim, (size_t)n));
+        CHECK(outside_clean());
+        CHECK(!exists(d, "c") && !exists(d, "hc") && !exists(d, "hc2") && !exists(d, "hhc"));
+        _cleanup_free_ char *c3 = slurp(d, "hc3");
+        CHECK_STR(c3, "file");
+        CHECK(r < 0 || st.skipped_devices == 5); /* c, hc, hc2, hhc, the first c2 */
+
+        if (geteuid() != 0)
+                return;
+        _cleanup_free_ char *d2 = NULL;
+        xt_opts oc = {.label = "links.tar", .devices = XT_DEVICES_CREATE};
+        CHECK_INT(extract(a, &oc, &d2, &st, &e), 0);
+        CHECK(same_node(d2, "c", "hc", S_IFCHR));
+        CHECK(same_node(d2, "c", "hhc", S_IFCHR));
+}
+
+/* Warnings carry the label (a .deb's or layer's name from a hostile
+ * index) and libarchive's words: one line each, control characters
+ * escaped. libarchive warns about junk between two cpio headers. */
+static void test_warnings(void)
+{
+        err_t e = {0};
+        char buf[4096];
+        size_t used = 0;
+        struct archive *w = archive_write_new();
+        archive_write_set_format_cpio_newc(w);
+        archive_write_open_memory(w, buf, sizeof buf, &used);
+        const char *names[] = {"a\n\x1b[31m", "b"};
+        for (size_t i = 0; i < 2; i++) {
+                struct archive_entry *ae = archive_entry_new();
+                archive_entry_set_pathname(ae, names[i]);
+                archive_entry_set_filetype(ae, AE_IFREG);
+                archive_entry_set_perm(ae, 0644);
+                archive_entry_set_size(ae, 1);
+                archive_write_header(w, ae);
+                archive_write_data(w, "x", 1);
+                archive_entry_free(ae);
+        }
+        archive_write_close(w);
+        archive_write_free(w);
+        /* Junk before the second header. */
+        char *second = memmem(buf + 6, used - 6, "070701", 6);
+        CHECK(second != NULL);
+        if (!second)
+                return;
+        size_t off = (size_t)(second - buf);
+        char junk[] = "\n\x1b[2Jjunk!!!"; /* 12 bytes */
+        _cleanup_free_ char *path = path_join(tmp, "warn.cpio");
+        _cleanup_free_ char *data = xmalloc(used + sizeof junk);
+        memcpy(data, buf, off);
+        memcpy(data + off, junk, 12);
+        memcpy(data + off + 12, buf + off, used - off);
+        CHECK_INT(fs_write_atomic_at(AT_FDCWD, path, data, used + 12, 0644, &e), 0);
+
+        _cleanup_free_ char *logp = path_join(tmp, "warn.log");
+        int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int saved = dup(2);
+        fflush(stderr);
+        dup2(logfd, 2);
+        _cleanup_free_ char *d = NULL;
+        xt_opts o = {.label = "evil\n\x1b[31m.deb"};
+        int r = extract(path, &o, &d, NULL, &e);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        close(logfd);
+        CHECK_INT(r, 0);
+        _cleanup_free_ char *log = slurp(tmp, "warn.log");
+        CHECK(log != NULL);
+        if (!log)
+                return;
+        fprintf(stderr, "warnings: %s", log);
+        CHECK(strstr(log, "evil??[31m.deb: ") != NULL);
+        CHECK(strchr(log, '\x1b') == NULL);
+        size_t lines = 0;
+        for (const char *p = log; *p; p++)
+                lines += *p == '\n';
+        CHECK(lines >= 1);
+        /* Every line is a whole warning: it starts with the program. */
+        for (const char *p = log; *p; p = strchrnul(p, '\n') + (strchr(p, '\n') != NULL))
+                CHECK(!strncmp(p, "test_extract", 12));
+}
+
+/* The race of parallel unpackers in one tree: right after the extractor
+ * made a node, "another package" replaces it by a symlink to a file
+ * outside the root. Nothing may change that file's mode, owner or time. */
+static const char *swap_name; /* the node the hook replaces */
+static const char *swap_target;
+static int swap_skip; /* matching calls left alone first */
+
+static void swap_hook(int dfd, const char *name)
+{
+        if (!swap_name || strcmp(name, swap_name) || swap_skip-- > 0)
+                return;
+        err_t e = {0};
+        CHECK_INT(fs_rm_rf_at(dfd, name, &e), 0);
+        CHECK_INT(symlinkat(swap_target, dfd, name), 0);
+}
+
+static void test_metadata_race(void)
+{
+        err_t e = {0};
+        bool root = geteuid() == 0;
+        _cleanup_free_ char *host = path_join(tmp, "host-file");
+        _cleanup_free_ char *hostdir = path_join(tmp, "host-dir");
+        CHECK_INT(fs_write_atomic_at(AT_FDCWD, host, "h", 1, 0644, &e), 0);
+        CHECK_INT(mkdir(hostdir, 0755), 0);
+        struct stat before, bdir, after, adir;
+        CHECK_INT(stat(host, &before), 0);
+        CHECK_INT(stat(hostdir, &bdir), 0);
+        xt_test_hook = swap_hook;
+
+        /* A fifo, a device node and a directory, each swapped between
+         * being made and getting its mode (setuid, world-writable). */
+        const struct {
+                const char *what;
+                ent e;
+                const char *target;
+                bool need_root;
+        } cases[] = {
+                {"fifo", {"node", 'p', NULL, 0, 04777}, host, false},
+                {"device", {"node", 'c', NULL, 0, 06777}, host, true},
+                {"directory", {"node", 'd', NULL, 0, 07777}, hostdir, false},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                if (cases[i].need_root && !root)
+                        continue;
+                _cleanup_free_ char *a = make_archive("race.tar", &cases[i].e, 1);
+                _cleanup_free_ char *d = NULL;
+                xt_opts o = {.label = "race.tar", .devices = XT_DEVICES_CREATE};
+                swap_name = "node";
+                swap_target = cases[i].target;
+                int r = extract(a, &o, &d, NULL, &e);
+                swap_name = NULL;
+                if (r == 0)
+                        fprintf(stderr, "%s: swapped node accepted\n", cases[i].what);
+                CHECK(r < 0);
+                CHECK_INT(stat(host, &after), 0);
+                CHECK_INT(stat(hostdir, &adir), 0);
+                if ((after.st_mode & 07777) != 0644 || (adir.st_mode & 07777) != 0755)
+                        fprintf(stderr, "%s: host modes now %o %o\n", cases[i].what,
+                                (unsigned)after.st_mode & 07777, (unsigned)adir.st_mode & 07777);
+                CHECK_INT(after.st_mode & 07777, 0644);
+                CHECK_INT(adir.st_mode & 07777, 0755);
+                CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+                CHECK(adir.st_mtim.tv_sec == bdir.st_mtim.tv_sec);
+                CHECK(strstr(e.msg, "race.tar: entry \"node\"") != NULL);
+        }
+
+        /* A symlink entry swapped for one pointing elsewhere: its owner and
+         * time are set on the link, never on what it points to. */
+        const ent l = {"link", 'l', "target", 0, 0};
+        _cleanup_free_ char *la = make_archive("race-link.tar", &l, 1);
+        _cleanup_free_ char *ld = NULL;
+        xt_opts lo = {.label = "race-link.tar"};
+        swap_name = "link";
+        swap_target = host;
+        CHECK_INT(extract(la, &lo, &ld, NULL, &e), 0);
+        swap_name = NULL;
+        CHECK_INT(stat(host, &after), 0);
+        CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+
+        /* A directory replaced after its entries went in, before its
+         * deferred mode and time: they do not follow the symlink. */
+        const ent dd[] = {{"dir/", 'd', NULL, 0, 07777}, {"dir/f", 'f', "x"}};
+        _cleanup_free_ char *da = make_archive("race-dir.tar", dd, ARRAY_SIZE(dd));
+        _cleanup_free_ char *d2 = NULL;
+        xt_opts dopt = {.label = "race-dir.tar"};
+        swap_name = "dir";
+        swap_target = hostdir;
+        swap_skip = 1; /* the first call is right after its mkdir */
+        CHECK_INT(extract(da, &dopt, &d2, NULL, &e), 0);
+        CHECK(swap_skip < 0); /* the swap happened */
+        swap_name = NULL;
+        xt_test_hook = NULL;
+        CHECK_INT(stat(hostdir, &adir), 0);
+        CHECK_INT(adir.st_mode & 07777, 0755);
+}
+
 int main(void)
 {
         log_init("test_extract");
@@ -501,6 +717,9 @@ int main(void)
         test_options();
         test_rewrite_and_digest();
         test_write_errors();
+        test_metadata_race();
+        test_hardlinks();
+        test_warnings();
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         TEST_END();
 }
