@@ -108,8 +108,9 @@ int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e)
         err_t e2 = {0};
         _cleanup_close_ int fd = fs_open_in_root(rootfd, norm, O_PATH | O_DIRECTORY, 0, &e2);
         if (fd == -ENOENT) {
-                _cleanup_free_ char *made = NULL;
-                int r = rootfs_mkdir_p(rootfd, norm, &made, &e2);
+                /* Made without removing anything in the way: a file or a
+                 * dangling link where a directory should be is an error. */
+                int r = fs_mkdir_p_in_root(rootfd, norm, 0755, &e2);
                 if (r < 0)
                         return err_set(e, r, "working directory %s: %s", dir, e2.msg);
                 fd = fs_open_in_root(rootfd, norm, O_PATH | O_DIRECTORY, 0, &e2);
