@@ -108,6 +108,15 @@ int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e);
 int ns_loopback_up(err_t *e);
 pid_t ns_clone(unsigned long flags);
 
+/* ---- pasta.c: outbound-only network for a namespace ------------------ */
+
+typedef struct pasta pasta;
+/* Give the network namespace of target an interface with outbound access
+ * and nothing of the host's loopback; ready when this returns. */
+int pasta_start(pid_t target, pasta **ret, err_t *e);
+/* End it (NULL is fine). */
+void pasta_stop(pasta *p);
+
 /* ---- init.c: pid 1 -------------------------------------------------- */
 
 typedef struct init_cmd {

@@ -53,6 +53,7 @@ typedef struct run_spec {
         const char *term;
         const sec_opts *sec;
         bool net_none;
+        bool outbound; /* with net_none: pasta gives the namespace outbound access */
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;
@@ -359,12 +360,16 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 r = ns_write_id_maps(pid, getuid(), getgid(), e);
         if (r == 0 && cg)
                 r = cg_attach(cg, pid, e);
+        pasta *net = NULL;
+        if (r == 0 && s->outbound)
+                r = pasta_start(pid, &net, e);
         if (r == 0 && write(syncw, "G", 1) != 1)
                 r = err_sys(e, errno, "start the container");
         if (r < 0) {
                 kill(pid, SIGKILL);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
+                pasta_stop(net);
                 sigprocmask(SIG_SETMASK, &old, NULL);
                 return r;
         }
@@ -381,6 +386,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 }
         }
         int st = supervise(pid, sfd, master);
+        pasta_stop(net);
         tty_restore(0, saved_tty);
         sigprocmask(SIG_SETMASK, &old, NULL);
 
@@ -624,9 +630,11 @@ int runner_run(const runner_config *c, err_t *e)
         return r;
 }
 
-int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[], bool net_none,
-                        err_t *e)
+int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[],
+                        runner_tree_net net, err_t *e)
 {
+        if ((unsigned)net >= RUNNER_TREE_NET_MAX)
+                return err_set(e, -EINVAL, "%s: unknown network mode %d", root, (int)net);
         if (!argv || !argv[0])
                 return err_set(e, -EINVAL, "%s: no command", root);
         struct stat st;
@@ -659,7 +667,8 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
                 .envp = envp ? (char **)envp : default_env,
                 .hostname = NULL,
                 .sec = &sec,
-                .net_none = net_none,
+                .net_none = net != RUNNER_TREE_NET_HOST,
+                .outbound = net == RUNNER_TREE_NET_OUTBOUND,
                 .userns = geteuid() != 0,
         };
         r = run_container(&spec, NULL, e);

@@ -11,17 +11,25 @@
 #include "common.h"
 #include "security.h"
 
+/* The network of a command run inside a tree. */
+typedef enum runner_tree_net {
+        RUNNER_TREE_NET_NONE,     /* a network namespace of its own, loopback only */
+        RUNNER_TREE_NET_OUTBOUND, /* a namespace of its own with outbound access through pasta:
+                                     nothing of the host's loopback or its abstract sockets */
+        RUNNER_TREE_NET_HOST,     /* the host's network (an explicit opt-in) */
+        RUNNER_TREE_NET_MAX
+} runner_tree_net;
+
 /* Run argv inside the directory `root` (written in place: no overlay),
  * with new mount/pid/uts/ipc namespaces (and a user namespace when not
  * root), /proc, a minimal /dev, and runroot's default profile: docker's
  * capability set without CAP_MKNOD, no_new_privs, the default seccomp
- * filter (the tree may come from a hostile base). net_none: a network
- * namespace of its own with loopback only; false: the host's network (only
- * for what must download). envp NULL means a clean default environment.
- * Returns the command's exit status (0..255, 128+N for a signal) or a
- * negative errno with e filled when it could not be run. */
-int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[], bool net_none,
-                        err_t *e);
+ * filter (the tree may come from a hostile base), with the network net.
+ * envp NULL means a clean default environment. Returns the command's exit
+ * status (0..255, 128+N for a signal) or a negative errno with e filled
+ * when it could not be run. */
+int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[],
+                        runner_tree_net net, err_t *e);
 
 /* ---- runroot ----------------------------------------------------------- */
 

@@ -97,7 +97,7 @@ static int dpkg_install(const char *root, const strv *debs, const char *what, er
         /* dpkg installs the .debs placed in the tree: nothing to download,
          * so no network (a maintainer script reaches neither the host's
          * loopback nor anything else). */
-        int rc = runner_exec_in_tree(root, argv.v, env.v, true, e);
+        int rc = runner_exec_in_tree(root, argv.v, env.v, RUNNER_TREE_NET_NONE, e);
         strv_free(&argv);
         strv_free(&env);
         if (rc < 0)

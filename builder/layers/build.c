@@ -218,9 +218,9 @@ static void take_back_host_files(const char *root, strv *lent)
 }
 
 /* Run a shell script inside the working tree under runroot's default
- * profile; network: the host's network, else loopback only. */
-static int run_script(builder_state *b, const lay_step *step, const char *script, bool network,
-                      err_t *e)
+ * profile, with the network net. */
+static int run_script(builder_state *b, const lay_step *step, const char *script,
+                      runner_tree_net net, err_t *e)
 {
         _cleanup_strv_ strv env = {0};
         bool have_path = false, have_home = false;
@@ -251,9 +251,9 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
                         return err_prefix(e, "Workdir %s", step->workdir);
         }
         strv lent = {0};
-        if (network)
+        if (net != RUNNER_TREE_NET_NONE)
                 lend_host_files(b->root, &lent);
-        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, !network, e);
+        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, net, e);
         take_back_host_files(b->root, &lent);
         if (r < 0)
                 return r;
@@ -299,7 +299,10 @@ static int run_step(builder_state *b, const lay_step *step, stage *inputs, const
                                              e);
         case LAY_STEP_COPY: return write_stage_into_tree(b, inputs, false, NULL, e);
         case LAY_STEP_RUN:
-                return run_script(b, step, step->args.v[0], step->network || b->o->network, e);
+                return run_script(b, step, step->args.v[0],
+                                  step->network || b->o->network ? RUNNER_TREE_NET_HOST
+                                                                 : RUNNER_TREE_NET_NONE,
+                                  e);
         case LAY_STEP_INCLUDE: {
                 /* Looked up inside the tree: a link planted there is
                  * resolved within it, never on the host. */
@@ -319,8 +322,10 @@ static int run_step(builder_state *b, const lay_step *step, stage *inputs, const
                                                        step->args.v[i]);
                         sb_appendf(&pkgs, " %s", step->args.v[i]);
                 }
-                /* Only the download has the network; the packages'
-                 * maintainer scripts run in the second call, without it. */
+                /* Only the download has a network, and only outbound
+                 * (pasta: the base's apt reaches the mirror, not the
+                 * host's loopback); the packages' maintainer scripts run
+                 * in the second call, without any. */
                 _cleanup_sb_ strbuf dl = {0}, inst = {0};
                 sb_appendf(&dl,
                            "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && "
@@ -331,10 +336,10 @@ static int run_step(builder_state *b, const lay_step *step, stage *inputs, const
                            "--no-install-recommends --no-download --%s && apt-get clean && "
                            "rm -rf /var/lib/apt/lists/*",
                            pkgs.s);
-                int r = run_script(b, step, dl.s, true, e);
+                int r = run_script(b, step, dl.s, RUNNER_TREE_NET_OUTBOUND, e);
                 if (r < 0)
                         return err_prefix(e, "download");
-                return run_script(b, step, inst.s, false, e);
+                return run_script(b, step, inst.s, RUNNER_TREE_NET_NONE, e);
         }
         case LAY_STEP_REMOVE: return remove_paths(b, step, e);
         default: return err_set(e, -EINVAL, "unknown step");

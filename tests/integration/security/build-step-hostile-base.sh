@@ -115,7 +115,12 @@ check_results() { # LABEL TREE NETWORK(yes|no)
                 esac
         done
         line=$(grep "^tcp-host-loopback: " "$x/results")
-        if [ "$net" = yes ]; then
+        if [ "$net" = outbound ]; then
+                # (one line per shell the step ran: every one must have failed)
+                [ ! -s "$TCPLOG" ] && [ -n "$line" ] && ! grep -q ': ok$' <<<"$line" &&
+                        pass "$label: outbound only: the host's loopback not reached" ||
+                        fail "$label: reached the host's loopback: $line, $(wc -l <"$TCPLOG") connections"
+        elif [ "$net" = yes ]; then
                 [ -s "$TCPLOG" ] && [[ $line == *": ok" ]] &&
                         pass "$label: with the network asked for, the host listener was reached" ||
                         fail "$label: network asked for, yet: $line, $(wc -l <"$TCPLOG") connections"
@@ -224,6 +229,49 @@ Network: yes"
 [ "$BUILD_RC" != 0 ] && grep -q "Network: is for Run steps" "$T/copynet.out" &&
         pass "Network: on a Copy step refused: $(cat "$T/copynet.out")" ||
         fail "Network: on Copy: rc $BUILD_RC: $(cat "$T/copynet.out")"
+
+# Include: only its download has a network, and only outbound (pasta):
+# the base's apt-get, run there, reaches neither the host's loopback nor
+# the gateway address pasta could map to it.
+mkdir -p "$T/inc/usr/bin"
+cp -a "$T/img/." "$T/inc/"
+ln -sf busybox "$T/inc/bin/rm"
+cat >"$T/inc/usr/bin/apt-get" <<EOF
+#!/bin/busybox sh
+case "\$*" in
+*--download-only*)
+        /bin/busybox ls /sys/class/net >/include-netdevs
+        gw=\$(/bin/busybox ip route | /bin/busybox awk '/^default/ { print \$3 }')
+        for a in 127.0.0.1 \$gw; do
+                if echo hello | /bin/busybox nc -w 2 "\$a" $PORT >/dev/null 2>&1; then
+                        echo "\$a: reached"
+                else
+                        echo "\$a: failed"
+                fi
+        done >/include-tcp
+        ;;
+esac
+exit 0
+EOF
+chmod 755 "$T/inc/usr/bin/apt-get"
+tar -C "$T/inc" -cf "$T/hostile-inc.tar" .
+build include "Base: $T/hostile-inc.tar
+
+Include: somepkg"
+if [ "$BUILD_RC" = 0 ]; then
+        x=$T/include.x
+        check_results "Include: step" "$x" outbound
+        grep -qv '^lo$' "$x/include-netdevs" 2>/dev/null &&
+                pass "Include: the download had an interface besides lo: $(tr '\n' ' ' <"$x/include-netdevs")" ||
+                fail "Include: the download had no outbound interface: $(cat "$x/include-netdevs" 2>&1)"
+        [ "$(grep -c ': failed$' "$x/include-tcp" 2>/dev/null)" = 2 ] && [ ! -s "$TCPLOG" ] &&
+                pass "Include: the download reached neither the host's loopback nor the gateway" ||
+                fail "Include: the download: $(tr '\n' ' ' <"$x/include-tcp" 2>&1), $(wc -l <"$TCPLOG") connections"
+        : >"$TCPLOG"
+else
+        fail "Include: on the hostile base: rc $BUILD_RC: $(tail -3 "$T/include.out")"
+        check_host "Include: step"
+fi
 
 # ---- the same build, rootless ------------------------------------------
 

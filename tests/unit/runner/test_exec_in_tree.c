@@ -40,7 +40,7 @@ int main(void)
                         "echo $$ >/pid; ls /proc/1/status >/dev/null && echo ok >/dev/null && "
                         "busybox ls /sys/class/net | busybox wc -l >/nics; exit 4",
                         NULL};
-        CHECK_INT(runner_exec_in_tree(tmp, argv, NULL, false, &e), 4);
+        CHECK_INT(runner_exec_in_tree(tmp, argv, NULL, RUNNER_TREE_NET_HOST, &e), 4);
         _cleanup_free_ char *pidf = path_join(tmp, "pid");
         char *data = NULL;
         size_t len = 0;
@@ -66,7 +66,7 @@ int main(void)
         char *argv2[] = {"sh", "-c", "busybox ls /sys/class/net >/nics2; echo \"$FOO\" >/env",
                          NULL};
         char *envp[] = {"FOO=bar", "PATH=/bin", NULL};
-        CHECK_INT(runner_exec_in_tree(tmp, argv2, envp, true, &e), 0);
+        CHECK_INT(runner_exec_in_tree(tmp, argv2, envp, RUNNER_TREE_NET_NONE, &e), 0);
         _cleanup_free_ char *nics2 = path_join(tmp, "nics2");
         CHECK_INT(fs_read_file_at(AT_FDCWD, nics2, 64, &data, &len, &e), 0);
         CHECK_STR(data, "lo\n");
@@ -78,11 +78,11 @@ int main(void)
 
         /* Statuses: not found, killed; a missing tree is an error. */
         char *argv3[] = {"/no/such", NULL};
-        CHECK_INT(runner_exec_in_tree(tmp, argv3, NULL, true, &e), 127);
+        CHECK_INT(runner_exec_in_tree(tmp, argv3, NULL, RUNNER_TREE_NET_NONE, &e), 127);
         char *argv4[] = {"sh", "-c", "kill -9 $$", NULL};
-        CHECK_INT(runner_exec_in_tree(tmp, argv4, NULL, true, &e), 137);
+        CHECK_INT(runner_exec_in_tree(tmp, argv4, NULL, RUNNER_TREE_NET_NONE, &e), 137);
         _cleanup_free_ char *missing = path_join(tmp, "missing");
-        CHECK(runner_exec_in_tree(missing, argv, NULL, true, &e) < 0);
+        CHECK(runner_exec_in_tree(missing, argv, NULL, RUNNER_TREE_NET_NONE, &e) < 0);
 
         /* Nothing stays mounted on the tree. */
         _cleanup_fclose_ FILE *mi = fopen("/proc/self/mountinfo", "re");
