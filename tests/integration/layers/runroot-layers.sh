@@ -105,7 +105,8 @@ PY
 }
 layer_digests one.oci.tar >one.layers
 layer_digests two.docker.tar >two.layers
-two_only=$(grep -vxF -f one.layers two.layers || true)
+# (grep: 1 is "no line of its own", caught below; 2 is an error)
+two_only=$(grep -vxF -f one.layers two.layers) || [ $? = 1 ] || fail "grep one.layers two.layers failed"
 [ -n "$two_only" ] || fail "two.docker.tar has no layer of its own: the gc check below would be empty"
 for d in $(cat one.layers) $two_only; do
         [ -d "$MKROOT_CACHE/layers/oci/sha256/$d" ] || fail "layer $d was never unpacked"
