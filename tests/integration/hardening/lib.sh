@@ -117,6 +117,26 @@ cg_cpu_usec() {
         return 1
 }
 
+# For a test's rootless cases: an unprivileged user of its own (PREFIX and
+# this shell's pid), removed on exit, with a home under $T and a copy of
+# runroot it can run as $RRU; as_user CMD runs CMD as that user. Prints
+# "SKIP rootless: WHY" and returns 77 where rootless runs cannot be made.
+rootless_user() { # PREFIX
+        command -v useradd >/dev/null || { echo "SKIP rootless: no useradd"; return 77; }
+        [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+                { echo "SKIP rootless: unprivileged user namespaces are disabled"; return 77; }
+        U=$1$$
+        useradd -M -d "$T/home" -s /bin/bash "$U" || { echo "SKIP rootless: useradd failed"; return 77; }
+        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
+        chmod 755 "$T"
+        mkdir -p "$T/home" "$T/bin"
+        chown "$U:" "$T/home"
+        cp "$RUNROOT" "$T/bin/runroot"
+        chmod 755 "$T/bin" "$T/bin/runroot"
+        RRU="$T/bin/runroot --cache-dir $T/home/cache"
+}
+as_user() { su -s /bin/bash "$U" -c "cd $T/home && HOME=$T/home PATH=/usr/bin:/bin $*"; }
+
 finish() {
         check_no_cgroup_left
         if [ "$FAILED" != 0 ]; then

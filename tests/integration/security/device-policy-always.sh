@@ -236,20 +236,9 @@ fi
 
 # 8. Rootless: the image's nodes are refused (nodev, user namespace).
 rootless() {
-        command -v useradd >/dev/null || { echo "SKIP-PART: rootless: no useradd"; return 77; }
-        [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-                { echo "SKIP-PART: rootless: user namespaces disabled"; return 77; }
-        U=rrdev$$
-        useradd -M -d "$T/home" -s /bin/bash "$U" || { echo "SKIP-PART: useradd failed"; return 77; }
-        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
-        chmod 755 "$T"
-        mkdir -p "$T/home" "$T/bin"
-        chown "$U:" "$T/home"
-        cp "$RUNROOT" "$T/bin/runroot"
-        chmod 755 "$T/bin" "$T/bin/runroot"
+        rootless_user rrdev || return 77
         chmod 644 "$DEVIMG"
         chmod -R a+rX "$DEVDIR"
-        as_user() { su -s /bin/bash "$U" -c "cd $T/home && HOME=$T/home PATH=/usr/bin:/bin $*"; }
         out=$(as_user "$T/bin/runroot --cache-dir $T/home/cache $DEVIMG /bin/true" 2>&1) ||
                 { echo "SKIP-PART: rootless runroot does not run here: $out"; return 77; }
         local img what

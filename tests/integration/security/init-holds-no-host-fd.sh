@@ -130,22 +130,10 @@ out=$(timeout 20 bash -c "$RUNROOT --cache-dir $T/cache -u 65534 --cap-drop ALL 
         fail "SIGTERM to a -u 65534 command: $out"
 
 rootless() {
-        command -v useradd >/dev/null || { echo "SKIP rootless: no useradd"; return 77; }
-        [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-                { echo "SKIP rootless: unprivileged user namespaces are disabled"; return 77; }
-        U=rrinit$$
-        useradd -M -d "$T/home" -s /bin/bash "$U" || { echo "SKIP rootless: useradd failed"; return 77; }
-        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
-        chmod 755 "$T"
-        mkdir -p "$T/home" "$T/bin"
-        chown "$U:" "$T/home"
-        cp "$RUNROOT" "$T/bin/runroot"
-        chmod 755 "$T/bin" "$T/bin/runroot"
+        rootless_user rrinit || return 77
         chmod 644 "$T/img2.tar" "$T/hs"
         printf '%s\n' "$PROBE" >"$T/probe.sh"
         chmod 644 "$T/probe.sh"
-        as_user() { su -s /bin/bash "$U" -c "cd $T/home && HOME=$T/home PATH=/usr/bin:/bin $*"; }
-        RRU="$T/bin/runroot --cache-dir $T/home/cache"
         out=$(as_user "$RRU $T/img2.tar /bin/true" 2>&1) ||
                 { echo "SKIP rootless: rootless runroot does not run here: $out"; return 77; }
         out=$(as_user "exec 7<$T 8<$T/hs; $RRU --cap-add SYS_PTRACE $T/img2.tar sh -c \"\$(cat $T/probe.sh)\"" 2>&1)

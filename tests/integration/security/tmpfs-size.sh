@@ -127,19 +127,8 @@ rc=$?
 
 # 5. Rootless: the same sizes hold in a user namespace.
 rootless() {
-        command -v useradd >/dev/null || { echo "rootless: no useradd"; return 77; }
-        [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-                { echo "rootless: user namespaces disabled"; return 77; }
-        U=rrtmp$$
-        useradd -M -d "$T/home" -s /bin/bash "$U" || { echo "rootless: useradd failed"; return 77; }
-        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
-        chmod 755 "$T"
-        mkdir -p "$T/home" "$T/bin"
-        chown "$U:" "$T/home"
-        cp "$RUNROOT" "$T/bin/runroot"
-        chmod 755 "$T/bin" "$T/bin/runroot"
+        rootless_user rrtmp || return 77
         chmod 644 "$IMAGE"
-        as_user() { su -s /bin/bash "$U" -c "cd $T/home && HOME=$T/home PATH=/usr/bin:/bin $*"; }
         local R="$T/bin/runroot --cache-dir $T/home/cache"
         out=$(as_user "$R $IMAGE /bin/true" 2>&1) ||
                 { echo "rootless runroot does not run here: $out"; return 77; }

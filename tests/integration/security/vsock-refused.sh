@@ -66,20 +66,8 @@ out=$(rr --cap-drop ALL -u 65534 "$IMAGE" sh -c "$PROBE" 2>&1)
 check "root --cap-drop ALL -u 65534" "$out"
 
 rootless() {
-        command -v useradd >/dev/null || { echo "SKIP rootless: no useradd"; return 77; }
-        [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-                { echo "SKIP rootless: unprivileged user namespaces are disabled"; return 77; }
-        U=rrvsock$$
-        useradd -M -d "$T/home" -s /bin/bash "$U" || { echo "SKIP rootless: useradd failed"; return 77; }
-        trap 'userdel "$U" 2>/dev/null; cleanup' EXIT
-        chmod 755 "$T"
-        mkdir -p "$T/home" "$T/bin"
-        chown "$U:" "$T/home"
-        cp "$RUNROOT" "$T/bin/runroot"
-        chmod 755 "$T/bin" "$T/bin/runroot"
+        rootless_user rrvsock || return 77
         chmod 644 "$IMAGE"
-        as_user() { su -s /bin/bash "$U" -c "cd $T/home && HOME=$T/home PATH=/usr/bin:/bin $*"; }
-        RRU="$T/bin/runroot --cache-dir $T/home/cache"
         out=$(as_user "$RRU $IMAGE /bin/true" 2>&1) ||
                 { echo "SKIP rootless: rootless runroot does not run here: $out"; return 77; }
         out=$(as_user "$RRU $IMAGE sh -c '$PROBE'" 2>&1)
