@@ -20,49 +20,8 @@ echo rootfs >"$T/img/etc/marker"
 tar -C "$T/img" -cf "$T/rootfs.tar" .
 mkdir -p "$T/top/etc"
 echo oci >"$T/top/etc/marker"
-python3 - "$T" <<'PY' || fail "making the OCI image"
-import gzip, hashlib, io, json, os, sys, tarfile
-T = sys.argv[1]
-def layer(d):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        for root, dirs, files in os.walk(d):
-            dirs.sort()
-            for n in sorted(dirs) + sorted(files):
-                p = os.path.join(root, n)
-                ti = tf.gettarinfo(p, os.path.relpath(p, d))
-                ti.uid = ti.gid = 0
-                if ti.isreg():
-                    with open(p, "rb") as f:
-                        tf.addfile(ti, f)
-                else:
-                    tf.addfile(ti)
-    return buf.getvalue()
-def add(tf, name, data):
-    ti = tarfile.TarInfo(name)
-    ti.size = len(data)
-    tf.addfile(ti, io.BytesIO(data))
-sha = lambda b: hashlib.sha256(b).hexdigest()
-raw = [layer(T + "/img"), layer(T + "/top")]
-gz = [gzip.compress(r, mtime=0) for r in raw]
-config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                     "rootfs": {"type": "layers",
-                                "diff_ids": ["sha256:" + sha(r) for r in raw]}}).encode()
-manifest = json.dumps({"schemaVersion": 2,
-                       "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                  "digest": "sha256:" + sha(config), "size": len(config)},
-                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                   "digest": "sha256:" + sha(g), "size": len(g)} for g in gz]}).encode()
-index = json.dumps({"schemaVersion": 2,
-                    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                   "digest": "sha256:" + sha(manifest), "size": len(manifest)}]}).encode()
-with tarfile.open(T + "/image.oci.tar", "w") as tf:
-    add(tf, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
-    add(tf, "index.json", index)
-    for b in [config, manifest] + gz:
-        add(tf, "blobs/sha256/" + sha(b), b)
-PY
+"$(dirname "$0")/../../helpers/mkoci.py" --gzip "$T/image.oci.tar" "$T/img" "$T/top" ||
+        fail "making the OCI image"
 chmod 644 "$T/rootfs.tar" "$T/image.oci.tar"
 
 # Trees in the cache (either layout), index entries, stack records.

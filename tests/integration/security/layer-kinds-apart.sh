@@ -23,65 +23,15 @@ cp -a "$T/img/bin/." "$T/l2/bin/"
 echo new >"$T/l2/opt/d/new"
 echo two >"$T/l2/etc/added"
 
-python3 - "$T" <<'PY' || fail "making the archives"
-import gzip, hashlib, io, json, os, sys, tarfile
-T = sys.argv[1]
-
-def layer_tar(d):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for root, dirs, files in os.walk(d):
-            dirs.sort()
-            for n in sorted(dirs) + sorted(files):
-                p = os.path.join(root, n)
-                ti = tf.gettarinfo(p, os.path.relpath(p, d))
-                ti.uid = ti.gid = 0
-                ti.uname = ti.gname = ""
-                if ti.isreg():
-                    with open(p, "rb") as f:
-                        tf.addfile(ti, f)
-                else:
-                    tf.addfile(ti)
-    return buf.getvalue()
-
-def add(tf, name, data):
-    ti = tarfile.TarInfo(name)
-    ti.size = len(data)
-    tf.addfile(ti, io.BytesIO(data))
-
-raw = [layer_tar(T + "/l1"), layer_tar(T + "/l2")]
-gz = [gzip.compress(r, mtime=0) for r in raw]
-sha = lambda b: hashlib.sha256(b).hexdigest()
-config = json.dumps({"architecture": "amd64", "os": "linux",
-                     "config": {"Cmd": ["/bin/sh"]},
-                     "rootfs": {"type": "layers", "diff_ids": ["sha256:" + sha(r) for r in raw]}}).encode()
-
-# OCI layout archive with gzip layers.
-manifest = json.dumps({"schemaVersion": 2,
-                       "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                       "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                  "digest": "sha256:" + sha(config), "size": len(config)},
-                       "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                   "digest": "sha256:" + sha(g), "size": len(g)} for g in gz]}).encode()
-index = json.dumps({"schemaVersion": 2,
-                    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                   "digest": "sha256:" + sha(manifest), "size": len(manifest)}]}).encode()
-with tarfile.open(T + "/image.oci.tar", "w") as tf:
-    add(tf, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
-    add(tf, "index.json", index)
-    for b in [config, manifest] + gz:
-        add(tf, "blobs/sha256/" + sha(b), b)
-# docker-save archive with plain tar layers.
-with tarfile.open(T + "/image.docker.tar", "w") as tf:
-    add(tf, sha(config) + ".json", config)
-    for r in raw:
-        add(tf, sha(r) + "/layer.tar", r)
-    add(tf, "manifest.json", json.dumps([{"Config": sha(config) + ".json", "RepoTags": ["k:1"],
-                                          "Layers": [sha(r) + "/layer.tar" for r in raw]}]).encode())
-# The second layer's bytes as standalone rootfs tarballs.
-open(T + "/layer2.tar.gz", "wb").write(gz[1])
-open(T + "/layer2.tar", "wb").write(raw[1])
-PY
+# OCI layout with gzip layers, the same as a docker-save archive with
+# plain tar layers, and the second layer's bytes as standalone tarballs.
+mkdir -p "$T/lay"
+"$(dirname "$0")/../../helpers/mkoci.py" --gzip --config '{"Cmd": ["/bin/sh"]}' \
+        --docker "$T/image.docker.tar" --layers-to "$T/lay" "$T/image.oci.tar" "$T/l1" "$T/l2" ||
+        fail "making the archives"
+mv "$T/lay/2.tar.gz" "$T/layer2.tar.gz"
+mv "$T/lay/2.tar" "$T/layer2.tar"
+rm -r "$T/lay"
 chmod 644 "$T"/*.tar "$T"/*.tar.gz
 
 # What each view must show: the image without what its top layer deletes;
