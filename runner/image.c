@@ -32,18 +32,9 @@ static int unpack_new(store *s, int fd, const char *image, const char *key, char
                 store_scratch_remove(s, sc, NULL);
                 return r;
         }
-        /* Mount points every run needs, made once here rather than in
-         * each run's upper layer. */
-        static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
-        for (size_t i = 0; r == 0 && i < ARRAY_SIZE(mps); i++) {
-                if (mkdirat(rootfd, mps[i], 0755) < 0) {
-                        if (errno != EEXIST)
-                                r = err_sys(e, errno, "%s: /%s", image, mps[i]);
-                } else if (i == 3 && fchmodat(rootfd, mps[i], 01777, 0) < 0) {
-                        r = err_sys(e, errno, "%s: /%s", image, mps[i]);
-                }
-        }
-        /* A full disk here too: nothing half made is published. */
+        /* Made once here rather than in each run's upper layer; a full
+         * disk here too publishes nothing half made. */
+        r = image_make_mountpoints(rootfd, image, e);
         if (r < 0) {
                 store_scratch_remove(s, sc, NULL);
                 return r;
@@ -73,6 +64,20 @@ static int resolve_indexed(store *s, const char *key, char **ret_lower, err_t *e
         if (r < 0)
                 return r;
         *ret_lower = store_tree_path(s, STORE_KIND_ROOTFS, name);
+        return 0;
+}
+
+int image_make_mountpoints(int rootfd, const char *label, err_t *e)
+{
+        static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
+        for (size_t i = 0; i < ARRAY_SIZE(mps); i++) {
+                if (mkdirat(rootfd, mps[i], 0755) < 0) {
+                        if (errno != EEXIST)
+                                return err_sys(e, errno, "%s: /%s", label, mps[i]);
+                } else if (i == 3 && fchmodat(rootfd, mps[i], 01777, 0) < 0) {
+                        return err_sys(e, errno, "%s: /%s", label, mps[i]);
+                }
+        }
         return 0;
 }
 

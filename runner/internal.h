@@ -38,6 +38,9 @@ static inline int rootfs_mkdir_p(int rootfd, const char *path, char **ret, err_t
 
 /* ---- image.c: image -> lower directory ------------------------------ */
 
+/* The mount points every run needs (dev, proc, sys, and tmp 1777 when
+ * made here) at the top of the tree rootfd; label names it in messages. */
+int image_make_mountpoints(int rootfd, const char *label, err_t *e);
 /* Resolve an image (rootfs tarball or directory) to the directory to use
  * as the overlay's lower layer, unpacking it into the store once. */
 int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);

@@ -146,16 +146,8 @@ static int mountpoint_layer(store *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
         r = store_scratch_new(s, "tmp", &sc, e);
         if (r < 0)
                 return r;
-        static const char *const mps[] = {"dev", "proc", "sys", "tmp"};
-        for (size_t i = 0; i < ARRAY_SIZE(mps); i++) {
-                _cleanup_free_ char *p = path_join(sc->path, mps[i]);
-                if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-                        r = err_sys(e, errno, "%s", p);
-                        break;
-                }
-                if (i == 3)
-                        chmod(p, 01777);
-        }
+        _cleanup_close_ int dfd = open(sc->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = dfd < 0 ? err_sys(e, errno, "%s", sc->path) : image_make_mountpoints(dfd, sc->path, e);
         if (r < 0) {
                 store_scratch_remove(s, sc, NULL);
                 return r;

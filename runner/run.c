@@ -264,6 +264,16 @@ static void closep_pair(int p[2])
                 }
 }
 
+/* 32 random bits for a run's names (cgroup, hostname); the pid mixed when
+ * the kernel has no randomness to give yet. */
+static uint32_t run_random(void)
+{
+        uint32_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
+                rnd = (uint32_t)getpid() * 2654435761u;
+        return rnd;
+}
+
 /* The device policy applies to every run as root, with limits or without,
  * and to the builder's commands as well (DESIGN.md's threat model): when
  * the caller made no cgroup, one is made here for the device list alone.
@@ -279,11 +289,8 @@ static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
         l.device_policy = true;
         l.devices = plan->devices;
         l.ndevices = plan->ndevices;
-        uint32_t rnd = 0;
-        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
-                rnd = (uint32_t)getpid() * 2654435761u;
         char name[48];
-        snprintf(name, sizeof name, "runroot-%d-%08x", (int)getpid(), rnd);
+        snprintf(name, sizeof name, "runroot-%d-%08x", (int)getpid(), run_random());
         int r = cg_create("/sys/fs/cgroup", name, &l, ret, e);
         if (r < 0)
                 return err_prefix(e, "device policy");
@@ -556,9 +563,7 @@ int runner_run(const runner_config *c, err_t *e)
          * makes no directory on disk, so nothing is left if it is killed. */
         _cleanup_free_ char *rundir = xasprintf("%s/runs", store_root(s));
         _cleanup_free_ char *marker = xasprintf("%s/overlay-refused", store_root(s));
-        uint32_t rnd = 0;
-        if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
-                rnd = (uint32_t)getpid() * 2654435761u;
+        uint32_t rnd = run_random();
         char run_id[32];
         snprintf(run_id, sizeof run_id, "%d-%08x", (int)getpid(), rnd);
         r = image_resolve(s, c->image, &lower, e);
