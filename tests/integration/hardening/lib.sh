@@ -86,6 +86,8 @@ check_no_cgroup_left() {
                 pid=${c##*/runroot-}
                 pid=${pid%%-*}
                 kill -0 "$pid" 2>/dev/null && continue
+                # (listed while its runroot was still removing it)
+                [ -d "$c" ] || continue
                 left="$left $c"
         done
         if [ -n "$left" ]; then
