@@ -1,4 +1,5 @@
-/* builder: what mkroot's subcommands call. */
+/* builder: the core of mkroot: host trees staged and packed into images
+ * (stage.h, image.h, resolve.h and add.h say the rest). */
 #pragma once
 
 #include "common.h"
@@ -11,14 +12,3 @@ int build_stage_tree(stage *s, const char *dest, const char *host_dir, err_t *e)
 
 /* Pack a directory tree (e.g. a bootstrapped root) into an image file. */
 int build_pack_dir(const char *dir, const char *out_path, const image_opts *o, err_t *e);
-
-/* Subcommand entry points (argv[0] is the subcommand name); they print
- * their own errors and return the process exit code. */
-int fetch_main(int argc, char **argv);
-
-/* Layers (builder/layers/layers.h): mkroot build MANIFEST, inspect IMAGE,
- * diff A B, cache ls|gc|path. */
-int lay_build_main(int argc, char **argv);
-int lay_inspect_main(int argc, char **argv);
-int lay_diff_main(int argc, char **argv);
-int lay_cache_main(int argc, char **argv);

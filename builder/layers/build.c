@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../add.h"
-#include "../apt/apt.h"
-#include "../builder.h"
+#include "add.h"
+#include "apt.h"
+#include "builder.h"
 #include "layers.h"
 #include "runner.h"
 

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../image.h"
-#include "../stage.h"
+#include "image.h"
+#include "stage.h"
 #include "cache.h"
 #include "common.h"
 #include "ociarchive.h"
@@ -174,16 +174,6 @@ int lay_blob_gunzip(store *st, const char *blob, int out_fd, err_t *e);
 
 /* "rootfs"/"tar", "oci", "docker" -> enum; -EINVAL otherwise. */
 int lay_format_parse(const char *s, lay_format *ret);
-/* Build a manifest and write it; prints its messages, returns an exit code. */
-int lay_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f,
-                    const char *output, const image_opts *io);
 /* A staged tree as a one-layer OCI/docker archive. */
 int lay_write_stage(stage *s, lay_format f, const char *output, const char *created_by,
                     const char *cache_dir, err_t *e);
-
-/* ---- subcommands (print their own errors; return an exit code) -------- */
-
-int lay_build_main(int argc, char **argv);
-int lay_inspect_main(int argc, char **argv);
-int lay_diff_main(int argc, char **argv);
-int lay_cache_main(int argc, char **argv);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../apt/deb822.h"
+#include "deb822.h"
 #include "layers.h"
 
 static const char *const step_names[LAY_STEP_KIND_MAX] = {

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "../builder.h"
+#include "builder.h"
 #include "layers.h"
 #include "ociopen.h"
 

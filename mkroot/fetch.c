@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "apt.h"
-#include "builder.h"
+#include "mkroot.h"
 
 static void usage(FILE *f)
 {

@@ -7,10 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../builder.h"
-#include "layers.h"
-
-#define EXIT_USAGE 2
+#include "builder.h"
+#include "mkroot.h"
 
 static int __attribute__((format(printf, 2, 3))) usage(const char *cmd, const char *fmt, ...)
 {
@@ -21,19 +19,6 @@ static int __attribute__((format(printf, 2, 3))) usage(const char *cmd, const ch
         va_end(ap);
         fprintf(stderr, "\nTry 'mkroot %s --help'.\n", cmd);
         return EXIT_USAGE;
-}
-
-int lay_format_parse(const char *s, lay_format *ret)
-{
-        if (!strcmp(s, "rootfs") || !strcmp(s, "tar"))
-                *ret = LAY_FORMAT_ROOTFS;
-        else if (!strcmp(s, "oci"))
-                *ret = LAY_FORMAT_OCI;
-        else if (!strcmp(s, "docker"))
-                *ret = LAY_FORMAT_DOCKER;
-        else
-                return -EINVAL;
-        return 0;
 }
 
 static const char *default_output(lay_format f)
@@ -75,25 +60,6 @@ int lay_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f
         lay_image_free(&im);
         store_free(st);
         return r < 0 ? 1 : 0;
-}
-
-int lay_write_stage(stage *s, lay_format f, const char *output, const char *created_by,
-                    const char *cache_dir, err_t *e)
-{
-        store *st = NULL;
-        int r = store_open(cache_dir, &st, e);
-        if (r < 0)
-                return r;
-        _cleanup_close_ int lock = -1;
-        lay_image im = {0};
-        r = lay_store_lock(st, false, &lock, e);
-        if (r == 0)
-                r = lay_image_from_stage(st, s, created_by, &im, e);
-        if (r == 0)
-                r = lay_write(st, &im, f, output, NULL, e);
-        lay_image_free(&im);
-        store_free(st);
-        return r;
 }
 
 /* ---- build ------------------------------------------------------------------ */

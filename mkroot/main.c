@@ -7,11 +7,9 @@
 #include "add.h"
 #include "builder.h"
 #include "image.h"
-#include "layers/layers.h"
+#include "mkroot.h"
 #include "resolve.h"
 #include "stage.h"
-
-#define EXIT_USAGE 2
 
 static const char usage_text[] =
         "Usage: mkroot [OPTIONS] [--add] PATH[:DEST]...   build an image from host files\n"
