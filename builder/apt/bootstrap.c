@@ -364,7 +364,6 @@ static int make_skeleton(boot *b, err_t *e)
                         if (symlinkat(target, rootfd, b->merged.v[i]) < 0)
                                 return err_sys(e, errno, "%s/%s", b->tree, b->merged.v[i]);
                 }
-                strv_push_take(&b->merged, NULL);
         }
         static const char *const dirs[] = {"var/lib/dpkg/info",
                                            "var/lib/dpkg/updates",

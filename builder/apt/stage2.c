@@ -29,7 +29,6 @@ static void stage2_env(strv *env)
         int64_t epoch;
         if (source_date_epoch(&epoch) == 1)
                 strv_push_take(env, xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)epoch));
-        strv_push_take(env, NULL);
 }
 
 #define STAGE2_LOG "var/log/bootstrap.log"
@@ -91,7 +90,6 @@ static int dpkg_install(const char *root, const strv *debs, const char *what, er
         strv_push(&argv, "--install");
         for (size_t i = 0; i < debs->n; i++)
                 strv_push(&argv, debs->v[i]);
-        strv_push_take(&argv, NULL);
         strv env = {0};
         stage2_env(&env);
         /* dpkg installs the .debs placed in the tree: nothing to download,

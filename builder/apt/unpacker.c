@@ -57,8 +57,6 @@ apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dir
         u->root = xstrdup(root);
         for (size_t i = 0; merged_dirs && merged_dirs[i]; i++)
                 strv_push(&u->merged, merged_dirs[i]);
-        if (u->merged.n)
-                strv_push_take(&u->merged, NULL);
         pthread_mutex_init(&u->lock, NULL);
         pthread_cond_init(&u->cond, NULL);
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
