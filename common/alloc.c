@@ -125,6 +125,15 @@ void strv_push(strv *a, const char *s)
         strv_push_take(a, xstrdup(s));
 }
 
+char **strv_argv(strv *a)
+{
+        if (!a->v) {
+                a->cap = 8;
+                a->v = xcalloc(a->cap, sizeof *a->v);
+        }
+        return a->v;
+}
+
 bool strv_contains(const strv *a, const char *s)
 {
         for (size_t i = 0; i < a->n; i++)

@@ -67,13 +67,19 @@ void sb_appendf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2
 char *sb_steal(strbuf *b); /* returns "" for an empty buffer */
 void sb_free(strbuf *b);
 
-/* A growable array of strings. */
+/* A growable array of strings. Invariant: once anything was pushed,
+ * v[n] == NULL always, and n counts the items, not the terminator. So v
+ * can be passed as an argv/envp as it is: never push NULL to terminate
+ * it (that makes n count the terminator). An empty strv has v == NULL;
+ * strv_argv gives a terminated array for that case too. */
 typedef struct strv {
         char **v;
         size_t n, cap;
 } strv;
 void strv_push(strv *a, const char *s); /* copies s */
 void strv_push_take(strv *a, char *s);  /* takes ownership */
+/* a->v, NULL-terminated even when a is empty (for execve and the like). */
+char **strv_argv(strv *a);
 bool strv_contains(const strv *a, const char *s);
 void strv_free(strv *a);
 

@@ -234,7 +234,6 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
                           "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         if (!have_home)
                 strv_push(&env, "HOME=/root");
-        strv_push_take(&env, NULL);
         char *plain[] = {"/bin/sh", "-c", (char *)script, NULL};
         char *in_wd[] = {"/bin/sh",      "-c", "cd -- \"$1\" && eval \"$2\"", "sh", step->workdir,
                          (char *)script, NULL};
@@ -253,7 +252,8 @@ static int run_script(builder_state *b, const lay_step *step, const char *script
         strv lent = {0};
         if (net != RUNNER_TREE_NET_NONE)
                 lend_host_files(b->root, &lent);
-        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, env.v, net, e);
+        int r = runner_exec_in_tree(b->root, step->workdir ? in_wd : plain, strv_argv(&env), net,
+                                    e);
         take_back_host_files(b->root, &lent);
         if (r < 0)
                 return r;
