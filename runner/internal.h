@@ -58,7 +58,6 @@ typedef struct run_user {
 /* Resolve "NAME", "UID", "UID:GID", "NAME:GROUP" against the passwd and
  * group files under the current root ("/"). */
 int user_resolve(const char *spec, run_user *ret, err_t *e);
-void user_free(run_user *u);
 /* Build the command's environment: defaults (PATH, HOME, TERM, HOSTNAME)
  * overridden by env_files then env (KEY=VAL, or KEY to copy the host's
  * value taken from host_env). */

@@ -234,49 +234,46 @@ int oci_resolve_warm(store *s, const char *key, const char *digest, char **ret_l
         return r;
 }
 
-int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret_lowers, err_t *e)
+/* Hold every layer of the image; unpack the ones the store does not have
+ * yet (out of the archive into a scratch dir, then through the unpacker). */
+static int unpack_missing(store *s, oci_archive *ar, const char *image, err_t *e)
 {
-        _cleanup_oci_archive_ oci_archive *ar = NULL;
-        int r = archive_open(fd, image, &ar, e);
-        if (r != 0)
-                return r;
         const oci_image *im = oci_archive_image(ar);
-
-        /* Layers not yet in the store: out of the archive, then unpacked. */
         size_t missing = 0;
         for (size_t i = 0; i < im->n_layers; i++) {
                 /* Held from here: a gc cannot take it before the run. */
-                r = store_tree_hold(s, STORE_KIND_OCI, im->layers[i].digest, e);
+                int r = store_tree_hold(s, STORE_KIND_OCI, im->layers[i].digest, e);
                 if (r == -ENOENT)
                         missing++;
                 else if (r < 0)
                         return r;
         }
-        r = 0;
-        if (missing) {
-                store_scratch *sc = NULL;
-                r = store_scratch_new(s, "tmp", &sc, e);
-                if (r == 0)
-                        log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s",
-                                 image);
-                for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
-                        const char *hex = im->layers[i].digest;
-                        if (store_tree_hold(s, STORE_KIND_OCI, hex, e) == 0)
-                                continue;
-                        r = copy_layer(ar, i, sc->path, e);
-                        _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, hex);
-                        if (r == 0)
-                                r = unpack_layer(s, f, hex, image, e);
-                }
-                if (sc)
-                        store_scratch_remove(s, sc, NULL);
-        }
-        char mp[DIGEST_HEX_LEN + 1];
+        if (!missing)
+                return 0;
+        store_scratch *sc = NULL;
+        int r = store_scratch_new(s, "tmp", &sc, e);
         if (r == 0)
-                r = mountpoint_layer(s, mp, e);
+                log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s", image);
+        for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
+                const char *hex = im->layers[i].digest;
+                if (store_tree_hold(s, STORE_KIND_OCI, hex, e) == 0)
+                        continue;
+                r = copy_layer(ar, i, sc->path, e);
+                _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, hex);
+                if (r == 0)
+                        r = unpack_layer(s, f, hex, image, e);
+        }
+        if (sc)
+                store_scratch_remove(s, sc, NULL);
+        return r;
+}
 
-        /* The stack record: layers bottom first, then the config (as
-         * checked, not as the archive spelled it). */
+/* The stack record: layers bottom first (the mount-point layer mp, then the
+ * image's), then the config (as checked, not as the archive spelled it);
+ * recorded under its digest, the index entry key naming it. */
+static int stack_put(store *s, const oci_image *im, const char *mp, const char *key,
+                     const char *image, char **ret_lowers, err_t *e)
+{
         json_object *rec = json_object_new_object();
         json_object *ls = json_object_new_array();
         json_object_array_add(ls, json_object_new_string(mp));
@@ -286,8 +283,7 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
         json_object_object_add(rec, "config", oci_config_to_json(&im->config));
         const char *txt = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
         char hex[DIGEST_HEX_LEN + 1];
-        if (r == 0)
-                r = sha256_text(txt, hex, e);
+        int r = sha256_text(txt, hex, e);
         if (r == 0) {
                 _cleanup_strv_ strv refs = {0};
                 for (size_t i = 0; i < json_object_array_length(ls); i++)
@@ -306,6 +302,22 @@ int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret
         }
         json_object_put(rec);
         return r;
+}
+
+int oci_resolve(store *s, int fd, const char *image, const char *key, char **ret_lowers, err_t *e)
+{
+        _cleanup_oci_archive_ oci_archive *ar = NULL;
+        int r = archive_open(fd, image, &ar, e);
+        if (r != 0)
+                return r;
+        r = unpack_missing(s, ar, image, e);
+        if (r < 0)
+                return r;
+        char mp[DIGEST_HEX_LEN + 1];
+        r = mountpoint_layer(s, mp, e);
+        if (r < 0)
+                return r;
+        return stack_put(s, oci_archive_image(ar), mp, key, image, ret_lowers, e);
 }
 
 /* ---- the image's config, for runroot's defaults ------------------------- */

@@ -116,14 +116,6 @@ int user_resolve(const char *spec, run_user *ret, err_t *e)
         return 0;
 }
 
-void user_free(run_user *u)
-{
-        free(u->groups);
-        free(u->home);
-        u->groups = NULL;
-        u->home = NULL;
-}
-
 static void env_set(strv *env, const char *kv)
 {
         size_t klen = strcspn(kv, "=");
