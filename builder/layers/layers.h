@@ -169,8 +169,6 @@ void lay_layer_clear(lay_layer *l);
 /* Shared while building/reading, exclusive for gc: gc never removes what
  * a build in progress uses. */
 int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e);
-/* A gzip stream of a blob, decompressed into out. */
-int lay_blob_gunzip(store *st, const char *blob, int out_fd, err_t *e);
 
 /* "rootfs"/"tar", "oci", "docker" -> enum; -EINVAL otherwise. */
 int lay_format_parse(const char *s, lay_format *ret);

@@ -149,43 +149,6 @@ int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_laye
         return 0;
 }
 
-int lay_blob_gunzip(store *st, const char *blob, int out_fd, err_t *e)
-{
-        _cleanup_free_ char *p = store_blob_path(st, blob);
-        int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return err_sys(e, errno, "%s", p);
-        gzFile gz = gzdopen(fd, "rb");
-        if (!gz) {
-                close(fd);
-                return err_set(e, -ENOMEM, "%s: gzip", p);
-        }
-        char buf[1 << 16];
-        int r = 0;
-        for (;;) {
-                int n = gzread(gz, buf, sizeof(buf));
-                if (n < 0) {
-                        r = err_set(e, -EIO, "%s: corrupt gzip stream", p);
-                        break;
-                }
-                if (n == 0)
-                        break;
-                const char *q = buf;
-                size_t left = (size_t)n;
-                while (left) {
-                        ssize_t w = write(out_fd, q, left);
-                        if (w < 0) {
-                                gzclose(gz);
-                                return err_sys(e, errno, "write");
-                        }
-                        q += w;
-                        left -= (size_t)w;
-                }
-        }
-        gzclose(gz);
-        return r;
-}
-
 static char *step_path(store *st, const char *key)
 {
         return xasprintf("%s/steps/%s", store_root(st), key);
