@@ -156,11 +156,25 @@ typedef struct apt_dl {
         char *path;   /* out: where the verified file is */
 } apt_dl;
 
+/* How far a set of downloads is, for the caller to show. */
+typedef struct apt_dl_progress {
+        size_t done_files, total_files; /* files fetched (not those found in the cache) */
+        int64_t done_bytes, total_bytes;
+        double bytes_per_sec; /* average since the downloads started */
+        bool finished;        /* the last call: the downloads ended (or failed) */
+} apt_dl_progress;
+
+/* Called from the downloading thread, at most every 200 ms while the
+ * transfers run, once more when they are all done, and then once with
+ * finished set (also after a failure). */
+typedef void (*apt_progress_fn)(const apt_dl_progress *p, void *userdata);
+
 typedef struct apt_dl_opts {
-        const char *dir; /* <cache>/apt: blobs in sha256/, partials in partial/ */
-        int connections; /* parallel transfers, 0 = default */
-        int retries;     /* per file, -1 = default */
-        bool progress;   /* draw a progress line on stderr */
+        const char *dir;          /* <cache>/apt: blobs in sha256/, partials in partial/ */
+        int connections;          /* parallel transfers, 0 = default */
+        int retries;              /* per file, -1 = default */
+        apt_progress_fn progress; /* NULL: no reports */
+        void *progress_data;
         /* Called (from the calling thread) as soon as item i is verified
          * in place, cached ones first: lets work overlap the downloads. */
         void (*on_ready)(size_t i, void *userdata);
@@ -253,7 +267,11 @@ typedef struct apt_bootstrap_opts {
         bool rebuild; /* ignore a cached image built from the same Release */
         int connections;
         int compress_level;
-        bool progress;
+        apt_progress_fn progress; /* the .deb downloads' progress, or NULL */
+        void *progress_data;
+        /* With print_debs: the selected packages' names, in selection
+         * order, are pushed here (no tree is built). */
+        strv *debs;
 } apt_bootstrap_opts;
 
 int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e);

@@ -322,6 +322,7 @@ static int fetch_debs(boot *b, apt_unpacker *u, err_t *e)
                            .retries = -1,
                            .connections = b->o->connections,
                            .progress = b->o->progress,
+                           .progress_data = b->o->progress_data,
                            .on_ready = unpack_ready,
                            .userdata = &(ready_ctx){.b = b, .u = u}};
         return apt_download(b->debs, b->n_debs, &dlo, e);
@@ -563,8 +564,8 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         if (rc == 0)
                 rc = step(select_packages(&b, e), "selection");
         if (rc == 0 && o->print_debs) {
-                for (size_t i = 0; i < b.sel.n; i++)
-                        printf("%s\n", b.sel.pkgs[i]->name);
+                for (size_t i = 0; o->debs && i < b.sel.n; i++)
+                        strv_push(o->debs, b.sel.pkgs[i]->name);
                 boot_free(&b);
                 return 0;
         }

@@ -40,8 +40,7 @@ struct dl_state {
         size_t active;
         int64_t total_bytes, done_bytes;
         size_t total_files, done_files;
-        int64_t started_ms, last_draw_ms;
-        bool drawn;
+        int64_t started_ms, last_report_ms;
 };
 
 static int64_t now_ms(void)
@@ -69,34 +68,29 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
         return len;
 }
 
-static void human(int64_t b, char *buf, size_t n)
-{
-        if (b >= 1 << 20)
-                snprintf(buf, n, "%.1f MB", (double)b / (1 << 20));
-        else
-                snprintf(buf, n, "%.0f kB", (double)b / 1024);
-}
-
-static void draw(dl_state *s, bool force)
+/* Tell the caller how far the downloads are, at most every 200 ms
+ * unless force (the last report of a successful run). */
+static void report(dl_state *s, bool force)
 {
         if (!s->o->progress)
                 return;
         int64_t t = now_ms();
-        if (!force && t - s->last_draw_ms < 200)
+        if (!force && t - s->last_report_ms < 200)
                 return;
-        s->last_draw_ms = t;
+        s->last_report_ms = t;
         double secs = (double)(t - s->started_ms) / 1000.0;
-        double speed = secs > 0 ? (double)s->done_bytes / secs : 0;
-        char done[32], total[32], sp[32], eta[32] = "";
-        human(s->done_bytes, done, sizeof(done));
-        human(s->total_bytes, total, sizeof(total));
-        human((int64_t)speed, sp, sizeof(sp));
-        if (speed > 0 && s->total_bytes > s->done_bytes)
-                snprintf(eta, sizeof(eta), "  %.0fs left",
-                         (double)(s->total_bytes - s->done_bytes) / speed);
-        fprintf(stderr, "\r\033[KGet: %zu/%zu files  %s/%s  %s/s%s", s->done_files, s->total_files,
-                done, total, sp, eta);
-        s->drawn = true;
+        apt_dl_progress p = {.done_files = s->done_files,
+                             .total_files = s->total_files,
+                             .done_bytes = s->done_bytes,
+                             .total_bytes = s->total_bytes,
+                             .bytes_per_sec = secs > 0 ? (double)s->done_bytes / secs : 0};
+        s->o->progress(&p, s->o->progress_data);
+}
+
+static void report_end(dl_state *s)
+{
+        if (s->o->progress)
+                s->o->progress(&(apt_dl_progress){.finished = true}, s->o->progress_data);
 }
 
 static bool transient(CURLcode c, long http)
@@ -254,7 +248,7 @@ static int handle_done(dl_state *s, CURLMsg *m, err_t *e)
                 s->done_files++;
                 if (s->o->on_ready)
                         s->o->on_ready(idx, s->o->userdata);
-                draw(s, false);
+                report(s, false);
                 return 0;
         }
         if (c == CURLE_WRITE_ERROR && t->werr) {
@@ -297,21 +291,25 @@ static int mkdirs(const char *dir, err_t *e)
         return rc;
 }
 
-int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
+static int global_init(err_t *e)
 {
-        int rc = mkdirs(o->dir, e);
-        if (rc < 0)
-                return rc;
         static bool inited;
-        if (!inited) {
-                curl_global_init(CURL_GLOBAL_DEFAULT);
-                inited = true;
-        }
-        dl_state s = {.o = o, .n = n};
-        s.x = xcalloc(n ? n : 1, sizeof(*s.x));
-        s.waiting = xcalloc(n ? n : 1, sizeof(*s.waiting));
-        for (size_t i = 0; i < n; i++) {
-                s.x[i] = (xfer){.state = &s, .item = &items[i], .fd = -1};
+        if (inited)
+                return 0;
+        CURLcode c = curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (c != CURLE_OK)
+                return err_set(e, -EIO, "libcurl: cannot initialise: %s", curl_easy_strerror(c));
+        inited = true;
+        return 0;
+}
+
+/* Items already in the cache are ready at once; the others are queued
+ * and counted for the progress report. */
+static void queue_items(dl_state *s, apt_dl *items)
+{
+        const apt_dl_opts *o = s->o;
+        for (size_t i = 0; i < s->n; i++) {
+                s->x[i] = (xfer){.state = s, .item = &items[i], .fd = -1};
                 if (items[i].sha256) {
                         char *p = blob_path(o->dir, items[i].sha256);
                         struct stat st;
@@ -324,58 +322,59 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
                         }
                         free(p);
                 }
-                s.total_files++;
+                s->total_files++;
                 if (items[i].size > 0)
-                        s.total_bytes += items[i].size;
-                requeue(&s, i);
+                        s->total_bytes += items[i].size;
+                requeue(s, i);
         }
-        if (s.total_files == 0) {
-                free(s.x);
-                free(s.waiting);
-                return 0;
-        }
-        s.multi = curl_multi_init();
-        int conns = o->connections > 0 ? o->connections : DL_DEFAULT_CONNECTIONS;
-        curl_multi_setopt(s.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conns);
-        curl_multi_setopt(s.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conns);
-        s.started_ms = now_ms();
+}
 
-        rc = 0;
-        while (rc == 0 && (s.head < s.n_waiting || s.active > 0)) {
+/* Run the transfers until every queued item is done or one failed. */
+static int transfer_all(dl_state *s, err_t *e)
+{
+        int conns = s->o->connections > 0 ? s->o->connections : DL_DEFAULT_CONNECTIONS;
+        curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)conns);
+        curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conns);
+        s->started_ms = now_ms();
+        while (s->head < s->n_waiting || s->active > 0) {
                 /* Start what may start: FIFO, but a backing-off entry
                  * waits its turn at the front only until it is due. */
-                while (rc == 0 && s.active < (size_t)conns && s.head < s.n_waiting) {
-                        size_t idx = s.waiting[s.head % s.n];
-                        if (s.x[idx].not_before > now_ms())
+                while (s->active < (size_t)conns && s->head < s->n_waiting) {
+                        size_t idx = s->waiting[s->head % s->n];
+                        if (s->x[idx].not_before > now_ms())
                                 break;
-                        s.head++;
-                        rc = start(&s, &s.x[idx], e);
+                        s->head++;
+                        int rc = start(s, &s->x[idx], e);
+                        if (rc < 0)
+                                return rc;
                 }
-                if (rc < 0)
-                        break;
                 int running = 0;
-                curl_multi_perform(s.multi, &running);
+                curl_multi_perform(s->multi, &running);
                 CURLMsg *m;
                 int left;
-                while (rc == 0 && (m = curl_multi_info_read(s.multi, &left)))
-                        if (m->msg == CURLMSG_DONE)
-                                rc = handle_done(&s, m, e);
-                if (rc < 0)
-                        break;
-                draw(&s, false);
-                if (s.active > 0)
-                        curl_multi_poll(s.multi, NULL, 0, 100, NULL);
-                else if (s.head < s.n_waiting)
+                while ((m = curl_multi_info_read(s->multi, &left)))
+                        if (m->msg == CURLMSG_DONE) {
+                                int rc = handle_done(s, m, e);
+                                if (rc < 0)
+                                        return rc;
+                        }
+                report(s, false);
+                if (s->active > 0)
+                        curl_multi_poll(s->multi, NULL, 0, 100, NULL);
+                else if (s->head < s->n_waiting)
                         usleep(20000);
         }
-        if (rc == 0)
-                draw(&s, true);
-        if (s.drawn)
-                fprintf(stderr, "\r\033[K");
-        for (size_t i = 0; i < n; i++) {
-                xfer *t = &s.x[i];
+        report(s, true);
+        return 0;
+}
+
+/* Release the transfers; after a failure, nothing unverified stays. */
+static void dl_state_free(dl_state *s, apt_dl *items, bool failed)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                xfer *t = &s->x[i];
                 if (t->h) {
-                        curl_multi_remove_handle(s.multi, t->h);
+                        curl_multi_remove_handle(s->multi, t->h);
                         curl_easy_cleanup(t->h);
                 }
                 if (t->fd >= 0)
@@ -385,16 +384,39 @@ int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
                         unlink(t->partial);
                 free(t->partial);
         }
-        curl_multi_cleanup(s.multi);
-        free(s.x);
-        free(s.waiting);
-        if (rc < 0)
-                for (size_t i = 0; i < n; i++)
+        if (s->multi)
+                curl_multi_cleanup(s->multi);
+        free(s->x);
+        free(s->waiting);
+        if (failed)
+                for (size_t i = 0; i < s->n; i++)
                         if (!items[i].sha256 && items[i].path) {
                                 unlink(items[i].path);
                                 free(items[i].path);
                                 items[i].path = NULL;
                         }
+}
+
+int apt_download(apt_dl *items, size_t n, const apt_dl_opts *o, err_t *e)
+{
+        int rc = mkdirs(o->dir, e);
+        if (rc == 0)
+                rc = global_init(e);
+        if (rc < 0)
+                return rc;
+        dl_state s = {.o = o, .n = n};
+        s.x = xcalloc(n ? n : 1, sizeof(*s.x));
+        s.waiting = xcalloc(n ? n : 1, sizeof(*s.waiting));
+        queue_items(&s, items);
+        if (s.total_files > 0) {
+                s.multi = curl_multi_init();
+                if (!s.multi)
+                        rc = err_set(e, -ENOMEM, "curl_multi_init failed");
+                else
+                        rc = transfer_all(&s, e);
+                report_end(&s);
+        }
+        dl_state_free(&s, items, rc < 0);
         return rc;
 }
 
