@@ -3,6 +3,7 @@
  * section headers are never trusted, they may be stripped). Every read is
  * bounds-checked against the buffer first. */
 #include "elfinfo.h"
+#include "endian_load.h"
 
 #include <errno.h>
 #include <string.h>
@@ -66,38 +67,28 @@ typedef struct reader {
         const struct layout *l;
 } reader;
 
-/* Unaligned, endian-aware loads; callers have checked off + width <= len. */
+/* Loads at off in the file's byte order; callers have checked that the
+ * bytes are in the buffer. */
 static uint16_t ld16(const reader *r, size_t off)
 {
-        uint16_t v;
-        memcpy(&v, r->buf + off, sizeof v);
-        return r->swap ? __builtin_bswap16(v) : v;
+        return load_u16(r->buf + off, r->swap);
 }
 
 static uint32_t ld32(const reader *r, size_t off)
 {
-        uint32_t v;
-        memcpy(&v, r->buf + off, sizeof v);
-        return r->swap ? __builtin_bswap32(v) : v;
-}
-
-static uint64_t ld64(const reader *r, size_t off)
-{
-        uint64_t v;
-        memcpy(&v, r->buf + off, sizeof v);
-        return r->swap ? __builtin_bswap64(v) : v;
+        return load_u32(r->buf + off, r->swap);
 }
 
 /* A class-sized word (Addr/Off/Xword of the file's class). */
 static uint64_t ldw(const reader *r, size_t off)
 {
-        return r->is64 ? ld64(r, off) : ld32(r, off);
+        return r->is64 ? load_u64(r->buf + off, r->swap) : ld32(r, off);
 }
 
 /* Whether [off, off+size) lies within the buffer, without overflow. */
 static bool in_range(const reader *r, uint64_t off, uint64_t size)
 {
-        return off <= r->len && size <= r->len - off;
+        return span_in(r->len, off, size);
 }
 
 bool elf_has_magic(const void *buf, size_t len)

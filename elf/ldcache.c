@@ -3,6 +3,7 @@
  * subdirectory names). The whole cache is validated once at parse time,
  * so lookups never have to check an offset again. */
 #include "ldcache.h"
+#include "endian_load.h"
 
 #include <errno.h>
 #include <string.h>
@@ -46,21 +47,12 @@ typedef struct creader {
 
 static uint32_t rd32(const creader *r, size_t off)
 {
-        uint32_t v;
-        memcpy(&v, r->buf + off, sizeof v);
-        return r->swap ? __builtin_bswap32(v) : v;
+        return load_u32(r->buf + off, r->swap);
 }
 
 static uint64_t rd64(const creader *r, size_t off)
 {
-        uint64_t v;
-        memcpy(&v, r->buf + off, sizeof v);
-        return r->swap ? __builtin_bswap64(v) : v;
-}
-
-static bool in_range(size_t len, uint64_t off, uint64_t size)
-{
-        return off <= len && size <= len - off;
+        return load_u64(r->buf + off, r->swap);
 }
 
 void ldcache_free(ldcache *c)
@@ -112,7 +104,7 @@ static int find_new_header(const ldcache *c, const char *name, size_t *ret, err_
                 uint64_t nlibs = rd32(&r, OLD_MAGIC_LEN + 1);
                 uint64_t off = OLD_HEADER_SIZE + nlibs * OLD_ENTRY_SIZE;
                 off = (off + 7) & ~(uint64_t)7;
-                if (in_range(c->len, off, NEW_MAGIC_LEN) &&
+                if (span_in(c->len, off, NEW_MAGIC_LEN) &&
                     memcmp(d + off, NEW_MAGIC, NEW_MAGIC_LEN) == 0) {
                         *ret = (size_t)off;
                         return 0;
@@ -131,21 +123,21 @@ static int find_new_header(const ldcache *c, const char *name, size_t *ret, err_
 static int parse_extension(ldcache *c, const creader *r, uint64_t ext_off, const char *name,
                            err_t *e)
 {
-        if (ext_off % 4 != 0 || !in_range(c->len, ext_off, 8))
+        if (ext_off % 4 != 0 || !span_in(c->len, ext_off, 8))
                 return err_set(e, -EINVAL, "%s: bad extension offset %llu", name,
                                (unsigned long long)ext_off);
         size_t p = (size_t)ext_off;
         if (rd32(r, p) != EXT_MAGIC)
                 return err_set(e, -EINVAL, "%s: bad extension magic", name);
         uint64_t count = rd32(r, p + 4);
-        if (!in_range(c->len, ext_off + 8, count * 16))
+        if (!span_in(c->len, ext_off + 8, count * 16))
                 return err_set(e, -EINVAL, "%s: truncated extension section table", name);
 
         for (uint64_t i = 0; i < count; i++) {
                 size_t s = p + 8 + (size_t)i * 16;
                 uint32_t tag = rd32(r, s);
                 uint64_t off = rd32(r, s + 8), size = rd32(r, s + 12);
-                if (!in_range(c->len, off, size))
+                if (!span_in(c->len, off, size))
                         return err_set(e, -EINVAL, "%s: extension section %llu out of bounds", name,
                                        (unsigned long long)i);
                 if (tag != EXT_TAG_HWCAPS)
@@ -194,7 +186,7 @@ static int parse_owned(char *data, size_t len, const char *name, ldcache **ret, 
         k = find_new_header(c, name, &base, e);
         if (k < 0)
                 return k;
-        if (!in_range(len, base, NEW_HEADER_SIZE))
+        if (!span_in(len, base, NEW_HEADER_SIZE))
                 return err_set(e, -EINVAL, "%s: truncated header", name);
 
         creader r = {.buf = (const uint8_t *)data, .len = len};
@@ -210,7 +202,7 @@ static int parse_owned(char *data, size_t len, const char *name, ldcache **ret, 
         uint64_t nlibs = rd32(&r, base + 20);
         uint64_t ext_off = rd32(&r, base + 32);
         size_t avail = len - base;
-        if (!in_range(avail, NEW_HEADER_SIZE, nlibs * NEW_ENTRY_SIZE))
+        if (!span_in(avail, NEW_HEADER_SIZE, nlibs * NEW_ENTRY_SIZE))
                 return err_set(e, -EINVAL, "%s: %llu entries do not fit in the file", name,
                                (unsigned long long)nlibs);
 
