@@ -6,11 +6,9 @@
  * it into a small BPF_PROG_TYPE_CGROUP_DEVICE program attached to the container's cgroup. */
 #include <linux/bpf.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-setup.h"
 
 _Static_assert((int)CG_DEV_MKNOD == (int)BPF_DEVCG_ACC_MKNOD &&
                        (int)CG_DEV_READ == (int)BPF_DEVCG_ACC_READ &&
@@ -45,79 +43,6 @@ static dev_rule *rules_get(const cg_device *extra, size_t nextra, size_t *ret_n)
                         (dev_rule){extra[i].type, extra[i].major, extra[i].minor, extra[i].access};
         *ret_n = n;
         return r;
-}
-
-/* ---- --device HOST[:CONTAINER[:PERMS]] ------------------------------- */
-
-static bool parse_access(const char *s, unsigned *ret)
-{
-        unsigned a = 0;
-        if (!*s)
-                return false;
-        for (; *s; s++) {
-                switch (*s) {
-                case 'r': a |= CG_DEV_READ; break;
-                case 'w': a |= CG_DEV_WRITE; break;
-                case 'm': a |= CG_DEV_MKNOD; break;
-                default: return false;
-                }
-        }
-        *ret = a;
-        return true;
-}
-
-void cg_device_free(cg_device *d)
-{
-        if (!d)
-                return;
-        free(d->host);
-        free(d->path);
-        d->host = d->path = NULL;
-}
-
-int cg_device_parse(const char *spec, cg_device *ret, err_t *e)
-{
-        _cleanup_strv_ strv f = {0};
-        for (const char *p = spec, *c;; p = c + 1) {
-                c = strchrnul(p, ':');
-                strv_push_take(&f, xstrndup(p, (size_t)(c - p)));
-                if (!*c)
-                        break;
-        }
-        unsigned access = CG_DEV_ALL;
-        const char *host = f.v[0], *path = host;
-        if (f.n > 3)
-                return err_set(e, -EINVAL, "--device %s: expected HOST[:CONTAINER[:PERMS]]", spec);
-        /* docker: HOST:PERMS when the second field is only permissions */
-        bool perms_only = f.n == 2 && f.v[1][0] != '/' && parse_access(f.v[1], &access);
-        if (f.n >= 2 && !perms_only)
-                path = f.v[1];
-        if (f.n == 3 && !parse_access(f.v[2], &access))
-                return err_set(e, -EINVAL,
-                               "--device %s: permissions \"%s\": expected letters of rwm", spec,
-                               f.v[2]);
-        if (host[0] != '/')
-                return err_set(e, -EINVAL, "--device %s: the host path must be absolute", spec);
-        if (path[0] != '/')
-                return err_set(e, -EINVAL, "--device %s: the container path must be absolute",
-                               spec);
-        _cleanup_free_ char *norm = path_normalize(path);
-        if (!strcmp(norm, "/"))
-                return err_set(e, -EINVAL, "--device %s: the container path cannot be /", spec);
-        struct stat st;
-        if (stat(host, &st) < 0)
-                return err_sys(e, errno, "--device %s: %s", spec, host);
-        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-                return err_set(e, -ENODEV, "--device %s: %s is not a device node", spec, host);
-        *ret = (cg_device){
-                .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
-                .major = major(st.st_rdev),
-                .minor = minor(st.st_rdev),
-                .access = access,
-                .host = xstrdup(host),
-                .path = steal_pointer(&norm),
-        };
-        return 0;
 }
 
 /* ---- v1: devices.deny / devices.allow --------------------------------- */

@@ -6,7 +6,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-setup.h"
+
+static const char *ctl_name(cg_v1_ctl c)
+{
+        static const char *const names[CG_V1_MAX] = {
+                [CG_V1_MEMORY] = "memory",   [CG_V1_CPU] = "cpu",
+                [CG_V1_CPUACCT] = "cpuacct", [CG_V1_PIDS] = "pids",
+                [CG_V1_CPUSET] = "cpuset",   [CG_V1_BLKIO] = "blkio",
+                [CG_V1_DEVICES] = "devices", [CG_V1_FREEZER] = "freezer",
+        };
+        return c < CG_V1_MAX ? names[c] : "?";
+}
 
 static cg_v1_ctl ctl_for_bit(unsigned bit)
 {
@@ -56,7 +67,7 @@ static int cpuset_inherit(cg_v1_dir *d, const char *parent, err_t *e)
 static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool needed,
                 const cg_limits *l, ino_t inos[], dev_t devs[], err_t *e)
 {
-        const char *ctl = cg_v1_name(c);
+        const char *ctl = ctl_name(c);
         cg_v1_dir *d = &cg->v1[c];
         _cleanup_free_ char *hpath = path_join(fsroot, ctl);
 
@@ -236,7 +247,7 @@ int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
                         return err_set(e, -ENODEV,
                                        "%s/%s: no usable cgroup v1 %s hierarchy "
                                        "(and cgroup v2 does not offer it)%s",
-                                       fsroot, cg_v1_name(c), cg_v1_name(c), delegation_hint());
+                                       fsroot, ctl_name(c), ctl_name(c), delegation_hint());
                 if (r > 0 && !cg->path)
                         cg->path = xstrdup(cg->v1[c].path);
         }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-setup.h"
 
 static const struct {
         unsigned bit;

@@ -1,0 +1,74 @@
+/* cgroup-limits: the values the cgroup code is about: what a run asks of
+ * its cgroup (the resource limits, the devices handed in with --device, and
+ * the parsing of docker's spellings of both) and which version a cgroup is
+ * on. No cgroup file system is touched here; the rest of the cgroup code
+ * builds on these types. Offered by cgroup-limits.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common.h"
+
+/* Access bits of a device rule (the values of the kernel's
+ * BPF_DEVCG_ACC_*). */
+enum { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4, CG_DEV_ALL = 7 };
+
+/* A device handed in with --device HOST[:CONTAINER[:PERMS]]: allowed on
+ * top of the default list, and bound at path inside the container. */
+typedef struct cg_device {
+        char type; /* 'c' or 'b' */
+        unsigned major, minor;
+        unsigned access; /* CG_DEV_* */
+        char *host;      /* the node on the host, as given */
+        char *path;      /* where it goes inside (normalised, absolute) */
+} cg_device;
+
+/* Parse docker's --device value; the host path must be a character or
+ * block device node. */
+int cg_device_parse(const char *spec, cg_device *ret, err_t *e);
+void cg_device_free(cg_device *d);
+
+typedef struct cg_limits {
+        int64_t memory;     /* bytes, swap included; -1 = unset */
+        int64_t cpu_quota;  /* microseconds per cpu_period; -1 = unset */
+        int64_t cpu_period; /* microseconds (100000 by default) */
+        int64_t pids;       /* -1 = unset */
+        char *cpuset_cpus;  /* "0-1,3" or NULL */
+        int64_t cpu_weight; /* 1..10000 (v2 scale); -1 = unset */
+        int64_t cpu_shares; /* 2..262144 (v1 scale); -1 = unset */
+        int64_t io_weight;  /* 1..10000 (v2) / 10..1000 (v1 blkio); -1 = unset */
+        /* The device allow-list must be enforced (runs as root): the devices
+         * hierarchy (v1) or a BPF device program (v2) that cannot be set up
+         * is an error, also when no limit is asked for. Only root can have
+         * one; rootless runs rely on nodev mounts and the user namespace. */
+        bool device_policy;
+        const cg_device *devices; /* allowed on top of the default list (not owned) */
+        size_t ndevices;
+} cg_limits;
+
+void cg_limits_init(cg_limits *l);
+/* Whether any resource limit is asked for (the device policy is none). */
+bool cg_limits_any(const cg_limits *l);
+/* Parse docker's --cpus value ("0.05", "1.5") into quota/period. */
+int cg_parse_cpus(const char *s, cg_limits *l);
+
+/* Controllers a set of limits needs (bit mask). */
+enum {
+        CG_C_MEMORY = 1 << 0,
+        CG_C_CPU = 1 << 1,
+        CG_C_PIDS = 1 << 2,
+        CG_C_CPUSET = 1 << 3,
+        CG_C_IO = 1 << 4,
+        /* Not a v2 controller: the v1 devices hierarchy, or on v2 a BPF
+         * program. Set when the device policy is asked for. */
+        CG_C_DEVICES = 1 << 5,
+};
+/* The controllers of cgroup.controllers / subtree_control (v2). */
+#define CG_C_V2_CTLS (CG_C_MEMORY | CG_C_CPU | CG_C_PIDS | CG_C_CPUSET | CG_C_IO)
+
+unsigned cg_needed(const cg_limits *l);
+
+/* Which hierarchy a cgroup is on (cg_get_mode). */
+typedef enum cg_mode { CG_NONE, CG_V1, CG_V2, CG_MODE_MAX } cg_mode;

@@ -1,0 +1,53 @@
+/* cgroup-utils: the bottom of the cgroup code, known to no cgroup version:
+ * safe file I/O relative to a cgroup dir fd, runroot's own cgroup, the
+ * processes in a cgroup, removing one, and the test hook that points it all
+ * at a fake tree. cgroup_v1.c, cgroup_v2.c and cgroup_devices.c build on
+ * it; it builds only on cgroup-limits.h and common/. Offered by
+ * cgroup-utils.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup-limits.h"
+
+/* Test hook. runroot never sets it. proc_self_cgroup replaces
+ * /proc/self/cgroup; fake_fs skips the statfs magic checks (a fake tree
+ * lives on tmpfs), creates files that the kernel would have created and
+ * lets cg_rmdir remove the files the test put into a cgroup dir. */
+typedef struct cg_test_hooks {
+        const char *proc_self_cgroup;
+        bool fake_fs;
+        /* With fake_fs: sees every write first, to play the kernel's rules;
+         * returns a negative errno to fail it, 1 when it did the write, 0
+         * for the plain write. */
+        int (*write_hook)(int dirfd, const char *file, const char *value);
+} cg_test_hooks;
+extern cg_test_hooks cg_test;
+
+/* fd checks and I/O, all relative to a cgroup dir fd; dir is the dir's path
+ * for messages. */
+int cg_check_magic(int fd, bool v2, const char *what, err_t *e);
+int cg_open_dir(int dirfd, const char *rel, bool v2, const char *what, err_t *e);
+int cg_write(int dirfd, const char *dir, const char *file, const char *value, bool v2, err_t *e);
+int cg_writef(int dirfd, const char *dir, const char *file, bool v2, err_t *e, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
+int cg_read(int dirfd, const char *dir, const char *file, bool v2, char **ret, err_t *e);
+/* "key value" lines (memory.events, memory.oom_control, cpu.stat). */
+int cg_kv_get(const char *data, const char *key, int64_t *ret);
+/* Our own cgroup path on a hierarchy: controller NULL for v2 ("0::"),
+ * else a v1 controller name. Returns -ENOENT when not listed. */
+int cg_own_path(const char *controller, char **ret, err_t *e);
+/* The pids listed in cgroup.procs; 0 when empty. */
+int cg_procs(int dirfd, const char *dir, bool v2, pid_t **ret, size_t *ret_n, err_t *e);
+/* rmdir name below parent_fd, waiting for the last processes to leave. */
+int cg_rmdir(int parent_fd, const char *parent, const char *name, err_t *e);
+/* Swap exists on the host, so a memory limit without swap accounting
+ * would leave swap unlimited. */
+bool cg_host_has_swap(void);
+/* Remove what runs killed with SIGKILL left below parent: siblings named
+ * like name up to its first '-' and then "PID-", whose PID is gone and
+ * which hold no process. */
+void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2);
+void cg_sleep_ms(long ms);
