@@ -43,6 +43,14 @@ static char *rfc3339(int64_t t)
         return xstrdup(buf);
 }
 
+/* The JSON text of j (which is released). */
+static char *json_take_text(json_object *j)
+{
+        char *s = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+        json_object_put(j);
+        return s;
+}
+
 static char *config_json(const lay_image *im)
 {
         json_object *j = json_object_new_object();
@@ -69,9 +77,7 @@ static char *config_json(const lay_image *im)
         json_object_object_add(rootfs, "diff_ids", ids);
         json_object_object_add(j, "rootfs", rootfs);
         json_object_object_add(j, "history", hist);
-        char *s = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-        json_object_put(j);
-        return s;
+        return json_take_text(j);
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -181,9 +187,133 @@ static char *ref_name(const char *path)
         return sb_steal(&s);
 }
 
+static json_object *oci_descriptor(const char *media_type, const char *hex, int64_t size)
+{
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "mediaType", json_object_new_string(media_type));
+        _cleanup_free_ char *digest = xasprintf("sha256:%s", hex);
+        json_object_object_add(d, "digest", json_object_new_string(digest));
+        json_object_object_add(d, "size", json_object_new_int64(size));
+        return d;
+}
+
+/* The image manifest: the config blob and the gzip layer blobs. */
+static char *oci_manifest_json(const lay_image *im, const char *cfg, const char *cfg_hex)
+{
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "schemaVersion", json_object_new_int(2));
+        json_object_object_add(m, "mediaType", json_object_new_string(OCI_MT_MANIFEST));
+        json_object_object_add(m, "config",
+                               oci_descriptor(OCI_MT_CONFIG, cfg_hex, (int64_t)strlen(cfg)));
+        json_object *ls = json_object_new_array();
+        for (size_t i = 0; i < im->n_layers; i++)
+                json_object_array_add(ls, oci_descriptor(OCI_MT_LAYER_GZ, im->layers[i].blob,
+                                                         im->layers[i].size));
+        json_object_object_add(m, "layers", ls);
+        return json_take_text(m);
+}
+
+/* index.json: the one manifest, tagged localhost/NAME:latest. */
+static char *oci_index_json(const char *man, const char *man_hex, const char *name)
+{
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "schemaVersion", json_object_new_int(2));
+        json_object_object_add(x, "mediaType", json_object_new_string(OCI_MT_INDEX));
+        json_object *ms = json_object_new_array();
+        json_object *md = oci_descriptor(OCI_MT_MANIFEST, man_hex, (int64_t)strlen(man));
+        json_object *ann = json_object_new_object();
+        _cleanup_free_ char *ref = xasprintf("localhost/%s:latest", name);
+        json_object_object_add(ann, "org.opencontainers.image.ref.name",
+                               json_object_new_string(ref));
+        json_object_object_add(md, "annotations", ann);
+        json_object_array_add(ms, md);
+        json_object_object_add(x, "manifests", ms);
+        return json_take_text(x);
+}
+
+/* An OCI image layout: oci-layout, index.json, and under blobs/sha256/ the
+ * layer blobs as stored, the config and the manifest. */
+static int write_oci_members(struct archive *a, store *st, const lay_image *im, const char *cfg,
+                             const char *cfg_hex, const char *name, int64_t mt, err_t *e)
+{
+        _cleanup_free_ char *man = oci_manifest_json(im, cfg, cfg_hex);
+        char man_hex[DIGEST_HEX_LEN + 1];
+        digest_buf(man, strlen(man), man_hex);
+        _cleanup_free_ char *idx = oci_index_json(man, man_hex, name);
+
+        int r = w_mem(a, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", mt, e);
+        if (r == 0)
+                r = w_mem(a, "index.json", idx, mt, e);
+        if (r == 0)
+                r = w_header(a, "blobs", AE_IFDIR, 0755, 0, mt, e);
+        if (r == 0)
+                r = w_header(a, "blobs/sha256", AE_IFDIR, 0755, 0, mt, e);
+        _cleanup_strv_ strv done = {0};
+        for (size_t i = 0; i < im->n_layers && r == 0; i++) {
+                if (strv_contains(&done, im->layers[i].blob))
+                        continue; /* the same layer twice: one blob */
+                strv_push(&done, im->layers[i].blob);
+                _cleanup_free_ char *bp = store_blob_path(st, im->layers[i].blob);
+                _cleanup_free_ char *n = xasprintf("blobs/sha256/%s", im->layers[i].blob);
+                r = w_file(a, n, bp, mt, e);
+        }
+        _cleanup_free_ char *cn = xasprintf("blobs/sha256/%s", cfg_hex);
+        _cleanup_free_ char *mn = xasprintf("blobs/sha256/%s", man_hex);
+        if (r == 0)
+                r = w_mem(a, cn, cfg, mt, e);
+        if (r == 0)
+                r = w_mem(a, mn, man, mt, e);
+        return r;
+}
+
+/* manifest.json of `docker save`: the config member, the tag and each
+ * layer's DIFF/layer.tar. */
+static char *docker_manifest_json(const lay_image *im, const char *cfg_name, const char *name)
+{
+        json_object *arr = json_object_new_array();
+        json_object *m = json_object_new_object();
+        json_object_object_add(m, "Config", json_object_new_string(cfg_name));
+        json_object *tags = json_object_new_array();
+        _cleanup_free_ char *tag = xasprintf("localhost/%s:latest", name);
+        json_object_array_add(tags, json_object_new_string(tag));
+        json_object_object_add(m, "RepoTags", tags);
+        json_object *ls = json_object_new_array();
+        for (size_t i = 0; i < im->n_layers; i++) {
+                _cleanup_free_ char *ln = xasprintf("%s/layer.tar", im->layers[i].diff);
+                json_object_array_add(ls, json_object_new_string(ln));
+        }
+        json_object_object_add(m, "Layers", ls);
+        json_object_array_add(arr, m);
+        return json_take_text(arr);
+}
+
+/* A `docker load` archive: the config, each layer uncompressed under its
+ * diff_id, then manifest.json. */
+static int write_docker_members(struct archive *a, store *st, const lay_image *im, const char *cfg,
+                                const char *cfg_hex, const char *name, int64_t mt, err_t *e)
+{
+        _cleanup_free_ char *cn = xasprintf("%s.json", cfg_hex);
+        _cleanup_free_ char *man = docker_manifest_json(im, cn, name);
+        int r = w_mem(a, cn, cfg, mt, e);
+        _cleanup_strv_ strv done = {0};
+        for (size_t i = 0; i < im->n_layers && r == 0; i++) {
+                if (strv_contains(&done, im->layers[i].diff))
+                        continue;
+                strv_push(&done, im->layers[i].diff);
+                r = w_header(a, im->layers[i].diff, AE_IFDIR, 0755, 0, mt, e);
+                _cleanup_free_ char *ln = xasprintf("%s/layer.tar", im->layers[i].diff);
+                _cleanup_free_ char *bp = store_blob_path(st, im->layers[i].blob);
+                if (r == 0)
+                        r = w_gunzip(a, ln, bp, im->layers[i].usize, mt, e);
+        }
+        if (r == 0)
+                r = w_mem(a, "manifest.json", man, mt, e);
+        return r;
+}
+
+/* Written to PATH.tmp-PID and renamed over path when complete. */
 static int write_archive(store *st, const lay_image *im, lay_format f, const char *path, err_t *e)
 {
-        int64_t mt = im->created;
         _cleanup_free_ char *cfg = config_json(im);
         char cfg_hex[DIGEST_HEX_LEN + 1];
         digest_buf(cfg, strlen(cfg), cfg_hex);
@@ -196,113 +326,9 @@ static int write_archive(store *st, const lay_image *im, lay_format f, const cha
                 archive_write_free(a);
                 return r;
         }
-        int r = 0;
-        if (f == LAY_FORMAT_OCI) {
-                json_object *m = json_object_new_object();
-                json_object_object_add(m, "schemaVersion", json_object_new_int(2));
-                json_object_object_add(m, "mediaType", json_object_new_string(OCI_MT_MANIFEST));
-                json_object *c = json_object_new_object();
-                json_object_object_add(c, "mediaType", json_object_new_string(OCI_MT_CONFIG));
-                _cleanup_free_ char *cd = xasprintf("sha256:%s", cfg_hex);
-                json_object_object_add(c, "digest", json_object_new_string(cd));
-                json_object_object_add(c, "size", json_object_new_int64((int64_t)strlen(cfg)));
-                json_object_object_add(m, "config", c);
-                json_object *ls = json_object_new_array();
-                for (size_t i = 0; i < im->n_layers; i++) {
-                        json_object *l = json_object_new_object();
-                        json_object_object_add(l, "mediaType",
-                                               json_object_new_string(OCI_MT_LAYER_GZ));
-                        _cleanup_free_ char *d = xasprintf("sha256:%s", im->layers[i].blob);
-                        json_object_object_add(l, "digest", json_object_new_string(d));
-                        json_object_object_add(l, "size",
-                                               json_object_new_int64(im->layers[i].size));
-                        json_object_array_add(ls, l);
-                }
-                json_object_object_add(m, "layers", ls);
-                _cleanup_free_ char *man =
-                        xstrdup(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
-                json_object_put(m);
-                char man_hex[DIGEST_HEX_LEN + 1];
-                digest_buf(man, strlen(man), man_hex);
-
-                json_object *x = json_object_new_object();
-                json_object_object_add(x, "schemaVersion", json_object_new_int(2));
-                json_object_object_add(x, "mediaType", json_object_new_string(OCI_MT_INDEX));
-                json_object *ms = json_object_new_array();
-                json_object *md = json_object_new_object();
-                json_object_object_add(md, "mediaType", json_object_new_string(OCI_MT_MANIFEST));
-                _cleanup_free_ char *mdg = xasprintf("sha256:%s", man_hex);
-                json_object_object_add(md, "digest", json_object_new_string(mdg));
-                json_object_object_add(md, "size", json_object_new_int64((int64_t)strlen(man)));
-                json_object *ann = json_object_new_object();
-                _cleanup_free_ char *ref = xasprintf("localhost/%s:latest", name);
-                json_object_object_add(ann, "org.opencontainers.image.ref.name",
-                                       json_object_new_string(ref));
-                json_object_object_add(md, "annotations", ann);
-                json_object_array_add(ms, md);
-                json_object_object_add(x, "manifests", ms);
-                _cleanup_free_ char *idx =
-                        xstrdup(json_object_to_json_string_ext(x, JSON_C_TO_STRING_PLAIN));
-                json_object_put(x);
-
-                r = w_mem(a, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", mt, e);
-                if (r == 0)
-                        r = w_mem(a, "index.json", idx, mt, e);
-                if (r == 0)
-                        r = w_header(a, "blobs", AE_IFDIR, 0755, 0, mt, e);
-                if (r == 0)
-                        r = w_header(a, "blobs/sha256", AE_IFDIR, 0755, 0, mt, e);
-                strv done = {0};
-                for (size_t i = 0; i < im->n_layers && r == 0; i++) {
-                        if (strv_contains(&done, im->layers[i].blob))
-                                continue; /* the same layer twice: one blob */
-                        strv_push(&done, im->layers[i].blob);
-                        _cleanup_free_ char *bp = store_blob_path(st, im->layers[i].blob);
-                        _cleanup_free_ char *n = xasprintf("blobs/sha256/%s", im->layers[i].blob);
-                        r = w_file(a, n, bp, mt, e);
-                }
-                strv_free(&done);
-                _cleanup_free_ char *cn = xasprintf("blobs/sha256/%s", cfg_hex);
-                _cleanup_free_ char *mn = xasprintf("blobs/sha256/%s", man_hex);
-                if (r == 0)
-                        r = w_mem(a, cn, cfg, mt, e);
-                if (r == 0)
-                        r = w_mem(a, mn, man, mt, e);
-        } else {
-                json_object *arr = json_object_new_array();
-                json_object *m = json_object_new_object();
-                _cleanup_free_ char *cn = xasprintf("%s.json", cfg_hex);
-                json_object_object_add(m, "Config", json_object_new_string(cn));
-                json_object *tags = json_object_new_array();
-                _cleanup_free_ char *tag = xasprintf("localhost/%s:latest", name);
-                json_object_array_add(tags, json_object_new_string(tag));
-                json_object_object_add(m, "RepoTags", tags);
-                json_object *ls = json_object_new_array();
-                for (size_t i = 0; i < im->n_layers; i++) {
-                        _cleanup_free_ char *ln = xasprintf("%s/layer.tar", im->layers[i].diff);
-                        json_object_array_add(ls, json_object_new_string(ln));
-                }
-                json_object_object_add(m, "Layers", ls);
-                json_object_array_add(arr, m);
-                _cleanup_free_ char *man =
-                        xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
-                json_object_put(arr);
-                r = w_mem(a, cn, cfg, mt, e);
-                strv done = {0};
-                for (size_t i = 0; i < im->n_layers && r == 0; i++) {
-                        if (strv_contains(&done, im->layers[i].diff))
-                                continue;
-                        strv_push(&done, im->layers[i].diff);
-                        r = w_header(a, im->layers[i].diff, AE_IFDIR, 0755, 0, mt, e);
-                        _cleanup_free_ char *ln = xasprintf("%s/layer.tar", im->layers[i].diff);
-                        _cleanup_free_ char *bp = store_blob_path(st, im->layers[i].blob);
-                        if (r == 0)
-                                r = w_gunzip(a, ln, bp, im->layers[i].usize, mt, e);
-                }
-                strv_free(&done);
-                if (r == 0)
-                        r = w_mem(a, "manifest.json", man, mt, e);
-        }
+        int r = f == LAY_FORMAT_OCI
+                        ? write_oci_members(a, st, im, cfg, cfg_hex, name, im->created, e)
+                        : write_docker_members(a, st, im, cfg, cfg_hex, name, im->created, e);
         if (archive_write_close(a) != ARCHIVE_OK && r == 0)
                 r = err_set(e, -EIO, "%s: %s", path, archive_error_string(a));
         archive_write_free(a);
