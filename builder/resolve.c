@@ -244,11 +244,6 @@ void resolver_free(resolver *r)
         free(r);
 }
 
-int resolver_root_fd(const resolver *r)
-{
-        return r->rootfd;
-}
-
 bool resolver_used_cache(const resolver *r)
 {
         return r->used_cache_outside_defaults;

@@ -39,8 +39,6 @@ typedef struct dep_list {
 
 int resolver_new(const resolver_opts *o, resolver **ret, err_t *e);
 void resolver_free(resolver *r);
-/* The root directory fd the resolver reads through. */
-int resolver_root_fd(const resolver *r);
 
 /* True once a library was found through ld.so.cache outside the default
  * directories: an image then needs the cache to find it at run time. */
