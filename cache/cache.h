@@ -14,7 +14,22 @@
  *   locks/NAME.lock           flock points: unpack-KEY (one unpacker per
  *                             image), tree-KIND-HEX and stack-NAME (shared
  *                             by every run using it, exclusive for gc)
- *   seccomp/, apt/            areas whose files other modules manage
+ *   seccomp/GEN-CAPS          runroot (runner/seccomp-cache.c): compiled
+ *                             seccomp filters; GEN names the libseccomp
+ *                             version, architecture and rules they came from
+ *   apt/                      mkroot fetch (builder/apt/): lock (flock'd by
+ *                             a running fetch), sha256/HEX (verified .debs
+ *                             and Packages by digest), partial/ (downloads
+ *                             in progress), tmp/ (the tree being built),
+ *                             images/HEX (finished images by their inputs),
+ *                             bases/SUITE[_ARCH].tar.* (bases mkroot build
+ *                             fetched for a FROM suite)
+ *   bases/SUITE_ARCH.tar.*    mkroot fetch: the latest verified image of
+ *                             each suite, one file per suite and arch
+ *   overlay-refused           marker: the kernel refused overlayfs here
+ *                             once (runroot warns only the first time)
+ * Each of these is a store_area below; modules get paths and fds from the
+ * store and never build them from the root.
  * The two kinds of trees never share a directory: the same file unpacked
  * as a rootfs and as an OCI layer gives two different trees. Format 1
  * (one layers/sha256/ for both, v1- index keys, stacks/HEX.json) is never
@@ -26,7 +41,8 @@
  * also belong to root, and be writable by others when sticky (/tmp).
  *
  * Everything is published by rename once complete; a crash leaves only
- * staging dirs whose lock nobody holds, which store_gc removes. */
+ * staging dirs whose lock nobody holds and dot-named temporary files,
+ * which store_gc removes. */
 #pragma once
 
 #include <stdbool.h>
@@ -67,11 +83,47 @@ char *store_default_dir(void);
 int store_open(const char *dir, store **ret, err_t *e);
 /* Also releases every tree and stack this store holds. */
 void store_free(store *s);
+/* For messages only (mkroot cache path): paths come from the calls below. */
 const char *store_root(const store *s);
+/* The root's fd, for sec_filter_prepare, which keeps its files at
+ * seccomp/NAME below it (check the area with store_area_dir first). */
 int store_dirfd(const store *s);
-/* An area for a module that manages its own files (NAME: "apt"), made
- * and checked like the others; malloc'd absolute path. */
-int store_area(store *s, const char *name, char **ret_path, err_t *e);
+
+/* Areas whose files other modules manage. Keys are single names
+ * (letters, digits, '-', '_', '.'; no leading '.', so no '/' and no
+ * ".."); the module picks them, the store keeps them inside the area. */
+typedef enum store_area {
+        STORE_AREA_RUNS,        /* runs/: the per-run tmpfs is mounted here */
+        STORE_AREA_SECCOMP,     /* seccomp/ */
+        STORE_AREA_APT,         /* apt/: the fetcher's root, and its lock */
+        STORE_AREA_APT_DEBS,    /* apt/sha256/ */
+        STORE_AREA_APT_PARTIAL, /* apt/partial/ */
+        STORE_AREA_APT_TMP,     /* apt/tmp/ */
+        STORE_AREA_APT_IMAGES,  /* apt/images/ */
+        STORE_AREA_APT_BASES,   /* apt/bases/ */
+        STORE_AREA_BASES,       /* bases/ */
+        STORE_AREA_MAX,
+} store_area;
+
+/* Make the area when missing (and its parents), check it (see Trust) and
+ * give its absolute path (malloc'd; ret_path may be NULL). */
+int store_area_dir(store *s, store_area a, char **ret_path, err_t *e);
+/* The absolute path of AREA/KEY after store_area_dir (malloc'd). */
+int store_area_path(store *s, store_area a, const char *key, char **ret_path, err_t *e);
+/* openat AREA/KEY (O_CLOEXEC, never following a symlink) and check the
+ * file as the areas are checked. */
+int store_area_open(store *s, store_area a, const char *key, int flags, mode_t mode, int *ret_fd,
+                    err_t *e);
+/* Mark AREA/KEY used now (gc's keep_days go by use). */
+int store_area_mark_used(store *s, store_area a, const char *key);
+
+/* Marker files at the root. */
+typedef enum store_marker {
+        STORE_MARKER_OVERLAY_REFUSED, /* overlay-refused */
+        STORE_MARKER_MAX,
+} store_marker;
+/* Absolute path of the marker (malloc'd), for whoever creates it. */
+char *store_marker_path(const store *s, store_marker m);
 
 /* Take an flock on locks/NAME.lock, exclusive or shared (waiting when wait
  * is true, else -EWOULDBLOCK). The lock lasts until *ret_fd is closed. */
@@ -93,6 +145,12 @@ int store_index_put(store *s, const char *key, store_entry what, const char *nam
 
 /* Absolute path of a blob (malloc'd). */
 char *store_blob_path(const store *s, const char *digest);
+/* A new temporary file in blobs/sha256/ (dot-named: no listing shows it,
+ * gc removes it once a day old); *ret_tmp is its absolute path. */
+int store_blob_tmp(store *s, char **ret_tmp, int *ret_fd, err_t *e);
+/* Make the complete temporary file the blob DIGEST (mode 0644), or remove
+ * it on a failure; frees nothing. */
+int store_blob_publish(store *s, const char *tmp, int fd, const char *digest, err_t *e);
 
 /* Trees: unpacked archives by the digest of the archive and their kind. */
 char *store_tree_path(const store *s, store_kind k, const char *digest);
@@ -151,11 +209,29 @@ int store_gc_leftovers(store *s, unsigned *ret_removed, err_t *e);
  * gone (never one whose referents are present), blobs no step names, and
  * format 1 leftovers; with keep_days >= 0 also trees and step records not
  * used for that many days. Never a tree or stack some process holds, nor
- * blobs and steps while a build holds the "layers" lock. */
+ * blobs and steps while a build holds the "layers" lock.
+ *
+ * The areas of other modules, which nothing references (they are caches
+ * of what a network fetch or a compile gives again):
+ *   seccomp/   filters of another generation than seccomp_generation
+ *              (runroot passes its own; mkroot cannot know it and passes
+ *              NULL); with keep_days, also those not used for that long
+ *   apt/       with keep_days: sha256/ files (debs, Packages), images/
+ *              and bases/ not used for that long (use: the later of
+ *              mtime and atime); always: partial/ downloads and tmp/
+ *              trees a day old. Nothing at all while a fetch holds
+ *              apt/lock (counted busy).
+ *   bases/     with keep_days: images not replaced or used for that long.
+ *              Each is the latest of its suite (a fetch replaces it), so
+ *              without keep_days they stay: getting one back costs a fetch.
+ * Dot-named temporary files (an atomic write or a blob being made) a day
+ * old are leftovers in every area. */
 typedef struct store_gc_opts {
-        int keep_days; /* -1: only what nothing references */
+        int keep_days;                  /* -1: only what nothing references */
+        const char *seccomp_generation; /* NULL: unknown, keep every generation */
 } store_gc_opts;
 typedef struct store_gc_stats {
         unsigned leftovers, trees, stacks, index, steps, blobs, legacy, busy;
+        unsigned seccomp, apt, bases;
 } store_gc_stats;
 int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e);

@@ -307,28 +307,8 @@ int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
         }
         /* fs_write_atomic_at's leftovers from a crash. */
         const char *atomic_dirs[] = {"index", "stacks", "steps"};
-        for (size_t a = 0; a < ARRAY_SIZE(atomic_dirs); a++) {
-                int dfd = openat(s->fd, atomic_dirs[a],
-                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (dfd < 0)
-                        continue;
-                _cleanup_closedir_ DIR *d = fdopendir(dfd);
-                if (!d) {
-                        close(dfd);
-                        continue;
-                }
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        if (de->d_name[0] != '.' || !strcmp(de->d_name, ".") ||
-                            !strcmp(de->d_name, ".."))
-                                continue;
-                        struct stat sb;
-                        if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-                            S_ISREG(sb.st_mode) && sb.st_mtime + 60 < time(NULL) &&
-                            unlinkat(dirfd(d), de->d_name, 0) == 0)
-                                st.leftovers++;
-                }
-        }
+        for (size_t a = 0; a < ARRAY_SIZE(atomic_dirs); a++)
+                store_gc_dot_leftovers(s, atomic_dirs[a], 60, &st.leftovers);
 
         /* Blobs no step names (and, with a window, not used within it). */
         if (builds_idle) {
@@ -341,6 +321,8 @@ int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
                         if ((keep < 0 || aged(s, rel, cut)) && unlinkat(s->fd, rel, 0) == 0)
                                 st.blobs++;
                 }
+                /* store_blob_tmp's files of a build that crashed. */
+                store_gc_dot_leftovers(s, "blobs/sha256", 86400, &st.leftovers);
         }
 
         /* Lock files whose tree or stack is gone. */
@@ -371,6 +353,7 @@ int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
         }
 
         gc_legacy(s, &st);
+        store_gc_areas(s, o, cut, &st);
         for (int k = 0; k < STORE_KIND_MAX; k++)
                 strmap_free(trees[k]);
         strmap_free(stacks);

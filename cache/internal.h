@@ -14,6 +14,7 @@ struct store {
 
 extern const char *const store_kind_dirs[STORE_KIND_MAX];
 extern const char *const store_record_dirs[STORE_RECORD_MAX];
+extern const char *const store_area_dirs[STORE_AREA_MAX];
 
 bool store_name_ok(const char *n);
 bool store_hex_ok(const char *h);
@@ -39,3 +40,8 @@ int store_index_read(store *s, const char *key, store_entry *ret_what,
                      char ret_name[STORE_NAME_MAX], err_t *e);
 /* Sorted names in an area dir (entries not starting with '.'). */
 int store_list(store *s, const char *rel, strv *ret);
+
+/* gc-areas.c: the areas of other modules (cache.h's store_gc), and
+ * dot-named temporary files at least min_age old in rel. */
+void store_gc_areas(store *s, const store_gc_opts *o, time_t cut, store_gc_stats *st);
+void store_gc_dot_leftovers(store *s, const char *rel, time_t min_age, unsigned *n);

@@ -176,9 +176,10 @@ static int open_root(const char *real, int *ret_fd, err_t *e)
 
 static int area_make(store *s, const char *name, mode_t mode, err_t *e)
 {
-        if (mkdirat(s->fd, name, mode) == 0)
-                fchmodat(s->fd, name, mode, 0); /* past umask */
-        else if (errno != EEXIST)
+        if (mkdirat(s->fd, name, mode) == 0) {
+                if (fchmodat(s->fd, name, mode, 0) < 0) /* past umask */
+                        return err_sys(e, errno, "%s/%s: chmod", s->root, name);
+        } else if (errno != EEXIST)
                 return err_sys(e, errno, "%s/%s", s->root, name);
         int fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
         if (fd < 0)
@@ -249,15 +250,91 @@ int store_dirfd(const store *s)
         return s->fd;
 }
 
-int store_area(store *s, const char *name, char **ret_path, err_t *e)
+/* ---- areas of other modules ------------------------------------------------ */
+
+const char *const store_area_dirs[STORE_AREA_MAX] = {
+        [STORE_AREA_RUNS] = "runs",
+        [STORE_AREA_SECCOMP] = "seccomp",
+        [STORE_AREA_APT] = "apt",
+        [STORE_AREA_APT_DEBS] = "apt/sha256",
+        [STORE_AREA_APT_PARTIAL] = "apt/partial",
+        [STORE_AREA_APT_TMP] = "apt/tmp",
+        [STORE_AREA_APT_IMAGES] = "apt/images",
+        [STORE_AREA_APT_BASES] = "apt/bases",
+        [STORE_AREA_BASES] = "bases",
+};
+
+static const char *const marker_names[STORE_MARKER_MAX] = {
+        [STORE_MARKER_OVERLAY_REFUSED] = "overlay-refused",
+};
+
+int store_area_dir(store *s, store_area a, char **ret_path, err_t *e)
 {
-        if (!store_name_ok(name))
-                return err_set(e, -EINVAL, "cache area \"%s\": bad name", name);
-        int r = area_make(s, name, 0755, e);
+        if ((unsigned)a >= STORE_AREA_MAX)
+                return err_set(e, -EINVAL, "cache area %d: no such area", (int)a);
+        const char *rel = store_area_dirs[a];
+        const char *slash = strchr(rel, '/');
+        if (slash) {
+                _cleanup_free_ char *parent = xstrndup(rel, (size_t)(slash - rel));
+                int r = area_make(s, parent, 0755, e);
+                if (r < 0)
+                        return r;
+        }
+        int r = area_make(s, rel, a == STORE_AREA_RUNS ? 0700 : 0755, e);
         if (r < 0)
                 return r;
-        *ret_path = path_join(s->root, name);
+        if (ret_path)
+                *ret_path = path_join(s->root, rel);
         return 0;
+}
+
+static int area_key_rel(store *s, store_area a, const char *key, char **ret_rel, err_t *e)
+{
+        if ((unsigned)a < STORE_AREA_MAX && !store_name_ok(key))
+                return err_set(e, -EINVAL, "cache area %s: bad key \"%s\"", store_area_dirs[a],
+                               key ? key : "");
+        int r = store_area_dir(s, a, NULL, e);
+        if (r < 0)
+                return r;
+        *ret_rel = xasprintf("%s/%s", store_area_dirs[a], key);
+        return 0;
+}
+
+int store_area_path(store *s, store_area a, const char *key, char **ret_path, err_t *e)
+{
+        _cleanup_free_ char *rel = NULL;
+        int r = area_key_rel(s, a, key, &rel, e);
+        if (r < 0)
+                return r;
+        *ret_path = path_join(s->root, rel);
+        return 0;
+}
+
+int store_area_open(store *s, store_area a, const char *key, int flags, mode_t mode, int *ret_fd,
+                    err_t *e)
+{
+        _cleanup_free_ char *rel = NULL;
+        int r = area_key_rel(s, a, key, &rel, e);
+        if (r < 0)
+                return r;
+        int fd = store_open_checked(s, rel, flags, mode, S_IFREG, e);
+        if (fd < 0)
+                return fd;
+        *ret_fd = fd;
+        return 0;
+}
+
+int store_area_mark_used(store *s, store_area a, const char *key)
+{
+        if ((unsigned)a >= STORE_AREA_MAX || !store_name_ok(key))
+                return -EINVAL;
+        _cleanup_free_ char *rel = xasprintf("%s/%s", store_area_dirs[a], key);
+        return utimensat(s->fd, rel, NULL, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+char *store_marker_path(const store *s, store_marker m)
+{
+        return path_join(s->root, (unsigned)m < STORE_MARKER_MAX ? marker_names[m] : "marker");
 }
 
 /* ---- names, keys, locks ----------------------------------------------------- */
@@ -478,6 +555,37 @@ char *store_blob_path(const store *s, const char *digest)
         return xasprintf("%s/blobs/sha256/%s", s->root, digest);
 }
 
+int store_blob_tmp(store *s, char **ret_tmp, int *ret_fd, err_t *e)
+{
+        char *tmp = xasprintf("%s/blobs/sha256/.tmp-%d-XXXXXX", s->root, (int)getpid());
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+                int r = err_sys(e, errno, "%s", tmp);
+                free(tmp);
+                return r;
+        }
+        *ret_tmp = tmp;
+        *ret_fd = fd;
+        return 0;
+}
+
+int store_blob_publish(store *s, const char *tmp, int fd, const char *digest, err_t *e)
+{
+        int r = 0;
+        if (!store_hex_ok(digest))
+                r = err_set(e, -EINVAL, "blob: bad digest");
+        else if (fchmod(fd, 0644) < 0)
+                r = err_sys(e, errno, "%s: chmod", tmp);
+        if (r == 0) {
+                _cleanup_free_ char *dst = store_blob_path(s, digest);
+                if (rename(tmp, dst) < 0)
+                        r = err_sys(e, errno, "%s", dst);
+        }
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
+
 char *store_tree_path(const store *s, store_kind k, const char *digest)
 {
         return xasprintf("%s/%s/%s", s->root, store_kind_dirs[k], digest);
@@ -595,6 +703,8 @@ static int lock_file_new(int areafd, const char *name, int *ret_fd)
 
 int store_scratch_new(store *s, const char *area, store_scratch **ret, err_t *e)
 {
+        if (!area || (strcmp(area, "tmp") && strcmp(area, "runs")))
+                return err_set(e, -EINVAL, "scratch: no area \"%s\"", area ? area : "");
         _cleanup_close_ int afd =
                 store_open_checked(s, area, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
         if (afd < 0)
@@ -679,9 +789,11 @@ int store_tree_publish(store *s, store_scratch *sc, store_kind k, const char *di
         _cleanup_free_ char *to = xasprintf("%s/%s", store_kind_dirs[k], digest);
         /* The tree is world-readable inside its private area; its staging
          * dir was private. */
-        fchmodat(s->fd, from, 0755, 0);
         int r = 0;
-        if (renameat(s->fd, from, s->fd, to) == 0) {
+        if (fchmodat(s->fd, from, 0755, 0) < 0) {
+                r = err_sys(e, errno, "%s/%s: chmod", s->root, from);
+                store_scratch_remove(s, sc, NULL);
+        } else if (renameat(s->fd, from, s->fd, to) == 0) {
                 scratch_unlock_file(s, sc);
                 scratch_free(sc);
         } else {
