@@ -23,10 +23,12 @@ typedef struct boot {
         apt_suite suite;
         const char *arch;
         char *mirror;
+        store *st;   /* the cache, which owns the paths below */
         char *cache; /* <cache>/apt */
         char *keyring;
         char release_digest[DIGEST_HEX_LEN + 1];
         char *image_key; /* cached finished image for these inputs, or NULL */
+        char image_hex[DIGEST_HEX_LEN + 1];
         bool keyring_temp;
         char *tree;
         strv merged; /* NULL-terminated when the suite merges /usr */
@@ -62,6 +64,7 @@ static void boot_free(boot *b)
         apt_suite_free(&b->suite);
         if (b->lock_fd >= 0)
                 close(b->lock_fd);
+        store_free(b->st);
 }
 
 /* With the cache lock held, anything temporary left in tmp/ or partial/
@@ -128,26 +131,23 @@ static int setup(boot *b, err_t *e)
 
         /* The cache's apt area, once the cache is known to be the
          * caller's alone (cache/ checks the root and the area). */
-        store *st = NULL;
-        rc = store_open(o->cache_dir, &st, e);
+        rc = store_open(o->cache_dir, &b->st, e);
         if (rc == 0)
-                rc = store_area(st, "apt", &b->cache, e);
-        store_free(st);
+                rc = store_area_dir(b->st, STORE_AREA_APT, &b->cache, e);
         if (rc < 0)
                 return rc;
-        _cleanup_free_ char *tmp = path_join(b->cache, "tmp");
-        rc = fs_mkdir_p_at(AT_FDCWD, tmp, 0755, e);
+        _cleanup_free_ char *tmp = NULL, *partial = NULL;
+        rc = store_area_dir(b->st, STORE_AREA_APT_TMP, &tmp, e);
+        if (rc == 0)
+                rc = store_area_dir(b->st, STORE_AREA_APT_PARTIAL, &partial, e);
         if (rc < 0)
                 return err_prefix(e, "cache");
-        _cleanup_free_ char *partial = path_join(b->cache, "partial");
-        rc = fs_mkdir_p_at(AT_FDCWD, partial, 0755, e);
-        if (rc < 0)
-                return err_prefix(e, "cache");
-        /* One fetch at a time per cache: partial files are shared. */
+        /* One fetch at a time per cache: partial files are shared (and
+         * store_gc leaves apt/ alone while a fetch holds the lock). */
         _cleanup_free_ char *lock = path_join(b->cache, "lock");
-        b->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (b->lock_fd < 0)
-                return err_sys(e, errno, "%s", lock);
+        rc = store_area_open(b->st, STORE_AREA_APT, "lock", O_RDWR | O_CREAT, 0644, &b->lock_fd, e);
+        if (rc < 0)
+                return rc;
         if (flock(b->lock_fd, LOCK_EX | LOCK_NB) < 0) {
                 if (errno != EWOULDBLOCK)
                         return err_sys(e, errno, "%s", lock);
@@ -441,15 +441,12 @@ static int publish_copy(const char *src, const char *dst, err_t *e);
 
 static int keep_base(boot *b, const char *image, err_t *e)
 {
-        _cleanup_free_ char *top = apt_cache_dir(b->o->cache_dir);
-        _cleanup_free_ char *dir = path_join(top, "bases");
-        int rc = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
-        if (rc < 0)
-                return rc;
         const char *ext = strstr(path_basename(image), ".tar");
-        _cleanup_free_ char *dst =
-                xasprintf("%s/%s_%s%s", dir, b->suite.name, b->arch, ext ? ext : ".tar.gz");
-        return publish_copy(image, dst, e);
+        _cleanup_free_ char *key =
+                xasprintf("%s_%s%s", b->suite.name, b->arch, ext ? ext : ".tar.gz");
+        _cleanup_free_ char *dst = NULL;
+        int rc = store_area_path(b->st, STORE_AREA_BASES, key, &dst, e);
+        return rc < 0 ? rc : publish_copy(image, dst, e);
 }
 
 static double elapsed(void)
@@ -464,7 +461,8 @@ static double elapsed(void)
 
 /* A finished image depends only on the signed Release (which pins every
  * Packages file and so every .deb), the options that shape the tree and
- * the output format: the same inputs reuse the image built before. */
+ * the output format: the same inputs reuse the image built before. NULL
+ * when the cache's images/ cannot be used. */
 static char *image_cache_path(boot *b)
 {
         const apt_bootstrap_opts *o = b->o;
@@ -483,10 +481,13 @@ static char *image_cache_path(boot *b)
                    o->compress_level, !o->no_verify);
         const char *ext = strstr(path_basename(o->output), ".tar");
         sb_appendf(&k, "format:%s:%d\n", ext ? ext : "", (int)image_compress_from_name(o->output));
-        char hex[DIGEST_HEX_LEN + 1];
-        digest_buf(k.s, k.len, hex);
+        digest_buf(k.s, k.len, b->image_hex);
         sb_free(&k);
-        return xasprintf("%s/images/%s", b->cache, hex);
+        char *path = NULL;
+        err_t e = {0};
+        if (store_area_path(b->st, STORE_AREA_APT_IMAGES, b->image_hex, &path, &e) < 0)
+                log_warn("%s", e.msg);
+        return path;
 }
 
 /* Copy (or hardlink) src to dst atomically. */
@@ -550,7 +551,8 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         }
         if (rc == 0 && !o->print_debs) {
                 b.image_key = image_cache_path(&b);
-                if (!o->rebuild && access(b.image_key, R_OK) == 0) {
+                if (!o->rebuild && b.image_key && access(b.image_key, R_OK) == 0) {
+                        store_area_mark_used(b.st, STORE_AREA_APT_IMAGES, b.image_hex);
                         rc = publish_copy(b.image_key, o->output, e);
                         if (rc == 0)
                                 log_info("the signed Release is unchanged: reusing the image "
@@ -604,9 +606,7 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 err_t e2 = {0};
                 if (keep_base(&b, o->output, &e2) < 0)
                         log_warn("could not keep the base layer in the cache: %s", e2.msg);
-                _cleanup_free_ char *dir = path_join(b.cache, "images");
-                if (fs_mkdir_p_at(AT_FDCWD, dir, 0755, &e2) < 0 ||
-                    publish_copy(o->output, b.image_key, &e2) < 0)
+                if (b.image_key && publish_copy(o->output, b.image_key, &e2) < 0)
                         log_warn("could not keep the image in the cache: %s", e2.msg);
                 step(0, "image kept in the cache");
         }

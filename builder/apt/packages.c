@@ -51,6 +51,124 @@ static bool is_hex64(const char *s)
         return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
+/* The fields selection and download need, out of one paragraph. */
+static int read_fields(const deb822 *doc, const deb822_para *para, const char *what, apt_pkg *ret,
+                       err_t *e)
+{
+        apt_pkg p = {.size = -1};
+        for (size_t f = 0; f < para->n; f++) {
+                const deb822_field *fl = &doc->fields[para->first + f];
+                const char *n = fl->name;
+                switch (n[0] | 0x20) {
+                case 'a':
+                        if (!strcasecmp(n, "Architecture"))
+                                p.arch = fl->value;
+                        break;
+                case 'd':
+                        if (!strcasecmp(n, "Depends"))
+                                p.depends = fl->value;
+                        break;
+                case 'e':
+                        if (!strcasecmp(n, "Essential"))
+                                p.essential = !strcasecmp(fl->value, "yes");
+                        break;
+                case 'f':
+                        if (!strcasecmp(n, "Filename"))
+                                p.filename = fl->value;
+                        break;
+                case 'm':
+                        if (!strcasecmp(n, "Multi-Arch"))
+                                p.multi_arch = fl->value;
+                        break;
+                case 'p':
+                        if (!strcasecmp(n, "Package"))
+                                p.name = fl->value;
+                        else if (!strcasecmp(n, "Pre-Depends"))
+                                p.pre_depends = fl->value;
+                        else if (!strcasecmp(n, "Provides"))
+                                p.provides = fl->value;
+                        else if (!strcasecmp(n, "Priority"))
+                                p.priority = fl->value;
+                        break;
+                case 's':
+                        if (!strcasecmp(n, "SHA256"))
+                                p.sha256 = fl->value;
+                        else if (!strcasecmp(n, "Size")) {
+                                char *end;
+                                long long v = strtoll(fl->value, &end, 10);
+                                if (*end || v < 0 || end == fl->value) {
+                                        char sn[32];
+                                        return err_set(e, -EBADMSG, "%s:%u: bad Size \"%s\"", what,
+                                                       para->line,
+                                                       apt_snip(fl->value, 20, sn, sizeof(sn)));
+                                }
+                                p.size = v;
+                        } else if (!strcasecmp(n, "Section"))
+                                p.section = fl->value;
+                        break;
+                case 'v':
+                        if (!strcasecmp(n, "Version"))
+                                p.version = fl->value;
+                        break;
+                default: break;
+                }
+        }
+        *ret = p;
+        return 0;
+}
+
+/* 1 when p is for the index's architecture and well-formed, 0 when it is
+ * for another architecture, or an error. */
+static int check_pkg(const apt_index *x, const apt_pkg *p, const char *what, unsigned line,
+                     err_t *e)
+{
+        if (!p->name || !p->version || !p->arch)
+                return err_set(e, -EBADMSG,
+                               "%s:%u: paragraph without Package, Version or Architecture", what,
+                               line);
+        /* Names and paths are single words: a newline or blank in them
+         * would end up in error messages and in file names. */
+        const char *single[] = {p->name, p->version, p->arch, p->filename, p->sha256};
+        for (size_t k = 0; k < ARRAY_SIZE(single); k++)
+                if (single[k] && (!*single[k] || strpbrk(single[k], " \t\n")))
+                        return err_set(e, -EBADMSG,
+                                       "%s:%u: Package, Version, Architecture, Filename "
+                                       "or SHA256 is empty or not one word",
+                                       what, line);
+        if (strcmp(p->arch, x->arch) && strcmp(p->arch, "all"))
+                return 0;
+        if (!p->filename || !is_hex64(p->sha256) || p->size < 0)
+                return err_set(e, -EBADMSG, "%s:%u: %s without Filename, SHA256 or Size", what,
+                               line, p->name);
+        if (!path_is_contained(p->filename))
+                return err_set(e, -EBADMSG, "%s:%u: %s: bad Filename \"%s\"", what, line, p->name,
+                               p->filename);
+        return 1;
+}
+
+/* Add p under its name and every name it Provides. */
+static int index_insert(apt_index *x, const apt_pkg *p, const char *what, err_t *e)
+{
+        apt_pkg *np = xmalloc(sizeof(*np));
+        *np = *p;
+        if (x->n == x->cap) {
+                x->cap = x->cap ? x->cap * 2 : 1024;
+                x->pkgs = xreallocarray(x->pkgs, x->cap, sizeof(*x->pkgs));
+        }
+        x->pkgs[x->n++] = np;
+        list_push(x->by_name, np->name, np);
+        if (!np->provides)
+                return 0;
+        apt_rel_list l;
+        if (apt_rel_parse(np->provides, what, &l, e) < 0)
+                return err_prefix(e, "%s: Provides", np->name);
+        for (size_t g = 0; g < l.n; g++)
+                for (size_t a = 0; a < l.groups[g].n; a++)
+                        list_push(x->provides, l.groups[g].alts[a].name, np);
+        apt_rel_list_free(&l);
+        return 0;
+}
+
 int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, err_t *e)
 {
         deb822 d;
@@ -63,103 +181,14 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
 
         for (size_t i = 0; i < doc->n_paras; i++) {
                 const deb822_para *para = &doc->paras[i];
-                apt_pkg p = {.size = -1};
-                for (size_t f = 0; f < para->n; f++) {
-                        const deb822_field *fl = &doc->fields[para->first + f];
-                        const char *n = fl->name;
-                        switch (n[0] | 0x20) {
-                        case 'a':
-                                if (!strcasecmp(n, "Architecture"))
-                                        p.arch = fl->value;
-                                break;
-                        case 'd':
-                                if (!strcasecmp(n, "Depends"))
-                                        p.depends = fl->value;
-                                break;
-                        case 'e':
-                                if (!strcasecmp(n, "Essential"))
-                                        p.essential = !strcasecmp(fl->value, "yes");
-                                break;
-                        case 'f':
-                                if (!strcasecmp(n, "Filename"))
-                                        p.filename = fl->value;
-                                break;
-                        case 'm':
-                                if (!strcasecmp(n, "Multi-Arch"))
-                                        p.multi_arch = fl->value;
-                                break;
-                        case 'p':
-                                if (!strcasecmp(n, "Package"))
-                                        p.name = fl->value;
-                                else if (!strcasecmp(n, "Pre-Depends"))
-                                        p.pre_depends = fl->value;
-                                else if (!strcasecmp(n, "Provides"))
-                                        p.provides = fl->value;
-                                else if (!strcasecmp(n, "Priority"))
-                                        p.priority = fl->value;
-                                break;
-                        case 's':
-                                if (!strcasecmp(n, "SHA256"))
-                                        p.sha256 = fl->value;
-                                else if (!strcasecmp(n, "Size")) {
-                                        char *end;
-                                        long long v = strtoll(fl->value, &end, 10);
-                                        if (*end || v < 0 || end == fl->value) {
-                                                char sn[32];
-                                                return err_set(
-                                                        e, -EBADMSG, "%s:%u: bad Size \"%s\"", what,
-                                                        para->line,
-                                                        apt_snip(fl->value, 20, sn, sizeof(sn)));
-                                        }
-                                        p.size = v;
-                                } else if (!strcasecmp(n, "Section"))
-                                        p.section = fl->value;
-                                break;
-                        case 'v':
-                                if (!strcasecmp(n, "Version"))
-                                        p.version = fl->value;
-                                break;
-                        default: break;
-                        }
-                }
-                if (!p.name || !p.version || !p.arch)
-                        return err_set(e, -EBADMSG,
-                                       "%s:%u: paragraph without Package, Version or Architecture",
-                                       what, para->line);
-                /* Names and paths are single words: a newline or blank in
-                 * them would end up in error messages and in file names. */
-                const char *single[] = {p.name, p.version, p.arch, p.filename, p.sha256};
-                for (size_t k = 0; k < ARRAY_SIZE(single); k++)
-                        if (single[k] && (!*single[k] || strpbrk(single[k], " \t\n")))
-                                return err_set(e, -EBADMSG,
-                                               "%s:%u: Package, Version, Architecture, Filename "
-                                               "or SHA256 is empty or not one word",
-                                               what, para->line);
-                if (strcmp(p.arch, x->arch) && strcmp(p.arch, "all"))
-                        continue;
-                if (!p.filename || !is_hex64(p.sha256) || p.size < 0)
-                        return err_set(e, -EBADMSG, "%s:%u: %s without Filename, SHA256 or Size",
-                                       what, para->line, p.name);
-                if (!path_is_contained(p.filename))
-                        return err_set(e, -EBADMSG, "%s:%u: %s: bad Filename \"%s\"", what,
-                                       para->line, p.name, p.filename);
-                apt_pkg *np = xmalloc(sizeof(*np));
-                *np = p;
-                if (x->n == x->cap) {
-                        x->cap = x->cap ? x->cap * 2 : 1024;
-                        x->pkgs = xreallocarray(x->pkgs, x->cap, sizeof(*x->pkgs));
-                }
-                x->pkgs[x->n++] = np;
-                list_push(x->by_name, np->name, np);
-                if (np->provides) {
-                        apt_rel_list l;
-                        if (apt_rel_parse(np->provides, what, &l, e) < 0)
-                                return err_prefix(e, "%s: Provides", np->name);
-                        for (size_t g = 0; g < l.n; g++)
-                                for (size_t a = 0; a < l.groups[g].n; a++)
-                                        list_push(x->provides, l.groups[g].alts[a].name, np);
-                        apt_rel_list_free(&l);
-                }
+                apt_pkg p;
+                rc = read_fields(doc, para, what, &p, e);
+                if (rc == 0)
+                        rc = check_pkg(x, &p, what, para->line, e);
+                if (rc == 1)
+                        rc = index_insert(x, &p, what, e);
+                if (rc < 0)
+                        return rc;
         }
         return 0;
 }
