@@ -193,6 +193,23 @@ int fs_mkdir_p_in_root(int rootfd, const char *path, mode_t mode, err_t *e);
 /* fs_read_file_at for a regular file inside the tree at rootfd. */
 int fs_read_file_in_root(int rootfd, const char *path, size_t max, char **ret_data, size_t *ret_len,
                          err_t *e);
+/* The names in directory path (relative to dirfd; "." for dirfd itself,
+ * which the caller may have opened O_NOFOLLOW) but "." and "..", sorted
+ * bytewise, into an empty *ret. 0 or a negative errno (no message: callers
+ * name the directory). */
+int fs_list_dir_at(int dirfd, const char *path, strv *ret);
+
+/* ---- fd I/O (EINTR retried; 0 or bytes, else a negative errno) -------- */
+
+/* One read(2). */
+ssize_t fd_read(int fd, void *buf, size_t len);
+/* Up to len bytes: fewer only at end of file. */
+ssize_t fd_read_full(int fd, void *buf, size_t len);
+/* Everything up to end of file (NUL-terminated, malloc'd); -EFBIG past
+ * max bytes. */
+int fd_read_all(int fd, size_t max, char **ret, size_t *ret_len);
+/* All of data, or an error (-EIO when write(2) makes no progress). */
+int fd_write_all(int fd, const void *data, size_t len);
 
 /* ---- digests --------------------------------------------------------- */
 

@@ -54,13 +54,10 @@ int digest_fd(int fd, char hex[DIGEST_HEX_LEN + 1], err_t *e)
         digest_ctx *c = digest_new();
         char buf[65536];
         for (;;) {
-                ssize_t n = read(fd, buf, sizeof buf);
+                ssize_t n = fd_read(fd, buf, sizeof buf);
                 if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int saved = errno;
                         digest_free(c);
-                        return err_sys(e, saved, "read");
+                        return err_sys(e, (int)-n, "read");
                 }
                 if (n == 0)
                         break;

@@ -39,12 +39,9 @@ static int read_fd(int fd, const char *path, size_t max, char **ret_data, size_t
                         cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
                         buf = xrealloc(buf, cap);
                 }
-                ssize_t n = read(fd, buf + len, cap - 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return err_sys(e, errno, "%s: read", path);
-                }
+                ssize_t n = fd_read(fd, buf + len, cap - 1 - len);
+                if (n < 0)
+                        return err_sys(e, (int)-n, "%s: read", path);
                 if (n == 0)
                         break;
                 len += (size_t)n;
@@ -58,22 +55,6 @@ static int read_fd(int fd, const char *path, size_t max, char **ret_data, size_t
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-        const char *p = data;
-        while (len) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int fs_write_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                        err_t *e)
 {
@@ -83,7 +64,7 @@ int fs_write_atomic_at(int dirfd, const char *path, const void *data, size_t len
                 openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return err_sys(e, errno, "%s", tmp);
-        int r = write_all(fd, data, len);
+        int r = fd_write_all(fd, data, len);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r == 0 && fsync(fd) < 0)

@@ -490,10 +490,12 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
         if (r < 0)
                 return r;
         store_gc_stats st = {0};
-        r = store_gc(s, &(store_gc_opts){.keep_days = -1}, &st, e);
+        char gen[SEC_FILTER_GEN_LEN + 1];
+        sec_filter_generation(gen);
+        r = store_gc(s, &(store_gc_opts){.keep_days = -1, .seccomp_generation = gen}, &st, e);
         if (ret_removed)
                 *ret_removed = st.leftovers + st.trees + st.stacks + st.index + st.steps +
-                               st.blobs + st.legacy;
+                               st.blobs + st.legacy + st.seccomp + st.apt + st.bases;
         store_free(s);
         return r;
 }
@@ -561,12 +563,14 @@ int runner_run(const runner_config *c, err_t *e)
         /* The per-run tmpfs (upper, work, mount point) is mounted on the
          * store's runs/ inside the container's own mount namespace: a run
          * makes no directory on disk, so nothing is left if it is killed. */
-        _cleanup_free_ char *rundir = xasprintf("%s/runs", store_root(s));
-        _cleanup_free_ char *marker = xasprintf("%s/overlay-refused", store_root(s));
+        _cleanup_free_ char *rundir = NULL;
+        _cleanup_free_ char *marker = store_marker_path(s, STORE_MARKER_OVERLAY_REFUSED);
         uint32_t rnd = run_random();
         char run_id[32];
         snprintf(run_id, sizeof run_id, "%d-%08x", (int)getpid(), rnd);
-        r = image_resolve(s, c->image, &lower, e);
+        r = store_area_dir(s, STORE_AREA_RUNS, &rundir, e);
+        if (r == 0)
+                r = image_resolve(s, c->image, &lower, e);
         if (r == 0 && c->name && !c->read_only)
                 r = store_name_open(s, c->name, &persist, &name_lock, e);
         if (r == 0 && persist)
@@ -585,7 +589,14 @@ int runner_run(const runner_config *c, err_t *e)
         sec_opts sec = c->sec;
         sec_filter *filter = NULL;
         if (r == 0 && sec.seccomp) {
-                r = sec_filter_prepare(&c->sec, store_dirfd(s), &filter, e);
+                /* Its files live at the root's seccomp/ (cached only when
+                 * the area is the caller's alone). */
+                err_t e2 = {0};
+                int cfd =
+                        store_area_dir(s, STORE_AREA_SECCOMP, NULL, &e2) == 0 ? store_dirfd(s) : -1;
+                if (cfd < 0)
+                        log_debug("seccomp cache: %s", e2.msg);
+                r = sec_filter_prepare(&c->sec, cfd, &filter, e);
                 sec.filter = filter;
         }
         if (r == 0) {

@@ -2,11 +2,12 @@
  * kept as BPF in the cache, so that a warm start loads it with one
  * seccomp(2) call instead of building it with libseccomp (~2 ms).
  *
- * File: seccomp/NAME, NAME from the capability set and a CRC of the key
- * text (format, libseccomp version, architecture, capabilities, rule
- * tables). Content: the format line, "crc32 HEX len N keylen K", the key
- * text (compared whole on read, so a CRC collision cannot hand out another
- * set's program), then the program.
+ * File: seccomp/GEN-CAPS: GEN is a CRC of what the program depends on
+ * besides the capability set (format, libseccomp version, architecture,
+ * rule tables; sec_filter_generation), CAPS the set. runroot's gc passes
+ * its GEN to store_gc, which removes the files of other generations. Content: the format line,
+ * "crc32 HEX len N keylen K", the key text (compared whole on read, so a CRC collision cannot hand
+ * out another set's program), then the program.
  *
  * The checksums are zlib's CRC-32, not sha256: libcrypto is loaded only
  * on a cold start (lazylib.h), and loading it costs ~1.3 ms, more than
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <zlib.h>
 
 #include "security-internal.h"
@@ -36,6 +38,26 @@ static uint32_t crc_of(const void *data, size_t len)
         return (uint32_t)crc32(crc32(0, NULL, 0), data, (uInt)len);
 }
 
+/* Everything the program depends on but the capability set: the file
+ * format, libseccomp's version, the architecture, the rule tables. */
+static char *generation_text(void)
+{
+        strbuf b = {0};
+        const struct scmp_version *v = seccomp_version();
+        struct utsname u;
+        sb_appendf(&b, "%slibseccomp %u.%u.%u\narch %#x %s\n", FORMAT, v ? v->major : 0,
+                   v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+                   uname(&u) == 0 ? u.machine : "?");
+        sec_seccomp_describe(&b);
+        return sb_steal(&b);
+}
+
+void sec_filter_generation(char ret[SEC_FILTER_GEN_LEN + 1])
+{
+        _cleanup_free_ char *text = generation_text();
+        snprintf(ret, SEC_FILTER_GEN_LEN + 1, "%08x", crc_of(text, strlen(text)));
+}
+
 char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX])
 {
         strbuf b = {0};
@@ -45,10 +67,13 @@ char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX])
                    v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
                    uname(&u) == 0 ? u.machine : "?", (unsigned long long)keep);
         sec_seccomp_describe(&b);
-        char *text = sb_steal(&b);
-        snprintf(ret_name, SEC_FILTER_NAME_MAX, "seccomp/%016llx-%08x", (unsigned long long)keep,
-                 crc_of(text, strlen(text)));
-        return text;
+        /* The generation first: store_gc removes the files of every other
+         * generation (an older libseccomp or runroot) by name. */
+        char gen[SEC_FILTER_GEN_LEN + 1];
+        sec_filter_generation(gen);
+        snprintf(ret_name, SEC_FILTER_NAME_MAX, "seccomp/%s-%016llx", gen,
+                 (unsigned long long)keep);
+        return sb_steal(&b);
 }
 
 void sec_filter_free(sec_filter *f)
@@ -107,6 +132,9 @@ static int cache_read(int dirfd, const char *path, const char *key, sec_filter *
         const uint8_t *prog = (const uint8_t *)buf + off + keylen;
         if (crc_of(prog, len) != crc)
                 return -EBADMSG;
+        /* A hit is a use (store_gc's keep_days); once an hour is enough. */
+        if (st.st_mtime + 3600 < time(NULL))
+                futimens(fd, NULL);
         sec_filter *f = xmalloc(sizeof *f);
         f->prog = xmalloc(len);
         memcpy(f->prog, prog, len);

@@ -43,3 +43,7 @@ int sec_apply_init(const sec_opts *o, err_t *e);
 typedef struct sec_filter sec_filter;
 int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err_t *e);
 void sec_filter_free(sec_filter *f);
+/* The generation of the filters this runroot caches (8 hex digits, the
+ * first part of their names): runroot's gc has store_gc remove the rest. */
+#define SEC_FILTER_GEN_LEN 8
+void sec_filter_generation(char ret[SEC_FILTER_GEN_LEN + 1]);

@@ -74,12 +74,11 @@ static void remove_stale(const char *tmp, const char *partial)
 {
         const char *dirs[] = {tmp, partial};
         for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
-                _cleanup_closedir_ DIR *dir = opendir(dirs[d]);
-                if (!dir)
+                _cleanup_strv_ strv names = {0};
+                if (fs_list_dir_at(AT_FDCWD, dirs[d], &names) < 0)
                         continue;
-                struct dirent *de;
-                while ((de = readdir(dir))) {
-                        const char *n = de->d_name;
+                for (size_t i = 0; i < names.n; i++) {
+                        const char *n = names.v[i];
                         if (n[0] == '.' || strlen(n) == DIGEST_HEX_LEN)
                                 continue;
                         err_t e = {0};
@@ -167,9 +166,9 @@ static int setup(boot *b, err_t *e)
                 if (fd < 0)
                         return err_sys(e, errno, "%s", b->keyring);
                 b->keyring_temp = true;
-                size_t kl = strlen(b->suite.signed_by);
-                if (write(fd, b->suite.signed_by, kl) != (ssize_t)kl)
-                        return err_sys(e, errno ? errno : EIO, "%s", b->keyring);
+                rc = fd_write_all(fd, b->suite.signed_by, strlen(b->suite.signed_by));
+                if (rc < 0)
+                        return err_sys(e, -rc, "%s", b->keyring);
         } else if (b->suite.signed_by) {
                 if (access(b->suite.signed_by, R_OK) < 0)
                         return err_set(e, -ENOENT,

@@ -53,16 +53,11 @@ static int64_t now_ms(void)
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
 {
         xfer *t = userdata;
-        size_t len = size * nmemb, off = 0;
-        while (off < len) {
-                ssize_t n = write(t->fd, data + off, len - off);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        t->werr = errno;
-                        return 0;
-                }
-                off += (size_t)n;
+        size_t len = size * nmemb;
+        int r = fd_write_all(t->fd, data, len);
+        if (r < 0) {
+                t->werr = -r;
+                return 0;
         }
         t->state->done_bytes += (int64_t)len;
         return len;

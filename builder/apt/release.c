@@ -56,9 +56,7 @@ static int run_capture(char *const argv[], char **ret_out, size_t *ret_len, err_
         strbuf out = {0};
         char buf[65536];
         for (;;) {
-                ssize_t n = read(pfd[0], buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
+                ssize_t n = fd_read(pfd[0], buf, sizeof(buf));
                 if (n <= 0)
                         break;
                 if (out.len + (size_t)n <= RELEASE_MAX)
@@ -162,8 +160,9 @@ static int keyring_for_gpgv(const char *keyring, const char *tmpdir, char **ret_
                 free(tmp);
                 return rc;
         }
-        if (write(fd, bin, blen) != (ssize_t)blen) {
-                rc = err_sys(e, errno ? errno : EIO, "%s", tmp);
+        rc = fd_write_all(fd, bin, blen);
+        if (rc < 0) {
+                rc = err_sys(e, -rc, "%s", tmp);
                 unlink(tmp);
                 free(tmp);
                 return rc;

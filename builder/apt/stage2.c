@@ -184,18 +184,14 @@ int apt_tree_tidy(const char *root, const char *sources_list, err_t *e)
                     !S_ISDIR(st.st_mode) && unlinkat(pfd, name, 0) < 0)
                         return err_sys(e, errno, "%s: %s", root, junk[i]);
         }
-        _cleanup_closedir_ DIR *d = NULL;
-        int afd =
+        _cleanup_close_ int afd =
                 fs_open_in_root(rootfd, "var/cache/apt/archives", O_RDONLY | O_DIRECTORY, 0, NULL);
-        if (afd >= 0 && !(d = fdopendir(afd)))
-                close(afd);
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t n = strlen(de->d_name);
-                        if (n > 4 && !strcmp(de->d_name + n - 4, ".deb"))
-                                unlinkat(dirfd(d), de->d_name, 0);
+        _cleanup_strv_ strv names = {0};
+        if (afd >= 0 && fs_list_dir_at(afd, ".", &names) == 0)
+                for (size_t i = 0; i < names.n; i++) {
+                        size_t n = strlen(names.v[i]);
+                        if (n > 4 && !strcmp(names.v[i] + n - 4, ".deb"))
+                                unlinkat(afd, names.v[i], 0);
                 }
-        }
         return apt_write_file(root, "etc/apt/sources.list", sources_list, e);
 }

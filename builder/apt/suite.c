@@ -42,14 +42,13 @@ int apt_suite_list(strv *ret)
         _cleanup_strv_ strv dirs = {0};
         manifest_dirs(&dirs);
         for (size_t i = 0; i < dirs.n; i++) {
-                _cleanup_closedir_ DIR *d = opendir(dirs.v[i]);
-                if (!d)
+                _cleanup_strv_ strv names = {0};
+                if (fs_list_dir_at(AT_FDCWD, dirs.v[i], &names) < 0)
                         continue;
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t n = strlen(de->d_name);
-                        if (n > 7 && !strcmp(de->d_name + n - 7, ".deb822")) {
-                                _cleanup_free_ char *name = xstrndup(de->d_name, n - 7);
+                for (size_t k = 0; k < names.n; k++) {
+                        size_t n = strlen(names.v[k]);
+                        if (n > 7 && !strcmp(names.v[k] + n - 7, ".deb822")) {
+                                _cleanup_free_ char *name = xstrndup(names.v[k], n - 7);
                                 if (!strv_contains(ret, name))
                                         strv_push(ret, name);
                         }
@@ -281,20 +280,11 @@ static char *from_list_file(const char *path, const apt_suite *s)
 char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
 {
         _cleanup_free_ char *dir = path_join(etc_apt, "sources.list.d");
-        _cleanup_strv_ strv files = {0};
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (d) {
-                struct dirent *de;
-                while ((de = readdir(d)))
-                        if (de->d_name[0] != '.')
-                                strv_push_take(&files, path_join(dir, de->d_name));
-        }
-        for (size_t i = 1; i < files.n; i++)
-                for (size_t j = i; j > 0 && strcmp(files.v[j - 1], files.v[j]) > 0; j--) {
-                        char *t = files.v[j];
-                        files.v[j] = files.v[j - 1];
-                        files.v[j - 1] = t;
-                }
+        _cleanup_strv_ strv names = {0}, files = {0};
+        fs_list_dir_at(AT_FDCWD, dir, &names);
+        for (size_t i = 0; i < names.n; i++)
+                if (names.v[i][0] != '.')
+                        strv_push_take(&files, path_join(dir, names.v[i]));
         _cleanup_free_ char *main_list = path_join(etc_apt, "sources.list");
         char *r = from_list_file(main_list, s);
         for (size_t i = 0; !r && i < files.n; i++) {
