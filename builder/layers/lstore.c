@@ -110,16 +110,15 @@ static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
 
 int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_layer *ret, err_t *e)
 {
-        _cleanup_free_ char *tmp =
-                xasprintf("%s/blobs/sha256/.tmp-%d-XXXXXX", store_root(st), (int)getpid());
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return err_sys(e, errno, "%s", tmp);
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r = store_blob_tmp(st, &tmp, &fd, e);
+        if (r < 0)
+                return r;
         gz_out *g = xcalloc(1, sizeof(*g));
         g->fd = fd;
         g->raw = digest_new();
         g->gz = digest_new();
-        int r = 0;
         if (deflateInit2(&g->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
                 r = err_set(e, -ENOMEM, "gzip: cannot initialise");
         if (r == 0)
@@ -135,23 +134,14 @@ int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_laye
         free(g);
         if (r == 0 && fsync(fd) < 0)
                 r = err_sys(e, errno, "%s", tmp);
-        if (r == 0) {
-                fchmod(fd, 0644);
-                _cleanup_free_ char *dst = store_blob_path(st, l.blob);
-                if (rename(tmp, dst) < 0)
-                        r = err_sys(e, errno, "%s", dst);
-        }
-        if (r < 0) {
+        if (r == 0)
+                r = store_blob_publish(st, tmp, fd, l.blob, e);
+        else
                 unlink(tmp);
+        if (r < 0)
                 return r;
-        }
         *ret = l;
         return 0;
-}
-
-static char *step_path(store *st, const char *key)
-{
-        return xasprintf("%s/steps/%s", store_root(st), key);
 }
 
 static json_object *layer_to_json(const lay_layer *l)
@@ -194,7 +184,6 @@ static int layer_from_json(json_object *j, lay_layer *ret)
 
 int lay_record_read(store *st, const char *name, bool mark_used, lay_image *ret)
 {
-        _cleanup_free_ char *p = step_path(st, name);
         _cleanup_free_ char *data = NULL;
         err_t e = {0};
         /* The store's record: the blobs as references (for gc), this JSON
@@ -222,7 +211,7 @@ int lay_record_read(store *st, const char *name, bool mark_used, lay_image *ret)
                 }
         }
         if (r == 0 && json_object_object_get_ex(j, "config", &cf) &&
-            oci_config_from_json(cf, p, &im.config, &e) < 0)
+            oci_config_from_json(cf, name, &im.config, &e) < 0)
                 r = -EBADMSG;
         json_object_put(j);
         if (r < 0) {
