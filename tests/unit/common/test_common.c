@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "common.h"
@@ -140,6 +141,62 @@ static void test_strmap(void)
                 free(vals[i]);
 }
 
+static void test_fd_io(void)
+{
+        int p[2];
+        CHECK(pipe2(p, O_CLOEXEC) == 0);
+        CHECK_INT(fd_write_all(p[1], "hello, world", 12), 0);
+        close(p[1]);
+        char buf[8];
+        CHECK_INT(fd_read_full(p[0], buf, 5), 5);
+        CHECK(!memcmp(buf, "hello", 5));
+        char *rest = NULL;
+        size_t len = 0;
+        CHECK_INT(fd_read_all(p[0], 100, &rest, &len), 0);
+        CHECK_INT(len, 7);
+        CHECK_STR(rest, ", world");
+        free(rest);
+        CHECK_INT(fd_read_full(p[0], buf, sizeof buf), 0); /* end of file */
+        close(p[0]);
+
+        CHECK(pipe2(p, O_CLOEXEC) == 0);
+        CHECK_INT(fd_write_all(p[1], "0123456789", 10), 0);
+        close(p[1]);
+        rest = NULL;
+        CHECK_INT(fd_read_all(p[0], 9, &rest, &len), -EFBIG);
+        CHECK(rest == NULL);
+        close(p[0]);
+        CHECK_INT(fd_write_all(-1, "x", 1), -EBADF);
+}
+
+static void test_list_dir(void)
+{
+        char tmpl[] = "/tmp/test-common-XXXXXX";
+        CHECK(mkdtemp(tmpl) != NULL);
+        int dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CHECK(dfd >= 0);
+        const char *names[] = {"b", ".hidden", "a", "c-dir"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                CHECK(mkdirat(dfd, names[i], 0755) == 0);
+        strv l = {0};
+        CHECK_INT(fs_list_dir_at(AT_FDCWD, tmpl, &l), 0);
+        CHECK_INT(l.n, 4);
+        if (l.n == 4) {
+                CHECK_STR(l.v[0], ".hidden");
+                CHECK_STR(l.v[1], "a");
+                CHECK_STR(l.v[2], "b");
+                CHECK_STR(l.v[3], "c-dir");
+                CHECK(l.v[4] == NULL);
+        }
+        strv_free(&l);
+        CHECK_INT(fs_list_dir_at(dfd, "a", &l), 0);
+        CHECK_INT(l.n, 0);
+        CHECK_INT(fs_list_dir_at(dfd, "missing", &l), -ENOENT);
+        err_t e = {0};
+        CHECK(fs_rm_rf_at(AT_FDCWD, tmpl, &e) == 0);
+        close(dfd);
+}
+
 int main(void)
 {
         test_strmap();
@@ -149,5 +206,7 @@ int main(void)
         test_errors();
         test_root_resolution();
         test_strbuf();
+        test_fd_io();
+        test_list_dir();
         TEST_END();
 }
