@@ -14,6 +14,7 @@
  *   locks/NAME.lock           flock points: unpack-KEY (one unpacker per
  *                             image), tree-KIND-HEX and stack-NAME (shared
  *                             by every run using it, exclusive for gc)
+ *   locks/use-AREA--KEY       last use of AREA/KEY (store_area_mark_used)
  *   seccomp/GEN-CAPS          runroot (runner/seccomp-cache.c): compiled
  *                             seccomp filters; GEN names the libseccomp
  *                             version, architecture and rules they came from
@@ -114,7 +115,8 @@ int store_area_path(store *s, store_area a, const char *key, char **ret_path, er
  * file as the areas are checked. */
 int store_area_open(store *s, store_area a, const char *key, int flags, mode_t mode, int *ret_fd,
                     err_t *e);
-/* Mark AREA/KEY used now (gc's keep_days go by use). */
+/* Mark AREA/KEY used now (gc's keep_days go by use): the mtime of
+ * locks/use-AREA--KEY, so that the file itself stays as it is. */
 int store_area_mark_used(store *s, store_area a, const char *key);
 
 /* Marker files at the root. */

@@ -25,14 +25,19 @@ static bool hex_n(const char *s, size_t n)
         return true;
 }
 
-/* Last use of a file: the later of its mtime and atime (reads update the
- * atime at least daily under relatime). -1 when it cannot be seen. */
-static time_t used_at(int dfd, const char *name)
+/* Last use of AREA/NAME: the latest of its mtime, its atime (reads update
+ * it at least daily under relatime) and its use mark. -1 when it cannot
+ * be seen. */
+static time_t used_at(store *s, store_area a, int dfd, const char *name)
 {
-        struct stat st;
+        struct stat st, mst;
         if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return -1;
-        return st.st_atime > st.st_mtime ? st.st_atime : st.st_mtime;
+        time_t t = st.st_atime > st.st_mtime ? st.st_atime : st.st_mtime;
+        _cleanup_free_ char *mark = store_area_use_name(a, name);
+        if (fstatat(s->fd, mark, &mst, AT_SYMLINK_NOFOLLOW) == 0 && mst.st_mtime > t)
+                t = mst.st_mtime;
+        return t;
 }
 
 static int area_fd(store *s, store_area a)
@@ -98,11 +103,16 @@ static void prune(store *s, store_area a, keep_fn keep, const void *ctx, unsigne
         _cleanup_strv_ strv names = {0};
         store_list(s, store_area_dirs[a], &names);
         for (size_t i = 0; i < names.n; i++) {
-                time_t used = used_at(dfd, names.v[i]);
+                time_t used = used_at(s, a, dfd, names.v[i]);
                 if (used < 0 || keep(names.v[i], used, ctx))
                         continue;
-                if (rm_entry(dfd, names.v[i]))
+                if (rm_entry(dfd, names.v[i])) {
                         (*n)++;
+                        if (store_name_ok(names.v[i])) {
+                                _cleanup_free_ char *mark = store_area_use_name(a, names.v[i]);
+                                unlinkat(s->fd, mark, 0);
+                        }
+                }
         }
         dot_leftovers(dfd, DAY, n);
 }
@@ -177,6 +187,31 @@ static void gc_apt(store *s, const window *w, store_gc_stats *st)
         prune(s, STORE_AREA_BASES, keep_published, w, &st->bases);
 }
 
+/* Use marks whose file is gone (removed by hand, or replaced under
+ * another name). */
+static void orphan_marks(store *s, store_gc_stats *st)
+{
+        _cleanup_strv_ strv locks = {0};
+        store_list(s, "locks", &locks);
+        for (size_t i = 0; i < locks.n; i++) {
+                if (strncmp(locks.v[i], "use-", 4))
+                        continue;
+                for (int a = 0; a < STORE_AREA_MAX; a++) {
+                        _cleanup_free_ char *pre = store_area_use_name((store_area)a, "");
+                        size_t pl = strlen(pre) - strlen("locks/");
+                        if (strncmp(locks.v[i], pre + strlen("locks/"), pl))
+                                continue;
+                        _cleanup_free_ char *rel =
+                                xasprintf("%s/%s", store_area_dirs[a], locks.v[i] + pl);
+                        _cleanup_free_ char *mark = xasprintf("locks/%s", locks.v[i]);
+                        if (faccessat(s->fd, rel, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+                            errno == ENOENT && unlinkat(s->fd, mark, 0) == 0)
+                                st->leftovers++;
+                        break;
+                }
+        }
+}
+
 void store_gc_areas(store *s, const store_gc_opts *o, time_t cut, store_gc_stats *st)
 {
         window w = {.keep_days = o ? o->keep_days : -1, .cut = cut};
@@ -184,4 +219,5 @@ void store_gc_areas(store *s, const store_gc_opts *o, time_t cut, store_gc_stats
         sw.gen = o ? o->seccomp_generation : NULL;
         prune(s, STORE_AREA_SECCOMP, keep_seccomp, &sw, &st->seccomp);
         gc_apt(s, &w, st);
+        orphan_marks(s, st);
 }

@@ -41,6 +41,8 @@ int store_index_read(store *s, const char *key, store_entry *ret_what,
 /* Sorted names in an area dir (entries not starting with '.'). */
 int store_list(store *s, const char *rel, strv *ret);
 
+/* locks/use-AREA--KEY: the mark of a use of AREA/KEY (its mtime). */
+char *store_area_use_name(store_area a, const char *key);
 /* gc-areas.c: the areas of other modules (cache.h's store_gc), and
  * dot-named temporary files at least min_age old in rel. */
 void store_gc_areas(store *s, const store_gc_opts *o, time_t cut, store_gc_stats *st);

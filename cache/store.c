@@ -324,12 +324,28 @@ int store_area_open(store *s, store_area a, const char *key, int flags, mode_t m
         return 0;
 }
 
+char *store_area_use_name(store_area a, const char *key)
+{
+        _cleanup_free_ char *area = xstrdup(store_area_dirs[a]);
+        for (char *c = area; *c; c++)
+                if (*c == '/')
+                        *c = '-';
+        return xasprintf("locks/use-%s--%s", area, key);
+}
+
 int store_area_mark_used(store *s, store_area a, const char *key)
 {
         if ((unsigned)a >= STORE_AREA_MAX || !store_name_ok(key))
                 return -EINVAL;
-        _cleanup_free_ char *rel = xasprintf("%s/%s", store_area_dirs[a], key);
-        return utimensat(s->fd, rel, NULL, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+        /* Beside the file, not on it: a base's times are part of its
+         * index key (store_file_key), and touching them would make it
+         * new to the next build. */
+        _cleanup_free_ char *rel = store_area_use_name(a, key);
+        _cleanup_close_ int fd =
+                store_open_checked(s, rel, O_WRONLY | O_CREAT, 0600, S_IFREG, NULL);
+        if (fd < 0)
+                return fd;
+        return futimens(fd, NULL) < 0 ? -errno : 0;
 }
 
 char *store_marker_path(const store *s, store_marker m)

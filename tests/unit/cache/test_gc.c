@@ -230,8 +230,27 @@ static void test_gc(const char *root, const char *image)
         put(root, "bases/new_amd64.tar.gz", 0);
         put(root, "bases/new_amd64.tar.gz.tmp-99", 0);
         put(root, "apt/bases/old.tar.gz", 10);
+        put(root, "apt/bases/used.tar.gz", 10);
+        put(root, "apt/bases/gone.tar.gz", 0);
         put(root, "apt/bases/.old-99.tar.gz", 2);
         put(root, "blobs/sha256/.tmp-99-abcdef", 2);
+
+        /* A build used this base just now; its times (part of its index
+         * key) stay as they are. */
+        err_t e = {0};
+        store *s = NULL;
+        CHECK_INT(store_open(root, &s, &e), 0);
+        _cleanup_free_ char *used = path_join(root, "apt/bases/used.tar.gz");
+        struct stat before, after;
+        CHECK(stat(used, &before) == 0);
+        CHECK_INT(store_area_mark_used(s, STORE_AREA_APT_BASES, "used.tar.gz"), 0);
+        CHECK_INT(store_area_mark_used(s, STORE_AREA_APT_BASES, "gone.tar.gz"), 0);
+        CHECK_INT(store_area_mark_used(s, STORE_AREA_APT_BASES, "../x"), -EINVAL);
+        CHECK(stat(used, &after) == 0 && after.st_mtime == before.st_mtime &&
+              after.st_ctime == before.st_ctime);
+        store_free(s);
+        _cleanup_free_ char *gone = path_join(root, "apt/bases/gone.tar.gz");
+        CHECK(unlink(gone) == 0);
 
         /* Only what nothing references; the generation unknown (mkroot). */
         store_gc_stats st = gc(root, -1, NULL);
@@ -248,6 +267,8 @@ static void test_gc(const char *root, const char *image)
               !exists(root, "apt/tmp/root-abc") && !exists(root, "bases/new_amd64.tar.gz.tmp-99") &&
               !exists(root, "apt/bases/.old-99.tar.gz") &&
               !exists(root, "blobs/sha256/.tmp-99-abcdef"));
+        /* The use mark of a file that is gone. */
+        CHECK(!exists(root, "locks/use-apt-bases--gone.tar.gz"));
 
         /* runroot's gc knows its generation: the others go. */
         st = gc(root, -1, "aaaaaaaa");
@@ -280,6 +301,8 @@ static void test_gc(const char *root, const char *image)
         CHECK(exists(root, partial)); /* a resumable download, recent */
         CHECK(!exists(root, "bases/old_amd64.tar.gz") && exists(root, "bases/new_amd64.tar.gz"));
         CHECK(!exists(root, "apt/bases/old.tar.gz"));
+        CHECK(exists(root, "apt/bases/used.tar.gz") &&
+              exists(root, "locks/use-apt-bases--used.tar.gz"));
         CHECK_INT(st.apt, 3);
         CHECK_INT(st.bases, 1);
         CHECK(exists(root, tree_a)); /* referenced and just used */
