@@ -297,6 +297,53 @@ static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
         return 0;
 }
 
+/* Block the forwarded signals and SIGCHLD (into set; the mask before into
+ * old), for the signalfd the supervisor reads them from. */
+static void signals_take(sigset_t *set, sigset_t *old)
+{
+        sigemptyset(set);
+        for (size_t i = 0; i < init_forward_signals_n; i++)
+                sigaddset(set, init_forward_signals[i]);
+        sigaddset(set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, set, old);
+        /* An inherited SIG_IGN (a shell's background job ignores SIGINT)
+         * would drop the signal before the signalfd sees it. */
+        for (size_t i = 0; i < init_forward_signals_n; i++)
+                signal(init_forward_signals[i], SIG_DFL);
+}
+
+/* The host side of a started container: the terminal it passed back on
+ * tsock, the supervision until it exits, then what it reported on errr.
+ * Stops net and restores the signal mask old. Returns the exit status, or
+ * a negative errno when the setup in the child failed. */
+static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr, pasta *net,
+                     const sigset_t *old, err_t *e)
+{
+        _cleanup_close_ int master = -1;
+        void *saved_tty = NULL;
+        if (s->tty) {
+                master = tty_recv_fd(tsock);
+                if (master >= 0) {
+                        tty_copy_winsize(0, master);
+                        if (tty_raw(0, &saved_tty) < 0)
+                                saved_tty = NULL;
+                }
+        }
+        int st = supervise(pid, sfd, master);
+        pasta_stop(net);
+        tty_restore(0, saved_tty);
+        sigprocmask(SIG_SETMASK, old, NULL);
+
+        int code = status_code(st);
+        fcntl(errr, F_SETFL, O_NONBLOCK);
+        read_messages(errr, e);
+        if (code == 125 && e->msg[0]) {
+                e->code = -EIO;
+                return e->code;
+        }
+        return code;
+}
+
 /* Clone, sync, supervise. cg: the caller's cgroup (limits and device
  * policy), or NULL for one made here with the device policy alone, removed
  * before returning. Returns the exit status or a negative errno. */
@@ -319,15 +366,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 return r;
         }
         sigset_t set, old;
-        sigemptyset(&set);
-        for (size_t i = 0; i < init_forward_signals_n; i++)
-                sigaddset(&set, init_forward_signals[i]);
-        sigaddset(&set, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &set, &old);
-        /* An inherited SIG_IGN (a shell's background job ignores SIGINT)
-         * would drop the signal before the signalfd sees it. */
-        for (size_t i = 0; i < init_forward_signals_n; i++)
-                signal(init_forward_signals[i], SIG_DFL);
+        signals_take(&set, &old);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
         unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
@@ -381,30 +420,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 return r;
         }
         close(steal_fd(&syncw));
-
-        _cleanup_close_ int master = -1;
-        void *saved_tty = NULL;
-        if (s->tty) {
-                master = tty_recv_fd(tsock);
-                if (master >= 0) {
-                        tty_copy_winsize(0, master);
-                        if (tty_raw(0, &saved_tty) < 0)
-                                saved_tty = NULL;
-                }
-        }
-        int st = supervise(pid, sfd, master);
-        pasta_stop(net);
-        tty_restore(0, saved_tty);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-
-        int code = status_code(st);
-        fcntl(errr, F_SETFL, O_NONBLOCK);
-        read_messages(errr, e);
-        if (code == 125 && e->msg[0]) {
-                e->code = -EIO;
-                return e->code;
-        }
-        return code;
+        return host_side(s, pid, sfd, tsock, errr, net, &old, e);
 }
 
 /* Whether this kernel can mount overlay at all: listed, loaded, or
@@ -526,27 +542,98 @@ static int device_list_parse(const strv *specs, device_list *ret, err_t *e)
         return 0;
 }
 
-int runner_run(const runner_config *c, err_t *e)
+/* What runner_run reads before it touches the cache: the configuration
+ * checked, the --device nodes (into devs, which the limits point at), the
+ * limits with the device policy of every run as root, the --env-file
+ * lines. */
+static int run_inputs(const runner_config *c, device_list *devs, cg_limits *ret_limits,
+                      strv *ret_env_files, err_t *e)
 {
         int r = check_config(c, e);
         if (r < 0)
                 return r;
-        _cleanup_(device_list_free) device_list devs = {0};
-        r = device_list_parse(&c->devices, &devs, e);
+        r = device_list_parse(&c->devices, devs, e);
         if (r < 0)
                 return r;
-        /* Limits and the device policy, for every run as root. */
-        cg_limits limits = c->limits;
-        limits.device_policy = geteuid() == 0;
-        limits.devices = devs.v;
-        limits.ndevices = devs.n;
-        strv env_files = {0};
+        *ret_limits = c->limits;
+        ret_limits->device_policy = geteuid() == 0;
+        ret_limits->devices = devs->v;
+        ret_limits->ndevices = devs->n;
         for (size_t i = 0; i < c->env_files.n; i++) {
-                r = env_file_read(c->env_files.v[i], &env_files, e);
-                if (r < 0) {
-                        strv_free(&env_files);
+                r = env_file_read(c->env_files.v[i], ret_env_files, e);
+                if (r < 0)
                         return r;
-                }
+        }
+        return 0;
+}
+
+/* A run the kernel killed for memory says so, with the limit it reached. */
+static void oom_message(int64_t memory, err_t *e)
+{
+        char lim[32];
+        if (memory > 0 && memory % (1024 * 1024) == 0)
+                snprintf(lim, sizeof lim, "%lldM", (long long)(memory >> 20));
+        else
+                snprintf(lim, sizeof lim, "%lld bytes", (long long)memory);
+        snprintf(e->msg, sizeof e->msg, "killed: memory limit %s reached", lim);
+}
+
+/* What runner_run gathered for the container: the image's layer, where
+ * the run's tmpfs goes, the kept layer of --name, the devices, the
+ * environment files and the security profile with its filter. */
+typedef struct run_parts {
+        const char *lower, *rundir, *persist, *marker, *hostname;
+        const device_list *devs;
+        const strv *env_files;
+        const sec_opts *sec;
+} run_parts;
+
+/* Run c's command over the image in p; cg holds the limits (or NULL). */
+static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err_t *e)
+{
+        bool tty = c->tty == 1 || (c->tty < 0 && isatty(0));
+        static char *default_argv[] = {"/bin/sh", NULL};
+        const char *term = getenv("TERM");
+        run_spec spec = {
+                .plan = {.lower = p->lower,
+                         .rundir = p->rundir,
+                         .persist = p->persist,
+                         .read_only = c->read_only,
+                         .userns = geteuid() != 0,
+                         .net_host = c->net == RUNNER_NET_HOST,
+                         .binds = &c->binds,
+                         .tmpfs = &c->tmpfs,
+                         .warn_marker = p->marker,
+                         .layer_size = c->layer_size,
+                         .devices = p->devs->v,
+                         .ndevices = p->devs->n},
+                .argv = c->argv && c->argv[0] ? c->argv : default_argv,
+                .env = &c->env,
+                .env_files = p->env_files,
+                .hostname = p->hostname,
+                .workdir = c->workdir,
+                .user = c->user,
+                .term = tty ? (term && *term ? term : "xterm") : NULL,
+                .sec = p->sec,
+                .net_none = c->net == RUNNER_NET_NONE,
+                .userns = geteuid() != 0,
+                .tty = tty,
+        };
+        int r = run_container(&spec, cg, e);
+        if (r == 137 && cg && cg_oom_killed(cg))
+                oom_message(c->limits.memory, e);
+        return r;
+}
+
+int runner_run(const runner_config *c, err_t *e)
+{
+        _cleanup_(device_list_free) device_list devs = {0};
+        cg_limits limits;
+        strv env_files = {0};
+        int r = run_inputs(c, &devs, &limits, &env_files, e);
+        if (r < 0) {
+                strv_free(&env_files);
+                return r;
         }
         store *s = NULL;
         r = store_open(c->cache_dir, &s, e);
@@ -600,44 +687,17 @@ int runner_run(const runner_config *c, err_t *e)
                 sec.filter = filter;
         }
         if (r == 0) {
-                bool tty = c->tty == 1 || (c->tty < 0 && isatty(0));
-                static char *default_argv[] = {"/bin/sh", NULL};
-                const char *term = getenv("TERM");
-                run_spec spec = {
-                        .plan = {.lower = lower,
-                                 .rundir = rundir,
-                                 .persist = persist,
-                                 .read_only = c->read_only,
-                                 .userns = geteuid() != 0,
-                                 .net_host = c->net == RUNNER_NET_HOST,
-                                 .binds = &c->binds,
-                                 .tmpfs = &c->tmpfs,
-                                 .warn_marker = marker,
-                                 .layer_size = c->layer_size,
-                                 .devices = devs.v,
-                                 .ndevices = devs.n},
-                        .argv = c->argv && c->argv[0] ? c->argv : default_argv,
-                        .env = &c->env,
-                        .env_files = &env_files,
+                run_parts parts = {
+                        .lower = lower,
+                        .rundir = rundir,
+                        .persist = persist,
+                        .marker = marker,
                         .hostname = hostname,
-                        .workdir = c->workdir,
-                        .user = c->user,
-                        .term = tty ? (term && *term ? term : "xterm") : NULL,
+                        .devs = &devs,
+                        .env_files = &env_files,
                         .sec = &sec,
-                        .net_none = c->net == RUNNER_NET_NONE,
-                        .userns = geteuid() != 0,
-                        .tty = tty,
                 };
-                r = run_container(&spec, cg, e);
-                if (r == 137 && cg && cg_oom_killed(cg)) {
-                        char lim[32];
-                        int64_t m = c->limits.memory;
-                        if (m > 0 && m % (1024 * 1024) == 0)
-                                snprintf(lim, sizeof lim, "%lldM", (long long)(m >> 20));
-                        else
-                                snprintf(lim, sizeof lim, "%lld bytes", (long long)m);
-                        snprintf(e->msg, sizeof e->msg, "killed: memory limit %s reached", lim);
-                }
+                r = run_image(c, &parts, cg, e);
         }
         cg_destroy_freep(&cg);
         sec_filter_free(filter);
