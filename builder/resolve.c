@@ -9,6 +9,13 @@
 
 /* ---- construction -------------------------------------------------------- */
 
+static void file_rec_free(void *p)
+{
+        file_rec *f = p;
+        elf_info_free(f->elf);
+        free(f);
+}
+
 int resolver_new(const resolver_opts *o, resolver **ret, err_t *e)
 {
         resolver *r = xcalloc(1, sizeof *r);
@@ -25,7 +32,7 @@ int resolver_new(const resolver_opts *o, resolver **ret, err_t *e)
         r->cwd = xstrdup(r->host && getcwd(cwd, sizeof cwd) ? cwd : "/");
         if (o && o->library_path)
                 r->library_path = xstrdup(o->library_path);
-        r->files = strmap_new();
+        r->files = strmap_new_with_free(file_rec_free);
         r->dirs = strmap_new();
         err_t ce = {0};
         int fd = fs_open_in_root(r->rootfd, "/etc/ld.so.cache", O_RDONLY, 0, &ce);
@@ -48,22 +55,10 @@ int resolver_new(const resolver_opts *o, resolver **ret, err_t *e)
         return 0;
 }
 
-static void file_rec_free(file_rec *f)
-{
-        if (!f)
-                return;
-        elf_info_free(f->elf);
-        free(f);
-}
-
 void resolver_free(resolver *r)
 {
         if (!r)
                 return;
-        size_t pos = 0;
-        void *v;
-        while (strmap_next(r->files, &pos, NULL, &v))
-                file_rec_free(v);
         strmap_free(r->files);
         strmap_free(r->dirs);
         ldcache_free(r->cache);

@@ -238,11 +238,15 @@ const char *str_esc(const char *raw, char *buf, size_t size);
 
 /* ---- string map ------------------------------------------------------ */
 
-/* A hash map from strings (copied) to pointers (not owned). */
+/* A hash map from strings (copied) to pointers: not owned by a map from
+ * strmap_new; a map from strmap_new_with_free owns them and strmap_free
+ * passes each non-NULL value to free_value. */
 typedef struct strmap strmap;
 strmap *strmap_new(void);
+strmap *strmap_new_with_free(void (*free_value)(void *));
 void strmap_free(strmap *m);
-/* Returns the previous value, or NULL. */
+/* Returns the previous value, or NULL; the caller owns what it returns
+ * (it is not passed to free_value). */
 void *strmap_put(strmap *m, const char *key, void *value);
 void *strmap_get(const strmap *m, const char *key);
 bool strmap_has(const strmap *m, const char *key);

@@ -11,6 +11,7 @@ struct slot {
 struct strmap {
         struct slot *slots;
         size_t cap, n;
+        void (*free_value)(void *);
 };
 
 static uint64_t hash_str(const char *s)
@@ -24,9 +25,15 @@ static uint64_t hash_str(const char *s)
 
 strmap *strmap_new(void)
 {
+        return strmap_new_with_free(NULL);
+}
+
+strmap *strmap_new_with_free(void (*free_value)(void *))
+{
         strmap *m = xcalloc(1, sizeof *m);
         m->cap = 64;
         m->slots = xcalloc(m->cap, sizeof *m->slots);
+        m->free_value = free_value;
         return m;
 }
 
@@ -34,8 +41,11 @@ void strmap_free(strmap *m)
 {
         if (!m)
                 return;
-        for (size_t i = 0; i < m->cap; i++)
+        for (size_t i = 0; i < m->cap; i++) {
+                if (m->free_value && m->slots[i].key && m->slots[i].value)
+                        m->free_value(m->slots[i].value);
                 free(m->slots[i].key);
+        }
         free(m->slots);
         free(m);
 }

@@ -23,6 +23,13 @@ struct apt_index {
         strmap *provides; /* virtual name -> pkg_list */
 };
 
+static void pkg_list_free(void *p)
+{
+        pkg_list *l = p;
+        free(l->v);
+        free(l);
+}
+
 static void list_push(strmap *m, const char *key, const apt_pkg *p)
 {
         pkg_list *l = strmap_get(m, key);
@@ -41,8 +48,8 @@ apt_index *apt_index_new(const char *arch)
 {
         apt_index *x = xcalloc(1, sizeof(*x));
         x->arch = xstrdup(arch);
-        x->by_name = strmap_new();
-        x->provides = strmap_new();
+        x->by_name = strmap_new_with_free(pkg_list_free);
+        x->provides = strmap_new_with_free(pkg_list_free);
         return x;
 }
 
@@ -222,25 +229,12 @@ const apt_pkg *const *apt_index_providers(const apt_index *x, const char *name, 
         return l ? (const apt_pkg *const *)l->v : NULL;
 }
 
-static void free_lists(strmap *m)
-{
-        size_t pos = 0;
-        const char *k;
-        void *v;
-        while (strmap_next(m, &pos, &k, &v)) {
-                pkg_list *l = v;
-                free(l->v);
-                free(l);
-        }
-        strmap_free(m);
-}
-
 void apt_index_free(apt_index *x)
 {
         if (!x)
                 return;
-        free_lists(x->by_name);
-        free_lists(x->provides);
+        strmap_free(x->by_name);
+        strmap_free(x->provides);
         for (size_t i = 0; i < x->n; i++)
                 free(x->pkgs[i]);
         free(x->pkgs);

@@ -62,11 +62,6 @@ void lay_snap_free(lay_snap *s)
 {
         if (!s)
                 return;
-        size_t pos = 0;
-        const char *k;
-        void *v;
-        while (strmap_next(s->m, &pos, &k, &v))
-                free(v);
         strmap_free(s->m);
         strv_free(&s->paths);
         free(s);
@@ -130,7 +125,7 @@ int lay_snap_take(const char *root, lay_snap **ret, err_t *e)
         if (fstat(rfd, &st) < 0)
                 return err_sys(e, errno, "%s", root);
         lay_snap *s = xcalloc(1, sizeof(*s));
-        s->m = strmap_new();
+        s->m = strmap_new_with_free(free);
         int r = snap_walk(s, rfd, "", st.st_dev, e);
         if (r < 0) {
                 lay_snap_free(s);

@@ -197,9 +197,34 @@ static void test_list_dir(void)
         close(dfd);
 }
 
+static int freed;
+static void count_free(void *p)
+{
+        freed++;
+        free(p);
+}
+
+static void test_strmap_owning(void)
+{
+        strmap *m = strmap_new_with_free(count_free);
+        for (int i = 0; i < 100; i++) {
+                char *k = xasprintf("k%d", i);
+                strmap_put(m, k, xstrdup(k));
+                free(k);
+        }
+        strmap_put(m, "null", NULL);
+        char *prev = strmap_put(m, "k7", xstrdup("new"));
+        CHECK_STR(prev, "k7"); /* handed back, not freed by the map */
+        free(prev);
+        CHECK_INT(freed, 0);
+        strmap_free(m);
+        CHECK_INT(freed, 100);
+}
+
 int main(void)
 {
         test_strmap();
+        test_strmap_owning();
         test_paths();
         test_sizes();
         test_digest();
