@@ -12,17 +12,28 @@
 #include "resolve.h"
 #include "stage.h"
 
-/* "SRC:DEST" when DEST is absolute, else just SRC. */
-static void split_add(const char *arg, char **ret_src, char **ret_dest)
+/* --format, held once: the image writer's format and the layer format
+ * both follow from it. */
+typedef enum add_format {
+        ADD_FORMAT_ROOTFS,    /* tar, rootfs */
+        ADD_FORMAT_INITRAMFS, /* initramfs, cpio */
+        ADD_FORMAT_OCI,
+        ADD_FORMAT_DOCKER,
+        ADD_FORMAT_MAX
+} add_format;
+
+typedef struct add_args {
+        strv adds; /* PATH[:DEST], from --add and the operands, in order */
+        add_format format;
+        const char *output, *init, *base, *root, *library_path;
+        bool deps_all, nss, skeleton, allow_missing;
+        image_compress compress;
+        int level;
+} add_args;
+
+static void add_args_done(add_args *a)
 {
-        const char *colon = strrchr(arg, ':');
-        if (colon && colon[1] == '/' && colon != arg) {
-                *ret_src = xstrndup(arg, (size_t)(colon - arg));
-                *ret_dest = xstrdup(colon + 1);
-        } else {
-                *ret_src = xstrdup(arg);
-                *ret_dest = NULL;
-        }
+        strv_free(&a->adds);
 }
 
 enum {
@@ -40,7 +51,83 @@ enum {
         OPT_DEPS,
 };
 
-int mkroot_add_main(int argc, char **argv)
+static int format_parse(const char *s, add_format *ret)
+{
+        static const struct {
+                const char *name;
+                add_format format;
+        } names[] = {
+                {"tar", ADD_FORMAT_ROOTFS},
+                {"rootfs", ADD_FORMAT_ROOTFS},
+                {"initramfs", ADD_FORMAT_INITRAMFS},
+                {"cpio", ADD_FORMAT_INITRAMFS},
+                {"oci", ADD_FORMAT_OCI},
+                {"docker", ADD_FORMAT_DOCKER},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (!strcmp(s, names[i].name)) {
+                        *ret = names[i].format;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static image_format image_format_of(add_format f)
+{
+        return f == ADD_FORMAT_INITRAMFS ? IMAGE_FORMAT_CPIO : IMAGE_FORMAT_TAR;
+}
+
+static lay_format lay_format_of(add_format f)
+{
+        return f == ADD_FORMAT_OCI      ? LAY_FORMAT_OCI
+               : f == ADD_FORMAT_DOCKER ? LAY_FORMAT_DOCKER
+                                        : LAY_FORMAT_ROOTFS;
+}
+
+static const char *default_output(add_format f)
+{
+        return f == ADD_FORMAT_INITRAMFS ? "initrd.gz"
+               : f == ADD_FORMAT_OCI     ? "image.oci.tar"
+               : f == ADD_FORMAT_DOCKER  ? "image.docker.tar"
+                                         : "image.tar.gz";
+}
+
+/* The value of one option that takes an argument it checks. */
+static int parse_value(int opt, const char *arg, add_args *a)
+{
+        char *end;
+        long v;
+        switch (opt) {
+        case OPT_COMPRESS:
+                if (image_compress_parse(arg, &a->compress) < 0)
+                        return mkroot_usage(
+                                NULL, "--compress: unknown compression '%s' (gzip, zstd, xz, none)",
+                                arg);
+                break;
+        case OPT_LEVEL:
+                v = strtol(arg, &end, 10);
+                if (*end || v < 1 || v > 22)
+                        return mkroot_usage(NULL, "--level: '%s' is not a level from 1 to 22", arg);
+                a->level = (int)v;
+                break;
+        case OPT_FORMAT:
+                if (format_parse(arg, &a->format) < 0)
+                        return mkroot_usage(NULL,
+                                            "--format: unknown format '%s' (tar, rootfs, "
+                                            "initramfs, oci, docker)",
+                                            arg);
+                break;
+        case OPT_DEPS:
+                if (strcmp(arg, "all") && strcmp(arg, "missing"))
+                        return mkroot_usage(NULL, "--deps: '%s' (all or missing)", arg);
+                a->deps_all = !strcmp(arg, "all");
+                break;
+        default: abort();
+        }
+        return MKROOT_CONTINUE;
+}
+
+static int parse_args(int argc, char **argv, add_args *a)
 {
         static const struct option opts[] = {
                 {"add", required_argument, NULL, 'a'},
@@ -62,66 +149,25 @@ int mkroot_add_main(int argc, char **argv)
                 {"deps", required_argument, NULL, OPT_DEPS},
                 {0},
         };
-        _cleanup_strv_ strv adds = {0};
-        const char *base = NULL;
-        bool deps_all = false;
-        lay_format layfmt = LAY_FORMAT_ROOTFS;
-        const char *output = NULL, *root = NULL, *init = NULL;
-        const char *library_path = getenv("LD_LIBRARY_PATH");
-        bool nss = false, skeleton = true;
-        add_opts ao = {0};
-        image_opts io = {.format = IMAGE_FORMAT_TAR, .compress = IMAGE_COMPRESS_AUTO};
-        int c;
+        int c, r;
         while ((c = getopt_long(argc, argv, "a:o:qvh", opts, NULL)) != -1) {
                 switch (c) {
-                case 'a': strv_push(&adds, optarg); break;
-                case 'o': output = optarg; break;
+                case 'a': strv_push(&a->adds, optarg); break;
+                case 'o': a->output = optarg; break;
                 case OPT_COMPRESS:
-                        if (image_compress_parse(optarg, &io.compress) < 0) {
-                                return mkroot_usage(
-                                        NULL,
-                                        "--compress: unknown compression '%s' (gzip, zstd, xz, "
-                                        "none)",
-                                        optarg);
-                        }
-                        break;
-                case OPT_LEVEL: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 1 || v > 22) {
-                                return mkroot_usage(
-                                        NULL, "--level: '%s' is not a level from 1 to 22", optarg);
-                        }
-                        io.level = (int)v;
-                        break;
-                }
+                case OPT_LEVEL:
                 case OPT_FORMAT:
-                        if (!strcmp(optarg, "tar") || !strcmp(optarg, "rootfs"))
-                                io.format = IMAGE_FORMAT_TAR;
-                        else if (!strcmp(optarg, "initramfs") || !strcmp(optarg, "cpio"))
-                                io.format = IMAGE_FORMAT_CPIO;
-                        else if (lay_format_parse(optarg, &layfmt) == 0)
-                                io.format = IMAGE_FORMAT_TAR;
-                        else {
-                                return mkroot_usage(NULL,
-                                                    "--format: unknown format '%s' (tar, rootfs, "
-                                                    "initramfs, oci, docker)",
-                                                    optarg);
-                        }
-                        break;
-                case OPT_INIT: init = optarg; break;
-                case OPT_BASE: base = optarg; break;
                 case OPT_DEPS:
-                        if (strcmp(optarg, "all") && strcmp(optarg, "missing")) {
-                                return mkroot_usage(NULL, "--deps: '%s' (all or missing)", optarg);
-                        }
-                        deps_all = !strcmp(optarg, "all");
+                        if ((r = parse_value(c, optarg, a)) != MKROOT_CONTINUE)
+                                return r;
                         break;
-                case OPT_ROOT: root = optarg; break;
-                case OPT_LIBPATH: library_path = optarg; break;
-                case OPT_NSS: nss = true; break;
-                case OPT_NO_SKELETON: skeleton = false; break;
-                case OPT_ALLOW_MISSING: ao.allow_missing = true; break;
+                case OPT_INIT: a->init = optarg; break;
+                case OPT_BASE: a->base = optarg; break;
+                case OPT_ROOT: a->root = optarg; break;
+                case OPT_LIBPATH: a->library_path = optarg; break;
+                case OPT_NSS: a->nss = true; break;
+                case OPT_NO_SKELETON: a->skeleton = false; break;
+                case OPT_ALLOW_MISSING: a->allow_missing = true; break;
                 case 'q': log_set_level(LOG_QUIET); break;
                 case 'v': log_set_level(LOG_DEBUG); break;
                 case 'h': return mkroot_help();
@@ -130,24 +176,120 @@ int mkroot_add_main(int argc, char **argv)
                 }
         }
         for (int i = optind; i < argc; i++)
-                strv_push(&adds, argv[i]);
-        if (adds.n == 0 && !init) {
+                strv_push(&a->adds, argv[i]);
+        return MKROOT_CONTINUE;
+}
+
+/* Combinations the options do not allow. */
+static int validate(const add_args *a)
+{
+        if (a->adds.n == 0 && !a->init)
                 return mkroot_usage(NULL, "%s",
                                     "nothing to add: give paths (mkroot /bin/bash) or --add PATH");
-        }
-        if (init && io.format != IMAGE_FORMAT_CPIO) {
+        if (a->init && a->format != ADD_FORMAT_INITRAMFS)
                 return mkroot_usage(NULL, "%s", "--init needs --format initramfs");
-        }
-        if (base && (init || root || nss || io.format == IMAGE_FORMAT_CPIO)) {
+        if (a->base && (a->init || a->root || a->nss || a->format == ADD_FORMAT_INITRAMFS))
                 return mkroot_usage(
                         NULL, "%s",
                         "--base builds layers: not with --init, --root, --nss or initramfs");
+        return MKROOT_CONTINUE;
+}
+
+/* With --base: a manifest of the base and one Add step. */
+static int add_on_base(const add_args *a, const image_opts *io)
+{
+        _cleanup_sb_ strbuf text = {0};
+        sb_append(&text, "Add:");
+        for (size_t i = 0; i < a->adds.n; i++)
+                sb_appendf(&text, " %s", a->adds.v[i]);
+        lay_step step = {.kind = LAY_STEP_ADD,
+                         .args = a->adds,
+                         .text = text.s,
+                         .skeleton = !strcmp(a->base, "scratch") && a->skeleton};
+        lay_manifest m = {
+                .base = (char *)a->base, .dir = (char *)".", .steps = &step, .n_steps = 1};
+        lay_build_opts bo = {.deps_all = a->deps_all, .allow_missing = a->allow_missing};
+        return mkroot_build_write(&m, &bo, lay_format_of(a->format), a->output, io);
+}
+
+/* "SRC:DEST" when DEST is absolute, else just SRC. */
+static void split_add(const char *arg, char **ret_src, char **ret_dest)
+{
+        const char *colon = strrchr(arg, ':');
+        if (colon && colon[1] == '/' && colon != arg) {
+                *ret_src = xstrndup(arg, (size_t)(colon - arg));
+                *ret_dest = xstrdup(colon + 1);
+        } else {
+                *ret_src = xstrdup(arg);
+                *ret_dest = NULL;
         }
-        if (!output)
-                output = io.format == IMAGE_FORMAT_CPIO ? "initrd.gz"
-                         : layfmt == LAY_FORMAT_OCI     ? "image.oci.tar"
-                         : layfmt == LAY_FORMAT_DOCKER  ? "image.docker.tar"
-                                                        : "image.tar.gz";
+}
+
+/* Stage the paths, --init, --nss, the merged-/usr links and the skeleton. */
+static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
+{
+        for (size_t i = 0; i < a->adds.n; i++) {
+                _cleanup_free_ char *src = NULL, *dest = NULL;
+                split_add(a->adds.v[i], &src, &dest);
+                log_info("adding %s", src);
+                if (adder_add(ad, src, dest, e) < 0)
+                        return -1;
+        }
+        if (a->init && adder_add(ad, a->init, "/init", e) < 0)
+                return -1;
+        if (a->nss && adder_add_nss(ad, e) < 0)
+                return -1;
+        if (adder_finish(ad, e) < 0)
+                return -1;
+        if (a->skeleton && skeleton_add(s, e) < 0)
+                return -1;
+        return 0;
+}
+
+/* Without --base: the host's files (or --root's) staged and written. */
+static int add_from_root(const add_args *a, const image_opts *io)
+{
+        err_t e = {0};
+        resolver *r = NULL;
+        resolver_opts ro = {.root = a->root, .library_path = a->library_path};
+        if (resolver_new(&ro, &r, &e) < 0) {
+                log_error("%s", e.msg);
+                return 1;
+        }
+        stage *s = stage_new();
+        adder *ad = adder_new(r, s, a->root, &(add_opts){.allow_missing = a->allow_missing});
+        lay_format lf = lay_format_of(a->format);
+        int ret = stage_all(a, ad, s, &e) < 0 ? 1 : 0;
+        if (ret == 0 && lf != LAY_FORMAT_ROOTFS) {
+                if (lay_write_stage(s, lf, a->output, "mkroot --add", NULL, &e) < 0)
+                        ret = 1;
+        } else if (ret == 0 && image_write(s, a->output, io, &e) < 0)
+                ret = 1;
+        if (ret == 0)
+                log_info("wrote %s (%zu entries)", a->output, stage_count(s));
+        else
+                log_error("%s", e.msg);
+        adder_free(ad);
+        stage_free(s);
+        resolver_free(r);
+        return ret;
+}
+
+int mkroot_add_main(int argc, char **argv)
+{
+        _cleanup_(add_args_done) add_args a = {.format = ADD_FORMAT_ROOTFS,
+                                               .library_path = getenv("LD_LIBRARY_PATH"),
+                                               .skeleton = true,
+                                               .compress = IMAGE_COMPRESS_AUTO};
+        int r = parse_args(argc, argv, &a);
+        if (r != MKROOT_CONTINUE)
+                return r;
+        if ((r = validate(&a)) != MKROOT_CONTINUE)
+                return r;
+        if (!a.output)
+                a.output = default_output(a.format);
+        image_opts io = {
+                .format = image_format_of(a.format), .compress = a.compress, .level = a.level};
         int64_t epoch = 0;
         int er = source_date_epoch(&epoch);
         if (er < 0) {
@@ -157,59 +299,5 @@ int mkroot_add_main(int argc, char **argv)
         }
         io.have_epoch = er > 0;
         io.epoch = epoch;
-
-        if (base) {
-                /* The one-line form of a manifest: Base, one Add step. */
-                _cleanup_sb_ strbuf text = {0};
-                sb_append(&text, "Add:");
-                for (size_t i = 0; i < adds.n; i++)
-                        sb_appendf(&text, " %s", adds.v[i]);
-                lay_step step = {.kind = LAY_STEP_ADD,
-                                 .args = adds,
-                                 .text = text.s,
-                                 .skeleton = !strcmp(base, "scratch") && skeleton};
-                lay_manifest m = {
-                        .base = (char *)base, .dir = (char *)".", .steps = &step, .n_steps = 1};
-                lay_build_opts bo = {.deps_all = deps_all, .allow_missing = ao.allow_missing};
-                return mkroot_build_write(&m, &bo, layfmt, output, &io);
-        }
-
-        err_t e = {0};
-        resolver *r = NULL;
-        resolver_opts ro = {.root = root, .library_path = library_path};
-        if (resolver_new(&ro, &r, &e) < 0) {
-                log_error("%s", e.msg);
-                return 1;
-        }
-        stage *s = stage_new();
-        adder *a = adder_new(r, s, root, &ao);
-        int ret = 0;
-        for (size_t i = 0; i < adds.n && ret == 0; i++) {
-                _cleanup_free_ char *src = NULL, *dest = NULL;
-                split_add(adds.v[i], &src, &dest);
-                log_info("adding %s", src);
-                if (adder_add(a, src, dest, &e) < 0)
-                        ret = 1;
-        }
-        if (ret == 0 && init && adder_add(a, init, "/init", &e) < 0)
-                ret = 1;
-        if (ret == 0 && nss && adder_add_nss(a, &e) < 0)
-                ret = 1;
-        if (ret == 0 && adder_finish(a, &e) < 0)
-                ret = 1;
-        if (ret == 0 && skeleton && skeleton_add(s, &e) < 0)
-                ret = 1;
-        if (ret == 0 && layfmt != LAY_FORMAT_ROOTFS) {
-                if (lay_write_stage(s, layfmt, output, "mkroot --add", NULL, &e) < 0)
-                        ret = 1;
-        } else if (ret == 0 && image_write(s, output, &io, &e) < 0)
-                ret = 1;
-        if (ret == 0)
-                log_info("wrote %s (%zu entries)", output, stage_count(s));
-        else
-                log_error("%s", e.msg);
-        adder_free(a);
-        stage_free(s);
-        resolver_free(r);
-        return ret;
+        return a.base ? add_on_base(&a, &io) : add_from_root(&a, &io);
 }
