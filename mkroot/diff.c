@@ -3,85 +3,132 @@
  * walked. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "builder.h"
 #include "mkroot.h"
 
+/* What is compared of one path. */
 typedef struct dent {
         mode_t mode;
         uid_t uid;
         gid_t gid;
         off_t size;
         dev_t rdev;
-        char *target;
-        char *host;
+        char *target; /* a symlink's */
+        char *host;   /* where it is, to compare contents */
 } dent;
 
-static void walk_tree(const char *root, const char *rel, strmap *m, strv *paths)
+static void dents_free(strmap *m)
+{
+        size_t pos = 0;
+        const char *k;
+        void *v;
+        while (strmap_next(m, &pos, &k, &v)) {
+                dent *d = v;
+                free(d->target);
+                free(d->host);
+                free(d);
+        }
+        strmap_free(m);
+}
+
+static int dent_new(const char *host, dent **ret, err_t *e)
+{
+        struct stat st;
+        if (lstat(host, &st) < 0)
+                return err_sys(e, errno, "%s", host);
+        char t[PATH_MAX + 1] = "";
+        if (S_ISLNK(st.st_mode)) {
+                ssize_t n = readlink(host, t, sizeof(t));
+                if (n < 0)
+                        return err_sys(e, errno, "%s", host);
+                if ((size_t)n >= sizeof(t))
+                        return err_sys(e, ENAMETOOLONG, "%s", host);
+                t[n] = '\0';
+        }
+        dent *x = xcalloc(1, sizeof(*x));
+        *x = (dent){.mode = st.st_mode,
+                    .uid = st.st_uid,
+                    .gid = st.st_gid,
+                    .size = S_ISREG(st.st_mode) ? st.st_size : 0,
+                    .rdev = st.st_rdev,
+                    .target = S_ISLNK(st.st_mode) ? xstrdup(t) : NULL,
+                    .host = xstrdup(host)};
+        *ret = x;
+        return 0;
+}
+
+/* Every path under root/rel into m (path -> dent) and paths. */
+static int walk_tree(const char *root, const char *rel, strmap *m, strv *paths, err_t *e)
 {
         _cleanup_free_ char *dir = rel[0] ? path_join(root, rel) : xstrdup(root);
         _cleanup_closedir_ DIR *d = opendir(dir);
         if (!d)
-                return;
+                return err_sys(e, errno, "%s", dir);
         struct dirent *de;
-        while ((de = readdir(d))) {
+        while ((errno = 0, de = readdir(d))) {
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
                 _cleanup_free_ char *p =
                         rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
                 _cleanup_free_ char *h = path_join(root, p);
-                struct stat st;
-                if (lstat(h, &st) < 0)
+                dent *x = NULL;
+                int r = dent_new(h, &x, e);
+                if (r == -ENOENT) { /* gone since readdir */
+                        err_clear(e);
                         continue;
-                dent *x = xcalloc(1, sizeof(*x));
-                *x = (dent){.mode = st.st_mode,
-                            .uid = st.st_uid,
-                            .gid = st.st_gid,
-                            .size = S_ISREG(st.st_mode) ? st.st_size : 0,
-                            .rdev = st.st_rdev};
-                if (S_ISLNK(st.st_mode)) {
-                        char t[4096];
-                        ssize_t n = readlink(h, t, sizeof(t) - 1);
-                        t[n > 0 ? n : 0] = '\0';
-                        x->target = xstrdup(t);
                 }
-                x->host = xstrdup(h);
+                if (r < 0)
+                        return r;
                 strmap_put(m, p, x);
                 strv_push(paths, p);
-                if (S_ISDIR(st.st_mode))
-                        walk_tree(root, p, m, paths);
+                if (S_ISDIR(x->mode) && (r = walk_tree(root, p, m, paths, e)) < 0)
+                        return r;
         }
+        if (errno != 0)
+                return err_sys(e, errno, "%s", dir);
+        return 0;
 }
 
-static bool same_content(const char *a, const char *b)
+/* 1 when both files hold the same bytes, 0 when not, <0 on error. */
+static int same_content(const char *a, const char *b, err_t *e)
 {
         _cleanup_close_ int fa = open(a, O_RDONLY | O_CLOEXEC);
+        if (fa < 0)
+                return err_sys(e, errno, "%s", a);
         _cleanup_close_ int fb = open(b, O_RDONLY | O_CLOEXEC);
+        if (fb < 0)
+                return err_sys(e, errno, "%s", b);
         char ha[DIGEST_HEX_LEN + 1], hb[DIGEST_HEX_LEN + 1];
-        err_t e = {0};
-        if (fa < 0 || fb < 0 || digest_fd(fa, ha, &e) < 0 || digest_fd(fb, hb, &e) < 0)
-                return false;
-        return !strcmp(ha, hb);
+        int r = digest_fd(fa, ha, e);
+        if (r == 0)
+                r = digest_fd(fb, hb, e);
+        return r < 0 ? r : !strcmp(ha, hb);
 }
 
-static bool dent_same(const dent *a, const dent *b)
+/* 1 when a and b are the same, 0 when not, <0 on error. */
+static int dent_same(const dent *a, const dent *b, err_t *e)
 {
         if (a->mode != b->mode || a->uid != b->uid || a->gid != b->gid || a->size != b->size ||
             a->rdev != b->rdev)
-                return false;
+                return 0;
         if (S_ISLNK(a->mode))
                 return !strcmp(a->target, b->target);
         if (S_ISREG(a->mode))
-                return same_content(a->host, b->host);
-        return true;
+                return same_content(a->host, b->host, e);
+        return 1;
 }
 
+/* image as a directory: itself if it is one, else its layers applied in
+ * a scratch directory of the store (*ret_sc, for the caller to remove). */
 static int materialize(store *st, const char *image, store_scratch **ret_sc, char **ret_root,
                        err_t *e)
 {
         struct stat sb;
+        /* When stat fails, lay_src_open says why. */
         if (stat(image, &sb) == 0 && S_ISDIR(sb.st_mode)) {
                 *ret_root = xstrdup(image);
                 return 0;
@@ -95,8 +142,10 @@ static int materialize(store *st, const char *image, store_scratch **ret_sc, cha
         _cleanup_free_ char *root = sc ? path_join(sc->path, "root") : NULL;
         if (r == 0 && mkdir(root, 0755) < 0)
                 r = err_sys(e, errno, "%s", root);
+        _cleanup_close_ int rootfd = -1;
+        if (r == 0 && (rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                r = err_sys(e, errno, "%s", root);
         if (r == 0) {
-                _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 strmap *fx = strmap_new();
                 lay_apply_opts ao = {.whiteouts = strcmp(src.kind, "rootfs") != 0};
                 for (size_t i = 0; i < src.layer_files.n && r == 0; i++)
@@ -114,23 +163,43 @@ static int materialize(store *st, const char *image, store_scratch **ret_sc, cha
         return 0;
 }
 
-static void dents_free(strmap *m)
-{
-        size_t pos = 0;
-        const char *k;
-        void *v;
-        while (strmap_next(m, &pos, &k, &v)) {
-                dent *d = v;
-                free(d->target);
-                free(d->host);
-                free(d);
-        }
-        strmap_free(m);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Print the difference of the trees at ra and rb, sorted by path. */
+static int diff_trees(const char *ra, const char *rb, err_t *e)
+{
+        strmap *ma = strmap_new(), *mb = strmap_new();
+        _cleanup_strv_ strv pa = {0}, pb = {0}, all = {0};
+        int r = walk_tree(ra, "", ma, &pa, e);
+        if (r == 0)
+                r = walk_tree(rb, "", mb, &pb, e);
+        for (size_t i = 0; i < pa.n && r == 0; i++)
+                strv_push(&all, pa.v[i]);
+        for (size_t i = 0; i < pb.n && r == 0; i++)
+                if (!strmap_has(ma, pb.v[i]))
+                        strv_push(&all, pb.v[i]);
+        if (r == 0)
+                qsort(all.v, all.n, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < all.n && r == 0; i++) {
+                dent *x = strmap_get(ma, all.v[i]), *y = strmap_get(mb, all.v[i]);
+                int same = x && y ? dent_same(x, y, e) : 0;
+                if (same < 0)
+                        r = same;
+                else if (!x)
+                        printf("+ /%s\n", all.v[i]);
+                else if (!y)
+                        printf("- /%s\n", all.v[i]);
+                else if (!same)
+                        printf("M /%s\n", all.v[i]);
+        }
+        dents_free(ma);
+        dents_free(mb);
+        if (r == 0 && fflush(stdout) != 0)
+                r = err_set(e, -EIO, "stdout: write error");
+        return r;
 }
 
 int mkroot_diff_main(int argc, char **argv)
@@ -154,30 +223,12 @@ int mkroot_diff_main(int argc, char **argv)
         int r = materialize(st, argv[1], &sa, &ra, &e);
         if (r == 0)
                 r = materialize(st, argv[2], &sb, &rb, &e);
-        if (r == 0) {
-                strmap *ma = strmap_new(), *mb = strmap_new();
-                _cleanup_strv_ strv pa = {0}, pb = {0}, all = {0};
-                walk_tree(ra, "", ma, &pa);
-                walk_tree(rb, "", mb, &pb);
-                for (size_t i = 0; i < pa.n; i++)
-                        strv_push(&all, pa.v[i]);
-                for (size_t i = 0; i < pb.n; i++)
-                        if (!strmap_has(ma, pb.v[i]))
-                                strv_push(&all, pb.v[i]);
-                qsort(all.v, all.n, sizeof(char *), cmp_str);
-                for (size_t i = 0; i < all.n; i++) {
-                        dent *x = strmap_get(ma, all.v[i]), *y = strmap_get(mb, all.v[i]);
-                        if (!x)
-                                printf("+ /%s\n", all.v[i]);
-                        else if (!y)
-                                printf("- /%s\n", all.v[i]);
-                        else if (!dent_same(x, y))
-                                printf("M /%s\n", all.v[i]);
-                }
-                dents_free(ma);
-                dents_free(mb);
-        } else
+        if (r == 0)
+                r = diff_trees(ra, rb, &e);
+        if (r < 0) {
+                fflush(stdout);
                 log_error("%s", e.msg);
+        }
         store_scratch_remove(st, sa, NULL);
         store_scratch_remove(st, sb, NULL);
         store_free(st);

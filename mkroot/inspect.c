@@ -58,5 +58,9 @@ int mkroot_inspect_main(int argc, char **argv)
         }
         print_config(&src.im.config);
         lay_src_close(NULL, &src);
-        return fflush(stdout) == 0 ? 0 : 1;
+        if (fflush(stdout) != 0) {
+                log_error("stdout: write error");
+                return 1;
+        }
+        return 0;
 }
