@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -197,9 +196,9 @@ static int read_head(const char *host, char *buf, size_t len, size_t *ret_n)
         _cleanup_close_ int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        ssize_t n = read(fd, buf, len);
+        ssize_t n = fd_read(fd, buf, len);
         if (n < 0)
-                return -errno;
+                return (int)n;
         *ret_n = (size_t)n;
         return 0;
 }
@@ -294,16 +293,10 @@ static int add_tree(adder *a, const char *phys, const char *dest, int depth, err
         _cleanup_close_ int fd = open(host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", host);
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d)
-                return err_sys(e, errno, "%s", host);
-        fd = -1;
-        strv names = {0};
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        strv_push(&names, de->d_name);
-        int r = 0;
+        _cleanup_strv_ strv names = {0};
+        int r = fs_list_dir_at(fd, ".", &names);
+        if (r < 0)
+                return err_sys(e, -r, "%s", host);
         for (size_t i = 0; i < names.n && r >= 0; i++) {
                 _cleanup_free_ char *cp = path_join(phys, names.v[i]);
                 _cleanup_free_ char *cd = path_join(dest, names.v[i]);
@@ -321,7 +314,6 @@ static int add_tree(adder *a, const char *phys, const char *dest, int depth, err
                 else if (S_ISREG(st.st_mode))
                         r = add_file_needs(a, cp, depth, true, e);
         }
-        strv_free(&names);
         return r;
 }
 

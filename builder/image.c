@@ -273,12 +273,9 @@ static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, 
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         size_t left = se->size;
         while (left > 0) {
-                ssize_t n = read(fd, buf, left < IMAGE_READ_BLOCK ? left : IMAGE_READ_BLOCK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return err_sys(e, errno, "%s: reading %s", out, se->host);
-                }
+                ssize_t n = fd_read(fd, buf, left < IMAGE_READ_BLOCK ? left : IMAGE_READ_BLOCK);
+                if (n < 0)
+                        return err_sys(e, (int)-n, "%s: reading %s", out, se->host);
                 if (n == 0)
                         return err_set(e, -EIO, "%s: %s shrank while being read", out, se->host);
                 if (archive_write_data(a, buf, (size_t)n) < 0)

@@ -1,6 +1,5 @@
 /* pack: a directory tree as it is (no dependency scan) into a stage or an
  * image — for bootstrapped roots and layers. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,18 +11,10 @@ static int walk(stage *s, const char *dest, const char *host, dev_t dev, err_t *
         _cleanup_close_ int fd = open(host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", host);
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d)
-                return err_sys(e, errno, "%s", host);
-        fd = -1;
         _cleanup_strv_ strv names = {0};
-        struct dirent *de;
-        errno = 0;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        strv_push(&names, de->d_name);
-        if (errno)
-                return err_sys(e, errno, "%s: reading directory", host);
+        int rd = fs_list_dir_at(fd, ".", &names);
+        if (rd < 0)
+                return err_sys(e, -rd, "%s: reading directory", host);
         for (size_t i = 0; i < names.n; i++) {
                 _cleanup_free_ char *ch = path_join(host, names.v[i]);
                 _cleanup_free_ char *cd = path_join(dest, names.v[i]);

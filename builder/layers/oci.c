@@ -124,9 +124,9 @@ static int w_file(struct archive *a, const char *name, const char *path, int64_t
         char buf[1 << 16];
         int64_t left = st.st_size;
         while (r == 0 && left > 0) {
-                ssize_t n = read(fd, buf, sizeof(buf));
+                ssize_t n = fd_read(fd, buf, sizeof(buf));
                 if (n <= 0)
-                        return n < 0 ? err_sys(e, errno, "%s", path)
+                        return n < 0 ? err_sys(e, (int)-n, "%s", path)
                                      : err_set(e, -EIO, "%s: shrank", path);
                 if ((int64_t)n > left)
                         n = (ssize_t)left;

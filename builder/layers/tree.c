@@ -2,7 +2,6 @@
  * extractor: whiteouts, opaque directories, every path resolved inside the
  * root, every write checked), and find what a step changed in a tree
  * (snapshot, diff -> staged layer). */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -73,21 +72,19 @@ static int snap_walk(lay_snap *s, int dfd, const char *rel, dev_t dev, err_t *e)
                 openat(dfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "%s", rel);
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d)
-                return err_sys(e, errno, "%s", rel);
-        fd = -1;
-        struct dirent *de;
+        _cleanup_strv_ strv names = {0};
+        int rd = fs_list_dir_at(fd, ".", &names);
+        if (rd < 0)
+                return err_sys(e, -rd, "%s", rel);
         _cleanup_strv_ strv subdirs = {0};
-        while ((de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
+        for (size_t i = 0; i < names.n; i++) {
+                const char *name = names.v[i];
                 struct stat st;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        return err_sys(e, errno, "%s/%s", rel, de->d_name);
+                if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return err_sys(e, errno, "%s/%s", rel, name);
                 if (st.st_dev != dev)
                         continue; /* a mount point's contents are not the tree's */
-                char *p = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+                char *p = rel[0] ? xasprintf("%s/%s", rel, name) : xstrdup(name);
                 sig *g = xmalloc(sizeof(*g));
                 *g = (sig){.mode = st.st_mode,
                            .uid = st.st_uid,
