@@ -31,6 +31,94 @@ static int pidfd_signal(int pidfd, int sig)
         return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0U);
 }
 
+/* In pasta, after the dup2s of pasta_exec: the descriptors it reopens. */
+enum { NET_FD = 3, USER_FD = 4 };
+
+/* pasta's command line: outbound access only, its pid written to pidfile. */
+static void pasta_args(const char *pidfile, strv *ret)
+{
+        char netarg[32], userarg[32];
+        snprintf(netarg, sizeof netarg, "/proc/self/fd/%d", NET_FD);
+        snprintf(userarg, sizeof userarg, "/proc/self/fd/%d", USER_FD);
+        const char *fixed[] = {"pasta",
+                               "--config-net",
+                               "--no-map-gw",
+                               "--quiet",
+                               "-t",
+                               "none",
+                               "-u",
+                               "none",
+                               "-T",
+                               "none",
+                               "-U",
+                               "none",
+                               "--no-netns-quit",
+                               "--pid",
+                               pidfile,
+                               "--netns",
+                               netarg};
+        for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+                strv_push(ret, fixed[i]);
+        if (geteuid() == 0) {
+                strv_push(ret, "--netns-only");
+                strv_push(ret, "--runas");
+                strv_push(ret, "0:0");
+        } else {
+                strv_push(ret, "--userns");
+                strv_push(ret, userarg);
+        }
+}
+
+/* The forked child: stdin/stdout on /dev/null, the namespaces at NET_FD
+ * and USER_FD, nothing else open; then pasta (127: not installed). */
+static _Noreturn void pasta_exec(int netfd, int userfd, char **argv)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+                dup2(null, 0);
+                dup2(null, 1);
+        }
+        /* 3 and 4 are free after these: both sources are above 4 or are
+         * moved there first. */
+        int n = fcntl(netfd, F_DUPFD_CLOEXEC, 10);
+        int u = userfd >= 0 ? fcntl(userfd, F_DUPFD_CLOEXEC, 10) : -1;
+        if (n < 0 || dup2(n, NET_FD) < 0 || (u >= 0 && dup2(u, USER_FD) < 0))
+                _exit(126);
+        syscall(SYS_close_range, 5U, ~0U, 0U);
+        execvp(argv[0], argv);
+        _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* What the pasta command left behind: its wait status st, and (rr 0) the
+ * pid file's contents data of the daemon it started, or rr < 0 and why in
+ * e2. */
+static int pasta_daemon(int st, int rr, const char *data, const err_t *e2, pasta **ret, err_t *e)
+{
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return err_set(e, -ENOENT,
+                               "pasta not found: the network of a download needs it (apt-get "
+                               "install passt)");
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return err_set(e, -EIO, "pasta %s %d",
+                               WIFEXITED(st) ? "exited with status" : "killed by signal",
+                               WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        if (rr < 0)
+                return err_set(e, rr, "pasta: its pid file: %s", e2->msg);
+        long pid = strtol(data, NULL, 10);
+        if (pid <= 1)
+                return err_set(e, -EIO, "pasta: bad pid file");
+        int pidfd = pidfd_open_((pid_t)pid);
+        if (pidfd < 0)
+                return err_sys(e, errno, "pasta: pid %ld", pid);
+        pasta *p = xcalloc(1, sizeof *p);
+        p->pidfd = pidfd;
+        *ret = p;
+        return 0;
+}
+
 int pasta_start(pid_t target, pasta **ret, err_t *e)
 {
         /* pasta is handed the namespaces as descriptors opened here: it
@@ -51,67 +139,16 @@ int pasta_start(pid_t target, pasta **ret, err_t *e)
         if (!mkdtemp(dir))
                 return err_sys(e, errno, "pasta: %s", dir);
         _cleanup_free_ char *pidfile = path_join(dir, "pid");
-        /* In the child, after dup2: the descriptors pasta reopens. */
-        enum { NET_FD = 3, USER_FD = 4 };
-        char netarg[32], userarg[32];
-        snprintf(netarg, sizeof netarg, "/proc/self/fd/%d", NET_FD);
-        snprintf(userarg, sizeof userarg, "/proc/self/fd/%d", USER_FD);
-        strv args = {0};
-        const char *fixed[] = {"pasta",
-                               "--config-net",
-                               "--no-map-gw",
-                               "--quiet",
-                               "-t",
-                               "none",
-                               "-u",
-                               "none",
-                               "-T",
-                               "none",
-                               "-U",
-                               "none",
-                               "--no-netns-quit",
-                               "--pid",
-                               pidfile,
-                               "--netns",
-                               netarg};
-        for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
-                strv_push(&args, fixed[i]);
-        if (geteuid() == 0) {
-                strv_push(&args, "--netns-only");
-                strv_push(&args, "--runas");
-                strv_push(&args, "0:0");
-        } else {
-                strv_push(&args, "--userns");
-                strv_push(&args, userarg);
-        }
-        strv_push_take(&args, NULL);
+        _cleanup_strv_ strv args = {0};
+        pasta_args(pidfile, &args);
         pid_t c = fork();
         if (c < 0) {
                 int r = err_sys(e, errno, "pasta: fork");
-                strv_free(&args);
                 rmdir(dir);
                 return r;
         }
-        if (c == 0) {
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-                if (null >= 0) {
-                        dup2(null, 0);
-                        dup2(null, 1);
-                }
-                /* 3 and 4 are free after these: both sources are above 4
-                 * or are moved there first. */
-                int n = fcntl(netfd, F_DUPFD_CLOEXEC, 10);
-                int u = userfd >= 0 ? fcntl(userfd, F_DUPFD_CLOEXEC, 10) : -1;
-                if (n < 0 || dup2(n, NET_FD) < 0 || (u >= 0 && dup2(u, USER_FD) < 0))
-                        _exit(126);
-                syscall(SYS_close_range, 5U, ~0U, 0U);
-                execvp(args.v[0], args.v);
-                _exit(errno == ENOENT ? 127 : 126);
-        }
-        strv_free(&args);
+        if (c == 0)
+                pasta_exec(netfd, userfd, args.v);
         int st = 0;
         while (waitpid(c, &st, 0) < 0 && errno == EINTR)
                 ;
@@ -123,26 +160,7 @@ int pasta_start(pid_t target, pasta **ret, err_t *e)
                 rr = fs_read_file_at(AT_FDCWD, pidfile, 64, &data, &len, &e2);
         unlink(pidfile);
         rmdir(dir);
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-                return err_set(e, -ENOENT,
-                               "pasta not found: the network of a download needs it (apt-get "
-                               "install passt)");
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return err_set(e, -EIO, "pasta %s %d",
-                               WIFEXITED(st) ? "exited with status" : "killed by signal",
-                               WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-        if (rr < 0)
-                return err_set(e, rr, "pasta: its pid file: %s", e2.msg);
-        long pid = strtol(data, NULL, 10);
-        if (pid <= 1)
-                return err_set(e, -EIO, "pasta: bad pid file");
-        int pidfd = pidfd_open_((pid_t)pid);
-        if (pidfd < 0)
-                return err_sys(e, errno, "pasta: pid %ld", pid);
-        pasta *p = xcalloc(1, sizeof *p);
-        p->pidfd = pidfd;
-        *ret = p;
-        return 0;
+        return pasta_daemon(st, rr, data, &e2, ret, e);
 }
 
 void pasta_stop(pasta *p)
