@@ -151,6 +151,46 @@ static const char *opt_name(int c, int idx, char *buf, size_t len)
         return buf;
 }
 
+/* Apply one resource limit option (-m, --cpus, --pids, ...) to cfg: -1
+ * to go on, else the exit status. */
+static int apply_limit_opt(int c, const char *o, runner_config *cfg)
+{
+        switch (c) {
+        case 'm':
+                if (parse_size(optarg, &cfg->limits.memory) < 0 || cfg->limits.memory < 4096)
+                        return bad_value(o, optarg, "expected a size such as 80M");
+                break;
+        case OPT_CPUS:
+                if (cg_parse_cpus(optarg, &cfg->limits) < 0)
+                        return bad_value(o, optarg, "expected a number of CPUs such as 0.5");
+                break;
+        case OPT_PIDS:
+                if (!parse_int(optarg, 1, INT32_MAX, &cfg->limits.pids))
+                        return bad_value(o, optarg, "expected a positive number");
+                break;
+        case OPT_CPUSET:
+                if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
+                        return bad_value(o, optarg, "expected a CPU list such as 0-1,3");
+                free(cfg->limits.cpuset_cpus);
+                cfg->limits.cpuset_cpus = xstrdup(optarg);
+                break;
+        case OPT_CPU_WEIGHT:
+                if (!parse_int(optarg, 1, 10000, &cfg->limits.cpu_weight))
+                        return bad_value(o, optarg, "expected 1 to 10000");
+                break;
+        case OPT_CPU_SHARES:
+                if (!parse_int(optarg, 2, 262144, &cfg->limits.cpu_shares))
+                        return bad_value(o, optarg, "expected 2 to 262144");
+                break;
+        case OPT_IO_WEIGHT:
+                if (!parse_int(optarg, 1, 10000, &cfg->limits.io_weight))
+                        return bad_value(o, optarg, "expected 1 to 10000");
+                break;
+        default: break;
+        }
+        return -1;
+}
+
 /* Apply one parsed option to cfg: -1 to go on, else the exit status. */
 static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
 {
@@ -199,35 +239,12 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
         case 'i':
         case OPT_RM: break;
         case 'm':
-                if (parse_size(optarg, &cfg->limits.memory) < 0 || cfg->limits.memory < 4096)
-                        return bad_value(o, optarg, "expected a size such as 80M");
-                break;
         case OPT_CPUS:
-                if (cg_parse_cpus(optarg, &cfg->limits) < 0)
-                        return bad_value(o, optarg, "expected a number of CPUs such as 0.5");
-                break;
         case OPT_PIDS:
-                if (!parse_int(optarg, 1, INT32_MAX, &cfg->limits.pids))
-                        return bad_value(o, optarg, "expected a positive number");
-                break;
         case OPT_CPUSET:
-                if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                        return bad_value(o, optarg, "expected a CPU list such as 0-1,3");
-                free(cfg->limits.cpuset_cpus);
-                cfg->limits.cpuset_cpus = xstrdup(optarg);
-                break;
         case OPT_CPU_WEIGHT:
-                if (!parse_int(optarg, 1, 10000, &cfg->limits.cpu_weight))
-                        return bad_value(o, optarg, "expected 1 to 10000");
-                break;
         case OPT_CPU_SHARES:
-                if (!parse_int(optarg, 2, 262144, &cfg->limits.cpu_shares))
-                        return bad_value(o, optarg, "expected 2 to 262144");
-                break;
-        case OPT_IO_WEIGHT:
-                if (!parse_int(optarg, 1, 10000, &cfg->limits.io_weight))
-                        return bad_value(o, optarg, "expected 1 to 10000");
-                break;
+        case OPT_IO_WEIGHT: return apply_limit_opt(c, o, cfg);
         case OPT_CAP_ADD: strv_push(&cfg->sec.cap_add, optarg); break;
         case OPT_CAP_DROP: strv_push(&cfg->sec.cap_drop, optarg); break;
         case OPT_SECCOMP:
@@ -314,10 +331,8 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                         strv_push(&args, *a);
                 for (size_t i = 0; !cfg->argv && i < ic.cmd.n; i++)
                         strv_push(&args, ic.cmd.v[i]);
-                if (args.n) {
-                        strv_push_take(&args, NULL);
-                        cfg->argv = args.v;
-                }
+                if (args.n)
+                        cfg->argv = args.v; /* NULL-terminated: the strv invariant */
         }
         if (ic.env.n) {
                 strv env = {0};
