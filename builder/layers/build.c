@@ -196,7 +196,7 @@ static void lend_host_files(const char *root, strv *lent)
                         rootfd, files[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, &e);
                 if (fd < 0)
                         continue; /* the image has its own (or no /etc) */
-                if (write(fd, data, len) == (ssize_t)len)
+                if (fd_write_all(fd, data, len) == 0)
                         strv_push(lent, files[i]);
                 else
                         unlinkat(rootfd, files[i], 0);

@@ -54,16 +54,11 @@ static int gz_write(gz_out *g, const void *data, size_t len, int flush, err_t *e
                 if (zr == Z_STREAM_ERROR)
                         return err_set(e, -EIO, "gzip: stream error");
                 size_t have = sizeof(g->buf) - g->z.avail_out;
-                const unsigned char *p = g->buf;
-                digest_update(g->gz, p, have);
+                digest_update(g->gz, g->buf, have);
                 g->size += (int64_t)have;
-                while (have) {
-                        ssize_t w = write(g->fd, p, have);
-                        if (w < 0)
-                                return err_sys(e, errno, "blob: write");
-                        p += w;
-                        have -= (size_t)w;
-                }
+                int w = fd_write_all(g->fd, g->buf, have);
+                if (w < 0)
+                        return err_sys(e, -w, "blob: write");
         } while (g->z.avail_out == 0 || (flush == Z_FINISH && g->z.avail_in));
         return 0;
 }
@@ -76,9 +71,9 @@ static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
                         return err_sys(e, errno, "%s", path);
                 char buf[1 << 16];
                 for (;;) {
-                        ssize_t n = read(fd, buf, sizeof(buf));
+                        ssize_t n = fd_read(fd, buf, sizeof(buf));
                         if (n < 0)
-                                return err_sys(e, errno, "%s", path);
+                                return err_sys(e, (int)-n, "%s", path);
                         if (n == 0)
                                 return 0;
                         int r = gz_write(g, buf, (size_t)n, Z_NO_FLUSH, e);
