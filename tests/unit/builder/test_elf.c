@@ -351,13 +351,10 @@ static void test_hostile(void)
 
 /* What the kernel checks before it execs a file (fs/binfmt_elf.c) and
  * ld.so before it maps a library: each one broken alone makes the file
- * invalid, never a "static" program. */
-static void test_kernel_checks(void)
+ * invalid, never a "static" program. The ELF header first. */
+static void test_kernel_header_checks(void)
 {
         image im;
-        size_t interp_len = strlen(base_spec.interp) + 1;
-        size_t ph_interp = 56, ph_load = 0;
-
         im = make_elf(&base_spec);
         /* The hostile file of the report: e_phoff past the end, with and
          * without program headers counted. */
@@ -403,7 +400,14 @@ static void test_kernel_checks(void)
         FRESH();
         put(&im, 16, 4, 2);
         expect_fail(&im, "ET_CORE", -ENOEXEC, "img: an ELF core dump, not an executable");
-        FRESH();
+        free(im.buf);
+}
+
+static void test_kernel_interp_checks(void)
+{
+        size_t interp_len = strlen(base_spec.interp) + 1;
+        size_t ph_interp = 56;
+        image im = make_elf(&base_spec);
 
         /* PT_INTERP: 2..PATH_MAX bytes inside the file, the last one NUL
          * (a NUL earlier does not do). */
@@ -425,7 +429,13 @@ static void test_kernel_checks(void)
         FRESH();
         im.buf[im.interp_off] = '\0';
         expect_fail(&im, "interp empty", -EINVAL, "PT_INTERP is empty");
-        FRESH();
+        free(im.buf);
+}
+
+static void test_kernel_load_checks(void)
+{
+        size_t ph_load = 0;
+        image im = make_elf(&base_spec);
 
         /* PT_LOAD: p_filesz <= p_memsz, inside the file, offset and address
          * congruent modulo the page size; at least one. */
@@ -442,6 +452,11 @@ static void test_kernel_checks(void)
         put(&im, im.phoff + ph_load, 4, 4); /* PT_NOTE */
         expect_fail(&im, "no PT_LOAD", -EINVAL, "no PT_LOAD segment");
         free(im.buf);
+}
+
+static void test_kernel_checks_32(void)
+{
+        image im;
 
         /* The same header checks in the 32-bit layout. */
         spec s32 = base_spec;
@@ -463,6 +478,11 @@ static void test_kernel_checks(void)
         put(&im, 52 + 20, 1, 4); /* p_memsz of the PT_LOAD */
         expect_fail(&im, "32-bit filesz > memsz", -EINVAL, "p_filesz");
         free(im.buf);
+}
+
+static void test_kernel_phdr_limit(void)
+{
+        image im;
 
         /* The kernel's limit on the table, 64 KiB: 1170 entries of 56
          * bytes pass, 1171 do not (a buffer big enough for both). */
@@ -485,6 +505,15 @@ static void test_kernel_checks(void)
         expect_fail(&im, "1171 phdrs", -EINVAL, "1171 program headers, more than the kernel");
         free(im.buf);
 #undef FRESH
+}
+
+static void test_kernel_checks(void)
+{
+        test_kernel_header_checks();
+        test_kernel_interp_checks();
+        test_kernel_load_checks();
+        test_kernel_checks_32();
+        test_kernel_phdr_limit();
 }
 
 /* A static program: one PT_LOAD, no PT_DYNAMIC, no interp. */

@@ -61,9 +61,12 @@ static void test_manifest(void)
         CHECK_INT(m.config.labels.n, 1);
         CHECK_INT(m.config.env.n, 2);
         lay_manifest_free(&m);
+}
 
-        /* Each bad manifest is refused with a message that names the file,
-         * the line (of the paragraph) and the problem. */
+/* Each bad manifest is refused with a message that names the file, the
+ * line (of the paragraph) and the problem. */
+static void test_manifest_bad(void)
+{
         static const struct {
                 const char *text, *want;
         } bad[] = {
@@ -380,6 +383,7 @@ int main(void)
         if (!tmp)
                 return 1;
         test_manifest();
+        test_manifest_bad();
         test_diff_apply(tmp);
         test_symlink_escape(tmp);
         test_hostile_archives(tmp);
