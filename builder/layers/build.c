@@ -9,10 +9,13 @@
 #include <sys/stat.h>
 
 #include "add.h"
-#include "apt.h"
 #include "builder.h"
+#include "config.h"
 #include "layers.h"
 #include "runner.h"
+#if MKROOT_HAVE_FETCH
+#include "apt.h"
+#endif
 
 typedef struct builder_state {
         store *st;
@@ -380,6 +383,7 @@ static int commit_layer(builder_state *b, const char *created_by, lay_layer *ret
 
 /* ---- the base --------------------------------------------------------------- */
 
+#if MKROOT_HAVE_FETCH
 static char *find_suite_base(const lay_build_opts *o, const char *name)
 {
         _cleanup_free_ char *top = apt_cache_dir(o->cache_dir);
@@ -428,6 +432,7 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
         *ret = steal_pointer(&out);
         return 0;
 }
+#endif
 
 static void config_merge(lay_config *dst, const lay_config *src)
 {
@@ -484,12 +489,17 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         else if (strchr(base, '/') || strchr(base, '.'))
                 return err_sys(e, ENOENT, "Base: %s", hp);
         else {
+#if MKROOT_HAVE_FETCH
                 file = find_suite_base(b->o, base);
                 if (!file) {
                         int r = fetch_suite_base(b, base, &file, e);
                         if (r < 0)
                                 return r;
                 }
+#else
+                return err_set(e, ENOTSUP,
+                               "Base: %s: mkroot was built without fetch (-Dfetch=enabled)", base);
+#endif
         }
         /* The file's cheap key (inode, size, times) names its layers, so an
          * unchanged base is not read again. */
