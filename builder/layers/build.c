@@ -384,16 +384,21 @@ static int commit_layer(builder_state *b, const char *created_by, lay_layer *ret
 /* ---- the base --------------------------------------------------------------- */
 
 #if MKROOT_HAVE_FETCH
-static char *find_suite_base(const lay_build_opts *o, const char *name)
+/* A base fetched before (the store's apt/bases/NAME_ARCH.tar* or
+ * NAME.tar*), marked used for gc's --keep-days. */
+static char *find_suite_base(store *st, const char *name)
 {
-        _cleanup_free_ char *top = apt_cache_dir(o->cache_dir);
+        _cleanup_free_ char *dir = NULL;
+        if (store_area_dir(st, STORE_AREA_APT_BASES, &dir, NULL) < 0)
+                return NULL;
         for (int i = 0; i < 2; i++) {
-                _cleanup_free_ char *pat = i == 0 ? xasprintf("%s/apt/bases/%s_*.tar*", top, name)
-                                                  : xasprintf("%s/apt/bases/%s.tar*", top, name);
+                _cleanup_free_ char *pat = i == 0 ? xasprintf("%s/%s_*.tar*", dir, name)
+                                                  : xasprintf("%s/%s.tar*", dir, name);
                 glob_t g;
                 if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0) {
                         char *r = xstrdup(g.gl_pathv[0]);
                         globfree(&g);
+                        store_area_mark_used(st, STORE_AREA_APT_BASES, path_basename(r));
                         return r;
                 }
                 globfree(&g);
@@ -403,12 +408,13 @@ static char *find_suite_base(const lay_build_opts *o, const char *name)
 
 static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_t *e)
 {
-        _cleanup_free_ char *top = apt_cache_dir(b->o->cache_dir);
-        _cleanup_free_ char *dir = xasprintf("%s/apt/bases", top);
-        int r = fs_mkdir_p_at(AT_FDCWD, dir, 0755, e);
+        _cleanup_free_ char *key = xasprintf("%s.tar.gz", name);
+        _cleanup_free_ char *out = NULL;
+        int r = store_area_path(b->st, STORE_AREA_APT_BASES, key, &out, e);
         if (r < 0)
-                return r;
-        _cleanup_free_ char *out = xasprintf("%s/%s.tar.gz", dir, name);
+                return err_prefix(e, "Base: %s", name);
+        /* Dot-named: if this fetch dies, store_gc removes it a day later. */
+        _cleanup_free_ char *dir = path_dirname(out);
         _cleanup_free_ char *tmp = xasprintf("%s/.%s-%d.tar.gz", dir, name, (int)getpid());
         log_info("Base: %s is not in the cache: fetching it", name);
         apt_bootstrap_opts ao = {.suite = name,
@@ -421,7 +427,7 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
                 unlink(tmp);
                 return err_prefix(e, "Base: %s", name);
         }
-        char *kept = find_suite_base(b->o, name);
+        char *kept = find_suite_base(b->st, name);
         if (kept) {
                 unlink(tmp);
                 *ret = kept;
@@ -490,7 +496,7 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
                 return err_sys(e, ENOENT, "Base: %s", hp);
         else {
 #if MKROOT_HAVE_FETCH
-                file = find_suite_base(b->o, base);
+                file = find_suite_base(b->st, base);
                 if (!file) {
                         int r = fetch_suite_base(b, base, &file, e);
                         if (r < 0)
