@@ -9,6 +9,7 @@
 
 #include "builder.h"
 #include "mkroot.h"
+#include "security.h"
 
 /* Bytes a file or tree takes on disk (what cannot be read counts 0: this
  * is an estimate for a listing). */
@@ -137,11 +138,17 @@ static int cache_gc(store *st, int keep_days)
 {
         err_t e = {0};
         store_gc_stats gs = {0};
-        if (store_gc(st, &(store_gc_opts){.keep_days = keep_days}, &gs, &e) < 0)
+        /* runroot's seccomp filters of another generation go too: both
+         * programs run the same runner/ code. */
+        char gen[SEC_FILTER_GEN_LEN + 1];
+        sec_filter_generation(gen);
+        store_gc_opts o = {.keep_days = keep_days, .seccomp_generation = gen};
+        if (store_gc(st, &o, &gs, &e) < 0)
                 log_warn("%s", e.msg);
         printf("removed %u step records, %u blobs, %u unpacked trees, %u stacks, %u index "
-               "entries, %u leftovers\n",
-               gs.steps, gs.blobs, gs.trees, gs.stacks, gs.index, gs.leftovers + gs.legacy);
+               "entries, %u leftovers, %u seccomp filters, %u fetch files, %u base images\n",
+               gs.steps, gs.blobs, gs.trees, gs.stacks, gs.index, gs.leftovers + gs.legacy,
+               gs.seccomp, gs.apt, gs.bases);
         if (gs.busy)
                 printf("kept %u in use\n", gs.busy);
         return 0;
