@@ -216,16 +216,19 @@ int store_gc_leftovers(store *s, unsigned *ret_removed, err_t *e);
  * The areas of other modules, which nothing references (they are caches
  * of what a network fetch or a compile gives again):
  *   seccomp/   filters of another generation than seccomp_generation
- *              (runroot passes its own; mkroot cannot know it and passes
- *              NULL); with keep_days, also those not used for that long
- *   apt/       with keep_days: sha256/ files (debs, Packages), images/
- *              and bases/ not used for that long (use: the later of
- *              mtime and atime); always: partial/ downloads and tmp/
- *              trees a day old. Nothing at all while a fetch holds
- *              apt/lock (counted busy).
+ *              (both programs pass runner/'s sec_filter_generation; NULL
+ *              keeps every generation); with keep_days, also those not
+ *              used for that long
+ *   apt/       with keep_days: sha256/ files (debs, Packages), images/,
+ *              bases/ and resumable partial/ downloads not used for that
+ *              long; always: what an interrupted fetch left (tmp/, the
+ *              other partial/ files, publish copies' .tmp- files).
+ *              Nothing of apt/ or bases/ while a fetch holds apt/lock
+ *              (counted busy; gc holds it meanwhile, so none starts).
  *   bases/     with keep_days: images not replaced or used for that long.
  *              Each is the latest of its suite (a fetch replaces it), so
  *              without keep_days they stay: getting one back costs a fetch.
+ * Use: the latest of a file's mtime, atime and store_area_mark_used.
  * Dot-named temporary files (an atomic write or a blob being made) a day
  * old are leftovers in every area. */
 typedef struct store_gc_opts {
