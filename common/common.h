@@ -34,16 +34,29 @@ void err_clear(err_t *e);
 
 /* ---- logging --------------------------------------------------------- */
 
+/* Libraries report failures through err_t and may say more with
+ * log_warn/log_info/log_debug; only the programs (mkroot/, runroot/) call
+ * log_error, for the one message a failed command ends with. A line is
+ * "PROG: [warning: |debug: ]MESSAGE\n" and goes to the sink the program
+ * installed: log_init installs the stderr writer; without a sink (a
+ * library used on its own, a unit test) nothing is written. */
+
 typedef enum log_level { LOG_QUIET, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_LEVEL_MAX } log_level;
 
+/* line is NUL-terminated and ends in '\n'; len counts the '\n'. level is
+ * the message's (LOG_QUIET for log_error, shown at every level). */
+typedef void (*log_sink_fn)(log_level level, const char *line, size_t len, void *userdata);
+
+/* Name lines "prog: ..." and send them to stderr, one write(2) each. */
 void log_init(const char *prog);
+/* Another destination (NULL: none). */
+void log_set_sink(log_sink_fn fn, void *userdata);
 void log_set_level(log_level l);
 log_level log_get_level(void);
-const char *log_prog(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "PROG: MESSAGE" on stderr, whatever the level. */
+/* For the programs: "PROG: MESSAGE", whatever the level. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- allocation (abort on exhaustion: nothing useful can follow) ------ */

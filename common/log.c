@@ -1,11 +1,30 @@
+/* Logging: the level filter and the line format live here; where a line
+ * goes is the program's choice (log_init installs the stderr writer).
+ * Without a sink, as for a library used alone or a unit test that does
+ * not ask for one, nothing is written. */
 #include "common.h"
 
 static const char *prog = "mkroot";
 static log_level level = LOG_WARN;
+static log_sink_fn sink;
+static void *sink_data;
+
+/* One write per line so lines from concurrent processes do not mix. */
+static void stderr_sink(log_level l, const char *line, size_t len, void *userdata)
+{
+        ssize_t w = write(STDERR_FILENO, line, len);
+        (void)w;
+}
 
 void log_init(const char *p)
 {
         prog = p;
+        log_set_sink(stderr_sink, NULL);
+}
+void log_set_sink(log_sink_fn fn, void *userdata)
+{
+        sink = fn;
+        sink_data = userdata;
 }
 void log_set_level(log_level l)
 {
@@ -15,14 +34,12 @@ log_level log_get_level(void)
 {
         return level;
 }
-const char *log_prog(void)
-{
-        return prog;
-}
 
-__attribute__((format(printf, 2, 0))) static void vlog(const char *tag, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog(log_level l, const char *tag,
+                                                       const char *fmt, va_list ap)
 {
-        /* One write per line so lines from concurrent processes do not mix. */
+        if (!sink)
+                return;
         char buf[4096];
         int n = snprintf(buf, sizeof buf, "%s: %s", prog, tag);
         if (n < 0 || (size_t)n >= sizeof buf)
@@ -32,8 +49,8 @@ __attribute__((format(printf, 2, 0))) static void vlog(const char *tag, const ch
         if (len >= sizeof buf - 1)
                 len = sizeof buf - 2;
         buf[len++] = '\n';
-        ssize_t w = write(STDERR_FILENO, buf, len);
-        (void)w;
+        buf[len] = '\0';
+        sink(l, buf, len, sink_data);
 }
 
 #define DEFINE_LOG(fn, lvl, tag)                                                                   \
@@ -43,7 +60,7 @@ __attribute__((format(printf, 2, 0))) static void vlog(const char *tag, const ch
                         return;                                                                    \
                 va_list ap;                                                                        \
                 va_start(ap, fmt);                                                                 \
-                vlog(tag, fmt, ap);                                                                \
+                vlog(lvl, tag, fmt, ap);                                                           \
                 va_end(ap);                                                                        \
         }
 
@@ -55,6 +72,6 @@ void log_error(const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        vlog("", fmt, ap);
+        vlog(LOG_QUIET, "", fmt, ap);
         va_end(ap);
 }

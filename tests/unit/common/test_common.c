@@ -221,8 +221,53 @@ static void test_strmap_owning(void)
         CHECK_INT(freed, 100);
 }
 
+static char sunk[256];
+static log_level sunk_level;
+static void capture(log_level l, const char *line, size_t len, void *userdata)
+{
+        snprintf(sunk, sizeof sunk, "%s%s", (const char *)userdata, line);
+        sunk_level = l;
+        CHECK_INT(len, strlen(line));
+}
+
+/* Without log_init nothing reaches stderr; with it, one line each. */
+static void test_log_sink(void)
+{
+        int p[2];
+        CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0);
+        int saved = dup(2);
+        CHECK(dup2(p[1], 2) == 2);
+        log_warn("unseen %d", 1);
+        char buf[256];
+        CHECK(read(p[0], buf, sizeof buf) < 0 && errno == EAGAIN);
+        log_init("test_common");
+        log_warn("seen %d", 2);
+        log_debug("below the level");
+        log_error("failed");
+        ssize_t n = read(p[0], buf, sizeof buf - 1);
+        CHECK(n > 0);
+        buf[n > 0 ? n : 0] = '\0';
+        CHECK_STR(buf, "test_common: warning: seen 2\ntest_common: failed\n");
+        dup2(saved, 2);
+        close(saved);
+        close(p[0]);
+        close(p[1]);
+
+        log_set_sink(capture, "> ");
+        log_set_level(LOG_DEBUG);
+        log_debug("x=%s", "y");
+        CHECK_STR(sunk, "> test_common: debug: x=y\n");
+        CHECK_INT(sunk_level, LOG_DEBUG);
+        log_set_level(LOG_WARN);
+        log_set_sink(NULL, NULL);
+        sunk[0] = '\0';
+        log_warn("nowhere");
+        CHECK_STR(sunk, "");
+}
+
 int main(void)
 {
+        test_log_sink();
         test_strmap();
         test_strmap_owning();
         test_paths();
