@@ -2,14 +2,19 @@
  * comes from (the host's apt sources) and where the cache lives. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "apt.h"
 #include "cache.h"
 
 #ifndef APT_MANIFEST_DIRS
 #define APT_MANIFEST_DIRS "/usr/share/mkroot/manifests"
+#endif
+#ifndef APT_MANIFEST_REL
+#define APT_MANIFEST_REL "../share/mkroot/manifests"
 #endif
 
 static void split_words(const char *s, strv *out)
@@ -28,13 +33,26 @@ static void split_words(const char *s, strv *out)
         }
 }
 
+/* $MKROOT_MANIFESTS, then beside the running executable: installed
+ * (BINDIR/APT_MANIFEST_REL, so a moved prefix still finds its own) and
+ * in a build tree (BUILDDIR/manifests, a copy meson makes), then the
+ * configured datadir. */
 static void manifest_dirs(strv *dirs)
 {
         const char *env = getenv("MKROOT_MANIFESTS");
-        _cleanup_free_ char *all = xasprintf("%s:%s", env ? env : "", APT_MANIFEST_DIRS);
+        _cleanup_free_ char *all = xstrdup(env ? env : "");
         char *save = NULL;
         for (char *d = strtok_r(all, ":", &save); d; d = strtok_r(NULL, ":", &save))
                 strv_push(dirs, d);
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n > 0 && (size_t)n < sizeof(exe) - 1) {
+                exe[n] = '\0';
+                _cleanup_free_ char *bin = path_dirname(exe);
+                strv_push_take(dirs, path_join(bin, APT_MANIFEST_REL));
+                strv_push_take(dirs, path_join(bin, "manifests"));
+        }
+        strv_push(dirs, APT_MANIFEST_DIRS);
 }
 
 int apt_suite_list(strv *ret)
