@@ -438,6 +438,9 @@ static int finish_tree(boot *b, err_t *e)
 
 static int publish_copy(const char *src, const char *dst, err_t *e);
 
+/* bases/SUITE_ARCH holds the same bytes as images/HEX: a second name of
+ * that file (both are the store's, never written in place: replaced by
+ * rename), not a second copy; a copy of image when images/ has none. */
 static int keep_base(boot *b, const char *image, err_t *e)
 {
         const char *ext = strstr(path_basename(image), ".tar");
@@ -445,7 +448,18 @@ static int keep_base(boot *b, const char *image, err_t *e)
                 xasprintf("%s_%s%s", b->suite.name, b->arch, ext ? ext : ".tar.gz");
         _cleanup_free_ char *dst = NULL;
         int rc = store_area_path(b->st, STORE_AREA_BASES, key, &dst, e);
-        return rc < 0 ? rc : publish_copy(image, dst, e);
+        if (rc < 0)
+                return rc;
+        if (b->image_key) {
+                _cleanup_free_ char *tmp = xasprintf("%s.tmp-%d", dst, (int)getpid());
+                unlink(tmp);
+                if (link(b->image_key, tmp) == 0) {
+                        if (rename(tmp, dst) == 0)
+                                return 0;
+                        unlink(tmp);
+                }
+        }
+        return publish_copy(image, dst, e);
 }
 
 static double elapsed(void)
@@ -603,10 +617,13 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         /* Only a verified build may become a base layer or be reused. */
         if (rc == 0 && !o->no_verify) {
                 err_t e2 = {0};
+                if (b.image_key && publish_copy(o->output, b.image_key, &e2) < 0) {
+                        log_warn("could not keep the image in the cache: %s", e2.msg);
+                        free(b.image_key);
+                        b.image_key = NULL;
+                }
                 if (keep_base(&b, o->output, &e2) < 0)
                         log_warn("could not keep the base layer in the cache: %s", e2.msg);
-                if (b.image_key && publish_copy(o->output, b.image_key, &e2) < 0)
-                        log_warn("could not keep the image in the cache: %s", e2.msg);
                 step(0, "image kept in the cache");
         }
         boot_free(&b);
