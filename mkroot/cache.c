@@ -1,6 +1,5 @@
 /* mkroot cache ls|gc|path: what the cache holds, pruning it (the one gc
  * of cache/gc.c) and where it is. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
@@ -20,19 +19,13 @@ static int64_t du(int dfd, const char *name)
                 return 0;
         if (!S_ISDIR(st.st_mode))
                 return st.st_blocks * 512;
-        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
+        _cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_strv_ strv names = {0};
+        if (fd < 0 || fs_list_dir_at(fd, ".", &names) < 0)
                 return 0;
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return 0;
-        }
         int64_t sum = st.st_blocks * 512;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        sum += du(dirfd(d), de->d_name);
+        for (size_t i = 0; i < names.n; i++)
+                sum += du(fd, names.v[i]);
         return sum;
 }
 

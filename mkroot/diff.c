@@ -1,7 +1,6 @@
 /* mkroot diff A B: paths added (+), removed (-) and changed (M) from
  * image A to image B, each unpacked (or taken as it is, a directory) and
  * walked. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -21,18 +20,12 @@ typedef struct dent {
         char *host;   /* where it is, to compare contents */
 } dent;
 
-static void dents_free(strmap *m)
+static void dent_free(void *p)
 {
-        size_t pos = 0;
-        const char *k;
-        void *v;
-        while (strmap_next(m, &pos, &k, &v)) {
-                dent *d = v;
-                free(d->target);
-                free(d->host);
-                free(d);
-        }
-        strmap_free(m);
+        dent *d = p;
+        free(d->target);
+        free(d->host);
+        free(d);
 }
 
 static int dent_new(const char *host, dent **ret, err_t *e)
@@ -65,19 +58,17 @@ static int dent_new(const char *host, dent **ret, err_t *e)
 static int walk_tree(const char *root, const char *rel, strmap *m, strv *paths, err_t *e)
 {
         _cleanup_free_ char *dir = rel[0] ? path_join(root, rel) : xstrdup(root);
-        _cleanup_closedir_ DIR *d = opendir(dir);
-        if (!d)
-                return err_sys(e, errno, "%s", dir);
-        struct dirent *de;
-        while ((errno = 0, de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
+        _cleanup_strv_ strv names = {0};
+        int r = fs_list_dir_at(AT_FDCWD, dir, &names);
+        if (r < 0)
+                return err_sys(e, -r, "%s", dir);
+        for (size_t i = 0; i < names.n; i++) {
                 _cleanup_free_ char *p =
-                        rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+                        rel[0] ? xasprintf("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
                 _cleanup_free_ char *h = path_join(root, p);
                 dent *x = NULL;
-                int r = dent_new(h, &x, e);
-                if (r == -ENOENT) { /* gone since readdir */
+                r = dent_new(h, &x, e);
+                if (r == -ENOENT) { /* gone since it was listed */
                         err_clear(e);
                         continue;
                 }
@@ -88,8 +79,6 @@ static int walk_tree(const char *root, const char *rel, strmap *m, strv *paths, 
                 if (S_ISDIR(x->mode) && (r = walk_tree(root, p, m, paths, e)) < 0)
                         return r;
         }
-        if (errno != 0)
-                return err_sys(e, errno, "%s", dir);
         return 0;
 }
 
@@ -171,7 +160,7 @@ static int cmp_str(const void *a, const void *b)
 /* Print the difference of the trees at ra and rb, sorted by path. */
 static int diff_trees(const char *ra, const char *rb, err_t *e)
 {
-        strmap *ma = strmap_new(), *mb = strmap_new();
+        strmap *ma = strmap_new_with_free(dent_free), *mb = strmap_new_with_free(dent_free);
         _cleanup_strv_ strv pa = {0}, pb = {0}, all = {0};
         int r = walk_tree(ra, "", ma, &pa, e);
         if (r == 0)
@@ -195,8 +184,8 @@ static int diff_trees(const char *ra, const char *rb, err_t *e)
                 else if (!same)
                         printf("M /%s\n", all.v[i]);
         }
-        dents_free(ma);
-        dents_free(mb);
+        strmap_free(ma);
+        strmap_free(mb);
         if (r == 0 && fflush(stdout) != 0)
                 r = err_set(e, -EIO, "stdout: write error");
         return r;
