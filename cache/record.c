@@ -57,25 +57,6 @@ int store_record_put(store *s, store_record_kind k, const char *name, const strv
         return r < 0 ? err_prefix(e, "%s", s->root) : 0;
 }
 
-static int read_all(int fd, char **ret, size_t *ret_len)
-{
-        _cleanup_sb_ strbuf b = {0};
-        char buf[1 << 16];
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof buf);
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                if (b.len + (size_t)n > RECORD_MAX)
-                        return -EFBIG;
-                sb_appendn(&b, buf, (size_t)n);
-        }
-        *ret_len = b.len;
-        *ret = sb_steal(&b);
-        return 0;
-}
-
 static int record_read(store *s, store_record_kind k, const char *name, bool mark_used,
                        strv *ret_refs, char **ret_payload, err_t *e);
 
@@ -101,7 +82,7 @@ static int record_read(store *s, store_record_kind k, const char *name, bool mar
                 return fd;
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        int r = read_all(fd, &data, &len);
+        int r = fd_read_all(fd, RECORD_MAX, &data, &len);
         if (r < 0)
                 return err_sys(e, -r, "%s/%s", s->root, rel);
         _cleanup_free_ char *head = xasprintf("mkroot-record 2 %s\n", record_names[k]);

@@ -23,20 +23,16 @@
 la_ssize_t unpack_reader_read(struct archive *a, void *ud, const void **ret)
 {
         unpack_reader *r = ud;
-        for (;;) {
-                ssize_t n = read(r->fd, r->buf, UNPACK_BUF);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r->err = errno;
-                        archive_set_error(a, errno, "read");
-                        return -1;
-                }
-                if (r->dg && n > 0)
-                        lz_sha256_update(r->dg, r->buf, (size_t)n);
-                *ret = r->buf;
-                return n;
+        ssize_t n = fd_read(r->fd, r->buf, UNPACK_BUF);
+        if (n < 0) {
+                r->err = (int)-n;
+                archive_set_error(a, r->err, "read");
+                return -1;
         }
+        if (r->dg && n > 0)
+                lz_sha256_update(r->dg, r->buf, (size_t)n);
+        *ret = r->buf;
+        return n;
 }
 
 /* ---- directory modes and times, set at the end ---------------------------- */
@@ -804,11 +800,9 @@ int xt_extract_fd(int fd, int rootfd, const xt_opts *o, char *ret_digest, xt_sta
         /* The digest covers the whole file, also what follows the
          * end-of-archive marker. */
         while (r == 0 && dg) {
-                ssize_t n = read(fd, buf, UNPACK_BUF);
-                if (n < 0 && errno == EINTR)
-                        continue;
+                ssize_t n = fd_read(fd, buf, UNPACK_BUF);
                 if (n < 0)
-                        r = err_sys(e, errno, "%s: read", label);
+                        r = err_sys(e, (int)-n, "%s: read", label);
                 if (n <= 0)
                         break;
                 lz_sha256_update(dg, buf, (size_t)n);

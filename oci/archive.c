@@ -74,16 +74,10 @@ static int hash_range(oci_archive *a, const oci_member *m, int out_fd, char hex[
                                                a->name, OCI_ESC(m->name));
                 }
                 a->sha->update(c, p, (size_t)n);
-                for (ssize_t w = 0; out_fd >= 0 && w < n;) {
-                        ssize_t k = write(out_fd, p + w, (size_t)(n - w));
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0) {
-                                a->sha->discard(c);
-                                return err_sys(e, errno, "%s: %s: write", a->name,
-                                               OCI_ESC(m->name));
-                        }
-                        w += k;
+                int w = out_fd >= 0 ? fd_write_all(out_fd, p, (size_t)n) : 0;
+                if (w < 0) {
+                        a->sha->discard(c);
+                        return err_sys(e, -w, "%s: %s: write", a->name, OCI_ESC(m->name));
                 }
                 done += n;
         }

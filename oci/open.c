@@ -25,15 +25,13 @@ typedef struct src {
 static la_ssize_t src_read(struct archive *a, void *ud, const void **ret)
 {
         src *s = ud;
-        for (;;) {
-                ssize_t n = read(s->fd, s->buf, sizeof(s->buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        archive_set_error(a, errno, "read: %s", strerror(errno));
-                *ret = s->buf;
-                return n;
+        ssize_t n = fd_read(s->fd, s->buf, sizeof(s->buf));
+        if (n < 0) {
+                archive_set_error(a, (int)-n, "read: %s", strerror((int)-n));
+                n = -1;
         }
+        *ret = s->buf;
+        return n;
 }
 
 static bool compressed(int fd)
@@ -170,15 +168,9 @@ static int spill(int fd, const char *name, int *ret, err_t *e)
                                     (long long)(MAX_PLAIN >> 30));
                         break;
                 }
-                for (size_t w = 0; r == 0 && w < n;) {
-                        ssize_t m = write(out, (const char *)p + w, n - w);
-                        if (m < 0 && errno == EINTR)
-                                continue;
-                        if (m < 0)
-                                r = err_sys(e, errno, "%s: temporary file", name);
-                        else
-                                w += (size_t)m;
-                }
+                int w = fd_write_all(out, p, n);
+                if (w < 0)
+                        r = err_sys(e, -w, "%s: temporary file", name);
         }
         archive_read_free(a);
         if (r < 0)

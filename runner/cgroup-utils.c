@@ -93,27 +93,11 @@ int cg_read(int dirfd, const char *dir, const char *file, bool v2, char **ret, e
         int r = cg_check_magic(fd, v2, what, e);
         if (r < 0)
                 return r;
-        strbuf b = {0};
-        char buf[4096];
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof buf);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        int saved = errno;
-                        sb_free(&b);
-                        return err_sys(e, saved, "%s: read", what);
-                }
-                if (n == 0)
-                        break;
-                sb_appendn(&b, buf, (size_t)n);
-                if (b.len > (1 << 20)) {
-                        sb_free(&b);
-                        return err_set(e, -EFBIG, "%s: too large", what);
-                }
-        }
-        char *data = sb_steal(&b);
-        *ret = data;
+        r = fd_read_all(fd, 1 << 20, ret, NULL);
+        if (r == -EFBIG)
+                return err_set(e, -EFBIG, "%s: too large", what);
+        if (r < 0)
+                return err_sys(e, -r, "%s: read", what);
         return 0;
 }
 

@@ -174,19 +174,6 @@ static void read_messages(int fd, err_t *e)
                 snprintf(e->msg, sizeof e->msg, "%s", buf);
 }
 
-static void write_all(int fd, const char *b, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, b, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w <= 0)
-                        return;
-                b += w;
-                n -= (size_t)w;
-        }
-}
-
 /* Host side while the container runs: signals and the terminal. Returns
  * the wait status of the child. */
 static int supervise(pid_t pid, int sfd, int master)
@@ -221,14 +208,14 @@ static int supervise(pid_t pid, int sfd, int master)
                 if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
                         ssize_t n = read(master, buf, sizeof buf);
                         if (n > 0)
-                                write_all(1, buf, (size_t)n);
+                                fd_write_all(1, buf, (size_t)n);
                         else if (n < 0 && errno != EINTR && errno != EAGAIN)
                                 master = -1; /* EIO: the last slave closed */
                 }
                 if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
                         ssize_t n = read(0, buf, sizeof buf);
                         if (n > 0)
-                                write_all(master, buf, (size_t)n);
+                                fd_write_all(master, buf, (size_t)n);
                         else if (n == 0 || errno != EINTR)
                                 in_open = false;
                 }
@@ -241,7 +228,7 @@ static int supervise(pid_t pid, int sfd, int master)
                 fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
                 ssize_t n;
                 while ((n = read(master, buf, sizeof buf)) > 0)
-                        write_all(1, buf, (size_t)n);
+                        fd_write_all(1, buf, (size_t)n);
         }
         return status;
 }
