@@ -858,26 +858,18 @@ int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_f
         return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int store_list(store *s, const char *rel, strv *ret)
 {
-        int dfd = openat(s->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int dfd =
+                openat(s->fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        _cleanup_closedir_ DIR *d = fdopendir(dfd);
-        if (!d) {
-                close(dfd);
-                return -errno;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        strv_push(ret, de->d_name);
-        if (ret->n > 1)
-                qsort(ret->v, ret->n, sizeof *ret->v, cmp_name);
+        _cleanup_strv_ strv all = {0};
+        int r = fs_list_dir_at(dfd, ".", &all);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < all.n; i++)
+                if (all.v[i][0] != '.')
+                        strv_push(ret, all.v[i]);
         return 0;
 }

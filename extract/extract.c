@@ -511,25 +511,16 @@ static int make_hardlink(xt *x, const char *raw_target, int pfd, const char *bas
 /* The children of dir (resolved) that this archive did not write. */
 static int clear_children(xt *x, int dfd, const char *dir, err_t *e)
 {
-        int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return err_sys(e, errno, "%s: \"%s\"", x->label, dir);
-        _cleanup_closedir_ DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return err_sys(e, errno, "%s: \"%s\"", x->label, dir);
-        }
         _cleanup_strv_ strv names = {0};
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        strv_push(&names, de->d_name);
+        int r = fs_list_dir_at(dfd, ".", &names);
+        if (r < 0)
+                return err_sys(e, -r, "%s: \"%s\"", x->label, dir);
         for (size_t i = 0; i < names.n; i++) {
                 _cleanup_free_ char *rel =
                         dir[0] ? xasprintf("%s/%s", dir, names.v[i]) : xstrdup(names.v[i]);
                 if (strmap_has(x->mine, rel))
                         continue;
-                int r = fs_rm_rf_at(dirfd(d), names.v[i], e);
+                r = fs_rm_rf_at(dfd, names.v[i], e);
                 if (r < 0)
                         return r;
         }
