@@ -684,9 +684,90 @@ static void test_deb_extract(void)
         fs_rm_rf_at(AT_FDCWD, dir, &e);
 }
 
+typedef struct dl_seen {
+        size_t reports, finished, last_done, last_total;
+        int64_t last_bytes;
+        bool report_after_finish;
+} dl_seen;
+
+static void dl_progress(const apt_dl_progress *p, void *userdata)
+{
+        dl_seen *s = userdata;
+        if (s->finished)
+                s->report_after_finish = true;
+        if (p->finished) {
+                s->finished++;
+                return;
+        }
+        s->reports++;
+        s->last_done = p->done_files;
+        s->last_total = p->total_files;
+        s->last_bytes = p->done_bytes;
+}
+
+/* Downloads report through the caller's callback (the library draws
+ * nothing): counts and bytes, then one call with finished set. A file
+ * already in the cache is not counted again. */
+static void test_download_progress(void)
+{
+        char tmpl[] = "/tmp/test-apt-XXXXXX";
+        char *dir = mkdtemp(tmpl);
+        CHECK(dir != NULL);
+        if (!dir)
+                return;
+        const char *body[] = {"first file\n", "the second one, longer\n"};
+        apt_dl *items = xcalloc(2, sizeof(*items));
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_free_ char *p = xasprintf("%s/f%zu", dir, i);
+                write_text(p, body[i]);
+                char hex[DIGEST_HEX_LEN + 1];
+                digest_buf(body[i], strlen(body[i]), hex);
+                items[i] = (apt_dl){.url = xasprintf("file://%s", p),
+                                    .sha256 = xstrdup(hex),
+                                    .size = (int64_t)strlen(body[i])};
+        }
+        _cleanup_free_ char *cache = path_join(dir, "cache");
+        dl_seen seen = {0};
+        apt_dl_opts o = {
+                .dir = cache, .retries = 0, .progress = dl_progress, .progress_data = &seen};
+        err_t e = {0};
+        CHECK_INT(apt_download(items, 2, &o, &e), 0);
+        CHECK(seen.reports >= 1);
+        CHECK_INT(seen.finished, 1);
+        CHECK(!seen.report_after_finish);
+        CHECK_INT(seen.last_done, 2);
+        CHECK_INT(seen.last_total, 2);
+        CHECK_INT(seen.last_bytes, (int64_t)(strlen(body[0]) + strlen(body[1])));
+        CHECK(items[1].path && access(items[1].path, R_OK) == 0);
+        apt_dl_free(items, 2);
+
+        /* Both in the cache now: nothing to fetch, nothing reported. */
+        items = xcalloc(1, sizeof(*items));
+        char hex[DIGEST_HEX_LEN + 1];
+        digest_buf(body[0], strlen(body[0]), hex);
+        items[0] = (apt_dl){.url = xasprintf("file://%s/gone", dir),
+                            .sha256 = xstrdup(hex),
+                            .size = (int64_t)strlen(body[0])};
+        seen = (dl_seen){0};
+        CHECK_INT(apt_download(items, 1, &o, &e), 0);
+        CHECK_INT(seen.reports + seen.finished, 0);
+        apt_dl_free(items, 1);
+
+        /* A failed download still ends with the finished call. */
+        items = xcalloc(1, sizeof(*items));
+        items[0] = (apt_dl){.url = xasprintf("file://%s/missing", dir), .size = -1};
+        seen = (dl_seen){0};
+        CHECK(apt_download(items, 1, &o, &e) < 0);
+        CHECK(strstr(e.msg, "missing") != NULL);
+        CHECK_INT(seen.finished, 1);
+        apt_dl_free(items, 1);
+        fs_rm_rf_at(AT_FDCWD, dir, &e);
+}
+
 int main(void)
 {
         log_init("test_apt");
+        test_download_progress();
         test_deb822();
         test_versions();
         test_relations();
