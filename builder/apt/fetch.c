@@ -1,6 +1,6 @@
 /* Parallel downloads with libcurl's multi interface: several connections,
  * resume of partial files, retries with exponential backoff, proxies from
- * the environment (libcurl reads them), a progress line on a terminal.
+ * the environment (libcurl reads them), progress reported to the caller.
  * Files with a known sha256 are published into DIR/sha256/ only after the
  * digest matched, so the cache never holds an unverified blob. */
 #include <curl/curl.h>
