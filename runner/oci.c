@@ -236,6 +236,25 @@ int oci_resolve_warm(store *s, const char *key, const char *digest, char **ret_l
 
 /* Hold every layer of the image; unpack the ones the store does not have
  * yet (out of the archive into a scratch dir, then through the unpacker). */
+/* The layer from mkroot's blob of the same digest when the store has one
+ * (runroot of a build's output): one copy of the compressed layer serves
+ * both programs, and none is made out of the archive. A blob that does
+ * not unpack to its digest leaves the work to the archive's copy. */
+static bool unpack_from_blob(store *s, const char *hex, const char *image)
+{
+        _cleanup_free_ char *blob = store_blob_path(s, hex);
+        struct stat st;
+        if (lstat(blob, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        err_t e = {0};
+        if (unpack_layer(s, blob, hex, image, &e) < 0) {
+                log_debug("%s: %s", blob, e.msg);
+                return false;
+        }
+        log_debug("layer %.12s unpacked from the cache's blob", hex);
+        return true;
+}
+
 static int unpack_missing(store *s, oci_archive *ar, const char *image, err_t *e)
 {
         const oci_image *im = oci_archive_image(ar);
@@ -256,7 +275,8 @@ static int unpack_missing(store *s, oci_archive *ar, const char *image, err_t *e
                 log_info("unpacking %zu layer%s of %s", missing, missing == 1 ? "" : "s", image);
         for (size_t i = 0; r == 0 && i < im->n_layers; i++) {
                 const char *hex = im->layers[i].digest;
-                if (store_tree_hold(s, STORE_KIND_OCI, hex, e) == 0)
+                if (store_tree_hold(s, STORE_KIND_OCI, hex, e) == 0 ||
+                    unpack_from_blob(s, hex, image))
                         continue;
                 r = copy_layer(ar, i, sc->path, e);
                 _cleanup_free_ char *f = xasprintf("%s/%s", sc->path, hex);
