@@ -20,6 +20,8 @@ bool store_name_ok(const char *n);
 bool store_hex_ok(const char *h);
 bool store_key_ok(const char *k);
 
+/* mkdirat rel (mode past the umask) when missing, then check it. */
+int store_area_make(store *s, const char *name, mode_t mode, err_t *e);
 /* Refuse what the caller does not own or others may write (ssh's
  * StrictModes); type is S_IFDIR, S_IFREG or 0 for either. */
 int store_trust_stat(const struct stat *st, const char *path, mode_t type, err_t *e);
