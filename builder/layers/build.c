@@ -384,24 +384,29 @@ static int commit_layer(builder_state *b, const char *created_by, lay_layer *ret
 /* ---- the base --------------------------------------------------------------- */
 
 #if MKROOT_HAVE_FETCH
-/* A base fetched before (the store's apt/bases/NAME_ARCH.tar* or
- * NAME.tar*), marked used for gc's --keep-days. */
+/* A base fetched before, marked used for gc's --keep-days: the store's
+ * bases/NAME_ARCH.tar* (what mkroot fetch keeps, the same file as its
+ * image), else NAME.tar* there, else apt/bases/ (where builds before the
+ * one bases area kept theirs). */
 static char *find_suite_base(store *st, const char *name)
 {
-        _cleanup_free_ char *dir = NULL;
-        if (store_area_dir(st, STORE_AREA_APT_BASES, &dir, NULL) < 0)
-                return NULL;
-        for (int i = 0; i < 2; i++) {
-                _cleanup_free_ char *pat = i == 0 ? xasprintf("%s/%s_*.tar*", dir, name)
-                                                  : xasprintf("%s/%s.tar*", dir, name);
-                glob_t g;
-                if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0) {
-                        char *r = xstrdup(g.gl_pathv[0]);
+        static const store_area areas[] = {STORE_AREA_BASES, STORE_AREA_APT_BASES};
+        for (size_t a = 0; a < sizeof areas / sizeof *areas; a++) {
+                _cleanup_free_ char *dir = NULL;
+                if (store_area_dir(st, areas[a], &dir, NULL) < 0)
+                        continue;
+                for (int i = 0; i < 2; i++) {
+                        _cleanup_free_ char *pat = i == 0 ? xasprintf("%s/%s_*.tar*", dir, name)
+                                                          : xasprintf("%s/%s.tar*", dir, name);
+                        glob_t g;
+                        if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0) {
+                                char *r = xstrdup(g.gl_pathv[0]);
+                                globfree(&g);
+                                store_area_mark_used(st, areas[a], path_basename(r));
+                                return r;
+                        }
                         globfree(&g);
-                        store_area_mark_used(st, STORE_AREA_APT_BASES, path_basename(r));
-                        return r;
                 }
-                globfree(&g);
         }
         return NULL;
 }
@@ -410,7 +415,7 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
 {
         _cleanup_free_ char *key = xasprintf("%s.tar.gz", name);
         _cleanup_free_ char *out = NULL;
-        int r = store_area_path(b->st, STORE_AREA_APT_BASES, key, &out, e);
+        int r = store_area_path(b->st, STORE_AREA_BASES, key, &out, e);
         if (r < 0)
                 return err_prefix(e, "Base: %s", name);
         /* Dot-named: if this fetch dies, store_gc removes it a day later. */

@@ -21,7 +21,12 @@ Cmd: ["/usr/bin/jq", "--version"]
 M
 timeout 1500 "$MKROOT" build m --format oci -o jq.oci.tar 2>err || fail "build: $(tail -5 err)"
 grep -q "built 2 steps, reused 0" err || fail "first build: $(tail -3 err)"
-ls "$MKROOT_CACHE"/apt/bases/bookworm* >/dev/null 2>&1 || fail "the fetched base is not kept in the cache"
+# One copy of the base: bases/SUITE_ARCH is what mkroot fetch keeps, the
+# same file as its finished image (apt/images/HEX), and nothing else.
+base=$(ls "$MKROOT_CACHE"/bases/bookworm_*.tar* 2>/dev/null | head -1)
+[ -n "$base" ] || fail "the fetched base is not kept in the cache's bases/"
+[ "$(stat -c %h "$base")" = 2 ] || fail "$base is a copy, not the fetch's image ($(stat -c %h "$base") links)"
+[ -z "$(ls -A "$MKROOT_CACHE"/apt/bases 2>/dev/null)" ] || fail "a second copy in apt/bases: $(ls "$MKROOT_CACHE"/apt/bases)"
 "$MKROOT" build m --format oci -o jq2.oci.tar 2>err2 || fail "rebuild: $(cat err2)"
 grep -q "nothing to build" err2 || fail "rebuild: $(cat err2)"
 "$MKROOT" inspect jq.oci.tar >insp
