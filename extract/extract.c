@@ -559,6 +559,119 @@ static bool kept(const xt_opts *o, const char *name, const char *rel)
         return o->keep && (strv_contains(o->keep, name) || strv_contains(o->keep, rel));
 }
 
+/* Where an entry goes: its parent directory (resolved, and its path from
+ * the root), its last name, its name in the archive and from the root, and
+ * how messages show it. */
+typedef struct {
+        int pfd;
+        const char *prel, *base, *name, *rel, *shown;
+} place;
+
+/* A device node (or a hardlink to one) that is not made. */
+static void skip_device(xt *x, const place *p)
+{
+        x->st.skipped_devices++;
+        strmap_put(x->skipped, p->name, (void *)1);
+        strmap_put(x->skipped, p->rel, (void *)1);
+}
+
+/* Free the entry's name of whatever is there: 1 when what is there stays
+ * (and the entry is not unpacked), 0 when the name is free or a directory
+ * that an entry of a directory keeps. */
+static int make_room(xt *x, const place *p, bool want_dir, err_t *e)
+{
+        struct stat st;
+        bool exists = fstatat(p->pfd, p->base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!exists && errno != ENOENT)
+                return err_sys(e, errno, "%s: entry \"%s\"", x->label, p->shown);
+        if (exists && x->o->skip_existing && !kept(x->o, p->name, p->rel))
+                return 1;
+        if (exists && want_dir && x->o->keep_dirs && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+                return 1;
+        if (x->mine)
+                strmap_put(x->mine, p->rel, (void *)1);
+        hook_touch(x, p->pfd, p->prel);
+        if (exists && !(want_dir && S_ISDIR(st.st_mode))) {
+                /* Whatever is there goes: nothing is written through a
+                 * symlink or an old hardlink. */
+                if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))
+                        cache_drop(x);
+                int r = fs_rm_rf_at(p->pfd, p->base, e);
+                if (r < 0)
+                        return err_prefix(e, "%s: entry \"%s\"", x->label, p->shown);
+        }
+
+        /* Whatever is made at this name now is no skipped device. */
+        if (was_skipped(x, p->name))
+                strmap_put(x->skipped, p->name, NULL);
+        if (was_skipped(x, p->rel))
+                strmap_put(x->skipped, p->rel, NULL);
+        return 0;
+}
+
+static int make_symlink(xt *x, struct archive_entry *ae, const place *p, err_t *e)
+{
+        const char *target = archive_entry_symlink(ae);
+        if (!target || !*target)
+                return err_set(e, -EINVAL, "%s: entry \"%s\": symlink without target", x->label,
+                               p->shown);
+        cache_drop(x);
+        if (symlinkat(target, p->pfd, p->base) < 0)
+                return err_sys(e, errno, "%s: entry \"%s\": symlink", x->label, p->shown);
+        if (xt_test_hook)
+                xt_test_hook(p->pfd, p->base);
+        return meta_at(x, ae, p->pfd, p->base, p->shown, S_IFLNK, e);
+}
+
+/* A device node or a fifo: 1 when a device node is not made (no
+ * privilege). */
+static int make_special(xt *x, struct archive_entry *ae, mode_t type, const place *p, err_t *e)
+{
+        dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(ae);
+        mode_t perm = archive_entry_perm(ae) & 0777;
+        if (mknodat(p->pfd, p->base, type | perm, dev) < 0) {
+                if (errno == EPERM && type != AE_IFIFO) {
+                        xt_log(LOG_DEBUG, "%s: \"%s\": device node not made (no privilege)",
+                               x->label, p->shown);
+                        skip_device(x, p);
+                        return 1;
+                }
+                return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label, p->shown);
+        }
+        if (xt_test_hook)
+                xt_test_hook(p->pfd, p->base);
+        return meta_at(x, ae, p->pfd, p->base, p->shown, type, e);
+}
+
+/* The entry's node at its freed name: 1 when it is not made (a device
+ * node skipped, or a type that is no image content). */
+static int make_node(xt *x, struct archive_entry *ae, const char *hard, mode_t type, const place *p,
+                     err_t *e)
+{
+        if (hard) {
+                int r = make_hardlink(x, hard, p->pfd, p->base, p->shown, e);
+                if (r == 1) {
+                        xt_log(LOG_DEBUG, "%s: \"%s\": hardlink to a device node not made",
+                               x->label, p->shown);
+                        skip_device(x, p);
+                }
+                return r;
+        }
+        switch (type) {
+        case AE_IFREG: return make_regular(x, ae, p->pfd, p->base, p->shown, e);
+        case AE_IFDIR: return make_dir(x, ae, p->pfd, p->base, p->rel, p->shown, e);
+        case AE_IFLNK: return make_symlink(x, ae, p, e);
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO: return make_special(x, ae, type, p, e);
+        default:
+                /* Sockets and unknown types are not image content. */
+                xt_log(LOG_DEBUG, "%s: \"%s\": entry of type 0%o skipped", x->label, p->shown,
+                       (unsigned)type);
+                return 1;
+        }
+}
+
 static int entry(xt *x, struct archive_entry *ae, err_t *e)
 {
         char sn[160];
@@ -596,95 +709,14 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
                 return r;
         }
         _cleanup_free_ char *rel = prel[0] ? xasprintf("%s/%s", prel, base) : xstrdup(base);
-
-        struct stat st;
-        bool exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-        if (!exists && errno != ENOENT)
-                return err_sys(e, errno, "%s: entry \"%s\"", x->label, shown);
-        if (exists && x->o->skip_existing && !kept(x->o, name, rel))
-                return 0;
-        bool want_dir = !hard && type == AE_IFDIR;
-        if (exists && want_dir && x->o->keep_dirs && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
-                return 0;
-        if (x->mine)
-                strmap_put(x->mine, rel, (void *)1);
-        hook_touch(x, pfd, prel);
-        if (exists && !(want_dir && S_ISDIR(st.st_mode))) {
-                /* Whatever is there goes: nothing is written through a
-                 * symlink or an old hardlink. */
-                if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))
-                        cache_drop(x);
-                r = fs_rm_rf_at(pfd, base, e);
-                if (r < 0)
-                        return err_prefix(e, "%s: entry \"%s\"", x->label, shown);
-        }
-
-        /* Whatever is made at this name now is no skipped device. */
-        if (was_skipped(x, name))
-                strmap_put(x->skipped, name, NULL);
-        if (was_skipped(x, rel))
-                strmap_put(x->skipped, rel, NULL);
-        if (hard) {
-                r = make_hardlink(x, hard, pfd, base, shown, e);
-                if (r == 1) {
-                        xt_log(LOG_DEBUG, "%s: \"%s\": hardlink to a device node not made",
-                               x->label, shown);
-                        x->st.skipped_devices++;
-                        strmap_put(x->skipped, name, (void *)1);
-                        strmap_put(x->skipped, rel, (void *)1);
-                        return 0;
-                }
-        } else
-                switch (type) {
-                case AE_IFREG: r = make_regular(x, ae, pfd, base, shown, e); break;
-                case AE_IFDIR: r = make_dir(x, ae, pfd, base, rel, shown, e); break;
-                case AE_IFLNK: {
-                        const char *target = archive_entry_symlink(ae);
-                        if (!target || !*target)
-                                return err_set(e, -EINVAL,
-                                               "%s: entry \"%s\": symlink without target", x->label,
-                                               shown);
-                        cache_drop(x);
-                        if (symlinkat(target, pfd, base) < 0)
-                                return err_sys(e, errno, "%s: entry \"%s\": symlink", x->label,
-                                               shown);
-                        if (xt_test_hook)
-                                xt_test_hook(pfd, base);
-                        r = meta_at(x, ae, pfd, base, shown, S_IFLNK, e);
-                        break;
-                }
-                case AE_IFCHR:
-                case AE_IFBLK:
-                case AE_IFIFO: {
-                        dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(ae);
-                        mode_t perm = archive_entry_perm(ae) & 0777;
-                        if (mknodat(pfd, base, type | perm, dev) < 0) {
-                                if (errno == EPERM && type != AE_IFIFO) {
-                                        xt_log(LOG_DEBUG,
-                                               "%s: \"%s\": device node not made (no privilege)",
-                                               x->label, shown);
-                                        x->st.skipped_devices++;
-                                        strmap_put(x->skipped, name, (void *)1);
-                                        strmap_put(x->skipped, rel, (void *)1);
-                                        return 0;
-                                }
-                                return err_sys(e, errno, "%s: entry \"%s\": mknod", x->label,
-                                               shown);
-                        }
-                        if (xt_test_hook)
-                                xt_test_hook(pfd, base);
-                        r = meta_at(x, ae, pfd, base, shown, type, e);
-                        break;
-                }
-                default:
-                        /* Sockets and unknown types are not image content. */
-                        xt_log(LOG_DEBUG, "%s: \"%s\": entry of type 0%o skipped", x->label, shown,
-                               (unsigned)type);
-                        return 0;
-                }
+        place p = {pfd, prel, base, name, rel, shown};
+        r = make_room(x, &p, !hard && type == AE_IFDIR, e);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = make_node(x, ae, hard, type, &p, e);
         if (r == 0)
                 x->st.entries++;
-        return r;
+        return r < 0 ? r : 0;
 }
 
 static int extract_all(xt *x, err_t *e)
