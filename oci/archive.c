@@ -300,7 +300,7 @@ static oci_layer *new_layers(oci_archive *a, size_t n)
 
 /* ---- OCI image layout ---------------------------------------------------------- */
 
-static int open_oci(oci_archive *a, err_t *e)
+static int check_layout(oci_archive *a, err_t *e)
 {
         json_object *lay = NULL;
         int r = read_json(a, "oci-layout", NULL, -1, "oci-layout", &lay, e);
@@ -313,11 +313,15 @@ static int open_oci(oci_archive *a, err_t *e)
                 r = err_set(e, -EBADMSG, "%s: oci-layout: version \"%s\" is not 1.x", a->name,
                             OCI_ESC(ver));
         json_object_put(lay);
-        if (r < 0)
-                return r;
+        return r;
+}
 
+/* The manifest index.json leads to: the first one each index lists,
+ * through nested indexes. */
+static int find_manifest(oci_archive *a, json_object **ret_man, err_t *e)
+{
         json_object *cur = NULL;
-        r = read_json(a, "index.json", NULL, -1, "index.json", &cur, e);
+        int r = read_json(a, "index.json", NULL, -1, "index.json", &cur, e);
         json_object *man = NULL;
         _cleanup_free_ char *where = xstrdup("index.json");
         for (int depth = 0; r == 0 && !man; depth++) {
@@ -369,9 +373,15 @@ static int open_oci(oci_archive *a, err_t *e)
                 json_object_put(man);
                 return r;
         }
+        *ret_man = man;
+        return 0;
+}
 
+/* The manifest's media type, and its config's descriptor. */
+static int check_manifest(oci_archive *a, json_object *man, descriptor *ret_config, err_t *e)
+{
         const char *mt = NULL;
-        r = want_type(a, man, json_type_object, "manifest", e);
+        int r = want_type(a, man, json_type_object, "manifest", e);
         if (r == 0)
                 r = get_string(a, man, "mediaType", true, "manifest", &mt, e);
         if (r == 0 && mt && !one_of(mt, manifest_types, ARRAY_SIZE(manifest_types)))
@@ -385,41 +395,76 @@ static int open_oci(oci_archive *a, err_t *e)
             !one_of(cd.media_type, config_types, ARRAY_SIZE(config_types)))
                 r = err_set(e, -EBADMSG, "%s: manifest.config: unknown media type \"%s\"", a->name,
                             OCI_ESC(cd.media_type));
-        json_object *ls = r == 0 ? field(man, "layers") : NULL;
-        if (r == 0)
-                r = want_type(a, ls, json_type_array, "manifest.layers", e);
+        if (r < 0)
+                return r;
+        *ret_config = cd;
+        return 0;
+}
+
+/* The layer descriptor jd (W in messages), and its blob in the archive. */
+static int get_layer(oci_archive *a, json_object *jd, const char *w, oci_layer *ret, err_t *e)
+{
+        descriptor d = {0};
+        int r = get_descriptor(a, jd, w, OCI_MAX_BLOB, &d, e);
+        const media_type *t = NULL;
+        for (size_t k = 0; r == 0 && d.media_type && k < ARRAY_SIZE(layer_types); k++)
+                if (!strcmp(d.media_type, layer_types[k].name))
+                        t = &layer_types[k];
+        if (r == 0 && !t)
+                r = err_set(e, -EBADMSG, "%s: %s: unknown layer media type \"%s\"", a->name, w,
+                            d.media_type ? OCI_ESC(d.media_type) : "(none)");
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *member = xasprintf("blobs/sha256/%s", d.hex);
+        const oci_member *m = NULL;
+        r = find_member(a, member, w, &m, e);
+        if (r == 0 && m->size != d.size)
+                r = err_set(e, -EBADMSG, "%s: %s: %lld bytes, the descriptor says %lld", a->name, w,
+                            (long long)m->size, (long long)d.size);
+        if (r < 0)
+                return r;
+        memcpy(ret->digest, d.hex, DIGEST_HEX_LEN + 1);
+        ret->media_type = t->name;
+        ret->compression = t->comp;
+        ret->size = m->size;
+        ret->offset = m->offset;
+        ret->member = steal_pointer(&member);
+        return 0;
+}
+
+/* manifest.layers into a->im.layers. */
+static int get_layers(oci_archive *a, json_object *man, err_t *e)
+{
+        json_object *ls = field(man, "layers");
+        int r = want_type(a, ls, json_type_array, "manifest.layers", e);
         size_t n = r == 0 ? json_object_array_length(ls) : 0;
         if (n > OCI_MAX_LAYERS)
                 r = err_set(e, -E2BIG, "%s: more than %d layers", a->name, OCI_MAX_LAYERS);
-        oci_layer *L = r == 0 ? new_layers(a, n) : NULL;
-        for (size_t i = 0; r == 0 && i < n; i++) {
+        if (r < 0)
+                return r;
+        oci_layer *L = new_layers(a, n);
+        for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *w = xasprintf("manifest.layers[%zu]", i);
-                descriptor d = {0};
-                r = get_descriptor(a, json_object_array_get_idx(ls, i), w, OCI_MAX_BLOB, &d, e);
-                const media_type *t = NULL;
-                for (size_t k = 0; r == 0 && d.media_type && k < ARRAY_SIZE(layer_types); k++)
-                        if (!strcmp(d.media_type, layer_types[k].name))
-                                t = &layer_types[k];
-                if (r == 0 && !t)
-                        r = err_set(e, -EBADMSG, "%s: %s: unknown layer media type \"%s\"", a->name,
-                                    w, d.media_type ? OCI_ESC(d.media_type) : "(none)");
+                r = get_layer(a, json_object_array_get_idx(ls, i), w, &L[i], e);
                 if (r < 0)
-                        break;
-                _cleanup_free_ char *member = xasprintf("blobs/sha256/%s", d.hex);
-                const oci_member *m = NULL;
-                r = find_member(a, member, w, &m, e);
-                if (r == 0 && m->size != d.size)
-                        r = err_set(e, -EBADMSG, "%s: %s: %lld bytes, the descriptor says %lld",
-                                    a->name, w, (long long)m->size, (long long)d.size);
-                if (r < 0)
-                        break;
-                memcpy(L[i].digest, d.hex, DIGEST_HEX_LEN + 1);
-                L[i].media_type = t->name;
-                L[i].compression = t->comp;
-                L[i].size = m->size;
-                L[i].offset = m->offset;
-                L[i].member = steal_pointer(&member);
+                        return r;
         }
+        return 0;
+}
+
+static int open_oci(oci_archive *a, err_t *e)
+{
+        int r = check_layout(a, e);
+        if (r < 0)
+                return r;
+        json_object *man = NULL;
+        r = find_manifest(a, &man, e);
+        if (r < 0)
+                return r;
+        descriptor cd = {0};
+        r = check_manifest(a, man, &cd, e);
+        if (r == 0)
+                r = get_layers(a, man, e);
         json_object *cfg = NULL;
         _cleanup_free_ char *cm = xasprintf("blobs/sha256/%s", cd.hex);
         _cleanup_free_ char *cw = xasprintf("config %s", cm);
