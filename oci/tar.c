@@ -173,12 +173,92 @@ static void add_member(oci_tar *t, char *name, int64_t off, int64_t size)
         strmap_put(t->by_name, name, (void *)(uintptr_t)t->n);
 }
 
+/* What oci_tar_index reads from, and the extension (pax 'x' or GNU 'L')
+ * that applies to the next header. */
+typedef struct tar_scan {
+        int fd;
+        int64_t fsize;
+        const char *label;
+        char *ext_path;
+        int64_t ext_size; /* -1 when none */
+} tar_scan;
+
+/* The extension header at off, of SIZE bytes of data at DATA. */
+static int read_ext(tar_scan *s, char type, int64_t off, int64_t data, int64_t size, err_t *e)
+{
+        if (size > MAX_EXT)
+                return err_set(e, -E2BIG, "%s: tar extension at byte %lld too large", s->label,
+                               (long long)off);
+        _cleanup_free_ char *buf = xmalloc((size_t)size + 1);
+        int r = pread_full(s->fd, buf, (size_t)size, data);
+        if (r < 0)
+                return err_sys(e, -r, "%s", s->label);
+        buf[size] = '\0';
+        if (type == 'L') {
+                free(s->ext_path);
+                s->ext_path = xstrndup(buf, (size_t)size);
+        } else if (pax_parse(buf, (size_t)size, &s->ext_path, &s->ext_size) < 0)
+                return err_set(e, -EBADMSG, "%s: bad pax header at byte %lld", s->label,
+                               (long long)off);
+        return 0;
+}
+
+/* The name a ustar or old tar header holds. */
+static char *header_name(const unsigned char *h)
+{
+        char nm[101], px[156];
+        memcpy(nm, h, 100);
+        nm[100] = '\0';
+        memcpy(px, h + 345, 155);
+        px[155] = '\0';
+        /* prefix only in POSIX ustar ("ustar\0"). */
+        bool posix = !memcmp(h + 257, "ustar\0", 6);
+        return posix && px[0] ? xasprintf("%s/%s", px, nm) : xstrdup(nm);
+}
+
+/* The member whose header h is at off: an extension kept for the next
+ * header, or a file added to t. Where the next header is in *ret_next. */
+static int member(tar_scan *s, oci_tar *t, const unsigned char *h, int64_t off, int64_t *ret_next,
+                  err_t *e)
+{
+        int64_t size = tar_number(h + 124, 12);
+        char type = (char)h[156];
+        /* A pax size is the entry's, whatever its type (the data
+         * that follows is skipped by it). */
+        if (s->ext_size >= 0 && type != 'x' && type != 'g' && type != 'L' && type != 'K')
+                size = s->ext_size;
+        int64_t data = off + BLOCK;
+        if (size < 0 || size > s->fsize - data)
+                return err_set(e, -EBADMSG, "%s: tar member at byte %lld: size past the end",
+                               s->label, (long long)off);
+        int64_t next = data + ((size + BLOCK - 1) / BLOCK) * BLOCK;
+        if (type == 'x' || type == 'L') {
+                int r = read_ext(s, type, off, data, size, e);
+                if (r < 0)
+                        return r;
+                *ret_next = next;
+                return 0;
+        }
+        if (type == '0' || type == '\0' || type == '7') {
+                char *raw = s->ext_path ? steal_pointer(&s->ext_path) : header_name(h);
+                char *name = oci_member_clean(raw);
+                free(raw);
+                /* A name no reference can reach is never used. */
+                if (name)
+                        add_member(t, name, data, size);
+        }
+        free(s->ext_path);
+        s->ext_path = NULL;
+        s->ext_size = -1;
+        *ret_next = next;
+        return 0;
+}
+
 int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t *e)
 {
         oci_tar t = {.by_name = strmap_new()};
+        tar_scan s = {.fd = fd, .fsize = fsize, .label = label, .ext_size = -1};
         int64_t off = 0;
-        _cleanup_free_ char *ext_path = NULL; /* from pax 'x' or GNU 'L', for the next header */
-        int64_t ext_size = -1;
         size_t count = 0;
         int r = 0;
         for (;;) {
@@ -186,7 +266,7 @@ int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t 
                 if (off + BLOCK > fsize) {
                         /* A tar ends with zero blocks; a file that stops
                          * right after its last member is accepted too. */
-                        if (off == fsize && count > 0 && !ext_path && ext_size < 0)
+                        if (off == fsize && count > 0 && !s.ext_path && s.ext_size < 0)
                                 break;
                         r = count ? err_set(e, -EBADMSG, "%s: truncated tar at byte %lld", label,
                                             (long long)off)
@@ -213,68 +293,13 @@ int oci_tar_index(int fd, int64_t fsize, const char *label, oci_tar *ret, err_t 
                         r = 0;
                         break;
                 }
-                int64_t size = tar_number(h + 124, 12);
-                char type = (char)h[156];
-                /* A pax size is the entry's, whatever its type (the data
-                 * that follows is skipped by it). */
-                if (ext_size >= 0 && type != 'x' && type != 'g' && type != 'L' && type != 'K')
-                        size = ext_size;
-                int64_t data = off + BLOCK;
-                if (size < 0 || size > fsize - data) {
-                        r = err_set(e, -EBADMSG, "%s: tar member at byte %lld: size past the end",
-                                    label, (long long)off);
+                int64_t next = 0;
+                r = member(&s, &t, h, off, &next, e);
+                if (r < 0)
                         break;
-                }
-                int64_t next = data + ((size + BLOCK - 1) / BLOCK) * BLOCK;
-                if (type == 'x' || type == 'L') {
-                        if (size > MAX_EXT) {
-                                r = err_set(e, -E2BIG, "%s: tar extension at byte %lld too large",
-                                            label, (long long)off);
-                                break;
-                        }
-                        _cleanup_free_ char *buf = xmalloc((size_t)size + 1);
-                        r = pread_full(fd, buf, (size_t)size, data);
-                        if (r < 0) {
-                                r = err_sys(e, -r, "%s", label);
-                                break;
-                        }
-                        buf[size] = '\0';
-                        if (type == 'L') {
-                                free(ext_path);
-                                ext_path = xstrndup(buf, (size_t)size);
-                        } else if (pax_parse(buf, (size_t)size, &ext_path, &ext_size) < 0) {
-                                r = err_set(e, -EBADMSG, "%s: bad pax header at byte %lld", label,
-                                            (long long)off);
-                                break;
-                        }
-                        off = next;
-                        continue;
-                }
-                if (type == '0' || type == '\0' || type == '7') {
-                        char *raw;
-                        if (ext_path)
-                                raw = steal_pointer(&ext_path);
-                        else {
-                                char nm[101], px[156];
-                                memcpy(nm, h, 100);
-                                nm[100] = '\0';
-                                memcpy(px, h + 345, 155);
-                                px[155] = '\0';
-                                /* prefix only in POSIX ustar ("ustar\0"). */
-                                bool posix = !memcmp(h + 257, "ustar\0", 6);
-                                raw = posix && px[0] ? xasprintf("%s/%s", px, nm) : xstrdup(nm);
-                        }
-                        char *name = oci_member_clean(raw);
-                        free(raw);
-                        /* A name no reference can reach is never used. */
-                        if (name)
-                                add_member(&t, name, data, size);
-                }
-                free(ext_path);
-                ext_path = NULL;
-                ext_size = -1;
                 off = next;
         }
+        free(s.ext_path);
         if (r < 0 || r == 1) {
                 oci_tar_free(&t);
                 return r;
