@@ -190,67 +190,75 @@ static void count(int r, unsigned *n, unsigned *busy)
                 (*busy)++;
 }
 
-int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
-{
-        store_gc_stats st = {0};
-        int keep = o ? o->keep_days : -1;
-        time_t cut = keep >= 0 ? time(NULL) - (time_t)keep * 86400 : 0;
-        _cleanup_close_ int gc_lock = -1;
-        int r = store_lock(s, "gc", true, &gc_lock, e);
-        if (r < 0)
-                return r;
-        int ret_r = store_gc_leftovers(s, &st.leftovers, e);
-        err_t e2 = {0};
+/* One gc's window and what it found in use. */
+typedef struct gc_run {
+        store *s;
+        int keep; /* days; -1: no window */
+        time_t cut;
+        store_gc_stats st;
+        strmap *blobs_used;            /* blobs the step records name */
+        strmap *trees[STORE_KIND_MAX]; /* trees the index and its stacks name */
+        strmap *stacks;                /* stacks the index names */
+        strv keys;                     /* the index entries */
+} gc_run;
 
-        /* Step records not used within the window (builds idle only). */
-        _cleanup_close_ int build_lock = -1;
-        bool builds_idle = store_lock(s, "layers", false, &build_lock, &e2) == 0;
+/* Step records not used within the window (builds idle only); the blobs
+ * the others name into g->blobs_used. */
+static void gc_steps(gc_run *g)
+{
+        store *s = g->s;
+        err_t e2 = {0};
         _cleanup_strv_ strv steps = {0};
-        if (builds_idle)
-                store_record_list(s, STORE_RECORD_STEP, &steps, &e2);
-        strmap *blobs_used = strmap_new();
+        store_record_list(s, STORE_RECORD_STEP, &steps, &e2);
         for (size_t i = 0; i < steps.n; i++) {
                 _cleanup_free_ char *rel = xasprintf("steps/%s", steps.v[i]);
-                if (keep >= 0 && aged(s, rel, cut)) {
+                if (g->keep >= 0 && aged(s, rel, g->cut)) {
                         if (unlinkat(s->fd, rel, 0) == 0)
-                                st.steps++;
+                                g->st.steps++;
                         continue;
                 }
                 _cleanup_strv_ strv refs = {0};
                 if (store_record_get(s, STORE_RECORD_STEP, steps.v[i], false, &refs, NULL, NULL) <
                     0) {
                         if (unlinkat(s->fd, rel, 0) == 0) /* not of this format */
-                                st.steps++;
+                                g->st.steps++;
                         continue;
                 }
                 for (size_t k = 0; k < refs.n; k++)
-                        strmap_put(blobs_used, refs.v[k], (void *)1);
+                        strmap_put(g->blobs_used, refs.v[k], (void *)1);
         }
+}
 
-        /* Marks: what the index names, and what those stacks name. */
-        strmap *trees[STORE_KIND_MAX], *stacks = strmap_new();
-        for (int k = 0; k < STORE_KIND_MAX; k++)
-                trees[k] = strmap_new();
-        _cleanup_strv_ strv keys = {0};
-        store_list(s, "index", &keys);
-        for (size_t i = 0; i < keys.n; i++) {
+/* Marks: what the index names, and what those stacks name. */
+static void gc_mark(gc_run *g)
+{
+        store *s = g->s;
+        err_t e2 = {0};
+        store_list(s, "index", &g->keys);
+        for (size_t i = 0; i < g->keys.n; i++) {
                 store_entry what;
                 char name[STORE_NAME_MAX];
-                if (store_index_read(s, keys.v[i], &what, name, &e2) < 0)
+                if (store_index_read(s, g->keys.v[i], &what, name, &e2) < 0)
                         continue;
                 if (what == STORE_ENTRY_ROOTFS) {
-                        strmap_put(trees[STORE_KIND_ROOTFS], name, (void *)1);
+                        strmap_put(g->trees[STORE_KIND_ROOTFS], name, (void *)1);
                         continue;
                 }
-                strmap_put(stacks, name, (void *)1);
+                strmap_put(g->stacks, name, (void *)1);
                 _cleanup_strv_ strv refs = {0};
                 if (store_record_get(s, STORE_RECORD_STACK, name, false, &refs, NULL, NULL) < 0)
                         continue;
                 for (size_t k = 0; k < refs.n; k++)
-                        strmap_put(trees[STORE_KIND_OCI], refs.v[k], (void *)1);
+                        strmap_put(g->trees[STORE_KIND_OCI], refs.v[k], (void *)1);
         }
+}
 
-        /* Trees nothing names, or not used within the window. */
+/* Trees nothing names, or not used within the window: the last error, or
+ * 0. */
+static int gc_trees(gc_run *g, err_t *e)
+{
+        store *s = g->s;
+        int ret_r = 0;
         for (int k = 0; k < STORE_KIND_MAX; k++) {
                 _cleanup_strv_ strv names = {0};
                 store_list(s, store_kind_dirs[k], &names);
@@ -260,88 +268,110 @@ int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
                         _cleanup_free_ char *rel =
                                 xasprintf("%s/%s", store_kind_dirs[k], names.v[i]);
                         time_t used = 0;
-                        bool old = keep >= 0 &&
+                        bool old = g->keep >= 0 &&
                                    store_tree_used(s, (store_kind)k, names.v[i], &used) == 0 &&
-                                   used <= cut;
-                        if (strmap_has(trees[k], names.v[i]) && !old)
+                                   used <= g->cut;
+                        if (strmap_has(g->trees[k], names.v[i]) && !old)
                                 continue;
                         _cleanup_free_ char *lock = store_tree_lock_name((store_kind)k, names.v[i]);
-                        r = remove_locked(s, lock, rel, true, e);
+                        int r = remove_locked(s, lock, rel, true, e);
                         if (r < 0)
                                 ret_r = r;
-                        count(r, &st.trees, &st.busy);
+                        count(r, &g->st.trees, &g->st.busy);
                 }
         }
+        return ret_r;
+}
 
-        /* Stacks no index entry names (held while one is being written). */
+/* Stacks no index entry names (held while one is being written): the
+ * last error, or 0. */
+static int gc_stacks(gc_run *g, err_t *e)
+{
+        store *s = g->s;
+        int ret_r = 0;
         _cleanup_strv_ strv stack_names = {0};
         store_list(s, "stacks", &stack_names);
         for (size_t i = 0; i < stack_names.n; i++) {
-                if (strmap_has(stacks, stack_names.v[i]) && stack_whole(s, stack_names.v[i]))
+                if (strmap_has(g->stacks, stack_names.v[i]) && stack_whole(s, stack_names.v[i]))
                         continue;
                 if (!store_name_ok(stack_names.v[i]))
                         continue;
                 _cleanup_free_ char *rel = xasprintf("stacks/%s", stack_names.v[i]);
                 _cleanup_free_ char *lock = store_stack_lock_name(stack_names.v[i]);
-                r = remove_locked(s, lock, rel, false, e);
+                int r = remove_locked(s, lock, rel, false, e);
                 if (r < 0)
                         ret_r = r;
-                count(r, &st.stacks, &st.busy);
+                count(r, &g->st.stacks, &g->st.busy);
         }
+        return ret_r;
+}
 
-        /* Index entries whose referents are gone, and format 1 entries;
-         * never one whose referents are all there. */
-        for (size_t i = 0; i < keys.n; i++) {
-                _cleanup_free_ char *rel = xasprintf("index/%s", keys.v[i]);
+/* Index entries whose referents are gone, and format 1 entries; never
+ * one whose referents are all there. */
+static void gc_index(gc_run *g)
+{
+        store *s = g->s;
+        err_t e2 = {0};
+        for (size_t i = 0; i < g->keys.n; i++) {
+                _cleanup_free_ char *rel = xasprintf("index/%s", g->keys.v[i]);
                 store_entry what;
                 char name[STORE_NAME_MAX];
                 bool keep_it;
-                if (store_index_read(s, keys.v[i], &what, name, &e2) < 0)
+                if (store_index_read(s, g->keys.v[i], &what, name, &e2) < 0)
                         keep_it = false;
                 else if (what == STORE_ENTRY_ROOTFS)
                         keep_it = store_tree_exists(s, STORE_KIND_ROOTFS, name);
                 else
                         keep_it = stack_whole(s, name);
                 if (!keep_it && unlinkat(s->fd, rel, 0) == 0)
-                        st.index++;
+                        g->st.index++;
         }
-        /* fs_write_atomic_at's leftovers from a crash. */
-        const char *atomic_dirs[] = {"index", "stacks", "steps"};
-        for (size_t a = 0; a < ARRAY_SIZE(atomic_dirs); a++)
-                store_gc_dot_leftovers(s, atomic_dirs[a], 60, &st.leftovers);
+}
 
-        /* Blobs no step names (and, with a window, not used within it). */
-        if (builds_idle) {
-                _cleanup_strv_ strv blobs = {0};
-                store_list(s, "blobs/sha256", &blobs);
-                for (size_t i = 0; i < blobs.n; i++) {
-                        if (strmap_has(blobs_used, blobs.v[i]))
-                                continue;
-                        _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", blobs.v[i]);
-                        if ((keep < 0 || aged(s, rel, cut)) && unlinkat(s->fd, rel, 0) == 0)
-                                st.blobs++;
-                }
-                /* store_blob_tmp's files of a build that crashed. */
-                store_gc_dot_leftovers(s, "blobs/sha256", 86400, &st.leftovers);
+/* Blobs no step names (and, with a window, not used within it); builds
+ * idle only. */
+static void gc_blobs(gc_run *g)
+{
+        store *s = g->s;
+        _cleanup_strv_ strv blobs = {0};
+        store_list(s, "blobs/sha256", &blobs);
+        for (size_t i = 0; i < blobs.n; i++) {
+                if (strmap_has(g->blobs_used, blobs.v[i]))
+                        continue;
+                _cleanup_free_ char *rel = xasprintf("blobs/sha256/%s", blobs.v[i]);
+                if ((g->keep < 0 || aged(s, rel, g->cut)) && unlinkat(s->fd, rel, 0) == 0)
+                        g->st.blobs++;
         }
+        /* store_blob_tmp's files of a build that crashed. */
+        store_gc_dot_leftovers(s, "blobs/sha256", 86400, &g->st.leftovers);
+}
 
-        /* Lock files whose tree or stack is gone. */
+/* The tree or stack a lock file (NAME.lock in locks/) is for, or NULL. */
+static char *lock_item(const char *n)
+{
+        size_t len = strlen(n);
+        if (len < 6 || strcmp(n + len - 5, ".lock"))
+                return NULL;
+        _cleanup_free_ char *lock = xstrndup(n, len - 5);
+        char *item = NULL;
+        if (!strncmp(lock, "stack-", 6))
+                item = xasprintf("stacks/%s", lock + 6);
+        for (int k = 0; k < STORE_KIND_MAX && !item; k++) {
+                _cleanup_free_ char *pre = store_tree_lock_name((store_kind)k, "");
+                if (!strncmp(lock, pre, strlen(pre)))
+                        item = xasprintf("%s/%s", store_kind_dirs[k], lock + strlen(pre));
+        }
+        return item;
+}
+
+/* Lock files whose tree or stack is gone. */
+static void gc_locks(store *s)
+{
         _cleanup_strv_ strv locks = {0};
         store_list(s, "locks", &locks);
         for (size_t i = 0; i < locks.n; i++) {
                 const char *n = locks.v[i];
-                size_t len = strlen(n);
-                if (len < 6 || strcmp(n + len - 5, ".lock"))
-                        continue;
-                _cleanup_free_ char *lock = xstrndup(n, len - 5);
-                _cleanup_free_ char *item = NULL;
-                if (!strncmp(lock, "stack-", 6))
-                        item = xasprintf("stacks/%s", lock + 6);
-                for (int k = 0; k < STORE_KIND_MAX && !item; k++) {
-                        _cleanup_free_ char *pre = store_tree_lock_name((store_kind)k, "");
-                        if (!strncmp(lock, pre, strlen(pre)))
-                                item = xasprintf("%s/%s", store_kind_dirs[k], lock + strlen(pre));
-                }
+                _cleanup_free_ char *item = lock_item(n);
                 if (!item || faccessat(s->fd, item, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                         continue;
                 _cleanup_free_ char *lrel = xasprintf("locks/%s", n);
@@ -351,14 +381,52 @@ int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
                     sb.st_nlink > 0 && faccessat(s->fd, item, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
                         unlinkat(s->fd, lrel, 0);
         }
+}
 
-        gc_legacy(s, &st);
-        store_gc_areas(s, o, cut, &st);
+int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e)
+{
+        gc_run g = {.s = s, .keep = o ? o->keep_days : -1};
+        g.cut = g.keep >= 0 ? time(NULL) - (time_t)g.keep * 86400 : 0;
+        _cleanup_close_ int gc_lock = -1;
+        int r = store_lock(s, "gc", true, &gc_lock, e);
+        if (r < 0)
+                return r;
+        int ret_r = store_gc_leftovers(s, &g.st.leftovers, e);
+        err_t e2 = {0};
+
+        _cleanup_close_ int build_lock = -1;
+        bool builds_idle = store_lock(s, "layers", false, &build_lock, &e2) == 0;
+        g.blobs_used = strmap_new();
+        if (builds_idle)
+                gc_steps(&g);
+        g.stacks = strmap_new();
         for (int k = 0; k < STORE_KIND_MAX; k++)
-                strmap_free(trees[k]);
-        strmap_free(stacks);
-        strmap_free(blobs_used);
+                g.trees[k] = strmap_new();
+        gc_mark(&g);
+
+        r = gc_trees(&g, e);
+        if (r < 0)
+                ret_r = r;
+        r = gc_stacks(&g, e);
+        if (r < 0)
+                ret_r = r;
+        gc_index(&g);
+        /* fs_write_atomic_at's leftovers from a crash. */
+        const char *atomic_dirs[] = {"index", "stacks", "steps"};
+        for (size_t a = 0; a < ARRAY_SIZE(atomic_dirs); a++)
+                store_gc_dot_leftovers(s, atomic_dirs[a], 60, &g.st.leftovers);
+        if (builds_idle)
+                gc_blobs(&g);
+        gc_locks(s);
+
+        gc_legacy(s, &g.st);
+        store_gc_areas(s, o, g.cut, &g.st);
+        for (int k = 0; k < STORE_KIND_MAX; k++)
+                strmap_free(g.trees[k]);
+        strmap_free(g.stacks);
+        strmap_free(g.blobs_used);
+        strv_free(&g.keys);
         if (ret)
-                *ret = st;
+                *ret = g.st;
         return ret_r;
 }
