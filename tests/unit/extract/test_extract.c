@@ -62,6 +62,7 @@ static char *make_archive(const char *name, const ent *ents, size_t n)
                         archive_entry_set_rdev(e, makedev(1, 3));
                         break;
                 case 'p': archive_entry_set_filetype(e, AE_IFIFO); break;
+                default: fprintf(stderr, "test: unknown entry type '%c'\n", t->type); abort();
                 }
                 archive_entry_set_size(e, (la_int64_t)len);
                 if (t->xattr) {
