@@ -23,10 +23,12 @@
  *                             and Packages by digest), partial/ (downloads
  *                             in progress), tmp/ (the tree being built),
  *                             images/HEX (finished images by their inputs),
- *                             bases/SUITE[_ARCH].tar.* (bases mkroot build
- *                             fetched for a FROM suite)
+ *                             bases/ (where older mkroot builds kept the
+ *                             bases they fetched: read, never written)
  *   bases/SUITE_ARCH.tar.*    mkroot fetch: the latest verified image of
- *                             each suite, one file per suite and arch
+ *                             each suite, one file per suite and arch (a
+ *                             second name of its apt/images/HEX); mkroot
+ *                             build's Base: SUITE uses it
  *   overlay-refused           marker: the kernel refused overlayfs here
  *                             once (runroot warns only the first time)
  * Each of these is a store_area below; modules get paths and fds from the
@@ -101,7 +103,7 @@ typedef enum store_area {
         STORE_AREA_APT_PARTIAL, /* apt/partial/ */
         STORE_AREA_APT_TMP,     /* apt/tmp/ */
         STORE_AREA_APT_IMAGES,  /* apt/images/ */
-        STORE_AREA_APT_BASES,   /* apt/bases/ */
+        STORE_AREA_APT_BASES,   /* apt/bases/: older builds' bases, read only */
         STORE_AREA_BASES,       /* bases/ */
         STORE_AREA_MAX,
 } store_area;

@@ -3,13 +3,9 @@
  * rules and dependency closure, parallel verified downloads into the
  * cache, .deb unpacking and the dpkg second stage inside the new tree.
  *
- * Cache (under the shared cache directory):
- *   apt/sha256/HEX    verified Packages files and .debs, by digest
- *   apt/partial/      resumable downloads (HEX) and temporaries
- *   apt/images/KEY    finished images, by signed Release + options
- *   apt/tmp/          trees being built (removed, or by the next fetch)
- *   apt/lock          one fetch at a time per cache
- *   bases/SUITE_ARCH.tar.gz   the latest image per suite (--base SUITE) */
+ * What it keeps goes in the store's apt areas (cache.h: APT_DEBS, APT_PARTIAL,
+ * APT_TMP, APT_IMAGES, the apt/lock one fetch holds, and BASES for the latest
+ * image of each suite); cache/ makes the paths and its gc prunes them. */
 #pragma once
 
 #include <stdbool.h>
