@@ -578,7 +578,10 @@ typedef struct run_parts {
 /* Run c's command over the image in p; cg holds the limits (or NULL). */
 static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err_t *e)
 {
-        bool tty = c->tty == 1 || (c->tty < 0 && isatty(0));
+        /* A pty only when asked, or when both ends are a terminal: with
+         * stdout on a file or a pipe, the command's three streams stay the
+         * separate, byte-exact fds they are (no CRLF, no stderr merged). */
+        bool tty = c->tty == 1 || (c->tty < 0 && isatty(0) && isatty(1));
         static char *default_argv[] = {"/bin/sh", NULL};
         const char *term = getenv("TERM");
         run_spec spec = {

@@ -45,7 +45,7 @@ typedef struct runner_config {
         const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
         runner_net net;
         bool read_only;
-        int tty;        /* -1: when stdin is a terminal; 0: never; 1: required */
+        int tty;        /* -1: when stdin and stdout are terminals; 0: never; 1: required */
         strv env;       /* -e KEY=VAL or KEY */
         strv env_files; /* --env-file */
         strv binds;     /* -v SRC:DST[:ro] */
