@@ -25,7 +25,8 @@
 static const char *image_compress_name[IMAGE_COMPRESS_MAX] = {
         [IMAGE_COMPRESS_AUTO] = "auto", [IMAGE_COMPRESS_NONE] = "none",
         [IMAGE_COMPRESS_GZIP] = "gzip", [IMAGE_COMPRESS_ZSTD] = "zstd",
-        [IMAGE_COMPRESS_XZ] = "xz",
+        [IMAGE_COMPRESS_XZ] = "xz",     [IMAGE_COMPRESS_BZIP2] = "bzip2",
+        [IMAGE_COMPRESS_LZ4] = "lz4",   [IMAGE_COMPRESS_LZIP] = "lzip",
 };
 
 int image_compress_parse(const char *name, image_compress *ret)
@@ -36,7 +37,10 @@ int image_compress_parse(const char *name, image_compress *ret)
         } map[] = {
                 {"gzip", IMAGE_COMPRESS_GZIP}, {"gz", IMAGE_COMPRESS_GZIP},
                 {"zstd", IMAGE_COMPRESS_ZSTD}, {"zst", IMAGE_COMPRESS_ZSTD},
-                {"xz", IMAGE_COMPRESS_XZ},     {"none", IMAGE_COMPRESS_NONE},
+                {"xz", IMAGE_COMPRESS_XZ},     {"bzip2", IMAGE_COMPRESS_BZIP2},
+                {"bz2", IMAGE_COMPRESS_BZIP2}, {"lz4", IMAGE_COMPRESS_LZ4},
+                {"lzip", IMAGE_COMPRESS_LZIP}, {"lz", IMAGE_COMPRESS_LZIP},
+                {"none", IMAGE_COMPRESS_NONE},
         };
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (strcmp(name, map[i].name) == 0) {
@@ -46,30 +50,102 @@ int image_compress_parse(const char *name, image_compress *ret)
         return -EINVAL;
 }
 
-static bool image_ends_with(const char *s, const char *suffix)
+/* Whether the first len bytes of s end in suffix. */
+static bool image_ends_with(const char *s, size_t len, const char *suffix)
 {
-        size_t a = strlen(s), b = strlen(suffix);
-        return a >= b && strcmp(s + a - b, suffix) == 0;
+        size_t b = strlen(suffix);
+        return len >= b && memcmp(s + len - b, suffix, b) == 0;
 }
 
-image_compress image_compress_from_name(const char *path)
+/* A suffix as people write one: a word of letters and digits after the
+ * last dot, not a version number ("os-12.5" has none). */
+static const char *image_word_suffix(const char *base, size_t len)
+{
+        const char *dot = NULL;
+        for (size_t i = len; i > 1; i--)
+                if (base[i - 1] == '.') {
+                        dot = base + i - 1;
+                        break;
+                }
+        if (!dot || len - (size_t)(dot - base) > 9)
+                return NULL;
+        bool letter = false;
+        for (const char *c = dot + 1; c < base + len; c++) {
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9')))
+                        return NULL;
+                letter |= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+        }
+        return letter ? dot : NULL;
+}
+
+/* The name's compression and format, or the suffix no format has in
+ * *ret_bad (then the compression is gzip, as it always was). */
+static void image_name_split(const char *base, image_compress *ret_c, bool *ret_cpio,
+                             const char **ret_bad)
 {
         static const struct {
                 const char *suffix;
                 image_compress c;
+                bool tar; /* .tgz and the like: ".tar" and the compression at once */
         } map[] = {
-                {".tar.gz", IMAGE_COMPRESS_GZIP}, {".tgz", IMAGE_COMPRESS_GZIP},
-                {".gz", IMAGE_COMPRESS_GZIP},     {".tar.zst", IMAGE_COMPRESS_ZSTD},
-                {".tzst", IMAGE_COMPRESS_ZSTD},   {".zst", IMAGE_COMPRESS_ZSTD},
-                {".tar.xz", IMAGE_COMPRESS_XZ},   {".txz", IMAGE_COMPRESS_XZ},
-                {".xz", IMAGE_COMPRESS_XZ},       {".tar", IMAGE_COMPRESS_NONE},
-                {".cpio", IMAGE_COMPRESS_NONE},
+                {".gz", IMAGE_COMPRESS_GZIP, false},   {".tgz", IMAGE_COMPRESS_GZIP, true},
+                {".zst", IMAGE_COMPRESS_ZSTD, false},  {".tzst", IMAGE_COMPRESS_ZSTD, true},
+                {".xz", IMAGE_COMPRESS_XZ, false},     {".txz", IMAGE_COMPRESS_XZ, true},
+                {".bz2", IMAGE_COMPRESS_BZIP2, false}, {".tbz2", IMAGE_COMPRESS_BZIP2, true},
+                {".tbz", IMAGE_COMPRESS_BZIP2, true},  {".lz4", IMAGE_COMPRESS_LZ4, false},
+                {".lz", IMAGE_COMPRESS_LZIP, false},
         };
-        const char *base = path_basename(path);
-        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                if (image_ends_with(base, map[i].suffix))
-                        return map[i].c;
-        return IMAGE_COMPRESS_GZIP;
+        size_t len = strlen(base);
+        *ret_c = IMAGE_COMPRESS_NONE;
+        *ret_cpio = false;
+        *ret_bad = NULL;
+        bool compressed = false;
+        for (size_t i = 0; i < ARRAY_SIZE(map) && !compressed; i++)
+                if (image_ends_with(base, len, map[i].suffix)) {
+                        if (map[i].tar) {
+                                *ret_c = map[i].c;
+                                return;
+                        }
+                        *ret_c = map[i].c;
+                        len -= strlen(map[i].suffix);
+                        compressed = true;
+                }
+        if (image_ends_with(base, len, ".cpio"))
+                *ret_cpio = true;
+        if (*ret_cpio || compressed || image_ends_with(base, len, ".tar"))
+                return;
+        /* Without a suffix (and as initrd.img): gzip, as it always was. */
+        *ret_c = IMAGE_COMPRESS_GZIP;
+        if (!image_ends_with(base, len, ".img"))
+                *ret_bad = image_word_suffix(base, len);
+}
+
+image_compress image_compress_from_name(const char *path)
+{
+        image_compress c;
+        bool cpio;
+        const char *bad;
+        image_name_split(path_basename(path), &c, &cpio, &bad);
+        return c;
+}
+
+int image_name_parse(const char *path, image_compress *ret_compress, bool *ret_cpio, err_t *e)
+{
+        image_compress c;
+        bool cpio;
+        const char *bad;
+        image_name_split(path_basename(path), &c, &cpio, &bad);
+        if (bad)
+                return err_set(e, -EINVAL,
+                               "%s: unknown suffix '%s': name the image .tar or .cpio, alone or "
+                               "followed by .gz, .zst, .xz, .bz2, .lz4 or .lz (or .tgz, .tzst, "
+                               ".txz, .tbz2)",
+                               path, bad);
+        *ret_compress = c;
+        if (ret_cpio)
+                *ret_cpio = cpio;
+        return 0;
 }
 
 /* ---- temporary output and signals ------------------------------------ */
@@ -310,6 +386,18 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
                 r = archive_write_add_filter_xz(a);
                 filter = "xz";
                 break;
+        case IMAGE_COMPRESS_BZIP2:
+                r = archive_write_add_filter_bzip2(a);
+                filter = "bzip2";
+                break;
+        case IMAGE_COMPRESS_LZ4:
+                r = archive_write_add_filter_lz4(a);
+                filter = "lz4";
+                break;
+        case IMAGE_COMPRESS_LZIP:
+                r = archive_write_add_filter_lzip(a);
+                filter = "lzip";
+                break;
         default: r = ARCHIVE_OK; break;
         }
         if (r < ARCHIVE_WARN)
@@ -414,8 +502,9 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
 
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
 {
-        image_compress c =
-                o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path) : o->compress;
+        image_compress c = o->compress;
+        if (c == IMAGE_COMPRESS_AUTO && image_name_parse(path, &c, NULL, e) < 0)
+                return -EINVAL;
         if (c <= IMAGE_COMPRESS_AUTO || c >= IMAGE_COMPRESS_MAX)
                 return err_set(e, -EINVAL, "%s: bad compression %d", path, (int)c);
         log_debug("writing %s (%s, %zu entries)", path, image_compress_name[c], stage_count(s));

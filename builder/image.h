@@ -13,6 +13,9 @@ typedef enum image_compress {
         IMAGE_COMPRESS_GZIP,
         IMAGE_COMPRESS_ZSTD,
         IMAGE_COMPRESS_XZ,
+        IMAGE_COMPRESS_BZIP2,
+        IMAGE_COMPRESS_LZ4,
+        IMAGE_COMPRESS_LZIP,
         IMAGE_COMPRESS_MAX
 } image_compress;
 
@@ -30,13 +33,23 @@ typedef struct image_opts {
         int64_t epoch;
 } image_opts;
 
-/* "gzip"/"gz", "zstd"/"zst", "xz", "none" -> enum; -EINVAL otherwise. */
+/* "gzip"/"gz", "zstd"/"zst", "xz", "bzip2"/"bz2", "lz4", "lzip"/"lz",
+ * "none" -> enum; -EINVAL otherwise. */
 int image_compress_parse(const char *name, image_compress *ret);
-/* From a file name: .tar.gz/.tgz, .tar.zst, .tar.xz, .tar, .cpio.gz,
- * .gz, ...; IMAGE_COMPRESS_GZIP when nothing matches. */
+/* From a file name: .tar.gz/.tgz, .tar.zst, .tar.xz, .tar.bz2/.tbz2,
+ * .tar.lz4, .tar.lz, .tar, .cpio.gz, .gz, ...; IMAGE_COMPRESS_GZIP when
+ * nothing matches. */
 image_compress image_compress_from_name(const char *path);
+/* What an output name says, strictly: its compression (as above) and
+ * whether it names a cpio (.cpio, .cpio.gz, ...). A name without a
+ * suffix (or one that is not a word, as in "os-12.5") is a gzip'd tar,
+ * as image_compress_from_name has it; a suffix that names no format this
+ * writes (.zip, .rar, .foo) is -EINVAL, with a message naming the file
+ * and the suffixes that are known. ret_cpio may be NULL. */
+int image_name_parse(const char *path, image_compress *ret_compress, bool *ret_cpio, err_t *e);
 
-/* Write the tree to path through a temporary file in the same directory,
+/* Write the tree to path (with IMAGE_COMPRESS_AUTO, the name must pass
+ * image_name_parse) through a temporary file in the same directory,
  * renamed into place only when complete. While writing, SIGINT/SIGTERM/
  * SIGHUP handlers remove the temporary file and re-raise the signal to the
  * previous disposition (one image_write at a time per process). cpio

@@ -25,6 +25,7 @@ typedef enum add_format {
 typedef struct add_args {
         strv adds; /* PATH[:DEST], from --add and the operands, in order */
         add_format format;
+        bool format_set; /* --format given: it wins over what -o's name says */
         const char *output, *init, *base, *root, *library_path;
         bool deps_all, nss, skeleton, allow_missing;
         image_compress compress;
@@ -101,7 +102,9 @@ static int parse_value(int opt, const char *arg, add_args *a)
         case OPT_COMPRESS:
                 if (image_compress_parse(arg, &a->compress) < 0)
                         return mkroot_usage(
-                                NULL, "--compress: unknown compression '%s' (gzip, zstd, xz, none)",
+                                NULL,
+                                "--compress: unknown compression '%s' (gzip, zstd, xz, bzip2, "
+                                "lz4, lzip, none)",
                                 arg);
                 break;
         case OPT_LEVEL:
@@ -116,6 +119,7 @@ static int parse_value(int opt, const char *arg, add_args *a)
                                             "--format: unknown format '%s' (tar, rootfs, "
                                             "initramfs, oci, docker)",
                                             arg);
+                a->format_set = true;
                 break;
         case OPT_DEPS:
                 if (strcmp(arg, "all") && strcmp(arg, "missing"))
@@ -177,6 +181,26 @@ static int parse_args(int argc, char **argv, add_args *a)
         }
         for (int i = optind; i < argc; i++)
                 strv_push(&a->adds, argv[i]);
+        return MKROOT_CONTINUE;
+}
+
+/* What -o's name says, for a tarball or an initramfs: a .cpio name
+ * (.cpio.gz, ...) is an initramfs unless --format says otherwise; a
+ * suffix that names no format is refused before anything is read,
+ * unless --compress says how to compress. */
+static int output_name(add_args *a)
+{
+        if (!a->output || (a->format_set && lay_format_of(a->format) != LAY_FORMAT_ROOTFS))
+                return MKROOT_CONTINUE;
+        err_t e = {0};
+        image_compress c;
+        bool cpio = false;
+        if (image_name_parse(a->output, &c, &cpio, &e) < 0 && a->compress == IMAGE_COMPRESS_AUTO) {
+                log_error("%s", e.msg);
+                return EXIT_USAGE;
+        }
+        if (cpio && !a->format_set)
+                a->format = ADD_FORMAT_INITRAMFS;
         return MKROOT_CONTINUE;
 }
 
@@ -243,6 +267,12 @@ static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
                 return -1;
         if (a->skeleton && skeleton_add(s, e) < 0)
                 return -1;
+        /* An initramfs the kernel runs nothing from is no image. */
+        const stage_entry *init = stage_lookup(s, "init");
+        if (a->format == ADD_FORMAT_INITRAMFS && (!init || init->kind == STAGE_DIR))
+                return err_set(e, -ENOENT,
+                               "initramfs: no /init in the image: add one with --init PATH or "
+                               "--add PROG:/init");
         return 0;
 }
 
@@ -283,6 +313,8 @@ int mkroot_add_main(int argc, char **argv)
                                                .compress = IMAGE_COMPRESS_AUTO};
         int r = parse_args(argc, argv, &a);
         if (r != MKROOT_CONTINUE)
+                return r;
+        if ((r = output_name(&a)) != MKROOT_CONTINUE)
                 return r;
         if ((r = validate(&a)) != MKROOT_CONTINUE)
                 return r;

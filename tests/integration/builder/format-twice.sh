@@ -27,15 +27,15 @@ sys.exit("no TRAILER!!!")'
 # Member names of a tar (any compression).
 tarnames() { python3 -c 'import sys, tarfile; print("\n".join(tarfile.open(sys.argv[1]).getnames()))' "$1"; }
 
-# oci, then initramfs: a gzip'd newc cpio.
-"$MKROOT" -q --format oci --format initramfs -o X.gz /bin/true
+# oci, then initramfs: a gzip'd newc cpio (with the /init an initramfs needs).
+"$MKROOT" -q --format oci --format initramfs --init /bin/true -o X.gz /bin/true
 gzip -t X.gz || fail "X.gz is not gzip"
 gzip -dc X.gz >X.cpio
 [ "$(head -c 6 X.cpio)" = 070701 ] || fail "X.gz holds no newc cpio: $(head -c 16 X.cpio | od -c | head -2)"
 cpionames <X.cpio >X.names || fail "X.gz: $(cat X.names)"
 grep -qx 'usr/bin/true' X.names || fail "X.gz lacks usr/bin/true: $(head X.names)"
 # ... and without -o, the initramfs's default name.
-mkdir d && (cd d && "$MKROOT" -q --format docker --format cpio /bin/true)
+mkdir d && (cd d && "$MKROOT" -q --format docker --format cpio --init /bin/true /bin/true)
 [ "$(ls d)" = initrd.gz ] || fail "default output of --format docker --format cpio: $(ls d)"
 gzip -dc d/initrd.gz | cpionames >/dev/null || fail "d/initrd.gz is no gzip'd cpio"
 
