@@ -585,11 +585,20 @@ static void image_put_name(FILE *out, const char *name)
 
 int image_list(const char *path, FILE *out, err_t *e)
 {
+        /* Opened here, so that a missing file is said as such. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s", path);
+        if (S_ISDIR(st.st_mode))
+                return err_sys(e, EISDIR, "%s", path);
         _cleanup_(archive_read_freep) struct archive *a = archive_read_new();
         archive_read_support_filter_all(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_cpio(a);
-        if (archive_read_open_filename(a, path, IMAGE_READ_BLOCK) != ARCHIVE_OK)
+        if (archive_read_open_fd(a, fd, IMAGE_READ_BLOCK) != ARCHIVE_OK)
                 return image_arch_err(a, path, "not a readable archive", e);
 
         /* GNU tar's column: owner/group and size share a width that only

@@ -3,7 +3,8 @@
 # .tar.bz2/.tbz2/.tar.lz4/.tar.lz are compressed so (they were gzip), a
 # suffix no format has (.zip, .rar, .foo) is refused with one line and
 # nothing written, .cpio[.gz] names an initramfs (it was a tar) unless
-# --format says otherwise, and an initramfs without /init is refused.
+# --format says otherwise, and an initramfs without /init is refused;
+# `mkroot ls` of a missing file says so.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 export SOURCE_DATE_EPOCH=1700000000
@@ -89,5 +90,19 @@ ls -A | grep -E '^\.?n\.' && fail "a refused initramfs left files"
 # PROG:/init is an /init as --init is.
 "$MKROOT" -q --format initramfs /bin/true:/init -o p.gz || fail "--add /bin/true:/init"
 names p.gz >l && grep -qx 'init' l || fail "p.gz has no init"
+
+# ---- mkroot ls of a missing file
+rc=0
+"$MKROOT" ls nosuch >so 2>se || rc=$?
+[ "$rc" = 1 ] || fail "ls nosuch: exit $rc, want 1"
+echo "mkroot: nosuch: No such file or directory" >want
+cmp -s want se || fail "ls nosuch said: $(cat se)"
+[ ! -s so ] || fail "ls nosuch: stdout: $(cat so)"
+# ... and of a directory, that it is one.
+rc=0
+"$MKROOT" ls . >so 2>se || rc=$?
+[ "$rc" = 1 ] || fail "ls .: exit $rc, want 1"
+echo "mkroot: .: Is a directory" >want
+cmp -s want se || fail "ls . said: $(cat se)"
 
 echo ok
