@@ -1,8 +1,10 @@
 /* mkroot: the overall help and version, and dispatch to the subcommands
  * (one file each in this folder); without a subcommand's name, mkroot
  * adds host files (add.c). */
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mkroot.h"
 
@@ -65,6 +67,60 @@ static const struct {
         {"cache", mkroot_cache_main},
 };
 
+/* Edits (insert, delete, change, swap two neighbours) from a to b; more
+ * than any typo for long words. */
+static size_t edit_distance(const char *a, const char *b)
+{
+        enum { N = 16 };
+        size_t la = strlen(a), lb = strlen(b);
+        if (la >= N || lb >= N)
+                return N;
+        size_t d[N][N];
+        for (size_t i = 0; i <= la; i++)
+                d[i][0] = i;
+        for (size_t j = 0; j <= lb; j++)
+                d[0][j] = j;
+        for (size_t i = 1; i <= la; i++)
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+                        if (d[i - 1][j] + 1 < v)
+                                v = d[i - 1][j] + 1;
+                        if (d[i][j - 1] + 1 < v)
+                                v = d[i][j - 1] + 1;
+                        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                            d[i - 2][j - 2] + 1 < v)
+                                v = d[i - 2][j - 2] + 1;
+                        d[i][j] = v;
+                }
+        return d[la][lb];
+}
+
+/* The subcommand a first word was likely meant to be ("dep": "deps"), or
+ * NULL. Only for a word that is not a path mkroot could add: no option,
+ * no '/' or ':', no file here, no --root to look in; and only one edit
+ * away for a word of up to three letters, two for longer ones. */
+static const char *near_subcommand(int argc, char **argv)
+{
+        const char *w = argv[1];
+        struct stat st;
+        if (w[0] == '-' || w[0] == '\0' || strpbrk(w, "/:") || lstat(w, &st) == 0 ||
+            errno != ENOENT)
+                return NULL;
+        for (int i = 2; i < argc; i++)
+                if (!strncmp(argv[i], "--r", 3))
+                        return NULL;
+        size_t best = strlen(w) <= 3 ? 1 : 2;
+        const char *found = NULL;
+        for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++) {
+                size_t d = edit_distance(w, subcommands[i].name);
+                if (d <= best && (!found || d < best)) {
+                        best = d;
+                        found = subcommands[i].name;
+                }
+        }
+        return found;
+}
+
 int main(int argc, char **argv)
 {
         log_init("mkroot");
@@ -76,5 +132,10 @@ int main(int argc, char **argv)
                 for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
                         if (!strcmp(argv[1], subcommands[i].name))
                                 return subcommands[i].main(argc - 1, argv + 1);
+        const char *near = argc >= 2 ? near_subcommand(argc, argv) : NULL;
+        if (near) {
+                log_error("unknown command '%s'; did you mean '%s'?", argv[1], near);
+                return EXIT_USAGE;
+        }
         return mkroot_add_main(argc, argv);
 }

@@ -1,10 +1,11 @@
 #!/bin/bash
-# Every documented form of -o does what it says:
+# Every documented form of -o and of the first word does what it says:
 # .tar.bz2/.tbz2/.tar.lz4/.tar.lz are compressed so (they were gzip), a
 # suffix no format has (.zip, .rar, .foo) is refused with one line and
 # nothing written, .cpio[.gz] names an initramfs (it was a tar) unless
-# --format says otherwise, and an initramfs without /init is refused;
-# `mkroot ls` of a missing file says so.
+# --format says otherwise, an initramfs without /init is refused, `mkroot
+# ls` of a missing file or a directory says so, and a mistyped subcommand
+# is named.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 export SOURCE_DATE_EPOCH=1700000000
@@ -105,4 +106,24 @@ rc=0
 echo "mkroot: .: Is a directory" >want
 cmp -s want se || fail "ls . said: $(cat se)"
 
+# ---- a mistyped subcommand
+rm -rf typo && mkdir typo && cd typo
+for w in dep:deps fecth:fetch buidl:build inpsect:inspect lss:ls; do
+        rc=0
+        "$MKROOT" "${w%%:*}" /bin/ls >../so 2>../se || rc=$?
+        [ "$rc" = 2 ] || fail "mkroot ${w%%:*}: exit $rc, want 2"
+        echo "mkroot: unknown command '${w%%:*}'; did you mean '${w#*:}'?" >../want
+        cmp -s ../want ../se || fail "mkroot ${w%%:*} said: $(cat ../se)"
+done
+[ -z "$(ls -A)" ] || fail "a mistyped subcommand wrote: $(ls -A)"
+# A word that is a file here is still a path to add, as it always was.
+cp /bin/true dep
+"$MKROOT" dep -q -o ../dep.tar || fail "mkroot dep (a file) failed"
+cd ..
+names dep.tar >l && grep -qx "${T#/}/typo/dep" l || fail "dep.tar lacks the file dep"
+# ... and a word no subcommand is near is a missing path, as before.
+rc=0
+(cd typo && "$MKROOT" zzzzz -o ../z.tar) 2>se || rc=$?
+[ "$rc" = 1 ] || fail "mkroot zzzzz: exit $rc, want 1"
+grep -q 'zzzzz: No such file or directory' se || fail "mkroot zzzzz said: $(cat se)"
 echo ok
