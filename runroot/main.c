@@ -26,6 +26,8 @@ static void usage(FILE *f)
               "      --env-file FILE     read KEY=VAL lines\n"
               "  -w, --workdir DIR       working directory inside\n"
               "  -u, --user USER[:GROUP] name or number, from the image's /etc/passwd\n"
+              "      --entrypoint CMD    run CMD (one word) instead of the image's Entrypoint,\n"
+              "                          without its Cmd; '' for none: COMMAND runs alone\n"
               "      --hostname NAME     host name inside\n"
               "      --net none|host     network: none (loopback only, default) or the host's\n"
               "  -v, --bind SRC:DST[:ro] bind mount a host path (also --volume)\n"
@@ -87,6 +89,7 @@ enum {
         OPT_RM,
         OPT_DEVICE,
         OPT_STORAGE_OPT,
+        OPT_ENTRYPOINT,
 };
 
 static const struct option long_opts[] = {
@@ -94,6 +97,7 @@ static const struct option long_opts[] = {
         {"env-file", required_argument, NULL, OPT_ENV_FILE},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
+        {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
         {"hostname", required_argument, NULL, OPT_HOSTNAME},
         {"net", required_argument, NULL, OPT_NET},
         {"network", required_argument, NULL, OPT_NET},
@@ -194,8 +198,14 @@ static int apply_limit_opt(int c, const char *o, runner_config *cfg)
         return -1;
 }
 
-/* Apply one parsed option to cfg: -1 to go on, else the exit status. */
-static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
+/* What the command line says beyond the runner's config. */
+typedef struct cli_opts {
+        const char *entrypoint; /* --entrypoint: NULL when not given, "" to clear */
+} cli_opts;
+
+/* Apply one parsed option to cfg (or cli): -1 to go on, else the exit
+ * status. */
+static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *cli)
 {
         char on[64];
         const char *o = opt_name(c, idx, on, sizeof on);
@@ -208,6 +218,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg)
                 cfg->workdir = optarg;
                 break;
         case 'u': cfg->user = optarg; break;
+        case OPT_ENTRYPOINT: cli->entrypoint = optarg; break;
         case OPT_HOSTNAME:
                 if (!*optarg || strlen(optarg) > 64)
                         return bad_value(o, optarg, "1 to 64 characters");
@@ -293,15 +304,42 @@ static int run_gc(const runner_config *cfg, int argc, char **argv)
         return 0;
 }
 
+/* The command to run, as docker makes it: the Entrypoint (the image's, or
+ * --entrypoint's one word, or none for "") followed by the command line's
+ * arguments, or when there are none by the image's Cmd (dropped when
+ * --entrypoint is given). Leaves cfg->argv as it is when nothing changes
+ * it; else points it into args. */
+static void image_argv(const runner_image_config *ic, const char *entrypoint, runner_config *cfg,
+                       strv *args)
+{
+        bool have_cmd = ic->have_cmd && !entrypoint;
+        if (entrypoint) {
+                if (*entrypoint)
+                        strv_push(args, entrypoint);
+        } else if (ic->have_entrypoint) {
+                for (size_t i = 0; i < ic->entrypoint.n; i++)
+                        strv_push(args, ic->entrypoint.v[i]);
+        } else if (!(have_cmd && !cfg->argv)) {
+                return;
+        }
+        for (char **a = cfg->argv; a && *a; a++)
+                strv_push(args, *a);
+        for (size_t i = 0; have_cmd && !cfg->argv && i < ic->cmd.n; i++)
+                strv_push(args, ic->cmd.v[i]);
+        if (args->n)
+                cfg->argv = args->v; /* NULL-terminated: the strv invariant */
+}
+
 static int run_main(int argc, char **argv, runner_config *cfg)
 {
+        cli_opts cli = {0};
         opterr = 0;
         for (;;) {
                 int idx = -1;
                 int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh", long_opts, &idx);
                 if (c == -1)
                         break;
-                int r = apply_opt(c, idx, argv, cfg);
+                int r = apply_opt(c, idx, argv, cfg, &cli);
                 if (r >= 0)
                         return r;
         }
@@ -327,16 +365,7 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return EXIT_RUNROOT;
         }
         _cleanup_strv_ strv args = {0};
-        if (ic.have_entrypoint || (ic.have_cmd && !cfg->argv)) {
-                for (size_t i = 0; i < ic.entrypoint.n; i++)
-                        strv_push(&args, ic.entrypoint.v[i]);
-                for (char **a = cfg->argv; a && *a; a++)
-                        strv_push(&args, *a);
-                for (size_t i = 0; !cfg->argv && i < ic.cmd.n; i++)
-                        strv_push(&args, ic.cmd.v[i]);
-                if (args.n)
-                        cfg->argv = args.v; /* NULL-terminated: the strv invariant */
-        }
+        image_argv(&ic, cli.entrypoint, cfg, &args);
         if (ic.env.n) {
                 strv env = {0};
                 for (size_t i = 0; i < ic.env.n; i++)
