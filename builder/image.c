@@ -502,9 +502,8 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
 
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
 {
-        image_compress c = o->compress;
-        if (c == IMAGE_COMPRESS_AUTO && image_name_parse(path, &c, NULL, e) < 0)
-                return -EINVAL;
+        image_compress c =
+                o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path) : o->compress;
         if (c <= IMAGE_COMPRESS_AUTO || c >= IMAGE_COMPRESS_MAX)
                 return err_set(e, -EINVAL, "%s: bad compression %d", path, (int)c);
         log_debug("writing %s (%s, %zu entries)", path, image_compress_name[c], stage_count(s));

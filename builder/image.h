@@ -48,12 +48,13 @@ image_compress image_compress_from_name(const char *path);
  * and the suffixes that are known. ret_cpio may be NULL. */
 int image_name_parse(const char *path, image_compress *ret_compress, bool *ret_cpio, err_t *e);
 
-/* Write the tree to path (with IMAGE_COMPRESS_AUTO, the name must pass
- * image_name_parse) through a temporary file in the same directory,
- * renamed into place only when complete. While writing, SIGINT/SIGTERM/
- * SIGHUP handlers remove the temporary file and re-raise the signal to the
- * previous disposition (one image_write at a time per process). cpio
- * (newc) cannot hold xattrs; they are dropped there. */
+/* Write the tree to path (IMAGE_COMPRESS_AUTO: as image_compress_from_name
+ * says; a caller that refuses unknown suffixes asks image_name_parse
+ * first) through a temporary file in the same directory, renamed into
+ * place only when complete. While writing, SIGINT/SIGTERM/SIGHUP handlers
+ * remove the temporary file and re-raise the signal to the previous
+ * disposition (one image_write at a time per process). cpio (newc) cannot
+ * hold xattrs; they are dropped there. */
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e);
 /* Print an archive's entries like `tar -tvf`. */
 int image_list(const char *path, FILE *out, err_t *e);
