@@ -196,7 +196,8 @@ int sec_filter_load(const sec_filter *f, err_t *e)
                 .filter = (struct sock_filter *)f->prog,
         };
         /* As seccomp_load does with default attributes: no flags (no
-         * TSYNC, no LOG, no SPEC_ALLOW); no_new_privs is already set. */
+         * TSYNC, no LOG, no SPEC_ALLOW). Either no_new_privs is set or
+         * CAP_SYS_ADMIN is effective (sec_apply's order). */
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
                 return 0;
         if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)

@@ -234,6 +234,10 @@ int sec_seccomp_apply(uint64_t keep, err_t *e)
         int r = build(ctx, keep, e);
         if (r < 0)
                 return r;
+        /* libseccomp would set no_new_privs itself: sec_apply decides. */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r < 0)
+                return err_sys(e, -r, "seccomp: keep no_new_privs as it is");
         r = seccomp_load(ctx);
         if (r < 0)
                 return err_sys(e, -r, "seccomp: load the filter");

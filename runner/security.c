@@ -1,5 +1,5 @@
 /* security: the options, the masked and read-only /proc and /sys paths,
- * and sec_apply, which runs capabilities, no_new_privs and seccomp in the
+ * and sec_apply, which runs seccomp, capabilities and no_new_privs in the
  * order each needs. */
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -15,7 +15,7 @@
 
 void sec_opts_init(sec_opts *o)
 {
-        *o = (sec_opts){.seccomp = true};
+        *o = (sec_opts){.seccomp = true, .no_new_privs = true};
 }
 
 void sec_opts_free(sec_opts *o)
@@ -30,23 +30,36 @@ int sec_opts_validate(const sec_opts *o, err_t *e)
         return sec_caps_compute(o, &keep, e);
 }
 
+static int load_filter(const sec_opts *o, uint64_t keep, err_t *e)
+{
+        if (o->filter)
+                return sec_filter_load(o->filter, e);
+        return sec_seccomp_apply(keep, e);
+}
+
 int sec_apply(const sec_opts *o, err_t *e)
 {
         uint64_t keep;
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
+        /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN:
+         * load it while the capabilities are all still there. */
+        if (o->seccomp && !o->no_new_privs) {
+                r = load_filter(o, keep, e);
+                if (r < 0)
+                        return r;
+        }
         r = sec_caps_apply(keep, e);
         if (r < 0)
                 return r;
-        /* Before seccomp: loading a filter without CAP_SYS_ADMIN needs it. */
+        if (!o->no_new_privs)
+                return 0;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return err_sys(e, errno, "no_new_privs");
-        if (!o->seccomp)
-                return 0;
-        if (o->filter)
-                return sec_filter_load(o->filter, e);
-        return sec_seccomp_apply(keep, e);
+        /* With it, as late as possible: fewer syscalls run under the
+         * filter before exec. */
+        return o->seccomp ? load_filter(o, keep, e) : 0;
 }
 
 int sec_apply_init(const sec_opts *o, err_t *e)
@@ -58,13 +71,10 @@ int sec_apply_init(const sec_opts *o, err_t *e)
         r = sec_caps_apply(UINT64_C(1) << CAP_KILL, e);
         if (r < 0)
                 return r;
+        /* pid 1 never execs: no_new_privs whatever o says. */
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return err_sys(e, errno, "no_new_privs");
-        if (!o->seccomp)
-                return 0;
-        if (o->filter)
-                return sec_filter_load(o->filter, e);
-        return sec_seccomp_apply(keep, e);
+        return o->seccomp ? load_filter(o, keep, e) : 0;
 }
 
 /* ---- masked and read-only paths -------------------------------------- */

@@ -12,6 +12,11 @@ typedef struct sec_opts {
         strv cap_add; /* names as given ("NET_ADMIN", "CAP_NET_ADMIN", "ALL") */
         strv cap_drop;
         bool seccomp; /* default true; --seccomp unconfined sets false */
+        /* no_new_privs for the command: true here (build steps keep it);
+         * runroot's default is docker's, false (--security-opt
+         * no-new-privileges sets it), so setuid and file-capability
+         * programs work within the bounding set. pid 1 sets it always. */
+        bool no_new_privs;
         /* The default filter compiled beforehand by sec_filter_prepare
          * (not owned); NULL: sec_apply compiles it with libseccomp. */
         const struct sec_filter *filter;
@@ -29,7 +34,10 @@ int sec_opts_validate(const sec_opts *o, err_t *e);
 int sec_mask_paths(int root_fd, err_t *e);
 
 /* Last step before exec in the container process: capabilities,
- * no_new_privs, seccomp. The inheritable and ambient sets end empty. */
+ * no_new_privs (when o asks for it), seccomp. The inheritable and ambient
+ * sets end empty. Without no_new_privs the filter is loaded first, while
+ * CAP_SYS_ADMIN is still effective (the kernel wants one or the other),
+ * and it must allow what follows: prctl, capset, execve. */
 int sec_apply(const sec_opts *o, err_t *e);
 /* pid 1 (which never execs) once the command is forked: every
  * capability but CAP_KILL gone, no_new_privs, and o's seccomp filter. */

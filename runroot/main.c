@@ -55,6 +55,9 @@ static void usage(FILE *f)
               "      --cap-add CAP       add a capability (ALL for all)\n"
               "      --cap-drop CAP      drop a capability (ALL for all)\n"
               "      --seccomp unconfined  no seccomp filter\n"
+              "      --security-opt OPT  as docker's: no-new-privileges[=true|false] (setuid\n"
+              "                          and file capabilities give nothing; default off),\n"
+              "                          seccomp=unconfined (no filter)\n"
               "      --cache-dir DIR     cache (default $MKROOT_CACHE, /var/cache/mkroot as\n"
               "                          root, else ~/.cache/mkroot)\n"
               "  -q, --quiet             only errors\n"
@@ -83,6 +86,7 @@ enum {
         OPT_CAP_ADD,
         OPT_CAP_DROP,
         OPT_SECCOMP,
+        OPT_SECURITY_OPT,
         OPT_CACHE_DIR,
         OPT_VERBOSE,
         OPT_VERSION,
@@ -123,6 +127,7 @@ static const struct option long_opts[] = {
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
+        {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
@@ -198,6 +203,33 @@ static int apply_limit_opt(int c, const char *o, runner_config *cfg)
         return -1;
 }
 
+/* --security-opt, as docker's (KEY=VALUE, or its older KEY:VALUE): -1
+ * to go on, else the exit status. */
+static int apply_security_opt(const char *o, const char *val, runner_config *cfg)
+{
+        size_t klen = strcspn(val, "=:");
+        const char *v = val[klen] ? val + klen + 1 : NULL;
+        if (klen == strlen("no-new-privileges") && !strncmp(val, "no-new-privileges", klen)) {
+                if (!v || !strcmp(v, "true"))
+                        cfg->sec.no_new_privs = true;
+                else if (!strcmp(v, "false"))
+                        cfg->sec.no_new_privs = false;
+                else
+                        return bad_value(o, val, "expected no-new-privileges[=true|false]");
+                return -1;
+        }
+        if (klen == strlen("seccomp") && !strncmp(val, "seccomp", klen) && v) {
+                if (strcmp(v, "unconfined") != 0)
+                        return bad_value(o, val, "only seccomp=unconfined is supported");
+                log_warn("%s %s: the command runs without a seccomp filter", o, val);
+                cfg->sec.seccomp = false;
+                return -1;
+        }
+        return bad_value(o, val,
+                         "expected no-new-privileges[=true|false] or seccomp=unconfined "
+                         "(apparmor and label are not supported)");
+}
+
 /* What the command line says beyond the runner's config. */
 typedef struct cli_opts {
         const char *entrypoint; /* --entrypoint: NULL when not given, "" to clear */
@@ -266,6 +298,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                         return bad_value(o, optarg, "only \"unconfined\" is supported");
                 cfg->sec.seccomp = false;
                 break;
+        case OPT_SECURITY_OPT: return apply_security_opt(o, optarg, cfg);
         case OPT_CACHE_DIR: cfg->cache_dir = optarg; break;
         case 'q': log_set_level(LOG_QUIET); break;
         case OPT_VERBOSE: log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO); break;
@@ -334,6 +367,9 @@ static int run_main(int argc, char **argv, runner_config *cfg)
 {
         cli_opts cli = {0};
         opterr = 0;
+        /* docker's default: setuid and file capabilities work (within the
+         * bounding set and the filter); --security-opt no-new-privileges. */
+        cfg->sec.no_new_privs = false;
         for (;;) {
                 int idx = -1;
                 int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh", long_opts, &idx);

@@ -89,8 +89,25 @@ int apt_copy_file(const char *src, const char *dst, err_t *e)
                 ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
                 if (n == 0)
                         return 0;
+                if (n < 0 &&
+                    (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP))
+                        break; /* across file systems, or not supported there */
                 if (n < 0)
                         return err_sys(e, errno, "%s", dst);
+        }
+        /* From where copy_file_range stopped: both offsets moved along. */
+        char buf[1 << 16];
+        for (;;) {
+                ssize_t n = read(in, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return err_sys(e, errno, "%s", src);
+                if (n == 0)
+                        return 0;
+                int rc = fd_write_all(out, buf, (size_t)n);
+                if (rc < 0)
+                        return err_sys(e, -rc, "%s", dst);
         }
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Rootless runs get the same profile: capabilities cut inside the user
-# namespace, no_new_privs, seccomp (no nested user namespace although an
+# namespace, no_new_privs when asked, seccomp (no nested user namespace although an
 # unprivileged user may make one outside), masked /proc; and a limit
 # without cgroup delegation is exit 125 with the reason. A SKIP only where
 # the machine cannot run anything rootless (no unprivileged user
@@ -38,7 +38,11 @@ grep -E '^(Cap|NoNewPrivs|Seccomp:)' <<<"$out"
 grep -q '^CapBnd:[[:space:]]*00000000a00425fb$' <<<"$out" && pass "bounding set cut" || fail "CapBnd"
 grep -q '^CapEff:[[:space:]]*00000000a00425fb$' <<<"$out" && pass "effective set cut" || fail "CapEff"
 grep -q '^CapAmb:[[:space:]]*0000000000000000$' <<<"$out" && pass "ambient empty" || fail "CapAmb"
-grep -q '^NoNewPrivs:[[:space:]]*1$' <<<"$out" && pass "no_new_privs" || fail "NoNewPrivs"
+# no_new_privs as docker's: off by default, on with the flag.
+grep -q '^NoNewPrivs:[[:space:]]*0$' <<<"$out" && pass "no no_new_privs by default" || fail "NoNewPrivs"
+nnp=$(as_user "$T/bin/runroot --cache-dir $T/home/cache --security-opt no-new-privileges $IMAGE /bin/cat /proc/self/status" 2>&1)
+grep -q '^NoNewPrivs:[[:space:]]*1$' <<<"$nnp" && grep -q '^Seccomp:[[:space:]]*2$' <<<"$nnp" &&
+        pass "no_new_privs with --security-opt no-new-privileges" || fail "NoNewPrivs with the flag: $nnp"
 grep -q '^Seccomp:[[:space:]]*2$' <<<"$out" && pass "seccomp filter" || fail "Seccomp"
 outside=$(as_user "grep ^Seccomp: /proc/self/status")
 [[ $outside == *0 ]] && pass "no filter outside" || fail "outside: $outside"

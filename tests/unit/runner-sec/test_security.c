@@ -147,6 +147,19 @@ static void test_caps_status(void)
         CHECK(has_line(out2, "NoNewPrivs:", "1"));
         CHECK(has_line(out2, "Seccomp:", "0"));
         sec_opts_free(&o);
+
+        /* Without no_new_privs (runroot's default, docker's): the filter
+         * goes in first, while CAP_SYS_ADMIN is there, then the cut. */
+        sec_opts_init(&o);
+        o.no_new_privs = false;
+        _cleanup_free_ char *out3 = in_child(status_child, &o);
+        fprintf(stderr, "%s", out3);
+        CHECK(has_line(out3, "CapBnd:", "00000000a00425fb"));
+        CHECK(has_line(out3, "CapEff:", "00000000a00425fb"));
+        CHECK(has_line(out3, "CapInh:", "0000000000000000"));
+        CHECK(has_line(out3, "NoNewPrivs:", "0"));
+        CHECK(has_line(out3, "Seccomp:", "2"));
+        sec_opts_free(&o);
 }
 
 /* Each probe prints "name=errno" (0 for success). */
