@@ -12,8 +12,12 @@ static const char build_help[] =
         "reusing every unchanged layer from the cache.\n\n"
         "  -o, --output FILE   image to write (default image.tar.gz, image.oci.tar\n"
         "                      or image.docker.tar)\n"
-        "      --format FMT    rootfs (flattened tarball, default), oci (OCI image\n"
-        "                      layout tar) or docker (for docker load)\n"
+        "      --format FMT    rootfs (flattened tarball), oci (OCI image layout\n"
+        "                      tar) or docker (for docker load). Default: what -o's\n"
+        "                      name says (NAME.oci.tar, NAME.docker.tar, a tarball);\n"
+        "                      without one, oci when the manifest sets Entrypoint,\n"
+        "                      Cmd, Env, User, Workdir or Label (a rootfs tarball\n"
+        "                      cannot keep them), rootfs otherwise\n"
         "      --deps all      copy libraries the base already provides too\n"
         "      --no-cache      rebuild every step\n"
         "      --cache-dir DIR the cache (default $MKROOT_CACHE or /var/cache/mkroot)\n"
@@ -69,6 +73,7 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
 typedef struct build_args {
         lay_build_opts o;
         lay_format format;
+        bool format_set; /* --format given */
         const char *output;
         image_compress compress;
         const char *manifest;
@@ -101,6 +106,7 @@ static int parse_args(int argc, char **argv, build_args *a)
                                         "build",
                                         "--format: unknown format '%s' (rootfs, oci, docker)",
                                         optarg);
+                        a->format_set = true;
                         break;
                 case 'C': a->o.cache_dir = optarg; break;
                 case 'd':
@@ -129,6 +135,60 @@ static int parse_args(int argc, char **argv, build_args *a)
         return MKROOT_CONTINUE;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+        size_t n = strlen(s), k = strlen(suffix);
+        return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* The config fields a rootfs tarball leaves out, as the manifest names
+ * them ("Entrypoint, Cmd, Env"); empty when there are none. */
+static void config_fields(const lay_config *c, strbuf *ret)
+{
+        const struct {
+                bool set;
+                const char *name;
+        } f[] = {
+                {c->have_entrypoint, "Entrypoint"},
+                {c->have_cmd, "Cmd"},
+                {c->env.n > 0, "Env"},
+                {c->user != NULL, "User"},
+                {c->workdir != NULL, "Workdir"},
+                {c->labels.n > 0, "Label"},
+        };
+        for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+                if (f[i].set)
+                        sb_appendf(ret, "%s%s", ret->len ? ", " : "", f[i].name);
+}
+
+/* Without --format: what -o's name says (.oci.tar, .docker.tar, a
+ * tarball's suffix); a name that says none, or no -o, is an OCI archive
+ * when the manifest has a config a rootfs tarball would drop. Writing a
+ * rootfs anyway says on stderr what is left out. */
+static void choose_format(build_args *a, const lay_manifest *m)
+{
+        _cleanup_sb_ strbuf fields = {0};
+        config_fields(&m->config, &fields);
+        if (!a->format_set && a->output) {
+                image_compress c;
+                bool cpio = false;
+                err_t e = {0};
+                if (ends_with(a->output, ".oci.tar"))
+                        a->format = LAY_FORMAT_OCI;
+                else if (ends_with(a->output, ".docker.tar"))
+                        a->format = LAY_FORMAT_DOCKER;
+                else if (image_name_parse(a->output, &c, &cpio, &e) == 0)
+                        a->format = LAY_FORMAT_ROOTFS;
+                else
+                        a->format = fields.len ? LAY_FORMAT_OCI : LAY_FORMAT_ROOTFS;
+        } else if (!a->format_set)
+                a->format = fields.len ? LAY_FORMAT_OCI : LAY_FORMAT_ROOTFS;
+        if (a->format == LAY_FORMAT_ROOTFS && fields.len)
+                log_warn("%s is a rootfs tarball: it leaves out the manifest's %s "
+                         "(--format oci keeps them)",
+                         a->output ? a->output : default_output(a->format), fields.s);
+}
+
 int mkroot_build_main(int argc, char **argv)
 {
         build_args a = {.format = LAY_FORMAT_ROOTFS, .compress = IMAGE_COMPRESS_AUTO};
@@ -147,6 +207,7 @@ int mkroot_build_main(int argc, char **argv)
                 log_error("%s", e.msg);
                 return 1;
         }
+        choose_format(&a, &m);
         r = mkroot_build_write(&m, &a.o, a.format, a.output, &io);
         lay_manifest_free(&m);
         return r;

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "add.h"
 #include "builder.h"
@@ -28,7 +29,14 @@ typedef struct builder_state {
         strv env; /* the current step's: the base image's Env, then the manifest's */
         bool have_epoch;
         int64_t epoch;
+        int64_t newest; /* the newest mtime among the files the build reads */
 } builder_state;
+
+static void saw_mtime(builder_state *b, int64_t t)
+{
+        if (t > b->newest)
+                b->newest = t;
+}
 
 static void key_of(const char *text, char ret[DIGEST_HEX_LEN + 1])
 {
@@ -45,8 +53,9 @@ static void image_push(lay_image *im, const lay_layer *l)
 
 /* ---- inputs --------------------------------------------------------------- */
 
-/* Digest of everything a staged tree holds: paths, metadata, contents. */
-static int stage_digest(stage *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
+/* Digest of everything a staged tree holds: paths, metadata, contents.
+ * *newest grows to the newest host file's mtime. */
+static int stage_digest(stage *s, char ret[DIGEST_HEX_LEN + 1], int64_t *newest, err_t *e)
 {
         digest_ctx *c = digest_new();
         const stage_entry *const *v = stage_sorted(s);
@@ -58,6 +67,8 @@ static int stage_digest(stage *s, char ret[DIGEST_HEX_LEN + 1], err_t *e)
                 digest_update(c, line, strlen(line));
                 if (se->data)
                         digest_update(c, se->data, se->size);
+                if (se->host && se->mtime > *newest)
+                        *newest = se->mtime;
                 if (se->host && se->kind == STAGE_FILE) {
                         _cleanup_close_ int fd = open(se->host, O_RDONLY | O_CLOEXEC);
                         char hex[DIGEST_HEX_LEN + 1];
@@ -517,6 +528,9 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return err_sys(e, errno, "Base: %s", file);
+        struct stat fst;
+        if (fstat(fd, &fst) == 0)
+                saw_mtime(b, fst.st_mtime);
         char fkey[STORE_KEY_MAX];
         int r = store_file_key(fd, fkey, e);
         if (r < 0)
@@ -575,7 +589,7 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
               unsigned *ret_built, unsigned *ret_reused, err_t *e)
 {
         lay_image im = {0};
-        builder_state b = {.st = st, .o = o, .m = m, .im = &im};
+        builder_state b = {.st = st, .o = o, .m = m, .im = &im, .newest = m->mtime};
         int64_t epoch = 0;
         if (source_date_epoch(&epoch) == 1) {
                 b.have_epoch = true;
@@ -593,7 +607,7 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 if (step->kind == LAY_STEP_ADD || step->kind == LAY_STEP_COPY) {
                         r = stage_inputs(&b, step, inputs, &keep, e);
                         if (r == 0)
-                                r = stage_digest(inputs, in, e);
+                                r = stage_digest(inputs, in, &b.newest, e);
                 }
                 if (r < 0) {
                         stage_free(inputs);
@@ -647,6 +661,11 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 return r;
         }
         config_merge(&im.config, &m->config);
+        /* Without SOURCE_DATE_EPOCH, the inputs date the image (a rebuild
+         * of the same inputs is the same archive); only a build that read
+         * no file at all (scratch and Run steps) is dated now. */
+        if (!b.have_epoch)
+                im.created = b.newest > 0 ? b.newest : (int64_t)time(NULL);
         *ret = im;
         *ret_built = built;
         *ret_reused = reused;
@@ -667,6 +686,14 @@ int lay_image_from_stage(store *st, stage *s, const char *created_by, lay_image 
                 io.have_epoch = true;
                 io.epoch = epoch;
                 im.created = epoch;
+        } else {
+                /* Dated by its newest file, as a build by its inputs. */
+                const stage_entry *const *v = stage_sorted(s);
+                for (size_t i = 0; i < stage_count(s); i++)
+                        if (v[i]->host && v[i]->mtime > im.created)
+                                im.created = v[i]->mtime;
+                if (im.created <= 0)
+                        im.created = time(NULL);
         }
         r = image_write(s, tar, &io, e);
         lay_layer l = {0};

@@ -48,6 +48,7 @@ typedef struct lay_manifest {
         size_t n_steps;
         lay_config config;
         bool deps_all; /* Deps: all */
+        int64_t mtime; /* the manifest file's (0 when parsed from memory) */
 } lay_manifest;
 
 int lay_manifest_parse(const char *data, size_t len, const char *what, const char *dir,
@@ -75,7 +76,7 @@ typedef struct lay_image {
         lay_layer *layers;
         size_t n_layers;
         lay_config config;
-        int64_t created; /* seconds; SOURCE_DATE_EPOCH or 0 */
+        int64_t created; /* seconds: SOURCE_DATE_EPOCH, else the newest input's mtime */
 } lay_image;
 
 void lay_image_free(lay_image *im);

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "deb822.h"
 #include "layers.h"
@@ -358,5 +359,9 @@ int lay_manifest_load(const char *path, lay_manifest *ret, err_t *e)
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = path_dirname(path);
-        return lay_manifest_parse(data, len, path, dir, ret, e);
+        r = lay_manifest_parse(data, len, path, dir, ret, e);
+        struct stat st;
+        if (r == 0 && stat(path, &st) == 0)
+                ret->mtime = st.st_mtime;
+        return r;
 }
