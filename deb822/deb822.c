@@ -116,8 +116,8 @@ static int field_line(parser *p, size_t a, size_t b, err_t *e)
                 p->d.fields = xreallocarray(p->d.fields, p->cap_fields, sizeof(*p->d.fields));
         }
         /* buf does not move; a value is complete once its field is closed. */
-        p->d.fields[p->d.n_fields++] =
-                (deb822_field){.name = buf + name_at, .value = buf + p->value_start};
+        p->d.fields[p->d.n_fields++] = (deb822_field){
+                .name = buf + name_at, .value = buf + p->value_start, .line = p->line};
         para->n++;
         return 0;
 }

@@ -13,6 +13,7 @@ typedef struct deb822_field {
          * the line without its leading blanks; a continuation line that is
          * a lone "." becomes an empty line. */
         const char *value;
+        unsigned line; /* line number of the "Name:" line (1-based) */
 } deb822_field;
 
 typedef struct deb822_para {

@@ -156,29 +156,39 @@ static bool known_field(const char *n)
         return false;
 }
 
+/* The line of paragraph p's field `name` (its "Name:" line), for messages. */
+static unsigned field_line(const deb822 *d, size_t p, const char *name)
+{
+        for (size_t i = 0; i < d->paras[p].n; i++)
+                if (!strcasecmp(d->fields[d->paras[p].first + i].name, name))
+                        return d->fields[d->paras[p].first + i].line;
+        return d->paras[p].line;
+}
+
 static int parse_config_fields(lay_manifest *m, const deb822 *d, size_t p, const char *what,
                                err_t *e)
 {
-        unsigned line = d->paras[p].line;
         const char *v;
-        if ((v = deb822_get(d, p, "Env")) && config_env(&m->config.env, v, what, line, e) < 0)
+        if ((v = deb822_get(d, p, "Env")) &&
+            config_env(&m->config.env, v, what, field_line(d, p, "Env"), e) < 0)
                 return -EINVAL;
         if ((v = deb822_get(d, p, "Cmd"))) {
                 strv_free(&m->config.cmd);
                 if (lay_parse_argv(v, &m->config.cmd, e) < 0)
-                        return err_prefix(e, "%s:%u: Cmd", what, line);
+                        return err_prefix(e, "%s:%u: Cmd", what, field_line(d, p, "Cmd"));
                 m->config.have_cmd = true;
         }
         if ((v = deb822_get(d, p, "Entrypoint"))) {
                 strv_free(&m->config.entrypoint);
                 if (lay_parse_argv(v, &m->config.entrypoint, e) < 0)
-                        return err_prefix(e, "%s:%u: Entrypoint", what, line);
+                        return err_prefix(e, "%s:%u: Entrypoint", what,
+                                          field_line(d, p, "Entrypoint"));
                 m->config.have_entrypoint = true;
         }
         if ((v = deb822_get(d, p, "Workdir"))) {
                 if (v[0] != '/')
                         return err_set(e, -EINVAL, "%s:%u: Workdir: '%.*s' is not absolute", what,
-                                       line, line_len(v), v);
+                                       field_line(d, p, "Workdir"), line_len(v), v);
                 free(m->config.workdir);
                 m->config.workdir = xstrdup(v);
         }
@@ -192,14 +202,14 @@ static int parse_config_fields(lay_manifest *m, const deb822 *d, size_t p, const
                 for (size_t i = 0; i < items.n; i++) {
                         if (!strchr(items.v[i], '=') || items.v[i][0] == '=')
                                 return err_set(e, -EINVAL, "%s:%u: Label: '%s' is not KEY=VALUE",
-                                               what, line, items.v[i]);
+                                               what, field_line(d, p, "Label"), items.v[i]);
                         strv_push(&m->config.labels, items.v[i]);
                 }
         }
         if ((v = deb822_get(d, p, "Deps"))) {
                 if (strcmp(v, "all") && strcmp(v, "missing"))
                         return err_set(e, -EINVAL, "%s:%u: Deps: '%.*s' (all or missing)", what,
-                                       line, line_len(v), v);
+                                       field_line(d, p, "Deps"), line_len(v), v);
                 m->deps_all = !strcmp(v, "all");
         }
         return 0;
@@ -218,7 +228,7 @@ static int parse_network(const deb822 *d, size_t p, const char *what, int *ret, 
                 *ret = 0;
         else
                 return err_set(e, -EINVAL, "%s:%u: Network: '%.*s' (yes or no)", what,
-                               d->paras[p].line, line_len(v), v);
+                               field_line(d, p, "Network"), line_len(v), v);
         return 0;
 }
 
@@ -227,6 +237,7 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                       bool net_default, err_t *e)
 {
         unsigned line = d->paras[p].line;
+        unsigned net_line = field_line(d, p, "Network");
         int net = -1;
         int found = -1;
         if (parse_network(d, p, what, &net, e) < 0)
@@ -237,7 +248,8 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                                 return err_set(e, -EINVAL,
                                                "%s:%u: %s and %s in one paragraph: each step is "
                                                "a paragraph of its own",
-                                               what, line, step_names[found], step_names[k]);
+                                               what, field_line(d, p, step_names[k]),
+                                               step_names[found], step_names[k]);
                         found = k;
                 }
         if (found < 0) {
@@ -245,13 +257,14 @@ static int parse_step(lay_manifest *m, const deb822 *d, size_t p, const char *wh
                         return err_set(e, -EINVAL,
                                        "%s:%u: Network: goes with a Run step (or in the first "
                                        "paragraph, for all of them)",
-                                       what, line);
+                                       what, net_line);
                 return 0;
         }
         if (net >= 0 && found != LAY_STEP_RUN && p > 0)
                 return err_set(e, -EINVAL,
                                "%s:%u: Network: is for Run steps (%s gets what it needs by itself)",
-                               what, line, step_names[found]);
+                               what, net_line, step_names[found]);
+        line = field_line(d, p, step_names[found]);
         const char *v = deb822_get(d, p, step_names[found]);
         lay_step st = {.kind = (lay_step_kind)found};
         switch (st.kind) {
@@ -323,16 +336,16 @@ int lay_manifest_parse(const char *data, size_t len, const char *what, const cha
         }
         for (size_t p = 0; p < d.n_paras; p++) {
                 for (size_t f = 0; f < d.paras[p].n; f++) {
-                        const char *n = d.fields[d.paras[p].first + f].name;
+                        const deb822_field *df = &d.fields[d.paras[p].first + f];
+                        const char *n = df->name;
                         if (!known_field(n)) {
-                                err_set(e, -EINVAL, "%s:%u: unknown field '%s'", what,
-                                        d.paras[p].line, n);
+                                err_set(e, -EINVAL, "%s:%u: unknown field '%s'", what, df->line, n);
                                 lay_manifest_free(&m);
                                 return -EINVAL;
                         }
                         if (p > 0 && !strcasecmp(n, "Base")) {
                                 err_set(e, -EINVAL, "%s:%u: Base belongs in the first paragraph",
-                                        what, d.paras[p].line);
+                                        what, df->line);
                                 lay_manifest_free(&m);
                                 return -EINVAL;
                         }

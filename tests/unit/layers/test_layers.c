@@ -64,7 +64,7 @@ static void test_manifest(void)
 }
 
 /* Each bad manifest is refused with a message that names the file, the
- * line (of the paragraph) and the problem. */
+ * line (of the field at fault, else of the paragraph) and the problem. */
 static void test_manifest_bad(void)
 {
         static const struct {
@@ -74,7 +74,7 @@ static void test_manifest_bad(void)
                 {"Base:\n", "bad:1: the first paragraph needs Base:"},
                 {"", "bad: empty manifest"},
                 {"Base: scratch\n\nAdd: /bin/sh\nRun: true\n",
-                 "bad:3: Add and Run in one paragraph"},
+                 "bad:4: Add and Run in one paragraph"},
                 {"Base: scratch\n\nFrob: x\n", "bad:3: unknown field 'Frob'"},
                 {"Base: scratch\n\nCopy: onlyone\n", "bad:3: Copy: 'onlyone': give SRC DEST"},
                 {"Base: scratch\n\n\n# c\nCopy: a b c\n", "bad:5: Copy: 'a b c': give SRC DEST"},
@@ -87,16 +87,24 @@ static void test_manifest_bad(void)
                 {"Base: scratch\n\nAdd:\n", "bad:3: Add: empty"},
                 {"Base: scratch\n\nRun:\n", "bad:3: Run: empty"},
                 {"Base: scratch\n\nInclude:\n", "bad:3: Include: empty"},
-                {"Base: scratch\nEnv: NOEQUALS\n", "bad:1: Env: 'NOEQUALS' is not KEY=VALUE"},
-                {"Base: scratch\nEnv: A=1\n =B\n", "bad:1: Env: '=B' is not KEY=VALUE"},
-                {"Base: scratch\nLabel: =x\n", "bad:1: Label: '=x' is not KEY=VALUE"},
-                {"Base: scratch\nDeps: some\n", "bad:1: Deps: 'some' (all or missing)"},
+                {"Base: scratch\nEnv: NOEQUALS\n", "bad:2: Env: 'NOEQUALS' is not KEY=VALUE"},
+                {"Base: scratch\nEnv: A=1\n =B\n", "bad:2: Env: '=B' is not KEY=VALUE"},
+                {"Base: scratch\nLabel: =x\n", "bad:2: Label: '=x' is not KEY=VALUE"},
+                {"Base: scratch\nDeps: some\n", "bad:2: Deps: 'some' (all or missing)"},
                 {"Base: scratch\nCmd: [\"a\", 1]\n",
-                 "bad:1: Cmd: '[\"a\", 1]': not a JSON array of strings"},
-                {"Base: scratch\nCmd: [\"a\"\n", "bad:1: Cmd: '[\"a\"': not a JSON array"},
-                {"Base: scratch\nEntrypoint: [1]\n", "bad:1: Entrypoint: '[1]': not a JSON array"},
-                {"Base: scratch\nWorkdir: rel\n", "bad:1: Workdir: 'rel' is not absolute"},
+                 "bad:2: Cmd: '[\"a\", 1]': not a JSON array of strings"},
+                {"Base: scratch\nCmd: [\"a\"\n", "bad:2: Cmd: '[\"a\"': not a JSON array"},
+                {"Base: scratch\nEntrypoint: [1]\n", "bad:2: Entrypoint: '[1]': not a JSON array"},
+                {"Base: scratch\nWorkdir: rel\n", "bad:2: Workdir: 'rel' is not absolute"},
                 {"Base: scratch\n\nBase: other\n", "bad:3: Base belongs in the first paragraph"},
+                {"Base: scratch\n\n# c\nRun: true\nRunn: x\n", "bad:5: unknown field 'Runn'"},
+                {"Base: scratch\nRunn: x\n", "bad:2: unknown field 'Runn'"},
+                {"Base: scratch\n\nUser: 1\nBase: other\n",
+                 "bad:4: Base belongs in the first paragraph"},
+                {"Base: scratch\n\nComment: x\n y\nCopy: a b c\n",
+                 "bad:5: Copy: 'a b c': give SRC DEST"},
+                {"Base: scratch\nComment: x\nNetwork: maybe\n",
+                 "bad:3: Network: 'maybe' (yes or no)"},
                 {"Base: scratch\n\n Continuation: first\n",
                  "bad:3: continuation line outside a field"},
         };
