@@ -173,6 +173,10 @@ int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e);
 
 /* "rootfs"/"tar", "oci", "docker" -> enum; -EINVAL otherwise. */
 int lay_format_parse(const char *s, lay_format *ret);
+/* List an image file like tar -tvf: an OCI or docker archive as the files
+ * of its flattened layers (whiteouts applied), anything else as
+ * image_list does. cache_dir (NULL: the default) holds the scratch tree. */
+int lay_list(const char *path, const char *cache_dir, FILE *out, err_t *e);
 /* A staged tree as a one-layer OCI/docker archive. */
 int lay_write_stage(stage *s, lay_format f, const char *output, const char *created_by,
                     const char *cache_dir, err_t *e);
