@@ -1,6 +1,11 @@
-/* `mkroot fetch SUITE`: argument parsing only; apt_bootstrap does the work. */
+/* `mkroot fetch SUITE`: argument parsing and what the user sees (phases,
+ * a status line on a terminal, the closing line); apt_bootstrap does the
+ * work. */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "apt.h"
 #include "mkroot.h"
@@ -59,10 +64,26 @@ enum {
         OPT_REBUILD,
 };
 
-/* The download progress line, redrawn in place on the terminal. */
-typedef struct progress_line {
-        bool drawn;
-} progress_line;
+/* What the user sees of a fetch: one line per phase on stderr (unless -q)
+ * and, on a terminal, a status line redrawn in place through the whole
+ * run by a ticker thread (the downloads' callback only updates it). */
+typedef struct fetch_ui {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool tty, stop, drawn;
+        apt_phase phase;
+        bool started; /* a phase has begun */
+        double t0;
+        size_t n_packages;
+        apt_dl_progress dl;
+        bool have_dl;
+} fetch_ui;
+
+static const char *const phase_names[APT_PHASE_MAX] = {
+        [APT_PHASE_RESOLVE] = "resolve", [APT_PHASE_DOWNLOAD] = "download",
+        [APT_PHASE_UNPACK] = "unpack",   [APT_PHASE_CONFIGURE] = "configure",
+        [APT_PHASE_PACK] = "pack",
+};
 
 static void human(int64_t b, char *buf, size_t n)
 {
@@ -72,26 +93,103 @@ static void human(int64_t b, char *buf, size_t n)
                 snprintf(buf, n, "%.0f kB", (double)b / 1024);
 }
 
-static void draw_progress(const apt_dl_progress *p, void *userdata)
+static void clear_line(fetch_ui *u)
 {
-        progress_line *l = userdata;
-        if (p->finished) {
-                if (l->drawn)
-                        fprintf(stderr, "\r\033[K");
-                l->drawn = false;
+        if (u->drawn)
+                fputs("\r\033[K", stderr);
+        u->drawn = false;
+}
+
+/* The status line; the lock is held. */
+static void draw(fetch_ui *u)
+{
+        if (!u->tty || !u->started)
                 return;
+        double now = mkroot_now();
+        fprintf(stderr, "\r\033[K%s  %.0fs", phase_names[u->phase], now - u->t0);
+        const apt_dl_progress *p = &u->dl;
+        if (u->phase == APT_PHASE_DOWNLOAD && u->have_dl) {
+                double speed = p->bytes_per_sec;
+                char done[32], total[32], sp[32];
+                human(p->done_bytes, done, sizeof(done));
+                human(p->total_bytes, total, sizeof(total));
+                human((int64_t)speed, sp, sizeof(sp));
+                fprintf(stderr, "  Get: %zu/%zu files  %s/%s  %s/s", p->done_files, p->total_files,
+                        done, total, sp);
+                if (speed > 0 && p->total_bytes > p->done_bytes)
+                        fprintf(stderr, "  %.0fs left",
+                                (double)(p->total_bytes - p->done_bytes) / speed);
         }
-        double speed = p->bytes_per_sec;
-        char done[32], total[32], sp[32], eta[32] = "";
-        human(p->done_bytes, done, sizeof(done));
-        human(p->total_bytes, total, sizeof(total));
-        human((int64_t)speed, sp, sizeof(sp));
-        if (speed > 0 && p->total_bytes > p->done_bytes)
-                snprintf(eta, sizeof(eta), "  %.0fs left",
-                         (double)(p->total_bytes - p->done_bytes) / speed);
-        fprintf(stderr, "\r\033[KGet: %zu/%zu files  %s/%s  %s/s%s", p->done_files, p->total_files,
-                done, total, sp, eta);
-        l->drawn = true;
+        u->drawn = true;
+}
+
+static void on_progress(const apt_dl_progress *p, void *userdata)
+{
+        fetch_ui *u = userdata;
+        pthread_mutex_lock(&u->lock);
+        if (!p->finished) {
+                u->dl = *p;
+                u->have_dl = true;
+                draw(u);
+        }
+        pthread_mutex_unlock(&u->lock);
+}
+
+static void on_phase(const apt_phase_report *r, void *userdata)
+{
+        fetch_ui *u = userdata;
+        pthread_mutex_lock(&u->lock);
+        clear_line(u);
+        u->phase = r->phase;
+        u->started = true;
+        u->n_packages = r->n_packages;
+        char size[32];
+        switch (r->phase) {
+        case APT_PHASE_RESOLVE:
+                fprintf(stderr, "mkroot: fetch: resolving %s (%s) from %s\n", r->suite, r->arch,
+                        r->mirror);
+                break;
+        case APT_PHASE_DOWNLOAD:
+                mkroot_human_size(r->download_bytes, size);
+                fprintf(stderr, "mkroot: fetch: downloading %zu packages (%s)\n", r->n_packages,
+                        size);
+                break;
+        case APT_PHASE_UNPACK:
+                fprintf(stderr, "mkroot: fetch: unpacking %zu essential packages\n",
+                        r->n_essential);
+                break;
+        case APT_PHASE_CONFIGURE:
+                fprintf(stderr, "mkroot: fetch: configuring %zu packages\n", r->n_packages);
+                break;
+        default:
+                fprintf(stderr, "mkroot: fetch: packing%s\n",
+                        r->reused ? " (the image built before from this Release)" : "");
+                break;
+        }
+        draw(u);
+        pthread_mutex_unlock(&u->lock);
+}
+
+/* Redraws the status line (elapsed time) while the library works. */
+static void *ticker(void *arg)
+{
+        fetch_ui *u = arg;
+        pthread_mutex_lock(&u->lock);
+        while (!u->stop) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 250 * 1000 * 1000;
+                if (ts.tv_nsec >= 1000000000) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000;
+                }
+                pthread_cond_timedwait(&u->cond, &u->lock, &ts);
+                if (!u->stop)
+                        draw(u);
+        }
+        clear_line(u);
+        pthread_mutex_unlock(&u->lock);
+        return NULL;
 }
 
 static const struct option fetch_opts[] = {
@@ -169,6 +267,18 @@ static char *default_output(const char *suite)
         return out;
 }
 
+/* The ticker takes no signal: the runner waits for its children's
+ * SIGCHLD on a signalfd, which a thread not blocking it would swallow. */
+static bool start_ticker(pthread_t *t, fetch_ui *u)
+{
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        bool ok = pthread_create(t, NULL, ticker, u) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return ok;
+}
+
 static int run_fetch(apt_bootstrap_opts *o, bool quiet)
 {
         _cleanup_free_ char *out_default = NULL;
@@ -176,23 +286,40 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
                 o->output = out_default = default_output(o->suite);
         if (quiet && log_get_level() < LOG_DEBUG)
                 log_set_level(LOG_WARN);
-        progress_line line = {0};
-        if (!quiet && isatty(STDERR_FILENO)) {
-                o->progress = draw_progress;
-                o->progress_data = &line;
+        fetch_ui u = {.t0 = mkroot_now()};
+        pthread_mutex_init(&u.lock, NULL);
+        pthread_cond_init(&u.cond, NULL);
+        /* -v's messages are not drawn over. */
+        u.tty = isatty(STDERR_FILENO) && log_get_level() < LOG_DEBUG;
+        pthread_t tick;
+        bool ticking = false;
+        if (!quiet && !o->print_debs) {
+                o->phase = on_phase;
+                o->progress = u.tty ? on_progress : NULL;
+                o->progress_data = &u;
+                ticking = u.tty && start_ticker(&tick, &u);
         }
         _cleanup_strv_ strv debs = {0};
         o->debs = &debs;
         err_t e = {0};
-        if (apt_bootstrap(o, &e) < 0) {
+        int rc = apt_bootstrap(o, &e);
+        pthread_mutex_lock(&u.lock);
+        u.stop = true;
+        pthread_cond_signal(&u.cond);
+        pthread_mutex_unlock(&u.lock);
+        if (ticking)
+                pthread_join(tick, NULL);
+        pthread_cond_destroy(&u.cond);
+        pthread_mutex_destroy(&u.lock);
+        if (rc < 0) {
                 log_error("%s", e.msg);
                 return 1;
         }
         if (o->print_debs)
                 for (size_t i = 0; i < debs.n; i++)
                         printf("%s\n", debs.v[i]);
-        else
-                log_info("wrote %s", o->output);
+        else if (!quiet)
+                mkroot_wrote(o->output, u.n_packages, "packages", u.t0);
         return 0;
 }
 

@@ -41,3 +41,9 @@ int mkroot_try_help(const char *cmd);
 
 /* "1.5 MiB" (inspect, cache ls). */
 void mkroot_human_size(int64_t n, char buf[32]);
+
+/* Seconds on a monotonic clock, for mkroot_wrote's t0. */
+double mkroot_now(void);
+/* The closing line of a command that wrote a file, unless -q (the log
+ * level is below LOG_WARN): "mkroot: wrote PATH: N WHAT, SIZE, T s". */
+void mkroot_wrote(const char *path, size_t n, const char *what, double t0);

@@ -1,7 +1,10 @@
 /* The usage errors of every mkroot subcommand, and the size format that
- * inspect and cache ls share. */
+ * inspect and cache ls share, and the closing "wrote" line. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "mkroot.h"
 
@@ -32,4 +35,24 @@ void mkroot_human_size(int64_t n, char buf[32])
                 i++;
         }
         snprintf(buf, 32, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+double mkroot_now(void)
+{
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+void mkroot_wrote(const char *path, size_t n, const char *what, double t0)
+{
+        if (log_get_level() < LOG_WARN)
+                return;
+        bool to_stdout = !strcmp(path, "-");
+        struct stat st;
+        char size[32] = "";
+        if ((to_stdout ? fstat(STDOUT_FILENO, &st) : stat(path, &st)) == 0 && S_ISREG(st.st_mode))
+                mkroot_human_size((int64_t)st.st_size, size);
+        fprintf(stderr, "mkroot: wrote %s: %zu %s%s%s, %.1f s\n", to_stdout ? "stdout" : path, n,
+                what, *size ? ", " : "", size, mkroot_now() - t0);
 }

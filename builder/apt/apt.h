@@ -250,6 +250,28 @@ void apt_suite_free(apt_suite *s);
  * given for tests), or NULL. */
 char *apt_host_mirror(const char *etc_apt, const apt_suite *s);
 
+/* The bootstrap's phases, in the order they begin. */
+typedef enum apt_phase {
+        APT_PHASE_RESOLVE,   /* InRelease, Packages, the selection */
+        APT_PHASE_DOWNLOAD,  /* the .debs (the essential set unpacks meanwhile) */
+        APT_PHASE_UNPACK,    /* waiting for the essential set's unpacking */
+        APT_PHASE_CONFIGURE, /* the dpkg second stage */
+        APT_PHASE_PACK,      /* the image written (or the cached one copied) */
+        APT_PHASE_MAX
+} apt_phase;
+
+typedef struct apt_phase_report {
+        apt_phase phase;
+        const char *suite, *arch, *mirror; /* set from RESOLVE on */
+        size_t n_packages;                 /* the selection, from DOWNLOAD on */
+        size_t n_essential;
+        int64_t download_bytes; /* DOWNLOAD: the .debs' total size */
+        bool reused;            /* PACK: the image built before from this Release */
+} apt_phase_report;
+
+/* Called from the calling thread as each phase begins. */
+typedef void (*apt_phase_fn)(const apt_phase_report *r, void *userdata);
+
 typedef struct apt_bootstrap_opts {
         const char *suite;
         const char *output;
@@ -265,6 +287,7 @@ typedef struct apt_bootstrap_opts {
         int compress_level;
         apt_progress_fn progress; /* the .deb downloads' progress, or NULL */
         void *progress_data;
+        apt_phase_fn phase; /* NULL: no reports (shares progress_data) */
         /* With print_debs: the selected packages' names, in selection
          * order, are pushed here (no tree is built). */
         strv *debs;

@@ -552,6 +552,42 @@ static int pack(boot *b, err_t *e)
         return build_pack_dir(b->tree, b->o->output, &io, e);
 }
 
+/* Tell the caller that phase p begins. */
+static void report(boot *b, apt_phase p, bool reused)
+{
+        const apt_bootstrap_opts *o = b->o;
+        if (!o->phase)
+                return;
+        apt_phase_report r = {.phase = p,
+                              .suite = b->suite.name,
+                              .arch = b->arch,
+                              .mirror = b->mirror,
+                              .n_packages = b->sel.n,
+                              .n_essential = b->sel.n_required,
+                              .reused = reused};
+        for (size_t i = 0; p == APT_PHASE_DOWNLOAD && i < b->sel.n; i++)
+                r.download_bytes += b->sel.pkgs[i]->size;
+        o->phase(&r, o->progress_data);
+}
+
+/* The image built before from the same inputs, copied to the output:
+ * 1 when it was, 0 when there is none (or --rebuild), or an error. */
+static int reuse_image(boot *b, err_t *e)
+{
+        const apt_bootstrap_opts *o = b->o;
+        b->image_key = image_cache_path(b);
+        if (o->rebuild || !b->image_key || access(b->image_key, R_OK) < 0)
+                return 0;
+        report(b, APT_PHASE_PACK, true);
+        store_area_mark_used(b->st, STORE_AREA_APT_IMAGES, b->image_hex);
+        int rc = publish_copy(b->image_key, o->output, e);
+        if (rc < 0)
+                return rc;
+        log_info("the signed Release is unchanged: reusing the image built from it (--rebuild "
+                 "makes a new one)");
+        return 1;
+}
+
 int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
 {
         elapsed();
@@ -560,20 +596,11 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         int rc = step(setup(&b, e), "setup");
         if (rc == 0) {
                 log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
+                report(&b, APT_PHASE_RESOLVE, false);
                 rc = step(fetch_release(&b, e), "InRelease verified");
         }
-        if (rc == 0 && !o->print_debs) {
-                b.image_key = image_cache_path(&b);
-                if (!o->rebuild && b.image_key && access(b.image_key, R_OK) == 0) {
-                        store_area_mark_used(b.st, STORE_AREA_APT_IMAGES, b.image_hex);
-                        rc = publish_copy(b.image_key, o->output, e);
-                        if (rc == 0)
-                                log_info("the signed Release is unchanged: reusing the image "
-                                         "built from it (--rebuild makes a new one)");
-                        boot_free(&b);
-                        return rc;
-                }
-        }
+        /* The Packages files are in the cache when the image is: read
+         * anyway, they tell how many packages the image holds. */
         if (rc == 0)
                 rc = step(fetch_indexes(&b, e), "Packages verified and read");
         if (rc == 0)
@@ -584,6 +611,10 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 boot_free(&b);
                 return 0;
         }
+        if (rc == 0 && (rc = reuse_image(&b, e)) != 0) {
+                boot_free(&b);
+                return rc < 0 ? rc : 0;
+        }
         if (rc == 0) {
                 log_info("%zu packages (%zu essential)", b.sel.n, b.sel.n_required);
                 rc = make_skeleton(&b, e);
@@ -593,7 +624,10 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                  * the downloads go on. */
                 apt_unpacker *u = apt_unpacker_start(
                         b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL);
+                report(&b, APT_PHASE_DOWNLOAD, false);
                 rc = step(fetch_debs(&b, u, e), "packages downloaded and verified");
+                if (rc == 0)
+                        report(&b, APT_PHASE_UNPACK, false);
                 err_t e2 = {0};
                 int prc = apt_unpacker_finish(u, &e2);
                 if (rc == 0 && prc < 0) {
@@ -604,16 +638,20 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         }
         if (rc == 0)
                 rc = place_debs(&b, &ess, &rest, e);
-        if (rc == 0)
+        if (rc == 0) {
+                report(&b, APT_PHASE_CONFIGURE, false);
                 rc = step(apt_stage2(b.tree, &ess, &rest, e), "second stage");
+        }
         strv_free(&ess);
         strv_free(&rest);
         if (rc == 0)
                 rc = apt_stage2_check(b.tree, &b.sel, e);
         if (rc == 0)
                 rc = finish_tree(&b, e);
-        if (rc == 0)
+        if (rc == 0) {
+                report(&b, APT_PHASE_PACK, false);
                 rc = step(pack(&b, e), "image written");
+        }
         /* Only a verified build may become a base layer or be reused. */
         if (rc == 0 && !o->no_verify) {
                 err_t e2 = {0};
