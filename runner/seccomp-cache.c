@@ -164,6 +164,17 @@ int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
+        if (o->seccomp_profile) {
+                /* A profile of the user's: compiled each time, not cached. */
+                sec_filter *f = xcalloc(1, sizeof *f);
+                r = sec_profile_export_file(o->seccomp_profile, keep, &f->prog, &f->len, e);
+                if (r < 0) {
+                        free(f);
+                        return r;
+                }
+                *ret = f;
+                return 0;
+        }
         char path[SEC_FILTER_NAME_MAX];
         _cleanup_free_ char *key = sec_filter_key(keep, path);
         if (strlen(key) > KEY_MAX)

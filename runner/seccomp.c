@@ -252,6 +252,12 @@ int sec_seccomp_export(uint64_t keep, uint8_t **ret_prog, size_t *ret_len, err_t
         int r = build(ctx, keep, e);
         if (r < 0)
                 return r;
+        return sec_seccomp_ctx_export(ctx, ret_prog, ret_len, e);
+}
+
+int sec_seccomp_ctx_export(void *ctx, uint8_t **ret_prog, size_t *ret_len, err_t *e)
+{
+        int r;
         /* libseccomp 2.5 exports only to an fd. */
         _cleanup_close_ int fd = memfd_create("runroot-seccomp", MFD_CLOEXEC);
         if (fd < 0)

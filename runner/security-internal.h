@@ -22,8 +22,24 @@ int sec_seccomp_apply(uint64_t keep, err_t *e);
 /* The default filter for keep, compiled and exported as BPF (all ABIs in
  * one program), malloc'd. */
 int sec_seccomp_export(uint64_t keep, uint8_t **ret_prog, size_t *ret_len, err_t *e);
+/* ctx (a scmp_filter_ctx) exported as BPF, malloc'd. */
+int sec_seccomp_ctx_export(void *ctx, uint8_t **ret_prog, size_t *ret_len, err_t *e);
 /* The rule tables as text (part of the cache key). */
 void sec_seccomp_describe(strbuf *out);
+
+/* seccomp-profile.c: docker's JSON seccomp profile. */
+typedef struct sec_profile sec_profile;
+/* Parse len bytes of text (what names it in messages: "seccomp profile
+ * FILE"); every type, action, op and architecture is checked here. */
+int sec_profile_parse(const char *text, size_t len, const char *what, sec_profile **ret, err_t *e);
+void sec_profile_free(sec_profile *p);
+/* The profile for the capability set keep (its includes and excludes),
+ * built with libseccomp and exported as BPF, malloc'd. */
+int sec_profile_export(const sec_profile *p, uint64_t keep, uint8_t **ret_prog, size_t *ret_len,
+                       err_t *e);
+/* Read and parse path; when ret_prog is not NULL, export it too. */
+int sec_profile_export_file(const char *path, uint64_t keep, uint8_t **ret_prog, size_t *ret_len,
+                            err_t *e);
 
 /* seccomp-cache.c */
 struct sec_filter {

@@ -27,14 +27,24 @@ void sec_opts_free(sec_opts *o)
 int sec_opts_validate(const sec_opts *o, err_t *e)
 {
         uint64_t keep;
-        return sec_caps_compute(o, &keep, e);
+        int r = sec_caps_compute(o, &keep, e);
+        if (r == 0 && o->seccomp && o->seccomp_profile)
+                r = sec_profile_export_file(o->seccomp_profile, keep, NULL, NULL, e);
+        return r;
 }
 
 static int load_filter(const sec_opts *o, uint64_t keep, err_t *e)
 {
         if (o->filter)
                 return sec_filter_load(o->filter, e);
-        return sec_seccomp_apply(keep, e);
+        if (!o->seccomp_profile)
+                return sec_seccomp_apply(keep, e);
+        sec_filter f = {0};
+        int r = sec_profile_export_file(o->seccomp_profile, keep, &f.prog, &f.len, e);
+        if (r == 0)
+                r = sec_filter_load(&f, e);
+        free(f.prog);
+        return r;
 }
 
 int sec_apply(const sec_opts *o, err_t *e)

@@ -17,6 +17,9 @@ typedef struct sec_opts {
          * no-new-privileges sets it), so setuid and file-capability
          * programs work within the bounding set. pid 1 sets it always. */
         bool no_new_privs;
+        /* --security-opt seccomp=FILE: docker's JSON profile instead of
+         * the default filter (not owned; read on the host side). */
+        const char *seccomp_profile;
         /* The default filter compiled beforehand by sec_filter_prepare
          * (not owned); NULL: sec_apply compiles it with libseccomp. */
         const struct sec_filter *filter;
@@ -24,8 +27,8 @@ typedef struct sec_opts {
 
 void sec_opts_init(sec_opts *o);
 void sec_opts_free(sec_opts *o);
-/* Check the cap names early, so a typo is a usage error before anything
- * runs. */
+/* Check the cap names and the seccomp profile early, so a typo is a
+ * usage error before anything runs. */
 int sec_opts_validate(const sec_opts *o, err_t *e);
 
 /* In the container's mount namespace, after /proc and /sys are mounted in

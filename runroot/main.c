@@ -57,7 +57,9 @@ static void usage(FILE *f)
               "      --seccomp unconfined  no seccomp filter\n"
               "      --security-opt OPT  as docker's: no-new-privileges[=true|false] (setuid\n"
               "                          and file capabilities give nothing; default off),\n"
-              "                          seccomp=unconfined (no filter)\n"
+              "                          seccomp=FILE.json (docker's JSON seccomp profile\n"
+              "                          instead of the default filter), seccomp=unconfined\n"
+              "                          (no filter)\n"
               "      --cache-dir DIR     cache (default $MKROOT_CACHE, /var/cache/mkroot as\n"
               "                          root, else ~/.cache/mkroot)\n"
               "  -q, --quiet             only errors\n"
@@ -219,14 +221,24 @@ static int apply_security_opt(const char *o, const char *val, runner_config *cfg
                 return -1;
         }
         if (klen == strlen("seccomp") && !strncmp(val, "seccomp", klen) && v) {
-                if (strcmp(v, "unconfined") != 0)
-                        return bad_value(o, val, "only seccomp=unconfined is supported");
+                if (!*v)
+                        return bad_value(o, val,
+                                         "expected seccomp=FILE.json or seccomp=unconfined");
+                if (strcmp(v, "unconfined") != 0) {
+                        /* docker's JSON profile, read and checked before
+                         * anything runs (runner_run). */
+                        cfg->sec.seccomp = true;
+                        cfg->sec.seccomp_profile = v;
+                        return -1;
+                }
                 log_warn("%s %s: the command runs without a seccomp filter", o, val);
                 cfg->sec.seccomp = false;
+                cfg->sec.seccomp_profile = NULL;
                 return -1;
         }
         return bad_value(o, val,
-                         "expected no-new-privileges[=true|false] or seccomp=unconfined "
+                         "expected no-new-privileges[=true|false], seccomp=FILE.json or "
+                         "seccomp=unconfined "
                          "(apparmor and label are not supported)");
 }
 
