@@ -279,6 +279,7 @@ static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
 /* Without --base: the host's files (or --root's) staged and written. */
 static int add_from_root(const add_args *a, const image_opts *io)
 {
+        double t0 = mkroot_now();
         err_t e = {0};
         resolver *r = NULL;
         resolver_opts ro = {.root = a->root, .library_path = a->library_path};
@@ -296,7 +297,7 @@ static int add_from_root(const add_args *a, const image_opts *io)
         } else if (ret == 0 && image_write(s, a->output, io, &e) < 0)
                 ret = 1;
         if (ret == 0)
-                log_info("wrote %s (%zu entries)", a->output, stage_count(s));
+                mkroot_wrote(a->output, stage_count(s), "files", t0);
         else
                 log_error("%s", e.msg);
         adder_free(ad);

@@ -38,6 +38,7 @@ static const char *default_output(lay_format f)
 int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f,
                        const char *output, const image_opts *io)
 {
+        double t0 = mkroot_now();
         err_t e = {0};
         store *st = NULL;
         if (store_open(o->cache_dir, &st, &e) < 0) {
@@ -62,7 +63,7 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
                 else
                         fprintf(stderr, "mkroot: built %u step%s, reused %u\n", built,
                                 built == 1 ? "" : "s", reused);
-                fprintf(stderr, "mkroot: wrote %s (%zu layers)\n", output, im.n_layers);
+                mkroot_wrote(output, im.n_layers, "layers", t0);
         } else if (r < 0)
                 log_error("%s", e.msg);
         lay_image_free(&im);
