@@ -81,6 +81,10 @@ typedef struct mount_plan {
         const char *warn_marker; /* exists once the copy fallback was announced */
         /* bytes of the per-run tmpfs; 0: RUNNER_LAYER_SIZE_DEFAULT */
         int64_t layer_size;
+        /* bytes of /dev/shm; 0: RUNNER_TMPFS_SIZE_DEFAULT */
+        int64_t shm_size;
+        /* --add-host NAME:IP and --dns IP (NULL or empty: the image's files) */
+        const strv *add_hosts, *dns;
         /* --device: bound at their path */
         const cg_device *devices;
         size_t ndevices;

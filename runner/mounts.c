@@ -204,7 +204,7 @@ static int setup_devices(const mount_plan *p, const char *root, err_t *e)
         return 0;
 }
 
-static int setup_dev(const char *root, bool userns, err_t *e)
+static int setup_dev(const char *root, bool userns, int64_t shm_size, err_t *e)
 {
         _cleanup_free_ char *dev = NULL;
         int r = target_in_root(root, "/dev", true, &dev, e);
@@ -250,8 +250,11 @@ static int setup_dev(const char *root, bool userns, err_t *e)
         if (r < 0)
                 return r;
         _cleanup_free_ char *shm = path_join(dev, "shm");
-        r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-                     e);
+        /* --shm-size, else docker's 64m */
+        _cleanup_free_ char *shm_opts =
+                xasprintf("mode=1777,size=%lld",
+                          (long long)(shm_size > 0 ? shm_size : RUNNER_TMPFS_SIZE_DEFAULT));
+        r = do_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts, e);
         if (r < 0)
                 return r;
         static const char *const links[][2] = {
@@ -319,10 +322,10 @@ static int skel_mount_points(const mount_plan *p, const char *skel, err_t *e)
         }
         for (size_t i = 0; i < p->ndevices; i++)
                 strv_push(&want, p->devices[i].path);
-        if (p->net_host) {
+        if (p->net_host || (p->dns && p->dns->n))
                 strv_push(&want, "/etc/resolv.conf");
+        if (p->net_host || (p->add_hosts && p->add_hosts->n))
                 strv_push(&want, "/etc/hosts");
-        }
         int r = 0;
         for (size_t i = 0; r == 0 && i < dirs.n; i++) {
                 _cleanup_free_ char *n = path_normalize(dirs.v[i]);
@@ -672,6 +675,81 @@ static int setup_binds(const mount_plan *p, const char *root, err_t *e)
         return 0;
 }
 
+/* The tree's file path (what the image, -v or --net host put there), or
+ * an empty string when it has none. */
+static char *read_in_root(const char *root, const char *path)
+{
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        char *data = NULL;
+        size_t len = 0;
+        err_t e2 = {0};
+        if (rootfd < 0 || fs_read_file_in_root(rootfd, path, 1 << 20, &data, &len, &e2) < 0)
+                return xstrdup("");
+        if (strlen(data) != len) /* a NUL inside: not a text file */
+                data[0] = '\0';
+        return data;
+}
+
+/* Write text as the file name in the run's tmpfs and bind it over path
+ * in the tree (writable, as docker's). */
+static int bind_generated(const mount_plan *p, const char *root, const char *name, const char *path,
+                          const char *text, err_t *e)
+{
+        _cleanup_free_ char *src = path_join(p->rundir, name);
+        _cleanup_close_ int fd =
+                open(src, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return err_sys(e, errno, "%s", src);
+        int r = fd_write_all(fd, text, strlen(text));
+        if (r < 0)
+                return err_set(e, r, "%s: %s", src, strerror(-r));
+        return bind_in_root(root, src, path, false, e);
+}
+
+/* --add-host and --dns: the tree's /etc/hosts with "IP NAME" lines added
+ * (localhost's lines when it has none), its /etc/resolv.conf with the
+ * nameserver lines replaced by the --dns ones. */
+static int setup_etc_files(const mount_plan *p, const char *root, err_t *e)
+{
+        int r = 0;
+        if (p->add_hosts && p->add_hosts->n) {
+                _cleanup_free_ char *base = read_in_root(root, "/etc/hosts");
+                _cleanup_(sb_free) strbuf text = {0};
+                sb_append(&text, *base ? base
+                                       : "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                                         "ip6-loopback\n");
+                if (text.s[text.len - 1] != '\n')
+                        sb_append(&text, "\n");
+                for (size_t i = 0; i < p->add_hosts->n; i++) {
+                        const char *spec = p->add_hosts->v[i];
+                        const char *colon = strchrnul(spec, ':');
+                        sb_appendf(&text, "%s\t%.*s\n", *colon ? colon + 1 : "",
+                                   (int)(colon - spec), spec);
+                }
+                r = bind_generated(p, root, "hosts", "/etc/hosts", text.s, e);
+                if (r < 0)
+                        return err_prefix(e, "--add-host");
+        }
+        if (p->dns && p->dns->n) {
+                _cleanup_free_ char *base = read_in_root(root, "/etc/resolv.conf");
+                _cleanup_(sb_free) strbuf text = {0};
+                for (const char *l = base, *nl; *l; l = *nl ? nl + 1 : nl) {
+                        nl = strchrnul(l, '\n');
+                        const char *w = l + strspn(l, " \t");
+                        if (!strncmp(w, "nameserver", 10) && w[10] && strchr(" \t", w[10]))
+                                continue;
+                        sb_appendn(&text, l, (size_t)(nl - l));
+                        sb_append(&text, "\n");
+                }
+                for (size_t i = 0; i < p->dns->n; i++)
+                        sb_appendf(&text, "nameserver %s\n", p->dns->v[i]);
+                r = bind_generated(p, root, "resolv.conf", "/etc/resolv.conf", text.s, e);
+                if (r < 0)
+                        return err_prefix(e, "--dns");
+        }
+        return 0;
+}
+
 int mounts_setup(const mount_plan *p, err_t *e)
 {
         int r = do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e);
@@ -691,7 +769,7 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 if (lstat(fp, &st) == 0 && !S_ISDIR(st.st_mode))
                         return err_set(e, -EINVAL, "image: /%s is not a directory", fixed[i]);
         }
-        if ((r = setup_dev(root, p->userns, e)) < 0)
+        if ((r = setup_dev(root, p->userns, p->shm_size, e)) < 0)
                 return err_prefix(e, "/dev");
         if ((r = setup_devices(p, root, e)) < 0)
                 return r;
@@ -701,6 +779,8 @@ int mounts_setup(const mount_plan *p, err_t *e)
         if ((r = setup_sys(root, e)) < 0)
                 return r;
         if ((r = setup_binds(p, root, e)) < 0)
+                return r;
+        if ((r = setup_etc_files(p, root, e)) < 0)
                 return r;
 
         _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

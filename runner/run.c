@@ -36,6 +36,8 @@ void runner_config_free(runner_config *c)
         strv_free(&c->binds);
         strv_free(&c->tmpfs);
         strv_free(&c->devices);
+        strv_free(&c->add_hosts);
+        strv_free(&c->dns);
         free(c->limits.cpuset_cpus);
         c->limits.cpuset_cpus = NULL;
         sec_opts_free(&c->sec);
@@ -595,6 +597,9 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .tmpfs = &c->tmpfs,
                          .warn_marker = p->marker,
                          .layer_size = c->layer_size,
+                         .shm_size = c->shm_size,
+                         .add_hosts = &c->add_hosts,
+                         .dns = &c->dns,
                          .devices = p->devs->v,
                          .ndevices = p->devs->n},
                 .argv = c->argv && c->argv[0] ? c->argv : default_argv,

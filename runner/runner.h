@@ -45,12 +45,15 @@ typedef struct runner_config {
         const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
         runner_net net;
         bool read_only;
-        int tty;        /* -1: when stdin and stdout are terminals; 0: never; 1: required */
-        strv env;       /* -e KEY=VAL or KEY */
-        strv env_files; /* --env-file */
-        strv binds;     /* -v SRC:DST[:ro] */
-        strv tmpfs;     /* --tmpfs DST[:OPTIONS] */
-        strv devices;   /* --device HOST[:CONTAINER[:PERMS]] */
+        int tty;          /* -1: when stdin and stdout are terminals; 0: never; 1: required */
+        strv env;         /* -e KEY=VAL or KEY */
+        strv env_files;   /* --env-file */
+        strv binds;       /* -v SRC:DST[:ro] */
+        strv tmpfs;       /* --tmpfs DST[:OPTIONS] */
+        strv devices;     /* --device HOST[:CONTAINER[:PERMS]] */
+        strv add_hosts;   /* --add-host NAME:IP (checked by the caller) */
+        strv dns;         /* --dns IP (checked by the caller) */
+        int64_t shm_size; /* --shm-size: bytes of /dev/shm; 0: RUNNER_TMPFS_SIZE_DEFAULT */
         /* --storage-opt size=: bytes of the writable layer; 0: the default */
         int64_t layer_size;
         cg_limits limits;

@@ -1,5 +1,6 @@
 /* runroot: parse the command line (docker run's flags) and call the
  * runner library. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <locale.h>
@@ -28,7 +29,10 @@ static void usage(FILE *f)
               "  -u, --user USER[:GROUP] name or number, from the image's /etc/passwd\n"
               "      --entrypoint CMD    run CMD (one word) instead of the image's Entrypoint,\n"
               "                          without its Cmd; '' for none: COMMAND runs alone\n"
-              "      --hostname NAME     host name inside\n"
+              "  -h, --hostname NAME     host name inside\n"
+              "      --add-host NAME:IP  add a line to the container's /etc/hosts\n"
+              "      --dns IP            a nameserver for the container's /etc/resolv.conf (the\n"
+              "                          image's, or with --net host the host's, otherwise)\n"
               "      --net none|host     network: none (loopback only, default) or the host's\n"
               "  -v, --bind SRC:DST[:ro] bind mount a host path (also --volume)\n"
               "      --tmpfs DST[:OPTS]  mount a tmpfs; OPTS as docker's: size=N (default\n"
@@ -37,6 +41,7 @@ static void usage(FILE *f)
               "      --device HOST[:CONTAINER[:PERMS]]\n"
               "                          hand in a device node (PERMS: letters of rwm)\n"
               "      --storage-opt size=N  size of the writable layer (default 1g)\n"
+              "      --shm-size SIZE     size of the /dev/shm tmpfs (default 64m)\n"
               "      --read-only         no writable layer\n"
               "      --name NAME         keep the writable layer for the next run with NAME\n"
               "  -t, --tty               give the command a terminal (default: one when stdin\n"
@@ -45,6 +50,10 @@ static void usage(FILE *f)
               "  -i, --interactive       accepted for docker compatibility (stdin always\n"
               "                          reaches the command)\n"
               "      --rm                accepted for docker compatibility (always on)\n"
+              "      --init              accepted for docker compatibility (runroot always\n"
+              "                          runs its own init as pid 1)\n"
+              "  -l, --label KEY=VALUE   accepted for docker compatibility (checked, not kept:\n"
+              "                          there is no container store yet)\n"
               "  -m, --memory SIZE       memory limit (swap included), e.g. 80M\n"
               "      --cpus N            CPU limit, e.g. 0.5\n"
               "      --pids N            process limit (also --pids-limit)\n"
@@ -64,17 +73,24 @@ static void usage(FILE *f)
               "                          root, else ~/.cache/mkroot)\n"
               "  -q, --quiet             only errors\n"
               "      --verbose           explain what happens\n"
-              "  -h, --help              this help\n"
+              "      --help              this help\n"
               "      --version           version\n"
               "\n"
               "Exit status: the command's; 125 when runroot fails, 126 when the command\n"
-              "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n",
+              "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n"
+              "Long options are taken only when spelled out in full. docker run's options\n"
+              "that runroot lacks (-p, -d and others) are refused, saying what to use.\n",
               f);
 }
 
 enum {
         OPT_ENV_FILE = 256,
-        OPT_HOSTNAME,
+        OPT_HELP,
+        OPT_INIT,
+        OPT_ADD_HOST,
+        OPT_DNS,
+        OPT_SHM_SIZE,
+        OPT_UNSUPPORTED, /* a docker run option runroot lacks: docker_unsupported */
         OPT_NET,
         OPT_TMPFS,
         OPT_READ_ONLY,
@@ -104,7 +120,42 @@ static const struct option long_opts[] = {
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
         {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-        {"hostname", required_argument, NULL, OPT_HOSTNAME},
+        {"hostname", required_argument, NULL, 'h'},
+        {"add-host", required_argument, NULL, OPT_ADD_HOST},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
+        {"init", no_argument, NULL, OPT_INIT},
+        {"label", required_argument, NULL, 'l'},
+        {"publish", optional_argument, NULL, 'p'},
+        {"publish-all", optional_argument, NULL, 'P'},
+        {"detach", optional_argument, NULL, 'd'},
+        {"attach", optional_argument, NULL, 'a'},
+        {"restart", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"expose", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"link", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"ip", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"ip6", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"mac-address", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"dns-search", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"dns-option", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"pid", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"ipc", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"uts", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"userns", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"cgroupns", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"platform", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"pull", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"log-driver", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"log-opt", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"cidfile", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"memory-swap", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"cpu-quota", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"cpu-period", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"blkio-weight", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"group-add", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"sysctl", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"gpus", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"volumes-from", optional_argument, NULL, OPT_UNSUPPORTED},
         {"net", required_argument, NULL, OPT_NET},
         {"network", required_argument, NULL, OPT_NET},
         {"bind", required_argument, NULL, 'v'},
@@ -133,7 +184,7 @@ static const struct option long_opts[] = {
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"help", no_argument, NULL, 'h'},
+        {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
 };
@@ -205,6 +256,125 @@ static int apply_limit_opt(int c, const char *o, runner_config *cfg)
         return -1;
 }
 
+/* docker run's options runroot lacks, and what to do instead: said in one
+ * line rather than "unknown option". */
+static const struct {
+        char short_opt;
+        const char *name, *why;
+} docker_unsupported[] = {
+        {'p', "publish",
+         "published ports are not supported yet (the networking issue); use --net host"},
+        {'P', "publish-all",
+         "published ports are not supported yet (the networking issue); use --net host"},
+        {'d', "detach",
+         "detached containers are not supported yet (the lifecycle issue); run it in the "
+         "foreground or under systemd-run / nohup"},
+        {'a', "attach",
+         "not needed: stdin, stdout and stderr always reach the command; leave it out"},
+        {0, "restart",
+         "restart policies are not supported yet (the lifecycle issue); run it under "
+         "systemd-run -p Restart=on-failure"},
+        {0, "expose",
+         "published ports are not supported yet (the networking issue); use --net host"},
+        {0, "link",
+         "container networks are not supported yet (the networking issue); use --net host"},
+        {0, "ip",
+         "container networks are not supported yet (the networking issue); use --net host"},
+        {0, "ip6",
+         "container networks are not supported yet (the networking issue); use --net host"},
+        {0, "mac-address",
+         "container networks are not supported yet (the networking issue); use --net host"},
+        {0, "dns-search", "not supported yet; use --dns IP, or -v FILE:/etc/resolv.conf"},
+        {0, "dns-option", "not supported yet; use --dns IP, or -v FILE:/etc/resolv.conf"},
+        {0, "pid", "sharing a PID namespace is not supported; each run has its own"},
+        {0, "ipc", "sharing an IPC namespace is not supported; each run has its own"},
+        {0, "uts", "sharing a UTS namespace is not supported; set the host name with -h NAME"},
+        {0, "userns", "not supported; runroot maps the caller's ids itself"},
+        {0, "cgroupns", "not supported; each run has its own cgroup namespace"},
+        {0, "platform", "not supported; the image runs on this machine's architecture"},
+        {0, "pull", "not supported; runroot runs a local archive or directory (see mkroot fetch)"},
+        {0, "log-driver",
+         "not supported; the command's output goes to runroot's stdout and stderr"},
+        {0, "log-opt", "not supported; the command's output goes to runroot's stdout and stderr"},
+        {0, "cidfile",
+         "container ids are not supported yet (the lifecycle issue); use --name NAME"},
+        {0, "memory-swap", "not supported; -m SIZE limits memory and swap together"},
+        {0, "cpu-quota", "not supported; use --cpus N"},
+        {0, "cpu-period", "not supported; use --cpus N"},
+        {0, "blkio-weight", "not supported; use --io-weight N"},
+        {0, "group-add", "not supported yet; use -u USER:GROUP or the image's /etc/group"},
+        {0, "sysctl", "not supported yet"},
+        {0, "gpus", "not supported; hand the device nodes in with --device"},
+        {0, "volumes-from", "not supported; use -v SRC:DST with the same paths"},
+};
+
+static int unsupported(int c, const char *name, const char *o)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(docker_unsupported); i++)
+                if ((c != OPT_UNSUPPORTED && docker_unsupported[i].short_opt == c) ||
+                    (c == OPT_UNSUPPORTED && name && !strcmp(docker_unsupported[i].name, name))) {
+                        log_error("%s: %s", o, docker_unsupported[i].why);
+                        return EXIT_RUNROOT;
+                }
+        log_error("%s: not supported", o);
+        return EXIT_RUNROOT;
+}
+
+/* A host name of /etc/hosts: letters, digits, '.', '-' and '_', not
+ * starting with '-' or '.'. */
+static bool host_name_ok(const char *s, size_t len)
+{
+        if (!len || len > 253 || s[0] == '-' || s[0] == '.')
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_",
+                            s[i]))
+                        return false;
+        return true;
+}
+
+static bool ip_ok(const char *s)
+{
+        unsigned char buf[sizeof(struct in6_addr)];
+        return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* docker's options that need no daemon (--add-host, --dns, --shm-size,
+ * --label, --init) and those runroot lacks: -1 to go on, else the exit
+ * status. */
+static int apply_docker_opt(int c, int idx, const char *o, runner_config *cfg)
+{
+        switch (c) {
+        case OPT_ADD_HOST: {
+                const char *colon = strchr(optarg, ':');
+                if (!colon || !host_name_ok(optarg, (size_t)(colon - optarg)))
+                        return bad_value(o, optarg,
+                                         "expected NAME:IP, NAME of letters, digits, "
+                                         "'.', '-' and '_'");
+                if (!ip_ok(colon + 1))
+                        return bad_value(o, optarg, "not an IPv4 or IPv6 address after NAME:");
+                strv_push(&cfg->add_hosts, optarg);
+                break;
+        }
+        case OPT_DNS:
+                if (!ip_ok(optarg))
+                        return bad_value(o, optarg, "expected an IPv4 or IPv6 address");
+                strv_push(&cfg->dns, optarg);
+                break;
+        case OPT_SHM_SIZE:
+                if (parse_size(optarg, &cfg->shm_size) < 0 || cfg->shm_size < 4096)
+                        return bad_value(o, optarg, "expected a size of at least 4k, such as 64m");
+                break;
+        case 'l':
+                if (optarg[0] == '=' || !strchr(optarg, '=') || strchr(optarg, '\n'))
+                        return bad_value(o, optarg, "expected KEY=VALUE");
+                break;
+        case OPT_INIT: break;
+        default: return unsupported(c, idx >= 0 ? long_opts[idx].name : NULL, o);
+        }
+        return -1;
+}
+
 /* --security-opt, as docker's (KEY=VALUE, or its older KEY:VALUE): -1
  * to go on, else the exit status. */
 static int apply_security_opt(const char *o, const char *val, runner_config *cfg)
@@ -263,7 +433,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 break;
         case 'u': cfg->user = optarg; break;
         case OPT_ENTRYPOINT: cli->entrypoint = optarg; break;
-        case OPT_HOSTNAME:
+        case 'h':
                 if (!*optarg || strlen(optarg) > 64)
                         return bad_value(o, optarg, "1 to 64 characters");
                 cfg->hostname = optarg;
@@ -273,8 +443,12 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                         cfg->net = RUNNER_NET_NONE;
                 else if (!strcmp(optarg, "host"))
                         cfg->net = RUNNER_NET_HOST;
-                else
-                        return bad_value(o, optarg, "expected none or host");
+                else {
+                        log_error("%s %s: only none and host are supported yet (the networking "
+                                  "issue); use --net none or --net host",
+                                  o, optarg);
+                        return EXIT_RUNROOT;
+                }
                 break;
         case 'v':
                 if (!strchr(optarg, ':'))
@@ -314,7 +488,17 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case OPT_CACHE_DIR: cfg->cache_dir = optarg; break;
         case 'q': log_set_level(LOG_QUIET); break;
         case OPT_VERBOSE: log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO); break;
-        case 'h': usage(stdout); return 0;
+        case OPT_ADD_HOST:
+        case OPT_DNS:
+        case OPT_SHM_SIZE:
+        case OPT_INIT:
+        case 'l':
+        case 'p':
+        case 'P':
+        case 'd':
+        case 'a':
+        case OPT_UNSUPPORTED: return apply_docker_opt(c, idx, o, cfg);
+        case OPT_HELP: usage(stdout); return 0;
         case OPT_VERSION: puts("runroot 0.1.0"); return 0;
         case ':':
                 if (strncmp(argv[optind - 1], "--", 2) != 0 && optopt)
@@ -331,6 +515,21 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 return EXIT_RUNROOT;
         }
         return -1;
+}
+
+/* getopt_long takes any unambiguous abbreviation (--pid for --pids):
+ * only the name spelled out in full is, as docker does. */
+static bool long_opt_in_full(const char *arg, const char *name)
+{
+        if (arg && !strncmp(arg, "--", 2)) {
+                size_t n = strcspn(arg + 2, "=");
+                if (n == strlen(name) && !strncmp(arg + 2, name, n))
+                        return true;
+                log_error("%.*s: unknown option (see --help)", (int)(n + 2), arg);
+                return false;
+        }
+        log_error("%s: unknown option (see --help)", arg ? arg : "?");
+        return false;
 }
 
 static int run_gc(const runner_config *cfg, int argc, char **argv)
@@ -383,10 +582,13 @@ static int run_main(int argc, char **argv, runner_config *cfg)
          * bounding set and the filter); --security-opt no-new-privileges. */
         cfg->sec.no_new_privs = false;
         for (;;) {
-                int idx = -1;
-                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh", long_opts, &idx);
+                int idx = -1, at = optind;
+                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh:l:p::P::d::a::", long_opts,
+                                    &idx);
                 if (c == -1)
                         break;
+                if (idx >= 0 && !long_opt_in_full(argv[at], long_opts[idx].name))
+                        return EXIT_RUNROOT;
                 int r = apply_opt(c, idx, argv, cfg, &cli);
                 if (r >= 0)
                         return r;
