@@ -181,7 +181,7 @@ static int add_arch(sec_profile *p, const char *name, err_t *e)
 
 static int parse_arches(sec_profile *p, json_object *top, err_t *e)
 {
-        json_object *list, *map;
+        json_object *list = NULL, *map = NULL;
         int r = member(top, "architectures", json_type_array, p->what, "architectures", &list, e);
         if (r == 0)
                 r = member(top, "archMap", json_type_array, p->what, "archMap", &map, e);
@@ -229,7 +229,7 @@ static int parse_cond(json_object *obj, const char *what, const char *field, con
                 return 0;
         if (!json_object_is_type(obj, json_type_object))
                 return err_set(e, -EINVAL, "%s: %s: expected an object", what, field);
-        json_object *caps, *arches, *k;
+        json_object *caps = NULL, *arches = NULL, *k = NULL;
         int r = member(obj, "caps", json_type_array, what, field, &caps, e);
         if (r == 0)
                 r = member(obj, "arches", json_type_array, what, field, &arches, e);
@@ -313,7 +313,8 @@ static int parse_rule(json_object *s, const char *what, size_t i, rule *rl, err_
         snprintf(f, sizeof f, "syscalls[%zu]", i);
         if (!json_object_is_type(s, json_type_object))
                 return err_set(e, -EINVAL, "%s: %s: expected an object", what, f);
-        json_object *names, *name, *action, *ret, *args, *inc, *exc;
+        json_object *names = NULL, *name = NULL, *action = NULL, *ret = NULL, *args = NULL;
+        json_object *inc = NULL, *exc = NULL;
         int r = member(s, "names", json_type_array, what, f, &names, e);
         if (r == 0)
                 r = member(s, "name", json_type_string, what, f, &name, e);
@@ -363,7 +364,7 @@ static int parse_top(sec_profile *p, json_object *top, err_t *e)
 {
         if (!json_object_is_type(top, json_type_object))
                 return err_set(e, -EINVAL, "%s: expected a JSON object", p->what);
-        json_object *def, *def_ret, *calls;
+        json_object *def = NULL, *def_ret = NULL, *calls = NULL;
         int r = member(top, "defaultAction", json_type_string, p->what, "defaultAction", &def, e);
         if (r == 0)
                 r = member(top, "defaultErrnoRet", json_type_int, p->what, "defaultErrnoRet",
