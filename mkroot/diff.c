@@ -170,7 +170,7 @@ static int diff_trees(const char *ra, const char *rb, err_t *e)
         for (size_t i = 0; i < pb.n && r == 0; i++)
                 if (!strmap_has(ma, pb.v[i]))
                         strv_push(&all, pb.v[i]);
-        if (r == 0)
+        if (r == 0 && all.n > 1) /* two empty trees: no array at all */
                 qsort(all.v, all.n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < all.n && r == 0; i++) {
                 dent *x = strmap_get(ma, all.v[i]), *y = strmap_get(mb, all.v[i]);

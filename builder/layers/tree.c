@@ -128,7 +128,8 @@ int lay_snap_take(const char *root, lay_snap **ret, err_t *e)
                 lay_snap_free(s);
                 return r;
         }
-        qsort(s->paths.v, s->paths.n, sizeof(char *), cmp_str);
+        if (s->paths.n > 1) /* an empty tree has no array at all */
+                qsort(s->paths.v, s->paths.n, sizeof(char *), cmp_str);
         *ret = s;
         return 0;
 }
