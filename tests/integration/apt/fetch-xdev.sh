@@ -19,7 +19,7 @@ fetch() { # OUTPUT [ARGS...]: stdout in $T/so, stderr in $T/se, status in $RC
 # --- a cache on another file system (a tmpfs) than the output ---
 mkdir "$T/tmpfs"
 mount -t tmpfs -o size=256m mkroot-test "$T/tmpfs" || skip "cannot mount a tmpfs"
-trap 'umount "$T/tmpfs" 2>/dev/null || true; cleanup' EXIT
+trap 'if mountpoint -q "$T/tmpfs"; then umount "$T/tmpfs"; fi; cleanup' EXIT
 export MKROOT_CACHE=$T/tmpfs/cache
 fetch "$T/xdev.tar.gz"
 [ "$RC" = 0 ] && [ -s "$T/xdev.tar.gz" ] || fail "fetch with the cache on a tmpfs: $(cat "$T/se")"
