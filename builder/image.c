@@ -372,34 +372,21 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
         if (o->format == IMAGE_FORMAT_TAR &&
             archive_write_set_format_option(a, "pax", "xattrheader", "SCHILY") != ARCHIVE_OK)
                 return image_arch_err(a, path, "setting xattr header", e);
-        const char *filter = NULL;
-        switch (c) {
-        case IMAGE_COMPRESS_GZIP:
-                r = archive_write_add_filter_gzip(a);
-                filter = "gzip";
-                break;
-        case IMAGE_COMPRESS_ZSTD:
-                r = archive_write_add_filter_zstd(a);
-                filter = "zstd";
-                break;
-        case IMAGE_COMPRESS_XZ:
-                r = archive_write_add_filter_xz(a);
-                filter = "xz";
-                break;
-        case IMAGE_COMPRESS_BZIP2:
-                r = archive_write_add_filter_bzip2(a);
-                filter = "bzip2";
-                break;
-        case IMAGE_COMPRESS_LZ4:
-                r = archive_write_add_filter_lz4(a);
-                filter = "lz4";
-                break;
-        case IMAGE_COMPRESS_LZIP:
-                r = archive_write_add_filter_lzip(a);
-                filter = "lzip";
-                break;
-        default: r = ARCHIVE_OK; break;
-        }
+        /* libarchive's writer of each compression, and its filter's name
+         * for options (none for AUTO/NONE). */
+        static const struct {
+                int (*add)(struct archive *);
+                const char *name;
+        } filters[IMAGE_COMPRESS_MAX] = {
+                [IMAGE_COMPRESS_GZIP] = {archive_write_add_filter_gzip, "gzip"},
+                [IMAGE_COMPRESS_ZSTD] = {archive_write_add_filter_zstd, "zstd"},
+                [IMAGE_COMPRESS_XZ] = {archive_write_add_filter_xz, "xz"},
+                [IMAGE_COMPRESS_BZIP2] = {archive_write_add_filter_bzip2, "bzip2"},
+                [IMAGE_COMPRESS_LZ4] = {archive_write_add_filter_lz4, "lz4"},
+                [IMAGE_COMPRESS_LZIP] = {archive_write_add_filter_lzip, "lzip"},
+        };
+        const char *filter = c < IMAGE_COMPRESS_MAX ? filters[c].name : NULL;
+        r = filter ? filters[c].add(a) : ARCHIVE_OK;
         if (r < ARCHIVE_WARN)
                 return image_arch_err(a, path, "adding compression", e);
         if (c == IMAGE_COMPRESS_GZIP &&
