@@ -532,15 +532,24 @@ static bool long_opt_in_full(const char *arg, const char *name)
         return false;
 }
 
+/* runroot gc [--cache-dir DIR]: the option is taken after "gc" too, as
+ * --help writes it. */
 static int run_gc(const runner_config *cfg, int argc, char **argv)
 {
-        if (optind + 1 != argc) {
-                log_error("gc: unexpected argument \"%s\"", argv[optind + 1]);
-                return EXIT_RUNROOT;
+        const char *dir = cfg->cache_dir;
+        for (int i = optind + 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc)
+                        dir = argv[++i];
+                else if (!strncmp(argv[i], "--cache-dir=", 12) && argv[i][12])
+                        dir = argv[i] + 12;
+                else {
+                        log_error("gc: unexpected argument \"%s\"", argv[i]);
+                        return EXIT_RUNROOT;
+                }
         }
         err_t e = {0};
         unsigned removed = 0;
-        if (runner_gc(cfg->cache_dir, &removed, &e) < 0) {
+        if (runner_gc(dir, &removed, &e) < 0) {
                 log_error("gc: %s", e.msg);
                 return EXIT_RUNROOT;
         }
