@@ -77,12 +77,11 @@ grep -q "$T" /proc/self/mountinfo && fail "kill -9: mounts left in the host's ta
 check_no_leftovers
 # gc --cache-dir DIR, as --help writes it: the option after "gc" names
 # the cache gc works on (it sets up a store there), both spellings.
-GCDIR=$(mktemp -d)
+GCDIR=$T/gc # under $T: lib.sh's EXIT trap removes it, even after a failure
 "$RUNROOT" gc --cache-dir "$GCDIR/a" || fail "runroot gc --cache-dir DIR"
 [ -d "$GCDIR/a/blobs" ] || fail "gc --cache-dir DIR: not used"
 "$RUNROOT" gc --cache-dir="$GCDIR/b" || fail "runroot gc --cache-dir=DIR"
 [ -d "$GCDIR/b/blobs" ] || fail "gc --cache-dir=DIR: not used"
-rm -rf "$GCDIR"
 rc=0
 "$RUNROOT" gc --bogus 2>"$T/gc.err" || rc=$?
 [ $rc = 125 ] || fail "gc --bogus: exit $rc, expected 125"
