@@ -3,6 +3,7 @@
 #include "cgroup-limits.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -45,21 +46,27 @@ unsigned cg_needed(const cg_limits *l)
         return m;
 }
 
+/* The kernel's list of the machine's online CPUs (which sysconf's
+ * _SC_NPROCESSORS_ONLN counts). */
+#define CG_CPU_ONLINE "/sys/devices/system/cpu/online"
+
 /* docker's --cpus: a decimal number of CPUs, turned into quota/period
- * without floating point so "0.05" is exactly 5000/100000. */
-int cg_parse_cpus(const char *s, cg_limits *l)
+ * without floating point so "0.05" is exactly 5000/100000. A number too
+ * large for the arithmetic is still a number: more than the machine has. */
+int cg_parse_cpus(const char *s, cg_limits *l, err_t *e)
 {
         int64_t whole = 0, frac = 0, scale = 100000;
+        bool huge = false;
         const char *p = s;
 
-        if (!s || !*s)
-                return -EINVAL;
-        if (!isdigit((unsigned char)*p) && *p != '.')
-                return -EINVAL;
+        if (!s || !*s || (!isdigit((unsigned char)*p) && *p != '.'))
+                return err_set(e, -EINVAL, "expected a number of CPUs such as 0.5");
         for (; isdigit((unsigned char)*p); p++) {
                 whole = whole * 10 + (*p - '0');
-                if (whole > 100000)
-                        return -ERANGE;
+                if (whole > 100000) {
+                        huge = true;
+                        whole = 100000;
+                }
         }
         if (*p == '.') {
                 p++;
@@ -70,16 +77,110 @@ int cg_parse_cpus(const char *s, cg_limits *l)
                 }
         }
         if (*p != '\0' || p == s || (p == s + 1 && *s == '.'))
-                return -EINVAL;
+                return err_set(e, -EINVAL, "expected a number of CPUs such as 0.5");
         int64_t quota = whole * scale + frac;
-        /* The kernel's minimum quota is 1ms. */
-        if (quota < 1000)
-                return -ERANGE;
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        if (ncpu > 0 && quota > ncpu * scale)
-                return -ERANGE;
+        if (ncpu > 0 && (huge || quota > ncpu * scale))
+                return err_set(e, -E2BIG, "this machine has %ld CPU%s", ncpu, ncpu == 1 ? "" : "s");
+        /* The kernel's minimum quota is 1ms. */
+        if (huge || quota < 1000)
+                return err_set(e, -ERANGE, "expected a number of CPUs such as 0.5");
         l->cpu_quota = quota;
         l->cpu_period = scale;
+        return 0;
+}
+
+/* One number of a CPU list; saturates (a CPU no machine has) rather than
+ * wrapping. NULL when there is no digit at p. */
+static const char *cpu_number(const char *p, unsigned long *ret)
+{
+        unsigned long v = 0;
+        if (!isdigit((unsigned char)*p))
+                return NULL;
+        for (; isdigit((unsigned char)*p); p++)
+                v = v >= 100000000 ? v : v * 10 + (unsigned long)(*p - '0');
+        *ret = v;
+        return p;
+}
+
+typedef struct cpu_range {
+        unsigned long from, to;
+} cpu_range;
+
+/* A kernel CPU list ("0-1,3"): N or N-M (N <= M) separated by commas, with
+ * one trailing newline allowed when nl (the kernel's files end in one).
+ * The ranges go to a new array in ret; -EINVAL when malformed. */
+static int cpu_list_parse(const char *s, bool nl, cpu_range **ret, size_t *ret_n)
+{
+        size_t n = 1;
+        for (const char *c = s; *c; c++)
+                n += *c == ',';
+        _cleanup_free_ cpu_range *v = xcalloc(n, sizeof *v);
+        const char *p = s;
+        for (size_t i = 0; i < n; i++) {
+                p = cpu_number(p, &v[i].from);
+                if (!p)
+                        return -EINVAL;
+                v[i].to = v[i].from;
+                if (*p == '-' && (!(p = cpu_number(p + 1, &v[i].to)) || v[i].to < v[i].from))
+                        return -EINVAL;
+                if (i + 1 < n && *p++ != ',')
+                        return -EINVAL;
+        }
+        if (nl && *p == '\n')
+                p++;
+        if (*p)
+                return -EINVAL;
+        *ret = steal_pointer(&v);
+        *ret_n = n;
+        return 0;
+}
+
+/* Whether CPUs from..to are all in the ranges on (which may touch or
+ * overlap, in any order): covered from the first CPU up, range by range. */
+static bool cpus_covered(const cpu_range *on, size_t non, unsigned long from, unsigned long to)
+{
+        for (unsigned long cpu = from;;) {
+                size_t i = 0;
+                while (i < non && !(on[i].from <= cpu && cpu <= on[i].to))
+                        i++;
+                if (i == non)
+                        return false;
+                if (on[i].to >= to)
+                        return true;
+                cpu = on[i].to + 1;
+        }
+}
+
+int cg_cpuset_within(const char *list, const char *online, err_t *e)
+{
+        _cleanup_free_ cpu_range *want = NULL, *on = NULL;
+        size_t nwant = 0, non = 0;
+        if (!list || cpu_list_parse(list, false, &want, &nwant) < 0)
+                return err_set(e, -EINVAL, "expected a CPU list such as 0-1,3");
+        /* A list we cannot read from the kernel: its own check, when
+         * cpuset.cpus is written, is the one that holds. */
+        if (!online || cpu_list_parse(online, true, &on, &non) < 0)
+                return 0;
+        for (size_t i = 0; i < nwant; i++)
+                if (!cpus_covered(on, non, want[i].from, want[i].to))
+                        return err_set(e, -E2BIG, "this machine has CPUs %.*s",
+                                       (int)strcspn(online, "\n"), online);
+        return 0;
+}
+
+int cg_parse_cpuset(const char *list, cg_limits *l, err_t *e)
+{
+        _cleanup_free_ char *online = NULL;
+        size_t len = 0;
+        err_t unread = {0};
+        if (fs_read_file_at(AT_FDCWD, CG_CPU_ONLINE, 4096, &online, &len, &unread) < 0)
+                online = NULL;
+        int r = cg_cpuset_within(list, online, e);
+        if (r < 0)
+                return r;
+        free(l->cpuset_cpus);
+        l->cpuset_cpus = xstrdup(list);
         return 0;
 }
 

@@ -51,8 +51,18 @@ typedef struct cg_limits {
 void cg_limits_init(cg_limits *l);
 /* Whether any resource limit is asked for (the device policy is none). */
 bool cg_limits_any(const cg_limits *l);
-/* Parse docker's --cpus value ("0.05", "1.5") into quota/period. */
-int cg_parse_cpus(const char *s, cg_limits *l);
+/* Parse docker's --cpus value ("0.05", "1.5") into quota/period:
+ * -EINVAL when it is not a number, -ERANGE when below the kernel's
+ * minimum (0.01), -E2BIG when above the machine's online CPUs; e says
+ * which ("this machine has 2 CPUs"), without the value. */
+int cg_parse_cpus(const char *s, cg_limits *l, err_t *e);
+/* Take --cpuset-cpus LIST into l: -EINVAL when it is not a CPU list
+ * ("0-1,3"), -E2BIG when it names a CPU that is not online (e then quotes
+ * the kernel's list of online CPUs). */
+int cg_parse_cpuset(const char *list, cg_limits *l, err_t *e);
+/* The check of cg_parse_cpuset against online, the text of the kernel's
+ * list of online CPUs (NULL or unreadable: no check beyond the syntax). */
+int cg_cpuset_within(const char *list, const char *online, err_t *e);
 
 /* Controllers a set of limits needs (bit mask). */
 enum {

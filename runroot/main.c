@@ -216,29 +216,36 @@ static const char *opt_name(int c, int idx, char *buf, size_t len)
         return buf;
 }
 
+/* The runner's verdict r on a limit's value: -1 to go on, else the exit
+ * status. A value beyond this machine (more CPUs than it has) is not a
+ * matter of spelling: no "see --help". */
+static int limit_value(const char *o, const char *val, int r, const err_t *e)
+{
+        if (r == 0)
+                return -1;
+        if (r != -E2BIG)
+                return bad_value(o, val, e->msg);
+        log_error("%s %s: %s", o, val, e->msg);
+        return EXIT_RUNROOT;
+}
+
 /* Apply one resource limit option (-m, --cpus, --pids, ...) to cfg: -1
  * to go on, else the exit status. */
 static int apply_limit_opt(int c, const char *o, runner_config *cfg)
 {
+        err_t e = {0};
         switch (c) {
         case 'm':
                 if (parse_size(optarg, &cfg->limits.memory) < 0 || cfg->limits.memory < 4096)
                         return bad_value(o, optarg, "expected a size such as 80M");
                 break;
-        case OPT_CPUS:
-                if (cg_parse_cpus(optarg, &cfg->limits) < 0)
-                        return bad_value(o, optarg, "expected a number of CPUs such as 0.5");
-                break;
+        case OPT_CPUS: return limit_value(o, optarg, cg_parse_cpus(optarg, &cfg->limits, &e), &e);
         case OPT_PIDS:
                 if (!parse_int(optarg, 1, INT32_MAX, &cfg->limits.pids))
                         return bad_value(o, optarg, "expected a positive number");
                 break;
         case OPT_CPUSET:
-                if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                        return bad_value(o, optarg, "expected a CPU list such as 0-1,3");
-                free(cfg->limits.cpuset_cpus);
-                cfg->limits.cpuset_cpus = xstrdup(optarg);
-                break;
+                return limit_value(o, optarg, cg_parse_cpuset(optarg, &cfg->limits, &e), &e);
         case OPT_CPU_WEIGHT:
                 if (!parse_int(optarg, 1, 10000, &cfg->limits.cpu_weight))
                         return bad_value(o, optarg, "expected 1 to 10000");

@@ -86,32 +86,69 @@ static void set_own(const char *content)
 
 static void test_parse_cpus(void)
 {
+        err_t e = {0};
         cg_limits l;
         cg_limits_init(&l);
         CHECK(!cg_limits_any(&l));
-        CHECK_INT(cg_parse_cpus("0.05", &l), 0);
+        CHECK_INT(cg_parse_cpus("0.05", &l, &e), 0);
         CHECK_INT(l.cpu_quota, 5000);
         CHECK_INT(l.cpu_period, 100000);
         CHECK(cg_limits_any(&l));
-        CHECK_INT(cg_parse_cpus("1", &l), 0);
+        CHECK_INT(cg_parse_cpus("1", &l, &e), 0);
         CHECK_INT(l.cpu_quota, 100000);
-        CHECK_INT(cg_parse_cpus("1.5", &l), sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 0 : -ERANGE);
-        CHECK_INT(cg_parse_cpus(".5", &l), 0);
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        CHECK_INT(cg_parse_cpus("1.5", &l, &e), ncpu >= 2 ? 0 : -E2BIG);
+        CHECK_INT(cg_parse_cpus(".5", &l, &e), 0);
         CHECK_INT(l.cpu_quota, 50000);
-        CHECK_INT(cg_parse_cpus("0.001", &l), -ERANGE);
-        CHECK_INT(cg_parse_cpus("1000", &l), -ERANGE);
-        CHECK_INT(cg_parse_cpus("abc", &l), -EINVAL);
-        CHECK_INT(cg_parse_cpus("1.2x", &l), -EINVAL);
-        CHECK_INT(cg_parse_cpus("", &l), -EINVAL);
-        CHECK_INT(cg_parse_cpus(".", &l), -EINVAL);
-        CHECK_INT(cg_parse_cpus("-1", &l), -EINVAL);
+        CHECK_INT(cg_parse_cpus("0.001", &l, &e), -ERANGE);
+        CHECK_STR(e.msg, "expected a number of CPUs such as 0.5");
+        char want[64], more[32];
+        snprintf(want, sizeof want, "this machine has %ld CPU%s", ncpu, ncpu == 1 ? "" : "s");
+        snprintf(more, sizeof more, "%ld.5", ncpu);
+        CHECK_INT(cg_parse_cpus(more, &l, &e), -E2BIG);
+        CHECK_STR(e.msg, want);
+        CHECK_INT(cg_parse_cpus("1000000", &l, &e), -E2BIG);
+        CHECK_INT(cg_parse_cpus("99999999999999999999999", &l, &e), -E2BIG);
+        CHECK_STR(e.msg, want);
+        CHECK_INT(l.cpu_quota, 50000);
+        CHECK_INT(cg_parse_cpus("abc", &l, &e), -EINVAL);
+        CHECK_INT(cg_parse_cpus("1.2x", &l, &e), -EINVAL);
+        CHECK_INT(cg_parse_cpus("", &l, &e), -EINVAL);
+        CHECK_INT(cg_parse_cpus(".", &l, &e), -EINVAL);
+        CHECK_INT(cg_parse_cpus("-1", &l, &e), -EINVAL);
+}
+
+static void test_cpuset_within(void)
+{
+        err_t e = {0};
+        static const char *const ok[] = {"0", "1", "0-1", "0,1", "1,0", "0-0", "3", "0-3", "2-6"};
+        for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+                CHECK_INT(cg_cpuset_within(ok[i], "0-3,4-5,6\n", &e), 0);
+        static const char *const outside[] = {"7", "0-7", "5,7", "99999999999999999999", "4-100"};
+        for (size_t i = 0; i < ARRAY_SIZE(outside); i++) {
+                e.msg[0] = '\0';
+                CHECK_INT(cg_cpuset_within(outside[i], "0-3,4-5,6\n", &e), -E2BIG);
+                CHECK_STR(e.msg, "this machine has CPUs 0-3,4-5,6");
+        }
+        CHECK_INT(cg_cpuset_within("1", "0,2-3\n", &e), -E2BIG);
+        CHECK_STR(e.msg, "this machine has CPUs 0,2-3");
+        static const char *const bad[] = {"",     "-",   "1-", "-1", "1,",  ",1",
+                                          "1,,2", "2-1", "a",  "1 ", "1\n", "0:1"};
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                CHECK_INT(cg_cpuset_within(bad[i], "0-3\n", &e), -EINVAL);
+                CHECK_STR(e.msg, "expected a CPU list such as 0-1,3");
+        }
+        /* no readable online list: only the syntax is checked here */
+        CHECK_INT(cg_cpuset_within("9", NULL, &e), 0);
+        CHECK_INT(cg_cpuset_within("9", "garbage", &e), 0);
+        CHECK_INT(cg_cpuset_within("x", NULL, &e), -EINVAL);
 }
 
 static void full_limits(cg_limits *l)
 {
         cg_limits_init(l);
         l->memory = 80 << 20;
-        cg_parse_cpus("0.05", l);
+        cg_parse_cpus("0.05", l, NULL);
         l->pids = 64;
         l->cpuset_cpus = (char *)"0";
         l->cpu_weight = 200;
@@ -517,7 +554,7 @@ static void test_v1_comount(void)
         CHECK_INT(symlink("cpu,cpuacct", l2), 0);
         set_own("3:memory:/\n2:cpu,cpuacct:/\n");
         cg_limits_init(&l);
-        cg_parse_cpus("0.5", &l);
+        cg_parse_cpus("0.5", &l, &e);
         CHECK_INT(cg_create(tmp, "rr-co", &l, &cg, &e), 0);
         if (!cg) {
                 fprintf(stderr, "%s\n", e.msg);
@@ -755,6 +792,7 @@ int main(void)
         }
         cg_test.fake_fs = true;
         test_parse_cpus();
+        test_cpuset_within();
         test_v2();
         test_v2_shares();
         test_v2_missing();

@@ -217,7 +217,7 @@ static void test_host(void)
         cg_limits_init(&l);
         l.memory = 64 << 20;
         l.pids = 16;
-        cg_parse_cpus("0.5", &l);
+        cg_parse_cpus("0.5", &l, NULL);
         snprintf(name, sizeof name, "rr-unit-%d", (int)getpid());
         int r = cg_create(fsroot, name, &l, &cg, &e);
         if (r < 0 && geteuid() != 0) {
