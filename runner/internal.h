@@ -58,11 +58,13 @@ typedef struct run_user {
 /* Resolve "NAME", "UID", "UID:GID", "NAME:GROUP" against the passwd and
  * group files under the current root ("/"). */
 int user_resolve(const char *spec, run_user *ret, err_t *e);
-/* Build the command's environment: defaults (PATH, HOME, TERM, HOSTNAME)
- * overridden by env_files then env (KEY=VAL, or KEY to copy the host's
- * value taken from host_env). */
-int env_build(const strv *env, const strv *env_files, char *const host_env[], const char *home,
-              const char *hostname, const char *term, strv *ret, err_t *e);
+/* Build the command's environment, docker's order: defaults (PATH, HOME,
+ * TERM, HOSTNAME) overridden by image_env (the image config's KEY=VALUE),
+ * then env_files, then env (KEY=VAL, or KEY to copy the host's value taken
+ * from host_env); a later setting of a key wins. Any of the three may be
+ * NULL. */
+int env_build(const strv *image_env, const strv *env_files, const strv *env, char *const host_env[],
+              const char *home, const char *hostname, const char *term, strv *ret, err_t *e);
 /* Read KEY=VAL lines of an --env-file into out (host side). */
 int env_file_read(const char *path, strv *out, err_t *e);
 

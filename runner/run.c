@@ -31,6 +31,7 @@ void runner_config_init(runner_config *c)
 
 void runner_config_free(runner_config *c)
 {
+        strv_free(&c->image_env);
         strv_free(&c->env);
         strv_free(&c->env_files);
         strv_free(&c->binds);
@@ -48,7 +49,7 @@ typedef struct run_spec {
         mount_plan plan;
         char **argv;
         char **envp; /* fixed environment (exec_in_tree), or NULL */
-        const strv *env, *env_files;
+        const strv *image_env, *env, *env_files;
         const char *hostname;
         const char *workdir;
         const char *user;
@@ -118,8 +119,8 @@ static void child_main(run_spec *s)
         strv env = {0};
         char **envp = s->envp;
         if (!envp) {
-                if (env_build(s->env, s->env_files, environ, u.home, s->hostname, s->term, &env,
-                              &e) < 0)
+                if (env_build(s->image_env, s->env_files, s->env, environ, u.home, s->hostname,
+                              s->term, &env, &e) < 0)
                         child_fail(s->err_fd, &e);
                 envp = env.v;
         }
@@ -603,6 +604,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .devices = p->devs->v,
                          .ndevices = p->devs->n},
                 .argv = c->argv && c->argv[0] ? c->argv : default_argv,
+                .image_env = &c->image_env,
                 .env = &c->env,
                 .env_files = p->env_files,
                 .hostname = p->hostname,

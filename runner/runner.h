@@ -35,6 +35,9 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
 
 typedef enum runner_net { RUNNER_NET_NONE, RUNNER_NET_HOST, RUNNER_NET_MAX } runner_net;
 
+/* The command's environment is docker's: runroot's defaults (PATH, HOME,
+ * HOSTNAME, TERM), then image_env, then each of env_files in the order
+ * given, then env; each overrides the ones before (the last -e wins). */
 typedef struct runner_config {
         const char *image;     /* rootfs tarball (any compression) or directory */
         char **argv;           /* NULL: /bin/sh */
@@ -46,6 +49,7 @@ typedef struct runner_config {
         runner_net net;
         bool read_only;
         int tty;          /* -1: when stdin and stdout are terminals; 0: never; 1: required */
+        strv image_env;   /* the image config's Env (KEY=VALUE) */
         strv env;         /* -e KEY=VAL or KEY */
         strv env_files;   /* --env-file */
         strv binds;       /* -v SRC:DST[:ro] */
@@ -78,7 +82,7 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);
 /* ---- image config (OCI and docker-save archives) ------------------------ */
 
 typedef struct runner_image_config {
-        strv env; /* KEY=VALUE, before -e and --env-file */
+        strv env; /* KEY=VALUE: runner_config's image_env */
         strv entrypoint, cmd;
         bool have_entrypoint, have_cmd;
         char *workdir, *user; /* NULL when the image sets none */

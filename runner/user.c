@@ -167,8 +167,8 @@ int env_file_read(const char *path, strv *out, err_t *e)
         return 0;
 }
 
-int env_build(const strv *env, const strv *env_files, char *const host_env[], const char *home,
-              const char *hostname, const char *term, strv *ret, err_t *e)
+int env_build(const strv *image_env, const strv *env_files, const strv *env, char *const host_env[],
+              const char *home, const char *hostname, const char *term, strv *ret, err_t *e)
 {
         strv out = {0};
         strv_push(&out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -177,6 +177,10 @@ int env_build(const strv *env, const strv *env_files, char *const host_env[], co
                 strv_push_take(&out, xasprintf("HOSTNAME=%s", hostname));
         if (term)
                 strv_push_take(&out, xasprintf("TERM=%s", term));
+        /* KEY=VALUE only (the config parser checks): never the host's. */
+        for (size_t i = 0; image_env && i < image_env->n; i++)
+                if (strchr(image_env->v[i], '=') && image_env->v[i][0] != '=')
+                        env_set(&out, image_env->v[i]);
         for (size_t i = 0; env_files && i < env_files->n; i++) {
                 int r = env_add(&out, env_files->v[i], host_env, e);
                 if (r < 0) {

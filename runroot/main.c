@@ -632,15 +632,9 @@ static int run_main(int argc, char **argv, runner_config *cfg)
         }
         _cleanup_strv_ strv args = {0};
         image_argv(&ic, cli.entrypoint, cfg, &args);
-        if (ic.env.n) {
-                strv env = {0};
-                for (size_t i = 0; i < ic.env.n; i++)
-                        strv_push(&env, ic.env.v[i]);
-                for (size_t i = 0; i < cfg->env.n; i++)
-                        strv_push(&env, cfg->env.v[i]);
-                strv_free(&cfg->env);
-                cfg->env = env;
-        }
+        /* Under --env-file and -e (runner_config's order). */
+        for (size_t i = 0; i < ic.env.n; i++)
+                strv_push(&cfg->image_env, ic.env.v[i]);
         if (!cfg->workdir)
                 cfg->workdir = ic.workdir;
         if (!cfg->user)

@@ -3,8 +3,10 @@
 # byte for byte: --cpus above the online CPU count and --cpuset-cpus naming
 # a CPU that is not online are refused at option parsing (exit 125, before
 # the image is even looked at), saying what the machine has; malformed
-# values keep their "expected ..." message.
+# values keep their "expected ..." message. Then the environment in
+# docker's order: the image's Env < --env-file (in order) < -e (last wins).
 . "$(dirname "$0")/lib.sh"
+: "${MKROOT:?}"
 
 # What the machine has, as the kernel says it (never a fixed count).
 ncpu=$(getconf _NPROCESSORS_ONLN)
@@ -57,6 +59,32 @@ done
 expect_rc 0 rr --cpus "$ncpu" "$IMG" true
 expect_rc 0 rr --cpuset-cpus "$online" "$IMG" true
 expect_rc 0 rr --cpuset-cpus "$last" "$IMG" true
+
+# The environment: an OCI image whose config has Env FOO=image.
+cat >"$T/env.manifest" <<M
+Base: $IMG
+Env: FOO=image ONLY=image BAR=image
+M
+"$MKROOT" build "$T/env.manifest" --format oci -o "$T/env.oci.tar" 2>"$T/err" ||
+        fail "mkroot build: $(cat "$T/err")"
+printf 'FOO=file1\nBAR=file\n' >"$T/env1"
+printf 'FOO=file2\n' >"$T/env2"
+# env_is WANT RUNROOT-ARGS...: FOO, BAR and ONLY in the container, as one line
+env_is() {
+        local want=$1 out
+        shift
+        out=$(rr "$@" "$T/env.oci.tar" sh -c 'echo "$FOO $BAR $ONLY"' 2>"$T/err" </dev/null) ||
+                fail "runroot $*: exit $?: $(cat "$T/err")"
+        [ "$out" = "$want" ] || fail "runroot $*: got '$out', expected '$want'"
+}
+env_is "image image image"
+env_is "file1 file image" --env-file "$T/env1"
+env_is "file2 file image" --env-file "$T/env1" --env-file "$T/env2"
+env_is "file1 file image" --env-file "$T/env2" --env-file "$T/env1"
+env_is "cli file image" --env-file "$T/env1" -e FOO=cli
+env_is "cli file image" -e FOO=cli --env-file "$T/env1" --env-file "$T/env2"
+env_is "cli2 image image" -e FOO=cli1 -e FOO=cli2
+env_is "image cli image" --env-file "$T/env2" -e FOO=image -e BAR=cli
 
 check_no_leftovers
 echo PASS

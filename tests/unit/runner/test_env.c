@@ -19,7 +19,7 @@ int main(void)
         err_t e = {0};
         char *host[] = {"SECRET=host", "TERM=vt100", "KEEP=me", NULL};
         strv env = {0};
-        CHECK_INT(env_build(NULL, NULL, host, "/root", "box", NULL, &env, &e), 0);
+        CHECK_INT(env_build(NULL, NULL, NULL, host, "/root", "box", NULL, &env, &e), 0);
         CHECK_INT(env.n, 3);
         CHECK(env.v[env.n] == NULL);
         CHECK_STR(get(&env, "HOME"), "/root");
@@ -37,7 +37,7 @@ int main(void)
         strv_push(&args, "MISSING");
         strv_push(&args, "PATH=/bin");
         strv_push(&args, "EMPTY=");
-        CHECK_INT(env_build(&args, &files, host, "/", "h", "xterm", &env, &e), 0);
+        CHECK_INT(env_build(NULL, &files, &args, host, "/", "h", "xterm", &env, &e), 0);
         CHECK_STR(get(&env, "A"), "arg");
         CHECK_STR(get(&env, "B"), "file");
         CHECK_STR(get(&env, "KEEP"), "me");
@@ -47,9 +47,38 @@ int main(void)
         CHECK_STR(get(&env, "TERM"), "xterm");
         strv_free(&env);
 
+        /* docker's order: the image's Env < --env-file < -e */
+        strv image = {0}, files2 = {0}, args2 = {0};
+        strv_push(&image, "FOO=image");
+        strv_push(&image, "ONLY=image");
+        strv_push(&image, "BAR=image");
+        strv_push(&image, "PATH=/image/bin");
+        strv_push(&files2, "FOO=file1");
+        strv_push(&files2, "BAR=file");
+        strv_push(&files2, "FOO=file2");
+        strv_push(&args2, "FOO=cli1");
+        strv_push(&args2, "FOO=cli2");
+        CHECK_INT(env_build(&image, &files2, NULL, host, "/", "h", NULL, &env, &e), 0);
+        CHECK_STR(get(&env, "FOO"), "file2");
+        CHECK_STR(get(&env, "BAR"), "file");
+        CHECK_STR(get(&env, "ONLY"), "image");
+        CHECK_STR(get(&env, "PATH"), "/image/bin");
+        strv_free(&env);
+        CHECK_INT(env_build(&image, &files2, &args2, host, "/", "h", NULL, &env, &e), 0);
+        CHECK_STR(get(&env, "FOO"), "cli2");
+        CHECK_STR(get(&env, "BAR"), "file");
+        CHECK_STR(get(&env, "ONLY"), "image");
+        strv_free(&env);
+        CHECK_INT(env_build(&image, NULL, NULL, host, "/", "h", NULL, &env, &e), 0);
+        CHECK_STR(get(&env, "FOO"), "image");
+        strv_free(&env);
+        strv_free(&image);
+        strv_free(&files2);
+        strv_free(&args2);
+
         strv bad = {0};
         strv_push(&bad, "=x");
-        CHECK(env_build(&bad, NULL, host, "/", "h", NULL, &env, &e) < 0);
+        CHECK(env_build(NULL, NULL, &bad, host, "/", "h", NULL, &env, &e) < 0);
         CHECK(strstr(e.msg, "=x") != NULL);
         strv_free(&bad);
         strv_free(&files);
