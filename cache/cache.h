@@ -200,8 +200,18 @@ int store_record_list(store *s, store_record_kind k, strv *ret, err_t *e);
 int store_record_used(store *s, store_record_kind k, const char *name, time_t *ret);
 
 /* names/NAME/ for a persistent upper layer, locked for the caller's use
- * (-EBUSY when another run holds it). */
+ * (-EBUSY when another run holds it), made when missing. */
 int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_fd, err_t *e);
+/* Names of the kept layers, sorted. */
+int store_name_list(store *s, strv *ret, err_t *e);
+/* An fd of names/NAME/ (O_DIRECTORY; -ENOENT when there is none). */
+int store_name_dir(store *s, const char *name, int *ret_fd, err_t *e);
+/* Whether a run holds NAME now (looks without getting in its way). */
+int store_name_running(store *s, const char *name, bool *ret, err_t *e);
+/* Remove names/NAME/ and everything in it (never following a symlink,
+ * never leaving its file system): -ENOENT when there is none, -EBUSY
+ * while a run holds it (a run starting meanwhile gets -EBUSY). */
+int store_name_remove(store *s, const char *name, err_t *e);
 
 /* Remove what dead processes left: staging and run dirs whose lock is
  * free. Cheap; every run does it. */

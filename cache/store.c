@@ -1,6 +1,7 @@
 /* The shared cache: directory resolution and trust, locks, index, trees,
- * staging and per-run dirs, names. Records are in record.c, the areas of
- * other modules in area.c, gc in gc.c and gc-areas.c. */
+ * staging and per-run dirs. Records are in record.c, the kept layers of
+ * runroot --name in names.c, the areas of other modules in area.c, gc in
+ * gc.c and gc-areas.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -697,32 +698,6 @@ int store_tree_publish(store *s, store_scratch *sc, store_kind k, const char *di
                         close(lfd);
         }
         return r;
-}
-
-/* ---- names ---------------------------------------------------------------------- */
-
-int store_name_open(store *s, const char *name, char **ret_path, int *ret_lock_fd, err_t *e)
-{
-        if (!store_name_ok(name) || strlen(name) > 200)
-                return err_set(e, -EINVAL, "--name \"%s\": use letters, digits, '-', '_', '.'",
-                               name);
-        _cleanup_free_ char *lock = xasprintf("names/%s.lock", name);
-        _cleanup_close_ int fd = store_open_checked(s, lock, O_RDWR | O_CREAT, 0600, S_IFREG, e);
-        if (fd < 0)
-                return fd;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK
-                               ? err_set(e, -EBUSY, "--name %s: in use by another run", name)
-                               : err_sys(e, errno, "%s/%s", s->root, lock);
-        _cleanup_free_ char *rel = xasprintf("names/%s", name);
-        if (mkdirat(s->fd, rel, 0700) < 0 && errno != EEXIST)
-                return err_sys(e, errno, "%s/%s", s->root, rel);
-        _cleanup_close_ int dfd = store_open_checked(s, rel, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
-        if (dfd < 0)
-                return dfd;
-        *ret_path = xasprintf("%s/%s", s->root, rel);
-        *ret_lock_fd = steal_fd(&fd);
-        return 0;
 }
 
 int store_list(store *s, const char *rel, strv *ret)

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "cache.h"
 #include "extract.h"
@@ -44,6 +45,18 @@ int image_make_mountpoints(int rootfd, const char *label, err_t *e);
 /* Resolve an image (rootfs tarball or directory) to the directory to use
  * as the overlay's lower layer, unpacking it into the store once. */
 int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);
+
+/* ---- names.c: the kept layers of --name ----------------------------- */
+
+/* Check that the layer at persist (the store's names/NAME/) was made over
+ * lower, or record it as made from it and the image argument image when
+ * it is new; then record the run of argv that starts. */
+int name_prepare(const char *persist, const char *name, const char *lower, const char *image,
+                 char *const argv[], time_t started, err_t *e);
+/* Record the run of argv in the layer at persist as ended (exit_code) or,
+ * with -1, as started. */
+int name_run_record(const char *persist, char *const argv[], time_t started, int exit_code,
+                    err_t *e);
 
 /* ---- user.c: environment and user ----------------------------------- */
 

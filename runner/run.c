@@ -469,26 +469,6 @@ static int check_config(const runner_config *c, err_t *e)
         return sec_opts_validate(&c->sec, e);
 }
 
-/* A kept writable layer belongs to the image it was made on: reusing it
- * over another image would mix two trees. */
-static int name_check_image(const char *persist, const char *name, const char *lower, err_t *e)
-{
-        _cleanup_close_ int dfd = open(persist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return err_sys(e, errno, "%s", persist);
-        _cleanup_free_ char *data = NULL;
-        size_t len = 0;
-        err_t e2 = {0};
-        if (fs_read_file_at(dfd, "image", 4096, &data, &len, &e2) == 0) {
-                if (len == strlen(lower) && !memcmp(data, lower, len))
-                        return 0;
-                return err_set(e, -EEXIST,
-                               "--name %s: made from another image (%.*s); use another name", name,
-                               (int)len, data);
-        }
-        return fs_write_atomic_at(dfd, "image", lower, strlen(lower), 0644, e);
-}
-
 int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
 {
         store *s = NULL;
@@ -657,8 +637,14 @@ int runner_run(const runner_config *c, err_t *e)
                 r = image_resolve(s, c->image, &lower, e);
         if (r == 0 && c->name && !c->read_only)
                 r = store_name_open(s, c->name, &persist, &name_lock, e);
+        static char *default_argv[] = {"/bin/sh", NULL};
+        char **argv = c->argv && c->argv[0] ? c->argv : default_argv;
+        time_t started = time(NULL);
+        /* A kept writable layer belongs to the image it was made on:
+         * reusing it over another image would mix two trees. */
         if (r == 0 && persist)
-                r = name_check_image(persist, c->name, lower, e);
+                r = name_prepare(persist, c->name, lower, c->image, argv, started, e);
+        bool recorded = r == 0 && persist;
         char hostname_buf[16];
         snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);
         const char *hostname = c->hostname ? c->hostname : hostname_buf;
@@ -696,6 +682,11 @@ int runner_run(const runner_config *c, err_t *e)
                 };
                 r = run_image(c, &parts, cg, e);
         }
+        /* How the run ended, for ps; the command's status matters more
+         * than a record of it that could not be written. */
+        err_t e2 = {0};
+        if (recorded && name_run_record(persist, argv, started, r >= 0 ? r : 125, &e2) < 0)
+                log_warn("--name %s: %s", c->name, e2.msg);
         cg_destroy_freep(&cg);
         sec_filter_free(filter);
         store_free(s);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "common.h"
@@ -78,6 +79,30 @@ void runner_config_free(runner_config *c);
 int runner_run(const runner_config *c, err_t *e);
 /* Remove what runs killed with SIGKILL left in the cache. */
 int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);
+
+/* ---- containers: the kept layers of --name (runroot ps, rm) ----------- */
+
+typedef struct runner_container {
+        char *name;
+        /* The image argument it was made from (absolute), or for a layer
+         * made by an older version the cache path of the unpacked image;
+         * NULL when unknown. */
+        char *image;
+        strv command;    /* of the last run; empty when unknown */
+        time_t created;  /* 0: unknown */
+        time_t started;  /* of the last run; 0: unknown */
+        time_t finished; /* of the last run, when exit_code >= 0 */
+        int exit_code;   /* of the last run; -1 while running or when unknown */
+        bool running;    /* a run holds it now */
+} runner_container;
+
+/* The containers by name, the stopped ones only with all. */
+int runner_containers_list(const char *cache_dir, bool all, runner_container **ret, size_t *ret_n,
+                           err_t *e);
+void runner_containers_free(runner_container *v, size_t n);
+/* Remove a container's layer: -ENOENT when there is none, -EBUSY while it
+ * runs; force stops it first (SIGTERM, SIGKILL 10 s later). */
+int runner_container_remove(const char *cache_dir, const char *name, bool force, err_t *e);
 
 /* ---- image config (OCI and docker-save archives) ------------------------ */
 

@@ -10,18 +10,22 @@
 
 #include "common.h"
 #include "runner.h"
-
-#define EXIT_RUNROOT 125
+#include "runroot.h"
 
 static void usage(FILE *f)
 {
         fputs("Usage: runroot [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+              "       runroot ps [-a|--all] [--format json|table] [--cache-dir DIR]\n"
+              "       runroot rm [-f|--force] [--cache-dir DIR] NAME...\n"
               "       runroot gc [--cache-dir DIR]\n"
               "Run COMMAND (default /bin/sh) in a container made from IMAGE: a rootfs\n"
               "tarball (.tar, .tar.gz, .tar.zst, .tar.xz, ...), a directory, or an OCI or\n"
               "docker-save archive (its layers stacked; its Cmd, Entrypoint, Env, WorkingDir\n"
               "and User are defaults the options override). The image is unpacked once\n"
               "into the cache; each run gets its own writable layer.\n"
+              "ps lists the containers --name keeps: the running ones, with -a the stopped\n"
+              "ones too, with --format json one JSON object per line. rm removes them (with\n"
+              "-f a running one too: SIGTERM, then SIGKILL after 10 seconds).\n"
               "\n"
               "  -e, --env KEY=VAL|KEY   set a variable (KEY alone: the host's value)\n"
               "      --env-file FILE     read KEY=VAL lines\n"
@@ -614,8 +618,13 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return EXIT_RUNROOT;
         }
         struct stat st;
+        /* A file of that name in the working directory is an image. */
         if (!strcmp(argv[optind], "gc") && stat(argv[optind], &st) < 0)
                 return run_gc(cfg, argc, argv);
+        if (!strcmp(argv[optind], "ps") && stat(argv[optind], &st) < 0)
+                return runroot_ps_main(cfg->cache_dir, argc - optind, argv + optind);
+        if (!strcmp(argv[optind], "rm") && stat(argv[optind], &st) < 0)
+                return runroot_rm_main(cfg->cache_dir, argc - optind, argv + optind);
         cfg->image = argv[optind];
         cfg->argv = optind + 1 < argc ? argv + optind + 1 : NULL;
         if (cfg->argv && !cfg->argv[0][0]) {

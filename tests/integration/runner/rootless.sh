@@ -44,6 +44,14 @@ out=$(as_user "$BIN/runroot $IMG cat /etc/marker")
 as_user "$BIN/runroot --name n1 $IMG sh -c 'echo kept >/kept'" || fail "rootless --name"
 out=$(as_user "$BIN/runroot --name n1 $IMG cat /kept")
 [ "$out" = kept ] || fail "rootless --name persistence: $out"
+# ps and rm in the caller's own cache; rm removes what the container made,
+# unreadable directories and overlay's work dir included.
+as_user "$BIN/runroot --name n1 $IMG sh -c 'mkdir -p /d/e && chmod 000 /d/e /d'" || fail "rootless --name: chmod"
+out=$(as_user "$BIN/runroot ps -a --format json") || fail "rootless ps -a: $out"
+[ "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["Names"])' "$out")" = n1 ] ||
+        fail "rootless ps -a: $out"
+out=$(as_user "$BIN/runroot rm n1" 2>&1) || fail "rootless rm: $out"
+[ ! -e "$T/home/cache/names/n1" ] || fail "rootless rm: the layer is still there"
 if grep -q "^$U:" /etc/subuid && command -v newuidmap >/dev/null; then
         out=$(as_user "$BIN/runroot -u user $IMG id -u") || fail "rootless -u user: $out"
         [ "$out" = 1000 ] || fail "rootless -u user: $out"

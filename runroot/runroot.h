@@ -1,0 +1,13 @@
+/* runroot's command lines: running an image (main.c) and the subcommands
+ * on the containers that --name keeps (containers.c). Each prints what the
+ * runner reports and returns the process exit code. */
+#pragma once
+
+/* runroot's own failures and usage errors (DESIGN.md's exit status). */
+#define EXIT_RUNROOT 125
+
+/* runroot ps [-a] [--format json|table] [--cache-dir DIR] and runroot rm
+ * [-f] NAME... [--cache-dir DIR]: argv[0] is the subcommand, cache_dir the
+ * --cache-dir given before it (or NULL). */
+int runroot_ps_main(const char *cache_dir, int argc, char **argv);
+int runroot_rm_main(const char *cache_dir, int argc, char **argv);
