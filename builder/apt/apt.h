@@ -250,6 +250,31 @@ void apt_suite_free(apt_suite *s);
  * given for tests), or NULL. */
 char *apt_host_mirror(const char *etc_apt, const apt_suite *s);
 
+/* debootstrap's default_mirror for a suite on arch, read as data from
+ * DEBOOTSTRAP_DIR/scripts/SUITE (never run; its case on $ARCH picks the
+ * ports mirror); when debootstrap has no script of that name (it predates
+ * the suite), from the script most of the distribution's suites share.
+ * NULL when none names one. */
+char *apt_debootstrap_mirror(const char *debootstrap_dir, const apt_suite *s, const char *arch);
+/* One script's text: the last default_mirror its case statements on
+ * $ARCH and $SUITE select, or NULL. */
+char *apt_debootstrap_script_mirror(const char *text, size_t len, const char *suite,
+                                    const char *arch);
+
+/* Where a suite's mirror may come from, in this order. */
+typedef struct apt_mirror_sources {
+        const char *option;          /* --mirror, or NULL */
+        const char *env;             /* $MKROOT_MIRROR, or NULL */
+        const char *etc_apt;         /* the host's apt configuration, "/etc/apt" */
+        const char *debootstrap_dir; /* "/usr/share/debootstrap" or $DEBOOTSTRAP_DIR */
+} apt_mirror_sources;
+
+/* The mirror for s on arch: --mirror, $MKROOT_MIRROR, a host apt source
+ * serving the distribution, debootstrap's script, the manifest's URIs;
+ * else an error naming --mirror. Trailing slashes are dropped. */
+int apt_suite_mirror(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
+                     char **ret, err_t *e);
+
 /* The bootstrap's phases, in the order they begin. */
 typedef enum apt_phase {
         APT_PHASE_RESOLVE,   /* InRelease, Packages, the selection */

@@ -112,21 +112,16 @@ static int setup(boot *b, err_t *e)
         for (size_t i = 0; i < comps->n; i++)
                 strv_push(&b->components, comps->v[i]);
 
-        const char *m = o->mirror;
-        if (!m || !*m)
-                m = getenv("MKROOT_MIRROR");
-        if (m && *m)
-                b->mirror = xstrdup(m);
-        else if (!(b->mirror = apt_host_mirror("/etc/apt", &b->suite)) && b->suite.uri)
-                b->mirror = xstrdup(b->suite.uri);
-        if (!b->mirror)
-                return err_set(e, -ENOENT,
-                               "%s: no mirror (the host's apt sources do not serve %s): pass "
-                               "--mirror URL or set MKROOT_MIRROR",
-                               b->suite.name, b->suite.distribution);
-        size_t n = strlen(b->mirror);
-        while (n > 1 && b->mirror[n - 1] == '/')
-                b->mirror[--n] = '\0';
+        const char *dbs = getenv("DEBOOTSTRAP_DIR");
+        apt_mirror_sources src = {
+                .option = o->mirror,
+                .env = getenv("MKROOT_MIRROR"),
+                .etc_apt = "/etc/apt",
+                .debootstrap_dir = dbs && *dbs ? dbs : "/usr/share/debootstrap",
+        };
+        rc = apt_suite_mirror(&b->suite, b->arch, &src, &b->mirror, e);
+        if (rc < 0)
+                return rc;
 
         /* The cache's apt area, once the cache is known to be the
          * caller's alone (cache/ checks the root and the area). */

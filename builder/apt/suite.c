@@ -1,5 +1,6 @@
 /* Suites are data: manifests/SUITE.deb822. Also where a suite's mirror
- * comes from (the host's apt sources) and where the cache lives. */
+ * comes from (the host's apt sources, debootstrap.c's reading of
+ * debootstrap's scripts, the manifest) and where the cache lives. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -313,6 +314,40 @@ char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
                         r = from_list_file(files.v[i], s);
         }
         return r;
+}
+
+int apt_suite_mirror(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
+                     char **ret, err_t *e)
+{
+        char *m = NULL;
+        const char *from = NULL;
+        if (src->option && *src->option) {
+                m = xstrdup(src->option);
+                from = "--mirror";
+        } else if (src->env && *src->env) {
+                m = xstrdup(src->env);
+                from = "MKROOT_MIRROR";
+        } else if (src->etc_apt && (m = apt_host_mirror(src->etc_apt, s))) {
+                from = "the host's apt sources";
+        } else if (src->debootstrap_dir &&
+                   (m = apt_debootstrap_mirror(src->debootstrap_dir, s, arch))) {
+                from = "debootstrap's scripts";
+        } else if (s->uri) {
+                m = xstrdup(s->uri);
+                from = s->path;
+        } else {
+                return err_set(e, -ENOENT,
+                               "%s: no mirror (the host's apt sources do not serve %s and "
+                               "debootstrap's scripts name none): pass --mirror URL or set "
+                               "MKROOT_MIRROR",
+                               s->name, s->distribution);
+        }
+        size_t n = strlen(m);
+        while (n > 1 && m[n - 1] == '/')
+                m[--n] = '\0';
+        log_debug("%s: mirror %s (from %s)", s->name, m, from);
+        *ret = m;
+        return 0;
 }
 
 char *apt_cache_dir(const char *opt)

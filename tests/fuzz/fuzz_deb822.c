@@ -1,7 +1,8 @@
 /* libFuzzer harness for builder/apt's parsers of untrusted text: deb822
  * (Packages, Release, sources), Release fields, relations, Debian versions,
- * and the Packages index + selection on whatever parsed. The first byte
- * picks the target; the rest is the input. */
+ * the Packages index + selection on whatever parsed, and debootstrap's
+ * scripts read as data. The first byte picks the target; the rest is the
+ * input. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size < 1)
                 return 0;
-        unsigned mode = data[0] % 5;
+        unsigned mode = data[0] % 6;
         const char *in = (const char *)data + 1;
         size_t len = size - 1;
         err_t e = {0};
@@ -44,6 +45,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 if (total > len)
                         abort(); /* the parser only ever shrinks its input */
+                /* A manifest's Signed-By may be an armored key. */
+                const char *sb = deb822_get(&d, 0, "Signed-By");
+                void *bin = NULL;
+                size_t blen = 0;
+                if (sb && apt_dearmor(sb, &bin, &blen, &e) == 0) {
+                        if (blen > strlen(sb))
+                                abort();
+                        free(bin);
+                } else if (sb) {
+                        check_err(&e);
+                }
                 deb822_free(&d);
                 break;
         }
@@ -98,6 +110,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         }
                 }
                 apt_index_free(x);
+                break;
+        }
+        case 5: {
+                /* Whatever a script says, a mirror taken is a plain URL. */
+                static const char *const arches[] = {"amd64", "arm64", "riscv64"};
+                const char *arch = arches[len % 3];
+                char *m = apt_debootstrap_script_mirror(in, len, "bionic", arch);
+                if (m && ((strncmp(m, "http://", 7) && strncmp(m, "https://", 8) &&
+                           strncmp(m, "file://", 7)) ||
+                          strpbrk(m, "$`\\\"' \t\r\n")))
+                        abort();
+                free(m);
                 break;
         }
         }
