@@ -241,6 +241,13 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
                 if (c->pty_slave_fd > 2)
                         close(c->pty_slave_fd);
         }
+        /* While every capability is there: raising a hard limit needs
+         * CAP_SYS_RESOURCE. */
+        err_t e = {0};
+        if (rlimits_apply(c->rlimits, c->nrlimits, &e) < 0) {
+                report(c->err_fd, "%s", e.msg);
+                _exit(125);
+        }
         set_user(c);
         /* The directory init_open_workdir resolved inside the root, entered
          * through its fd (no path is looked up again), as the user. */
@@ -260,7 +267,6 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
         /* What child_main kept open (err_fd aside) is not the command's
          * business (CVE-2024-21626): close it; err_fd is close-on-exec. */
         int keep[] = {c->err_fd, c->ready_fd};
-        err_t e = {0};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0) {
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);

@@ -138,6 +138,20 @@ int pasta_start(pid_t target, pasta **ret, err_t *e);
 /* End it (NULL is fine). */
 void pasta_stop(pasta *p);
 
+/* ---- rlimit.c: --ulimit ---------------------------------------------- */
+
+typedef struct run_rlimit {
+        const char *spec;              /* as given, for messages (not owned) */
+        int resource;                  /* RLIMIT_* */
+        unsigned long long soft, hard; /* RLIM_INFINITY for none */
+} run_rlimit;
+
+/* One --ulimit NAME=SOFT[:HARD] with docker's names (HARD defaults to
+ * SOFT; -1 or "unlimited" for no limit). */
+int rlimit_parse(const char *spec, run_rlimit *ret, err_t *e);
+/* setrlimit each, in order (a later one of the same name wins). */
+int rlimits_apply(const run_rlimit *v, size_t n, err_t *e);
+
 /* ---- init.c: pid 1 -------------------------------------------------- */
 
 typedef struct init_cmd {
@@ -147,10 +161,12 @@ typedef struct init_cmd {
         const char *cwd_abs; /* init_open_workdir's resolved path */
         int cwd_fd;          /* init_open_workdir's fd, or -1 for "/" */
         const run_user *user;
-        const sec_opts *sec; /* NULL: keep privileges */
-        int pty_slave_fd;    /* -1 without a terminal */
-        int err_fd;          /* CLOEXEC pipe to runroot for exec errors */
-        int ready_fd;        /* set by init_run for the command child; -1 */
+        const sec_opts *sec;       /* NULL: keep privileges */
+        const run_rlimit *rlimits; /* --ulimit, set before the privileges go */
+        size_t nrlimits;
+        int pty_slave_fd; /* -1 without a terminal */
+        int err_fd;       /* CLOEXEC pipe to runroot for exec errors */
+        int ready_fd;     /* set by init_run for the command child; -1 */
 } init_cmd;
 
 /* Close every descriptor above 2 except the n in keep (close_range, so

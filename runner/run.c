@@ -37,6 +37,7 @@ void runner_config_free(runner_config *c)
         strv_free(&c->binds);
         strv_free(&c->tmpfs);
         strv_free(&c->devices);
+        strv_free(&c->ulimits);
         strv_free(&c->add_hosts);
         strv_free(&c->dns);
         free(c->limits.cpuset_cpus);
@@ -55,6 +56,8 @@ typedef struct run_spec {
         const char *user;
         const char *term;
         const sec_opts *sec;
+        const run_rlimit *rlimits;
+        size_t nrlimits;
         bool net_none;
         bool outbound; /* with net_none: pasta gives the namespace outbound access */
         bool userns;
@@ -149,6 +152,8 @@ static void child_main(run_spec *s)
                 .cwd_fd = cwd_fd,
                 .user = &u,
                 .sec = s->sec,
+                .rlimits = s->rlimits,
+                .nrlimits = s->nrlimits,
                 .pty_slave_fd = slave,
                 .err_fd = s->err_fd,
                 .ready_fd = -1,
@@ -512,12 +517,24 @@ static int device_list_parse(const strv *specs, device_list *ret, err_t *e)
         return 0;
 }
 
+typedef struct rlimit_list {
+        run_rlimit *v;
+        size_t n;
+} rlimit_list;
+
+static void rlimit_list_free(rlimit_list *l)
+{
+        free(l->v);
+        l->v = NULL;
+        l->n = 0;
+}
+
 /* What runner_run reads before it touches the cache: the configuration
  * checked, the --device nodes (into devs, which the limits point at), the
- * limits with the device policy of every run as root, the --env-file
- * lines. */
-static int run_inputs(const runner_config *c, device_list *devs, cg_limits *ret_limits,
-                      strv *ret_env_files, err_t *e)
+ * limits with the device policy of every run as root, the --ulimit
+ * values, the --env-file lines. */
+static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rlimits,
+                      cg_limits *ret_limits, strv *ret_env_files, err_t *e)
 {
         int r = check_config(c, e);
         if (r < 0)
@@ -525,6 +542,13 @@ static int run_inputs(const runner_config *c, device_list *devs, cg_limits *ret_
         r = device_list_parse(&c->devices, devs, e);
         if (r < 0)
                 return r;
+        rlimits->v = xcalloc(c->ulimits.n + 1, sizeof *rlimits->v);
+        for (size_t i = 0; i < c->ulimits.n; i++) {
+                r = rlimit_parse(c->ulimits.v[i], &rlimits->v[i], e);
+                if (r < 0)
+                        return r;
+                rlimits->n++;
+        }
         *ret_limits = c->limits;
         ret_limits->device_policy = geteuid() == 0;
         ret_limits->devices = devs->v;
@@ -554,6 +578,7 @@ static void oom_message(int64_t memory, err_t *e)
 typedef struct run_parts {
         const char *lower, *rundir, *persist, *marker, *hostname;
         const device_list *devs;
+        const rlimit_list *rlimits;
         const strv *env_files;
         const sec_opts *sec;
 } run_parts;
@@ -592,6 +617,8 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .user = c->user,
                 .term = tty ? (term && *term ? term : "xterm") : NULL,
                 .sec = p->sec,
+                .rlimits = p->rlimits->v,
+                .nrlimits = p->rlimits->n,
                 .net_none = c->net == RUNNER_NET_NONE,
                 .userns = geteuid() != 0,
                 .tty = tty,
@@ -605,9 +632,10 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
 int runner_run(const runner_config *c, err_t *e)
 {
         _cleanup_(device_list_free) device_list devs = {0};
+        _cleanup_(rlimit_list_free) rlimit_list rlimits = {0};
         cg_limits limits;
         strv env_files = {0};
-        int r = run_inputs(c, &devs, &limits, &env_files, e);
+        int r = run_inputs(c, &devs, &rlimits, &limits, &env_files, e);
         if (r < 0) {
                 strv_free(&env_files);
                 return r;
@@ -677,6 +705,7 @@ int runner_run(const runner_config *c, err_t *e)
                         .marker = marker,
                         .hostname = hostname,
                         .devs = &devs,
+                        .rlimits = &rlimits,
                         .env_files = &env_files,
                         .sec = &sec,
                 };

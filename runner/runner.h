@@ -56,6 +56,7 @@ typedef struct runner_config {
         strv binds;       /* -v SRC:DST[:ro] */
         strv tmpfs;       /* --tmpfs DST[:OPTIONS] */
         strv devices;     /* --device HOST[:CONTAINER[:PERMS]] */
+        strv ulimits;     /* --ulimit NAME=SOFT[:HARD] */
         strv add_hosts;   /* --add-host NAME:IP (checked by the caller) */
         strv dns;         /* --dns IP (checked by the caller) */
         int64_t shm_size; /* --shm-size: bytes of /dev/shm; 0: RUNNER_TMPFS_SIZE_DEFAULT */

@@ -65,6 +65,10 @@ static void usage(FILE *f)
               "      --cpu-weight N      relative CPU weight (1-10000)\n"
               "      --cpu-shares N      relative CPU weight, v1 scale (2-262144)\n"
               "      --io-weight N       relative I/O weight\n"
+              "      --ulimit NAME=SOFT[:HARD]\n"
+              "                          a resource limit of the command, by docker's names\n"
+              "                          (nofile, nproc, core, ...); -1 or unlimited for none;\n"
+              "                          HARD defaults to SOFT\n"
               "      --cap-add CAP       add a capability (ALL for all)\n"
               "      --cap-drop CAP      drop a capability (ALL for all)\n"
               "      --seccomp unconfined  no seccomp filter\n"
@@ -116,6 +120,7 @@ enum {
         OPT_DEVICE,
         OPT_STORAGE_OPT,
         OPT_ENTRYPOINT,
+        OPT_ULIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -181,6 +186,7 @@ static const struct option long_opts[] = {
         {"cpu-weight", required_argument, NULL, OPT_CPU_WEIGHT},
         {"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
         {"io-weight", required_argument, NULL, OPT_IO_WEIGHT},
+        {"ulimit", required_argument, NULL, OPT_ULIMIT},
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
@@ -488,6 +494,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case OPT_CPU_WEIGHT:
         case OPT_CPU_SHARES:
         case OPT_IO_WEIGHT: return apply_limit_opt(c, o, cfg);
+        case OPT_ULIMIT: strv_push(&cfg->ulimits, optarg); break;
         case OPT_CAP_ADD: strv_push(&cfg->sec.cap_add, optarg); break;
         case OPT_CAP_DROP: strv_push(&cfg->sec.cap_drop, optarg); break;
         case OPT_SECCOMP:
