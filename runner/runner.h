@@ -72,6 +72,10 @@ typedef struct runner_config {
 #define RUNNER_TMPFS_SIZE_DEFAULT (INT64_C(64) << 20)
 
 void runner_config_init(runner_config *c);
+/* docker's --mount type=bind|tmpfs,KEY=VALUE,... added to c as the -v or
+ * --tmpfs entry it means; an unknown key or type, a missing target or a
+ * bind source that does not exist is an error naming it. */
+int runner_mount_add(runner_config *c, const char *spec, err_t *e);
 void runner_config_free(runner_config *c);
 /* Run the container. Returns the exit status to report (the command's,
  * 126/127 when it could not be executed, 128+N for a signal, 137 on an

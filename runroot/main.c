@@ -42,6 +42,10 @@ static void usage(FILE *f)
               "      --tmpfs DST[:OPTS]  mount a tmpfs; OPTS as docker's: size=N (default\n"
               "                          64m), mode=OCTAL, uid=N, gid=N, nr_inodes=N, ro, rw,\n"
               "                          exec, noexec, suid, nosuid, nodev\n"
+              "      --mount SPEC        docker's: type=bind,source=SRC,target=DST[,readonly]\n"
+              "                          [,bind-propagation=private|rprivate] or\n"
+              "                          type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M]\n"
+              "                          (named volumes are not supported)\n"
               "      --device HOST[:CONTAINER[:PERMS]]\n"
               "                          hand in a device node (PERMS: letters of rwm)\n"
               "      --storage-opt size=N  size of the writable layer (default 1g)\n"
@@ -121,6 +125,7 @@ enum {
         OPT_STORAGE_OPT,
         OPT_ENTRYPOINT,
         OPT_ULIMIT,
+        OPT_MOUNT,
 };
 
 static const struct option long_opts[] = {
@@ -170,6 +175,7 @@ static const struct option long_opts[] = {
         {"bind", required_argument, NULL, 'v'},
         {"volume", required_argument, NULL, 'v'},
         {"tmpfs", required_argument, NULL, OPT_TMPFS},
+        {"mount", required_argument, NULL, OPT_MOUNT},
         {"device", required_argument, NULL, OPT_DEVICE},
         {"storage-opt", required_argument, NULL, OPT_STORAGE_OPT},
         {"read-only", no_argument, NULL, OPT_READ_ONLY},
@@ -473,6 +479,14 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 strv_push(&cfg->binds, optarg);
                 break;
         case OPT_TMPFS: strv_push(&cfg->tmpfs, optarg); break;
+        case OPT_MOUNT: {
+                err_t e = {0};
+                if (runner_mount_add(cfg, optarg, &e) < 0) {
+                        log_error("%s", e.msg);
+                        return EXIT_RUNROOT;
+                }
+                break;
+        }
         case OPT_DEVICE: strv_push(&cfg->devices, optarg); break;
         case OPT_STORAGE_OPT:
                 /* podman's; size is the one a tmpfs layer can have */

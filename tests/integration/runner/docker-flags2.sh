@@ -1,6 +1,7 @@
 #!/bin/bash
-# docker run's --ulimit as docker means it: the limits reach the command;
-# each bad value is one line and exit 125.
+# docker run's --ulimit and --mount as docker means them: the limits
+# reach the command, --mount makes the mounts -v and --tmpfs make; each bad
+# value is one line and exit 125.
 . "$(dirname "$0")/lib.sh" "$1"
 set -o pipefail
 
@@ -59,6 +60,63 @@ expect_err 'runroot: --ulimit nofile=-1:256: the soft limit -1 is above the hard
         --ulimit nofile=-1:256 "$IMG" true
 expect_err 'runroot: --ulimit nofile: expected NAME=SOFT[:HARD]' --ulimit nofile "$IMG" true
 expect_err 'runroot: --ulimi: unknown option (see --help)' --ulimi nofile=1 "$IMG" true
+
+# ---- --mount ---------------------------------------------------------------
+H=$T/hostdir
+mkdir "$H"
+echo host >"$H/file"
+expect_out $'host\n' --mount type=bind,source="$H",target=/data,readonly "$IMG" cat /data/file
+rr --mount type=bind,src="$H",dst=/data,ro "$IMG" sh -c 'echo x >/data/new' >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" = 1 ] || fail "--mount ro: writing exited $rc: $(cat "$T/err")"
+grep -q 'Read-only file system' "$T/err" || fail "--mount ro: $(cat "$T/err")"
+[ ! -e "$H/new" ] || fail "--mount ro: the write reached the host"
+expect_out $'rw\n' --mount type=bind,source="$H",destination=/data,readonly=false "$IMG" \
+        sh -c 'echo rw >/data/new && cat /data/new'
+[ "$(cat "$H/new")" = rw ] || fail "--mount rw: the write did not reach the host"
+expect_out $'host\n' --mount type=bind,source="$H/file",target=/etc/f,bind-propagation=rprivate \
+        "$IMG" cat /etc/f
+# tmpfs: mode and size as given
+expect_out $'700\n' --mount type=tmpfs,target=/scratch,tmpfs-size=2m,tmpfs-mode=0700 "$IMG" \
+        stat -c %a /scratch
+rr --mount type=tmpfs,dst=/scratch,tmpfs-size=2097152 "$IMG" busybox df -k /scratch \
+        >"$T/df" 2>"$T/err" || fail "--mount tmpfs: df failed: $(cat "$T/err")"
+awk 'NR == 2 && $2 == 2048 && $6 == "/scratch" {ok = 1} END {exit !ok}' "$T/df" ||
+        fail "--mount tmpfs-size=2097152: $(cat "$T/df")"
+expect_out $'1777\n' --mount type=tmpfs,target=/scratch "$IMG" stat -c %a /scratch
+# repeatable, mixed with -v and --tmpfs (shallowest first)
+expect_out $'host\n' --mount type=tmpfs,target=/a --mount type=bind,source="$H",target=/a/b \
+        "$IMG" cat /a/b/file
+
+expect_err "runroot: --mount type=bind,source=$H: missing target (target=DST)" \
+        --mount type=bind,source="$H" "$IMG" true
+expect_err "runroot: --mount type=bind,source=$H,target=/x,bogus=1: unknown key \"bogus\"" \
+        --mount type=bind,source="$H",target=/x,bogus=1 "$IMG" true
+expect_err 'runroot: --mount type=nfs,target=/x: unknown type "nfs" (bind or tmpfs)' \
+        --mount type=nfs,target=/x "$IMG" true
+expect_err 'runroot: --mount type=volume,source=data,target=/x: type=volume: named volumes are not supported: use type=bind,source=HOSTDIR' \
+        --mount type=volume,source=data,target=/x "$IMG" true
+expect_err "runroot: --mount source=data,target=/x: no type= given (docker's default, a named volume, is not supported): use type=bind,source=HOSTDIR or type=tmpfs" \
+        --mount source=data,target=/x "$IMG" true
+expect_err "runroot: --mount type=bind,source=$T/nope,target=/x: bind source $T/nope does not exist" \
+        --mount type=bind,source="$T/nope",target=/x "$IMG" true
+expect_err 'runroot: --mount type=bind,target=/x: missing source (source=HOSTPATH)' \
+        --mount type=bind,target=/x "$IMG" true
+expect_err 'runroot: --mount type=tmpfs,target=x: target x: must be an absolute path' \
+        --mount type=tmpfs,target=x "$IMG" true
+expect_err 'runroot: --mount type=tmpfs,target=/x,tmpfs-mode=999: tmpfs-mode=999: expected an octal mode such as 1777' \
+        --mount type=tmpfs,target=/x,tmpfs-mode=999 "$IMG" true
+expect_err 'runroot: --mount type=tmpfs,target=/x,tmpfs-size=1: tmpfs-size=1: expected a size of at least 4k, in bytes or such as 64m' \
+        --mount type=tmpfs,target=/x,tmpfs-size=1 "$IMG" true
+expect_err "runroot: --mount type=bind,source=$H,target=/x,readonly=maybe: readonly=maybe: expected true or false" \
+        --mount type=bind,source="$H",target=/x,readonly=maybe "$IMG" true
+expect_err "runroot: --mount type=bind,source=$H,target=/x,tmpfs-size=1m: tmpfs-size is only for type=tmpfs" \
+        --mount type=bind,source="$H",target=/x,tmpfs-size=1m "$IMG" true
+expect_err 'runroot: --mount type=tmpfs,source=/tmp,target=/x: type=tmpfs takes no source (a new tmpfs)' \
+        --mount type=tmpfs,source=/tmp,target=/x "$IMG" true
+expect_err "runroot: --mount type=bind,source=$H,target=/x,bind-propagation=rshared: bind-propagation=rshared: not supported (mounts never propagate between the container and the host: private or rprivate)" \
+        --mount type=bind,source="$H",target=/x,bind-propagation=rshared "$IMG" true
+expect_err 'runroot: --mount: needs a value (see --help)' --mount
 
 check_no_leftovers
 echo PASS
