@@ -44,6 +44,9 @@ typedef struct cg_limits {
          * is an error, also when no limit is asked for. Only root can have
          * one; rootless runs rely on nodev mounts and the user namespace. */
         bool device_policy;
+        /* --privileged: every device may be opened; no list is written and
+         * no device program attached (device_policy is false). */
+        bool devices_all;
         const cg_device *devices; /* allowed on top of the default list (not owned) */
         size_t ndevices;
 } cg_limits;

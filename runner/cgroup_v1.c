@@ -95,7 +95,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                         devs[c] = st.st_dev;
                         /* devices co-mounted with another controller: the
                          * shared directory still needs the list */
-                        if (c == CG_V1_DEVICES) {
+                        if (c == CG_V1_DEVICES && !l->devices_all) {
                                 int r = cg_v1_devices_setup(d->dirfd, d->path, l->devices,
                                                             l->ndevices, e);
                                 if (r < 0)
@@ -143,7 +143,7 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                 if (r < 0)
                         return r;
         }
-        if (c == CG_V1_DEVICES) {
+        if (c == CG_V1_DEVICES && !l->devices_all) {
                 int r = cg_v1_devices_setup(d->dirfd, d->path, l->devices, l->ndevices, e);
                 if (r < 0)
                         return r;

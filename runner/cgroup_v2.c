@@ -261,7 +261,7 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
         /* Only root can attach BPF programs; in a user namespace device
          * nodes cannot be opened anyway (its mounts are nodev). A fake
          * tree cannot run one. */
-        if ((geteuid() == 0 || l->device_policy) && !cg_test.fake_fs) {
+        if ((geteuid() == 0 || l->device_policy) && !l->devices_all && !cg_test.fake_fs) {
                 r = cg_v2_devices_setup(cg->dirfd, cg->path, l->devices, l->ndevices, e);
                 if (r < 0)
                         return r;

@@ -91,6 +91,9 @@ typedef struct mount_plan {
         bool read_only;
         bool userns;
         bool net_host;
+        /* --privileged: /sys writable, no /proc or /sys path masked or
+         * read-only */
+        bool privileged;
         const strv *binds;       /* "SRC:DST[:ro]" */
         const strv *tmpfs;       /* "DST[:OPTIONS]" (mounts_tmpfs_parse) */
         const char *warn_marker; /* exists once the copy fallback was announced */

@@ -268,19 +268,20 @@ static int setup_dev(const char *root, bool userns, int64_t shm_size, err_t *e)
         return 0;
 }
 
-static int setup_sys(const char *root, err_t *e)
+/* Read-only unless privileged (as docker's). */
+static int setup_sys(const char *root, bool writable, err_t *e)
 {
         _cleanup_free_ char *t = NULL;
         int r = target_in_root(root, "/sys", true, &t, e);
         if (r < 0)
                 return r;
-        unsigned long fl = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        unsigned long fl = (writable ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (mount("sysfs", t, "sysfs", fl, NULL) == 0)
                 return 0;
         /* Refused (a user namespace without its own network namespace):
-         * the host's, read-only. */
+         * the host's. */
         r = do_mount("/sys", t, NULL, MS_BIND | MS_REC, NULL, e);
-        if (r < 0)
+        if (r < 0 || writable)
                 return r;
         return remount_ro(t, e);
 }
@@ -776,7 +777,7 @@ int mounts_setup(const mount_plan *p, err_t *e)
         if ((r = mount_in_root(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                NULL, true, e)) < 0)
                 return r;
-        if ((r = setup_sys(root, e)) < 0)
+        if ((r = setup_sys(root, p->privileged, e)) < 0)
                 return r;
         if ((r = setup_binds(p, root, e)) < 0)
                 return r;
@@ -793,6 +794,8 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 return err_sys(e, errno, "detach the old root");
         if (chdir("/") < 0)
                 return err_sys(e, errno, "chdir /");
+        if (p->privileged)
+                return 0;
         _cleanup_close_ int nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (nfd < 0)
                 return err_sys(e, errno, "/");

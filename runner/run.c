@@ -2,6 +2,7 @@
  * the namespaces, sync (id maps, cgroup membership), mounts and pivot_root
  * in the child, pid-1 init, then on the host side: relay the terminal,
  * forward signals, wait, report OOM, clean up. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -277,7 +278,7 @@ static uint32_t run_random(void)
 static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
 {
         *ret = NULL;
-        if (geteuid() != 0)
+        if (geteuid() != 0 || plan->privileged)
                 return 0;
         cg_limits l;
         cg_limits_init(&l);
@@ -493,8 +494,17 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
 
 typedef struct device_list {
         cg_device *v;
-        size_t n;
+        size_t n, cap;
 } device_list;
+
+static void device_list_push(device_list *l, const cg_device *d)
+{
+        if (l->n == l->cap) {
+                l->cap = l->cap ? 2 * l->cap : 16;
+                l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+        }
+        l->v[l->n++] = *d;
+}
 
 static void device_list_free(device_list *l)
 {
@@ -502,17 +512,55 @@ static void device_list_free(device_list *l)
                 cg_device_free(&l->v[i]);
         free(l->v);
         l->v = NULL;
-        l->n = 0;
+        l->n = l->cap = 0;
 }
 
 static int device_list_parse(const strv *specs, device_list *ret, err_t *e)
 {
-        ret->v = xcalloc(specs->n + 1, sizeof *ret->v);
         for (size_t i = 0; i < specs->n; i++) {
-                int r = cg_device_parse(specs->v[i], &ret->v[i], e);
+                cg_device d;
+                int r = cg_device_parse(specs->v[i], &d, e);
                 if (r < 0)
                         return r;
-                ret->n++;
+                device_list_push(ret, &d);
+        }
+        return 0;
+}
+
+/* --privileged: every device node under the host's dir (as --device
+ * PATH), in its subdirectories too, but for what runroot's /dev makes
+ * itself (null, zero, full, random, urandom, tty, ptmx, pts, shm) and
+ * the host's console (as docker leaves them out). */
+static int device_list_add_host(const char *dir, device_list *l, err_t *e)
+{
+        static const char *const own[] = {
+                "/dev/null", "/dev/zero", "/dev/full", "/dev/random",  "/dev/urandom", "/dev/tty",
+                "/dev/ptmx", "/dev/pts",  "/dev/shm",  "/dev/console", "/dev/mqueue"};
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return err_sys(e, errno, "--privileged: %s", dir);
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.' || strchr(de->d_name, ':'))
+                        continue;
+                _cleanup_free_ char *p = path_join(dir, de->d_name);
+                bool skip = false;
+                for (size_t i = 0; i < ARRAY_SIZE(own) && !skip; i++)
+                        skip = !strcmp(p, own[i]);
+                struct stat st;
+                if (skip || lstat(p, &st) < 0)
+                        continue;
+                int r = 0;
+                if (S_ISDIR(st.st_mode)) {
+                        r = device_list_add_host(p, l, e);
+                } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+                        cg_device dev;
+                        r = cg_device_parse(p, &dev, e);
+                        if (r == 0)
+                                device_list_push(l, &dev);
+                }
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -530,9 +578,10 @@ static void rlimit_list_free(rlimit_list *l)
 }
 
 /* What runner_run reads before it touches the cache: the configuration
- * checked, the --device nodes (into devs, which the limits point at), the
- * limits with the device policy of every run as root, the --ulimit
- * values, the --env-file lines. */
+ * checked, the --device nodes (into devs, which the limits point at; the
+ * host's with --privileged), the limits with the device policy of every
+ * run as root but a privileged one, the --ulimit values, the --env-file
+ * lines. */
 static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rlimits,
                       cg_limits *ret_limits, strv *ret_env_files, err_t *e)
 {
@@ -540,6 +589,8 @@ static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rl
         if (r < 0)
                 return r;
         r = device_list_parse(&c->devices, devs, e);
+        if (r == 0 && c->privileged)
+                r = device_list_add_host("/dev", devs, e);
         if (r < 0)
                 return r;
         rlimits->v = xcalloc(c->ulimits.n + 1, sizeof *rlimits->v);
@@ -550,7 +601,8 @@ static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rl
                 rlimits->n++;
         }
         *ret_limits = c->limits;
-        ret_limits->device_policy = geteuid() == 0;
+        ret_limits->device_policy = geteuid() == 0 && !c->privileged;
+        ret_limits->devices_all = c->privileged;
         ret_limits->devices = devs->v;
         ret_limits->ndevices = devs->n;
         for (size_t i = 0; i < c->env_files.n; i++) {
@@ -607,7 +659,8 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .add_hosts = &c->add_hosts,
                          .dns = &c->dns,
                          .devices = p->devs->v,
-                         .ndevices = p->devs->n},
+                         .ndevices = p->devs->n,
+                         .privileged = c->privileged},
                 .argv = c->argv && c->argv[0] ? c->argv : default_argv,
                 .image_env = &c->image_env,
                 .env = &c->env,

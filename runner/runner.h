@@ -64,6 +64,10 @@ typedef struct runner_config {
         int64_t layer_size;
         cg_limits limits;
         sec_opts sec;
+        /* --privileged: the host's devices, every device allowed, /proc
+         * and /sys neither masked nor read-only (the caller sets sec to
+         * every capability and no filter). */
+        bool privileged;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless

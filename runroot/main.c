@@ -75,6 +75,8 @@ static void usage(FILE *f)
               "                          HARD defaults to SOFT\n"
               "      --cap-add CAP       add a capability (ALL for all)\n"
               "      --cap-drop CAP      drop a capability (ALL for all)\n"
+              "      --privileged        every capability, no seccomp filter, the host's\n"
+              "                          devices, /proc and /sys neither masked nor read-only\n"
               "      --seccomp unconfined  no seccomp filter\n"
               "      --security-opt OPT  as docker's: no-new-privileges[=true|false] (setuid\n"
               "                          and file capabilities give nothing; default off),\n"
@@ -126,6 +128,7 @@ enum {
         OPT_ENTRYPOINT,
         OPT_ULIMIT,
         OPT_MOUNT,
+        OPT_PRIVILEGED,
 };
 
 static const struct option long_opts[] = {
@@ -193,6 +196,7 @@ static const struct option long_opts[] = {
         {"cpu-shares", required_argument, NULL, OPT_CPU_SHARES},
         {"io-weight", required_argument, NULL, OPT_IO_WEIGHT},
         {"ulimit", required_argument, NULL, OPT_ULIMIT},
+        {"privileged", no_argument, NULL, OPT_PRIVILEGED},
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
@@ -440,6 +444,22 @@ typedef struct cli_opts {
         const char *entrypoint; /* --entrypoint: NULL when not given, "" to clear */
 } cli_opts;
 
+/* --NAME=VALUE for an option that takes none (getopt_long's '?' with
+ * optopt the option's value): said so when NAME is spelled in full, an
+ * unknown option otherwise. */
+static int long_opt_with_value(const char *arg, int val)
+{
+        size_t n = strcspn(arg + 2, "=");
+        for (size_t i = 0; long_opts[i].name; i++)
+                if (long_opts[i].val == val && strlen(long_opts[i].name) == n &&
+                    !strncmp(long_opts[i].name, arg + 2, n)) {
+                        log_error("--%s: takes no value (see --help)", long_opts[i].name);
+                        return EXIT_RUNROOT;
+                }
+        log_error("%.*s: unknown option (see --help)", (int)(n + 2), arg);
+        return EXIT_RUNROOT;
+}
+
 /* Apply one parsed option to cfg (or cli): -1 to go on, else the exit
  * status. */
 static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *cli)
@@ -509,6 +529,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case OPT_CPU_SHARES:
         case OPT_IO_WEIGHT: return apply_limit_opt(c, o, cfg);
         case OPT_ULIMIT: strv_push(&cfg->ulimits, optarg); break;
+        case OPT_PRIVILEGED: cfg->privileged = true; break;
         case OPT_CAP_ADD: strv_push(&cfg->sec.cap_add, optarg); break;
         case OPT_CAP_DROP: strv_push(&cfg->sec.cap_drop, optarg); break;
         case OPT_SECCOMP:
@@ -539,6 +560,8 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                         log_error("%s: needs a value (see --help)", argv[optind - 1]);
                 return EXIT_RUNROOT;
         default:
+                if (!strncmp(argv[optind - 1], "--", 2) && optopt)
+                        return long_opt_with_value(argv[optind - 1], optopt);
                 if (optopt && optopt != '?')
                         log_error("-%c: unknown option (see --help)", optopt);
                 else
@@ -651,6 +674,17 @@ static int run_main(int argc, char **argv, runner_config *cfg)
         if (cfg->argv && !cfg->argv[0][0]) {
                 log_error("empty command name");
                 return EXIT_RUNROOT;
+        }
+        if (cfg->privileged) {
+                /* docker's: every capability (a --cap-drop still drops,
+                 * as podman's), no seccomp filter whatever --security-opt
+                 * said; the runner adds the host's devices and leaves
+                 * /proc and /sys unmasked. */
+                strv_push(&cfg->sec.cap_add, "ALL");
+                cfg->sec.seccomp = false;
+                cfg->sec.seccomp_profile = NULL;
+                log_warn("--privileged: the container has every capability, no seccomp filter, "
+                         "the host's devices and a writable /sys");
         }
         err_t e = {0};
         /* An OCI or docker-save image's config gives the defaults; the

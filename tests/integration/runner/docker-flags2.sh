@@ -1,7 +1,8 @@
 #!/bin/bash
-# docker run's --ulimit and --mount as docker means them: the limits
-# reach the command, --mount makes the mounts -v and --tmpfs make; each bad
-# value is one line and exit 125.
+# docker run's --ulimit, --mount and --privileged as docker means them:
+# the limits reach the command, --mount makes the mounts -v and --tmpfs
+# make, --privileged gives every capability, no filter and the host's
+# devices (and says so once); each bad value is one line and exit 125.
 . "$(dirname "$0")/lib.sh" "$1"
 set -o pipefail
 
@@ -117,6 +118,48 @@ expect_err 'runroot: --mount type=tmpfs,source=/tmp,target=/x: type=tmpfs takes 
 expect_err "runroot: --mount type=bind,source=$H,target=/x,bind-propagation=rshared: bind-propagation=rshared: not supported (mounts never propagate between the container and the host: private or rprivate)" \
         --mount type=bind,source="$H",target=/x,bind-propagation=rshared "$IMG" true
 expect_err 'runroot: --mount: needs a value (see --help)' --mount
+
+# ---- --privileged ----------------------------------------------------------
+WARN="runroot: warning: --privileged: the container has every capability, no seccomp filter, the host's devices and a writable /sys"
+host_capeff=$(awk '$1 == "CapEff:" {print $2}' /proc/self/status)
+rr --privileged "$IMG" cat /proc/self/status >"$T/status" 2>"$T/err" ||
+        fail "--privileged: exit $?: $(cat "$T/err")"
+printf '%s\n' "$WARN" | cmp -s - "$T/err" || fail "--privileged: stderr \"$(cat "$T/err")\""
+grep -qx "CapEff:	$host_capeff" "$T/status" ||
+        fail "--privileged: not every capability of the host's ($host_capeff): $(grep Cap "$T/status")"
+grep -qx 'Seccomp:	0' "$T/status" || fail "--privileged: a seccomp filter: $(grep Seccomp "$T/status")"
+# the normal run keeps the filter and docker's reduced set
+rr "$IMG" cat /proc/self/status >"$T/status" 2>"$T/err" || fail "normal run: $(cat "$T/err")"
+grep -qx 'Seccomp:	2' "$T/status" || fail "normal run: $(grep Seccomp "$T/status")"
+grep -qx 'CapEff:	00000000a00425fb' "$T/status" ||
+        fail "normal run: not docker's set without MKNOD: $(grep CapEff "$T/status")"
+[ ! -s "$T/err" ] || fail "normal run: stderr \"$(cat "$T/err")\""
+
+# the host's devices: /dev/kmsg is there, the same node, and opens (no
+# device list); with a limit (a cgroup of the run's own) too
+[ -c /dev/kmsg ] || fail "the host has no /dev/kmsg to look for"
+kmsg=$(stat -c %t:%T /dev/kmsg)
+for lim in "" "--pids 64"; do
+        # shellcheck disable=SC2086
+        rr --privileged $lim "$IMG" sh -c 'stat -c %t:%T /dev/kmsg && : </dev/kmsg && echo opened' \
+                >"$T/out" 2>"$T/err" || fail "--privileged $lim: /dev/kmsg: $(cat "$T/err")"
+        [ "$(cat "$T/out")" = "$kmsg"$'\nopened' ] || fail "--privileged $lim: $(cat "$T/out")"
+done
+rr "$IMG" sh -c 'ls /dev' >"$T/out" 2>"$T/err" || fail "normal run: ls /dev: $(cat "$T/err")"
+! grep -qx kmsg "$T/out" || fail "normal run: the host's /dev/kmsg is inside"
+# /proc and /sys: nothing masked or read-only, /sys writable
+rr --privileged "$IMG" cat /proc/self/mountinfo >"$T/mi" 2>/dev/null || fail "--privileged: mountinfo"
+awk '$5 ~ "^/proc/" || $5 ~ "^/sys/" {print}' "$T/mi" >"$T/masked"
+[ ! -s "$T/masked" ] || fail "--privileged: masked or read-only paths: $(cat "$T/masked")"
+awk '$5 == "/sys" && $6 ~ /^rw/ {ok = 1} END {exit !ok}' "$T/mi" ||
+        fail "--privileged: /sys not writable: $(grep ' /sys ' "$T/mi")"
+rr "$IMG" cat /proc/self/mountinfo >"$T/mi" || fail "normal run: mountinfo"
+awk '$5 == "/proc/sys" && $6 ~ /^ro/ {ok = 1} END {exit !ok}' "$T/mi" ||
+        fail "normal run: /proc/sys not read-only"
+awk '$5 == "/sys" && $6 ~ /^ro/ {ok = 1} END {exit !ok}' "$T/mi" || fail "normal run: /sys not read-only"
+expect_err 'runroot: --privileged: takes no value (see --help)' \
+        --privileged=1 "$IMG" true
+expect_err 'runroot: --privileg: unknown option (see --help)' --privileg=1 "$IMG" true
 
 check_no_leftovers
 echo PASS
