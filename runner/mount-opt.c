@@ -21,6 +21,7 @@ typedef struct mount_opt {
         bool ro;
         char *tmpfs_size, *tmpfs_mode;      /* checked values */
         const char *bind_only, *tmpfs_only; /* a key given that needs that type */
+        bool slave;                         /* bind-propagation=slave or rslave */
 } mount_opt;
 
 static void mount_opt_free(mount_opt *m)
@@ -107,16 +108,20 @@ static int mount_field(const char *spec, const char *f, mount_opt *m, err_t *e)
         } else if (!strcmp(key, "bind-propagation")) {
                 m->bind_only = "bind-propagation";
                 if (!strcmp(v, "private") || !strcmp(v, "rprivate"))
-                        return 0; /* what every mount of runroot's is */
-                if (key_is(v, (const char *const[]){"shared", "slave", "rshared", "rslave", NULL}))
+                        m->slave = false; /* what every other mount of runroot's is */
+                else if (!strcmp(v, "slave") || !strcmp(v, "rslave"))
+                        m->slave = true;
+                else if (!strcmp(v, "shared") || !strcmp(v, "rshared"))
                         return err_set(e, -ENOTSUP,
-                                       "--mount %s: bind-propagation=%s: not supported (mounts "
-                                       "never propagate between the container and the host: "
-                                       "private or rprivate)",
+                                       "--mount %s: bind-propagation=%s: not supported (the "
+                                       "container's mounts never reach the host: private, "
+                                       "rprivate, slave or rslave)",
                                        spec, v);
-                return err_set(e, -EINVAL,
-                               "--mount %s: bind-propagation=%s: expected private or rprivate",
-                               spec, v);
+                else
+                        return err_set(e, -EINVAL,
+                                       "--mount %s: bind-propagation=%s: expected private, "
+                                       "rprivate, slave or rslave",
+                                       spec, v);
         } else if (!strcmp(key, "tmpfs-size")) {
                 m->tmpfs_only = "tmpfs-size";
                 int64_t n = 0;
@@ -196,7 +201,8 @@ int runner_mount_add(runner_config *c, const char *spec, err_t *e)
         if (r < 0)
                 return r;
         if (m.kind == MOUNT_KIND_BIND) {
-                strv_push_take(&c->binds, xasprintf("%s:%s%s", m.src, m.dst, m.ro ? ":ro" : ""));
+                strv_push_take(&c->binds, xasprintf("%s:%s%s%s", m.src, m.dst, m.ro ? ":ro" : "",
+                                                    m.slave ? (m.ro ? ",rslave" : ":rslave") : ""));
                 return 0;
         }
         strbuf t = {0};

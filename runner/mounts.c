@@ -164,7 +164,10 @@ static int remount_ro(const char *t, err_t *e)
         return do_mount(NULL, t, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL, e);
 }
 
-static int bind_in_root(const char *root, const char *src, const char *dst, bool ro, err_t *e)
+/* Bind src (or, when tree_fd is not -1, the detached copy of it that
+ * slave_tree made) at dst inside root. */
+static int bind_in_root(const char *root, const char *src, const char *dst, bool ro, int tree_fd,
+                        err_t *e)
 {
         struct stat st;
         if (stat(src, &st) < 0)
@@ -173,7 +176,10 @@ static int bind_in_root(const char *root, const char *src, const char *dst, bool
         int r = target_in_root(root, dst, S_ISDIR(st.st_mode), &t, e);
         if (r < 0)
                 return r;
-        r = do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, e);
+        if (tree_fd >= 0 && move_mount(tree_fd, "", AT_FDCWD, t, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                r = err_sys(e, errno, "bind %s on %s", src, t);
+        else if (tree_fd < 0)
+                r = do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, e);
         if (r == 0)
                 r = make_nodev(t, e);
         if (r < 0 || !ro)
@@ -575,11 +581,60 @@ typedef struct user_mount {
         char *src; /* NULL for a tmpfs */
         char *dst;
         bool ro;
+        bool slave;  /* rslave (or slave): the host's mounts below src propagate in */
+        int tree_fd; /* slave: the detached copy of src made before anything is private */
         unsigned long tmpfs_flags;
         char *tmpfs_data;
         size_t depth;
         size_t order;
 } user_mount;
+
+typedef struct user_mounts {
+        user_mount *v;
+        size_t n;
+} user_mounts;
+
+static void user_mounts_free(user_mounts *u)
+{
+        for (size_t i = 0; i < u->n; i++) {
+                free(u->v[i].src);
+                free(u->v[i].dst);
+                free(u->v[i].tmpfs_data);
+                if (u->v[i].tree_fd >= 0)
+                        close(u->v[i].tree_fd);
+        }
+        free(u->v);
+        u->v = NULL;
+        u->n = 0;
+}
+
+/* The mode field of -v SRC:DST:MODE, docker's comma-separated list: ro or
+ * rw, and a propagation: private or rprivate (what every mount here is),
+ * slave or rslave. Shared ones would let the container's mounts reach the
+ * host: refused. */
+static int bind_modes(const char *spec, const char *modes, user_mount *m, err_t *e)
+{
+        if (!*modes)
+                return err_set(e, -EINVAL, "-v %s: unknown mode \"\"", spec);
+        _cleanup_free_ char *copy = xstrdup(modes);
+        char *save = NULL;
+        for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(w, "ro") || !strcmp(w, "rw"))
+                        m->ro = w[1] == 'o';
+                else if (!strcmp(w, "slave") || !strcmp(w, "rslave"))
+                        m->slave = true;
+                else if (!strcmp(w, "private") || !strcmp(w, "rprivate"))
+                        m->slave = false;
+                else if (!strcmp(w, "shared") || !strcmp(w, "rshared"))
+                        return err_set(e, -ENOTSUP,
+                                       "-v %s: %s: not supported (the container's mounts never "
+                                       "reach the host: private, rprivate, slave or rslave)",
+                                       spec, w);
+                else
+                        return err_set(e, -EINVAL, "-v %s: unknown mode \"%s\"", spec, w);
+        }
+        return 0;
+}
 
 static size_t path_depth(const char *p)
 {
@@ -600,10 +655,12 @@ static int user_mount_cmp(const void *a, const void *b)
 
 /* -v and --tmpfs, shallowest destination first (as docker does), so that
  * --tmpfs /data -v X:/data/x puts the bind inside the tmpfs. */
-static int parse_user_mounts(const mount_plan *p, user_mount **ret, size_t *ret_n, err_t *e)
+static int parse_user_mounts(const mount_plan *p, user_mounts *ret, err_t *e)
 {
         size_t nb = p->binds ? p->binds->n : 0, nt = p->tmpfs ? p->tmpfs->n : 0, n = 0;
         user_mount *m = xcalloc(nb + nt + 1, sizeof *m);
+        for (size_t i = 0; i < nb + nt; i++)
+                m[i].tree_fd = -1;
         int r = 0;
         for (size_t i = 0; i < nb && r == 0; i++) {
                 const char *spec = p->binds->v[i];
@@ -615,11 +672,9 @@ static int parse_user_mounts(const mount_plan *p, user_mount **ret, size_t *ret_
                 const char *c2 = strchr(c1 + 1, ':');
                 m[n].src = xstrndup(spec, (size_t)(c1 - spec));
                 m[n].dst = c2 ? xstrndup(c1 + 1, (size_t)(c2 - c1 - 1)) : xstrdup(c1 + 1);
-                if (c2 && !strcmp(c2 + 1, "ro"))
-                        m[n].ro = true;
-                else if (c2 && strcmp(c2 + 1, "rw") != 0)
-                        r = err_set(e, -EINVAL, "-v %s: unknown mode \"%s\"", spec, c2 + 1);
-                else if (m[n].dst[0] != '/')
+                if (c2)
+                        r = bind_modes(spec, c2 + 1, &m[n], e);
+                if (r == 0 && m[n].dst[0] != '/')
                         r = err_set(e, -EINVAL, "-v %s: destination must be absolute", spec);
                 m[n].depth = path_depth(m[n].dst);
                 m[n].order = n;
@@ -638,29 +693,42 @@ static int parse_user_mounts(const mount_plan *p, user_mount **ret, size_t *ret_
                 n++;
         }
         qsort(m, n, sizeof *m, user_mount_cmp);
-        *ret = m;
-        *ret_n = n;
+        *ret = (user_mounts){.v = m, .n = n};
         return r;
 }
 
-static int setup_binds(const mount_plan *p, const char *root, err_t *e)
+/* For the slave binds, while the mount namespace is still the host's copy
+ * (its mounts peers of the host's): a detached copy of each source, made
+ * a slave, so that what the host mounts below it later shows inside and
+ * nothing goes the other way. Everything else is made private next. */
+static int slave_trees(user_mounts *u, err_t *e)
 {
-        user_mount *m = NULL;
-        size_t n = 0;
-        int r = parse_user_mounts(p, &m, &n, e);
-        for (size_t i = 0; r == 0 && i < n; i++) {
-                if (m[i].src)
-                        r = bind_in_root(root, m[i].src, m[i].dst, m[i].ro, e);
+        for (size_t i = 0; i < u->n; i++) {
+                user_mount *m = &u->v[i];
+                if (!m->slave)
+                        continue;
+                m->tree_fd = open_tree(AT_FDCWD, m->src,
+                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (m->tree_fd < 0)
+                        return err_sys(e, errno, "bind source %s", m->src);
+                struct mount_attr a = {.propagation = MS_SLAVE};
+                if (mount_setattr(m->tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+                        return err_sys(e, errno, "bind source %s: make it a slave", m->src);
+        }
+        return 0;
+}
+
+static int setup_binds(const mount_plan *p, const char *root, const user_mounts *u, err_t *e)
+{
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < u->n; i++) {
+                const user_mount *m = &u->v[i];
+                if (m->src)
+                        r = bind_in_root(root, m->src, m->dst, m->ro, m->tree_fd, e);
                 else
-                        r = mount_in_root(root, "tmpfs", m[i].dst, "tmpfs", m[i].tmpfs_flags,
-                                          m[i].tmpfs_data, true, e);
+                        r = mount_in_root(root, "tmpfs", m->dst, "tmpfs", m->tmpfs_flags,
+                                          m->tmpfs_data, true, e);
         }
-        for (size_t i = 0; i < n; i++) {
-                free(m[i].src);
-                free(m[i].dst);
-                free(m[i].tmpfs_data);
-        }
-        free(m);
         if (r < 0)
                 return r;
         if (p->net_host) {
@@ -668,7 +736,7 @@ static int setup_binds(const mount_plan *p, const char *root, err_t *e)
                 for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                         if (access(files[i], R_OK) < 0)
                                 continue;
-                        r = bind_in_root(root, files[i], files[i], true, e);
+                        r = bind_in_root(root, files[i], files[i], true, -1, e);
                         if (r < 0)
                                 return r;
                 }
@@ -704,7 +772,7 @@ static int bind_generated(const mount_plan *p, const char *root, const char *nam
         int r = fd_write_all(fd, text, strlen(text));
         if (r < 0)
                 return err_set(e, r, "%s: %s", src, strerror(-r));
-        return bind_in_root(root, src, path, false, e);
+        return bind_in_root(root, src, path, false, -1, e);
 }
 
 /* --add-host and --dns: the tree's /etc/hosts with "IP NAME" lines added
@@ -753,7 +821,12 @@ static int setup_etc_files(const mount_plan *p, const char *root, err_t *e)
 
 int mounts_setup(const mount_plan *p, err_t *e)
 {
-        int r = do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e);
+        _cleanup_(user_mounts_free) user_mounts u = {0};
+        int r = parse_user_mounts(p, &u, e);
+        if (r == 0)
+                r = slave_trees(&u, e);
+        if (r == 0)
+                r = do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e);
         if (r < 0)
                 return r;
         _cleanup_free_ char *root = NULL;
@@ -779,7 +852,7 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 return r;
         if ((r = setup_sys(root, p->privileged, e)) < 0)
                 return r;
-        if ((r = setup_binds(p, root, e)) < 0)
+        if ((r = setup_binds(p, root, &u, e)) < 0)
                 return r;
         if ((r = setup_etc_files(p, root, e)) < 0)
                 return r;

@@ -38,12 +38,15 @@ static void usage(FILE *f)
               "      --dns IP            a nameserver for the container's /etc/resolv.conf (the\n"
               "                          image's, or with --net host the host's, otherwise)\n"
               "      --net none|host     network: none (loopback only, default) or the host's\n"
-              "  -v, --bind SRC:DST[:ro] bind mount a host path (also --volume)\n"
+              "  -v, --bind SRC:DST[:OPTS]\n"
+              "                          bind mount a host path (also --volume); OPTS: ro or\n"
+              "                          rw, rprivate (default) or rslave (the host's later\n"
+              "                          mounts below SRC show inside), comma-separated\n"
               "      --tmpfs DST[:OPTS]  mount a tmpfs; OPTS as docker's: size=N (default\n"
               "                          64m), mode=OCTAL, uid=N, gid=N, nr_inodes=N, ro, rw,\n"
               "                          exec, noexec, suid, nosuid, nodev\n"
               "      --mount SPEC        docker's: type=bind,source=SRC,target=DST[,readonly]\n"
-              "                          [,bind-propagation=private|rprivate] or\n"
+              "                          [,bind-propagation=rprivate|rslave] or\n"
               "                          type=tmpfs,target=DST[,tmpfs-size=N][,tmpfs-mode=M]\n"
               "                          (named volumes are not supported)\n"
               "      --device HOST[:CONTAINER[:PERMS]]\n"
@@ -495,7 +498,7 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 break;
         case 'v':
                 if (!strchr(optarg, ':'))
-                        return bad_value(o, optarg, "expected SRC:DST[:ro]");
+                        return bad_value(o, optarg, "expected SRC:DST[:OPTS]");
                 strv_push(&cfg->binds, optarg);
                 break;
         case OPT_TMPFS: strv_push(&cfg->tmpfs, optarg); break;

@@ -115,8 +115,50 @@ expect_err "runroot: --mount type=bind,source=$H,target=/x,tmpfs-size=1m: tmpfs-
         --mount type=bind,source="$H",target=/x,tmpfs-size=1m "$IMG" true
 expect_err 'runroot: --mount type=tmpfs,source=/tmp,target=/x: type=tmpfs takes no source (a new tmpfs)' \
         --mount type=tmpfs,source=/tmp,target=/x "$IMG" true
-expect_err "runroot: --mount type=bind,source=$H,target=/x,bind-propagation=rshared: bind-propagation=rshared: not supported (mounts never propagate between the container and the host: private or rprivate)" \
+expect_err "runroot: --mount type=bind,source=$H,target=/x,bind-propagation=rshared: bind-propagation=rshared: not supported (the container's mounts never reach the host: private, rprivate, slave or rslave)" \
         --mount type=bind,source="$H",target=/x,bind-propagation=rshared "$IMG" true
+expect_err "runroot: --mount type=bind,source=$H,target=/x,bind-propagation=up: bind-propagation=up: expected private, rprivate, slave or rslave" \
+        --mount type=bind,source="$H",target=/x,bind-propagation=up "$IMG" true
+expect_err "runroot: -v $H:/x:ro,rshared: rshared: not supported (the container's mounts never reach the host: private, rprivate, slave or rslave)" \
+        -v "$H:/x:ro,rshared" "$IMG" true
+expect_err "runroot: -v $H:/x:ro,z: unknown mode \"z\"" -v "$H:/x:ro,z" "$IMG" true
+
+# bind-propagation=rslave (and -v's rslave): what the host mounts below the
+# source while the container runs shows inside; by default it does not.
+# The source is a shared mount of its own, as a host's usually is.
+P=$T/prop
+mkdir -p "$P/sub"
+mount --bind "$P" "$P" || fail "bind $P"
+mount --make-shared "$P" || fail "make $P shared"
+# propagation_seen ARGS...: run a container that waits for the host's
+# mount of $P/sub (at most 3s), mount it, print what the container saw.
+propagation_seen() {
+        rm -f "$P/ready"
+        rr "$@" "$IMG" sh -c 'touch /data/ready; i=0
+                while [ ! -e /data/sub/marker ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+                [ -e /data/sub/marker ] && echo seen || echo unseen' >"$T/prop.out" 2>"$T/prop.err" &
+        local pid=$! i=0
+        while [ ! -e "$P/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        [ -e "$P/ready" ] || fail "propagation $*: the container did not start: $(cat "$T/prop.err")"
+        mount -t tmpfs rrprop "$P/sub" || fail "mount a tmpfs on $P/sub"
+        touch "$P/sub/marker"
+        wait "$pid" || fail "propagation $*: exit $?: $(cat "$T/prop.err")"
+        umount "$P/sub" || fail "umount $P/sub"
+        cat "$T/prop.out"
+}
+[ "$(propagation_seen --mount type=bind,source="$P",target=/data,bind-propagation=rslave)" = seen ] ||
+        fail "bind-propagation=rslave: the host's new mount is not inside"
+[ "$(propagation_seen -v "$P:/data:rw,rslave")" = seen ] || fail "-v :rslave: the host's new mount is not inside"
+[ "$(propagation_seen --mount type=bind,source="$P",target=/data)" = unseen ] ||
+        fail "--mount bind (rprivate): the host's new mount is inside"
+[ "$(propagation_seen -v "$P:/data")" = unseen ] || fail "-v: the host's new mount is inside"
+# nothing goes the other way: a mount made inside stays there
+rr --cap-add SYS_ADMIN --mount type=bind,source="$P",target=/data,bind-propagation=rslave "$IMG" \
+        sh -c 'busybox mount -t tmpfs inner /data/sub && touch /data/sub/inside' \
+        >"$T/out" 2>"$T/err" || fail "rslave: mount inside: $(cat "$T/err")"
+[ ! -e "$P/sub/inside" ] || fail "rslave: the container's mount reached the host"
+grep -q " $P/sub " /proc/self/mountinfo && fail "rslave: the container's mount is in the host's table"
+umount "$P" || fail "umount $P"
 expect_err 'runroot: --mount: needs a value (see --help)' --mount
 
 # ---- --privileged ----------------------------------------------------------
