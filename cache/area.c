@@ -105,6 +105,90 @@ int store_area_mark_used(store *s, store_area a, const char *key)
         return futimens(fd, NULL) < 0 ? -errno : 0;
 }
 
+/* ---- bases: the suites mkroot fetch keeps ---------------------------------- */
+
+/* STEM.tar or STEM.tar.EXT (EXT: letters and digits), so never a copy
+ * being published (STEM.tar.gz.tmp-PID) nor another suite's file. */
+static bool base_name_is(const char *name, const char *stem)
+{
+        size_t n = strlen(stem);
+        if (strncmp(name, stem, n) || strncmp(name + n, ".tar", 4))
+                return false;
+        const char *ext = name + n + 4;
+        if (!*ext)
+                return true;
+        if (*ext++ != '.' || !*ext)
+                return false;
+        for (; *ext; ext++)
+                if (!((*ext >= 'a' && *ext <= 'z') || (*ext >= '0' && *ext <= '9')))
+                        return false;
+        return true;
+}
+
+/* The newest file of the area named STEM.tar[.EXT]: 0 and its name,
+ * -ENOENT, or an error when the area is not trusted. */
+static int base_in_area(store *s, store_area a, const char *stem, char **ret_key, err_t *e)
+{
+        int dfd = store_open_checked(s, store_area_dirs[a], O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
+        if (dfd == -ENOENT) {
+                err_clear(e);
+                return -ENOENT;
+        }
+        if (dfd < 0)
+                return dfd;
+        _cleanup_close_ int dirfd = dfd;
+        _cleanup_strv_ strv names = {0};
+        int r = fs_list_dir_at(dirfd, ".", &names);
+        if (r < 0)
+                return err_sys(e, -r, "%s/%s", s->root, store_area_dirs[a]);
+        const char *best = NULL;
+        struct timespec best_t = {0};
+        for (size_t i = 0; i < names.n; i++) {
+                struct stat st;
+                if (!base_name_is(names.v[i], stem) ||
+                    fstatat(dirfd, names.v[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (!best || st.st_mtim.tv_sec > best_t.tv_sec ||
+                    (st.st_mtim.tv_sec == best_t.tv_sec && st.st_mtim.tv_nsec > best_t.tv_nsec)) {
+                        best = names.v[i];
+                        best_t = st.st_mtim;
+                }
+        }
+        if (!best)
+                return -ENOENT;
+        *ret_key = xstrdup(best);
+        return 0;
+}
+
+int store_base_find(store *s, const char *suite, char **ret_path, err_t *e)
+{
+        if (!store_name_ok(suite))
+                return -ENOENT;
+        static const store_area areas[] = {STORE_AREA_BASES, STORE_AREA_APT_BASES};
+        _cleanup_free_ char *with_arch = xasprintf("%s_%s", suite, host_deb_arch());
+        const char *stems[] = {with_arch, suite};
+        for (size_t a = 0; a < ARRAY_SIZE(areas); a++)
+                for (size_t i = 0; i < ARRAY_SIZE(stems); i++) {
+                        _cleanup_free_ char *key = NULL;
+                        int r = base_in_area(s, areas[a], stems[i], &key, e);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                return r;
+                        /* The file is checked as every file of an area is. */
+                        _cleanup_free_ char *rel =
+                                xasprintf("%s/%s", store_area_dirs[areas[a]], key);
+                        int fd = store_open_checked(s, rel, O_RDONLY, 0, S_IFREG, e);
+                        if (fd < 0)
+                                return fd;
+                        close(fd);
+                        store_area_mark_used(s, areas[a], key);
+                        *ret_path = path_join(s->root, rel);
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 char *store_marker_path(const store *s, store_marker m)
 {
         return path_join(s->root, (unsigned)m < STORE_MARKER_MAX ? marker_names[m] : "marker");

@@ -120,6 +120,14 @@ int store_area_open(store *s, store_area a, const char *key, int flags, mode_t m
 /* Mark AREA/KEY used now (gc's keep_days go by use): the mtime of
  * locks/use-AREA--KEY, so that the file itself stays as it is. */
 int store_area_mark_used(store *s, store_area a, const char *key);
+/* What mkroot fetch SUITE keeps for this host: bases/SUITE_ARCH.tar[.EXT]
+ * (ARCH: host_deb_arch), else bases/SUITE.tar[.EXT], else the same in
+ * apt/bases/; of several, the newest. Marks it used, for gc's keep_days.
+ * Creates nothing. 0 and its absolute path (malloc'd), -ENOENT when there
+ * is none (suite not a key: no message), another negative errno when an
+ * area or the file is not trusted (see Trust). mkroot build's Base: SUITE
+ * and runroot SUITE both ask this. */
+int store_base_find(store *s, const char *suite, char **ret_path, err_t *e);
 
 /* Marker files at the root. */
 typedef enum store_marker {

@@ -244,6 +244,9 @@ int parse_size(const char *s, int64_t *ret);
 /* SOURCE_DATE_EPOCH from the environment: 1 and *ret set when valid,
  * 0 when unset, negative when set but malformed. */
 int source_date_epoch(int64_t *ret);
+/* The host's architecture as Debian names it (amd64, arm64, ...): the
+ * ARCH of mkroot fetch's bases/SUITE_ARCH (cache/) and its default. */
+const char *host_deb_arch(void);
 /* raw (a name or string from an untrusted file) for a one-line message:
  * control bytes, DEL, bytes >= 0x80, '"' and backslash as C escapes (\n,
  * \x1b, ...), cut with "..." to fit buf (size >= 8). Returns buf. */

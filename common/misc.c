@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "common.h"
 
@@ -84,4 +85,22 @@ const char *str_esc(const char *raw, char *buf, size_t size)
         }
         buf[n] = '\0';
         return buf;
+}
+
+const char *host_deb_arch(void)
+{
+        static const struct {
+                const char *uname, *deb;
+        } map[] = {
+                {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
+                {"i586", "i386"},       {"i386", "i386"},     {"armv7l", "armhf"},
+                {"ppc64le", "ppc64el"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
+                {"mips64", "mips64el"},
+        };
+        struct utsname u;
+        if (uname(&u) == 0)
+                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+                        if (!strcmp(u.machine, map[i].uname))
+                                return map[i].deb;
+        return "amd64";
 }

@@ -8,9 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cache.h"
 #include "common.h"
+#include "config.h"
 #include "runner.h"
 #include "runroot.h"
+#if MKROOT_HAVE_FETCH
+#include "apt.h"
+#endif
 
 static void usage(FILE *f)
 {
@@ -21,8 +26,10 @@ static void usage(FILE *f)
               "Run COMMAND (default /bin/sh) in a container made from IMAGE: a rootfs\n"
               "tarball (.tar, .tar.gz, .tar.zst, .tar.xz, ...), a directory, or an OCI or\n"
               "docker-save archive (its layers stacked; its Cmd, Entrypoint, Env, WorkingDir\n"
-              "and User are defaults the options override). The image is unpacked once\n"
-              "into the cache; each run gets its own writable layer.\n"
+              "and User are defaults the options override), or a suite's name (bookworm)\n"
+              "for what `mkroot fetch SUITE` keeps in the cache, when no file has that name.\n"
+              "The image is unpacked once into the cache; each run gets its own writable\n"
+              "layer.\n"
               "ps lists the containers --name keeps: the running ones, with -a the stopped\n"
               "ones too, with --format json one JSON object per line. rm removes them (with\n"
               "-f a running one too: SIGTERM, then SIGKILL after 10 seconds).\n"
@@ -615,6 +622,46 @@ static int run_gc(const runner_config *cfg, int argc, char **argv)
         return 0;
 }
 
+/* IMAGE given as a suite's name (bookworm), with no file of that name
+ * here: what mkroot fetch keeps of it in the cache (cache/), as Base:
+ * bookworm takes it. 0 with *ret_path set when found (else left NULL),
+ * or EXIT_RUNROOT after the message. The cache is only read, and not made
+ * when it is not there. */
+static int image_from_suite(const runner_config *cfg, char **ret_path)
+{
+        const char *name = cfg->image;
+        struct stat st;
+        if (stat(name, &st) == 0 || errno != ENOENT || strpbrk(name, "/."))
+                return 0;
+        _cleanup_free_ char *dir = cfg->cache_dir ? xstrdup(cfg->cache_dir) : store_default_dir();
+        err_t e = {0};
+        int r = -ENOENT;
+        if (stat(dir, &st) == 0) {
+                store *s = NULL;
+                r = store_open(dir, &s, &e);
+                if (r == 0)
+                        r = store_base_find(s, name, ret_path, &e);
+                store_free(s);
+        }
+        if (r == 0)
+                return 0;
+        if (r != -ENOENT) {
+                log_error("%s", e.msg);
+                return EXIT_RUNROOT;
+        }
+#if MKROOT_HAVE_FETCH
+        _cleanup_strv_ strv suites = {0};
+        apt_suite_list(&suites);
+        if (strv_contains(&suites, name)) {
+                log_error("%s: no such file, and no fetched suite of that name (run: mkroot "
+                          "fetch %s)",
+                          name, name);
+                return EXIT_RUNROOT;
+        }
+#endif
+        return 0; /* the image's own "No such file or directory" follows */
+}
+
 /* The command to run, as docker makes it: the Entrypoint (the image's, or
  * --entrypoint's one word, or none for "") followed by the command line's
  * arguments, or when there are none by the image's Cmd (dropped when
@@ -689,6 +736,12 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 log_warn("--privileged: the container has every capability, no seccomp filter, "
                          "the host's devices and a writable /sys");
         }
+        _cleanup_free_ char *fetched = NULL;
+        int r = image_from_suite(cfg, &fetched);
+        if (r != 0)
+                return r;
+        if (fetched)
+                cfg->image = fetched;
         err_t e = {0};
         /* An OCI or docker-save image's config gives the defaults; the
          * command line wins. */
@@ -706,7 +759,7 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 cfg->workdir = ic.workdir;
         if (!cfg->user)
                 cfg->user = ic.user;
-        int r = runner_run(cfg, &e);
+        r = runner_run(cfg, &e);
         runner_image_config_free(&ic);
         if (r < 0) {
                 log_error("%s", e.msg);

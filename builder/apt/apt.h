@@ -202,8 +202,6 @@ int apt_unpacker_finish(apt_unpacker *u, err_t *e);
 
 /* ---- host and tree helpers -------------------------------------------- */
 
-/* The host's Debian architecture name (amd64, arm64, ...). */
-const char *apt_host_arch(void);
 /* Whether this host can run arch's programs (natively or through a qemu
  * binfmt_misc handler). */
 bool apt_arch_runs(const char *arch);

@@ -95,7 +95,7 @@ static int setup(boot *b, err_t *e)
         int rc = apt_suite_load(o->suite, &b->suite, e);
         if (rc < 0)
                 return rc;
-        b->arch = o->arch ? o->arch : apt_host_arch();
+        b->arch = o->arch ? o->arch : host_deb_arch();
         if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
                 return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
                                b->suite.name, b->arch);
@@ -103,11 +103,11 @@ static int setup(boot *b, err_t *e)
                 return err_set(e, -EPERM,
                                "fetch needs root: the second stage gives files their owners "
                                "(--print-debs works without)");
-        if (!o->print_debs && strcmp(b->arch, apt_host_arch()) != 0 && !apt_arch_runs(b->arch))
+        if (!o->print_debs && strcmp(b->arch, host_deb_arch()) != 0 && !apt_arch_runs(b->arch))
                 return err_set(e, -ENOEXEC,
                                "%s: cannot run %s programs for the second stage on this %s host "
                                "(register qemu-user-static with binfmt_misc)",
-                               b->suite.name, b->arch, apt_host_arch());
+                               b->suite.name, b->arch, host_deb_arch());
         const strv *comps = o->components.n ? &o->components : &b->suite.components;
         for (size_t i = 0; i < comps->n; i++)
                 strv_push(&b->components, comps->v[i]);

@@ -2,27 +2,8 @@
  * layout, and files placed into the tree. */
 #include <fcntl.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "apt.h"
-
-const char *apt_host_arch(void)
-{
-        static const struct {
-                const char *uname, *deb;
-        } map[] = {
-                {"x86_64", "amd64"},    {"aarch64", "arm64"}, {"i686", "i386"},
-                {"i586", "i386"},       {"i386", "i386"},     {"armv7l", "armhf"},
-                {"ppc64le", "ppc64el"}, {"s390x", "s390x"},   {"riscv64", "riscv64"},
-                {"mips64", "mips64el"},
-        };
-        struct utsname u;
-        if (uname(&u) == 0)
-                for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                        if (!strcmp(u.machine, map[i].uname))
-                                return map[i].deb;
-        return "amd64";
-}
 
 /* Can this host run binaries of a foreign Debian architecture? i386 runs
  * natively on amd64; the rest needs a qemu binfmt_misc handler. */
@@ -35,7 +16,7 @@ bool apt_arch_runs(const char *arch)
                 {"i386", "i386"},       {"ppc64el", "ppc64le"},   {"s390x", "s390x"},
                 {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
         };
-        if (!strcmp(arch, "i386") && !strcmp(apt_host_arch(), "amd64"))
+        if (!strcmp(arch, "i386") && !strcmp(host_deb_arch(), "amd64"))
                 return true;
         for (size_t i = 0; i < ARRAY_SIZE(map); i++)
                 if (!strcmp(map[i].deb, arch)) {

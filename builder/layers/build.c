@@ -3,7 +3,6 @@
  * files it reads); a miss runs the step in a working tree made from the
  * layers below and stores what changed as a new layer. */
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -395,33 +394,6 @@ static int commit_layer(builder_state *b, const char *created_by, lay_layer *ret
 /* ---- the base --------------------------------------------------------------- */
 
 #if MKROOT_HAVE_FETCH
-/* A base fetched before, marked used for gc's --keep-days: the store's
- * bases/NAME_ARCH.tar* (what mkroot fetch keeps, the same file as its
- * image), else NAME.tar* there, else apt/bases/ (where builds before the
- * one bases area kept theirs). */
-static char *find_suite_base(store *st, const char *name)
-{
-        static const store_area areas[] = {STORE_AREA_BASES, STORE_AREA_APT_BASES};
-        for (size_t a = 0; a < sizeof areas / sizeof *areas; a++) {
-                _cleanup_free_ char *dir = NULL;
-                if (store_area_dir(st, areas[a], &dir, NULL) < 0)
-                        continue;
-                for (int i = 0; i < 2; i++) {
-                        _cleanup_free_ char *pat = i == 0 ? xasprintf("%s/%s_*.tar*", dir, name)
-                                                          : xasprintf("%s/%s.tar*", dir, name);
-                        glob_t g;
-                        if (glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0) {
-                                char *r = xstrdup(g.gl_pathv[0]);
-                                globfree(&g);
-                                store_area_mark_used(st, areas[a], path_basename(r));
-                                return r;
-                        }
-                        globfree(&g);
-                }
-        }
-        return NULL;
-}
-
 static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_t *e)
 {
         _cleanup_free_ char *key = xasprintf("%s.tar.gz", name);
@@ -443,8 +415,10 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
                 unlink(tmp);
                 return err_prefix(e, "Base: %s", name);
         }
-        char *kept = find_suite_base(b->st, name);
-        if (kept) {
+        /* The fetch keeps its image as bases/SUITE_ARCH: that one, when
+         * it did (as it does unless the store refused). */
+        char *kept = NULL;
+        if (store_base_find(b->st, name, &kept, NULL) == 0) {
                 unlink(tmp);
                 *ret = kept;
                 return 0;
@@ -511,16 +485,18 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
         else if (strchr(base, '/') || strchr(base, '.'))
                 return err_sys(e, ENOENT, "Base: %s", hp);
         else {
+                /* A suite mkroot fetch keeps (cache/), else fetched now. */
+                int r = store_base_find(b->st, base, &file, e);
+                if (r < 0 && r != -ENOENT)
+                        return err_prefix(e, "Base: %s", base);
 #if MKROOT_HAVE_FETCH
-                file = find_suite_base(b->st, base);
-                if (!file) {
-                        int r = fetch_suite_base(b, base, &file, e);
-                        if (r < 0)
-                                return r;
-                }
+                if (r == -ENOENT && (r = fetch_suite_base(b, base, &file, e)) < 0)
+                        return r;
 #else
-                return err_set(e, ENOTSUP,
-                               "Base: %s: mkroot was built without fetch (-Dfetch=enabled)", base);
+                if (r == -ENOENT)
+                        return err_set(e, ENOTSUP,
+                                       "Base: %s: mkroot was built without fetch (-Dfetch=enabled)",
+                                       base);
 #endif
         }
         /* The file's cheap key (inode, size, times) names its layers, so an
