@@ -493,6 +493,13 @@ int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
                 o->compress == IMAGE_COMPRESS_AUTO ? image_compress_from_name(path) : o->compress;
         if (c <= IMAGE_COMPRESS_AUTO || c >= IMAGE_COMPRESS_MAX)
                 return err_set(e, -EINVAL, "%s: bad compression %d", path, (int)c);
+        if (o->format == IMAGE_FORMAT_CPIO && o->init_hint) {
+                const stage_entry *init = stage_lookup(s, "init");
+                if (!init || init->kind == STAGE_DIR)
+                        return err_set(e, -ENOENT,
+                                       "initramfs: no /init in the image: add one with %s",
+                                       o->init_hint);
+        }
         log_debug("writing %s (%s, %zu entries)", path, image_compress_name[c], stage_count(s));
 
         int fd = image_tmp_create(path, e);

@@ -31,6 +31,10 @@ typedef struct image_opts {
         int level;       /* compression level, 0 = library default */
         bool have_epoch; /* SOURCE_DATE_EPOCH: clamp every mtime to it */
         int64_t epoch;
+        /* cpio: refuse a tree without an /init (a file or a link: what the
+         * kernel runs), before anything is written, with "initramfs: no
+         * /init in the image: add one with INIT_HINT". NULL: no check. */
+        const char *init_hint;
 } image_opts;
 
 /* "gzip"/"gz", "zstd"/"zst", "xz", "bzip2"/"bz2", "lz4", "lzip"/"lz",

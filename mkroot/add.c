@@ -12,20 +12,10 @@
 #include "resolve.h"
 #include "stage.h"
 
-/* --format, held once: the image writer's format and the layer format
- * both follow from it. */
-typedef enum add_format {
-        ADD_FORMAT_ROOTFS,    /* tar, rootfs */
-        ADD_FORMAT_INITRAMFS, /* initramfs, cpio */
-        ADD_FORMAT_OCI,
-        ADD_FORMAT_DOCKER,
-        ADD_FORMAT_MAX
-} add_format;
-
 typedef struct add_args {
-        strv adds; /* PATH[:DEST], from --add and the operands, in order */
-        add_format format;
-        bool format_set; /* --format given: it wins over what -o's name says */
+        strv adds;            /* PATH[:DEST], from --add and the operands, in order */
+        mkroot_format format; /* the image writer's and the layer format follow from it */
+        bool format_set;      /* --format given: it wins over what -o's name says */
         const char *output, *init, *base, *root, *library_path;
         bool deps_all, nss, skeleton, allow_missing;
         image_compress compress;
@@ -52,47 +42,6 @@ enum {
         OPT_DEPS,
 };
 
-static int format_parse(const char *s, add_format *ret)
-{
-        static const struct {
-                const char *name;
-                add_format format;
-        } names[] = {
-                {"tar", ADD_FORMAT_ROOTFS},
-                {"rootfs", ADD_FORMAT_ROOTFS},
-                {"initramfs", ADD_FORMAT_INITRAMFS},
-                {"cpio", ADD_FORMAT_INITRAMFS},
-                {"oci", ADD_FORMAT_OCI},
-                {"docker", ADD_FORMAT_DOCKER},
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-                if (!strcmp(s, names[i].name)) {
-                        *ret = names[i].format;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-static image_format image_format_of(add_format f)
-{
-        return f == ADD_FORMAT_INITRAMFS ? IMAGE_FORMAT_CPIO : IMAGE_FORMAT_TAR;
-}
-
-static lay_format lay_format_of(add_format f)
-{
-        return f == ADD_FORMAT_OCI      ? LAY_FORMAT_OCI
-               : f == ADD_FORMAT_DOCKER ? LAY_FORMAT_DOCKER
-                                        : LAY_FORMAT_ROOTFS;
-}
-
-static const char *default_output(add_format f)
-{
-        return f == ADD_FORMAT_INITRAMFS ? "initrd.gz"
-               : f == ADD_FORMAT_OCI     ? "image.oci.tar"
-               : f == ADD_FORMAT_DOCKER  ? "image.docker.tar"
-                                         : "image.tar.gz";
-}
-
 /* The value of one option that takes an argument it checks. */
 static int parse_value(int opt, const char *arg, add_args *a)
 {
@@ -114,11 +63,8 @@ static int parse_value(int opt, const char *arg, add_args *a)
                 a->level = (int)v;
                 break;
         case OPT_FORMAT:
-                if (format_parse(arg, &a->format) < 0)
-                        return mkroot_usage(NULL,
-                                            "--format: unknown format '%s' (tar, rootfs, "
-                                            "initramfs, oci, docker)",
-                                            arg);
+                if (mkroot_format_arg(NULL, arg, &a->format) != MKROOT_CONTINUE)
+                        return EXIT_USAGE;
                 a->format_set = true;
                 break;
         case OPT_DEPS:
@@ -184,35 +130,15 @@ static int parse_args(int argc, char **argv, add_args *a)
         return MKROOT_CONTINUE;
 }
 
-/* What -o's name says, for a tarball or an initramfs: a .cpio name
- * (.cpio.gz, ...) is an initramfs unless --format says otherwise; a
- * suffix that names no format is refused before anything is read,
- * unless --compress says how to compress. */
-static int output_name(add_args *a)
-{
-        if (!a->output || (a->format_set && lay_format_of(a->format) != LAY_FORMAT_ROOTFS))
-                return MKROOT_CONTINUE;
-        err_t e = {0};
-        image_compress c;
-        bool cpio = false;
-        if (image_name_parse(a->output, &c, &cpio, &e) < 0 && a->compress == IMAGE_COMPRESS_AUTO) {
-                log_error("%s", e.msg);
-                return EXIT_USAGE;
-        }
-        if (cpio && !a->format_set)
-                a->format = ADD_FORMAT_INITRAMFS;
-        return MKROOT_CONTINUE;
-}
-
 /* Combinations the options do not allow. */
 static int validate(const add_args *a)
 {
         if (a->adds.n == 0 && !a->init)
                 return mkroot_usage(NULL, "%s",
                                     "nothing to add: give paths (mkroot /bin/bash) or --add PATH");
-        if (a->init && a->format != ADD_FORMAT_INITRAMFS)
+        if (a->init && a->format != MKROOT_FORMAT_INITRAMFS)
                 return mkroot_usage(NULL, "%s", "--init needs --format initramfs");
-        if (a->base && (a->init || a->root || a->nss || a->format == ADD_FORMAT_INITRAMFS))
+        if (a->base && (a->init || a->root || a->nss || a->format == MKROOT_FORMAT_INITRAMFS))
                 return mkroot_usage(
                         NULL, "%s",
                         "--base builds layers: not with --init, --root, --nss or initramfs");
@@ -233,7 +159,7 @@ static int add_on_base(const add_args *a, const image_opts *io)
         lay_manifest m = {
                 .base = (char *)a->base, .dir = (char *)".", .steps = &step, .n_steps = 1};
         lay_build_opts bo = {.deps_all = a->deps_all, .allow_missing = a->allow_missing};
-        return mkroot_build_write(&m, &bo, lay_format_of(a->format), a->output, io);
+        return mkroot_build_write(&m, &bo, a->format, a->output, io);
 }
 
 /* "SRC:DEST" when DEST is absolute, else just SRC. */
@@ -267,12 +193,6 @@ static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
                 return -1;
         if (a->skeleton && skeleton_add(s, e) < 0)
                 return -1;
-        /* An initramfs the kernel runs nothing from is no image. */
-        const stage_entry *init = stage_lookup(s, "init");
-        if (a->format == ADD_FORMAT_INITRAMFS && (!init || init->kind == STAGE_DIR))
-                return err_set(e, -ENOENT,
-                               "initramfs: no /init in the image: add one with --init PATH or "
-                               "--add PROG:/init");
         return 0;
 }
 
@@ -289,7 +209,7 @@ static int add_from_root(const add_args *a, const image_opts *io)
         }
         stage *s = stage_new();
         adder *ad = adder_new(r, s, a->root, &(add_opts){.allow_missing = a->allow_missing});
-        lay_format lf = lay_format_of(a->format);
+        lay_format lf = mkroot_lay_format(a->format);
         int ret = stage_all(a, ad, s, &e) < 0 ? 1 : 0;
         if (ret == 0 && lf != LAY_FORMAT_ROOTFS) {
                 if (lay_write_stage(s, lf, a->output, "mkroot --add", NULL, &e) < 0)
@@ -297,7 +217,7 @@ static int add_from_root(const add_args *a, const image_opts *io)
         } else if (ret == 0 && image_write(s, a->output, io, &e) < 0)
                 ret = 1;
         if (ret == 0)
-                mkroot_wrote(a->output, stage_count(s), "files", t0);
+                mkroot_wrote(a->output, stage_count(s), "file", t0);
         else
                 log_error("%s", e.msg);
         adder_free(ad);
@@ -308,21 +228,25 @@ static int add_from_root(const add_args *a, const image_opts *io)
 
 int mkroot_add_main(int argc, char **argv)
 {
-        _cleanup_(add_args_done) add_args a = {.format = ADD_FORMAT_ROOTFS,
+        _cleanup_(add_args_done) add_args a = {.format = MKROOT_FORMAT_ROOTFS,
                                                .library_path = getenv("LD_LIBRARY_PATH"),
                                                .skeleton = true,
                                                .compress = IMAGE_COMPRESS_AUTO};
         int r = parse_args(argc, argv, &a);
         if (r != MKROOT_CONTINUE)
                 return r;
-        if ((r = output_name(&a)) != MKROOT_CONTINUE)
+        if ((r = mkroot_output_name(a.output, a.format_set, a.compress, &a.format)) !=
+            MKROOT_CONTINUE)
                 return r;
         if ((r = validate(&a)) != MKROOT_CONTINUE)
                 return r;
         if (!a.output)
-                a.output = default_output(a.format);
-        image_opts io = {
-                .format = image_format_of(a.format), .compress = a.compress, .level = a.level};
+                a.output = mkroot_default_output(a.format);
+        /* An initramfs the kernel runs nothing from is no image. */
+        image_opts io = {.format = mkroot_image_format(a.format),
+                         .compress = a.compress,
+                         .level = a.level,
+                         .init_hint = "--init PATH or --add PROG:/init"};
         int64_t epoch = 0;
         int er = source_date_epoch(&epoch);
         if (er < 0) {

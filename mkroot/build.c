@@ -11,13 +11,16 @@ static const char build_help[] =
         "Build an image from a manifest (a base and steps, one layer each),\n"
         "reusing every unchanged layer from the cache.\n\n"
         "  -o, --output FILE   image to write (default image.tar.gz, image.oci.tar\n"
-        "                      or image.docker.tar)\n"
-        "      --format FMT    rootfs (flattened tarball), oci (OCI image layout\n"
+        "                      or image.docker.tar), as for mkroot -o: the name says\n"
+        "                      the format, NAME.oci.tar, NAME.docker.tar,\n"
+        "                      .tar[.gz|.zst|.xz|.bz2|.lz4|.lz] (a rootfs tarball) or\n"
+        "                      .cpio[.gz|...] (an initramfs); another suffix is refused\n"
+        "      --format FMT    tar (= rootfs, a flattened tarball), initramfs (= cpio,\n"
+        "                      newc; the image needs an /init), oci (OCI image layout\n"
         "                      tar) or docker (for docker load). Default: what -o's\n"
-        "                      name says (NAME.oci.tar, NAME.docker.tar, a tarball);\n"
-        "                      without one, oci when the manifest sets Entrypoint,\n"
-        "                      Cmd, Env, User, Workdir or Label (a rootfs tarball\n"
-        "                      cannot keep them), rootfs otherwise\n"
+        "                      name says; without -o, oci when the manifest sets\n"
+        "                      Entrypoint, Cmd, Env, User, Workdir or Label (a rootfs\n"
+        "                      tarball cannot keep them), rootfs otherwise\n"
         "      --deps all      copy libraries the base already provides too\n"
         "      --no-cache      rebuild every step\n"
         "      --cache-dir DIR the cache (default $MKROOT_CACHE or /var/cache/mkroot)\n"
@@ -28,14 +31,7 @@ static const char build_help[] =
         "                      manifest says Network: yes)\n"
         "  -q, --quiet / -v, --verbose\n";
 
-static const char *default_output(lay_format f)
-{
-        return f == LAY_FORMAT_OCI      ? "image.oci.tar"
-               : f == LAY_FORMAT_DOCKER ? "image.docker.tar"
-                                        : "image.tar.gz";
-}
-
-int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f,
+int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
                        const char *output, const image_opts *io)
 {
         double t0 = mkroot_now();
@@ -46,7 +42,7 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
                 return 1;
         }
         if (!output)
-                output = default_output(f);
+                output = mkroot_default_output(f);
         _cleanup_close_ int lock = -1;
         lay_image im = {0};
         unsigned built = 0, reused = 0;
@@ -54,7 +50,7 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
         if (r == 0)
                 r = lay_build(st, m, o, &im, &built, &reused, &e);
         if (r == 0)
-                r = lay_write(st, &im, f, output, io, &e);
+                r = lay_write(st, &im, mkroot_lay_format(f), output, io, &e);
         if (r == 0 && log_get_level() >= LOG_WARN) {
                 /* Said even without -v: whether the cache did its job. */
                 if (built == 0)
@@ -63,7 +59,7 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
                 else
                         fprintf(stderr, "mkroot: built %u step%s, reused %u\n", built,
                                 built == 1 ? "" : "s", reused);
-                mkroot_wrote(output, im.n_layers, "layers", t0);
+                mkroot_wrote(output, im.n_layers, "layer", t0);
         } else if (r < 0)
                 log_error("%s", e.msg);
         lay_image_free(&im);
@@ -73,8 +69,8 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_forma
 
 typedef struct build_args {
         lay_build_opts o;
-        lay_format format;
-        bool format_set; /* --format given */
+        mkroot_format format;
+        bool format_set; /* --format given: it wins over what -o's name says */
         const char *output;
         image_compress compress;
         const char *manifest;
@@ -102,11 +98,8 @@ static int parse_args(int argc, char **argv, build_args *a)
                 switch (c) {
                 case 'o': a->output = optarg; break;
                 case 'f':
-                        if (lay_format_parse(optarg, &a->format) < 0)
-                                return mkroot_usage(
-                                        "build",
-                                        "--format: unknown format '%s' (rootfs, oci, docker)",
-                                        optarg);
+                        if (mkroot_format_arg("build", optarg, &a->format) != MKROOT_CONTINUE)
+                                return EXIT_USAGE;
                         a->format_set = true;
                         break;
                 case 'C': a->o.cache_dir = optarg; break;
@@ -133,13 +126,8 @@ static int parse_args(int argc, char **argv, build_args *a)
         if (optind != argc - 1)
                 return mkroot_usage("build", "%s", "give exactly one MANIFEST");
         a->manifest = argv[optind];
-        return MKROOT_CONTINUE;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-        size_t n = strlen(s), k = strlen(suffix);
-        return n >= k && !strcmp(s + n - k, suffix);
+        /* What -o's name says, as for mkroot --add: before anything is read. */
+        return mkroot_output_name(a->output, a->format_set, a->compress, &a->format);
 }
 
 /* The config fields a rootfs tarball leaves out, as the manifest names
@@ -162,41 +150,30 @@ static void config_fields(const lay_config *c, strbuf *ret)
                         sb_appendf(ret, "%s%s", ret->len ? ", " : "", f[i].name);
 }
 
-/* Without --format: what -o's name says (.oci.tar, .docker.tar, a
- * tarball's suffix); a name that says none, or no -o, is an OCI archive
- * when the manifest has a config a rootfs tarball would drop. Writing a
- * rootfs anyway says on stderr what is left out. */
+/* Without --format or -o, an OCI archive when the manifest has a config
+ * a rootfs tarball would drop. Writing a tarball or an initramfs anyway
+ * says on stderr what is left out. */
 static void choose_format(build_args *a, const lay_manifest *m)
 {
         _cleanup_sb_ strbuf fields = {0};
         config_fields(&m->config, &fields);
-        if (!a->format_set && a->output) {
-                image_compress c;
-                bool cpio = false;
-                err_t e = {0};
-                if (ends_with(a->output, ".oci.tar"))
-                        a->format = LAY_FORMAT_OCI;
-                else if (ends_with(a->output, ".docker.tar"))
-                        a->format = LAY_FORMAT_DOCKER;
-                else if (image_name_parse(a->output, &c, &cpio, &e) == 0)
-                        a->format = LAY_FORMAT_ROOTFS;
-                else
-                        a->format = fields.len ? LAY_FORMAT_OCI : LAY_FORMAT_ROOTFS;
-        } else if (!a->format_set)
-                a->format = fields.len ? LAY_FORMAT_OCI : LAY_FORMAT_ROOTFS;
-        if (a->format == LAY_FORMAT_ROOTFS && fields.len)
-                log_warn("%s is a rootfs tarball: it leaves out the manifest's %s "
-                         "(--format oci keeps them)",
-                         a->output ? a->output : default_output(a->format), fields.s);
+        if (!a->format_set && !a->output)
+                a->format = fields.len ? MKROOT_FORMAT_OCI : MKROOT_FORMAT_ROOTFS;
+        if (mkroot_lay_format(a->format) == LAY_FORMAT_ROOTFS && fields.len)
+                log_warn("%s is %s: it leaves out the manifest's %s (--format oci keeps them)",
+                         a->output ? a->output : mkroot_default_output(a->format),
+                         a->format == MKROOT_FORMAT_INITRAMFS ? "an initramfs" : "a rootfs tarball",
+                         fields.s);
 }
 
 int mkroot_build_main(int argc, char **argv)
 {
-        build_args a = {.format = LAY_FORMAT_ROOTFS, .compress = IMAGE_COMPRESS_AUTO};
+        build_args a = {.format = MKROOT_FORMAT_ROOTFS, .compress = IMAGE_COMPRESS_AUTO};
         int r = parse_args(argc, argv, &a);
         if (r != MKROOT_CONTINUE)
                 return r;
-        image_opts io = {.format = IMAGE_FORMAT_TAR, .compress = a.compress};
+        image_opts io = {.compress = a.compress,
+                         .init_hint = "a step such as Add: PROG:/init or Copy: FILE /init"};
         int64_t epoch;
         if (source_date_epoch(&epoch) == 1) {
                 io.have_epoch = true;
@@ -209,6 +186,7 @@ int mkroot_build_main(int argc, char **argv)
                 return 1;
         }
         choose_format(&a, &m);
+        io.format = mkroot_image_format(a.format);
         r = mkroot_build_write(&m, &a.o, a.format, a.output, &io);
         lay_manifest_free(&m);
         return r;

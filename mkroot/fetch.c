@@ -320,7 +320,7 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
                 for (size_t i = 0; i < debs.n; i++)
                         printf("%s\n", debs.v[i]);
         else if (!quiet)
-                mkroot_wrote(o->output, u.n_packages, "packages", u.t0);
+                mkroot_wrote(o->output, u.n_packages, "package", u.t0);
         return 0;
 }
 

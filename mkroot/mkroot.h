@@ -23,9 +23,37 @@ int mkroot_diff_main(int argc, char **argv);
 int mkroot_cache_main(int argc, char **argv);
 int fetch_main(int argc, char **argv);
 
-/* Build a manifest and write it (build.c); prints its messages, returns an
- * exit code. */
-int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, lay_format f,
+/* What an image is written as (format.c), from --format and -o's name,
+ * for mkroot --add and mkroot build alike. */
+typedef enum mkroot_format {
+        MKROOT_FORMAT_ROOTFS,    /* tar, rootfs: a rootfs tarball */
+        MKROOT_FORMAT_INITRAMFS, /* initramfs, cpio: a newc cpio */
+        MKROOT_FORMAT_OCI,       /* an OCI image layout in a tar */
+        MKROOT_FORMAT_DOCKER,    /* an archive docker load takes */
+        MKROOT_FORMAT_MAX
+} mkroot_format;
+/* --format ARG of CMD (NULL: mkroot itself): MKROOT_CONTINUE with *ret
+ * set, or EXIT_USAGE after the usage error. */
+int mkroot_format_arg(const char *cmd, const char *arg, mkroot_format *ret);
+image_format mkroot_image_format(mkroot_format f);
+lay_format mkroot_lay_format(mkroot_format f);
+/* initrd.gz, image.oci.tar, image.docker.tar, image.tar.gz. */
+const char *mkroot_default_output(mkroot_format f);
+/* What -o's name says, before anything is read or written: without
+ * --format (format_set false), NAME.oci.tar and NAME.docker.tar are OCI
+ * and docker archives, a .cpio name (.cpio.gz, ...) an initramfs, any
+ * other a rootfs tarball (*format set). Unless --format names an archive
+ * (oci, docker: the name is the user's), a suffix no format has (.zip) is
+ * refused in one line naming it (EXIT_USAGE), except with --compress
+ * (compress not IMAGE_COMPRESS_AUTO). MKROOT_CONTINUE otherwise; no -o
+ * leaves *format as it is. */
+int mkroot_output_name(const char *output, bool format_set, image_compress compress,
+                       mkroot_format *format);
+
+/* Build a manifest and write it as f (io->format: as
+ * mkroot_image_format(f) says) to output (NULL: mkroot_default_output)
+ * (build.c); prints its messages, returns an exit code. */
+int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
                        const char *output, const image_opts *io);
 
 /* mkroot --help and --version (main.c); both return 0. */
@@ -45,5 +73,6 @@ void mkroot_human_size(int64_t n, char buf[32]);
 /* Seconds on a monotonic clock, for mkroot_wrote's t0. */
 double mkroot_now(void);
 /* The closing line of a command that wrote a file, unless -q (the log
- * level is below LOG_WARN): "mkroot: wrote PATH: N WHAT, SIZE, T s". */
+ * level is below LOG_WARN): "mkroot: wrote PATH: N WHAT, SIZE, T s", WHAT
+ * a noun ("layer") given as one, with an "s" unless N is 1. */
 void mkroot_wrote(const char *path, size_t n, const char *what, double t0);

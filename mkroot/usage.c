@@ -53,6 +53,6 @@ void mkroot_wrote(const char *path, size_t n, const char *what, double t0)
         char size[32] = "";
         if ((to_stdout ? fstat(STDOUT_FILENO, &st) : stat(path, &st)) == 0 && S_ISREG(st.st_mode))
                 mkroot_human_size((int64_t)st.st_size, size);
-        fprintf(stderr, "mkroot: wrote %s: %zu %s%s%s, %.1f s\n", to_stdout ? "stdout" : path, n,
-                what, *size ? ", " : "", size, mkroot_now() - t0);
+        fprintf(stderr, "mkroot: wrote %s: %zu %s%s%s%s, %.1f s\n", to_stdout ? "stdout" : path, n,
+                what, n == 1 ? "" : "s", *size ? ", " : "", size, mkroot_now() - t0);
 }

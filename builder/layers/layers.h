@@ -171,8 +171,6 @@ void lay_layer_clear(lay_layer *l);
  * a build in progress uses. */
 int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e);
 
-/* "rootfs"/"tar", "oci", "docker" -> enum; -EINVAL otherwise. */
-int lay_format_parse(const char *s, lay_format *ret);
 /* List an image file like tar -tvf: an OCI or docker archive as the files
  * of its flattened layers (whiteouts applied), anything else as
  * image_list does. cache_dir (NULL: the default) holds the scratch tree. */

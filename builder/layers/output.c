@@ -1,6 +1,5 @@
-/* layers: the output formats' names, a staged tree written as a
- * one-layer image (mkroot --add --format oci|docker) and an image's files
- * listed (mkroot ls). */
+/* layers: a staged tree written as a one-layer image (mkroot --add
+ * --format oci|docker) and an image's files listed (mkroot ls). */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,19 +7,6 @@
 #include "builder.h"
 #include "layers.h"
 #include "ociopen.h"
-
-int lay_format_parse(const char *s, lay_format *ret)
-{
-        if (!strcmp(s, "rootfs") || !strcmp(s, "tar"))
-                *ret = LAY_FORMAT_ROOTFS;
-        else if (!strcmp(s, "oci"))
-                *ret = LAY_FORMAT_OCI;
-        else if (!strcmp(s, "docker"))
-                *ret = LAY_FORMAT_DOCKER;
-        else
-                return -EINVAL;
-        return 0;
-}
 
 int lay_write_stage(stage *s, lay_format f, const char *output, const char *created_by,
                     const char *cache_dir, err_t *e)

@@ -87,11 +87,11 @@ out=$("$RUNROOT" wh.tar /bin/ls -a /etc 2>err) || fail "runroot wh.tar: $(cat er
 echo "$out" | grep -qx x && echo "$out" | grep -qx .wh.x || fail "runroot wh.tar shows: $out"
 printf 'Base: wh.tar\n' >wh.manifest
 for f in rootfs oci; do
-        "$MKROOT" build wh.manifest --format $f -o wh-out.$f 2>err || fail "build Base: wh.tar: $(cat err)"
+        "$MKROOT" build wh.manifest --format $f -o wh-out-$f.tar 2>err || fail "build Base: wh.tar: $(cat err)"
 done
-names wh-out.rootfs >n
+names wh-out-rootfs.tar >n
 grep -qx 'etc/x' n && grep -qx 'etc/.wh.x' n || fail "Base: wh.tar lost etc/x or etc/.wh.x: $(grep etc/ n)"
-out=$("$RUNROOT" wh-out.oci /bin/ls -a /etc 2>err) || fail "runroot wh-out.oci: $(cat err)"
+out=$("$RUNROOT" wh-out-oci.tar /bin/ls -a /etc 2>err) || fail "runroot wh-out-oci.tar: $(cat err)"
 echo "$out" | grep -qx x || fail "the OCI image built on wh.tar lost /etc/x: $out"
 
 # ---- 4: escapes in JSON strings -----------------------------------------------
