@@ -202,9 +202,12 @@ int apt_unpacker_finish(apt_unpacker *u, err_t *e);
 
 /* ---- host and tree helpers -------------------------------------------- */
 
-/* Whether this host can run arch's programs (natively or through a qemu
- * binfmt_misc handler). */
-bool apt_arch_runs(const char *arch);
+/* 0 when this host runs arch's programs (natively, or through an enabled
+ * binfmt_misc handler with the F flag, as qemu-user-static registers);
+ * else -ENOEXEC and a message saying what to install or enable. Looks in
+ * $MKROOT_TEST_BINFMT_DIR instead of /proc/sys/fs/binfmt_misc when set
+ * (tests). */
+int apt_arch_check_runs(const char *arch, err_t *e);
 /* The top-level directories a merged-/usr tree links into usr/ on arch. */
 void apt_merged_dirs(const char *arch, strv *out);
 /* Copy src to a new file dst (never a hardlink: a tree's scripts or the

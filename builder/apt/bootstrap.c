@@ -103,11 +103,10 @@ static int setup(boot *b, err_t *e)
                 return err_set(e, -EPERM,
                                "fetch needs root: the second stage gives files their owners "
                                "(--print-debs works without)");
-        if (!o->print_debs && strcmp(b->arch, host_deb_arch()) != 0 && !apt_arch_runs(b->arch))
-                return err_set(e, -ENOEXEC,
-                               "%s: cannot run %s programs for the second stage on this %s host "
-                               "(register qemu-user-static with binfmt_misc)",
-                               b->suite.name, b->arch, host_deb_arch());
+        /* The second stage runs the tree's programs: refused before
+         * anything is fetched when this host cannot. */
+        if (!o->print_debs && (rc = apt_arch_check_runs(b->arch, e)) < 0)
+                return err_prefix(e, "fetch %s --arch %s", o->suite, b->arch);
         const strv *comps = o->components.n ? &o->components : &b->suite.components;
         for (size_t i = 0; i < comps->n; i++)
                 strv_push(&b->components, comps->v[i]);

@@ -1,31 +1,9 @@
-/* Host and tree helpers for the bootstrap: architectures, the merged-/usr
- * layout, and files placed into the tree. */
+/* Tree helpers for the bootstrap: the merged-/usr layout per architecture,
+ * and files placed into the tree. */
 #include <fcntl.h>
 #include <string.h>
 
 #include "apt.h"
-
-/* Can this host run binaries of a foreign Debian architecture? i386 runs
- * natively on amd64; the rest needs a qemu binfmt_misc handler. */
-bool apt_arch_runs(const char *arch)
-{
-        static const struct {
-                const char *deb, *qemu;
-        } map[] = {
-                {"arm64", "aarch64"},   {"armhf", "arm"},         {"armel", "arm"},
-                {"i386", "i386"},       {"ppc64el", "ppc64le"},   {"s390x", "s390x"},
-                {"riscv64", "riscv64"}, {"mips64el", "mips64el"}, {"amd64", "x86_64"},
-        };
-        if (!strcmp(arch, "i386") && !strcmp(host_deb_arch(), "amd64"))
-                return true;
-        for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-                if (!strcmp(map[i].deb, arch)) {
-                        _cleanup_free_ char *p =
-                                xasprintf("/proc/sys/fs/binfmt_misc/qemu-%s", map[i].qemu);
-                        return access(p, F_OK) == 0;
-                }
-        return false;
-}
 
 /* Top-level directories that are symlinks into /usr on a merged-/usr
  * system, per architecture (the multilib ones only where they exist). */
