@@ -13,7 +13,7 @@ cd "${1:-$(dirname "$0")/../..}" || exit 1
 # Folder -> level, bottom to top (README's tree; CONTRIBUTING.md).
 declare -A level=(
         [common]=0
-        [cache]=1
+        [cache]=1 [pgz]=1
         [extract]=2 [elf]=2 [deb822]=2
         [oci]=3
         [builder]=4 [runner]=4
