@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "image.h"
+#include "pgz.h"
 
 #define IMAGE_READ_BLOCK (256 * 1024)
 #define IMAGE_WRITE_BLOCK (64 * 1024)
@@ -361,6 +362,15 @@ static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, 
         return 0;
 }
 
+/* gzip'd tar goes through pgz (gzip on every core). A gzip'd cpio stays
+ * one libarchive member: the kernel's initramfs unpacker counts cpio
+ * alignment per compressed member, and one archive cut across members is
+ * not what it expects. */
+static bool image_uses_pgz(const image_opts *o, image_compress c)
+{
+        return c == IMAGE_COMPRESS_GZIP && o->format == IMAGE_FORMAT_TAR;
+}
+
 static int image_setup(struct archive *a, const char *path, const image_opts *o, image_compress c,
                        err_t *e)
 {
@@ -385,11 +395,22 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
                 [IMAGE_COMPRESS_LZ4] = {archive_write_add_filter_lz4, "lz4"},
                 [IMAGE_COMPRESS_LZIP] = {archive_write_add_filter_lzip, "lzip"},
         };
-        const char *filter = c < IMAGE_COMPRESS_MAX ? filters[c].name : NULL;
+        /* pgz's gzip is opened by image_open_output; zstd uses libzstd's
+         * workers, whose output is the same for any number of them (but
+         * not the same as without any: hence at least one). */
+        const char *filter =
+                c < IMAGE_COMPRESS_MAX && !image_uses_pgz(o, c) ? filters[c].name : NULL;
         r = filter ? filters[c].add(a) : ARCHIVE_OK;
         if (r < ARCHIVE_WARN)
                 return image_arch_err(a, path, "adding compression", e);
-        if (c == IMAGE_COMPRESS_GZIP &&
+        if (c == IMAGE_COMPRESS_ZSTD) {
+                char n[16];
+                snprintf(n, sizeof(n), "%u", pgz_default_threads());
+                /* ARCHIVE_WARN: a libarchive without the option, one thread */
+                if (archive_write_set_filter_option(a, filter, "threads", n) < ARCHIVE_WARN)
+                        return image_arch_err(a, path, "zstd threads", e);
+        }
+        if (c == IMAGE_COMPRESS_GZIP && filter &&
             archive_write_set_filter_option(a, "gzip", "timestamp", NULL) < ARCHIVE_WARN)
                 return image_arch_err(a, path, "gzip without timestamp", e);
         if (filter && o->level != 0) {
@@ -487,6 +508,64 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
         return 0;
 }
 
+/* gzip output: libarchive writes the tar into pgz, which writes the file. */
+typedef struct image_gz {
+        int fd;
+        pgz_writer *w;
+        err_t err; /* what failed, when pgz did */
+        bool failed;
+} image_gz;
+
+static int image_gz_sink(void *ud, const void *data, size_t len)
+{
+        return fd_write_all(((image_gz *)ud)->fd, data, len);
+}
+
+static la_ssize_t image_gz_write(struct archive *a, void *ud, const void *buf, size_t len)
+{
+        image_gz *g = ud;
+        if (pgz_write(g->w, buf, len, &g->err) < 0) {
+                g->failed = true;
+                archive_set_error(a, -g->err.code, "%s", g->err.msg);
+                return -1;
+        }
+        return (la_ssize_t)len;
+}
+
+static void image_gz_done(image_gz *g)
+{
+        pgz_writer_free(g->w);
+}
+
+/* The one place an image's compressed output is opened. */
+static int image_open_output(struct archive *a, int fd, const char *path, const image_opts *o,
+                             image_compress c, image_gz *g, err_t *e)
+{
+        if (!image_uses_pgz(o, c)) {
+                if (archive_write_open_fd(a, fd) != ARCHIVE_OK)
+                        return image_arch_err(a, path, "opening output", e);
+                return 0;
+        }
+        g->fd = fd;
+        int r = pgz_writer_new(o->level, 0, image_gz_sink, g, path, &g->w, e);
+        if (r < 0)
+                return r;
+        if (archive_write_open(a, g, NULL, image_gz_write, NULL) != ARCHIVE_OK)
+                return image_arch_err(a, path, "opening output", e);
+        return 0;
+}
+
+/* The error of a failed libarchive call: pgz's own when it was pgz's. */
+static int image_out_err(struct archive *a, const image_gz *g, const char *path, const char *what,
+                         err_t *e)
+{
+        if (g->failed) {
+                *e = g->err;
+                return g->err.code;
+        }
+        return image_arch_err(a, path, what, e);
+}
+
 int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
 {
         image_compress c =
@@ -508,14 +587,21 @@ int image_write(stage *s, const char *path, const image_opts *o, err_t *e)
         int r;
         {
                 _cleanup_close_ int tfd = fd;
+                _cleanup_(image_gz_done) image_gz g = {.fd = -1};
                 _cleanup_(archive_write_freep) struct archive *a = archive_write_new();
                 r = image_setup(a, path, o, c, e);
-                if (r == 0 && archive_write_open_fd(a, tfd) != ARCHIVE_OK)
-                        r = image_arch_err(a, path, "opening output", e);
+                if (r == 0)
+                        r = image_open_output(a, tfd, path, o, c, &g, e);
                 if (r == 0)
                         r = image_write_entries(a, s, path, o, e);
+                if (r < 0 && g.failed) {
+                        *e = g.err;
+                        r = g.err.code;
+                }
                 if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
-                        r = image_arch_err(a, path, "finishing", e);
+                        r = image_out_err(a, &g, path, "finishing", e);
+                if (r == 0 && g.w)
+                        r = pgz_writer_finish(g.w, e);
                 if (r == 0 && fsync(tfd) < 0)
                         r = err_sys(e, errno, "%s: fsync", path);
                 if (r == 0) {

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #include "layers.h"
+#include "pgz.h"
 
 void lay_layer_clear(lay_layer *l)
 {
@@ -33,34 +33,28 @@ int lay_store_lock(store *st, bool exclusive, int *ret_fd, err_t *e)
                          : store_lock_shared(st, "layers", true, ret_fd, e);
 }
 
+/* A layer blob: the tar through pgz (gzip on every core, the same bytes
+ * for any number of them), both forms digested on the way. */
 typedef struct gz_out {
-        z_stream z;
+        pgz_writer *w;
         int fd;
         digest_ctx *raw, *gz;
         int64_t usize, size;
-        unsigned char buf[1 << 16];
 } gz_out;
 
-static int gz_write(gz_out *g, const void *data, size_t len, int flush, err_t *e)
+static int gz_sink(void *ud, const void *data, size_t len)
+{
+        gz_out *g = ud;
+        digest_update(g->gz, data, len);
+        g->size += (int64_t)len;
+        return fd_write_all(g->fd, data, len);
+}
+
+static int gz_write(gz_out *g, const void *data, size_t len, err_t *e)
 {
         digest_update(g->raw, data, len);
         g->usize += (int64_t)len;
-        g->z.next_in = (unsigned char *)data;
-        g->z.avail_in = (uInt)len;
-        do {
-                g->z.next_out = g->buf;
-                g->z.avail_out = sizeof(g->buf);
-                int zr = deflate(&g->z, flush);
-                if (zr == Z_STREAM_ERROR)
-                        return err_set(e, -EIO, "gzip: stream error");
-                size_t have = sizeof(g->buf) - g->z.avail_out;
-                digest_update(g->gz, g->buf, have);
-                g->size += (int64_t)have;
-                int w = fd_write_all(g->fd, g->buf, have);
-                if (w < 0)
-                        return err_sys(e, -w, "blob: write");
-        } while (g->z.avail_out == 0 || (flush == Z_FINISH && g->z.avail_in));
-        return 0;
+        return pgz_write(g->w, data, len, e);
 }
 
 static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
@@ -76,7 +70,7 @@ static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
                                 return err_sys(e, (int)-n, "%s", path);
                         if (n == 0)
                                 return 0;
-                        int r = gz_write(g, buf, (size_t)n, Z_NO_FLUSH, e);
+                        int r = gz_write(g, buf, (size_t)n, e);
                         if (r < 0)
                                 return r;
                 }
@@ -97,7 +91,7 @@ static int feed_raw(const char *path, bool decompress, gz_out *g, err_t *e)
                 else if (n == 0)
                         break;
                 else
-                        r = gz_write(g, buf, (size_t)n, Z_NO_FLUSH, e);
+                        r = gz_write(g, buf, (size_t)n, e);
         }
         archive_read_free(a);
         return r;
@@ -114,13 +108,12 @@ int lay_store_tar(store *st, const char *tar_path, bool raw_decompress, lay_laye
         g->fd = fd;
         g->raw = digest_new();
         g->gz = digest_new();
-        if (deflateInit2(&g->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-                r = err_set(e, -ENOMEM, "gzip: cannot initialise");
+        r = pgz_writer_new(0, 0, gz_sink, g, tmp, &g->w, e);
         if (r == 0)
                 r = feed_raw(tar_path, raw_decompress, g, e);
         if (r == 0)
-                r = gz_write(g, "", 0, Z_FINISH, e);
-        deflateEnd(&g->z);
+                r = pgz_writer_finish(g->w, e);
+        pgz_writer_free(g->w);
         lay_layer l = {0};
         digest_final(g->raw, l.diff);
         digest_final(g->gz, l.blob);
