@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lazylib.h"
+#include "pgz.h"
 #include "unpack-reader.h"
 #include "xt-internal.h"
 
@@ -23,7 +24,8 @@
 la_ssize_t unpack_reader_read(struct archive *a, void *ud, const void **ret)
 {
         unpack_reader *r = ud;
-        ssize_t n = fd_read(r->fd, r->buf, UNPACK_BUF);
+        ssize_t n = r->pre_len ? (ssize_t)r->pre_len : fd_read(r->fd, r->buf, UNPACK_BUF);
+        r->pre_len = 0;
         if (n < 0) {
                 r->err = (int)-n;
                 archive_set_error(a, r->err, "read");
@@ -798,6 +800,68 @@ int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stat
         return r;
 }
 
+/* A gzip stream of sized members (pgz.h): inflated on every core and
+ * handed to libarchive as the plain archive it holds. */
+typedef struct pgz_source {
+        pgz_reader *r;
+        err_t err;
+        bool failed;
+} pgz_source;
+
+static la_ssize_t pgz_source_read(struct archive *a, void *ud, const void **ret)
+{
+        pgz_source *p = ud;
+        ssize_t n = pgz_read(p->r, ret, &p->err);
+        if (n < 0) {
+                p->failed = true;
+                archive_set_error(a, -p->err.code, "%s", p->err.msg);
+                return -1;
+        }
+        return n;
+}
+
+static void pgz_digest(void *ud, const void *data, size_t len)
+{
+        lz_sha256_update(ud, data, len);
+}
+
+static int extract_pgz(int fd, const unsigned char *head, size_t head_len, lz_sha256 *dg,
+                       int rootfd, const xt_opts *o, xt_stats *ret_stats, err_t *e)
+{
+        const char *label = o->label ? o->label : "archive";
+        pgz_source p = {0};
+        int r = pgz_reader_new(fd, head, head_len, 0, dg ? pgz_digest : NULL, dg, label, &p.r, e);
+        if (r < 0)
+                return r;
+        struct archive *in = archive_read_new();
+        archive_read_support_filter_all(in);
+        archive_read_support_format_tar(in);
+        archive_read_support_format_cpio(in);
+        if (archive_read_open(in, &p, NULL, pgz_source_read, NULL) != ARCHIVE_OK)
+                r = err_set(e, p.failed ? p.err.code : -EINVAL, "%s", p.failed ? p.err.msg :
+                            archive_error_string(in) ?: "not an archive");
+        else
+                r = xt_extract_archive(in, rootfd, o, ret_stats, e);
+        archive_read_free(in);
+        /* pgz's own message, not libarchive's rewording of it. */
+        if (r < 0 && p.failed) {
+                *e = p.err;
+                r = p.err.code;
+        }
+        /* The rest of the file: checked, and digested (what follows the
+         * end-of-archive marker too). */
+        while (r == 0) {
+                const void *buf;
+                ssize_t n = pgz_read(p.r, &buf, e);
+                if (n <= 0) {
+                        r = (int)n;
+                        break;
+                }
+        }
+        pgz_reader_free(p.r);
+        return r;
+}
+
 int xt_extract_fd(int fd, int rootfd, const xt_opts *o, char *ret_digest, xt_stats *ret_stats,
                   err_t *e)
 {
@@ -809,7 +873,26 @@ int xt_extract_fd(int fd, int rootfd, const xt_opts *o, char *ret_digest, xt_sta
         if (ret_digest && (r = lz_sha256_new(&dg, e)) < 0)
                 return r;
         _cleanup_free_ char *buf = xmalloc(UNPACK_BUF);
-        unpack_reader rd = {.fd = fd, .dg = dg, .buf = buf};
+        /* Enough of the file to tell a pgz stream from anything else (a
+         * pipe cannot be read twice: the bytes go on to either reader). */
+        ssize_t hn = fd_read_full(fd, buf, PGZ_HEADER_LEN);
+        if (hn < 0) {
+                if (dg)
+                        lz_sha256_free(dg);
+                return err_sys(e, (int)-hn, "%s: read", label);
+        }
+        if (pgz_is_member(buf, (size_t)hn)) {
+                r = extract_pgz(fd, (const unsigned char *)buf, (size_t)hn, dg, rootfd, o,
+                                ret_stats, e);
+                if (dg) {
+                        if (r == 0)
+                                lz_sha256_final(dg, ret_digest);
+                        else
+                                lz_sha256_free(dg);
+                }
+                return r;
+        }
+        unpack_reader rd = {.fd = fd, .dg = dg, .buf = buf, .pre_len = (size_t)hn};
         struct archive *in = archive_read_new();
         archive_read_support_filter_all(in);
         archive_read_support_format_tar(in);

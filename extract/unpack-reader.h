@@ -9,9 +9,10 @@
 
 typedef struct unpack_reader {
         int fd;
-        lz_sha256 *dg; /* NULL: no digest */
-        char *buf;     /* UNPACK_BUF bytes */
-        int err;       /* errno of a failed read */
+        lz_sha256 *dg;  /* NULL: no digest */
+        char *buf;      /* UNPACK_BUF bytes */
+        int err;        /* errno of a failed read */
+        size_t pre_len; /* bytes already in buf, handed out first */
 } unpack_reader;
 
 la_ssize_t unpack_reader_read(struct archive *a, void *ud, const void **ret);
