@@ -23,7 +23,10 @@ static void usage(FILE *f)
               "      --keyring FILE       keyring to verify InRelease with (binary or armored)\n"
               "      --arch ARCH          Debian architecture (default: the host's); another\n"
               "                           one's programs run through qemu-user-static\n"
-              "      --variant NAME       minbase (default), required or important\n"
+              "      --variant NAME       minbase (default: required, Essential and apt),\n"
+              "                           required (without apt), important (and Priority:\n"
+              "                           important), buildd (minbase and build-essential)\n"
+              "                           or essential (Essential: yes packages only)\n"
               "      --include PKG,...    add packages (and their dependencies)\n"
               "      --exclude PKG,...    leave packages out\n"
               "      --components C,...   archive components (default: the manifest's)\n"
@@ -225,8 +228,7 @@ static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet)
         case OPT_ARCH: o->arch = optarg; break;
         case OPT_VARIANT:
                 if (apt_variant_parse(optarg, &o->variant) < 0) {
-                        log_error("--variant: unknown variant \"%s\" (minbase, required, "
-                                  "important)",
+                        log_error("--variant: unknown variant \"%s\" (" APT_VARIANT_NAMES ")",
                                   optarg);
                         return 2;
                 }

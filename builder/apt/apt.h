@@ -122,13 +122,19 @@ int apt_read_compressed(const char *path, const char *what, size_t max, char **r
 
 /* ---- selection -------------------------------------------------------- */
 
+/* Each adds the closure over Depends and Pre-Depends of what it names.
+ * (A new one goes last: the number is part of the image cache's key.) */
 typedef enum apt_variant {
         APT_VARIANT_MINBASE,   /* required + Essential + apt */
         APT_VARIANT_REQUIRED,  /* required + Essential */
         APT_VARIANT_IMPORTANT, /* ... + Priority: important + apt */
+        APT_VARIANT_BUILDD,    /* minbase + build-essential (sbuild's chroots) */
+        APT_VARIANT_ESSENTIAL, /* Essential: yes only (mmdebstrap's smallest) */
         APT_VARIANT_MAX
 } apt_variant;
 
+/* The names, in the enum's order, for messages and --help. */
+#define APT_VARIANT_NAMES "minbase, required, important, buildd, essential"
 int apt_variant_parse(const char *s, apt_variant *ret);
 
 typedef struct apt_selection {

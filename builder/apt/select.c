@@ -10,7 +10,11 @@
 
 int apt_variant_parse(const char *s, apt_variant *ret)
 {
-        static const char *const names[APT_VARIANT_MAX] = {"minbase", "required", "important"};
+        static const char *const names[APT_VARIANT_MAX] = {
+                [APT_VARIANT_MINBASE] = "minbase",     [APT_VARIANT_REQUIRED] = "required",
+                [APT_VARIANT_IMPORTANT] = "important", [APT_VARIANT_BUILDD] = "buildd",
+                [APT_VARIANT_ESSENTIAL] = "essential",
+        };
         for (int i = 0; i < APT_VARIANT_MAX; i++)
                 if (!strcmp(s, names[i])) {
                         *ret = (apt_variant)i;
@@ -232,9 +236,13 @@ int apt_select(const apt_index *x, apt_variant v, const strv *include, const str
         selector s = {.x = x, .exclude = exclude, .chosen = strmap_new()};
         int rc = 0;
 
+        /* The essential set: what dpkg installs first. Every variant
+         * but essential also takes Priority: required. */
+        bool with_required = v != APT_VARIANT_ESSENTIAL;
         for (size_t i = 0; i < apt_index_count(x); i++) {
                 const apt_pkg *p = apt_index_at(x, i);
-                if ((p->essential || (p->priority && !strcmp(p->priority, "required"))) &&
+                bool required = p->priority && !strcmp(p->priority, "required");
+                if ((p->essential || (with_required && required)) &&
                     apt_index_candidate(x, p->name) == p && !excluded(&s, p->name))
                         add(&s, p);
         }
@@ -242,8 +250,10 @@ int apt_select(const apt_index *x, apt_variant v, const strv *include, const str
         size_t n_required = s.n;
 
         strv seeds = {0};
-        if (v == APT_VARIANT_MINBASE || v == APT_VARIANT_IMPORTANT)
+        if (v == APT_VARIANT_MINBASE || v == APT_VARIANT_IMPORTANT || v == APT_VARIANT_BUILDD)
                 strv_push(&seeds, "apt");
+        if (v == APT_VARIANT_BUILDD)
+                strv_push(&seeds, "build-essential");
         if (v == APT_VARIANT_IMPORTANT)
                 for (size_t i = 0; i < apt_index_count(x); i++) {
                         const apt_pkg *p = apt_index_at(x, i);

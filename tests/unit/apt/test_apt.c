@@ -364,6 +364,24 @@ static void test_select_synthetic(void)
         CHECK_INT(apt_select(x, APT_VARIANT_IMPORTANT, NULL, NULL, &s, &e), 0);
         CHECK(selected(&s, "extra"));
         apt_selection_free(&s);
+        /* essential: base and what it needs (mawk through awk), all of
+         * it the first stage's; no apt. */
+        CHECK_INT(apt_select(x, APT_VARIANT_ESSENTIAL, NULL, NULL, &s, &e), 0);
+        CHECK(selected(&s, "base"));
+        CHECK(selected(&s, "mawk"));
+        CHECK(!selected(&s, "apt"));
+        CHECK_INT(s.n, 6);
+        CHECK_INT(s.n_required, 6);
+        apt_selection_free(&s);
+        /* buildd needs build-essential, which this index lacks. */
+        CHECK(apt_select(x, APT_VARIANT_BUILDD, NULL, NULL, &s, &e) < 0);
+        CHECK_STR(e.msg, "package build-essential: not in the index");
+        apt_variant v;
+        CHECK_INT(apt_variant_parse("buildd", &v), 0);
+        CHECK_INT(v, APT_VARIANT_BUILDD);
+        CHECK_INT(apt_variant_parse("essential", &v), 0);
+        CHECK_INT(v, APT_VARIANT_ESSENTIAL);
+        CHECK(apt_variant_parse("Essential", &v) < 0);
 
         /* --exclude steers alternatives; --include adds. */
         strv excl = {0}, incl = {0};
@@ -412,8 +430,9 @@ static void test_select_synthetic(void)
 }
 
 /* debootstrap's package list for a variant, computed offline from a saved
- * subset of bookworm's Packages (every package the closure visits, with
- * all the alternatives and providers it could choose from). */
+ * subset of bookworm's Packages (every package the closures visit, with
+ * all the alternatives and providers they could choose from, and every
+ * Essential, required and important one). */
 static void check_bookworm(apt_variant v, const char *includes, const char *list_file)
 {
         err_t e = {0};
@@ -780,5 +799,12 @@ int main(void)
         check_bookworm(APT_VARIANT_IMPORTANT, "", "bookworm-debootstrap-important.list");
         check_bookworm(APT_VARIANT_MINBASE, "vim,curl",
                        "bookworm-debootstrap-minbase-vim-curl.list");
+        /* sbuild's chroots: debootstrap --variant=buildd. */
+        check_bookworm(APT_VARIANT_BUILDD, "", "bookworm-debootstrap-buildd.list");
+        /* mmdebstrap --variant=essential, but for usrmerge: mmdebstrap
+         * merges /usr by installing it (and the perl it needs), mkroot
+         * makes the links first and takes usr-is-merged, as debootstrap
+         * does. */
+        check_bookworm(APT_VARIANT_ESSENTIAL, "", "bookworm-mmdebstrap-essential.list");
         TEST_END();
 }
