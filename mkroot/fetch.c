@@ -29,7 +29,10 @@ static void usage(FILE *f)
               "                           or essential (Essential: yes packages only)\n"
               "      --include PKG,...    add packages (and their dependencies)\n"
               "      --exclude PKG,...    leave packages out\n"
-              "      --components C,...   archive components (default: the manifest's)\n"
+              "      --components C,...   archive components (default: the manifest's;\n"
+              "                           Ubuntu's universe: main,universe)\n"
+              "      --pockets P,...      release, updates, security (default: every one the\n"
+              "                           suite has; the newest version of each package wins)\n"
               "      --allow-expired      accept a Release past its Valid-Until (archives)\n"
               "      --no-verify          do NOT check the Release signature (unsafe)\n"
               "      --cache-dir DIR      cache directory (default: $MKROOT_CACHE, ...)\n"
@@ -67,6 +70,7 @@ enum {
         OPT_CACHE_DIR,
         OPT_PRINT_DEBS,
         OPT_REBUILD,
+        OPT_POCKETS,
 };
 
 /* What the user sees of a fetch: one line per phase on stderr (unless -q)
@@ -175,6 +179,16 @@ static void on_phase(const apt_phase_report *r, void *userdata)
         pthread_mutex_unlock(&u->lock);
 }
 
+static void on_note(const char *note, void *userdata)
+{
+        fetch_ui *u = userdata;
+        pthread_mutex_lock(&u->lock);
+        clear_line(u);
+        fprintf(stderr, "mkroot: fetch: %s\n", note);
+        draw(u);
+        pthread_mutex_unlock(&u->lock);
+}
+
 /* Redraws the status line (elapsed time) while the library works. */
 static void *ticker(void *arg)
 {
@@ -212,6 +226,7 @@ static const struct option fetch_opts[] = {
         {"connections", required_argument, NULL, 'j'},
         {"print-debs", no_argument, NULL, OPT_PRINT_DEBS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
+        {"pockets", required_argument, NULL, OPT_POCKETS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -241,6 +256,14 @@ static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet)
         case OPT_CACHE_DIR: o->cache_dir = optarg; break;
         case OPT_PRINT_DEBS: o->print_debs = true; break;
         case OPT_REBUILD: o->rebuild = true; break;
+        case OPT_POCKETS: {
+                err_t e = {0};
+                if (apt_pockets_parse(optarg, &o->pockets, &e) < 0) {
+                        log_error("%s", e.msg);
+                        return 2;
+                }
+                break;
+        }
         case 'j': {
                 char *end;
                 long n = strtol(optarg, &end, 10);
@@ -297,6 +320,10 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
         u.tty = isatty(STDERR_FILENO) && log_get_level() < LOG_DEBUG;
         pthread_t tick;
         bool ticking = false;
+        if (!quiet) {
+                o->note = on_note;
+                o->progress_data = &u;
+        }
         if (!quiet && !o->print_debs) {
                 o->phase = on_phase;
                 o->progress = u.tty ? on_progress : NULL;

@@ -97,6 +97,7 @@ int apt_dearmor(const char *armored, void **ret, size_t *ret_len, err_t *e);
 typedef struct apt_pkg {
         const char *name, *version, *arch, *multi_arch, *priority, *section;
         const char *filename, *sha256, *depends, *pre_depends, *provides;
+        const char *origin; /* the archive Filename is relative to, or NULL */
         int64_t size;
         bool essential;
 } apt_pkg;
@@ -108,6 +109,11 @@ typedef struct apt_index apt_index;
 apt_index *apt_index_new(const char *arch);
 /* Add a Packages file (uncompressed); may be called per component. */
 int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, err_t *e);
+/* The same for a Packages file of the archive at origin (a URL the index
+ * keeps a copy of, set as each package's origin): one index holds every
+ * pocket, and a name's candidate is its highest version in any of them. */
+int apt_index_add_from(apt_index *x, const char *data, size_t len, const char *origin,
+                       const char *what, err_t *e);
 size_t apt_index_count(const apt_index *x);
 const apt_pkg *apt_index_at(const apt_index *x, size_t i);
 /* The highest version of a real package named name, or NULL. */
@@ -268,6 +274,26 @@ char *apt_debootstrap_mirror(const char *debootstrap_dir, const apt_suite *s, co
 char *apt_debootstrap_script_mirror(const char *text, size_t len, const char *suite,
                                     const char *arch);
 
+/* The URI of the distribution's security archive in the host's apt
+ * sources (a source naming some SUITE-security that serves s's
+ * distribution), or NULL. */
+char *apt_host_security(const char *etc_apt, const apt_suite *s);
+
+/* The archive's pockets: the release itself, SUITE-updates on the same
+ * mirror, SUITE-security (Debian: the security archive the host's apt
+ * sources name; others: the same mirror). */
+typedef enum apt_pocket {
+        APT_POCKET_RELEASE,
+        APT_POCKET_UPDATES,
+        APT_POCKET_SECURITY,
+        APT_POCKET_MAX
+} apt_pocket;
+
+const char *apt_pocket_name(apt_pocket p);
+/* "release,updates,security" (any of them, comma-separated) -> a mask of
+ * 1u << apt_pocket; -EINVAL with the message naming the bad word. */
+int apt_pockets_parse(const char *s, unsigned *ret, err_t *e);
+
 /* Where a suite's mirror may come from, in this order. */
 typedef struct apt_mirror_sources {
         const char *option;          /* --mirror, or NULL */
@@ -303,6 +329,9 @@ typedef struct apt_phase_report {
 
 /* Called from the calling thread as each phase begins. */
 typedef void (*apt_phase_fn)(const apt_phase_report *r, void *userdata);
+/* A line for the user about what the fetch leaves out (a pocket the
+ * suite does not have), from the calling thread. */
+typedef void (*apt_note_fn)(const char *note, void *userdata);
 
 typedef struct apt_bootstrap_opts {
         const char *suite;
@@ -315,11 +344,15 @@ typedef struct apt_bootstrap_opts {
         apt_variant variant;
         bool allow_expired, no_verify, print_debs;
         bool rebuild; /* ignore a cached image built from the same Release */
+        /* 1u << apt_pocket for each pocket asked for (one that does not
+         * exist is an error); 0: every pocket the suite has. */
+        unsigned pockets;
         int connections;
         int compress_level;
         apt_progress_fn progress; /* the .deb downloads' progress, or NULL */
         void *progress_data;
         apt_phase_fn phase; /* NULL: no reports (shares progress_data) */
+        apt_note_fn note;   /* NULL: notes go to log_info (shares progress_data) */
         /* With print_debs: the selected packages' names, in selection
          * order, are pushed here (no tree is built). */
         strv *debs;

@@ -5,7 +5,10 @@
  * is written atomically only at the very end. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -18,6 +21,16 @@
 
 /* ---- the bootstrap ---------------------------------------------------- */
 
+/* One pocket of the suite: its dists/ name, the archive it is on, and its
+ * verified Release once fetched (used: it exists and is in the image). */
+typedef struct pocket {
+        char *suite;  /* bookworm, bookworm-updates, bookworm-security */
+        char *mirror; /* NULL: not asked for, or no archive for it */
+        apt_release rel;
+        char release_digest[DIGEST_HEX_LEN + 1];
+        bool used;
+} pocket;
+
 typedef struct boot {
         const apt_bootstrap_opts *o;
         apt_suite suite;
@@ -26,14 +39,13 @@ typedef struct boot {
         store *st;   /* the cache, which owns the paths below */
         char *cache; /* <cache>/apt */
         char *keyring;
-        char release_digest[DIGEST_HEX_LEN + 1];
+        pocket pockets[APT_POCKET_MAX];
         char *image_key; /* cached finished image for these inputs, or NULL */
         char image_hex[DIGEST_HEX_LEN + 1];
         bool keyring_temp;
         char *tree;
         strv merged; /* NULL-terminated when the suite merges /usr */
         strv components;
-        apt_release rel;
         apt_index *index;
         apt_selection sel;
         apt_dl *debs;
@@ -56,7 +68,11 @@ static void boot_free(boot *b)
         free(b->mirror);
         free(b->cache);
         strv_free(&b->components);
-        apt_release_free(&b->rel);
+        for (size_t i = 0; i < APT_POCKET_MAX; i++) {
+                free(b->pockets[i].suite);
+                free(b->pockets[i].mirror);
+                apt_release_free(&b->pockets[i].rel);
+        }
         apt_index_free(b->index);
         apt_selection_free(&b->sel);
         if (b->debs)
@@ -89,6 +105,56 @@ static void remove_stale(const char *tmp, const char *partial)
         }
 }
 
+static void note(boot *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(boot *b, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        _cleanup_free_ char *msg = NULL;
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg)
+                return;
+        if (b->o->note)
+                b->o->note(msg, b->o->progress_data);
+        else
+                log_info("%s", msg);
+}
+
+/* Which pockets to fetch and from where: updates on the release's mirror;
+ * security for Debian from the security archive the host's apt sources
+ * name (none named: left out, saying so), for other distributions on the
+ * release's mirror, which for Ubuntu is also the ports archive when the
+ * mirror is. */
+static int setup_pockets(boot *b, const char *etc_apt, err_t *e)
+{
+        unsigned want = b->o->pockets ? b->o->pockets : ~0u;
+        const char *cn = b->suite.codename;
+        for (int k = 0; k < APT_POCKET_MAX; k++) {
+                pocket *p = &b->pockets[k];
+                p->suite = k == APT_POCKET_RELEASE ? xstrdup(cn)
+                                                   : xasprintf("%s-%s", cn, apt_pocket_name(k));
+                if (!(want & (1u << k)))
+                        continue;
+                if (k != APT_POCKET_SECURITY || strcasecmp(b->suite.distribution, "debian")) {
+                        p->mirror = xstrdup(b->mirror);
+                        continue;
+                }
+                p->mirror = apt_host_security(etc_apt, &b->suite);
+                if (p->mirror)
+                        continue;
+                if (b->o->pockets)
+                        return err_set(e, -ENOENT,
+                                       "--pockets security: the host's apt sources (%s) name no "
+                                       "%s security archive",
+                                       etc_apt, b->suite.distribution);
+                note(b, "%s left out: the host's apt sources (%s) name no %s security archive",
+                     p->suite, etc_apt, b->suite.distribution);
+        }
+        return 0;
+}
+
 static int setup(boot *b, err_t *e)
 {
         const apt_bootstrap_opts *o = b->o;
@@ -119,6 +185,8 @@ static int setup(boot *b, err_t *e)
                 .debootstrap_dir = dbs && *dbs ? dbs : "/usr/share/debootstrap",
         };
         rc = apt_suite_mirror(&b->suite, b->arch, &src, &b->mirror, e);
+        if (rc == 0)
+                rc = setup_pockets(b, src.etc_apt, e);
         if (rc < 0)
                 return rc;
 
@@ -179,110 +247,169 @@ static int setup(boot *b, err_t *e)
         return 0;
 }
 
-static int fetch_release(boot *b, err_t *e)
+/* One pocket's InRelease, verified and parsed into p->rel. 1 when the
+ * pocket is not on its archive (no InRelease there), which only the
+ * release pocket may not be. */
+static int fetch_release(boot *b, pocket *p, err_t *e)
 {
         apt_dl *it = xcalloc(1, sizeof(*it));
-        it->url = xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
+        it->url = xasprintf("%s/dists/%s/InRelease", p->mirror, p->suite);
         it->size = -1;
         apt_dl_opts dlo = {.dir = b->cache, .retries = -1, .connections = 1};
         int rc = apt_download(it, 1, &dlo, e);
         if (rc < 0) {
                 apt_dl_free(it, 1);
-                return rc;
+                return rc == -ENOENT && p != &b->pockets[APT_POCKET_RELEASE] ? 1 : rc;
         }
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         if (b->o->no_verify) {
-                log_warn("WARNING: --no-verify: the Release file's signature is NOT checked; "
-                         "anyone on the path to %s can choose what gets installed",
-                         b->mirror);
+                if (p == &b->pockets[APT_POCKET_RELEASE])
+                        log_warn("WARNING: --no-verify: the Release files' signatures are "
+                                 "NOT checked; anyone on the path to %s can choose what gets "
+                                 "installed",
+                                 p->mirror);
                 rc = apt_release_cleartext(it->path, &text, &len, e);
         } else {
                 rc = apt_release_verify(it->path, b->keyring, &text, &len, e);
         }
         unlink(it->path);
-        _cleanup_free_ char *what =
-                xasprintf("%s/dists/%s/InRelease", b->mirror, b->suite.codename);
+        _cleanup_free_ char *what = xasprintf("%s/dists/%s/InRelease", p->mirror, p->suite);
         apt_dl_free(it, 1);
         if (rc < 0)
                 return err_prefix(e, "%s", what);
-        digest_buf(text, len, b->release_digest);
-        rc = apt_release_parse(text, len, what, &b->rel, e);
+        digest_buf(text, len, p->release_digest);
+        rc = apt_release_parse(text, len, what, &p->rel, e);
         if (rc < 0)
                 return rc;
-        rc = apt_release_check_dates(&b->rel, (int64_t)time(NULL), b->o->allow_expired, what, e);
+        rc = apt_release_check_dates(&p->rel, (int64_t)time(NULL), b->o->allow_expired, what, e);
         if (rc < 0)
                 return rc;
-        bool name_ok = (b->rel.codename && !strcmp(b->rel.codename, b->suite.codename)) ||
-                       (b->rel.suite && !strcmp(b->rel.suite, b->suite.codename));
+        bool name_ok = (p->rel.codename && !strcmp(p->rel.codename, p->suite)) ||
+                       (p->rel.suite && !strcmp(p->rel.suite, p->suite));
         if (!name_ok)
                 return err_set(e, -EBADMSG, "%s: is for %s, not %s", what,
-                               b->rel.codename ? b->rel.codename : "(no codename)",
-                               b->suite.codename);
+                               p->rel.codename ? p->rel.codename : "(no codename)", p->suite);
         return 0;
 }
 
-/* The Packages file of each component, best compression first. */
-static int index_items(boot *b, bool by_hash, apt_dl **ret, err_t *e)
+/* Every pocket asked for that has an archive: a missing one is left out
+ * with a note (an error when --pockets named it); one that fails its
+ * checks stops the fetch. */
+static int fetch_releases(boot *b, err_t *e)
+{
+        strbuf used = {0};
+        int rc = 0;
+        for (int k = 0; k < APT_POCKET_MAX && rc == 0; k++) {
+                pocket *p = &b->pockets[k];
+                if (!p->mirror)
+                        continue;
+                rc = fetch_release(b, p, e);
+                if (rc == 1 && b->o->pockets) {
+                        rc = err_set(e, -ENOENT, "--pockets %s: %s/dists/%s/InRelease: not found",
+                                     apt_pocket_name(k), p->mirror, p->suite);
+                } else if (rc == 1) {
+                        note(b, "%s left out: not on %s", p->suite, p->mirror);
+                        rc = 0;
+                } else if (rc == 0) {
+                        p->used = true;
+                        sb_appendf(&used, "%s%s (%s)", used.len ? ", " : "", p->suite, p->mirror);
+                }
+        }
+        if (rc == 0)
+                log_debug("pockets: %s", used.s);
+        sb_free(&used);
+        return rc;
+}
+
+/* The Packages file of each component in each pocket used, best
+ * compression first; *ret_from[i] is the pocket item i belongs to. The
+ * release must list every component; the other pockets hold only what
+ * changed, and may lack one. */
+static int index_items(boot *b, bool plain, apt_dl **ret, pocket ***ret_from, size_t *ret_n,
+                       err_t *e)
 {
         static const char *const exts[] = {".xz", ".gz", ".zst", ".bz2", ""};
-        size_t n = b->components.n;
-        apt_dl *items = xcalloc(n ? n : 1, sizeof(*items));
-        for (size_t i = 0; i < n; i++) {
-                const apt_release_file *f = NULL;
-                _cleanup_free_ char *path = NULL;
-                for (size_t x = 0; x < ARRAY_SIZE(exts) && !f; x++) {
-                        free(path);
-                        path = xasprintf("%s/binary-%s/Packages%s", b->components.v[i], b->arch,
-                                         exts[x]);
-                        f = apt_release_find(&b->rel, path);
+        size_t cap = b->components.n * APT_POCKET_MAX, n = 0;
+        apt_dl *items = xcalloc(cap ? cap : 1, sizeof(*items));
+        pocket **from = xcalloc(cap ? cap : 1, sizeof(*from));
+        for (int k = 0; k < APT_POCKET_MAX; k++) {
+                pocket *p = &b->pockets[k];
+                for (size_t i = 0; p->used && i < b->components.n; i++) {
+                        const apt_release_file *f = NULL;
+                        _cleanup_free_ char *path = NULL;
+                        for (size_t x = 0; x < ARRAY_SIZE(exts) && !f; x++) {
+                                free(path);
+                                path = xasprintf("%s/binary-%s/Packages%s", b->components.v[i],
+                                                 b->arch, exts[x]);
+                                f = apt_release_find(&p->rel, path);
+                        }
+                        if (!f && k != APT_POCKET_RELEASE) {
+                                log_debug("%s: no Packages for %s/%s", p->suite, b->components.v[i],
+                                          b->arch);
+                                continue;
+                        }
+                        if (!f) {
+                                apt_dl_free(items, n);
+                                free(from);
+                                return err_set(e, -ENOENT,
+                                               "%s: the Release lists no Packages for %s/%s",
+                                               p->suite, b->components.v[i], b->arch);
+                        }
+                        if (p->rel.by_hash && !plain) {
+                                _cleanup_free_ char *dir = path_dirname(path);
+                                items[n].url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s",
+                                                         p->mirror, p->suite, dir, f->sha256);
+                        } else {
+                                items[n].url =
+                                        xasprintf("%s/dists/%s/%s", p->mirror, p->suite, path);
+                        }
+                        items[n].sha256 = xstrdup(f->sha256);
+                        items[n].size = f->size;
+                        from[n++] = p;
                 }
-                if (!f) {
-                        apt_dl_free(items, n);
-                        return err_set(e, -ENOENT, "%s: the Release lists no Packages for %s/%s",
-                                       b->suite.codename, b->components.v[i], b->arch);
-                }
-                if (by_hash) {
-                        _cleanup_free_ char *dir = path_dirname(path);
-                        items[i].url = xasprintf("%s/dists/%s/%s/by-hash/SHA256/%s", b->mirror,
-                                                 b->suite.codename, dir, f->sha256);
-                } else {
-                        items[i].url =
-                                xasprintf("%s/dists/%s/%s", b->mirror, b->suite.codename, path);
-                }
-                items[i].sha256 = xstrdup(f->sha256);
-                items[i].size = f->size;
         }
         *ret = items;
+        *ret_from = from;
+        *ret_n = n;
         return 0;
 }
 
 static int fetch_indexes(boot *b, err_t *e)
 {
-        size_t n = b->components.n;
+        size_t n = 0;
         apt_dl *items = NULL;
+        _cleanup_free_ pocket **from = NULL;
         apt_dl_opts dlo = {.dir = b->cache, .retries = -1, .connections = b->o->connections};
-        int rc = index_items(b, b->rel.by_hash, &items, e);
+        bool by_hash = false;
+        for (size_t k = 0; k < APT_POCKET_MAX; k++)
+                by_hash |= b->pockets[k].used && b->pockets[k].rel.by_hash;
+        int rc = index_items(b, false, &items, &from, &n, e);
         if (rc < 0)
                 return rc;
         rc = apt_download(items, n, &dlo, e);
-        if (rc < 0 && rc != -EBADMSG && b->rel.by_hash) {
+        if (rc < 0 && rc != -EBADMSG && by_hash) {
                 /* A mirror may lag behind on by-hash/: the plain name is
                  * checked against the same digest. */
                 log_debug("%s; trying the plain file names", e->msg);
                 apt_dl_free(items, n);
-                rc = index_items(b, false, &items, e);
+                free(from);
+                from = NULL;
+                rc = index_items(b, true, &items, &from, &n, e);
                 if (rc < 0)
                         return rc;
                 rc = apt_download(items, n, &dlo, e);
         }
+        /* Pockets in order, release first: at equal versions the
+         * release's entry stays the candidate. */
         b->index = apt_index_new(b->arch);
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 _cleanup_free_ char *data = NULL;
                 size_t len;
                 rc = apt_read_compressed(items[i].path, items[i].url, INDEX_MAX, &data, &len, e);
                 if (rc == 0)
-                        rc = apt_index_add(b->index, data, len, items[i].url, e);
+                        rc = apt_index_add_from(b->index, data, len, from[i]->mirror, items[i].url,
+                                                e);
         }
         apt_dl_free(items, n);
         return rc;
@@ -307,7 +434,7 @@ static int fetch_debs(boot *b, apt_unpacker *u, err_t *e)
         b->debs = xcalloc(b->n_debs ? b->n_debs : 1, sizeof(*b->debs));
         for (size_t i = 0; i < b->sel.n; i++) {
                 const apt_pkg *p = b->sel.pkgs[i];
-                b->debs[i].url = xasprintf("%s/%s", b->mirror, p->filename);
+                b->debs[i].url = xasprintf("%s/%s", p->origin ? p->origin : b->mirror, p->filename);
                 b->debs[i].sha256 = xstrdup(p->sha256);
                 b->debs[i].size = p->size;
         }
@@ -421,10 +548,15 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
 static int finish_tree(boot *b, err_t *e)
 {
         strbuf sl = {0};
-        sb_appendf(&sl, "deb %s %s", b->mirror, b->suite.codename);
-        for (size_t i = 0; i < b->components.n; i++)
-                sb_appendf(&sl, " %s", b->components.v[i]);
-        sb_append(&sl, "\n");
+        for (size_t k = 0; k < APT_POCKET_MAX; k++) {
+                const pocket *p = &b->pockets[k];
+                if (!p->used)
+                        continue;
+                sb_appendf(&sl, "deb %s %s", p->mirror, p->suite);
+                for (size_t i = 0; i < b->components.n; i++)
+                        sb_appendf(&sl, " %s", b->components.v[i]);
+                sb_append(&sl, "\n");
+        }
         int rc = apt_tree_tidy(b->tree, sl.s, e);
         sb_free(&sl);
         return rc;
@@ -466,16 +598,20 @@ static double elapsed(void)
         return (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-/* A finished image depends only on the signed Release (which pins every
- * Packages file and so every .deb), the options that shape the tree and
+/* A finished image depends only on the signed Releases of the pockets
+ * used (which pin every Packages file and so every .deb), the options that shape the tree and
  * the output format: the same inputs reuse the image built before. NULL
  * when the cache's images/ cannot be used. */
 static char *image_cache_path(boot *b)
 {
         const apt_bootstrap_opts *o = b->o;
         strbuf k = {0};
-        sb_appendf(&k, "v1\n%s\n%s\n%s\n%s\n%d\n%d\n", b->release_digest, b->arch, b->mirror,
-                   b->suite.codename, (int)o->variant, (int)b->suite.merged_usr);
+        sb_appendf(&k, "v2\n%s\n%s\n%s\n%d\n%d\n", b->arch, b->mirror, b->suite.codename,
+                   (int)o->variant, (int)b->suite.merged_usr);
+        for (size_t i = 0; i < APT_POCKET_MAX; i++)
+                if (b->pockets[i].used)
+                        sb_appendf(&k, "p:%s:%s:%s\n", b->pockets[i].suite, b->pockets[i].mirror,
+                                   b->pockets[i].release_digest);
         for (size_t i = 0; i < b->components.n; i++)
                 sb_appendf(&k, "c:%s\n", b->components.v[i]);
         for (size_t i = 0; i < o->include.n; i++)
@@ -591,7 +727,7 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         if (rc == 0) {
                 log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
                 report(&b, APT_PHASE_RESOLVE, false);
-                rc = step(fetch_release(&b, e), "InRelease verified");
+                rc = step(fetch_releases(&b, e), "InRelease files verified");
         }
         /* The Packages files are in the cache when the image is: read
          * anyway, they tell how many packages the image holds. */

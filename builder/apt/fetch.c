@@ -268,8 +268,11 @@ static int handle_done(dl_state *s, CURLMsg *m, err_t *e)
                 requeue(s, idx);
                 return 0;
         }
+        /* Not there (-ENOENT) is told apart from a failure: a pocket the
+         * suite does not have is left out, one that fails is an error. */
         if (c == CURLE_HTTP_RETURNED_ERROR)
-                return err_set(e, -EIO, "%s: HTTP %ld", t->item->url, http);
+                return err_set(e, http == 404 || http == 410 ? -ENOENT : -EIO, "%s: HTTP %ld",
+                               t->item->url, http);
         if (c == CURLE_FILE_COULDNT_READ_FILE)
                 return err_set(e, -ENOENT, "%s: not found", t->item->url);
         return err_set(e, -EIO, "%s: %s", t->item->url,

@@ -21,6 +21,7 @@ struct apt_index {
         size_t n, cap;
         strmap *by_name;  /* name -> pkg_list */
         strmap *provides; /* virtual name -> pkg_list */
+        strv origins;     /* the strings apt_pkg.origin points to */
 };
 
 static void pkg_list_free(void *p)
@@ -178,6 +179,12 @@ static int index_insert(apt_index *x, const apt_pkg *p, const char *what, err_t 
 
 int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, err_t *e)
 {
+        return apt_index_add_from(x, data, len, NULL, what, e);
+}
+
+int apt_index_add_from(apt_index *x, const char *data, size_t len, const char *origin,
+                       const char *what, err_t *e)
+{
         deb822 d;
         int rc = deb822_parse(data, len, what, &d, e);
         if (rc < 0)
@@ -185,11 +192,21 @@ int apt_index_add(apt_index *x, const char *data, size_t len, const char *what, 
         x->docs = xreallocarray(x->docs, x->n_docs + 1, sizeof(*x->docs));
         x->docs[x->n_docs++] = d;
         deb822 *doc = &x->docs[x->n_docs - 1];
+        const char *org = NULL;
+        if (origin) {
+                size_t k = 0;
+                while (k < x->origins.n && strcmp(x->origins.v[k], origin))
+                        k++;
+                if (k == x->origins.n)
+                        strv_push(&x->origins, origin);
+                org = x->origins.v[k];
+        }
 
         for (size_t i = 0; i < doc->n_paras; i++) {
                 const deb822_para *para = &doc->paras[i];
                 apt_pkg p;
                 rc = read_fields(doc, para, what, &p, e);
+                p.origin = org;
                 if (rc == 0)
                         rc = check_pkg(x, &p, what, para->line, e);
                 if (rc == 1)
@@ -241,6 +258,7 @@ void apt_index_free(apt_index *x)
         for (size_t i = 0; i < x->n_docs; i++)
                 deb822_free(&x->docs[i]);
         free(x->docs);
+        strv_free(&x->origins);
         free(x->arch);
         free(x);
 }

@@ -187,13 +187,30 @@ static bool source_serves(const host_source *h, const char *uri, const apt_suite
         size_t n = strlen(uri);
         while (n && uri[n - 1] == '/')
                 n--;
+        if (n > 9 && !strncasecmp(uri + n - 9, "-security", 9))
+                n -= 9;
         size_t dn = strlen(dist);
         return n >= dn && !strncasecmp(uri + n - dn, dist, dn);
 }
 
-static char *pick(const host_source *h, const apt_suite *s)
+static bool is_security_suite(const char *suite)
 {
-        if (!strv_contains(&h->suites, s->name)) {
+        size_t n = strlen(suite);
+        return n > 9 && !strcmp(suite + n - 9, "-security");
+}
+
+/* The URI of h for s's release pocket, or with security for the
+ * distribution's security archive (a source listing some SUITE-security:
+ * that archive carries every suite's). */
+static char *pick(const host_source *h, const apt_suite *s, bool security)
+{
+        if (security) {
+                bool any = false;
+                for (size_t i = 0; i < h->suites.n && !any; i++)
+                        any = is_security_suite(h->suites.v[i]);
+                if (!any)
+                        return NULL;
+        } else if (!strv_contains(&h->suites, s->name)) {
                 /* A mirror of the distribution that lists some plain
                  * codename (not -security/-updates) carries every suite. */
                 bool plain = false;
@@ -217,7 +234,7 @@ static void host_source_free(host_source *h)
         *h = (host_source){0};
 }
 
-static char *from_sources_file(const char *path, const apt_suite *s)
+static char *from_sources_file(const char *path, const apt_suite *s, bool security)
 {
         _cleanup_free_ char *data = NULL;
         size_t len;
@@ -244,7 +261,7 @@ static char *from_sources_file(const char *path, const apt_suite *s)
                 const char *sb = deb822_get(&d, i, "Signed-By");
                 if (sb)
                         h.signed_by = xstrdup(sb);
-                char *r = pick(&h, s);
+                char *r = pick(&h, s, security);
                 host_source_free(&h);
                 if (r)
                         return r;
@@ -252,7 +269,7 @@ static char *from_sources_file(const char *path, const apt_suite *s)
         return NULL;
 }
 
-static char *from_list_file(const char *path, const apt_suite *s)
+static char *from_list_file(const char *path, const apt_suite *s, bool security)
 {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         if (!f)
@@ -288,7 +305,7 @@ static char *from_list_file(const char *path, const apt_suite *s)
                         strv_push(&h.suites, w.v[i + 1]);
                 }
                 strv_free(&w);
-                char *r = h.uris.n ? pick(&h, s) : NULL;
+                char *r = h.uris.n ? pick(&h, s, security) : NULL;
                 host_source_free(&h);
                 if (r)
                         return r;
@@ -296,7 +313,7 @@ static char *from_list_file(const char *path, const apt_suite *s)
         return NULL;
 }
 
-char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
+static char *host_source_for(const char *etc_apt, const apt_suite *s, bool security)
 {
         _cleanup_free_ char *dir = path_join(etc_apt, "sources.list.d");
         _cleanup_strv_ strv names = {0}, files = {0};
@@ -305,14 +322,28 @@ char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
                 if (names.v[i][0] != '.')
                         strv_push_take(&files, path_join(dir, names.v[i]));
         _cleanup_free_ char *main_list = path_join(etc_apt, "sources.list");
-        char *r = from_list_file(main_list, s);
+        char *r = from_list_file(main_list, s, security);
         for (size_t i = 0; !r && i < files.n; i++) {
                 size_t n = strlen(files.v[i]);
                 if (n > 8 && !strcmp(files.v[i] + n - 8, ".sources"))
-                        r = from_sources_file(files.v[i], s);
+                        r = from_sources_file(files.v[i], s, security);
                 else if (n > 5 && !strcmp(files.v[i] + n - 5, ".list"))
-                        r = from_list_file(files.v[i], s);
+                        r = from_list_file(files.v[i], s, security);
         }
+        return r;
+}
+
+char *apt_host_mirror(const char *etc_apt, const apt_suite *s)
+{
+        return host_source_for(etc_apt, s, false);
+}
+
+char *apt_host_security(const char *etc_apt, const apt_suite *s)
+{
+        char *r = host_source_for(etc_apt, s, true);
+        size_t n = r ? strlen(r) : 0;
+        while (n > 1 && r[n - 1] == '/')
+                r[--n] = '\0';
         return r;
 }
 

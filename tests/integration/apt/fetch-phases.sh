@@ -10,10 +10,12 @@ make_manifest testsuite "http://127.0.0.1:$PORT"
 export MKROOT_CACHE=$T/cache
 CLOSING='^mkroot: wrote [^ ]+: [0-9]+ packages, [0-9.]+ [KM]iB, [0-9.]+ s$'
 
+# The repository has only the release pocket: --pockets release, so no
+# line says the updates and security pockets are left out.
 fetch() { # OUTPUT [ARGS...]: stdout in $T/so, stderr in $T/se, status in $RC
         local out=$1; shift
         set +e
-        "$MKROOT" fetch "$T/testsuite.deb822" -o "$out" "$@" >"$T/so" 2>"$T/se"
+        "$MKROOT" fetch "$T/testsuite.deb822" --pockets release -o "$out" "$@" >"$T/so" 2>"$T/se"
         RC=$?
         set -e
 }
@@ -56,7 +58,7 @@ fetch "$T/quiet.tar.gz" -q --rebuild
 # --- on a terminal: a status line redrawn through the run, the same lines ---
 if command -v script >/dev/null; then
         set +e
-        timeout 120 script -qec "'$MKROOT' fetch '$T/testsuite.deb822' -o '$T/tty.tar.gz' --rebuild" \
+        timeout 120 script -qec "'$MKROOT' fetch '$T/testsuite.deb822' --pockets release -o '$T/tty.tar.gz' --rebuild" \
                 /dev/null >"$T/tty.out" 2>&1
         RC=$?
         set -e

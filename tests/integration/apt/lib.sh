@@ -115,12 +115,13 @@ make_key() { # NAME -> $T/NAME.gpg (public keyring), secret in $T/gnupg-NAME
         gpg --batch --homedir "$h" --export >"$T/$1.gpg"
 }
 
-# Write Packages(.gz) and a signed InRelease for SUITE. Extra Release
-# lines (e.g. Valid-Until) come from $RELEASE_EXTRA.
-make_release() { # SUITE KEYNAME
-        local suite=$1 key=$2 dist=$T/repo/dists/$1
+# Write Packages(.gz) and a signed InRelease for SUITE, indexing the .debs
+# in POOL (default pool/main). Extra Release lines (e.g. Valid-Until) come
+# from $RELEASE_EXTRA.
+make_release() { # SUITE KEYNAME [POOL]
+        local suite=$1 key=$2 dist=$T/repo/dists/$1 pool=${3:-pool/main}
         mkdir -p "$dist/main/binary-amd64"
-        (cd "$T/repo" && dpkg-scanpackages -m pool/main /dev/null 2>/dev/null) \
+        (cd "$T/repo" && dpkg-scanpackages -m "$pool" /dev/null 2>/dev/null) \
                 >"$dist/main/binary-amd64/Packages"
         gzip -9nkf "$dist/main/binary-amd64/Packages"
         {

@@ -537,6 +537,29 @@ static void test_suites_and_mirrors(void)
         m = apt_host_mirror(etc, &u);
         CHECK_STR(m, "http://ubu.invalid/ubuntu");
         free(m);
+        /* The security archive: the source naming some SUITE-security
+         * for the distribution, whichever suite that is; none for ubu1. */
+        m = apt_host_security(etc, &s);
+        CHECK_STR(m, "http://sec.invalid/debian-security");
+        free(m);
+        m = apt_host_security(etc, &u);
+        CHECK(m == NULL);
+        free(m);
+        _cleanup_free_ char *f3 = path_join(sld, "c.list");
+        write_text(f3, "deb http://sec2.invalid/debian-security/ old-security main\n");
+        unlink(f1);
+        m = apt_host_security(etc, &s);
+        CHECK_STR(m, "http://sec2.invalid/debian-security");
+        free(m);
+        unsigned pk = 0;
+        CHECK_INT(apt_pockets_parse("release,security", &pk, &e), 0);
+        CHECK_INT(pk, (1u << APT_POCKET_RELEASE) | (1u << APT_POCKET_SECURITY));
+        CHECK_INT(apt_pockets_parse("release", &pk, &e), 0);
+        CHECK_INT(pk, 1u << APT_POCKET_RELEASE);
+        CHECK(apt_pockets_parse("release,backports", &pk, &e) == -EINVAL);
+        CHECK_STR(e.msg, "--pockets: unknown pocket \"backports\" (release, updates, security)");
+        CHECK(apt_pockets_parse("updates", &pk, &e) == -EINVAL);
+        CHECK(apt_pockets_parse("", &pk, &e) == -EINVAL);
         apt_suite_free(&u);
         apt_suite_free(&s);
 
