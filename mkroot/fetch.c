@@ -38,6 +38,8 @@ static void usage(FILE *f)
               "      --cache-dir DIR      cache directory (default: $MKROOT_CACHE, ...)\n"
               "  -j, --connections N      parallel downloads (default 8)\n"
               "      --print-debs         print the selected packages and stop\n"
+              "      --list               list the known suites: distribution, release, and\n"
+              "                           whether this host has a mirror and keyring for each\n"
               "      --rebuild            build anew even when the cache holds the image\n"
               "                           made from the same signed Release and options\n"
               "  -q, --quiet              no progress display\n"
@@ -71,6 +73,7 @@ enum {
         OPT_PRINT_DEBS,
         OPT_REBUILD,
         OPT_POCKETS,
+        OPT_LIST,
 };
 
 /* What the user sees of a fetch: one line per phase on stderr (unless -q)
@@ -227,6 +230,7 @@ static const struct option fetch_opts[] = {
         {"print-debs", no_argument, NULL, OPT_PRINT_DEBS},
         {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"pockets", required_argument, NULL, OPT_POCKETS},
+        {"list", no_argument, NULL, OPT_LIST},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -234,9 +238,10 @@ static const struct option fetch_opts[] = {
 };
 
 /* One option into o: 0, or 2 after a usage error (reported). */
-static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet)
+static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet, bool *list)
 {
         switch (c) {
+        case OPT_LIST: *list = true; break;
         case 'o': o->output = optarg; break;
         case OPT_MIRROR: o->mirror = optarg; break;
         case OPT_KEYRING: o->keyring = optarg; break;
@@ -354,10 +359,105 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
         return 0;
 }
 
+/* One row of --list; NULL for a manifest that cannot be read (said). */
+static char **list_row(const char *name, const apt_bootstrap_opts *o)
+{
+        static const char *const from_names[APT_MIRROR_FROM_MAX] = {
+                [APT_MIRROR_FROM_OPTION] = "--mirror",
+                [APT_MIRROR_FROM_ENV] = "MKROOT_MIRROR",
+                [APT_MIRROR_FROM_HOST] = "host apt sources",
+                [APT_MIRROR_FROM_DEBOOTSTRAP] = "debootstrap",
+                [APT_MIRROR_FROM_MANIFEST] = "manifest",
+        };
+        static const char *const keyring_names[APT_KEYRING_STATE_MAX] = {
+                [APT_KEYRING_EMBEDDED] = "embedded",
+                [APT_KEYRING_PRESENT] = "present",
+                [APT_KEYRING_MISSING] = "missing",
+                [APT_KEYRING_UNNAMED] = "none",
+        };
+        err_t e = {0};
+        apt_suite s;
+        if (apt_suite_load(name, &s, &e) < 0) {
+                log_error("%s", e.msg);
+                return NULL;
+        }
+        const char *dbs = getenv("DEBOOTSTRAP_DIR");
+        apt_mirror_sources src = {
+                .option = o->mirror,
+                .env = getenv("MKROOT_MIRROR"),
+                .etc_apt = "/etc/apt",
+                .debootstrap_dir = dbs && *dbs ? dbs : "/usr/share/debootstrap",
+        };
+        char *mirror = NULL;
+        apt_mirror_from from = APT_MIRROR_FROM_MAX;
+        const char *arch = o->arch ? o->arch : host_deb_arch();
+        char **row = xcalloc(5, sizeof(*row));
+        row[0] = xstrdup(s.name);
+        row[1] = xstrdup(s.distribution);
+        row[2] = xstrdup(s.release ? s.release : "-");
+        if (o->keyring)
+                row[3] = xstrdup(access(o->keyring, R_OK) == 0 ? "--keyring" : "missing");
+        else
+                row[3] = xstrdup(keyring_names[apt_suite_keyring_state(&s)]);
+        if (apt_suite_mirror_from(&s, arch, &src, &mirror, &from, &e) == 0)
+                row[4] = xasprintf("%s (%s)", mirror, from_names[from]);
+        else
+                row[4] = xstrdup("none (pass --mirror URL)");
+        free(mirror);
+        apt_suite_free(&s);
+        return row;
+}
+
+static void print_row(const char *const *cols, const size_t *width)
+{
+        for (size_t c = 0; c < 4; c++)
+                printf("%-*s  ", (int)width[c], cols[c]);
+        printf("%s\n", cols[4]);
+}
+
+/* --list: a table of every suite in the manifest directories. */
+static int list_suites(const apt_bootstrap_opts *o)
+{
+        static const char *const head[5] = {"SUITE", "DISTRIBUTION", "RELEASE", "KEYRING",
+                                            "MIRROR"};
+        _cleanup_strv_ strv names = {0};
+        apt_suite_list(&names);
+        char ***rows = xcalloc(names.n ? names.n : 1, sizeof(*rows));
+        size_t width[5];
+        for (size_t c = 0; c < 5; c++)
+                width[c] = strlen(head[c]);
+        int rc = 0;
+        for (size_t i = 0; i < names.n; i++) {
+                rows[i] = list_row(names.v[i], o);
+                if (!rows[i]) {
+                        rc = 1;
+                        continue;
+                }
+                for (size_t c = 0; c < 5; c++)
+                        if (strlen(rows[i][c]) > width[c])
+                                width[c] = strlen(rows[i][c]);
+        }
+        if (!names.n) {
+                log_error("fetch --list: no suite manifests found");
+                rc = 1;
+        } else {
+                print_row(head, width);
+        }
+        for (size_t i = 0; i < names.n; i++) {
+                if (rows[i])
+                        print_row((const char *const *)rows[i], width);
+                for (size_t c = 0; rows[i] && c < 5; c++)
+                        free(rows[i][c]);
+                free(rows[i]);
+        }
+        free(rows);
+        return rc;
+}
+
 int fetch_main(int argc, char **argv)
 {
         apt_bootstrap_opts o = {.variant = APT_VARIANT_MINBASE};
-        bool quiet = false;
+        bool quiet = false, list = false;
         int c, rc = 0;
         optind = 1;
         opterr = 0; /* errors are reported as "mkroot: ..." below */
@@ -367,11 +467,20 @@ int fetch_main(int argc, char **argv)
                         rc = -1;
                         break;
                 }
-                int r = parse_opt(c, argv, &o, &quiet);
+                int r = parse_opt(c, argv, &o, &quiet, &list);
                 if (r)
                         rc = r;
         }
-        if (rc == 0 && optind != argc - 1) {
+        if (rc == 0 && list) {
+                if (optind != argc) {
+                        log_error("fetch: --list takes no SUITE (try mkroot fetch --help)");
+                        rc = 2;
+                } else {
+                        rc = list_suites(&o);
+                }
+                if (rc == 0)
+                        rc = -1;
+        } else if (rc == 0 && optind != argc - 1) {
                 log_error("fetch: expected one SUITE (try mkroot fetch --help)");
                 rc = 2;
         }

@@ -246,6 +246,7 @@ typedef struct apt_suite {
         char *name;         /* the manifest's Suite */
         char *distribution; /* debian, ubuntu */
         char *codename;
+        char *release; /* the manifest's Release (12, 24.04, unstable), or NULL */
         strv components;
         strv architectures;
         char *signed_by; /* a keyring path or an embedded armored key */
@@ -302,11 +303,36 @@ typedef struct apt_mirror_sources {
         const char *debootstrap_dir; /* "/usr/share/debootstrap" or $DEBOOTSTRAP_DIR */
 } apt_mirror_sources;
 
+/* Where apt_suite_mirror found the mirror. */
+typedef enum apt_mirror_from {
+        APT_MIRROR_FROM_OPTION,
+        APT_MIRROR_FROM_ENV,
+        APT_MIRROR_FROM_HOST,
+        APT_MIRROR_FROM_DEBOOTSTRAP,
+        APT_MIRROR_FROM_MANIFEST,
+        APT_MIRROR_FROM_MAX
+} apt_mirror_from;
+
 /* The mirror for s on arch: --mirror, $MKROOT_MIRROR, a host apt source
  * serving the distribution, debootstrap's script, the manifest's URIs;
  * else an error naming --mirror. Trailing slashes are dropped. */
 int apt_suite_mirror(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
                      char **ret, err_t *e);
+/* The same, also saying where the mirror came from (ret_from may be
+ * NULL). */
+int apt_suite_mirror_from(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
+                          char **ret, apt_mirror_from *ret_from, err_t *e);
+
+typedef enum apt_keyring_state {
+        APT_KEYRING_EMBEDDED, /* an armored key in the manifest */
+        APT_KEYRING_PRESENT,  /* a keyring file this host has */
+        APT_KEYRING_MISSING,  /* a keyring file this host lacks */
+        APT_KEYRING_UNNAMED,  /* the manifest names none */
+        APT_KEYRING_STATE_MAX
+} apt_keyring_state;
+
+/* Whether the keyring s's manifest names is there to verify with. */
+apt_keyring_state apt_suite_keyring_state(const apt_suite *s);
 
 /* The bootstrap's phases, in the order they begin. */
 typedef enum apt_phase {

@@ -114,6 +114,8 @@ static int suite_from_file(const char *path, apt_suite *ret, err_t *e)
         };
         const char *v = deb822_get(&d, 0, "Codename");
         s.codename = xstrdup(v ? v : suite);
+        if ((v = deb822_get(&d, 0, "Release")) && *v)
+                s.release = xstrdup(v);
         split_words(comps, &s.components);
         split_words(deb822_get(&d, 0, "Architectures"), &s.architectures);
         if ((v = deb822_get(&d, 0, "Signed-By")) && *v)
@@ -159,6 +161,7 @@ void apt_suite_free(apt_suite *s)
         free(s->name);
         free(s->distribution);
         free(s->codename);
+        free(s->release);
         strv_free(&s->components);
         strv_free(&s->architectures);
         free(s->signed_by);
@@ -350,22 +353,34 @@ char *apt_host_security(const char *etc_apt, const apt_suite *s)
 int apt_suite_mirror(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
                      char **ret, err_t *e)
 {
+        return apt_suite_mirror_from(s, arch, src, ret, NULL, e);
+}
+
+int apt_suite_mirror_from(const apt_suite *s, const char *arch, const apt_mirror_sources *src,
+                          char **ret, apt_mirror_from *ret_from, err_t *e)
+{
         char *m = NULL;
         const char *from = NULL;
+        apt_mirror_from kind;
         if (src->option && *src->option) {
                 m = xstrdup(src->option);
                 from = "--mirror";
+                kind = APT_MIRROR_FROM_OPTION;
         } else if (src->env && *src->env) {
                 m = xstrdup(src->env);
                 from = "MKROOT_MIRROR";
+                kind = APT_MIRROR_FROM_ENV;
         } else if (src->etc_apt && (m = apt_host_mirror(src->etc_apt, s))) {
                 from = "the host's apt sources";
+                kind = APT_MIRROR_FROM_HOST;
         } else if (src->debootstrap_dir &&
                    (m = apt_debootstrap_mirror(src->debootstrap_dir, s, arch))) {
                 from = "debootstrap's scripts";
+                kind = APT_MIRROR_FROM_DEBOOTSTRAP;
         } else if (s->uri) {
                 m = xstrdup(s->uri);
                 from = s->path;
+                kind = APT_MIRROR_FROM_MANIFEST;
         } else {
                 return err_set(e, -ENOENT,
                                "%s: no mirror (the host's apt sources do not serve %s and "
@@ -378,7 +393,18 @@ int apt_suite_mirror(const apt_suite *s, const char *arch, const apt_mirror_sour
                 m[--n] = '\0';
         log_debug("%s: mirror %s (from %s)", s->name, m, from);
         *ret = m;
+        if (ret_from)
+                *ret_from = kind;
         return 0;
+}
+
+apt_keyring_state apt_suite_keyring_state(const apt_suite *s)
+{
+        if (!s->signed_by)
+                return APT_KEYRING_UNNAMED;
+        if (!strncmp(s->signed_by, "-----BEGIN", 10))
+                return APT_KEYRING_EMBEDDED;
+        return access(s->signed_by, R_OK) == 0 ? APT_KEYRING_PRESENT : APT_KEYRING_MISSING;
 }
 
 char *apt_cache_dir(const char *opt)
