@@ -429,6 +429,50 @@ static void test_select_synthetic(void)
         }
 }
 
+/* One index over several pockets: a name's candidate is its highest
+ * version in any of them, and knows the archive it is from. */
+static void test_index_pockets(void)
+{
+        err_t e = {0};
+        const char *sha = "0000000000000000000000000000000000000000000000000000000000000000";
+        _cleanup_free_ char *rel = xasprintf(
+                "Package: a\nVersion: 1.0\nArchitecture: amd64\nFilename: pool/a_1.0.deb\n"
+                "Size: 1\nSHA256: %s\n\nPackage: b\nVersion: 2\nArchitecture: all\n"
+                "Filename: pool/b_2.deb\nSize: 1\nSHA256: %s\n",
+                sha, sha);
+        _cleanup_free_ char *upd = xasprintf(
+                "Package: a\nVersion: 1.0+deb1u1\nArchitecture: amd64\n"
+                "Filename: pool/a_1.0+deb1u1.deb\nSize: 1\nSHA256: %s\n\n"
+                "Package: b\nVersion: 1:0.1\nArchitecture: all\nFilename: pool/b_0.1.deb\n"
+                "Size: 1\nSHA256: %s\n",
+                sha, sha);
+        _cleanup_free_ char *sec =
+                xasprintf("Package: a\nVersion: 1.0+deb1u0\nArchitecture: amd64\n"
+                          "Filename: pool/a_1.0+deb1u0.deb\nSize: 1\nSHA256: %s\n",
+                          sha);
+        apt_index *x = apt_index_new("amd64");
+        CHECK_INT(apt_index_add_from(x, rel, strlen(rel), "http://m.invalid/d", "R", &e), 0);
+        CHECK_INT(apt_index_add_from(x, upd, strlen(upd), "http://m.invalid/d", "U", &e), 0);
+        CHECK_INT(apt_index_add_from(x, sec, strlen(sec), "http://s.invalid/d-security", "S", &e),
+                  0);
+        const apt_pkg *a = apt_index_candidate(x, "a");
+        CHECK(a && !strcmp(a->version, "1.0+deb1u1"));
+        CHECK(a && a->origin && !strcmp(a->origin, "http://m.invalid/d"));
+        /* The epoch in the updates pocket wins over the release's 2. */
+        const apt_pkg *b = apt_index_candidate(x, "b");
+        CHECK(b && !strcmp(b->version, "1:0.1"));
+        apt_index_free(x);
+        /* A security pocket's higher version names its own archive. */
+        x = apt_index_new("amd64");
+        CHECK_INT(apt_index_add_from(x, rel, strlen(rel), "http://m.invalid/d", "R", &e), 0);
+        CHECK_INT(apt_index_add_from(x, sec, strlen(sec), "http://s.invalid/d-security", "S", &e),
+                  0);
+        a = apt_index_candidate(x, "a");
+        CHECK(a && a->origin && !strcmp(a->origin, "http://s.invalid/d-security"));
+        CHECK(apt_index_count(x) == 3);
+        apt_index_free(x);
+}
+
 /* debootstrap's package list for a variant, computed offline from a saved
  * subset of bookworm's Packages (every package the closures visit, with
  * all the alternatives and providers they could choose from, and every
@@ -815,6 +859,7 @@ int main(void)
         test_relations();
         test_release();
         test_select_synthetic();
+        test_index_pockets();
         test_suites_and_mirrors();
         test_deb_extract();
         check_bookworm(APT_VARIANT_MINBASE, "", "bookworm-debootstrap-minbase.list");
