@@ -217,7 +217,7 @@ static void set_user(const init_cmd *c)
         }
 }
 
-static void command_child(const init_cmd *c, const sigset_t *mask)
+static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
 {
         for (size_t i = 0; i < init_forward_signals_n; i++)
                 signal(init_forward_signals[i], SIG_DFL);
@@ -288,6 +288,13 @@ static void command_child(const init_cmd *c, const sigset_t *mask)
         report(c->err_fd, "%s: %s", c->argv[0],
                code == 127 && err == ENOENT ? "command not found" : strerror(err));
         _exit(code);
+}
+
+void init_exec_command(const init_cmd *c)
+{
+        sigset_t none;
+        sigemptyset(&none);
+        command_child(c, &none);
 }
 
 /* pid 1's stdin, stdout and stderr are the caller's (a terminal, a

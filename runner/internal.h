@@ -52,7 +52,33 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);
  * lower, or record it as made from it and the image argument image when
  * it is new; then record the run of argv that starts. */
 int name_prepare(const char *persist, const char *name, const char *lower, const char *image,
-                 char *const argv[], time_t started, err_t *e);
+                 const char *id, char *const argv[], time_t started, err_t *e);
+/* Record in the layer at persist that the container's init (init_pid,
+ * in cg_dir, a v2 path or NULL) runs, with what exec and inspect need of
+ * c's configuration. */
+int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir,
+                     const runner_config *c, err_t *e);
+/* When pid started (/proc/PID/stat's field 22), which a reused pid does
+ * not share; 0 when it is gone. */
+unsigned long long proc_start_time(pid_t pid);
+
+/* A container (a name the store keeps) as the lifecycle commands see it:
+ * its records (empty objects when absent) and whether it runs. */
+typedef struct container_info {
+        char *name;
+        struct json_object *config, *run;
+        bool running;   /* a run holds the name and its init is the recorded one */
+        pid_t init_pid; /* that init while running (0 before it is recorded) */
+} container_info;
+/* The container named what, or whose id starts with what: -ENOENT
+ * ("no such container: WHAT") when there is none. */
+int container_find(store *s, const char *what, container_info *ret, err_t *e);
+void container_info_free(container_info *c);
+/* A string or an integer member of a record (NULL / false when absent). */
+const char *container_str(struct json_object *j, const char *key);
+bool container_int(struct json_object *j, const char *key, int64_t *ret);
+/* An array of strings (pushed onto ret; nothing when absent). */
+void container_strv(struct json_object *j, const char *key, strv *ret);
 /* Record the run of argv in the layer at persist as ended (exit_code) or,
  * with -1, as started. */
 int name_run_record(const char *persist, char *const argv[], time_t started, int exit_code,
@@ -185,6 +211,11 @@ int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e);
 /* Run as pid 1: start the command, reap, forward signals; returns the
  * exit status to exit with. */
 int init_run(const init_cmd *c);
+/* The command's last steps as init_run's child takes them (a session of
+ * its own, the terminal, the user, the working directory, descriptors
+ * closed, the security profile), then exec: for runroot exec, whose
+ * process is no child of the init. Never returns. */
+_Noreturn void init_exec_command(const init_cmd *c);
 /* Forwarded signals, shared by init and the host side. */
 extern const int init_forward_signals[];
 extern const size_t init_forward_signals_n;
@@ -200,3 +231,38 @@ int tty_recv_fd(int sock);
 int tty_raw(int fd, void **ret_saved);
 void tty_restore(int fd, void *saved);
 void tty_copy_winsize(int from, int to);
+
+/* ---- state.c: the runtime state of detached containers -------------- */
+
+/* /run/runroot (root) or $XDG_RUNTIME_DIR/runroot, made when create. */
+int state_root(bool create, char **ret, err_t *e);
+/* The state directory of container id (made when create): -ENOENT when
+ * there is none. */
+int state_open(const char *id, bool create, int *ret_dfd, err_t *e);
+int state_remove(const char *id, err_t *e);
+/* state.json (NULL when absent), replaced whole by state_write;
+ * state_update changes it under the directory's lock. */
+struct json_object *state_read(int dfd);
+int state_write(int dfd, struct json_object *j, err_t *e);
+int state_update(int dfd, void (*change)(struct json_object *j, void *arg), void *arg, err_t *e);
+/* Whether the container's monitor still lives (holds monitor.lock). */
+bool state_monitor_alive(int dfd);
+
+/* ---- monitor.c: runroot -d ------------------------------------------ */
+
+#define RUNNER_LOG_FILE "container.log"
+/* ts as docker's json-file writes it (RFC 3339, nanoseconds, UTC). */
+void runner_log_time(const struct timespec *ts, char *buf, size_t len);
+
+/* ---- lifecycle.c: stop, kill, wait, inspect; what a dead one leaves -- */
+
+/* A pidfd of c's init, opened while it is still the recorded process
+ * (-ESRCH when it is not running). */
+int container_pidfd(const container_info *c);
+/* The state directory of a detached container: -ENOENT for the others. */
+int container_state_dir(const container_info *c, int *ret_dfd, err_t *e);
+/* The cgroups a container that no longer runs left behind, removed. */
+void container_reap(const container_info *c);
+/* container_reap for every container of s, and a --rm one whose monitor
+ * died removed (counted in *ret_removed). */
+int container_gc(store *s, unsigned *ret_removed);

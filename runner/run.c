@@ -26,6 +26,7 @@ void runner_config_init(runner_config *c)
 {
         memset(c, 0, sizeof *c);
         c->tty = -1;
+        c->started_fd = -1;
         cg_limits_init(&c->limits);
         sec_opts_init(&c->sec);
 }
@@ -64,6 +65,9 @@ typedef struct run_spec {
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;
+        /* Called once the container's init runs (lifecycle.c's record). */
+        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
+        void *on_start_arg;
 } run_spec;
 
 static void child_fail(int fd, const err_t *e)
@@ -416,6 +420,8 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
                 return r;
         }
         close(steal_fd(&syncw));
+        if (s->on_start)
+                s->on_start(s->on_start_arg, pid, cg);
         return host_side(s, pid, sfd, tsock, errr, net, &old, e);
 }
 
@@ -485,9 +491,14 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
         char gen[SEC_FILTER_GEN_LEN + 1];
         sec_filter_generation(gen);
         r = store_gc(s, &(store_gc_opts){.keep_days = -1, .seccomp_generation = gen}, &st, e);
+        /* Containers whose runroot was killed: their cgroups, and a
+         * --rm one whose monitor died. */
+        unsigned containers = 0;
+        if (r == 0)
+                container_gc(s, &containers);
         if (ret_removed)
                 *ret_removed = st.leftovers + st.trees + st.stacks + st.index + st.steps +
-                               st.blobs + st.legacy + st.seccomp + st.apt + st.bases;
+                               st.blobs + st.legacy + st.seccomp + st.apt + st.bases + containers;
         store_free(s);
         return r;
 }
@@ -633,6 +644,8 @@ typedef struct run_parts {
         const rlimit_list *rlimits;
         const strv *env_files;
         const sec_opts *sec;
+        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
+        void *on_start_arg;
 } run_parts;
 
 /* Run c's command over the image in p; cg holds the limits (or NULL). */
@@ -675,11 +688,35 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .net_none = c->net == RUNNER_NET_NONE,
                 .userns = geteuid() != 0,
                 .tty = tty,
+                .on_start = p->on_start,
+                .on_start_arg = p->on_start_arg,
         };
         int r = run_container(&spec, cg, e);
         if (r == 137 && cg && cg_oom_killed(cg))
                 oom_message(c->limits.memory, e);
         return r;
+}
+
+typedef struct run_start_ctx {
+        const runner_config *c;
+        const char *persist;
+} run_start_ctx;
+
+/* The container runs: what exec, stop and inspect need goes into its
+ * record, and runroot -d's monitor hears of it. */
+static void run_started(void *arg, pid_t init_pid, const cgroup *cg)
+{
+        const run_start_ctx *x = arg;
+        err_t e = {0};
+        const char *cgpath = cg && cg_get_mode(cg) == CG_V2 ? cg_path(cg) : NULL;
+        if (x->persist && name_run_started(x->persist, init_pid, cgpath, x->c, &e) < 0)
+                log_warn("--name %s: %s", x->c->name, e.msg);
+        if (x->c->started_fd >= 0) {
+                char line[32];
+                int n = snprintf(line, sizeof line, "OK %d\n", (int)init_pid);
+                if (write(x->c->started_fd, line, (size_t)n) != n)
+                        log_warn("tell the monitor the container started: %s", strerror(errno));
+        }
 }
 
 int runner_run(const runner_config *c, err_t *e)
@@ -724,7 +761,7 @@ int runner_run(const runner_config *c, err_t *e)
         /* A kept writable layer belongs to the image it was made on:
          * reusing it over another image would mix two trees. */
         if (r == 0 && persist)
-                r = name_prepare(persist, c->name, lower, c->image, argv, started, e);
+                r = name_prepare(persist, c->name, lower, c->image, c->id, argv, started, e);
         bool recorded = r == 0 && persist;
         char hostname_buf[16];
         snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);
@@ -761,6 +798,8 @@ int runner_run(const runner_config *c, err_t *e)
                         .rlimits = &rlimits,
                         .env_files = &env_files,
                         .sec = &sec,
+                        .on_start = run_started,
+                        .on_start_arg = &(run_start_ctx){.c = c, .persist = persist},
                 };
                 r = run_image(c, &parts, cg, e);
         }

@@ -68,6 +68,12 @@ typedef struct runner_config {
          * and /sys neither masked nor read-only (the caller sets sec to
          * every capability and no filter). */
         bool privileged;
+        /* The container's id, recorded with a new --name layer (NULL:
+         * one is made). */
+        const char *id;
+        /* >= 0: once the container's init runs, "OK PID\n" is written
+         * there (runroot -d's monitor hears of the start so). */
+        int started_fd;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless
@@ -91,8 +97,14 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e);
 
 /* ---- containers: the kept layers of --name (runroot ps, rm) ----------- */
 
+/* A container's id: 64 hex digits (ps shows the first 12). */
+#define RUNNER_ID_LEN 64
+void runner_new_id(char ret[RUNNER_ID_LEN + 1]);
+
 typedef struct runner_container {
         char *name;
+        char *id;  /* NULL for a layer of an older version not run since */
+        pid_t pid; /* its init (as the host sees it) while running, else 0 */
         /* The image argument it was made from (absolute), or for a layer
          * made by an older version the cache path of the unpacked image;
          * NULL when unknown. */
@@ -112,6 +124,60 @@ void runner_containers_free(runner_container *v, size_t n);
 /* Remove a container's layer: -ENOENT when there is none, -EBUSY while it
  * runs; force stops it first (SIGTERM, SIGKILL 10 s later). */
 int runner_container_remove(const char *cache_dir, const char *name, bool force, err_t *e);
+
+/* ---- the lifecycle: runroot -d, logs, stop, kill, wait, exec, inspect -- */
+
+typedef struct runner_detach_opts {
+        bool remove;          /* --rm: removed once it exits */
+        int64_t log_max_size; /* --log-opt max-size: bytes per log file; 0: no cap */
+        int log_max_file;     /* --log-opt max-file: files kept, the current one included */
+} runner_detach_opts;
+
+/* Start c in the background under a monitor of its own (c->name, or a
+ * generated name when NULL; c->read_only refused): returns once the
+ * command runs, with the container's id and name. */
+int runner_run_detached(runner_config *c, const runner_detach_opts *d, char **ret_id,
+                        char **ret_name, err_t *e);
+
+/* Each of these takes a container's name or the start of its id; one
+ * that is not there is -ENOENT ("no such container: NAME"). */
+/* SIGTERM to its init (which forwards it to the command), SIGKILL of its
+ * whole cgroup after timeout seconds (-1: 10); done when it is stopped
+ * already, as docker's. */
+int runner_container_stop(const char *cache_dir, const char *name, int timeout, err_t *e);
+/* sig to the container (SIGKILL: its whole cgroup): -ESRCH when it does
+ * not run. */
+int runner_container_kill(const char *cache_dir, const char *name, int sig, err_t *e);
+/* Until it does not run; its exit status. */
+int runner_container_wait(const char *cache_dir, const char *name, int *ret_code, err_t *e);
+/* docker inspect's JSON (an array of one object): config, state, mounts,
+ * limits, network, log. */
+int runner_container_inspect(const char *cache_dir, const char *name, char **ret_json, err_t *e);
+
+typedef struct runner_logs_opts {
+        bool follow;     /* -f: until the container stops */
+        long tail;       /* --tail N: the last N lines; -1: all */
+        bool timestamps; /* each line after its time */
+} runner_logs_opts;
+/* The log of a detached container to stdout and stderr, each line to the
+ * stream it came from: -ENOENT too for a container without one. */
+int runner_container_logs(const char *cache_dir, const char *name, const runner_logs_opts *o,
+                          err_t *e);
+
+typedef struct runner_exec_opts {
+        char **argv;
+        strv env;            /* -e KEY=VAL */
+        const char *user;    /* -u; NULL: the container's */
+        const char *workdir; /* -w; NULL: the container's */
+        bool interactive;    /* -i: stdin reaches the command (else /dev/null) */
+        bool tty;            /* -t: a terminal of its own */
+} runner_exec_opts;
+/* Run argv in the running container: every namespace of its init, its
+ * cgroup, the capability bounding set, seccomp filter and no_new_privs of
+ * its command. Returns the command's exit status as runner_run does, or a
+ * negative errno (-ESRCH when it does not run). */
+int runner_container_exec(const char *cache_dir, const char *name, const runner_exec_opts *o,
+                          err_t *e);
 
 /* ---- image config (OCI and docker-save archives) ------------------------ */
 

@@ -43,11 +43,13 @@ static void human_duration(time_t secs, char *buf, size_t len)
 
 /* What ps shows of one container. */
 typedef struct ps_row {
-        char *name, *image, *command, *created, *created_at, *state, *status;
+        char *id, *name, *image, *command, *created, *created_at, *state, *status, *pid;
 } ps_row;
 
 static void ps_row_free(ps_row *r)
 {
+        free(r->id);
+        free(r->pid);
         free(r->name);
         free(r->image);
         free(r->command);
@@ -61,6 +63,8 @@ static ps_row ps_row_make(const runner_container *c, time_t now)
 {
         ps_row r = {0};
         char d[64], at[96] = "";
+        r.id = xasprintf("%.12s", c->id ? c->id : "");
+        r.pid = c->running && c->pid > 0 ? xasprintf("%d", (int)c->pid) : xstrdup("");
         r.name = xstrdup(c->name);
         r.image = xstrdup(c->image ? c->image : "");
         _cleanup_sb_ strbuf cmd = {0};
@@ -109,6 +113,7 @@ static char *command_cell(const char *cmd)
 static void print_json(const ps_row *r)
 {
         json_object *j = json_object_new_object();
+        json_object_object_add(j, "ID", json_object_new_string(r->id));
         json_object_object_add(j, "Names", json_object_new_string(r->name));
         json_object_object_add(j, "Image", json_object_new_string(r->image));
         json_object_object_add(j, "Command", json_object_new_string(r->command));
@@ -116,12 +121,13 @@ static void print_json(const ps_row *r)
         json_object_object_add(j, "RunningFor", json_object_new_string(r->created));
         json_object_object_add(j, "State", json_object_new_string(r->state));
         json_object_object_add(j, "Status", json_object_new_string(r->status));
+        json_object_object_add(j, "Pid", json_object_new_int(r->pid[0] ? atoi(r->pid) : 0));
         puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(j);
 }
 
-enum { COL_NAME, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_MAX };
+enum { COL_ID, COL_NAME, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PID, COL_MAX };
 
 /* Columns a cell takes: its UTF-8 characters (the cut command's "..." is
  * one), not its bytes. */
@@ -137,15 +143,17 @@ static size_t cell_width(const char *s)
  * spaces apart. */
 static void print_table(const ps_row *rows, size_t n)
 {
-        static const char *const head[COL_MAX] = {"NAME", "IMAGE", "COMMAND", "CREATED", "STATUS"};
+        static const char *const head[COL_MAX] = {"CONTAINER ID", "NAME",   "IMAGE", "COMMAND",
+                                                  "CREATED",      "STATUS", "PID"};
         size_t w[COL_MAX];
         char **cmds = xcalloc(n + 1, sizeof *cmds);
         for (int k = 0; k < COL_MAX; k++)
                 w[k] = strlen(head[k]);
         for (size_t i = 0; i < n; i++) {
                 cmds[i] = command_cell(rows[i].command);
-                const char *cell[COL_MAX] = {rows[i].name, rows[i].image, cmds[i], rows[i].created,
-                                             rows[i].status};
+                const char *cell[COL_MAX] = {rows[i].id, rows[i].name,    rows[i].image,
+                                             cmds[i],    rows[i].created, rows[i].status,
+                                             rows[i].pid};
                 for (int k = 0; k < COL_MAX; k++)
                         if (cell_width(cell[k]) > w[k])
                                 w[k] = cell_width(cell[k]);
@@ -153,12 +161,17 @@ static void print_table(const ps_row *rows, size_t n)
         for (size_t i = 0; i <= n; i++) {
                 const char *const *cell =
                         i == 0 ? head
-                               : (const char *const[COL_MAX]){rows[i - 1].name, rows[i - 1].image,
-                                                              cmds[i - 1], rows[i - 1].created,
-                                                              rows[i - 1].status};
-                for (int k = 0; k < COL_MAX - 1; k++)
+                               : (const char *const[COL_MAX]){
+                                         rows[i - 1].id, rows[i - 1].name,    rows[i - 1].image,
+                                         cmds[i - 1],    rows[i - 1].created, rows[i - 1].status,
+                                         rows[i - 1].pid};
+                /* The last cell unpadded: no trailing blanks. */
+                int last = COL_MAX - 1;
+                while (last > 0 && !cell[last][0])
+                        last--;
+                for (int k = 0; k < last; k++)
                         printf("%s%*s", cell[k], (int)(w[k] - cell_width(cell[k]) + 3), "");
-                printf("%s\n", cell[COL_MAX - 1]);
+                printf("%s\n", cell[last]);
         }
         for (size_t i = 0; i < n; i++)
                 free(cmds[i]);

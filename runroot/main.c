@@ -22,6 +22,15 @@ static void usage(FILE *f)
         fputs("Usage: runroot [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
               "       runroot ps [-a|--all] [--format json|table] [--cache-dir DIR]\n"
               "       runroot rm [-f|--force] [--cache-dir DIR] NAME...\n"
+              "       runroot logs [-f|--follow] [--tail N] [-t|--timestamps] [--cache-dir DIR] "
+              "NAME\n"
+              "       runroot exec [-i|--interactive] [-t|--tty] [-e|--env KEY=VAL] [-u|--user "
+              "USER]\n"
+              "                    [-w|--workdir DIR] [--cache-dir DIR] NAME COMMAND [ARG...]\n"
+              "       runroot stop [-t|--time|--timeout SECONDS] [--cache-dir DIR] NAME...\n"
+              "       runroot kill [-s|--signal SIGNAL] [--cache-dir DIR] NAME...\n"
+              "       runroot wait [--cache-dir DIR] NAME...\n"
+              "       runroot inspect [--cache-dir DIR] NAME...\n"
               "       runroot gc [--cache-dir DIR]\n"
               "Run COMMAND (default /bin/sh) in a container made from IMAGE: a rootfs\n"
               "tarball (.tar, .tar.gz, .tar.zst, .tar.xz, ...), a directory, or an OCI or\n"
@@ -30,9 +39,11 @@ static void usage(FILE *f)
               "for what `mkroot fetch SUITE` keeps in the cache, when no file has that name.\n"
               "The image is unpacked once into the cache; each run gets its own writable\n"
               "layer.\n"
-              "ps lists the containers --name keeps: the running ones, with -a the stopped\n"
-              "ones too, with --format json one JSON object per line. rm removes them (with\n"
-              "-f a running one too: SIGTERM, then SIGKILL after 10 seconds).\n"
+              "ps lists the containers --name and -d keep: the running ones, with -a the\n"
+              "stopped ones too, with --format json one JSON object per line. rm removes them\n"
+              "(with -f a running one too: SIGTERM, then SIGKILL after 10 seconds). logs,\n"
+              "exec, stop, kill, wait and inspect act on one as docker's commands do (NAME:\n"
+              "a name or the start of an id; exit 1 when there is none or it does not run).\n"
               "\n"
               "  -e, --env KEY=VAL|KEY   set a variable (KEY alone: the host's value)\n"
               "      --env-file FILE     read KEY=VAL lines\n"
@@ -67,7 +78,13 @@ static void usage(FILE *f)
               "  -T, --no-tty            never allocate a terminal\n"
               "  -i, --interactive       accepted for docker compatibility (stdin always\n"
               "                          reaches the command)\n"
-              "      --rm                accepted for docker compatibility (always on)\n"
+              "  -d, --detach            run in the background under a monitor: print the id\n"
+              "                          and return; the name is --name's or a generated one\n"
+              "      --log-opt max-size=SIZE,max-file=N\n"
+              "                          with -d: rotate the json-file log at SIZE, keeping N\n"
+              "                          files (default: no cap)\n"
+              "      --rm                with -d: remove the container once it exits (else\n"
+              "                          accepted for docker compatibility: always on)\n"
               "      --init              accepted for docker compatibility (runroot always\n"
               "                          runs its own init as pid 1)\n"
               "  -l, --label KEY=VALUE   accepted for docker compatibility (checked, not kept:\n"
@@ -103,7 +120,7 @@ static void usage(FILE *f)
               "Exit status: the command's; 125 when runroot fails, 126 when the command\n"
               "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n"
               "Long options are taken only when spelled out in full. docker run's options\n"
-              "that runroot lacks (-p, -d and others) are refused, saying what to use.\n",
+              "that runroot lacks (-p and others) are refused, saying what to use.\n",
               f);
 }
 
@@ -139,6 +156,7 @@ enum {
         OPT_ULIMIT,
         OPT_MOUNT,
         OPT_PRIVILEGED,
+        OPT_LOG_OPT,
 };
 
 static const struct option long_opts[] = {
@@ -155,7 +173,7 @@ static const struct option long_opts[] = {
         {"label", required_argument, NULL, 'l'},
         {"publish", optional_argument, NULL, 'p'},
         {"publish-all", optional_argument, NULL, 'P'},
-        {"detach", optional_argument, NULL, 'd'},
+        {"detach", no_argument, NULL, 'd'},
         {"attach", optional_argument, NULL, 'a'},
         {"restart", optional_argument, NULL, OPT_UNSUPPORTED},
         {"expose", optional_argument, NULL, OPT_UNSUPPORTED},
@@ -173,7 +191,7 @@ static const struct option long_opts[] = {
         {"platform", optional_argument, NULL, OPT_UNSUPPORTED},
         {"pull", optional_argument, NULL, OPT_UNSUPPORTED},
         {"log-driver", optional_argument, NULL, OPT_UNSUPPORTED},
-        {"log-opt", optional_argument, NULL, OPT_UNSUPPORTED},
+        {"log-opt", required_argument, NULL, OPT_LOG_OPT},
         {"cidfile", optional_argument, NULL, OPT_UNSUPPORTED},
         {"memory-swap", optional_argument, NULL, OPT_UNSUPPORTED},
         {"cpu-quota", optional_argument, NULL, OPT_UNSUPPORTED},
@@ -303,9 +321,6 @@ static const struct {
          "published ports are not supported yet (the networking issue); use --net host"},
         {'P', "publish-all",
          "published ports are not supported yet (the networking issue); use --net host"},
-        {'d', "detach",
-         "detached containers are not supported yet (the lifecycle issue); run it in the "
-         "foreground or under systemd-run / nohup"},
         {'a', "attach",
          "not needed: stdin, stdout and stderr always reach the command; leave it out"},
         {0, "restart",
@@ -331,8 +346,8 @@ static const struct {
         {0, "platform", "not supported; the image runs on this machine's architecture"},
         {0, "pull", "not supported; runroot runs a local archive or directory (see mkroot fetch)"},
         {0, "log-driver",
-         "not supported; the command's output goes to runroot's stdout and stderr"},
-        {0, "log-opt", "not supported; the command's output goes to runroot's stdout and stderr"},
+         "not supported; a detached container's output goes to its json-file log (runroot "
+         "logs NAME), a foreground one's to runroot's stdout and stderr"},
         {0, "cidfile",
          "container ids are not supported yet (the lifecycle issue); use --name NAME"},
         {0, "memory-swap", "not supported; -m SIZE limits memory and swap together"},
@@ -452,7 +467,36 @@ static int apply_security_opt(const char *o, const char *val, runner_config *cfg
 /* What the command line says beyond the runner's config. */
 typedef struct cli_opts {
         const char *entrypoint; /* --entrypoint: NULL when not given, "" to clear */
+        bool detach;            /* -d */
+        bool log_opt;           /* a --log-opt was given */
+        runner_detach_opts d;   /* --rm, --log-opt */
 } cli_opts;
+
+/* --log-opt max-size=SIZE,max-file=N (repeatable, comma-separated as
+ * well): -1 to go on, else the exit status. */
+static int apply_log_opt(const char *o, const char *val, cli_opts *cli)
+{
+        _cleanup_free_ char *copy = xstrdup(val);
+        char *save = NULL;
+        cli->log_opt = true;
+        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                int64_t v;
+                if (!strncmp(kv, "max-size=", 9)) {
+                        if (parse_size(kv + 9, &v) < 0 || v < 1)
+                                return bad_value(o, val, "max-size: expected a size such as 10m");
+                        cli->d.log_max_size = v;
+                } else if (!strncmp(kv, "max-file=", 9)) {
+                        if (!parse_int(kv + 9, 1, 1000, &v))
+                                return bad_value(o, val, "max-file: expected 1 to 1000");
+                        cli->d.log_max_file = (int)v;
+                } else {
+                        return bad_value(o, val,
+                                         "expected max-size=SIZE or max-file=N (json-file's "
+                                         "options)");
+                }
+        }
+        return -1;
+}
 
 /* --NAME=VALUE for an option that takes none (getopt_long's '?' with
  * optopt the option's value): said so when NAME is spelled in full, an
@@ -529,8 +573,10 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case OPT_NAME: cfg->name = optarg; break;
         case 't': cfg->tty = 1; break;
         case 'T': cfg->tty = 0; break;
-        case 'i':
-        case OPT_RM: break;
+        case 'i': break;
+        case OPT_RM: cli->d.remove = true; break;
+        case 'd': cli->detach = true; break;
+        case OPT_LOG_OPT: return apply_log_opt(o, optarg, cli);
         case 'm':
         case OPT_CPUS:
         case OPT_PIDS:
@@ -558,7 +604,6 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case 'l':
         case 'p':
         case 'P':
-        case 'd':
         case 'a':
         case OPT_UNSUPPORTED: return apply_docker_opt(c, idx, o, cfg);
         case OPT_HELP: usage(stdout); return 0;
@@ -688,6 +733,26 @@ static void image_argv(const runner_image_config *ic, const char *entrypoint, ru
                 cfg->argv = args->v; /* NULL-terminated: the strv invariant */
 }
 
+/* runroot -d: the id on stdout once the command runs. */
+static int run_detached(runner_config *cfg, cli_opts *cli)
+{
+        if (cfg->tty == 1) {
+                log_error("-t: not with -d (a detached container's output goes to its log; "
+                          "runroot exec -it NAME sh gives a terminal)");
+                return EXIT_RUNROOT;
+        }
+        err_t e = {0};
+        _cleanup_free_ char *id = NULL, *name = NULL;
+        if (runner_run_detached(cfg, &cli->d, &id, &name, &e) < 0) {
+                log_error("%s", e.msg);
+                return EXIT_RUNROOT;
+        }
+        puts(id);
+        cfg->name = NULL;
+        cfg->id = NULL;
+        return fflush(stdout) == 0 ? 0 : EXIT_RUNROOT;
+}
+
 static int run_main(int argc, char **argv, runner_config *cfg)
 {
         cli_opts cli = {0};
@@ -697,8 +762,7 @@ static int run_main(int argc, char **argv, runner_config *cfg)
         cfg->sec.no_new_privs = false;
         for (;;) {
                 int idx = -1, at = optind;
-                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh:l:p::P::d::a::", long_opts,
-                                    &idx);
+                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh:l:p::P::da::", long_opts, &idx);
                 if (c == -1)
                         break;
                 if (idx >= 0 && !long_opt_in_full(argv[at], long_opts[idx].name))
@@ -711,6 +775,11 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 log_error("no image given (see --help)");
                 return EXIT_RUNROOT;
         }
+        if (cli.log_opt && !cli.detach) {
+                log_error("--log-opt: only with -d (a foreground run's output goes to runroot's "
+                          "stdout and stderr)");
+                return EXIT_RUNROOT;
+        }
         struct stat st;
         /* A file of that name in the working directory is an image. */
         if (!strcmp(argv[optind], "gc") && stat(argv[optind], &st) < 0)
@@ -719,6 +788,17 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return runroot_ps_main(cfg->cache_dir, argc - optind, argv + optind);
         if (!strcmp(argv[optind], "rm") && stat(argv[optind], &st) < 0)
                 return runroot_rm_main(cfg->cache_dir, argc - optind, argv + optind);
+        static const struct {
+                const char *name;
+                int (*fn)(const char *cache_dir, int argc, char **argv);
+        } subs[] = {
+                {"logs", runroot_logs_main},       {"stop", runroot_stop_main},
+                {"kill", runroot_kill_main},       {"wait", runroot_wait_main},
+                {"inspect", runroot_inspect_main}, {"exec", runroot_exec_main},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+                if (!strcmp(argv[optind], subs[i].name) && stat(argv[optind], &st) < 0)
+                        return subs[i].fn(cfg->cache_dir, argc - optind, argv + optind);
         cfg->image = argv[optind];
         cfg->argv = optind + 1 < argc ? argv + optind + 1 : NULL;
         if (cfg->argv && !cfg->argv[0][0]) {
@@ -759,6 +839,11 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 cfg->workdir = ic.workdir;
         if (!cfg->user)
                 cfg->user = ic.user;
+        if (cli.detach) {
+                r = run_detached(cfg, &cli);
+                runner_image_config_free(&ic);
+                return r;
+        }
         r = runner_run(cfg, &e);
         runner_image_config_free(&ic);
         if (r < 0) {

@@ -11,3 +11,12 @@
  * --cache-dir given before it (or NULL). */
 int runroot_ps_main(const char *cache_dir, int argc, char **argv);
 int runroot_rm_main(const char *cache_dir, int argc, char **argv);
+
+/* runroot logs|stop|kill|wait|inspect|exec (lifecycle.c), argv[0] the
+ * subcommand, as docker's commands of those names. */
+int runroot_logs_main(const char *cache_dir, int argc, char **argv);
+int runroot_stop_main(const char *cache_dir, int argc, char **argv);
+int runroot_kill_main(const char *cache_dir, int argc, char **argv);
+int runroot_wait_main(const char *cache_dir, int argc, char **argv);
+int runroot_inspect_main(const char *cache_dir, int argc, char **argv);
+int runroot_exec_main(const char *cache_dir, int argc, char **argv);

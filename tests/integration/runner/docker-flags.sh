@@ -51,10 +51,19 @@ expect_err 'runroot: -p: published ports are not supported yet (the networking i
         -p 8080:80 "$IMG" true
 expect_err 'runroot: --publish: published ports are not supported yet (the networking issue); use --net host' \
         --publish=8080:80 "$IMG" true
-expect_err 'runroot: -d: detached containers are not supported yet (the lifecycle issue); run it in the foreground or under systemd-run / nohup' \
-        -d "$IMG" true
-expect_err 'runroot: --detach: detached containers are not supported yet (the lifecycle issue); run it in the foreground or under systemd-run / nohup' \
-        --detach "$IMG" true
+# -d exists (lifecycle.sh); what it cannot take says why.
+expect_err 'runroot: -t: not with -d (a detached container'"'"'s output goes to its log; runroot exec -it NAME sh gives a terminal)' \
+        -d -t "$IMG" true
+expect_err 'runroot: -d: not with --read-only (a detached container is a name, with a writable layer of its own)' \
+        --detach --read-only "$IMG" true
+expect_err 'runroot: --log-opt: only with -d (a foreground run'"'"'s output goes to runroot'"'"'s stdout and stderr)' \
+        --log-opt max-size=1m "$IMG" true
+expect_err 'runroot: --log-opt max-size=big: max-size: expected a size such as 10m (see --help)' \
+        -d --log-opt max-size=big "$IMG" true
+expect_err 'runroot: --log-opt max-file=0: max-file: expected 1 to 1000 (see --help)' \
+        -d --log-opt max-file=0 "$IMG" true
+expect_err 'runroot: --log-opt mode=non-blocking: expected max-size=SIZE or max-file=N (json-file'"'"'s options) (see --help)' \
+        -d --log-opt mode=non-blocking "$IMG" true
 expect_err 'runroot: --restart: restart policies are not supported yet (the lifecycle issue); run it under systemd-run -p Restart=on-failure' \
         --restart always "$IMG" true
 expect_err 'runroot: --network bridge: only none and host are supported yet (the networking issue); use --net none or --net host' \

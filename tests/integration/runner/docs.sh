@@ -23,14 +23,14 @@ sub_comp() {
                 grep -oE 'compgen -W "[^"]*"' | grep -oE -- '--[a-z][a-z-]+' | sort -u
 }
 all_comp=$comp_opts
-for s in gc ps rm; do
+for s in gc ps rm logs exec stop kill wait inspect; do
         all_comp=$(printf '%s\n%s\n' "$all_comp" "$(sub_comp "$s")" | sort -u)
 done
 for o in $help_opts; do
         grep -qxF -- "$o" <<<"$man_opts" || { echo "FAIL: $o missing from man/runroot.1"; rc=1; }
         grep -qxF -- "$o" <<<"$comp_opts" && continue
         ok=0
-        for s in gc ps rm; do
+        for s in gc ps rm logs exec stop kill wait inspect; do
                 if grep -qxF -- "$o" <<<"$(sub_opts "$s")"; then
                         ok=1
                         grep -qxF -- "$o" <<<"$(sub_comp "$s")" ||

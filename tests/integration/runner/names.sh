@@ -44,11 +44,11 @@ expect_rc 0 rr rm old >/dev/null
 expect_rc 0 rr --name other "$T/b.tar.gz" true
 "$RUNROOT" ps -a >"$T/ps-a.out" || fail "ps -a"
 head -1 "$T/ps-a.out" >"$T/ps-a.head"
-grep -qE '^NAME +IMAGE +COMMAND +CREATED +STATUS$' "$T/ps-a.head" ||
+grep -qE '^CONTAINER ID +NAME +IMAGE +COMMAND +CREATED +STATUS +PID$' "$T/ps-a.head" ||
         fail "ps -a: header: $(cat "$T/ps-a.out")"
-awk 'NR > 1 {print $1, $2}' "$T/ps-a.out" >"$T/ps-a.cols"
+awk 'NR > 1 {print $2, $3}' "$T/ps-a.out" >"$T/ps-a.cols"
 printf 'dev %s\nother %s\n' "$A" "$B" | cmp - "$T/ps-a.cols" || fail "ps -a: $(cat "$T/ps-a.out")"
-grep -E '^dev +[^ ]+ +"sh -c echo kept >/s[^ ]*" +[^ ].* ago +Exited \(0\) .* ago$' "$T/ps-a.out" >/dev/null ||
+grep -E '^[0-9a-f]{12} +dev +[^ ]+ +"sh -c echo kept >/s[^ ]*" +[^ ].* ago +Exited \(0\) .* ago$' "$T/ps-a.out" >/dev/null ||
         fail "ps -a: the command or the status of dev: $(cat "$T/ps-a.out")"
 # ps alone: none runs.
 "$RUNROOT" ps >"$T/ps.out" || fail "ps"
@@ -63,9 +63,9 @@ for _ in $(seq 100); do
         [ "$(wc -l <"$T/ps.out")" = 2 ] && break
         sleep 0.1
 done
-awk 'NR > 1 {print $1, $2}' "$T/ps.out" >"$T/ps.cols"
+awk 'NR > 1 {print $2, $3}' "$T/ps.out" >"$T/ps.cols"
 printf 'live %s\n' "$A" | cmp - "$T/ps.cols" || fail "ps: not the running one alone: $(cat "$T/ps.out")"
-grep -E '^live +[^ ]+ +"sleep 60" +[^ ].* ago +Up [^ ]' "$T/ps.out" >/dev/null || fail "ps: status: $(cat "$T/ps.out")"
+grep -E '^[0-9a-f]{12} +live +[^ ]+ +"sleep 60" +[^ ].* ago +Up .* [0-9]+$' "$T/ps.out" >/dev/null || fail "ps: status: $(cat "$T/ps.out")"
 rc=0
 "$RUNROOT" rm live >"$T/rm.out" 2>"$T/rm.err" || rc=$?
 [ "$rc" = 1 ] || fail "rm of a running one: exit $rc, expected 1"
@@ -112,7 +112,7 @@ expect_rc 0 rr --name dev "$IMG" sh -c "mkdir -p /d/e && echo x >/d/e/f && chmod
         fail "rm: left in names/: $(ls -A "$MKROOT_CACHE/names")"
 [ "$(cat "$T/outside")" = outside ] || fail "rm followed a symlink out of the layer"
 "$RUNROOT" ps -a >"$T/ps-a.out" || fail "ps -a after rm"
-awk 'NR > 1 {print $1}' "$T/ps-a.out" >"$T/ps-a.cols"
+awk 'NR > 1 {print $2}' "$T/ps-a.out" >"$T/ps-a.cols"
 printf 'live\nother\n' | cmp - "$T/ps-a.cols" || fail "ps -a after rm: $(cat "$T/ps-a.out")"
 # The name starts fresh, and may now go with another image.
 expect_rc 1 rr --name dev "$T/b.tar.gz" rrhelper cat /state 2>/dev/null

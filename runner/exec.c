@@ -1,0 +1,453 @@
+/* runroot exec: a command in a running container, as docker exec runs
+ * one. The process that joins (host side, in runroot's pid namespace):
+ * moves into the container's cgroups, closes every descriptor it has but
+ * stdio and its pipes to runroot, and enters every namespace of the
+ * container's init at once through a pidfd (setns with namespace flags;
+ * one /proc/PID/ns/ file at a time, all opened before the first setns, on
+ * kernels before 5.8). From there nothing of the host is opened: its child,
+ * in the container's pid namespace, resolves the user, the working
+ * directory and the terminal inside the container, and goes through the
+ * same last steps as the container's command (init.c): capabilities cut to
+ * the same bounding set, no_new_privs when the container has it, the same
+ * seccomp filter, then exec. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+static const struct {
+        const char *name;
+        int flag;
+} ns_kinds[] = {
+        /* the user namespace first: the others are entered with its rights */
+        {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},  {"uts", CLONE_NEWUTS},
+        {"ipc", CLONE_NEWIPC},   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+        {"pid", CLONE_NEWPID},
+};
+
+/* The namespaces of pid that are not ours (entering one's own user
+ * namespace is an error, the others a no-op). */
+static int ns_flags(pid_t pid)
+{
+        int flags = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
+                char theirs[64], ours[64];
+                snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", (int)pid, ns_kinds[i].name);
+                snprintf(ours, sizeof ours, "/proc/self/ns/%s", ns_kinds[i].name);
+                struct stat a, b;
+                if (stat(theirs, &a) < 0 || stat(ours, &b) < 0)
+                        continue;
+                if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                        flags |= ns_kinds[i].flag;
+        }
+        return flags;
+}
+
+/* The environment the container's command started with (/proc/PID/
+ * environ of the init's child), as the defaults of the exec'd one. */
+static void command_env(pid_t init, strv *ret)
+{
+        char path[96];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init, (int)init);
+        _cleanup_free_ char *kids = NULL;
+        size_t len = 0;
+        if (fs_read_file_at(AT_FDCWD, path, 4096, &kids, &len, NULL) < 0)
+                return;
+        long cmd = strtol(kids, NULL, 10);
+        if (cmd <= 1)
+                return;
+        snprintf(path, sizeof path, "/proc/%ld/environ", cmd);
+        _cleanup_free_ char *env = NULL;
+        if (fs_read_file_at(AT_FDCWD, path, 1 << 20, &env, &len, NULL) < 0)
+                return;
+        for (size_t i = 0; i < len;) {
+                size_t n = strnlen(env + i, len - i);
+                if (n && memchr(env + i, '=', n))
+                        strv_push_take(ret, xstrndup(env + i, n));
+                i += n + 1;
+        }
+}
+
+/* The container's security profile as its run recorded it. */
+static void sec_from_record(json_object *run, sec_opts *ret)
+{
+        sec_opts_init(ret);
+        json_object *sec = NULL, *b = NULL;
+        json_object_object_get_ex(run, "security", &sec);
+        container_strv(sec, "cap_add", &ret->cap_add);
+        container_strv(sec, "cap_drop", &ret->cap_drop);
+        if (sec && json_object_object_get_ex(sec, "seccomp", &b))
+                ret->seccomp = json_object_get_boolean(b);
+        ret->no_new_privs = sec && json_object_object_get_ex(sec, "no_new_privs", &b) &&
+                            json_object_get_boolean(b);
+        ret->seccomp_profile = container_str(sec, "seccomp_profile");
+}
+
+typedef struct exec_plan {
+        const runner_exec_opts *o;
+        const sec_opts *sec;
+        const strv *cenv;
+        const char *user, *workdir, *term;
+        int pidfd;
+        pid_t init_pid;
+        int flags;
+        strv cgroups;
+        int err_fd, tty_sock, null_fd;
+} exec_plan;
+
+static _Noreturn void fail_to(int fd, const err_t *e)
+{
+        char buf[ERR_MSG_MAX + 2];
+        int n = snprintf(buf, sizeof buf, "%s\n", e->msg[0] ? e->msg : "exec failed");
+        if (n > 0)
+                (void)!write(fd, buf, (size_t)n);
+        _exit(125);
+}
+
+/* Enter the namespaces of the init: by the pidfd, or one file at a time. */
+static int enter_namespaces(const exec_plan *p, int *nsfds, err_t *e)
+{
+        if (setns(p->pidfd, p->flags) == 0)
+                return 0;
+        if (errno != EINVAL)
+                return err_sys(e, errno, "enter the container's namespaces");
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
+                if (!(p->flags & ns_kinds[i].flag))
+                        continue;
+                if (nsfds[i] < 0)
+                        return err_set(e, -ENOENT, "the container's %s namespace is gone",
+                                       ns_kinds[i].name);
+                if (setns(nsfds[i], ns_kinds[i].flag) < 0)
+                        return err_sys(e, errno, "enter the container's %s namespace",
+                                       ns_kinds[i].name);
+        }
+        return 0;
+}
+
+/* In the container's pid namespace: the terminal, the user, the working
+ * directory, then init.c's last steps and exec. */
+static _Noreturn void exec_child(const exec_plan *p)
+{
+        err_t e = {0};
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+                err_sys(&e, errno, "PR_SET_PDEATHSIG");
+                fail_to(p->err_fd, &e);
+        }
+        int slave = -1;
+        if (p->o->tty) {
+                int master;
+                if (tty_open_pty(&master, &slave, &e) < 0)
+                        fail_to(p->err_fd, &e);
+                if (tty_send_fd(p->tty_sock, master) < 0) {
+                        err_sys(&e, errno, "pass the terminal to runroot");
+                        fail_to(p->err_fd, &e);
+                }
+                close(master);
+                close(p->tty_sock);
+        }
+        run_user u = {0};
+        if (user_resolve(p->user, &u, &e) < 0)
+                fail_to(p->err_fd, &e);
+        strv env = {0};
+        if (env_build(p->cenv, NULL, &p->o->env, environ, u.home, NULL, p->term, &env, &e) < 0)
+                fail_to(p->err_fd, &e);
+        _cleanup_free_ char *cwd_abs = NULL;
+        int cwd_fd = -1;
+        if (p->workdir && init_open_workdir(p->workdir, &cwd_abs, &cwd_fd, &e) < 0)
+                fail_to(p->err_fd, &e);
+        init_cmd cmd = {
+                .argv = p->o->argv,
+                .envp = env.v,
+                .cwd = p->workdir,
+                .cwd_abs = cwd_abs,
+                .cwd_fd = cwd_fd,
+                .user = &u,
+                .sec = p->sec,
+                .pty_slave_fd = slave,
+                .err_fd = p->err_fd,
+                .ready_fd = -1,
+        };
+        init_exec_command(&cmd);
+}
+
+static int status_code(int st)
+{
+        if (WIFEXITED(st))
+                return WEXITSTATUS(st);
+        if (WIFSIGNALED(st))
+                return 128 + WTERMSIG(st);
+        return 125;
+}
+
+/* Host side, joining: cgroups, descriptors, namespaces; then the child
+ * and its status, signals forwarded to it (blocked since runroot). */
+static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
+{
+        err_t e = {0};
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0) {
+                err_sys(&e, errno, "prctl");
+                fail_to(p->err_fd, &e);
+        }
+        if (!p->o->interactive && dup2(p->null_fd, 0) < 0) {
+                err_sys(&e, errno, "stdin");
+                fail_to(p->err_fd, &e);
+        }
+        for (size_t i = 0; i < p->cgroups.n; i++) {
+                _cleanup_free_ char *procs = path_join(p->cgroups.v[i], "cgroup.procs");
+                _cleanup_close_ int fd = open(procs, O_WRONLY | O_CLOEXEC);
+                char pid[24];
+                int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+                if (fd < 0 || write(fd, pid, (size_t)n) != n) {
+                        err_sys(&e, errno, "join the container's cgroup %s", p->cgroups.v[i]);
+                        fail_to(p->err_fd, &e);
+                }
+        }
+        /* The fallback's namespace files, all opened before the first
+         * setns: nothing of the host is opened after it. */
+        int nsfds[ARRAY_SIZE(ns_kinds)];
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)p->init_pid, ns_kinds[i].name);
+                nsfds[i] = p->flags & ns_kinds[i].flag ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+        }
+        int keep[INIT_KEEP_FDS_MAX] = {p->err_fd, p->tty_sock, p->pidfd};
+        size_t nkeep = 3;
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds) && nkeep < ARRAY_SIZE(keep); i++)
+                if (nsfds[i] >= 0)
+                        keep[nkeep++] = nsfds[i];
+        if (init_close_fds(keep, nkeep, &e) < 0)
+                fail_to(p->err_fd, &e);
+        if (enter_namespaces(p, nsfds, &e) < 0)
+                fail_to(p->err_fd, &e);
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
+                if (nsfds[i] >= 0)
+                        close(nsfds[i]);
+        close(p->pidfd);
+        pid_t child = fork();
+        if (child < 0) {
+                err_sys(&e, errno, "fork");
+                fail_to(p->err_fd, &e);
+        }
+        if (child == 0)
+                exec_child(p);
+        close(p->err_fd);
+        if (p->tty_sock >= 0)
+                close(p->tty_sock);
+        for (;;) {
+                siginfo_t si;
+                int sig = sigwaitinfo(set, &si);
+                if (sig < 0)
+                        continue;
+                if (sig != SIGCHLD) {
+                        kill(child, sig);
+                        continue;
+                }
+                int st;
+                if (waitpid(child, &st, WNOHANG) == child)
+                        _exit(status_code(st));
+        }
+}
+
+/* runroot's side while the command runs: the terminal relayed, signals
+ * forwarded to the joiner; its wait status. */
+static int relay(pid_t pid, int sfd, int master, bool in)
+{
+        char buf[16384];
+        bool in_open = master >= 0 && in;
+        for (;;) {
+                struct pollfd p[3] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = master, .events = POLLIN},
+                        {.fd = in_open ? 0 : -1, .events = POLLIN},
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof si) == sizeof si) {
+                                int sig = (int)si.ssi_signo;
+                                if (sig == SIGWINCH && master >= 0)
+                                        tty_copy_winsize(0, master);
+                                else if (sig != SIGCHLD)
+                                        kill(pid, sig);
+                        }
+                        int st;
+                        if (waitpid(pid, &st, WNOHANG) == pid) {
+                                if (master >= 0) {
+                                        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+                                        ssize_t n;
+                                        while ((n = read(master, buf, sizeof buf)) > 0)
+                                                fd_write_all(1, buf, (size_t)n);
+                                }
+                                return st;
+                        }
+                }
+                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(master, buf, sizeof buf);
+                        if (n > 0)
+                                fd_write_all(1, buf, (size_t)n);
+                        else if (n < 0 && errno != EINTR && errno != EAGAIN)
+                                master = -1;
+                }
+                if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(0, buf, sizeof buf);
+                        if (n > 0)
+                                fd_write_all(master, buf, (size_t)n);
+                        else if (n == 0 || errno != EINTR)
+                                in_open = false;
+                }
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        return st;
+}
+
+static int exec_in(exec_plan *p, err_t *e)
+{
+        int errp[2] = {-1, -1}, ttys[2] = {-1, -1};
+        if (pipe2(errp, O_CLOEXEC) < 0)
+                return err_sys(e, errno, "pipe");
+        if (p->o->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ttys) < 0) {
+                int r = err_sys(e, errno, "socketpair");
+                close(errp[0]);
+                close(errp[1]);
+                return r;
+        }
+        _cleanup_close_ int errr = errp[0], tsock = ttys[0];
+        sigset_t set, old;
+        sigemptyset(&set);
+        for (size_t i = 0; i < init_forward_signals_n; i++)
+                sigaddset(&set, init_forward_signals[i]);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, &old);
+        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        p->err_fd = errp[1];
+        p->tty_sock = ttys[1];
+        pid_t pid = sfd < 0 ? -1 : fork();
+        if (pid == 0) {
+                close(errr);
+                if (tsock >= 0)
+                        close(tsock);
+                joiner(p, &set);
+        }
+        int saved = errno;
+        close(errp[1]);
+        if (ttys[1] >= 0)
+                close(ttys[1]);
+        if (pid < 0) {
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                return err_sys(e, saved, sfd < 0 ? "signalfd" : "fork");
+        }
+        _cleanup_close_ int master = -1;
+        void *saved_tty = NULL;
+        if (p->o->tty) {
+                master = tty_recv_fd(tsock);
+                if (master >= 0) {
+                        tty_copy_winsize(0, master);
+                        if (tty_raw(0, &saved_tty) < 0)
+                                saved_tty = NULL;
+                }
+        }
+        int st = relay(pid, sfd, master, p->o->interactive);
+        tty_restore(0, saved_tty);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        int code = status_code(st);
+        char buf[ERR_MSG_MAX];
+        fcntl(errr, F_SETFL, O_NONBLOCK);
+        ssize_t n = read(errr, buf, sizeof buf - 1);
+        if (n > 0) {
+                while (n > 0 && buf[n - 1] == '\n')
+                        n--;
+                buf[n] = '\0';
+                snprintf(e->msg, sizeof e->msg, "%s", buf);
+                if (code == 125) {
+                        e->code = -EIO;
+                        return e->code;
+                }
+        }
+        return code;
+}
+
+int runner_container_exec(const char *cache_dir, const char *name, const runner_exec_opts *o,
+                          err_t *e)
+{
+        if (!o->argv || !o->argv[0] || !o->argv[0][0])
+                return err_set(e, -EINVAL, "no command given");
+        if (o->tty && !isatty(0))
+                return err_set(e, -ENOTTY, "-t: the input is not a terminal");
+        store *s = NULL;
+        int r = store_open(cache_dir, &s, e);
+        if (r < 0)
+                return r;
+        container_info c = {0};
+        r = container_find(s, name, &c, e);
+        if (r < 0) {
+                store_free(s);
+                return r;
+        }
+        _cleanup_close_ int pidfd = c.running ? container_pidfd(&c) : -ESRCH;
+        if (pidfd < 0 || !c.init_pid) {
+                r = err_set(e, -ESRCH, "%s: not running", c.name);
+                container_info_free(&c);
+                store_free(s);
+                return r;
+        }
+        sec_opts sec;
+        sec_from_record(c.run, &sec);
+        /* The same filter the container's command got (runner_run makes it
+         * so, from the same options). */
+        sec_filter *filter = NULL;
+        if (sec.seccomp) {
+                err_t e2 = {0};
+                int cfd =
+                        store_area_dir(s, STORE_AREA_SECCOMP, NULL, &e2) == 0 ? store_dirfd(s) : -1;
+                r = sec_filter_prepare(&sec, cfd, &filter, e);
+                sec.filter = filter;
+        }
+        _cleanup_strv_ strv cenv = {0};
+        _cleanup_close_ int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (r == 0) {
+                command_env(c.init_pid, &cenv);
+                const char *term = getenv("TERM");
+                exec_plan p = {
+                        .o = o,
+                        .sec = &sec,
+                        .cenv = &cenv,
+                        .user = o->user ? o->user : container_str(c.run, "user"),
+                        .workdir = o->workdir ? o->workdir : container_str(c.run, "workdir"),
+                        .term = o->tty ? (term && *term ? term : "xterm") : NULL,
+                        .pidfd = pidfd,
+                        .init_pid = c.init_pid,
+                        .flags = ns_flags(c.init_pid),
+                        .null_fd = null_fd,
+                };
+                container_strv(c.run, "cgroups", &p.cgroups);
+                r = exec_in(&p, e);
+                strv_free(&p.cgroups);
+        }
+        sec_filter_free(filter);
+        /* the strings of sec point into c.run */
+        sec.seccomp_profile = NULL;
+        sec_opts_free(&sec);
+        container_info_free(&c);
+        store_free(s);
+        return r;
+}
