@@ -460,6 +460,54 @@ int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e)
         return k;
 }
 
+/* The dynamic symbol table through the section headers (ld.so uses
+ * DT_HASH instead; the headers are enough to tell an import). */
+int elf_imports(const void *buf, size_t len, const char *sym)
+{
+        reader r = {.buf = buf, .len = buf ? len : 0, .name = "(elf)"};
+        err_t e = {0};
+        int k = parse_header(&r, &e);
+        if (k < 0)
+                return k;
+        size_t shoff_at = r.is64 ? 0x28 : 0x20, shentsize_at = r.is64 ? 0x3a : 0x2e;
+        size_t shnum_at = shentsize_at + 2;
+        uint64_t shoff = ldw(&r, shoff_at);
+        uint16_t shentsize = ld16(&r, shentsize_at), shnum = ld16(&r, shnum_at);
+        size_t want_ent = r.is64 ? 64 : 40;
+        if (shoff == 0 || shnum == 0 || shentsize != want_ent ||
+            !in_range(&r, shoff, (uint64_t)shnum * shentsize))
+                return 0;
+        /* sh_type at 4; sh_offset, sh_size, sh_link, sh_entsize by class. */
+        size_t off_at = r.is64 ? 0x18 : 0x10, size_at = r.is64 ? 0x20 : 0x14,
+               link_at = r.is64 ? 0x28 : 0x18, entsize_at = r.is64 ? 0x38 : 0x24;
+        size_t symsize = r.is64 ? 24 : 16, shndx_at = r.is64 ? 6 : 14;
+        size_t symlen = strlen(sym);
+        for (uint16_t i = 0; i < shnum; i++) {
+                uint64_t sh = shoff + (uint64_t)i * shentsize;
+                if (ld32(&r, sh + 4) != SHT_DYNSYM)
+                        continue;
+                uint64_t soff = ldw(&r, sh + off_at), ssize = ldw(&r, sh + size_at);
+                uint64_t ent = ldw(&r, sh + entsize_at);
+                uint32_t link = ld32(&r, sh + link_at);
+                if (ent != symsize || link >= shnum || !in_range(&r, soff, ssize))
+                        return 0;
+                uint64_t lsh = shoff + (uint64_t)link * shentsize;
+                uint64_t stoff = ldw(&r, lsh + off_at), stsize = ldw(&r, lsh + size_at);
+                if (!in_range(&r, stoff, stsize))
+                        return 0;
+                for (uint64_t s = soff; s + symsize <= soff + ssize; s += symsize) {
+                        uint32_t name = ld32(&r, s);
+                        if (ld16(&r, s + shndx_at) != SHN_UNDEF || name >= stsize)
+                                continue;
+                        if (stsize - name > symlen &&
+                            !memcmp(r.buf + stoff + name, sym, symlen + 1))
+                                return 1;
+                }
+                return 0;
+        }
+        return 0;
+}
+
 /* The e_flags bits that make two objects of one machine ABI-incompatible
  * (the ones ld.so's elf_machine_matches_host and ldconfig look at). */
 static uint32_t abi_flags(uint16_t machine, uint32_t e_flags)

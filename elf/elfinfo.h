@@ -39,6 +39,11 @@ int elf_parse(const void *buf, size_t len, const char *name, elf_info **ret, err
 /* mmap and parse an open file; the same results as elf_parse. */
 int elf_read_fd(int fd, const char *name, elf_info **ret, err_t *e);
 void elf_info_free(elf_info *info);
+/* 1 when the ELF in buf imports the dynamic symbol sym (an undefined
+ * entry of its SHT_DYNSYM section), 0 when not or when it has no section
+ * headers to tell; a negative errno for input that is not ELF. Every
+ * offset is checked against len. */
+int elf_imports(const void *buf, size_t len, const char *sym);
 /* Whether a library of kind lib can be loaded into a process of kind obj
  * (the class/data/machine check by which ld.so skips e.g. /usr/lib32). */
 bool elf_compatible(const elf_info *obj, const elf_info *lib);
