@@ -2,9 +2,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "add.h"
+#include "dpkg.h"
 
 #define MAX_LINKS 40
 #define MAX_SCRIPT_DEPTH 4
@@ -16,7 +18,26 @@ struct adder {
         add_opts o;
         strmap *scanned; /* physical paths whose dependencies are already in */
         const elf_info *first_elf;
+        const char *reason; /* why what is staged now is staged (--trace-report) */
+        strmap *reasons;    /* image path -> reason (owned) */
+        strmap *trees;      /* directories whose contents are in */
+        int lenient;        /* > 0: a missing #! interpreter is a warning */
+        /* What the rules (adder_rules) look at: */
+        bool links_libc, links_tls, links_iconv, links_locale;
+        char *libc; /* the physical path of libc, for its gconv directory */
 };
+
+/* Stage host object `host` at dest, remembering why. */
+static int put(adder *a, const char *dest, const char *host, err_t *e)
+{
+        int r = stage_add_host(a->s, dest, host, e);
+        if (r < 0)
+                return r;
+        const stage_entry *en = stage_lookup(a->s, dest);
+        if (en && !strmap_has(a->reasons, en->path))
+                strmap_put(a->reasons, en->path, xstrdup(a->reason ? a->reason : "static closure"));
+        return 0;
+}
 
 adder *adder_new(resolver *r, stage *s, const char *root, const add_opts *o)
 {
@@ -34,6 +55,8 @@ adder *adder_new(resolver *r, stage *s, const char *root, const add_opts *o)
         if (o)
                 a->o = *o;
         a->scanned = strmap_new();
+        a->reasons = strmap_new_with_free(free);
+        a->trees = strmap_new();
         return a;
 }
 
@@ -42,6 +65,9 @@ void adder_free(adder *a)
         if (!a)
                 return;
         strmap_free(a->scanned);
+        strmap_free(a->reasons);
+        strmap_free(a->trees);
+        free(a->libc);
         free(a->root);
         free(a);
 }
@@ -101,7 +127,7 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
                                 return err_set(e, -ELOOP, "%s: too many levels of symbolic links",
                                                path);
                         if (stage_it) {
-                                int r = stage_add_host(a->s, next, host, e);
+                                int r = put(a, next, host, e);
                                 if (r < 0)
                                         return r;
                         }
@@ -123,7 +149,7 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
                         /* A directory itself is staged by whoever adds its
                          * contents; here it is only a place. */
                         if (stage_it && !S_ISDIR(st.st_mode)) {
-                                int r = stage_add_host(a->s, next, host, e);
+                                int r = put(a, next, host, e);
                                 if (r < 0)
                                         return r;
                         }
@@ -141,10 +167,51 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
 
 /* Add what the ELF at phys (inside the root) loads. who: the name to
  * blame in messages. */
+static int add_elf_deps_of(adder *a, const char *phys, err_t *e);
+
+/* Note what the rules need to know about an ELF object in the image: the
+ * libc it uses, a TLS library, an import of iconv_open. */
+static void note_object(adder *a, const char *phys)
+{
+        const char *base = path_basename(phys);
+        if (!strncmp(base, "libc.so.", 8) && !a->libc) {
+                a->links_libc = true;
+                a->libc = xstrdup(phys);
+        }
+        if (!strncmp(base, "libssl.so", 9) || !strncmp(base, "libgnutls.so", 12))
+                a->links_tls = true;
+        if (a->links_iconv && a->links_locale)
+                return;
+        _cleanup_free_ char *host = host_path(a, phys);
+        _cleanup_close_ int fd = open(host, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+                return;
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED)
+                return;
+        if (!a->links_iconv && elf_imports(m, (size_t)st.st_size, "iconv_open") == 1)
+                a->links_iconv = true;
+        if (!a->links_locale && (elf_imports(m, (size_t)st.st_size, "setlocale") == 1 ||
+                                 elf_imports(m, (size_t)st.st_size, "newlocale") == 1))
+                a->links_locale = true;
+        munmap(m, (size_t)st.st_size);
+}
+
 static int add_elf_deps(adder *a, const char *phys, err_t *e)
 {
         if (strmap_has(a->scanned, phys))
                 return 0;
+        note_object(a, phys);
+        const char *why = a->reason;
+        a->reason = "static closure";
+        int r = add_elf_deps_of(a, phys, e);
+        a->reason = why;
+        return r;
+}
+
+static int add_elf_deps_of(adder *a, const char *phys, err_t *e)
+{
         strmap_put(a->scanned, phys, (void *)1);
         dep_list *l = NULL;
         int r = resolver_resolve(a->r, phys, &l, e);
@@ -170,7 +237,7 @@ static int add_elf_deps(adder *a, const char *phys, err_t *e)
                 const dep_obj *o = &l->objs[i];
                 if (!o->path) {
                         const char *who = l->objs[o->loader].path;
-                        if (a->o.allow_missing) {
+                        if (a->o.allow_missing || a->lenient) {
                                 log_warn("%s: needs %s, which cannot be found", who, o->name);
                                 continue;
                         }
@@ -185,6 +252,8 @@ static int add_elf_deps(adder *a, const char *phys, err_t *e)
                         dep_list_free(l);
                         return r;
                 }
+                if (!strmap_has(a->scanned, p))
+                        note_object(a, p);
                 strmap_put(a->scanned, p, (void *)1);
         }
         dep_list_free(l);
@@ -232,6 +301,12 @@ static int add_script(adder *a, const char *phys, const char *buf, size_t n, int
         if (!interp)
                 return err_set(e, -ENOEXEC, "%s: empty #! line", phys);
         int r = add_any(a, interp, NULL, depth + 1, e);
+        if (r == -ENOENT && (a->o.allow_missing || a->lenient)) {
+                log_warn("%s: #! interpreter %s is not on the host: the script is copied "
+                         "without it",
+                         phys, interp);
+                return 0;
+        }
         if (r < 0)
                 return err_prefix(e, "%s: interpreter", phys);
         if (strcmp(path_basename(interp), "env") != 0)
@@ -243,6 +318,12 @@ static int add_script(adder *a, const char *phys, const char *buf, size_t n, int
                 if (strchr(arg, '='))
                         continue; /* env's VAR=value */
                 _cleanup_free_ char *found = find_on_path(a, arg);
+                if (!found && (a->o.allow_missing || a->lenient)) {
+                        log_warn("%s: #!%s: %s not found on PATH: the script is copied without "
+                                 "it",
+                                 phys, interp, arg);
+                        return 0;
+                }
                 if (!found)
                         return err_set(e, -ENOENT, "%s: #!%s: %s not found on PATH", phys, interp,
                                        arg);
@@ -269,7 +350,7 @@ static int add_file_needs(adder *a, const char *phys, int depth, bool in_dir, er
                 if (r == -ENOEXEC)
                         return 0;
                 if (r < 0) {
-                        if (in_dir) {
+                        if (in_dir || a->lenient) {
                                 /* An invalid ELF among many files (a test fixture, a
                                  * firmware image) is data; still say so. */
                                 log_warn("%s", pe.msg);
@@ -287,8 +368,32 @@ static int add_file_needs(adder *a, const char *phys, int depth, bool in_dir, er
         return 0;
 }
 
+/* A symlink met inside a directory being added, at its own path: what it
+ * points to inside the root comes too (as the links on the way and the
+ * target), so the image's link resolves wherever the host's does. A link
+ * that dangles on the host stays as it is. */
+static int follow_link(adder *a, const char *phys, int depth, err_t *e)
+{
+        _cleanup_free_ char *host = host_path(a, phys);
+        struct stat st;
+        if (stat(host, &st) < 0)
+                return 0;
+        err_t pe = {0};
+        int r = add_any(a, phys, NULL, depth, &pe);
+        if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR) {
+                log_debug("%s: %s", phys, pe.msg);
+                return 0;
+        }
+        if (r < 0)
+                *e = pe;
+        return r;
+}
+
 static int add_tree(adder *a, const char *phys, const char *dest, int depth, err_t *e)
 {
+        if (strmap_has(a->trees, dest))
+                return 0;
+        strmap_put(a->trees, dest, (void *)1);
         _cleanup_free_ char *host = host_path(a, phys);
         _cleanup_close_ int fd = open(host, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -306,13 +411,15 @@ static int add_tree(adder *a, const char *phys, const char *dest, int depth, err
                         r = err_sys(e, errno, "%s", ch);
                         break;
                 }
-                r = stage_add_host(a->s, cd, ch, e);
+                r = put(a, cd, ch, e);
                 if (r < 0)
                         break;
                 if (S_ISDIR(st.st_mode))
                         r = add_tree(a, cp, cd, depth, e);
                 else if (S_ISREG(st.st_mode))
                         r = add_file_needs(a, cp, depth, true, e);
+                else if (S_ISLNK(st.st_mode) && !strcmp(cp, cd))
+                        r = follow_link(a, cp, depth, e);
         }
         return r;
 }
@@ -328,13 +435,13 @@ static int add_any(adder *a, const char *src, const char *dest, int depth, err_t
         if (lstat(host, &st) < 0)
                 return err_sys(e, errno, "%s", src);
         if (dest) {
-                r = stage_add_host(a->s, dest, host, e);
+                r = put(a, dest, host, e);
                 if (r < 0)
                         return r;
         }
         if (S_ISDIR(st.st_mode)) {
                 if (!dest) {
-                        r = stage_add_host(a->s, phys, host, e);
+                        r = put(a, phys, host, e);
                         if (r < 0)
                                 return r;
                 }
@@ -448,51 +555,316 @@ int adder_finish(adder *a, err_t *e)
                 const stage_entry *have = stage_lookup(a->s, top[i]);
                 if (have)
                         continue;
-                int r = stage_add_host(a->s, top[i], host, e);
+                int r = put(a, top[i], host, e);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
+/* The skeleton's directories and files. */
+static const struct {
+        const char *path;
+        mode_t mode;
+} skel_dirs[] = {
+        {"dev", 0755}, {"proc", 0555}, {"sys", 0555}, {"tmp", 01777}, {"root", 0700}, {"etc", 0755},
+};
+static const struct {
+        const char *path;
+        const char *data;
+} skel_files[] = {
+        {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                       "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"},
+        {"etc/group", "root:x:0:\nnobody:x:65534:\nnogroup:x:65534:\n"},
+        {"etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n"
+                              "hosts: files dns\nnetworks: files\nprotocols: files\n"
+                              "services: files\n"},
+        {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
+};
+
 int skeleton_add(stage *s, err_t *e)
 {
-        static const struct {
-                const char *path;
-                mode_t mode;
-        } dirs[] = {
-                {"dev", 0755},  {"proc", 0555}, {"sys", 0555},
-                {"tmp", 01777}, {"root", 0700}, {"etc", 0755},
-        };
-        static const struct {
-                const char *path;
-                const char *data;
-        } files[] = {
-                {"etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
-                               "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"},
-                {"etc/group", "root:x:0:\nnobody:x:65534:\nnogroup:x:65534:\n"},
-                {"etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\n"
-                                      "hosts: files dns\nnetworks: files\nprotocols: files\n"
-                                      "services: files\n"},
-                {"etc/hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-                const stage_entry *have = stage_lookup(s, dirs[i].path);
+        for (size_t i = 0; i < ARRAY_SIZE(skel_dirs); i++) {
+                const stage_entry *have = stage_lookup(s, skel_dirs[i].path);
                 if (have && have->kind != STAGE_DIR)
                         continue;
                 if (have && have->host)
                         continue; /* a real directory from the host keeps its mode */
-                int r = stage_add_dir(s, dirs[i].path, dirs[i].mode, e);
+                int r = stage_add_dir(s, skel_dirs[i].path, skel_dirs[i].mode, e);
                 if (r < 0)
                         return r;
         }
-        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-                if (stage_lookup(s, files[i].path))
+        for (size_t i = 0; i < ARRAY_SIZE(skel_files); i++) {
+                if (stage_lookup(s, skel_files[i].path))
                         continue;
-                int r = stage_add_data(s, files[i].path, 0644, files[i].data, strlen(files[i].data),
-                                       e);
+                int r = stage_add_data(s, skel_files[i].path, 0644, skel_files[i].data,
+                                       strlen(skel_files[i].data), e);
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+void adder_set_reason(adder *a, const char *reason)
+{
+        a->reason = reason;
+}
+
+/* A path dpkg or a trace names: a directory becomes a directory (with
+ * the links on the way), anything else is added with what it needs; a
+ * path no longer there (removed since, or made by the traced run) is
+ * skipped. */
+static int add_listed(adder *a, const char *path, bool dir_only, err_t *e)
+{
+        if (!strcmp(path, "/.") || !strcmp(path, "/"))
+                return 0;
+        _cleanup_free_ char *host = host_path(a, path);
+        struct stat st;
+        if (lstat(host, &st) < 0) {
+                log_debug("%s: not on disk, skipped", path);
+                return 0;
+        }
+        bool is_dir = S_ISDIR(st.st_mode) || (stat(host, &st) == 0 && S_ISDIR(st.st_mode));
+        if (dir_only && !is_dir)
+                return 0;
+        if (is_dir) {
+                _cleanup_free_ char *phys = NULL;
+                err_t pe = {0};
+                int r = copy_reached(a, path, true, &phys, &pe);
+                if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
+                        return 0;
+                if (r < 0) {
+                        *e = pe;
+                        return r;
+                }
+                if (!strcmp(phys, "/"))
+                        return 0;
+                _cleanup_free_ char *ph = host_path(a, phys);
+                return put(a, phys, ph, e);
+        }
+        a->lenient++;
+        int r = add_any(a, path, NULL, 0, e);
+        a->lenient--;
+        return r;
+}
+
+int adder_add_listed(adder *a, const strv *paths, err_t *e)
+{
+        for (size_t i = 0; i < paths->n; i++) {
+                int r = add_listed(a, paths->v[i], false, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int adder_add_dirs(adder *a, const strv *dirs, err_t *e)
+{
+        for (size_t i = 0; i < dirs->n; i++) {
+                int r = add_listed(a, dirs->v[i], true, e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* A rule's directory (or file), when the root has it. */
+static int add_rule(adder *a, const char *rule, const char *path, err_t *e)
+{
+        _cleanup_free_ char *host = host_path(a, path);
+        struct stat st;
+        if (lstat(host, &st) < 0)
+                return 0;
+        _cleanup_free_ char *why = xasprintf("rule %s", rule);
+        const char *saved = a->reason;
+        a->reason = why;
+        a->lenient++;
+        int r = add_any(a, path, NULL, 0, e);
+        a->lenient--;
+        a->reason = saved;
+        if (r < 0)
+                return err_prefix(e, "rule %s", rule);
+        return 0;
+}
+
+int adder_rules(adder *a, const adder_rule_opts *o, err_t *e)
+{
+        int r = 0;
+        if (a->links_iconv && a->libc) {
+                /* iconv_open loads its converters from libc's gconv/ by
+                 * the gconv-modules cache there: ld.so never sees them. */
+                _cleanup_free_ char *dir = path_dirname(a->libc);
+                _cleanup_free_ char *gconv = path_join(dir, "gconv");
+                r = add_rule(a, "gconv", gconv, e);
+        }
+        /* setlocale("C.UTF-8") reads this compiled locale; glibc has only
+         * the plain C locale built in. */
+        if (r == 0 && a->links_libc && a->links_locale)
+                r = add_rule(a, "locale", "/usr/lib/locale/C.utf8", e);
+        if (r == 0 && o->tz)
+                r = add_rule(a, "tz", "/usr/share/zoneinfo", e);
+        if (r == 0 && a->links_tls && o->tls) {
+                /* The bundle, the hashed links (their targets in
+                 * /usr/share/ca-certificates come along) and OpenSSL's
+                 * directory, which points into /etc/ssl. */
+                r = add_rule(a, "ca-certificates", "/etc/ssl/certs", e);
+                if (r == 0)
+                        r = add_rule(a, "ca-certificates", "/usr/lib/ssl", e);
+        }
+        return r;
+}
+
+/* Where a staged symlink ends inside the stage: NULL when it dangles. */
+static const stage_entry *stage_resolve(const stage *s, const char *path, char **ret_target)
+{
+        _cleanup_free_ char *cur = xstrdup(path);
+        for (int i = 0; i < MAX_LINKS; i++) {
+                const stage_entry *en = stage_lookup(s, cur);
+                if (!en || en->kind != STAGE_SYMLINK)
+                        return en;
+                _cleanup_free_ char *dir = path_dirname(en->path);
+                _cleanup_free_ char *joined = en->target[0] == '/'
+                                                      ? xstrdup(en->target)
+                                                      : xasprintf("/%s/%s", dir, en->target);
+                char *norm = path_normalize(joined);
+                free(cur);
+                cur = xstrdup(norm[0] == '/' ? norm + 1 : norm);
+                free(norm);
+                if (ret_target) {
+                        free(*ret_target);
+                        *ret_target = xasprintf("/%s", cur);
+                }
+                static const char *const pseudo[] = {"proc", "sys", "dev", "run", "tmp"};
+                for (size_t k = 0; k < ARRAY_SIZE(pseudo); k++) {
+                        size_t n = strlen(pseudo[k]);
+                        if (!strncmp(cur, pseudo[k], n) && (cur[n] == '/' || !cur[n]))
+                                return en; /* made at run time */
+                }
+                if (!*cur)
+                        return en;
+        }
+        return NULL;
+}
+
+/* The interpreters whose programs need a library directory. */
+static const struct interp_lib {
+        const char *prog;   /* basename prefix */
+        const char *digits; /* what may follow it */
+        const char *need;   /* a staged path below which tells the library is in */
+        const char *dir;    /* what to name in the warning */
+} interp_libs[] = {
+        {"python", "0123456789.", NULL, NULL}, /* usr/lib/pythonX.Y, from the name */
+        {"perl", "0123456789.", "usr/share/perl", "/usr/share/perl"},
+        {"ruby", "0123456789.", "usr/lib/ruby", "/usr/lib/ruby"},
+        {"lua", "0123456789.", "usr/share/lua", "/usr/share/lua"},
+        {"node", "js", "usr/share/nodejs", "/usr/share/nodejs"},
+        {"tclsh", "0123456789.", "usr/share/tcltk", "/usr/share/tcltk"},
+};
+
+static bool staged_below(stage *s, const char *prefix)
+{
+        const stage_entry *const *v = stage_sorted(s);
+        size_t n = stage_count(s), len = strlen(prefix);
+        for (size_t i = 0; i < n; i++)
+                if (!strncmp(v[i]->path, prefix, len) && v[i]->path[len] == '/')
+                        return true;
+        return false;
+}
+
+static void warn_interpreter(adder *a, const stage_entry *en)
+{
+        const char *base = path_basename(en->path);
+        bool local = !strncmp(en->path, "usr/local/", 10);
+        for (size_t i = 0; i < ARRAY_SIZE(interp_libs); i++) {
+                const struct interp_lib *il = &interp_libs[i];
+                size_t n = strlen(il->prog);
+                if (strncmp(base, il->prog, n) || strspn(base + n, il->digits) != strlen(base + n))
+                        continue;
+                _cleanup_free_ char *need = NULL, *dir = NULL;
+                if (!il->need) {
+                        if (!base[n])
+                                return; /* "python" alone: no version to go by */
+                        need = xasprintf("%slib/%s", local ? "usr/local/" : "usr/", base);
+                        dir = xasprintf("/%s", need);
+                } else {
+                        need = xstrdup(il->need);
+                        dir = xstrdup(il->dir);
+                }
+                bool ok = staged_below(a->s, need);
+                if (!ok && !strcmp(il->prog, "perl")) {
+                        /* perl-base keeps its modules below the triplet dir */
+                        const stage_entry *const *v = stage_sorted(a->s);
+                        for (size_t k = 0; k < stage_count(a->s) && !ok; k++)
+                                ok = strstr(v[k]->path, "/perl-base/") ||
+                                     strstr(v[k]->path, "/perl5/");
+                }
+                if (ok)
+                        return;
+                /* The package of a file only the library has (python's
+                 * os.py: /usr/lib/python3.X itself is in many lists). */
+                _cleanup_free_ char *landmark =
+                        il->need ? xstrdup(dir) : xasprintf("%s/os.py", dir);
+                _cleanup_free_ char *owner = dpkg_owner(a->root[0] ? a->root : NULL, landmark);
+                if (owner)
+                        log_warn("/%s is in the image without its library directory %s: add it "
+                                 "with --package %s, --add %s or --trace 'COMMAND'",
+                                 en->path, dir, owner, dir);
+                else
+                        log_warn("/%s is in the image without its library directory %s: add it "
+                                 "with --add %s or --trace 'COMMAND'",
+                                 en->path, dir, dir);
+                return;
+        }
+}
+
+void adder_warn(adder *a)
+{
+        const stage_entry *const *v = stage_sorted(a->s);
+        size_t n = stage_count(a->s), dangling = 0;
+        /* stage_sorted is valid until the next add: copy what is needed. */
+        strv files = {0};
+        for (size_t i = 0; i < n; i++) {
+                if (v[i]->kind == STAGE_FILE && (v[i]->mode & 0111) &&
+                    (!strncmp(v[i]->path, "usr/bin/", 8) ||
+                     !strncmp(v[i]->path, "usr/local/bin/", 14) || !strncmp(v[i]->path, "bin/", 4)))
+                        strv_push(&files, v[i]->path);
+                if (v[i]->kind != STAGE_SYMLINK)
+                        continue;
+                _cleanup_free_ char *target = NULL;
+                if (stage_resolve(a->s, v[i]->path, &target))
+                        continue;
+                if (++dangling <= 20)
+                        log_warn("/%s -> %s dangles in the image", v[i]->path, v[i]->target);
+        }
+        if (dangling > 20)
+                log_warn("%zu more symbolic links dangle in the image", dangling - 20);
+        for (size_t i = 0; i < files.n; i++) {
+                const stage_entry *en = stage_lookup(a->s, files.v[i]);
+                if (en)
+                        warn_interpreter(a, en);
+        }
+        strv_free(&files);
+}
+
+int adder_report(adder *a, const char *file, err_t *e)
+{
+        const stage_entry *const *v = stage_sorted(a->s);
+        size_t n = stage_count(a->s);
+        _cleanup_sb_ strbuf out = {0};
+        for (size_t i = 0; i < n; i++) {
+                const char *why = strmap_get(a->reasons, v[i]->path);
+                for (size_t k = 0; !why && k < ARRAY_SIZE(skel_dirs); k++)
+                        if (!strcmp(v[i]->path, skel_dirs[k].path))
+                                why = "skeleton";
+                for (size_t k = 0; !why && k < ARRAY_SIZE(skel_files); k++)
+                        if (!strcmp(v[i]->path, skel_files[k].path))
+                                why = "skeleton";
+                if (!why)
+                        why = v[i]->kind == STAGE_DIR ? "parent directory" : "skeleton";
+                sb_appendf(&out, "/%s\t%s\n", v[i]->path, why);
+        }
+        int r = fs_write_atomic_at(AT_FDCWD, file, out.s ? out.s : "", out.len, 0644, e);
+        if (r < 0)
+                return err_prefix(e, "--trace-report %s", file);
         return 0;
 }

@@ -4,16 +4,25 @@
  * (the one-line form of a manifest, built as mkroot build does). */
 #include <getopt.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "add.h"
 #include "builder.h"
+#include "dpkg.h"
 #include "image.h"
 #include "mkroot.h"
 #include "resolve.h"
+#include "runner.h"
 #include "stage.h"
+#include "trace.h"
 
 typedef struct add_args {
-        strv adds;            /* PATH[:DEST], from --add and the operands, in order */
+        strv adds;     /* PATH[:DEST], from --add and the operands, in order */
+        strv packages; /* --package NAME */
+        strv traces;   /* --trace 'CMD ARGS' */
+        const char *trace_report;
+        bool package_no_deps, tz, trace_net;
         mkroot_format format; /* the image writer's and the layer format follow from it */
         bool format_set;      /* --format given: it wins over what -o's name says */
         const char *output, *init, *base, *root, *library_path;
@@ -25,6 +34,8 @@ typedef struct add_args {
 static void add_args_done(add_args *a)
 {
         strv_free(&a->adds);
+        strv_free(&a->packages);
+        strv_free(&a->traces);
 }
 
 enum {
@@ -40,6 +51,12 @@ enum {
         OPT_VERSION,
         OPT_BASE,
         OPT_DEPS,
+        OPT_PACKAGE,
+        OPT_PACKAGE_NO_DEPS,
+        OPT_TZ,
+        OPT_TRACE,
+        OPT_TRACE_REPORT,
+        OPT_TRACE_NET,
 };
 
 /* The value of one option that takes an argument it checks. */
@@ -97,6 +114,12 @@ static int parse_args(int argc, char **argv, add_args *a)
                 {"version", no_argument, NULL, OPT_VERSION},
                 {"base", required_argument, NULL, OPT_BASE},
                 {"deps", required_argument, NULL, OPT_DEPS},
+                {"package", required_argument, NULL, OPT_PACKAGE},
+                {"package-no-deps", no_argument, NULL, OPT_PACKAGE_NO_DEPS},
+                {"tz", no_argument, NULL, OPT_TZ},
+                {"trace", required_argument, NULL, OPT_TRACE},
+                {"trace-report", required_argument, NULL, OPT_TRACE_REPORT},
+                {"trace-net", no_argument, NULL, OPT_TRACE_NET},
                 {0},
         };
         int c, r;
@@ -118,6 +141,12 @@ static int parse_args(int argc, char **argv, add_args *a)
                 case OPT_NSS: a->nss = true; break;
                 case OPT_NO_SKELETON: a->skeleton = false; break;
                 case OPT_ALLOW_MISSING: a->allow_missing = true; break;
+                case OPT_PACKAGE: strv_push(&a->packages, optarg); break;
+                case OPT_PACKAGE_NO_DEPS: a->package_no_deps = true; break;
+                case OPT_TZ: a->tz = true; break;
+                case OPT_TRACE: strv_push(&a->traces, optarg); break;
+                case OPT_TRACE_REPORT: a->trace_report = optarg; break;
+                case OPT_TRACE_NET: a->trace_net = true; break;
                 case 'q': log_set_level(LOG_QUIET); break;
                 case 'v': log_set_level(LOG_DEBUG); break;
                 case 'h': return mkroot_help();
@@ -133,9 +162,23 @@ static int parse_args(int argc, char **argv, add_args *a)
 /* Combinations the options do not allow. */
 static int validate(const add_args *a)
 {
-        if (a->adds.n == 0 && !a->init)
+        if (a->adds.n == 0 && !a->init && a->packages.n == 0 && a->traces.n == 0)
                 return mkroot_usage(NULL, "%s",
                                     "nothing to add: give paths (mkroot /bin/bash) or --add PATH");
+        bool extras = a->packages.n || a->traces.n || a->tz || a->trace_report;
+        if (a->base && extras)
+                return mkroot_usage(NULL, "%s",
+                                    "--package, --trace, --tz and --trace-report: not with --base");
+        if (a->root && a->traces.n)
+                return mkroot_usage(NULL, "%s",
+                                    "--trace runs the host's programs: not with --root");
+        if (a->trace_net && !a->traces.n)
+                return mkroot_usage(NULL, "%s", "--trace-net needs --trace");
+        if (a->package_no_deps && !a->packages.n)
+                return mkroot_usage(NULL, "%s", "--package-no-deps needs --package");
+        for (size_t i = 0; i < a->packages.n; i++)
+                if (!a->packages.v[i][0])
+                        return mkroot_usage(NULL, "%s", "--package: empty name");
         if (a->init && a->format != MKROOT_FORMAT_INITRAMFS)
                 return mkroot_usage(NULL, "%s", "--init needs --format initramfs");
         if (a->base && (a->init || a->root || a->nss || a->format == MKROOT_FORMAT_INITRAMFS))
@@ -175,9 +218,93 @@ static void split_add(const char *arg, char **ret_src, char **ret_dest)
         }
 }
 
+/* --package: each package of the closure with its files. */
+static int stage_packages(const add_args *a, adder *ad, err_t *e)
+{
+        dpkg_db *db = NULL;
+        int r = dpkg_db_open(a->root, &db, e);
+        if (r < 0)
+                return r;
+        _cleanup_strv_ strv pkgs = {0};
+        r = dpkg_closure(db, &a->packages, !a->package_no_deps, &pkgs, e);
+        _cleanup_strv_ strv reasons = {0};
+        for (size_t i = 0; r == 0 && i < pkgs.n; i++)
+                strv_push_take(&reasons, xasprintf("package %s", pkgs.v[i]));
+        for (size_t i = 0; r == 0 && i < pkgs.n; i++) {
+                _cleanup_strv_ strv files = {0};
+                log_info("adding package %s", pkgs.v[i]);
+                r = dpkg_files(db, a->root, pkgs.v[i], &files, e);
+                if (r < 0)
+                        break;
+                adder_set_reason(ad, reasons.v[i]);
+                r = adder_add_listed(ad, &files, e);
+        }
+        adder_set_reason(ad, NULL);
+        dpkg_db_free(db);
+        /* The reasons are copied into the adder's map as it stages. */
+        return r;
+}
+
+/* --trace: run each command in a sandbox of the host under the tracer,
+ * then add what it opened, executed and listed. *ret_tz: a zone file was
+ * among them. */
+static int stage_traces(const add_args *a, adder *ad, bool *ret_tz, err_t *e)
+{
+        char cwd[PATH_MAX];
+        const char *workdir = getcwd(cwd, sizeof cwd) ? cwd : "/";
+        adder_set_reason(ad, "trace");
+        for (size_t i = 0; i < a->traces.n; i++) {
+                const char *cmd = a->traces.v[i];
+                _cleanup_strv_ strv argv = {0};
+                int r = trace_split(cmd, &argv, e);
+                if (r < 0)
+                        return err_prefix(e, "--trace");
+                _cleanup_close_ int fd = memfd_create("mkroot-trace", MFD_CLOEXEC);
+                if (fd < 0)
+                        return err_sys(e, errno, "--trace '%s': memfd", cmd);
+                log_info("tracing %s", cmd);
+                runner_sandbox sb = {.argv = argv.v,
+                                     .workdir = workdir,
+                                     .net = a->trace_net,
+                                     .before_exec = trace_before_exec,
+                                     .ctx = &fd,
+                                     .keep_fd = fd};
+                r = runner_sandbox_host(&sb, e);
+                if (r < 0)
+                        return err_prefix(e, "--trace '%s'", cmd);
+                if (r != 0)
+                        log_warn("--trace '%s': exited with status %d (what it opened is "
+                                 "added all the same)",
+                                 cmd, r);
+                off_t len = lseek(fd, 0, SEEK_END);
+                if (len < 0 || lseek(fd, 0, SEEK_SET) < 0)
+                        return err_sys(e, errno, "--trace '%s': its log", cmd);
+                _cleanup_free_ char *data = xmalloc((size_t)len + 1);
+                ssize_t got = fd_read(fd, data, (size_t)len);
+                if (got != len)
+                        return err_sys(e, got < 0 ? (int)-got : EIO, "--trace '%s': its log", cmd);
+                trace_log l = {0};
+                r = trace_log_parse(data, (size_t)len, "trace log", &l, e);
+                if (r < 0)
+                        return err_prefix(e, "--trace '%s'", cmd);
+                for (size_t k = 0; k < l.paths.n; k++)
+                        if (!strncmp(l.paths.v[k], "/usr/share/zoneinfo/", 20))
+                                *ret_tz = true;
+                r = adder_add_listed(ad, &l.paths, e);
+                if (r == 0)
+                        r = adder_add_dirs(ad, &l.dirs, e);
+                trace_log_free(&l);
+                if (r < 0)
+                        return err_prefix(e, "--trace '%s'", cmd);
+        }
+        adder_set_reason(ad, NULL);
+        return 0;
+}
+
 /* Stage the paths, --init, --nss, the merged-/usr links and the skeleton. */
 static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
 {
+        adder_set_reason(ad, "add");
         for (size_t i = 0; i < a->adds.n; i++) {
                 _cleanup_free_ char *src = NULL, *dest = NULL;
                 split_add(a->adds.v[i], &src, &dest);
@@ -189,9 +316,23 @@ static int stage_all(const add_args *a, adder *ad, stage *s, err_t *e)
                 return -1;
         if (a->nss && adder_add_nss(ad, e) < 0)
                 return -1;
+        adder_set_reason(ad, NULL);
+        if (a->packages.n && stage_packages(a, ad, e) < 0)
+                return -1;
+        bool tz = a->tz;
+        if (a->traces.n && stage_traces(a, ad, &tz, e) < 0)
+                return -1;
+        adder_rule_opts ro = {.tz = tz, .tls = a->packages.n || a->traces.n};
+        if (adder_rules(ad, &ro, e) < 0)
+                return -1;
+        adder_set_reason(ad, "merged /usr link");
         if (adder_finish(ad, e) < 0)
                 return -1;
+        adder_set_reason(ad, NULL);
         if (a->skeleton && skeleton_add(s, e) < 0)
+                return -1;
+        adder_warn(ad);
+        if (a->trace_report && adder_report(ad, a->trace_report, e) < 0)
                 return -1;
         return 0;
 }

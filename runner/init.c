@@ -266,7 +266,7 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                 close(c->cwd_fd);
         /* What child_main kept open (err_fd aside) is not the command's
          * business (CVE-2024-21626): close it; err_fd is close-on-exec. */
-        int keep[] = {c->err_fd, c->ready_fd};
+        int keep[] = {c->err_fd, c->ready_fd, c->keep_fd};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0) {
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
@@ -283,6 +283,8 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                         _exit(125);
                 close(c->ready_fd);
         }
+        if (c->before_exec)
+                c->before_exec(c->before_exec_ctx);
         int err = 0;
         int code = exec_search(c->argv, c->envp, &err);
         report(c->err_fd, "%s: %s", c->argv[0],

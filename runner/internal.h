@@ -114,6 +114,7 @@ typedef struct mount_plan {
         const char *rundir;  /* per-run dir: the tmpfs and the mount point go here */
         const char *persist; /* --name dir (upper/work kept), or NULL */
         bool in_place;       /* runner_exec_in_tree: bind the tree, no overlay */
+        bool no_copy;        /* an overlay or nothing: never copy lower (the host's root) */
         bool read_only;
         bool userns;
         bool net_host;
@@ -196,6 +197,11 @@ typedef struct init_cmd {
         int pty_slave_fd; /* -1 without a terminal */
         int err_fd;       /* CLOEXEC pipe to runroot for exec errors */
         int ready_fd;     /* set by init_run for the command child; -1 */
+        /* runner_sandbox_host: called in the command's process right
+         * before the exec, with keep_fd left open; NULL otherwise. */
+        void (*before_exec)(void *ctx);
+        void *before_exec_ctx;
+        int keep_fd; /* -1: none */
 } init_cmd;
 
 /* Close every descriptor above 2 except the n in keep (close_range, so

@@ -352,6 +352,25 @@ static int skel_mount_points(const mount_plan *p, const char *skel, err_t *e)
         return r;
 }
 
+/* runner_sandbox_host without overlay: a user namespace may not put
+ * one over a tree with mounts it does not own below it (the host's /proc,
+ * /sys, ...: "failed to clone lowerpath"). The host's tree then comes
+ * read-only as it is (a recursive bind): writes fail instead of landing
+ * in a private layer, and the host still cannot change. */
+static int readonly_view(const char *lower, char *root, int why, char **ret_root, err_t *e)
+{
+        log_debug("overlay on the host's root refused (%s): a read-only view instead",
+                  strerror(why));
+        int r = do_mount(lower, root, NULL, MS_BIND | MS_REC, NULL, e);
+        if (r < 0)
+                return r;
+        struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
+        if (mount_setattr(AT_FDCWD, root, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof a) < 0)
+                return err_sys(e, errno, "make %s read-only", root);
+        *ret_root = xstrdup(root);
+        return 0;
+}
+
 static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
 {
         if (p->in_place) {
@@ -417,7 +436,9 @@ static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
         bool refuse = p->userns && getenv("RUNROOT_TEST_NO_OVERLAY");
         if (refuse || mount("overlay", root, "overlay", MS_NODEV, opts) < 0) {
                 int saved = refuse ? EPERM : errno;
-                if (!p->userns || p->read_only || p->persist)
+                if (p->no_copy && p->userns)
+                        return readonly_view(p->lower, root, saved, ret_root, e);
+                if (!p->userns || p->read_only || p->persist || p->no_copy)
                         return err_sys(e, saved, "mount overlay on %s%s", root,
                                        saved == ENODEV ? " (no overlay support in this kernel)"
                                                        : "");

@@ -68,6 +68,9 @@ typedef struct run_spec {
         /* Called once the container's init runs (lifecycle.c's record). */
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
         void *on_start_arg;
+        void (*before_exec)(void *ctx); /* runner_sandbox_host */
+        void *before_exec_ctx;
+        int keep_fd; /* -1 or 0 when unset: kept open for before_exec */
 } run_spec;
 
 static void child_fail(int fd, const err_t *e)
@@ -90,7 +93,7 @@ static void child_main(run_spec *s)
          * close-on-exec (pid 1 never execs): runroot's own fds (the cache
          * directory) and whatever the caller left open. Only stdio and the
          * pipes to runroot are kept (CVE-2024-21626). */
-        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock};
+        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock, s->before_exec ? s->keep_fd : -1};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
@@ -162,6 +165,9 @@ static void child_main(run_spec *s)
                 .pty_slave_fd = slave,
                 .err_fd = s->err_fd,
                 .ready_fd = -1,
+                .before_exec = s->before_exec,
+                .before_exec_ctx = s->before_exec_ctx,
+                .keep_fd = s->before_exec ? s->keep_fd : -1,
         };
         _exit(init_run(&cmd));
 }
@@ -859,5 +865,68 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
         r = run_container(&spec, NULL, e);
         sec_filter_free(filter);
         sec_opts_free(&sec);
+        return r;
+}
+
+int runner_sandbox_host(const runner_sandbox *sb, err_t *e)
+{
+        if (!sb->argv || !sb->argv[0])
+                return err_set(e, -EINVAL, "no command");
+        static char *default_env[] = {
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
+                "TERM=dumb", NULL};
+        store *st = NULL;
+        int r = store_open(sb->cache_dir, &st, e);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *rundir = NULL;
+        r = store_area_dir(st, STORE_AREA_RUNS, &rundir, e);
+        if (r < 0) {
+                store_free(st);
+                return r;
+        }
+        /* The host's programs, but a container's default profile all the
+         * same: what is traced may be anything the user typed. */
+        sec_opts sec;
+        sec_opts_init(&sec);
+        strv_push(&sec.cap_drop, "MKNOD");
+        sec_filter *filter = NULL;
+        r = sec_filter_prepare(&sec, -1, &filter, e);
+        if (r < 0) {
+                sec_opts_free(&sec);
+                store_free(st);
+                return err_prefix(e, "seccomp filter");
+        }
+        sec.filter = filter;
+        strv tmpfs = {0};
+        strv_push(&tmpfs, "/tmp");
+        strv none = {0};
+        run_spec spec = {
+                /* The host's root read-only below a private tmpfs upper: a
+                 * write or a removal lands there and goes with the run. */
+                .plan = {.lower = "/",
+                         .rundir = rundir,
+                         .no_copy = true,
+                         .userns = geteuid() != 0,
+                         .net_host = sb->net,
+                         .binds = &none,
+                         .tmpfs = &tmpfs,
+                         .add_hosts = &none,
+                         .dns = &none},
+                .argv = sb->argv,
+                .envp = default_env,
+                .workdir = sb->workdir,
+                .sec = &sec,
+                .net_none = !sb->net,
+                .userns = geteuid() != 0,
+                .before_exec = sb->before_exec,
+                .before_exec_ctx = sb->ctx,
+                .keep_fd = sb->keep_fd,
+        };
+        r = run_container(&spec, NULL, e);
+        strv_free(&tmpfs);
+        sec_filter_free(filter);
+        sec_opts_free(&sec);
+        store_free(st);
         return r;
 }

@@ -32,6 +32,25 @@ typedef enum runner_tree_net {
 int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[],
                         runner_tree_net net, err_t *e);
 
+/* A command run in a sandbox made from the host's own root: an overlay
+ * with the host's root read-only below and a private tmpfs upper, a tmpfs
+ * /tmp, /proc, a minimal /dev, a network namespace of its own (loopback
+ * only) unless net, and runroot's default profile. Nothing it writes or
+ * removes reaches the host. before_exec, when set, runs in the command's
+ * process right before it execs (keep_fd stays open for it): mkroot
+ * --trace starts its tracer there. Returns the command's exit status or a
+ * negative errno with e filled. */
+typedef struct runner_sandbox {
+        char **argv;
+        const char *cache_dir; /* NULL: store_default_dir() */
+        const char *workdir;   /* NULL: / */
+        bool net;              /* the host's network */
+        void (*before_exec)(void *ctx);
+        void *ctx;
+        int keep_fd;
+} runner_sandbox;
+int runner_sandbox_host(const runner_sandbox *sb, err_t *e);
+
 /* ---- runroot ----------------------------------------------------------- */
 
 typedef enum runner_net { RUNNER_NET_NONE, RUNNER_NET_HOST, RUNNER_NET_MAX } runner_net;

@@ -1,0 +1,102 @@
+#!/bin/bash
+# mkroot --trace (issue 15): what a command opens, executes and lists in a
+# sandbox of the host goes into the image; the host is left as it was.
+# The sandbox has a /tmp of its own, so the test's programs live below
+# /var/tmp.
+. "$(dirname "$0")/lib.sh"
+: "${RUNROOT:?}"
+export MKROOT_CACHE=$T/cache
+W=$(mktemp -d /var/tmp/mkroot-trace.XXXXXX)
+X=$(mktemp -d "$HOME/mkroot-trace-x.XXXXXX")
+trap 'rm -rf "$T" "$W" "$X"' EXIT
+cd "$T"
+run() { # run IMAGE CMD...: stdout in out, stderr in err
+        local img=$1; shift
+        "$RUNROOT" --net none "$img" "$@" >out 2>err || fail "$img: $* failed: $(cat err)"
+}
+
+# Python: the modules it imports, traced.
+"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, encodings.idna"' \
+        -o py.tar --trace-report py.rep
+run py.tar python3 -c 'import json, encodings.idna; print(json.dumps("ok"))'
+[ "$(cat out)" = '"ok"' ] || fail "python3 printed: $(cat out)"
+grep -qP '^/usr/lib/python3\.11/json/__pycache__/__init__\.cpython-311\.pyc\ttrace$' py.rep ||
+        fail "--trace-report: json's byte code not listed as traced"
+grep -qP '^/usr/bin/python3\tadd$' py.rep || fail "--trace-report: /usr/bin/python3 not 'add'"
+grep -qP '^/usr/lib/x86_64-linux-gnu/libc\.so\.6\tstatic closure$' py.rep ||
+        fail "--trace-report: libc not 'static closure'"
+# Same inputs and the same trace, same bytes.
+"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, encodings.idna"' -o py2.tar
+cmp -s py.tar py2.tar || fail "the same trace twice gave different images"
+
+# A program that dlopens a plugin, which needs a library of its own.
+mkdir -p "$W/plug" "$W/lib"
+echo 'int dep_value(void){return 42;}' >dep.c
+cc -shared -fPIC -o "$W/lib/libtracedep.so" dep.c
+echo 'int dep_value(void); int plugin_value(void){return dep_value();}' >plug.c
+cc -shared -fPIC -o "$W/plug/plugin.so" plug.c -L"$W/lib" -ltracedep -Wl,-rpath,"$W/lib"
+cat >host.c <<C
+#include <dlfcn.h>
+#include <stdio.h>
+int main(void)
+{
+        void *h = dlopen("$W/plug/plugin.so", RTLD_NOW);
+        if (!h) { fprintf(stderr, "%s\n", dlerror()); return 1; }
+        int (*f)(void) = (int (*)(void))dlsym(h, "plugin_value");
+        printf("%d\n", f());
+        return 0;
+}
+C
+cc -o "$W/host" host.c -ldl
+"$MKROOT" -q --trace "$W/host" -o dl.tar --trace-report dl.rep >trace.out 2>trace.err
+# What the traced command prints goes to stderr: stdout may be the image.
+[ ! -s trace.out ] || fail "the traced run printed on mkroot's stdout: $(cat trace.out)"
+[ "$(cat trace.err)" = 42 ] || fail "the traced run printed: $(cat trace.err)"
+run dl.tar "$W/host"
+[ "$(cat out)" = 42 ] || fail "the plugin host printed: $(cat out) $(cat err)"
+grep -qP "^$W/plug/plugin\.so\ttrace$" dl.rep || fail "the plugin is not listed as traced"
+grep -qP "^$W/lib/libtracedep\.so\t(trace|static closure)$" dl.rep || fail "the plugin's library is not listed"
+
+# chdir, then relative paths through a directory fd.
+mkdir -p "$W/data/sub"
+echo secret-data >"$W/data/sub/f.txt"
+cat >rel.c <<C
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+        char buf[64];
+        if (chdir(argv[1]) < 0) return 2;
+        int d = open("sub", O_RDONLY | O_DIRECTORY);
+        int f = openat(d, "./f.txt", O_RDONLY);
+        ssize_t n = f < 0 ? -1 : read(f, buf, sizeof buf);
+        if (n <= 0) return 3;
+        fwrite(buf, 1, (size_t)n, stdout);
+        return 0;
+}
+C
+cc -o "$W/rel" rel.c
+"$MKROOT" -q --trace "$W/rel $W/data" -o rel.tar 2>/dev/null
+run rel.tar "$W/rel" "$W/data"
+[ "$(cat out)" = secret-data ] || fail "the dirfd program printed: $(cat out)"
+
+# A traced rm -rf removes nothing of the host; what it made is not added.
+mkdir -p "$X/dir"
+echo keep >"$X/dir/file"
+"$MKROOT" -q --add /bin/true --trace "rm -rf $X" --trace "sh -c 'echo new >$X/made'" -o rm.tar
+[ "$(cat "$X/dir/file")" = keep ] || fail "the traced rm -rf removed the host's file"
+[ ! -e "$X/made" ] || fail "the traced sh wrote to the host"
+tarhas rm.tar " ${X#/}/made$" && fail "a file made by the traced run is in the image"
+# sh was executed by the trace: it is in the image (rule: what runs is added).
+tarhas rm.tar " usr/bin/dash$" || fail "the traced sh is not in the image"
+
+# Bad input: one line, exit 2.
+set +e
+"$MKROOT" --trace 'python3 "unterminated' -o bad.tar 2>err
+rc=$?
+set -e
+[ $rc = 1 ] || fail "an unterminated quote in --trace exited $rc"
+[ "$(wc -l <err)" = 1 ] || fail "more than one line for a bad --trace: $(cat err)"
+[ ! -e bad.tar ] || fail "a bad --trace left bad.tar"
+echo "ok: trace"
