@@ -13,6 +13,7 @@ static const char usage_text[] =
         "       mkroot deps [--tree] [--root DIR] PATH...  what a program loads, like ldd\n"
         "       mkroot ls IMAGE                            list an image like tar -tvf\n"
         "       mkroot fetch SUITE [OPTIONS]               bootstrap a Debian/Ubuntu minbase\n"
+        "       mkroot fetch --list                        the suites, and what this host has\n"
         "       mkroot build MANIFEST [OPTIONS]            build an image from layers\n"
         "       mkroot inspect IMAGE                       layers and config of an image\n"
         "       mkroot diff A B                            paths added, removed, changed\n"
