@@ -263,19 +263,19 @@ static int exit_code_of(const container_info *c)
 
 static int do_wait(store *s, container_info *c, void *arg, err_t *e)
 {
-        if (c->running) {
-                _cleanup_close_ int pfd = container_pidfd(c);
-                if (pfd >= 0)
-                        pidfd_wait(pfd, -1);
-                while (!name_released(s, c->name, 60000))
-                        ;
-                monitor_gone(c, 5000);
-                _cleanup_free_ char *name = xstrdup(c->name);
-                container_info_free(c);
-                int r = container_find(s, name, c, e);
-                if (r < 0)
-                        return r;
-        }
+        /* Until the run lets the name go, its init ended or not: its host
+         * side records the exit before that. */
+        _cleanup_close_ int pfd = c->running ? container_pidfd(c) : -1;
+        if (pfd >= 0)
+                pidfd_wait(pfd, -1);
+        while (!name_released(s, c->name, 60000))
+                ;
+        monitor_gone(c, 5000);
+        _cleanup_free_ char *name = xstrdup(c->name);
+        container_info_free(c);
+        int r = container_find(s, name, c, e);
+        if (r < 0)
+                return r;
         *(int *)arg = exit_code_of(c);
         return 0;
 }

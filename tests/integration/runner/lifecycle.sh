@@ -10,16 +10,19 @@
 set -o pipefail
 
 STATE=/run/runroot
-IDS=""
+# Every state directory this test makes goes in the EXIT trap, its
+# monitor killed by pid first (the runroot tests do not run in parallel).
+ls /run/runroot 2>/dev/null | sort >"$T/state.orig"
 lc_cleanup() {
-        local id
-        for id in $IDS; do
-                [ -f "$STATE/$id/state.json" ] || continue
-                p=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$STATE/$id/state.json")
+        local id p
+        for id in $(ls "$STATE" 2>/dev/null | sort | comm -13 "$T/state.orig" -); do
+                p=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$STATE/$id/state.json" 2>/dev/null)
                 [ -n "$p" ] && kill -9 "$p" 2>/dev/null
         done
         sleep 0.3
-        for id in $IDS; do rm -rf "${STATE:?}/$id"; done
+        for id in $(ls "$STATE" 2>/dev/null | sort | comm -13 "$T/state.orig" -); do
+                rm -rf "${STATE:?}/$id"
+        done
         rr_cleanup
 }
 trap lc_cleanup EXIT
@@ -49,7 +52,6 @@ rr -d --name tick "$IMG" sh -c 'grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/se
         fail "-d: exit $?"
 ms=$((($(date +%s%N) - start) / 1000000))
 id=$(cat "$T/id")
-IDS="$id"
 [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "-d: printed \"$id\", expected a 64-hex id"
 [ "$ms" -lt 5000 ] || fail "-d took $ms ms to return"
 [ -d "$STATE/$id" ] || fail "-d: no state directory $STATE/$id"
@@ -171,7 +173,6 @@ timeout 5 "$RUNROOT" logs -f tick >/dev/null || fail "logs -f of a stopped conta
 # A command that ignores SIGTERM: SIGKILL after -t, nothing left.
 rr -d --name stubborn "$IMG" sh -c 'trap "" TERM; while :; do sleep 0.2; done' >"$T/id2" || fail "-d stubborn"
 id2=$(cat "$T/id2")
-IDS="$IDS $id2"
 wait_for 5 grep -F init_pid "$MKROOT_CACHE/names/stubborn/run.json" >/dev/null || fail "stubborn: never started"
 pid2=$(sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p' "$MKROOT_CACHE/names/stubborn/run.json")
 cgroups2=$(sed -n 's/.*"cgroups":\[\([^]]*\)\].*/\1/p' "$MKROOT_CACHE/names/stubborn/run.json" | tr -d '"' | tr ',' ' ')
