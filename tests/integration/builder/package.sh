@@ -47,6 +47,16 @@ grep -qF "mkroot: warning: $cgi: #! interpreter /usr/local/bin/python is not on 
         fail "no warning for the missing interpreter: $(cat err)"
 tarhas cgi.tar " usr/lib/python3.11/cgi.py$" || fail "cgi.py not in the image"
 
+# git: init, add, commit and clone a local repository inside (templates,
+# git-upload-pack run through /bin/sh: all in git's package closure).
+gitcmds='cd /tmp && git init -q r && cd r && echo hi >f && git add f &&
+        git -c user.name=t -c user.email=t@example.org commit -q -m first && cd .. &&
+        git clone -q r c && git -C c log --format=%s && git -C c show HEAD:f'
+"$MKROOT" -q --package git --add /bin/sh -o git.tar 2>/dev/null
+run git.tar sh -c "$gitcmds"
+[ "$(cat out)" = "first
+hi" ] || fail "git in the --package image printed: $(cat out) $(cat err)"
+
 # perl with POSIX and JSON::PP.
 "$MKROOT" -q --package perl -o perl.tar 2>/dev/null
 run perl.tar perl -MPOSIX -MJSON::PP -e 'print JSON::PP->new->canonical->encode({a => POSIX::floor(2.5)}), "\n"'

@@ -8,7 +8,8 @@
 export MKROOT_CACHE=$T/cache
 W=$(mktemp -d /var/tmp/mkroot-trace.XXXXXX)
 X=$(mktemp -d "$HOME/mkroot-trace-x.XXXXXX")
-trap 'rm -rf "$T" "$W" "$X"' EXIT
+SRV=
+trap '[ -z "$SRV" ] || kill "$SRV" 2>/dev/null; rm -rf "$T" "$W" "$X"' EXIT
 cd "$T"
 run() { # run IMAGE CMD...: stdout in out, stderr in err
         local img=$1; shift
@@ -16,18 +17,42 @@ run() { # run IMAGE CMD...: stdout in out, stderr in err
 }
 
 # Python: the modules it imports, traced.
-"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, encodings.idna"' \
+"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, ssl, sqlite3, encodings.idna"' \
         -o py.tar --trace-report py.rep
-run py.tar python3 -c 'import json, encodings.idna; print(json.dumps("ok"))'
+run py.tar python3 -c 'import json, ssl, sqlite3, encodings.idna; print(json.dumps("ok"))'
 [ "$(cat out)" = '"ok"' ] || fail "python3 printed: $(cat out)"
 grep -qP '^/usr/lib/python3\.11/json/__pycache__/__init__\.cpython-311\.pyc\ttrace$' py.rep ||
         fail "--trace-report: json's byte code not listed as traced"
 grep -qP '^/usr/bin/python3\tadd$' py.rep || fail "--trace-report: /usr/bin/python3 not 'add'"
 grep -qP '^/usr/lib/x86_64-linux-gnu/libc\.so\.6\tstatic closure$' py.rep ||
         fail "--trace-report: libc not 'static closure'"
+# Every path of the image has one line with its reason.
+tarlist py.tar >py.lst
+[ "$(wc -l <py.rep)" = "$(wc -l <py.lst)" ] || fail "--trace-report: $(wc -l <py.rep) lines for $(wc -l <py.lst) entries"
+grep -vP '^/[^\t]+\t(add|static closure|trace|package [^ ]+|rule [a-z-]+|merged /usr link|parent directory|skeleton)$' py.rep >bad.rep &&
+        fail "--trace-report lines without a reason: $(head -3 bad.rep)"
 # Same inputs and the same trace, same bytes.
-"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, encodings.idna"' -o py2.tar
+"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, ssl, sqlite3, encodings.idna"' -o py2.tar
 cmp -s py.tar py2.tar || fail "the same trace twice gave different images"
+
+# git, traced through the same commands it then runs inside (sh, which
+# git clone runs git-upload-pack with, comes because the trace executed
+# it); the trace works below /var/tmp, the image's run in its /tmp.
+gitcmds='git init -q r && cd r && echo hi >f && git add f &&
+        git -c user.name=t -c user.email=t@example.org commit -q -m first && cd .. &&
+        git clone -q r c && git -C c log --format=%s && git -C c show HEAD:f'
+mkdir -p "$W/git"
+"$MKROOT" -q --add /usr/bin/git --trace "sh -c 'cd $W/git && $gitcmds'" -o git.tar 2>/dev/null
+[ ! -e "$W/git/r" ] || fail "the traced git init wrote to the host"
+run git.tar sh -c "cd /tmp && $gitcmds"
+[ "$(cat out)" = "first
+hi" ] || fail "git in the traced image printed: $(cat out) $(cat err)"
+
+# A trace that opens a zone file brings the zone files (rule tz).
+"$MKROOT" -q --add /usr/bin/date --trace 'head -c0 /usr/share/zoneinfo/UTC' -o tz.tar --trace-report tz.rep
+grep -qP '^/usr/share/zoneinfo/Europe/Berlin\trule tz$' tz.rep || fail "a traced zone file brought no rule tz"
+"$RUNROOT" --net none -e TZ=Europe/Berlin tz.tar date +%Z >out 2>err || fail "date: $(cat err)"
+case "$(cat out)" in CET | CEST) ;; *) fail "TZ=Europe/Berlin date +%Z printed '$(cat out)'" ;; esac
 
 # A program that dlopens a plugin, which needs a library of its own.
 mkdir -p "$W/plug" "$W/lib"
@@ -91,7 +116,48 @@ tarhas rm.tar " ${X#/}/made$" && fail "a file made by the traced run is in the i
 # sh was executed by the trace: it is in the image (rule: what runs is added).
 tarhas rm.tar " usr/bin/dash$" || fail "the traced sh is not in the image"
 
-# Bad input: one line, exit 2.
+# curl over https through the image's own CA bundle (rule
+# ca-certificates: curl links libssl and a trace ran), to a server on
+# 127.0.0.1 whose certificate comes from a CA the test adds to the
+# image's copy of the host's trust store (--net host).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -subj /CN=mkroot-test-ca \
+        -days 2 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >srv.ext
+openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 \
+        -extfile srv.ext 2>/dev/null
+cat >srv.py <<'PY'
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello-tls\n")
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain("srv.crt", "srv.key")
+s.socket = c.wrap_socket(s.socket, server_side=True)
+open("port.tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename("port.tmp", "port")
+s.serve_forever()
+PY
+/usr/bin/python3 srv.py &
+SRV=$!
+for _ in $(seq 100); do [ -e port ] && break; sleep 0.1; done
+[ -e port ] || fail "precondition: the https server did not start"
+PORT=$(cat port)
+"$MKROOT" -q --add /usr/bin/curl --trace 'curl --version' -o curl.tar --trace-report curl.rep >/dev/null 2>&1
+grep -qP '^/etc/ssl/certs/ca-certificates\.crt\trule ca-certificates$' curl.rep ||
+        fail "the CA bundle did not come by rule"
+mkdir ex
+tar -xf curl.tar -C ex
+cat ca.crt >>ex/etc/ssl/certs/ca-certificates.crt
+"$RUNROOT" --net host ex curl -sS "https://127.0.0.1:$PORT/" >out 2>err || fail "curl in the image: $(cat err)"
+[ "$(cat out)" = hello-tls ] || fail "curl printed: $(cat out)"
+
+# Bad input: one line, exit 1.
 set +e
 "$MKROOT" --trace 'python3 "unterminated' -o bad.tar 2>err
 rc=$?
