@@ -124,7 +124,7 @@ static bool status_present(const char *st)
         return false;
 }
 
-static int parse_diversions(dpkg_db *db, const char *d, size_t len, err_t *e)
+static int parse_diversions(dpkg_db *db, const char *d, size_t len, const char *what, err_t *e)
 {
         strv lines = {0};
         for (size_t i = 0; i < len;) {
@@ -135,10 +135,10 @@ static int parse_diversions(dpkg_db *db, const char *d, size_t len, err_t *e)
         }
         int r = 0;
         if (lines.n % 3)
-                r = err_set(e, -EINVAL, "diversions: %zu lines, not groups of three", lines.n);
+                r = err_set(e, -EINVAL, "%s: %zu lines, not groups of three", what, lines.n);
         for (size_t i = 0; r == 0 && i + 2 < lines.n; i += 3) {
                 if (lines.v[i][0] != '/' || lines.v[i + 1][0] != '/') {
-                        r = err_set(e, -EINVAL, "diversions:%zu: not an absolute path", i + 1);
+                        r = err_set(e, -EINVAL, "%s:%zu: not an absolute path", what, i + 1);
                         break;
                 }
                 strv_push(&db->div_from, lines.v[i]);
@@ -149,11 +149,11 @@ static int parse_diversions(dpkg_db *db, const char *d, size_t len, err_t *e)
         return r;
 }
 
-int dpkg_db_parse(const char *status, size_t len, const char *diversions, size_t dlen,
-                  dpkg_db **ret, err_t *e)
+int dpkg_db_parse(const char *status, size_t len, const char *status_name, const char *diversions,
+                  size_t dlen, const char *div_name, dpkg_db **ret, err_t *e)
 {
         _cleanup_deb822_ deb822 d = {0};
-        int r = deb822_parse(status, len, "status", &d, e);
+        int r = deb822_parse(status, len, status_name, &d, e);
         if (r < 0)
                 return r;
         dpkg_db *db = xcalloc(1, sizeof *db);
@@ -181,7 +181,7 @@ int dpkg_db_parse(const char *status, size_t len, const char *diversions, size_t
                 if (!strcmp(name, "dpkg") && !db->native)
                         db->native = xstrdup(arch);
         }
-        if (diversions && (r = parse_diversions(db, diversions, dlen, e)) < 0) {
+        if (diversions && (r = parse_diversions(db, diversions, dlen, div_name, e)) < 0) {
                 dpkg_db_free(db);
                 return r;
         }
@@ -210,9 +210,9 @@ int dpkg_db_open(const char *root, dpkg_db **ret, err_t *e)
                 div = NULL;
                 dlen = 0;
         }
-        r = dpkg_db_parse(status, len, div, dlen, ret, e);
+        r = dpkg_db_parse(status, len, sp, div, dlen, dp, ret, e);
         if (r < 0)
-                return err_prefix(e, "%s", sp);
+                return err_prefix(e, "--package");
         return 0;
 }
 

@@ -13,9 +13,10 @@
 
 typedef struct dpkg_db dpkg_db;
 
-/* Parse a status file and a diversions file (NULL/0: none). */
-int dpkg_db_parse(const char *status, size_t len, const char *diversions, size_t dlen,
-                  dpkg_db **ret, err_t *e);
+/* Parse a status file and a diversions file (NULL/0: none); errors name
+ * them as status_name and div_name. */
+int dpkg_db_parse(const char *status, size_t len, const char *status_name, const char *diversions,
+                  size_t dlen, const char *div_name, dpkg_db **ret, err_t *e);
 /* Read root's (NULL or "/" = the host) status and diversions. */
 int dpkg_db_open(const char *root, dpkg_db **ret, err_t *e);
 void dpkg_db_free(dpkg_db *db);

@@ -269,10 +269,17 @@ static int stage_traces(const add_args *a, adder *ad, bool *ret_tz, err_t *e)
                                      .before_exec = trace_before_exec,
                                      .ctx = &fd,
                                      .keep_fd = fd};
+                e->msg[0] = '\0';
                 r = runner_sandbox_host(&sb, e);
                 if (r < 0)
                         return err_prefix(e, "--trace '%s'", cmd);
-                if (r != 0)
+                /* Nothing ran: nothing to learn from the trace. */
+                if ((r == 126 || r == 127) && e->msg[0])
+                        return err_prefix(e, "--trace '%s'", cmd);
+                if (r != 0 && e->msg[0])
+                        log_warn("--trace '%s': %s (what it opened is added all the same)", cmd,
+                                 e->msg);
+                else if (r != 0)
                         log_warn("--trace '%s': exited with status %d (what it opened is "
                                  "added all the same)",
                                  cmd, r);

@@ -24,7 +24,7 @@ static void fuzz_status(const char *in, size_t len)
         const char *div = nul ? nul + 1 : NULL;
         size_t dlen = nul ? len - slen - 1 : 0;
         dpkg_db *db = NULL;
-        if (dpkg_db_parse(in, slen, div, dlen, &db, &e) < 0) {
+        if (dpkg_db_parse(in, slen, "status", div, dlen, "diversions", &db, &e) < 0) {
                 check_err(&e);
                 return;
         }

@@ -186,4 +186,16 @@ if "$MKROOT" --root "$R" --package alt-b -o bad.tar 2>err; then fail "a bad .lis
 [ "$(cat err)" = "mkroot: $R/var/lib/dpkg/info/alt-b.list:2: not an absolute path" ] ||
         fail "a bad .list said: $(cat err)"
 [ ! -e bad.tar ] || fail "a bad .list left bad.tar"
+R2=$T/r2
+mkdir -p "$R2/var/lib/dpkg"
+printf 'Package: a\ngarbage\n' >"$R2/var/lib/dpkg/status"
+if "$MKROOT" --root "$R2" --package a -o bad.tar 2>err; then fail "a bad status file was accepted"; fi
+[ "$(cat err)" = "mkroot: --package: $R2/var/lib/dpkg/status:2: expected \"Field: value\"" ] ||
+        fail "a bad status file said: $(cat err)"
+printf 'Package: a\nStatus: install ok installed\n' >"$R2/var/lib/dpkg/status"
+printf '/a\n/b\n' >"$R2/var/lib/dpkg/diversions"
+if "$MKROOT" --root "$R2" --package a -o bad.tar 2>err; then fail "a bad diversions file was accepted"; fi
+[ "$(cat err)" = "mkroot: --package: $R2/var/lib/dpkg/diversions: 2 lines, not groups of three" ] ||
+        fail "a bad diversions file said: $(cat err)"
+[ ! -e bad.tar ] || fail "a bad dpkg database left bad.tar"
 echo "ok: package and rules"

@@ -165,4 +165,10 @@ set -e
 [ $rc = 1 ] || fail "an unterminated quote in --trace exited $rc"
 [ "$(wc -l <err)" = 1 ] || fail "more than one line for a bad --trace: $(cat err)"
 [ ! -e bad.tar ] || fail "a bad --trace left bad.tar"
+if "$MKROOT" --add /bin/true --trace 'nosuch-mkroot-cmd x' -o bad.tar 2>err; then
+        fail "a --trace of a command that does not exist succeeded"
+fi
+[ "$(cat err)" = "mkroot: --trace 'nosuch-mkroot-cmd x': nosuch-mkroot-cmd: command not found" ] ||
+        fail "a --trace of a missing command said: $(cat err)"
+[ ! -e bad.tar ] || fail "a --trace of a missing command left bad.tar"
 echo "ok: trace"
