@@ -2,7 +2,9 @@
  * one. The process that joins (host side, in runroot's pid namespace):
  * moves into the container's cgroups, closes every descriptor it has but
  * stdio and its pipes to runroot, and enters every namespace of the
- * container's init at once through a pidfd (setns with namespace flags;
+ * container (those of its command, the init's first child, which are the
+ * init's; a rootless caller may not reach the init's, which never execs)
+ * at once through a pidfd (setns with namespace flags;
  * one /proc/PID/ns/ file at a time, all opened before the first setns, on
  * kernels before 5.8). From there nothing of the host is opened: its child,
  * in the container's pid namespace, resolves the user, the working
@@ -13,15 +15,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,20 +62,48 @@ static int ns_flags(pid_t pid)
         return flags;
 }
 
-/* The environment the container's command started with (/proc/PID/
- * environ of the init's child), as the defaults of the exec'd one. */
-static void command_env(pid_t init, strv *ret)
+/* The container's command: the init's first child, as a pidfd opened
+ * while it still is that child. Its namespaces are the init's (the init
+ * forks it once they are all made), and unlike the init (which never
+ * execs, and is not dumpable) a rootless caller may reach them. */
+static int command_pidfd(pid_t init, pid_t *ret_pid)
 {
         char path[96];
         snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)init, (int)init);
         _cleanup_free_ char *kids = NULL;
         size_t len = 0;
         if (fs_read_file_at(AT_FDCWD, path, 4096, &kids, &len, NULL) < 0)
-                return;
+                return -ESRCH;
         long cmd = strtol(kids, NULL, 10);
-        if (cmd <= 1)
-                return;
-        snprintf(path, sizeof path, "/proc/%ld/environ", cmd);
+        if (cmd <= 1 || cmd > INT_MAX)
+                return -ESRCH;
+        int fd = (int)syscall(SYS_pidfd_open, (pid_t)cmd, 0);
+        if (fd < 0)
+                return -ESRCH;
+        /* Opened, then checked: still the init's child. */
+        snprintf(path, sizeof path, "/proc/%ld/stat", cmd);
+        _cleanup_free_ char *stat = NULL;
+        const char *p = NULL;
+        if (fs_read_file_at(AT_FDCWD, path, 4096, &stat, &len, NULL) == 0)
+                p = strrchr(stat, ')');
+        long ppid = 0;
+        if (p && sscanf(p + 1, " %*c %ld", &ppid) != 1)
+                ppid = 0;
+        if (ppid != init) {
+                close(fd);
+                return -ESRCH;
+        }
+        *ret_pid = (pid_t)cmd;
+        return fd;
+}
+
+/* The environment the container's command started with, as the
+ * defaults of the exec'd one. */
+static void command_env(pid_t cmd, strv *ret)
+{
+        char path[64];
+        size_t len = 0;
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)cmd);
         _cleanup_free_ char *env = NULL;
         if (fs_read_file_at(AT_FDCWD, path, 1 << 20, &env, &len, NULL) < 0)
                 return;
@@ -102,8 +135,8 @@ typedef struct exec_plan {
         const sec_opts *sec;
         const strv *cenv;
         const char *user, *workdir, *term;
-        int pidfd;
-        pid_t init_pid;
+        int pidfd;    /* of the container's command */
+        pid_t ns_pid; /* that command */
         int flags;
         strv cgroups;
         int err_fd, tty_sock, null_fd;
@@ -221,7 +254,7 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
         int nsfds[ARRAY_SIZE(ns_kinds)];
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
                 char path[64];
-                snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)p->init_pid, ns_kinds[i].name);
+                snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)p->ns_pid, ns_kinds[i].name);
                 nsfds[i] = p->flags & ns_kinds[i].flag ? open(path, O_RDONLY | O_CLOEXEC) : -1;
         }
         int keep[INIT_KEEP_FDS_MAX] = {p->err_fd, p->tty_sock, p->pidfd};
@@ -403,7 +436,9 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
                 store_free(s);
                 return r;
         }
-        _cleanup_close_ int pidfd = c.running ? container_pidfd(&c) : -ESRCH;
+        _cleanup_close_ int initfd = c.running ? container_pidfd(&c) : -ESRCH;
+        pid_t cmd = 0;
+        _cleanup_close_ int pidfd = initfd >= 0 ? command_pidfd(c.init_pid, &cmd) : -ESRCH;
         if (pidfd < 0 || !c.init_pid) {
                 r = err_set(e, -ESRCH, "%s: not running", c.name);
                 container_info_free(&c);
@@ -424,8 +459,15 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
         }
         _cleanup_strv_ strv cenv = {0};
         _cleanup_close_ int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        /* A container has a mount and a pid namespace of its own, always:
+         * not seeing them is not seeing the container, and going on would
+         * run the command on the host. */
+        int flags = ns_flags(cmd);
+        if (r == 0 && (flags & (CLONE_NEWNS | CLONE_NEWPID)) != (CLONE_NEWNS | CLONE_NEWPID))
+                r = err_set(e, -EPERM, "%s: cannot reach the namespaces of its command (pid %d)",
+                            c.name, (int)cmd);
         if (r == 0) {
-                command_env(c.init_pid, &cenv);
+                command_env(cmd, &cenv);
                 const char *term = getenv("TERM");
                 exec_plan p = {
                         .o = o,
@@ -435,8 +477,8 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
                         .workdir = o->workdir ? o->workdir : container_str(c.run, "workdir"),
                         .term = o->tty ? (term && *term ? term : "xterm") : NULL,
                         .pidfd = pidfd,
-                        .init_pid = c.init_pid,
-                        .flags = ns_flags(c.init_pid),
+                        .ns_pid = cmd,
+                        .flags = flags,
                         .null_fd = null_fd,
                 };
                 container_strv(c.run, "cgroups", &p.cgroups);

@@ -228,6 +228,11 @@ static _Noreturn void host_side_main(runner_config *c, int out, int err, int sta
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != monitor)
                 _exit(125);
+        /* What the monitor ignores, the command must not inherit ignored
+         * (an ignored SIGPIPE survives exec). */
+        signal(SIGHUP, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
                 _exit(125);

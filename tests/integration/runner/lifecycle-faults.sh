@@ -126,14 +126,15 @@ rr rm rot >/dev/null
 # 20 at once, started and stopped concurrently: distinct ids, all shown
 # running, none left after.
 for i in $(seq 20); do
-        "$RUNROOT" -d --name "many$i" "$IMG" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done' >"$T/many$i.id" 2>"$T/many$i.err" &
+        "$RUNROOT" -d --name "many$i" "$IMG" sh -c 'trap "exit 0" TERM; echo ready; while :; do sleep 0.1; done' >"$T/many$i.id" 2>"$T/many$i.err" &
 done
 wait
 for i in $(seq 20); do
         [[ $(cat "$T/many$i.id") =~ ^[0-9a-f]{64}$ ]] || fail "many$i: $(cat "$T/many$i.id" "$T/many$i.err")"
 done
 [ "$(cat "$T"/many*.id | sort -u | wc -l)" = 20 ] || fail "20 containers, not 20 distinct ids"
-for i in $(seq 20); do wait_for 5 started "many$i" || fail "many$i never started"; done
+ready() { [ "$("$RUNROOT" logs "$1")" = ready ]; }
+for i in $(seq 20); do wait_for 10 ready "many$i" || fail "many$i never ready"; done
 rr ps >"$T/many.ps"
 [ "$(grep -c ' many[0-9]* .* Up ' "$T/many.ps")" = 20 ] || fail "ps: not 20 running: $(cat "$T/many.ps")"
 cgroups=""

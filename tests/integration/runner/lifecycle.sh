@@ -171,9 +171,10 @@ grep -F tick "$T/logs-stopped" >/dev/null || fail "logs of a stopped container: 
 timeout 5 "$RUNROOT" logs -f tick >/dev/null || fail "logs -f of a stopped container: $?"
 
 # A command that ignores SIGTERM: SIGKILL after -t, nothing left.
-rr -d --name stubborn "$IMG" sh -c 'trap "" TERM; while :; do sleep 0.2; done' >"$T/id2" || fail "-d stubborn"
+rr -d --name stubborn "$IMG" sh -c 'trap "" TERM; echo ready; while :; do sleep 0.2; done' >"$T/id2" || fail "-d stubborn"
 id2=$(cat "$T/id2")
-wait_for 5 grep -F init_pid "$MKROOT_CACHE/names/stubborn/run.json" >/dev/null || fail "stubborn: never started"
+ready() { [ "$(rr logs stubborn)" = ready ]; }
+wait_for 5 ready || fail "stubborn: never ready: $(rr logs stubborn 2>&1)"
 pid2=$(sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p' "$MKROOT_CACHE/names/stubborn/run.json")
 cgroups2=$(sed -n 's/.*"cgroups":\[\([^]]*\)\].*/\1/p' "$MKROOT_CACHE/names/stubborn/run.json" | tr -d '"' | tr ',' ' ')
 start=$(date +%s%N)
