@@ -79,3 +79,27 @@ check_no_leftovers() {
                 fail "per-run dirs left in the cache"
         fi
 }
+
+# kill_monitors STATEDIR: end the detached containers of this test's cache
+# (their ids in $MKROOT_CACHE/names/*/config.json) whose monitor still
+# lives, by pid, and remove their state. A monitor counts as living only
+# while it holds its monitor.lock and its pid still started when recorded,
+# so that a pid reused since, or another test's container, is never hit.
+kill_monitors() {
+        local state=$1 f id p start now
+        for f in "$MKROOT_CACHE"/names/*/config.json; do
+                [ -f "$f" ] || continue
+                id=$(sed -n 's/.*"id":"\([0-9a-f]\{64\}\)".*/\1/p' "$f")
+                [ -n "$id" ] && [ -f "$state/$id/state.json" ] || continue
+                if ! flock -n "$state/$id/monitor.lock" true 2>/dev/null; then
+                        p=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$state/$id/state.json")
+                        start=$(sed -n 's/.*"monitor_start":\([0-9]*\).*/\1/p' "$state/$id/state.json")
+                        now=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $20}')
+                        [ -n "$p" ] && [ "$now" = "$start" ] && kill -9 "$p"
+                        sleep 0.2
+                fi
+                rm -rf "${state:?}/$id"
+        done
+        # the cgroups the killed runs could not remove
+        "$RUNROOT" gc >/dev/null 2>&1
+}

@@ -9,19 +9,8 @@
 set -o pipefail
 
 STATE=/run/runroot
-# Every state directory this test makes goes in the EXIT trap, its
-# monitor killed by pid first (the runroot tests do not run in parallel).
-ls /run/runroot 2>/dev/null | sort >"$T/state.orig"
 lc_cleanup() {
-        local id p
-        for id in $(ls "$STATE" 2>/dev/null | sort | comm -13 "$T/state.orig" -); do
-                p=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$STATE/$id/state.json" 2>/dev/null)
-                [ -n "$p" ] && kill -9 "$p" 2>/dev/null
-        done
-        sleep 0.3
-        for id in $(ls "$STATE" 2>/dev/null | sort | comm -13 "$T/state.orig" -); do
-                rm -rf "${STATE:?}/$id"
-        done
+        kill_monitors "$STATE"
         rr_cleanup
 }
 trap lc_cleanup EXIT

@@ -14,13 +14,7 @@ U=rrl$$
 useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
 XDG=$T/xdg
 lc_cleanup() {
-        local f p
-        for f in "$XDG"/runroot/*/state.json; do
-                [ -f "$f" ] || continue
-                p=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$f")
-                [ -n "$p" ] && kill -9 "$p" 2>/dev/null
-        done
-        sleep 0.3
+        MKROOT_CACHE=$T/home/cache kill_monitors "$XDG/runroot"
         userdel "$U" 2>/dev/null
         rr_cleanup
 }
