@@ -359,6 +359,7 @@ static int add_from_root(const add_args *a, const image_opts *io)
         adder *ad = adder_new(r, s, a->root, &(add_opts){.allow_missing = a->allow_missing});
         lay_format lf = mkroot_lay_format(a->format);
         int ret = stage_all(a, ad, s, &e) < 0 ? 1 : 0;
+        bool reported = ret == 0 && a->trace_report;
         if (ret == 0 && lf != LAY_FORMAT_ROOTFS) {
                 if (lay_write_stage(s, lf, a->output, "mkroot --add", NULL, &e) < 0)
                         ret = 1;
@@ -368,6 +369,10 @@ static int add_from_root(const add_args *a, const image_opts *io)
                 mkroot_wrote(a->output, stage_count(s), "file", t0);
         else
                 log_error("%s", e.msg);
+        /* The report went out before the image: no report of an image that
+         * is not there. */
+        if (ret != 0 && reported)
+                (void)unlink(a->trace_report);
         adder_free(ad);
         stage_free(s);
         resolver_free(r);

@@ -171,4 +171,9 @@ fi
 [ "$(cat err)" = "mkroot: --trace 'nosuch-mkroot-cmd x': nosuch-mkroot-cmd: command not found" ] ||
         fail "a --trace of a missing command said: $(cat err)"
 [ ! -e bad.tar ] || fail "a --trace of a missing command left bad.tar"
+# An image that cannot be written leaves no report of it.
+if "$MKROOT" -q --add /bin/true --trace-report gone.rep -o "$T/no-such-dir/x.tar" 2>err; then
+        fail "an unwritable -o succeeded"
+fi
+[ ! -e gone.rep ] || fail "a failed image left its --trace-report"
 echo "ok: trace"
