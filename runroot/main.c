@@ -87,8 +87,7 @@ static void usage(FILE *f)
               "                          accepted for docker compatibility: always on)\n"
               "      --init              accepted for docker compatibility (runroot always\n"
               "                          runs its own init as pid 1)\n"
-              "  -l, --label KEY=VALUE   accepted for docker compatibility (checked, not kept:\n"
-              "                          there is no container store yet)\n"
+              "  -l, --label KEY=VALUE   accepted for docker compatibility (checked, not kept)\n"
               "  -m, --memory SIZE       memory limit (swap included), e.g. 80M\n"
               "      --cpus N            CPU limit, e.g. 0.5\n"
               "      --pids N            process limit (also --pids-limit)\n"
@@ -349,7 +348,8 @@ static const struct {
          "not supported; a detached container's output goes to its json-file log (runroot "
          "logs NAME), a foreground one's to runroot's stdout and stderr"},
         {0, "cidfile",
-         "container ids are not supported yet (the lifecycle issue); use --name NAME"},
+         "not supported; runroot -d prints the container's id (runroot ps and inspect show "
+         "it)"},
         {0, "memory-swap", "not supported; -m SIZE limits memory and swap together"},
         {0, "cpu-quota", "not supported; use --cpus N"},
         {0, "cpu-period", "not supported; use --cpus N"},

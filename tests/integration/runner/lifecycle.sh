@@ -127,6 +127,46 @@ out=$(echo hello | rr exec -i tick cat)
 out=$(echo hello | rr exec tick cat)
 [ -z "$out" ] || fail "exec without -i read stdin: \"$out\""
 
+# exec -t: a terminal of its own from the container's devpts, the bytes
+# relayed both ways, the status back.
+python3 - "$RUNROOT" <<'PY' || fail "exec -it"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "exec", "-it", "tick", "sh"])
+out = b""
+def drain(t):
+    global out
+    end = time.time() + t
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not d:
+                return False
+            out += d
+    return True
+drain(1.0)
+for line in [b"rrhelper isatty && echo TTY-YES\n", b"tty\n", b"exit 5\n"]:
+    os.write(fd, line)
+    drain(0.7)
+end = time.time() + 10
+while time.time() < end and drain(0.2):
+    pass
+_, st = os.waitpid(pid, 0)
+rc = os.waitstatus_to_exitcode(st)
+text = out.decode(errors="replace")
+ok = rc == 5 and "TTY-YES" in text and "/dev/pts/" in text
+if not ok:
+    print("exec -it: rc %d, output:\n%s" % (rc, text), file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+# stdin alone: without -t, -t refuses a non-terminal input
+expect_rc 125 rr exec -t tick true </dev/null
+
 # inspect: JSON with its state.
 rr inspect tick >"$T/inspect" || fail "inspect"
 python3 - "$T/inspect" "$id" "$pid" <<'EOF' || fail "inspect: $(cat "$T/inspect")"
