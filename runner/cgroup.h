@@ -24,6 +24,9 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
 /* Move pid into the cgroup (all hierarchies). */
 int cg_attach(cgroup *cg, pid_t pid, err_t *e);
 cg_mode cg_get_mode(const cgroup *cg);
+/* The directory fd for clone3's CLONE_INTO_CGROUP (a v2 cgroup, which
+ * then needs no cg_attach), or -1 (v1, or no cgroup). */
+int cg_clone_fd(const cgroup *cg);
 /* True when the kernel killed something in the cgroup for memory. */
 bool cg_oom_killed(cgroup *cg);
 /* Kill every process still in the cgroup and remove it; safe to call twice

@@ -158,6 +158,10 @@ int mounts_copy_tree(const char *src, const char *dst, err_t *e);
 int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e);
 int ns_loopback_up(err_t *e);
 pid_t ns_clone(unsigned long flags);
+/* ns_clone, born in the v2 cgroup of cgroup_fd (clone3 CLONE_INTO_CGROUP;
+ * -1: no cgroup, a plain ns_clone). Fails (ENOSYS, E2BIG, EINVAL...) where
+ * clone3 or that flag is missing: the caller then clones and attaches. */
+pid_t ns_clone_into(unsigned long flags, int cgroup_fd);
 
 /* ---- pasta.c: outbound-only network for a namespace ------------------ */
 

@@ -2,6 +2,7 @@
  * (newuidmap/newgidmap with /etc/subuid ranges when present, else just
  * the caller as root), bring up loopback in a new network namespace. */
 #include <errno.h>
+#include <linux/sched.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <pwd.h>
@@ -21,6 +22,18 @@ pid_t ns_clone(unsigned long flags)
         /* A raw clone with no new stack behaves like fork (x86-64 and
          * arm64 agree on the first two arguments). */
         return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+pid_t ns_clone_into(unsigned long flags, int cgroup_fd)
+{
+        if (cgroup_fd < 0)
+                return ns_clone(flags);
+        struct clone_args a = {
+                .flags = flags | CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t)cgroup_fd,
+        };
+        return (pid_t)syscall(SYS_clone3, &a, sizeof a);
 }
 
 static int write_proc(pid_t pid, const char *file, const char *data, err_t *e)

@@ -383,7 +383,16 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         s->sync_fd = syncp[0];
         s->err_fd = errp[1];
         s->tty_sock = ttys[1];
-        pid_t pid = ns_clone(flags);
+        /* Born in the cgroup when it is v2: no cgroup.procs write. */
+        int cgfd = cg_clone_fd(cg);
+        bool attached = false;
+        pid_t pid = -1;
+        if (cgfd >= 0) {
+                pid = ns_clone_into(flags, cgfd);
+                attached = pid >= 0;
+        }
+        if (pid < 0)
+                pid = ns_clone(flags);
         if (pid == 0) {
                 close(syncp[1]);
                 close(errp[0]);
@@ -410,7 +419,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         }
         if (s->userns)
                 r = ns_write_id_maps(pid, getuid(), getgid(), e);
-        if (r == 0 && cg)
+        if (r == 0 && cg && !attached)
                 r = cg_attach(cg, pid, e);
         pasta *net = NULL;
         if (r == 0 && s->outbound)
