@@ -468,6 +468,17 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
                             c.name, (int)cmd);
         if (r == 0) {
                 command_env(cmd, &cenv);
+                /* Another user's HOME is its own (from the container's
+                 * /etc/passwd), not the one the command started with. */
+                if (o->user)
+                        for (size_t i = 0; i < cenv.n; i++)
+                                if (!strncmp(cenv.v[i], "HOME=", 5)) {
+                                        free(cenv.v[i]);
+                                        memmove(&cenv.v[i], &cenv.v[i + 1],
+                                                (cenv.n - i) * sizeof *cenv.v);
+                                        cenv.n--;
+                                        break;
+                                }
                 const char *term = getenv("TERM");
                 exec_plan p = {
                         .o = o,

@@ -98,8 +98,22 @@ static void print_tail(int dfd, long tail, bool timestamps, int *ret_fd, line_bu
                         continue;
                 char buf[65536];
                 ssize_t n;
-                while ((n = read(fd, buf, sizeof buf)) > 0)
+                while ((n = read(fd, buf, sizeof buf)) > 0) {
                         sb_appendn(&all, buf, (size_t)n);
+                        if (tail >= 0)
+                                continue;
+                        /* Every line: printed as it is read, whatever the
+                         * log's size. */
+                        size_t end = all.len;
+                        while (end > 0 && all.s[end - 1] != '\n')
+                                end--;
+                        if (!end)
+                                continue;
+                        line_buf lb = {.b = {.s = all.s, .len = end}};
+                        lines_flush(&lb, timestamps);
+                        memmove(all.s, all.s + end, all.len - end);
+                        all.len -= end;
+                }
                 if (i + 1 == files.n)
                         *ret_fd = fd; /* the current one, followed from here */
                 else

@@ -234,6 +234,7 @@ static void container_read(int dfd, runner_container *c)
 {
         _cleanup_json_ json_object *cf = read_json(dfd, "config.json");
         _cleanup_json_ json_object *run = read_json(dfd, "run.json");
+        bool held = c->running; /* the lock: a run still holds the name */
         int64_t v;
         const char *img = jstr(cf, "image");
         const char *id = jstr(cf, "id");
@@ -272,6 +273,22 @@ static void container_read(int dfd, runner_container *c)
         if (!c->running && jint(run, "exit", &v) && v >= 0 && v <= 255) {
                 c->exit_code = (int)v;
                 c->finished = jint(run, "finished", &v) ? (time_t)v : 0;
+        }
+        /* What a run killed with SIGKILL left (its cgroups) goes as soon
+         * as a command finds it dead. */
+        if (!held)
+                container_reap(&(container_info){.run = run});
+        if (!c->running && c->exit_code < 0 && id) {
+                /* A host side that was killed records nothing; a detached
+                 * one's monitor saw how it ended. */
+                _cleanup_close_ int sdfd = -1;
+                if (state_open(id, false, &sdfd, NULL) == 0) {
+                        _cleanup_json_ json_object *sj = state_read(sdfd);
+                        if (jint(sj, "exit", &v) && v >= 0 && v <= 255) {
+                                c->exit_code = (int)v;
+                                c->finished = jint(sj, "finished", &v) ? (time_t)v : 0;
+                        }
+                }
         }
 }
 
@@ -544,6 +561,8 @@ static int container_load(store *s, const char *name, container_info *ret, err_t
         c.init_pid = running ? recorded_init(c.run) : 0;
         if (running && !c.init_pid && json_object_object_get_ex(c.run, "init_pid", NULL))
                 c.running = false;
+        if (!running)
+                container_reap(&c);
         *ret = c;
         return 0;
 }

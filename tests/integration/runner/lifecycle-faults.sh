@@ -150,30 +150,55 @@ rr rm $(seq -f 'many%g' 20) >/dev/null || fail "rm many"
 for id in $ids; do [ ! -e "$STATE/$id" ] || fail "rm left $STATE/$id"; done
 
 # The monitor SIGKILLed: its container goes with it, ps never shows it
-# running, gc removes the cgroups its runroot could not.
-rr -d --name orphan "$IMG" sh -c 'while :; do echo tick; sleep 0.2; done' >"$T/orphan.id" || fail "-d orphan"
-oid=$(cat "$T/orphan.id")
-wait_for 5 started orphan || fail "orphan never started"
-init=$(init_of orphan)
-ocg=$(sed -n 's/.*"cgroups":\[\([^]]*\)\].*/\1/p' "$MKROOT_CACHE/names/orphan/run.json" | tr -d '"' | tr ',' ' ')
-[ -n "$ocg" ] || fail "no cgroup recorded for orphan"
-mon=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$STATE/$oid/state.json")
-[ -n "$mon" ] && [ -d "/proc/$mon" ] || fail "no monitor recorded"
-kill -9 "$mon"
-init_gone() { [ ! -d "/proc/$init" ]; }
-wait_for 5 init_gone || fail "the container outlived its monitor"
+# running; the cgroups its runroot could not remove go with the next
+# command that finds it dead (ps here), or with gc.
+# orphan NAME: start NAME, kill its monitor, wait for its init to end;
+# sets oid, ocg (its cgroups).
+orphan() {
+        rr -d --name "$1" "$IMG" sh -c 'while :; do echo tick; sleep 0.2; done' >"$T/$1.id" || fail "-d $1"
+        oid=$(cat "$T/$1.id")
+        wait_for 5 started "$1" || fail "$1 never started"
+        init=$(init_of "$1")
+        ocg=$(sed -n 's/.*"cgroups":\[\([^]]*\)\].*/\1/p' "$MKROOT_CACHE/names/$1/run.json" | tr -d '"' | tr ',' ' ')
+        [ -n "$ocg" ] || fail "no cgroup recorded for $1"
+        mon=$(sed -n 's/.*"monitor_pid":\([0-9]*\).*/\1/p' "$STATE/$oid/state.json")
+        [ -n "$mon" ] && [ -d "/proc/$mon" ] || fail "no monitor recorded"
+        kill -9 "$mon"
+        init_gone() { [ ! -d "/proc/$init" ]; }
+        wait_for 5 init_gone || fail "the container outlived its monitor"
+        # the host side died with it: nothing removed its cgroups
+        left=0
+        for c in $ocg; do [ -d "$c" ] && left=1; done
+        [ "$left" = 1 ] || fail "$1: its cgroups went already ($ocg)"
+}
+orphan orphan
+rr gc || fail "gc"
+for c in $ocg; do [ ! -d "$c" ] || fail "gc left cgroup $c"; done
 wait_for 5 not_running || fail "ps shows orphan running after its monitor was killed: $("$RUNROOT" ps)"
 rr ps -a >"$T/orphan.ps"
 grep -E "^${oid:0:12} +orphan .* (stopped|Exited \([0-9]+\) .* ago)$" "$T/orphan.ps" >/dev/null ||
         fail "ps -a: orphan: $(cat "$T/orphan.ps")"
 expect_msg 1 "runroot: exec: orphan: not running" exec orphan true
-left=0
-for c in $ocg; do [ -d "$c" ] && left=1; done
-[ "$left" = 1 ] || fail "nothing for gc to remove: the cgroups went already ($ocg)"
-rr gc || fail "gc"
-for c in $ocg; do [ ! -d "$c" ] || fail "gc left cgroup $c"; done
-if grep -F "$T" /proc/mounts >/dev/null; then fail "mounts left: $(grep -F "$T" /proc/mounts)"; fi
 rr rm orphan >/dev/null || fail "rm orphan"
 [ ! -e "$STATE/$oid" ] || fail "rm orphan left its state"
+orphan orphan2
+"$RUNROOT" ps -a >"$T/orphan2.ps" || fail "ps -a"
+grep -E "^${oid:0:12} +orphan2 .* (stopped|Exited \([0-9]+\) .* ago)$" "$T/orphan2.ps" >/dev/null ||
+        fail "ps -a: orphan2: $(cat "$T/orphan2.ps")"
+for c in $ocg; do [ ! -d "$c" ] || fail "ps left the dead container's cgroup $c"; done
+rr rm orphan2 >/dev/null || fail "rm orphan2"
+if grep -F "$T" /proc/mounts >/dev/null; then fail "mounts left: $(grep -F "$T" /proc/mounts)"; fi
+
+# The host side SIGKILLed (the monitor lives): the monitor records 137.
+rr -d --name hostkill "$IMG" sleep 60 >/dev/null || fail "-d hostkill"
+wait_for 5 started hostkill || fail "hostkill never started"
+hpid=$(sed -n 's/.*"pid":\([0-9]*\),"pid_start".*/\1/p' "$MKROOT_CACHE/names/hostkill/run.json")
+[ -n "$hpid" ] && [ -d "/proc/$hpid" ] || fail "no host side recorded"
+kill -9 "$hpid"
+out=$(rr wait hostkill)
+[ "$out" = 137 ] || fail "wait after the host side was killed: $out"
+rr ps -a >"$T/hk.ps"
+grep -E " hostkill .* Exited \(137\) .* ago$" "$T/hk.ps" >/dev/null || fail "ps -a: hostkill: $(cat "$T/hk.ps")"
+rr rm hostkill >/dev/null || fail "rm hostkill"
 check_no_leftovers
 echo PASS

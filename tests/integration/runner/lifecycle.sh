@@ -122,6 +122,8 @@ out=$(rr exec -e FOO=bar -w /tmp tick sh -c 'echo $FOO $(pwd)')
 [ "$out" = "bar /tmp" ] || fail "exec -e -w: \"$out\""
 out=$(rr exec -u 1000 tick id -u)
 [ "$out" = 1000 ] || fail "exec -u 1000: \"$out\""
+out=$(rr exec -u user tick sh -c 'echo $HOME')
+[ "$out" = /home/user ] || fail "exec -u user: HOME=\"$out\""
 out=$(echo hello | rr exec -i tick cat)
 [ "$out" = hello ] || fail "exec -i: \"$out\""
 out=$(echo hello | rr exec tick cat)
