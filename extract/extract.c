@@ -168,7 +168,7 @@ static void cache_drop(xt *x)
 static void hook_touch(void *ud, int dfd, const char *dir)
 {
         xt *x = ud;
-        if (x->o->no_times || strmap_has(x->times, dir[0] ? dir : "."))
+        if (x->o->no_times || x->o->no_dir_times || strmap_has(x->times, dir[0] ? dir : "."))
                 return;
         struct stat st;
         if (fstatat(dfd, "", &st, AT_EMPTY_PATH) < 0 || !S_ISDIR(st.st_mode))
@@ -183,7 +183,7 @@ static void hook_touch(void *ud, int dfd, const char *dir)
 static void hook_made(void *ud, const char *dir)
 {
         xt *x = ud;
-        if (x->o->no_times)
+        if (x->o->no_times || x->o->no_dir_times)
                 return;
         dir_time *d = dt_get(x->times, dir);
         d->has_time = true;
@@ -218,6 +218,8 @@ static int clean_and_rewrite(xt *x, const char *label, const char *what, const c
 {
         _cleanup_free_ char *name = NULL;
         int r = xt_name_clean(label, what, raw, &name, e);
+        if (r == 0 && entry && x->o->on_entry)
+                x->o->on_entry(x->o->on_entry_ud, name);
         if (r < 0 || !name[0] || !x->o->rewrite) {
                 *ret = r < 0 ? NULL : steal_pointer(&name);
                 return r;
@@ -453,7 +455,7 @@ static int make_dir(xt *x, struct archive_entry *ae, int pfd, const char *base, 
         dir_time *d = dt_get(x->times, rel);
         d->has_mode = true;
         d->mode = archive_entry_perm(ae) & 07777;
-        if (!x->o->no_times) {
+        if (!x->o->no_times && !x->o->no_dir_times) {
                 d->has_time = true;
                 d->mtime.tv_sec = archive_entry_mtime(ae);
                 d->mtime.tv_nsec = archive_entry_mtime_nsec(ae);

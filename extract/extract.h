@@ -78,6 +78,7 @@ typedef struct xt_opts {
         bool require_entries; /* an archive with nothing but "./" is an error */
         bool read_disk;       /* in is an archive_read_disk: descend into directories */
         bool no_times;        /* leave mtimes at "now" (parallel .deb unpacking) */
+        bool no_dir_times;    /* only directories keep "now" (their contents change) */
         bool skip_existing;   /* leave an existing path alone unless listed in keep */
         const strv *keep;
         bool keep_dirs; /* a directory entry leaves an existing dir or symlink alone */
@@ -87,6 +88,10 @@ typedef struct xt_opts {
          * caller's map collects them over several archives and the caller
          * calls xt_dir_times_apply. */
         strmap *dir_times;
+        /* Called with every entry's cleaned name ("" for the root itself)
+         * before the rewrite, skipped ones included (dpkg's file lists). */
+        void (*on_entry)(void *ud, const char *name);
+        void *on_entry_ud;
 } xt_opts;
 
 typedef struct xt_stats {

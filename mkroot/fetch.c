@@ -42,6 +42,8 @@ static void usage(FILE *f)
               "                           whether this host has a mirror and keyring for each\n"
               "      --rebuild            build anew even when the cache holds the image\n"
               "                           made from the same signed Release and options\n"
+              "      --dpkg-unpack        let dpkg --install unpack the essential set again,\n"
+              "                           as debootstrap does (slower; for comparisons)\n"
               "  -q, --quiet              no progress display\n"
               "  -v, --verbose            explain what happens\n"
               "  -h, --help               show this help\n"
@@ -74,6 +76,7 @@ enum {
         OPT_REBUILD,
         OPT_POCKETS,
         OPT_LIST,
+        OPT_DPKG_UNPACK,
 };
 
 /* What the user sees of a fetch: one line per phase on stderr (unless -q)
@@ -231,6 +234,7 @@ static const struct option fetch_opts[] = {
         {"rebuild", no_argument, NULL, OPT_REBUILD},
         {"pockets", required_argument, NULL, OPT_POCKETS},
         {"list", no_argument, NULL, OPT_LIST},
+        {"dpkg-unpack", no_argument, NULL, OPT_DPKG_UNPACK},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -269,6 +273,7 @@ static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet, boo
                 }
                 break;
         }
+        case OPT_DPKG_UNPACK: o->dpkg_unpack = true; break;
         case 'j': {
                 char *end;
                 long n = strtol(optarg, &end, 10);

@@ -205,12 +205,57 @@ int apt_deb_extract(const char *deb, const char *root, const char *const *merged
 int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len,
                          err_t *e);
 
+/* What dpkg keeps of a package it unpacked: its control member's files,
+ * the data member's paths. */
+typedef struct apt_deb_file {
+        char *name; /* "preinst", "md5sums", "triggers", ... */
+        unsigned mode;
+        int64_t mtime;
+        char *data;
+        size_t len;
+        bool generated; /* not in the package: md5sums dpkg would compute */
+} apt_deb_file;
+
+typedef struct apt_deb_info {
+        char *deb;
+        char *package, *arch, *version;
+        bool ma_same;        /* Multi-Arch: same: dpkg names its files PKG:ARCH */
+        char *control;       /* the control file's text */
+        apt_deb_file *files; /* the rest of control.tar */
+        size_t n_files;
+        strv list;      /* "/." then every data entry as "/PATH", in archive order */
+        strv conffiles; /* "/etc/x", as the conffiles file lists them */
+} apt_deb_info;
+
+/* Unpack a .deb as dpkg --unpack leaves it: the data member under root
+ * (merged_dirs as for apt_deb_extract, files with the package's times),
+ * every conffile as PATH.dpkg-new; *ret (apt_deb_info_free) holds what
+ * dpkg's database needs (apt_dpkgdb_write). */
+int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_dirs,
+                   apt_deb_info **ret, err_t *e);
+void apt_deb_info_free(apt_deb_info *i);
+/* Extract the one data entry named entry ("usr/bin/x") of deb as dest
+ * under root (merged_dirs as for apt_deb_extract): a diverted file. */
+int apt_deb_extract_one(const char *deb, const char *root, const char *const *merged_dirs,
+                        const char *entry, const char *dest, err_t *e);
+
 /* Worker threads that unpack .deb data into one tree as packages are
- * added (apt_deb_extract each); finish waits and reports the first error. */
+ * added; finish waits and reports the first error. With record, each is
+ * unpacked for dpkg's database (apt_deb_unpack) and finish hands out
+ * *ret_infos, one per package in the order added (ret_infos NULL frees
+ * them); without, apt_deb_extract. */
 typedef struct apt_unpacker apt_unpacker;
-apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dirs);
+apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dirs, bool record);
 void apt_unpacker_add(apt_unpacker *u, const char *deb);
-int apt_unpacker_finish(apt_unpacker *u, err_t *e);
+int apt_unpacker_finish(apt_unpacker *u, apt_deb_info ***ret_infos, size_t *ret_n, err_t *e);
+
+/* ---- dpkg's database -------------------------------------------------- */
+
+/* Write var/lib/dpkg as dpkg --unpack leaves it for pkgs: their info
+ * files (PKG.list, PKG.md5sums, maintainer scripts, ...), status entries
+ * "install ok unpacked" with their Conffiles, the triggers they are
+ * interested in. The status file is replaced (the tree's first packages). */
+int apt_dpkgdb_write(const char *root, apt_deb_info *const *pkgs, size_t n, err_t *e);
 
 /* ---- host and tree helpers -------------------------------------------- */
 
@@ -233,6 +278,13 @@ int apt_write_file(const char *root, const char *rel, const char *content, err_t
 /* Inside root (through the runner): dpkg --install the essential set, then
  * the rest. Paths are as seen inside root. */
 int apt_stage2(const char *root, const strv *essential_debs, const strv *other_debs, err_t *e);
+/* The essential set unpacked once (apt_deb_unpack), in install order:
+ * each preinst run with "install" as dpkg runs it before unpacking, in
+ * that order; the files they diverted moved where dpkg would have
+ * unpacked them (merged_dirs: as for apt_deb_extract); dpkg's database written (apt_dpkgdb_write);
+ * then one dpkg --configure of them all; then other_debs dpkg --install'ed. */
+int apt_stage2_unpacked(const char *root, const char *const *merged_dirs, apt_deb_info *const *pkgs,
+                        size_t n, const strv *other_debs, err_t *e);
 /* Every package of sel is configured in the tree's dpkg status. */
 int apt_stage2_check(const char *root, const apt_selection *sel, err_t *e);
 /* After the second stage: drop logs, caches and host files (resolv.conf,
@@ -373,6 +425,10 @@ typedef struct apt_bootstrap_opts {
         /* 1u << apt_pocket for each pocket asked for (one that does not
          * exist is an error); 0: every pocket the suite has. */
         unsigned pockets;
+        /* The essential set unpacked a second time by dpkg --install (as
+         * debootstrap does) instead of once, with dpkg's database written
+         * from what was read. */
+        bool dpkg_unpack;
         int connections;
         int compress_level;
         apt_progress_fn progress; /* the .deb downloads' progress, or NULL */

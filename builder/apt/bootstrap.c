@@ -507,8 +507,9 @@ static int make_skeleton(boot *b, err_t *e)
         return rc;
 }
 
-/* Put every .deb where dpkg inside the tree finds it, in install order. */
-static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
+/* Put the .debs dpkg inside the tree installs where it finds them, in
+ * install order: all, or (with_essential false) those of the rest. */
+static int place_debs(boot *b, bool with_essential, strv *essential, strv *others, err_t *e)
 {
         /* The unpacked packages may have made var/cache/apt/archives (or a
          * parent) a link to a host directory: the directory is resolved
@@ -526,7 +527,7 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
                 fs_open_in_root(rootfd, "var/cache/apt/archives", O_PATH | O_DIRECTORY, 0, e);
         if (archives < 0)
                 return err_prefix(e, "%s", b->tree);
-        for (size_t i = 0; i < b->sel.n; i++) {
+        for (size_t i = with_essential ? 0 : b->sel.n_required; i < b->sel.n; i++) {
                 const apt_pkg *p = b->sel.pkgs[i];
                 const char *name = path_basename(p->filename);
                 if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
@@ -543,6 +544,28 @@ static int place_debs(boot *b, strv *essential, strv *others, err_t *e)
         to_front(essential, "base-files_");
         to_front(essential, "base-passwd_");
         return 0;
+}
+
+/* The essential set's unpacked packages in the order dpkg --install
+ * would take them (place_debs'). */
+static apt_deb_info **install_order(boot *b, apt_deb_info **infos, size_t n)
+{
+        apt_deb_info **v = xcalloc(b->sel.n_required ? b->sel.n_required : 1, sizeof(*v));
+        size_t m = 0;
+        for (size_t i = 0; i < b->sel.n_required; i++)
+                for (size_t k = 0; k < n; k++)
+                        if (infos[k] && !strcmp(infos[k]->deb, b->debs[i].path))
+                                v[m++] = infos[k];
+        static const char *const first[] = {"base-files", "base-passwd"};
+        for (size_t f = 0; f < ARRAY_SIZE(first); f++)
+                for (size_t i = 0; i < m; i++)
+                        if (!strcmp(v[i]->package, first[f])) {
+                                apt_deb_info *x = v[i];
+                                memmove(v + 1, v, i * sizeof(*v));
+                                v[0] = x;
+                                break;
+                        }
+        return v;
 }
 
 static int finish_tree(boot *b, err_t *e)
@@ -624,6 +647,8 @@ static char *image_cache_path(boot *b)
                    o->compress_level, !o->no_verify);
         const char *ext = strstr(path_basename(o->output), ".tar");
         sb_appendf(&k, "format:%s:%d\n", ext ? ext : "", (int)image_compress_from_name(o->output));
+        if (o->dpkg_unpack)
+                sb_append(&k, "dpkg-unpack\n");
         digest_buf(k.s, k.len, b->image_hex);
         sb_free(&k);
         char *path = NULL;
@@ -723,6 +748,8 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
         elapsed();
         boot b = {.o = o, .lock_fd = -1};
         strv ess = {0}, rest = {0};
+        apt_deb_info **infos = NULL;
+        size_t n_infos = 0;
         int rc = step(setup(&b, e), "setup");
         if (rc == 0) {
                 log_info("fetching %s (%s) from %s", b.suite.name, b.arch, b.mirror);
@@ -753,13 +780,14 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 /* The essential set is unpacked by worker threads while
                  * the downloads go on. */
                 apt_unpacker *u = apt_unpacker_start(
-                        b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL);
+                        b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL,
+                        !o->dpkg_unpack);
                 report(&b, APT_PHASE_DOWNLOAD, false);
                 rc = step(fetch_debs(&b, u, e), "packages downloaded and verified");
                 if (rc == 0)
                         report(&b, APT_PHASE_UNPACK, false);
                 err_t e2 = {0};
-                int prc = apt_unpacker_finish(u, &e2);
+                int prc = apt_unpacker_finish(u, &infos, &n_infos, &e2);
                 if (rc == 0 && prc < 0) {
                         *e = e2;
                         rc = prc;
@@ -767,11 +795,22 @@ int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e)
                 step(rc, "essential set unpacked");
         }
         if (rc == 0)
-                rc = place_debs(&b, &ess, &rest, e);
+                rc = place_debs(&b, o->dpkg_unpack, &ess, &rest, e);
         if (rc == 0) {
                 report(&b, APT_PHASE_CONFIGURE, false);
-                rc = step(apt_stage2(b.tree, &ess, &rest, e), "second stage");
+                if (o->dpkg_unpack) {
+                        rc = apt_stage2(b.tree, &ess, &rest, e);
+                } else {
+                        _cleanup_free_ apt_deb_info **order = install_order(&b, infos, n_infos);
+                        rc = apt_stage2_unpacked(
+                                b.tree, b.merged.n ? (const char *const *)b.merged.v : NULL, order,
+                                b.sel.n_required, &rest, e);
+                }
+                step(rc, "second stage");
         }
+        for (size_t k = 0; k < n_infos; k++)
+                apt_deb_info_free(infos[k]);
+        free(infos);
         strv_free(&ess);
         strv_free(&rest);
         if (rc == 0)

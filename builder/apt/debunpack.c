@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <string.h>
 
 #include "apt.h"
@@ -197,4 +198,349 @@ int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t
                 return 0;
         }
         return err_set(e, -ENOENT, "%s: no %s in control.tar", deb, member);
+}
+
+/* ---- one pass: control and data, for dpkg's database ------------------ */
+
+void apt_deb_info_free(apt_deb_info *i)
+{
+        if (!i)
+                return;
+        free(i->deb);
+        free(i->package);
+        free(i->arch);
+        free(i->version);
+        free(i->control);
+        for (size_t k = 0; k < i->n_files; k++) {
+                free(i->files[k].name);
+                free(i->files[k].data);
+        }
+        free(i->files);
+        strv_free(&i->list);
+        strv_free(&i->conffiles);
+        free(i);
+}
+
+#define CONTROL_MAX ((size_t)64 << 20)
+
+/* Every regular file of the control member (but "control" itself, kept
+ * apart) in memory: dpkg keeps them in its database as PKG.NAME. */
+static int read_control(struct archive *in, const char *deb, apt_deb_info *i, err_t *e)
+{
+        size_t total = 0;
+        for (;;) {
+                struct archive_entry *ent;
+                int r = archive_read_next_header(in, &ent);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN)
+                        return err_set(e, -EBADMSG, "%s: control.tar: %s", deb,
+                                       archive_error_string(in));
+                const char *name = strip_dot(archive_entry_pathname(ent));
+                if (archive_entry_filetype(ent) != AE_IFREG || !*name)
+                        continue;
+                if (strchr(name, '/') || !strcmp(name, ".."))
+                        return err_set(e, -EBADMSG, "%s: control.tar: \"%s\": not a plain name",
+                                       deb, name);
+                int64_t size = archive_entry_size(ent);
+                if (size < 0 || (size_t)size > CONTROL_MAX - total)
+                        return err_set(e, -EFBIG, "%s: control.tar: too large", deb);
+                total += (size_t)size;
+                char *buf = xmalloc((size_t)size + 1);
+                la_ssize_t n = size ? archive_read_data(in, buf, (size_t)size) : 0;
+                if (n != size) {
+                        free(buf);
+                        return err_set(e, -EBADMSG, "%s: control.tar: %s: short read", deb, name);
+                }
+                buf[size] = '\0';
+                if (!strcmp(name, "control")) {
+                        free(i->control);
+                        i->control = buf;
+                        continue;
+                }
+                i->files = xreallocarray(i->files, i->n_files + 1, sizeof(*i->files));
+                i->files[i->n_files++] = (apt_deb_file){.name = xstrdup(name),
+                                                        .mode = archive_entry_perm(ent) & 07777,
+                                                        .mtime = archive_entry_mtime(ent),
+                                                        .data = buf,
+                                                        .len = (size_t)size};
+        }
+        if (!i->control)
+                return err_set(e, -EBADMSG, "%s: no control in control.tar", deb);
+        _cleanup_deb822_ deb822 d = {0};
+        int rc = deb822_parse(i->control, strlen(i->control), deb, &d, e);
+        if (rc < 0)
+                return rc;
+        const char *pkg = d.n_paras ? deb822_get(&d, 0, "Package") : NULL;
+        const char *arch = d.n_paras ? deb822_get(&d, 0, "Architecture") : NULL;
+        const char *ver = d.n_paras ? deb822_get(&d, 0, "Version") : NULL;
+        const char *ma = d.n_paras ? deb822_get(&d, 0, "Multi-Arch") : NULL;
+        if (!pkg || !arch || !ver)
+                return err_set(e, -EBADMSG, "%s: control: no Package, Architecture or Version",
+                               deb);
+        /* The names end up in file names and in a shell script. */
+        for (const char *p = pkg; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("+-.", *p)))
+                        return err_set(e, -EBADMSG, "%s: control: bad package name", deb);
+        for (const char *p = arch; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+                        return err_set(e, -EBADMSG, "%s: control: bad architecture", deb);
+        i->package = xstrdup(pkg);
+        i->arch = xstrdup(arch);
+        i->version = xstrdup(ver);
+        i->ma_same = ma && !strcmp(ma, "same");
+        for (size_t k = 0; k < i->n_files; k++) {
+                if (strcmp(i->files[k].name, "conffiles") != 0)
+                        continue;
+                char *save = NULL;
+                _cleanup_free_ char *c = xstrdup(i->files[k].data);
+                for (char *l = strtok_r(c, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                        while (*l == ' ' || *l == '\t')
+                                l++;
+                        size_t n = strlen(l);
+                        while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+                                l[--n] = '\0';
+                        /* "remove-on-upgrade /etc/x" flags an upgrade's
+                         * business; the path is the last word. */
+                        char *sp = strrchr(l, ' ');
+                        if (sp)
+                                l = sp + 1;
+                        if (l[0] == '/')
+                                strv_push(&i->conffiles, l);
+                }
+        }
+        return 0;
+}
+
+static int gen_md5sums(const char *deb, apt_deb_info *i, err_t *e);
+
+typedef struct unpack_ctx {
+        const char *const *merged;
+        const strv *conffiles; /* "/etc/x" */
+        strv *list;
+} unpack_ctx;
+
+/* Merged /usr, then the package's conffiles as NAME.dpkg-new: that is
+ * where dpkg leaves them until it configures the package. */
+static int unpack_rewrite(void *ud, const char *rel, char **ret)
+{
+        unpack_ctx *c = ud;
+        char *m = NULL;
+        if (c->merged && merged_usr((void *)c->merged, rel, &m) == 1)
+                return 1;
+        for (size_t k = 0; k < c->conffiles->n; k++)
+                if (!strcmp(c->conffiles->v[k] + 1, rel)) {
+                        *ret = xasprintf("%s.dpkg-new", m ? m : rel);
+                        free(m);
+                        return 0;
+                }
+        *ret = m;
+        return 0;
+}
+
+/* dpkg's file list: "/." for the root, then every entry as "/NAME". */
+static void unpack_entry(void *ud, const char *name)
+{
+        unpack_ctx *c = ud;
+        strv_push_take(c->list, name[0] ? xasprintf("/%s", name) : xstrdup("/."));
+}
+
+int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_dirs,
+                   apt_deb_info **ret, err_t *e)
+{
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
+        _cleanup_archive_ struct archive *outer = archive_read_new();
+        archive_read_support_format_ar(outer);
+        if (archive_read_open_filename(outer, deb, 1 << 16) != ARCHIVE_OK)
+                return err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
+        apt_deb_info *i = xcalloc(1, sizeof(*i));
+        i->deb = xstrdup(deb);
+        bool saw_binary = false, saw_data = false;
+        int rc = 0;
+        while (rc == 0 && !saw_data) {
+                struct archive_entry *ent;
+                int r = archive_read_next_header(outer, &ent);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        rc = err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
+                        break;
+                }
+                const char *name = archive_entry_pathname(ent);
+                if (!name)
+                        continue;
+                if (!strcmp(name, "debian-binary")) {
+                        char v[8] = {0};
+                        if (archive_read_data(outer, v, sizeof(v) - 1) < 2 || v[0] != '2' ||
+                            v[1] != '.')
+                                rc = err_set(e, -EBADMSG, "%s: not a format 2.x .deb", deb);
+                        saw_binary = true;
+                        continue;
+                }
+                bool is_control = !strncmp(name, "control.tar", 11);
+                bool is_data = !strncmp(name, "data.tar", 8);
+                if (!is_control && !is_data)
+                        continue;
+                if (!saw_binary) {
+                        rc = err_set(e, -EBADMSG, "%s: debian-binary is not the first member", deb);
+                        break;
+                }
+                if (is_data && !i->control) {
+                        rc = err_set(e, -EBADMSG, "%s: data.tar before control.tar", deb);
+                        break;
+                }
+                inner_src src = {.outer = outer};
+                _cleanup_archive_ struct archive *in = archive_read_new();
+                archive_read_support_filter_all(in);
+                archive_read_support_format_tar(in);
+                if (archive_read_open(in, &src, NULL, inner_read, NULL) != ARCHIVE_OK) {
+                        rc = err_set(e, -EBADMSG, "%s: %s: %s", deb, name,
+                                     archive_error_string(in));
+                        break;
+                }
+                if (is_control) {
+                        rc = read_control(in, deb, i, e);
+                        continue;
+                }
+                saw_data = true;
+                /* Files get the package's times, as dpkg gives them;
+                 * directories keep the build's (packages share them and
+                 * unpack side by side). */
+                _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
+                unpack_ctx c = {
+                        .merged = merged_dirs, .conffiles = &i->conffiles, .list = &i->list};
+                xt_opts o = {
+                        .label = label,
+                        .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
+                        .devices = XT_DEVICES_CREATE,
+                        .no_dir_times = true,
+                        .keep_dirs = true,
+                        .rewrite = unpack_rewrite,
+                        .rewrite_ud = &c,
+                        .on_entry = unpack_entry,
+                        .on_entry_ud = &c,
+                };
+                rc = xt_extract_archive(in, rootfd, &o, NULL, e);
+        }
+        if (rc == 0 && !saw_data)
+                rc = err_set(e, -EBADMSG, "%s: no data.tar member", deb);
+        bool has_md5 = false;
+        for (size_t k = 0; k < i->n_files; k++)
+                has_md5 |= !strcmp(i->files[k].name, "md5sums");
+        if (rc == 0 && !has_md5)
+                rc = gen_md5sums(deb, i, e);
+        if (rc < 0) {
+                apt_deb_info_free(i);
+                return rc;
+        }
+        *ret = i;
+        return 0;
+}
+
+/* dpkg computes md5sums for a package that ships none: the regular files'
+ * digests, in archive order, named without the leading "/". Read from the
+ * .deb, not the tree: another package may share a path. */
+static int gen_md5sums(const char *deb, apt_deb_info *i, err_t *e)
+{
+        inner_src src;
+        _cleanup_archive_ struct archive *outer = NULL;
+        _cleanup_archive_ struct archive *in = NULL;
+        int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
+        if (rc < 0)
+                return rc;
+        strbuf b = {0};
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        char *buf = xmalloc(1 << 16);
+        for (;;) {
+                struct archive_entry *ent;
+                int r = archive_read_next_header(in, &ent);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        rc = err_set(e, -EBADMSG, "%s: data.tar: %s", deb,
+                                     archive_error_string(in));
+                        break;
+                }
+                if (archive_entry_filetype(ent) != AE_IFREG || archive_entry_hardlink(ent))
+                        continue;
+                _cleanup_free_ char *name = NULL;
+                rc = xt_name_clean(deb, "entry", archive_entry_pathname(ent), &name, e);
+                if (rc < 0)
+                        break;
+                EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
+                la_ssize_t n;
+                while ((n = archive_read_data(in, buf, 1 << 16)) > 0)
+                        EVP_DigestUpdate(ctx, buf, (size_t)n);
+                if (n < 0) {
+                        rc = err_set(e, -EBADMSG, "%s: data.tar: %s", deb,
+                                     archive_error_string(in));
+                        break;
+                }
+                unsigned char md[EVP_MAX_MD_SIZE];
+                unsigned int len = 0;
+                EVP_DigestFinal_ex(ctx, md, &len);
+                for (unsigned k = 0; k < len; k++)
+                        sb_appendf(&b, "%02x", md[k]);
+                sb_appendf(&b, "  %s\n", name);
+        }
+        free(buf);
+        EVP_MD_CTX_free(ctx);
+        if (rc < 0) {
+                sb_free(&b);
+                return rc;
+        }
+        i->files = xreallocarray(i->files, i->n_files + 1, sizeof(*i->files));
+        size_t len = b.len;
+        i->files[i->n_files++] = (apt_deb_file){.name = xstrdup("md5sums"),
+                                                .mode = 0644,
+                                                .mtime = -1,
+                                                .data = sb_steal(&b),
+                                                .len = len,
+                                                .generated = true};
+        return 0;
+}
+
+typedef struct one_ctx {
+        const char *const *merged;
+        const char *entry, *dest;
+} one_ctx;
+
+static int one_rewrite(void *ud, const char *rel, char **ret)
+{
+        one_ctx *c = ud;
+        if (strcmp(rel, c->entry) != 0)
+                return 1;
+        char *m = NULL;
+        if (c->merged && merged_usr((void *)c->merged, c->dest, &m) == 1)
+                return 1;
+        *ret = m ? m : xstrdup(c->dest);
+        return 0;
+}
+
+int apt_deb_extract_one(const char *deb, const char *root, const char *const *merged_dirs,
+                        const char *entry, const char *dest, err_t *e)
+{
+        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
+        inner_src src;
+        _cleanup_archive_ struct archive *outer = NULL;
+        _cleanup_archive_ struct archive *in = NULL;
+        int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
+        if (rc < 0)
+                return rc;
+        _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
+        one_ctx c = {.merged = merged_dirs, .entry = entry, .dest = dest};
+        xt_opts o = {
+                .label = label,
+                .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
+                .devices = XT_DEVICES_CREATE,
+                .no_dir_times = true,
+                .keep_dirs = true,
+                .rewrite = one_rewrite,
+                .rewrite_ud = &c,
+        };
+        return xt_extract_archive(in, rootfd, &o, NULL, e);
 }

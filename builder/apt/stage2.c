@@ -70,47 +70,244 @@ static char *log_tail(const char *root)
         return sb_steal(&b);
 }
 
-static int dpkg_install(const char *root, const strv *debs, const char *what, err_t *e)
+/* Run argv in the tree, its chatter to the tree's log unless -v asked
+ * for it (finish_tree removes the log); what names it in messages. */
+static int run_logged(const char *root, const strv *cmd, const char *what, err_t *e)
 {
-        if (debs->n == 0)
-                return 0;
         strv argv = {0};
-        /* dpkg's chatter goes to the tree's log unless -v asked for it;
-         * finish_tree removes the log. */
         if (log_get_level() < LOG_DEBUG) {
                 strv_push(&argv, "/bin/sh");
                 strv_push(&argv, "-c");
                 strv_push(&argv, "exec \"$@\" >>/" STAGE2_LOG " 2>&1");
                 strv_push(&argv, "sh");
         }
-        strv_push(&argv, "/usr/bin/dpkg");
-        strv_push(&argv, "--force-depends");
-        strv_push(&argv, "--force-unsafe-io");
-        strv_push(&argv, "--force-confold");
-        strv_push(&argv, "--install");
-        for (size_t i = 0; i < debs->n; i++)
-                strv_push(&argv, debs->v[i]);
+        for (size_t i = 0; i < cmd->n; i++)
+                strv_push(&argv, cmd->v[i]);
         strv env = {0};
         stage2_env(&env);
-        /* dpkg installs the .debs placed in the tree: nothing to download,
-         * so no network (a maintainer script reaches neither the host's
-         * loopback nor anything else). */
+        /* Everything needed is in the tree: no network (a maintainer
+         * script reaches neither the host's loopback nor anything else). */
         int rc = runner_exec_in_tree(root, argv.v, env.v, RUNNER_TREE_NET_NONE, e);
         strv_free(&argv);
         strv_free(&env);
         if (rc < 0)
                 return err_prefix(e, "second stage (%s)", what);
-        if (rc != 0) {
+        return rc;
+}
+
+static void dpkg_argv(strv *argv, const char *action)
+{
+        strv_push(argv, "/usr/bin/dpkg");
+        strv_push(argv, "--force-depends");
+        strv_push(argv, "--force-unsafe-io");
+        strv_push(argv, "--force-confold");
+        strv_push(argv, action);
+}
+
+static int dpkg_install(const char *root, const strv *debs, const char *what, err_t *e)
+{
+        if (debs->n == 0)
+                return 0;
+        strv argv = {0};
+        dpkg_argv(&argv, "--install");
+        for (size_t i = 0; i < debs->n; i++)
+                strv_push(&argv, debs->v[i]);
+        int rc = run_logged(root, &argv, what, e);
+        strv_free(&argv);
+        if (rc > 0) {
                 _cleanup_free_ char *tail = log_tail(root);
                 return err_set(e, -EIO, "second stage: dpkg --install (%s) exited with status %d%s",
                                what, rc, tail);
         }
-        return 0;
+        return rc;
 }
 
 int apt_stage2(const char *root, const strv *essential_debs, const strv *other_debs, err_t *e)
 {
         int rc = dpkg_install(root, essential_debs, "essential packages", e);
+        if (rc < 0)
+                return rc;
+        return dpkg_install(root, other_debs, "the rest", e);
+}
+
+#define CI_STAGE "var/lib/dpkg/mkroot-ci"
+
+/* Each package's control files in CI_STAGE/N/, and a script that runs
+ * the preinsts in order, each from var/lib/dpkg/tmp.ci/ as dpkg runs a
+ * new package's: "preinst install", DPKG_MAINTSCRIPT_* set. A preinst
+ * that fails makes the script exit 100 + its index. */
+static int stage_preinsts(const char *root, apt_deb_info *const *pkgs, size_t n, size_t *ret_n,
+                          err_t *e)
+{
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
+        const char *dpkg_version = NULL;
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(pkgs[i]->package, "dpkg"))
+                        dpkg_version = pkgs[i]->version;
+        strbuf sh = {0};
+        sb_append(&sh, "cd /\nA=/var/lib/dpkg\nexport DPKG_ADMINDIR=$A DPKG_ROOT=\n");
+        /* A version goes into the script: only dpkg's own characters. */
+        if (dpkg_version &&
+            strspn(dpkg_version, "0123456789abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ.+~:-") == strlen(dpkg_version))
+                sb_appendf(&sh, "export DPKG_RUNNING_VERSION=%s\n", dpkg_version);
+        sb_append(&sh, "run() {\n"
+                       "\trm -rf $A/tmp.ci && mv $A/mkroot-ci/$1 $A/tmp.ci &&\n"
+                       "\tDPKG_MAINTSCRIPT_PACKAGE=$2 DPKG_MAINTSCRIPT_ARCH=$3 "
+                       "DPKG_MAINTSCRIPT_NAME=preinst DPKG_MAINTSCRIPT_PACKAGE_REFCOUNT=1 "
+                       "$A/tmp.ci/preinst install\n"
+                       "}\n");
+        size_t count = 0;
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                const apt_deb_info *p = pkgs[i];
+                bool has = false;
+                for (size_t k = 0; k < p->n_files; k++)
+                        has |= !strcmp(p->files[k].name, "preinst");
+                if (!has)
+                        continue;
+                if (i > 150) {
+                        rc = err_set(e, -E2BIG, "second stage: too many packages with a preinst");
+                        break;
+                }
+                _cleanup_free_ char *d = xasprintf(CI_STAGE "/%zu", i);
+                rc = fs_mkdir_p_in_root(rootfd, d, 0755, e);
+                _cleanup_close_ int dfd =
+                        rc < 0 ? -1 : fs_open_in_root(rootfd, d, O_PATH | O_DIRECTORY, 0, e);
+                if (rc == 0 && dfd < 0)
+                        rc = -EIO;
+                for (size_t k = 0; rc == 0 && k <= p->n_files; k++) {
+                        if (k < p->n_files && p->files[k].generated)
+                                continue;
+                        const char *name = k < p->n_files ? p->files[k].name : "control";
+                        const char *data = k < p->n_files ? p->files[k].data : p->control;
+                        size_t len = k < p->n_files ? p->files[k].len : strlen(p->control);
+                        mode_t mode = k < p->n_files ? p->files[k].mode : 0644;
+                        _cleanup_close_ int fd =
+                                openat(dfd, name,
+                                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                        if (fd < 0 || (rc = fd_write_all(fd, data, len)) < 0 ||
+                            fchmod(fd, mode) < 0)
+                                rc = err_sys(e, rc < 0 ? -rc : errno, "%s/%s/%s", root, d, name);
+                }
+                sb_appendf(&sh, "run %zu %s %s || exit %zu\n", i, p->package, p->arch, 100 + i);
+                count++;
+        }
+        sb_append(&sh, "rm -rf $A/tmp.ci $A/mkroot-ci\n");
+        if (rc == 0)
+                rc = apt_write_file(root, CI_STAGE "/run.sh", sh.s, e);
+        sb_free(&sh);
+        if (rc == 0)
+                *ret_n = count;
+        return rc;
+}
+
+static int run_preinsts(const char *root, apt_deb_info *const *pkgs, size_t n, err_t *e)
+{
+        size_t count = 0;
+        int rc = stage_preinsts(root, pkgs, n, &count, e);
+        if (rc == 0 && count) {
+                strv argv = {0};
+                strv_push(&argv, "/bin/sh");
+                strv_push(&argv, "/" CI_STAGE "/run.sh");
+                rc = run_logged(root, &argv, "preinst", e);
+                strv_free(&argv);
+                if (rc > 0) {
+                        _cleanup_free_ char *tail = log_tail(root);
+                        if (rc >= 100 && (size_t)rc - 100 < n)
+                                rc = err_set(e, -EIO,
+                                             "second stage: %s's preinst install exited with an "
+                                             "error%s",
+                                             pkgs[rc - 100]->package, tail);
+                        else
+                                rc = err_set(e, -EIO,
+                                             "second stage: preinst exited with status %d%s", rc,
+                                             tail);
+                }
+        }
+        /* Gone on every path (the script removes it when it succeeds),
+         * resolved inside the tree like everything else in it. */
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *name = NULL;
+        _cleanup_close_ int pfd =
+                rootfd < 0 ? -1 : fs_open_parent_in_root(rootfd, CI_STAGE, &name, NULL);
+        err_t e2 = {0};
+        if (pfd >= 0)
+                fs_rm_rf_at(pfd, name, &e2);
+        return rc;
+}
+
+/* A preinst's dpkg-divert found the packages' files unpacked already
+ * (and with --rename moved what was there): each package's copy of a
+ * diverted path goes where dpkg would have put it, the diverting
+ * package's to the path itself, any other's to the diversion. */
+static int apply_diversions(const char *root, const char *const *merged, apt_deb_info *const *pkgs,
+                            size_t n, err_t *e)
+{
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", root);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        err_t e2 = {0};
+        if (fs_read_file_in_root(rootfd, "var/lib/dpkg/diversions", 16 << 20, &data, &len, &e2) < 0)
+                return 0; /* none */
+        strv l = {0};
+        char *save = NULL;
+        for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                strv_push(&l, line);
+        int rc = 0;
+        /* The others' copies first, so the diverter's is the last word. */
+        for (int pass = 0; pass < 2 && rc == 0; pass++)
+                for (size_t d = 0; d + 2 < l.n && rc == 0; d += 3) {
+                        const char *from = l.v[d], *to = l.v[d + 1], *by = l.v[d + 2];
+                        if (from[0] != '/' || to[0] != '/')
+                                continue;
+                        for (size_t i = 0; i < n && rc == 0; i++) {
+                                bool mine = !strcmp(pkgs[i]->package, by);
+                                if (mine != (pass == 1) || !strv_contains(&pkgs[i]->list, from))
+                                        continue;
+                                log_debug("%s: %s of %s to %s", root, from, pkgs[i]->package,
+                                          mine ? from : to);
+                                rc = apt_deb_extract_one(pkgs[i]->deb, root, merged, from + 1,
+                                                         mine ? from + 1 : to + 1, e);
+                        }
+                }
+        strv_free(&l);
+        return rc;
+}
+
+int apt_stage2_unpacked(const char *root, const char *const *merged_dirs, apt_deb_info *const *pkgs,
+                        size_t n, const strv *other_debs, err_t *e)
+{
+        int rc = run_preinsts(root, pkgs, n, e);
+        if (rc == 0)
+                rc = apply_diversions(root, merged_dirs, pkgs, n, e);
+        if (rc == 0)
+                rc = apt_dpkgdb_write(root, pkgs, n, e);
+        if (rc < 0)
+                return rc;
+        /* Configured in the order dpkg --install would take them (it
+         * unpacks them all, then configures them in that order, each
+         * after what it depends on). */
+        strv argv = {0};
+        dpkg_argv(&argv, "--configure");
+        for (size_t i = 0; i < n; i++)
+                strv_push_take(&argv, pkgs[i]->ma_same
+                                              ? xasprintf("%s:%s", pkgs[i]->package, pkgs[i]->arch)
+                                              : xstrdup(pkgs[i]->package));
+        if (n)
+                rc = run_logged(root, &argv, "essential packages", e);
+        strv_free(&argv);
+        if (rc > 0) {
+                _cleanup_free_ char *tail = log_tail(root);
+                return err_set(e, -EIO,
+                               "second stage: dpkg --configure (essential packages) exited with "
+                               "status %d%s",
+                               rc, tail);
+        }
         if (rc < 0)
                 return rc;
         return dpkg_install(root, other_debs, "the rest", e);

@@ -2,8 +2,10 @@
  * downloads finish. Packages of one set may share directories; the
  * extractor (extract.h) works through directory fds, never the working
  * directory, and copes with a parent or file made by another thread
- * meanwhile; the stage-1 contents are replaced by dpkg in the second
- * stage anyway. The first error (a full disk included) fails the set. */
+ * meanwhile. Recording, each package is unpacked for good (dpkg's
+ * database is written from what was read); else the stage-1 contents are
+ * replaced by dpkg in the second stage. The first error (a full disk
+ * included) fails the set. */
 #include <pthread.h>
 #include <string.h>
 
@@ -16,6 +18,8 @@ struct apt_unpacker {
         pthread_cond_t cond;
         strv queue; /* .deb paths */
         size_t head;
+        bool record;
+        apt_deb_info **infos; /* per queue entry, when recording */
         bool closing;
         int rc;
         err_t err;
@@ -34,12 +38,20 @@ static void *worker(void *arg)
                         pthread_mutex_unlock(&u->lock);
                         return NULL;
                 }
-                _cleanup_free_ char *deb = xstrdup(u->queue.v[u->head++]);
+                size_t k = u->head++;
+                _cleanup_free_ char *deb = xstrdup(u->queue.v[k]);
                 pthread_mutex_unlock(&u->lock);
 
                 err_t e = {0};
-                int rc = apt_deb_extract(deb, u->root,
-                                         u->merged.n ? (const char *const *)u->merged.v : NULL, &e);
+                const char *const *merged = u->merged.n ? (const char *const *)u->merged.v : NULL;
+                apt_deb_info *info = NULL;
+                int rc = u->record ? apt_deb_unpack(deb, u->root, merged, &info, &e)
+                                   : apt_deb_extract(deb, u->root, merged, &e);
+                if (info) {
+                        pthread_mutex_lock(&u->lock);
+                        u->infos[k] = info;
+                        pthread_mutex_unlock(&u->lock);
+                }
                 if (rc < 0) {
                         pthread_mutex_lock(&u->lock);
                         if (u->rc == 0) {
@@ -51,9 +63,10 @@ static void *worker(void *arg)
         }
 }
 
-apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dirs)
+apt_unpacker *apt_unpacker_start(const char *root, const char *const *merged_dirs, bool record)
 {
         apt_unpacker *u = xcalloc(1, sizeof(*u));
+        u->record = record;
         u->root = xstrdup(root);
         for (size_t i = 0; merged_dirs && merged_dirs[i]; i++)
                 strv_push(&u->merged, merged_dirs[i]);
@@ -74,11 +87,13 @@ void apt_unpacker_add(apt_unpacker *u, const char *deb)
 {
         pthread_mutex_lock(&u->lock);
         strv_push(&u->queue, deb);
+        u->infos = xreallocarray(u->infos, u->queue.n, sizeof(*u->infos));
+        u->infos[u->queue.n - 1] = NULL;
         pthread_cond_signal(&u->cond);
         pthread_mutex_unlock(&u->lock);
 }
 
-int apt_unpacker_finish(apt_unpacker *u, err_t *e)
+int apt_unpacker_finish(apt_unpacker *u, apt_deb_info ***ret_infos, size_t *ret_n, err_t *e)
 {
         pthread_mutex_lock(&u->lock);
         u->closing = true;
@@ -91,6 +106,13 @@ int apt_unpacker_finish(apt_unpacker *u, err_t *e)
                 *e = u->err;
         else if (u->n_threads == 0)
                 rc = err_set(e, -EAGAIN, "could not start unpacking threads");
+        if (rc == 0 && ret_infos) {
+                *ret_infos = steal_pointer(&u->infos);
+                *ret_n = u->queue.n;
+        }
+        for (size_t k = 0; u->infos && k < u->queue.n; k++)
+                apt_deb_info_free(u->infos[k]);
+        free(u->infos);
         free(u->threads);
         free(u->root);
         strv_free(&u->merged);
