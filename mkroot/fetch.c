@@ -44,6 +44,8 @@ static void usage(FILE *f)
               "                           made from the same signed Release and options\n"
               "      --dpkg-unpack        let dpkg --install unpack the essential set again,\n"
               "                           as debootstrap does (slower; for comparisons)\n"
+              "      --no-tmpfs           build the tree on disk in the cache (default: on a\n"
+              "                           private tmpfs when it fits in half the free memory)\n"
               "  -q, --quiet              no progress display\n"
               "  -v, --verbose            explain what happens\n"
               "  -h, --help               show this help\n"
@@ -77,6 +79,7 @@ enum {
         OPT_POCKETS,
         OPT_LIST,
         OPT_DPKG_UNPACK,
+        OPT_NO_TMPFS,
 };
 
 /* What the user sees of a fetch: one line per phase on stderr (unless -q)
@@ -235,6 +238,7 @@ static const struct option fetch_opts[] = {
         {"pockets", required_argument, NULL, OPT_POCKETS},
         {"list", no_argument, NULL, OPT_LIST},
         {"dpkg-unpack", no_argument, NULL, OPT_DPKG_UNPACK},
+        {"no-tmpfs", no_argument, NULL, OPT_NO_TMPFS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -274,6 +278,7 @@ static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet, boo
                 break;
         }
         case OPT_DPKG_UNPACK: o->dpkg_unpack = true; break;
+        case OPT_NO_TMPFS: o->no_tmpfs = true; break;
         case 'j': {
                 char *end;
                 long n = strtol(optarg, &end, 10);

@@ -99,6 +99,7 @@ typedef struct apt_pkg {
         const char *filename, *sha256, *depends, *pre_depends, *provides;
         const char *origin; /* the archive Filename is relative to, or NULL */
         int64_t size;
+        int64_t installed_kib; /* Installed-Size, or 0 */
         bool essential;
 } apt_pkg;
 
@@ -270,6 +271,15 @@ void apt_merged_dirs(const char *arch, strv *out);
 /* Copy src to a new file dst (never a hardlink: a tree's scripts or the
  * user may write what is placed there, the cache must not change). */
 int apt_copy_file(const char *src, const char *dst, err_t *e);
+/* A tmpfs mounted on dir (an empty directory) for the build tree, in a
+ * mount namespace of this process's own (made on first use: call it
+ * before starting threads), when need bytes fit in half of the memory
+ * available: 1 when mounted, 0 when the tree stays on disk (too large, or
+ * no namespace or tmpfs to be had), negative on error. */
+int apt_tree_mount_tmpfs(const char *dir, int64_t need, err_t *e);
+/* Remove the tree off the caller's path: a tmpfs is unmounted, a tree on
+ * disk removed by a process of its own that is not waited for. */
+void apt_tree_discard(const char *dir, bool tmpfs);
 /* Write content to root/rel atomically, creating parents. */
 int apt_write_file(const char *root, const char *rel, const char *content, err_t *e);
 
@@ -429,6 +439,8 @@ typedef struct apt_bootstrap_opts {
          * debootstrap does) instead of once, with dpkg's database written
          * from what was read. */
         bool dpkg_unpack;
+        /* The tree on disk (in the cache) even when it fits in memory. */
+        bool no_tmpfs;
         int connections;
         int compress_level;
         apt_progress_fn progress; /* the .deb downloads' progress, or NULL */

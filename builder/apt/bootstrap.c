@@ -44,7 +44,8 @@ typedef struct boot {
         char image_hex[DIGEST_HEX_LEN + 1];
         bool keyring_temp;
         char *tree;
-        strv merged; /* NULL-terminated when the suite merges /usr */
+        bool tree_tmpfs; /* tree is a tmpfs mounted in our own namespace */
+        strv merged;     /* NULL-terminated when the suite merges /usr */
         strv components;
         apt_index *index;
         apt_selection sel;
@@ -56,8 +57,7 @@ typedef struct boot {
 static void boot_free(boot *b)
 {
         if (b->tree) {
-                err_t e2 = {0};
-                fs_rm_rf_at(AT_FDCWD, b->tree, &e2);
+                apt_tree_discard(b->tree, b->tree_tmpfs);
                 free(b->tree);
         }
         if (b->keyring_temp)
@@ -468,6 +468,20 @@ static int make_skeleton(boot *b, err_t *e)
                 free(b->tree);
                 b->tree = NULL;
                 return rc;
+        }
+        if (!b->o->no_tmpfs) {
+                /* Installed sizes, the rest's .debs placed in the tree,
+                 * and room for dpkg's database and logs. */
+                int64_t need = 64 << 20;
+                for (size_t i = 0; i < b->sel.n; i++)
+                        need += b->sel.pkgs[i]->installed_kib * 1024 +
+                                (i >= b->sel.n_required ? b->sel.pkgs[i]->size : 0);
+                int rc = apt_tree_mount_tmpfs(b->tree, need + need / 4, e);
+                if (rc < 0)
+                        return rc;
+                b->tree_tmpfs = rc == 1;
+        } else {
+                log_debug("build tree on disk (--no-tmpfs)");
         }
         chmod(b->tree, 0755);
         /* Every path below is taken relative to the tree's fd, as every

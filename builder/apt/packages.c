@@ -84,6 +84,15 @@ static int read_fields(const deb822 *doc, const deb822_para *para, const char *w
                         if (!strcasecmp(n, "Filename"))
                                 p.filename = fl->value;
                         break;
+                case 'i':
+                        /* Only an estimate of the tree's size: a bad one
+                         * counts as 0. */
+                        if (!strcasecmp(n, "Installed-Size")) {
+                                char *end;
+                                long long v = strtoll(fl->value, &end, 10);
+                                p.installed_kib = (*end || v < 0) ? 0 : v;
+                        }
+                        break;
                 case 'm':
                         if (!strcasecmp(n, "Multi-Arch"))
                                 p.multi_arch = fl->value;

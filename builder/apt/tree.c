@@ -1,7 +1,12 @@
 /* Tree helpers for the bootstrap: the merged-/usr layout per architecture,
  * and files placed into the tree. */
 #include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "apt.h"
 
@@ -89,4 +94,102 @@ int apt_write_file(const char *root, const char *rel, const char *content, err_t
         if (rc < 0)
                 return err_prefix(e, "%s: %s", root, rel);
         return 0;
+}
+
+/* ---- where the tree lives --------------------------------------------- */
+
+static int64_t mem_available(void)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, "/proc/meminfo", 1 << 20, &data, &len, &e) < 0)
+                return -1;
+        const char *p = strstr(data, "MemAvailable:");
+        long long kib = 0;
+        if (!p || sscanf(p + 13, "%lld", &kib) != 1 || kib <= 0)
+                return -1;
+        return (int64_t)kib * 1024;
+}
+
+static bool single_threaded(void)
+{
+        _cleanup_strv_ strv tasks = {0};
+        if (fs_list_dir_at(AT_FDCWD, "/proc/self/task", &tasks) < 0)
+                return false;
+        size_t n = 0;
+        for (size_t i = 0; i < tasks.n; i++)
+                n += tasks.v[i][0] != '.';
+        return n == 1;
+}
+
+int apt_tree_mount_tmpfs(const char *dir, int64_t need, err_t *e)
+{
+        int64_t avail = mem_available();
+        if (avail < 0 || need > avail / 2) {
+                log_debug("build tree on disk: about %lld MiB wanted, %lld MiB of memory "
+                          "available",
+                          (long long)(need >> 20), (long long)(avail >> 20));
+                return 0;
+        }
+        /* The mount lives in a mount namespace of this process's own, so
+         * a crash leaves nothing mounted (the empty directory goes with
+         * the next fetch). unshare wants no other thread sharing the
+         * process's file system information. */
+        static bool unshared;
+        if (!unshared) {
+                if (!single_threaded() || unshare(CLONE_NEWNS) < 0) {
+                        log_debug("build tree on disk: no mount namespace of its own (%s)",
+                                  errno ? strerror(errno) : "threads running");
+                        return 0;
+                }
+                unshared = true;
+                /* Nothing mounted here reaches the host's namespace. */
+                if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                        return err_sys(e, errno, "making this process's mounts private");
+        }
+        /* tmpfs takes memory only for what it holds; the limit keeps a
+         * runaway package from eating what the machine needs. */
+        _cleanup_free_ char *opts =
+                xasprintf("mode=0755,size=%lldk", (long long)(avail / 4 * 3 / 1024));
+        if (mount("mkroot-tree", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+                log_debug("build tree on disk: tmpfs: %s", strerror(errno));
+                return 0;
+        }
+        log_debug("build tree on a tmpfs (about %lld MiB wanted, %lld MiB of memory available)",
+                  (long long)(need >> 20), (long long)(avail >> 20));
+        return 1;
+}
+
+void apt_tree_discard(const char *dir, bool tmpfs)
+{
+        err_t e = {0};
+        if (tmpfs) {
+                /* The namespace is ours alone: nothing else can be using
+                 * it, and its memory goes back at once. */
+                if (umount2(dir, MNT_DETACH) == 0) {
+                        rmdir(dir);
+                        return;
+                }
+                log_debug("%s: umount: %s", dir, strerror(errno));
+        }
+        /* On disk, removal takes seconds that the result need not wait
+         * for: a grandchild removes it, fds closed (a caller reading
+         * mkroot's output to its end is not held up). Killed halfway,
+         * what is left goes with the next fetch, as any interrupted tree. */
+        pid_t pid = fork();
+        if (pid == 0) {
+                if (fork() != 0)
+                        _exit(0);
+                close_range(0, ~0U, 0);
+                fs_rm_rf_at(AT_FDCWD, dir, &e);
+                _exit(0);
+        }
+        if (pid > 0) {
+                int st;
+                while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                        ;
+                return;
+        }
+        fs_rm_rf_at(AT_FDCWD, dir, &e);
 }
