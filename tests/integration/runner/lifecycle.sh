@@ -218,6 +218,22 @@ for c in $cgroups2; do [ ! -d "$c" ] || fail "stop -t 1: cgroup $c left"; done
 out=$(rr wait stubborn)
 [ "$out" = 137 ] || fail "wait stubborn: \"$out\", expected 137"
 
+# kill: a signal the init forwards (USR1), one it does not (ALRM: straight
+# to the command), then the default, KILL.
+rr -d --name sig "$IMG" sh -c 'trap "echo got-usr1" USR1; trap "echo got-alrm" ALRM; echo ready; while :; do sleep 0.1; done' >/dev/null ||
+        fail "-d sig"
+sig_ready() { [ "$(rr logs sig)" = ready ]; }
+wait_for 5 sig_ready || fail "sig: never ready"
+out=$(rr kill -s USR1 sig) || fail "kill -s USR1"
+[ "$out" = sig ] || fail "kill printed \"$out\""
+rr kill -s SIGALRM sig >/dev/null || fail "kill -s SIGALRM"
+got_both() { rr logs sig >"$T/sig.log"; grep -x got-usr1 "$T/sig.log" >/dev/null && grep -x got-alrm "$T/sig.log" >/dev/null; }
+wait_for 5 got_both || fail "kill: the signals did not reach the command: $(cat "$T/sig.log")"
+rr kill sig >/dev/null || fail "kill"
+out=$(rr wait sig)
+[ "$out" = 137 ] || fail "wait after kill: \"$out\""
+rr rm sig >/dev/null
+
 # rm: the layer and the state go.
 out=$(rr rm tick stubborn) || fail "rm: $out"
 [ ! -e "$STATE/$id" ] || fail "rm: $STATE/$id left"
