@@ -13,13 +13,17 @@ for p in dpkg-deb dpkg-scanpackages gpg gpgv python3 ldd; do
 done
 [ "$(dpkg --print-architecture)" = amd64 ] || skip "the test repository is built for amd64"
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../helpers/procs.sh"
 T=$(mktemp -d /tmp/mkroot-apt-test.XXXXXX)
 SERVER_PIDS=""
 cleanup() {
         for h in "$T"/gnupg-*; do
                 [ -d "$h" ] && gpgconf --homedir "$h" --kill gpg-agent 2>/dev/null || true
         done
-        for p in $SERVER_PIDS; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+        for p in $SERVER_PIDS; do
+                if is_child "$p"; then kill "$p" 2>/dev/null || true; fi
+                wait "$p" 2>/dev/null || true
+        done
         rm -rf "$T"
 }
 trap cleanup EXIT

@@ -11,7 +11,7 @@ measure() { # FLAGS... -> PCT: percent of one CPU (no subshell: the EXIT trap)
         local pid=$! u1 u2 i
         BG_PIDS+=($pid)
         for i in $(seq 50); do
-                u1=$(cg_cpu_usec) && break
+                u1=$(cg_cpu_usec "$pid") && break
                 sleep 0.1
         done
         if [ -z "${u1:-}" ]; then
@@ -21,8 +21,9 @@ measure() { # FLAGS... -> PCT: percent of one CPU (no subshell: the EXIT trap)
                 return
         fi
         sleep 3
-        u2=$(cg_cpu_usec)
-        cat $(cg_new | sed 's|$|/cgroup.procs|') 2>/dev/null | sort -u >>"$T/procs"
+        u2=$(cg_cpu_usec "$pid")
+        # "RUNROOT-PID PID" for each process in this run's cgroups
+        cat $(cg_new "$pid" | sed 's|$|/cgroup.procs|') 2>/dev/null | sort -u | sed "s/^/$pid /" >>"$T/procs"
         kill -TERM "$pid"
         wait "$pid"
         PCT=$(((u2 - u1) / 30000))
@@ -40,12 +41,13 @@ echo "with --cpus 0.05: ${limited}% of one CPU"
         fail "--cpus 0.05 gives ${limited}% (want 2-10)"
 # Every process that was in the container cgroups is gone.
 left=""
-for p in $(cat "$T/procs"); do
-        if [ -e "/proc/$p" ] && grep -q "runroot-" "/proc/$p/cgroup" 2>/dev/null; then
+while read -r rr p; do
+        # still in that run's cgroup: not a pid reused since
+        if [ -e "/proc/$p" ] && grep -q "/runroot-$rr-" "/proc/$p/cgroup" 2>/dev/null; then
                 left="$left $p"
                 kill -KILL "$p"
         fi
-done
+done <"$T/procs"
 [ -s "$T/procs" ] || fail "saw no process in the container cgroup"
 [ -z "$left" ] && pass "nothing left running after SIGTERM" || fail "left running after SIGTERM:$left"
 finish

@@ -8,10 +8,10 @@
 pid=$!
 BG_PIDS+=($pid)
 for _ in $(seq 100); do
-        [ -n "$(cg_new)" ] && grep -q . $(cg_new | head -1)/cgroup.procs 2>/dev/null && break
+        [ -n "$(cg_new "$pid")" ] && grep -q . $(cg_new "$pid" | head -1)/cgroup.procs 2>/dev/null && break
         sleep 0.1
 done
-left=$(cg_new)
+left=$(cg_new "$pid")
 [ -n "$left" ] || fail "no container cgroup appeared"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
@@ -22,7 +22,7 @@ for d in $left; do
 done
 [ -z "$busy" ] && pass "container died with runroot" || fail "processes left in:$busy"
 # (What the next run must remove: without it that check would be empty.)
-[ -n "$(cg_new)" ] && pass "cgroup left by the SIGKILLed run (expected until the next run)" ||
+[ -n "$(cg_new "$pid")" ] && pass "cgroup left by the SIGKILLed run (expected until the next run)" ||
         fail "no cgroup left by the SIGKILLed run: the next run's cleanup would not be tested"
 # The next run removes leftovers older than 30 s.
 touch -d '-1 hour' $left 2>/dev/null || sleep 31

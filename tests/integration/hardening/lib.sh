@@ -20,11 +20,12 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
         skip "$BUSYBOX is not static (apt-get install busybox-static)"
 fi
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../helpers/procs.sh"
 T=$(mktemp -d /tmp/rr-hardening-XXXXXX)
 cleanup() {
         local p
         for p in "${BG_PIDS[@]}"; do
-                kill -KILL "$p" 2>/dev/null
+                is_child "$p" && kill -KILL "$p" 2>/dev/null
                 wait "$p" 2>/dev/null
         done
         rm -rf "$T"
@@ -97,16 +98,22 @@ check_no_cgroup_left() {
         fi
 }
 
-# New container cgroup dirs (not there when the test started).
+# New container cgroup dirs (not there when the test started); with a
+# PID, only those of that runroot (runroot-PID-...): other runroots on the
+# machine make cgroups in the same parent meanwhile.
 cg_new() {
-        comm -13 <(echo "$CG_BEFORE") <(cg_list)
+        if [ -n "${1:-}" ]; then
+                comm -13 <(echo "$CG_BEFORE") <(cg_list) | awk -v m="/runroot-$1-" 'index($0, m)'
+        else
+                comm -13 <(echo "$CG_BEFORE") <(cg_list)
+        fi
 }
 
 # CPU time used by a cgroup in microseconds, from its own accounting:
 # cpu.stat usage_usec on v2, cpuacct.usage (ns) on v1.
-cg_cpu_usec() {
+cg_cpu_usec() { # [PID]
         local d
-        for d in $(cg_new); do
+        for d in $(cg_new "${1:-}"); do
                 if [ -r "$d/cpuacct.usage" ]; then
                         echo $(($(cat "$d/cpuacct.usage") / 1000))
                         return 0

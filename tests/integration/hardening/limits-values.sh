@@ -8,7 +8,7 @@
 cg_file() {
         local d f
         for f in "$@"; do
-                for d in $(cg_new); do
+                for d in $(cg_new "$RR_PID"); do
                         [ -e "$d/$f" ] && { tr '\n' ' ' <"$d/$f" | sed 's/ *$//'; return 0; }
                 done
         done
@@ -18,9 +18,10 @@ cg_file() {
 run_and_read() { # FLAGS... ; fills the V_* values
         "$RUNROOT" --cache-dir "$T/cache" "$@" "$IMAGE" /bin/sec-helper sleep 30 >/dev/null &
         local pid=$!
+        RR_PID=$pid
         BG_PIDS+=($pid)
         for _ in $(seq 100); do
-                [ -n "$(cg_new)" ] && break
+                [ -n "$(cg_new "$pid")" ] && break
                 sleep 0.05
         done
         V_MEM=$(cg_file memory.max memory.limit_in_bytes)

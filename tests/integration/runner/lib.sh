@@ -14,6 +14,7 @@ if [ -z "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
         echo "SKIP: needs busybox-static"
         exit 77
 fi
+. "$(dirname "${BASH_SOURCE[0]}")/../../helpers/procs.sh"
 T=$(mktemp -d /tmp/rrtest.XXXXXX)
 chmod 755 "$T"
 export MKROOT_CACHE=$T/cache
@@ -21,7 +22,7 @@ CLEANUP_PIDS=""
 
 rr_cleanup() {
         local p
-        for p in $CLEANUP_PIDS; do kill -9 "$p" 2>/dev/null; done
+        for p in $CLEANUP_PIDS; do is_child "$p" && kill -9 "$p" 2>/dev/null; done
         # Nothing should be mounted under $T; if a failure left something,
         # take it down so the rm below stays on this file system.
         awk -v t="$T" '$5 ~ "^"t {print $5}' /proc/self/mountinfo | sort -r |
