@@ -77,8 +77,10 @@ static int command_pidfd(pid_t init, pid_t *ret_pid)
         long cmd = strtol(kids, NULL, 10);
         if (cmd <= 1 || cmd > INT_MAX)
                 return -ESRCH;
+        /* Before 5.3 there are no pidfds: the namespace files alone,
+         * opened after the check below. */
         int fd = (int)syscall(SYS_pidfd_open, (pid_t)cmd, 0);
-        if (fd < 0)
+        if (fd < 0 && errno != ENOSYS)
                 return -ESRCH;
         /* Opened, then checked: still the init's child. */
         snprintf(path, sizeof path, "/proc/%ld/stat", cmd);
@@ -90,11 +92,12 @@ static int command_pidfd(pid_t init, pid_t *ret_pid)
         if (p && sscanf(p + 1, " %*c %ld", &ppid) != 1)
                 ppid = 0;
         if (ppid != init) {
-                close(fd);
+                if (fd >= 0)
+                        close(fd);
                 return -ESRCH;
         }
         *ret_pid = (pid_t)cmd;
-        return fd;
+        return fd >= 0 ? fd : -ENOSYS;
 }
 
 /* The environment the container's command started with, as the
@@ -154,9 +157,10 @@ static _Noreturn void fail_to(int fd, const err_t *e)
 /* Enter the namespaces of the init: by the pidfd, or one file at a time. */
 static int enter_namespaces(const exec_plan *p, int *nsfds, err_t *e)
 {
-        if (setns(p->pidfd, p->flags) == 0)
+        if (p->pidfd >= 0 && setns(p->pidfd, p->flags) == 0)
                 return 0;
-        if (errno != EINVAL)
+        /* EINVAL: a kernel before 5.8, whose setns takes no pidfd */
+        if (p->pidfd >= 0 && errno != EINVAL)
                 return err_sys(e, errno, "enter the container's namespaces");
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++) {
                 if (!(p->flags & ns_kinds[i].flag))
@@ -257,11 +261,12 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
                 snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)p->ns_pid, ns_kinds[i].name);
                 nsfds[i] = p->flags & ns_kinds[i].flag ? open(path, O_RDONLY | O_CLOEXEC) : -1;
         }
-        int keep[INIT_KEEP_FDS_MAX] = {p->err_fd, p->tty_sock, p->pidfd};
+        int keep[3 + ARRAY_SIZE(ns_kinds)] = {p->err_fd, p->tty_sock, p->pidfd};
         size_t nkeep = 3;
-        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds) && nkeep < ARRAY_SIZE(keep); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
                 if (nsfds[i] >= 0)
                         keep[nkeep++] = nsfds[i];
+        _Static_assert(3 + ARRAY_SIZE(ns_kinds) <= INIT_KEEP_FDS_MAX, "too many fds to keep");
         if (init_close_fds(keep, nkeep, &e) < 0)
                 fail_to(p->err_fd, &e);
         if (enter_namespaces(p, nsfds, &e) < 0)
@@ -269,7 +274,8 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
                 if (nsfds[i] >= 0)
                         close(nsfds[i]);
-        close(p->pidfd);
+        if (p->pidfd >= 0)
+                close(p->pidfd);
         pid_t child = fork();
         if (child < 0) {
                 err_sys(&e, errno, "fork");
@@ -438,8 +444,9 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
         }
         _cleanup_close_ int initfd = c.running ? container_pidfd(&c) : -ESRCH;
         pid_t cmd = 0;
-        _cleanup_close_ int pidfd = initfd >= 0 ? command_pidfd(c.init_pid, &cmd) : -ESRCH;
-        if (pidfd < 0 || !c.init_pid) {
+        _cleanup_close_ int pidfd =
+                initfd >= 0 || initfd == -ENOSYS ? command_pidfd(c.init_pid, &cmd) : -ESRCH;
+        if ((pidfd < 0 && pidfd != -ENOSYS) || !c.init_pid) {
                 r = err_set(e, -ESRCH, "%s: not running", c.name);
                 container_info_free(&c);
                 store_free(s);

@@ -210,7 +210,7 @@ typedef struct init_cmd {
 
 /* Close every descriptor above 2 except the n in keep (close_range, so
  * that nothing is merely close-on-exec: init never execs). */
-#define INIT_KEEP_FDS_MAX 8
+#define INIT_KEEP_FDS_MAX 12
 int init_close_fds(const int *keep, size_t n, err_t *e);
 /* After pivot_root: resolve dir (-w, WorkingDir) inside the new root,
  * making it when missing, symlinks followed within the root; /proc and

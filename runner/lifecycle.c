@@ -49,16 +49,38 @@ int container_pidfd(const container_info *c)
         return fd;
 }
 
-static int pidfd_signal(int fd, int sig)
+/* Whether c's init is still the recorded process. */
+static bool init_same(const container_info *c)
 {
-        return syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
+        int64_t start;
+        return c->init_pid && container_int(c->run, "init_start", &start) &&
+               proc_start_time(c->init_pid) == (unsigned long long)start;
 }
 
-/* Whether the process of pidfd ended within ms (-1: wait for it). */
-static bool pidfd_wait(int fd, int ms)
+/* sig to c's init through pfd, or by pid (checked again just before) on
+ * kernels without pidfds (before 5.3: pfd is -ENOSYS). */
+static int init_signal(const container_info *c, int pfd, int sig)
 {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (pfd >= 0)
+                return syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0 ? -errno : 0;
+        if (pfd != -ENOSYS || !init_same(c))
+                return -ESRCH;
+        return kill(c->init_pid, sig) < 0 ? -errno : 0;
+}
+
+/* Whether c's init ended within ms (-1: wait for it). */
+static bool init_wait(const container_info *c, int pfd, int ms)
+{
         int64_t end = now_ms() + ms;
+        if (pfd < 0) {
+                while (init_same(c)) {
+                        if (ms >= 0 && now_ms() >= end)
+                                return false;
+                        nap_ms(20);
+                }
+                return true;
+        }
+        struct pollfd p = {.fd = pfd, .events = POLLIN};
         for (;;) {
                 int left = ms < 0 ? -1 : (int)(end - now_ms());
                 if (ms >= 0 && left < 0)
@@ -169,7 +191,7 @@ static int do_stop(store *s, container_info *c, void *arg, err_t *e)
         if (!c->running)
                 return 0; /* as docker: stopping a stopped container is done */
         _cleanup_close_ int pfd = container_pidfd(c);
-        if (pfd >= 0 && pidfd_signal(pfd, SIGTERM) == 0 && pidfd_wait(pfd, a->timeout * 1000)) {
+        if (init_signal(c, pfd, SIGTERM) == 0 && init_wait(c, pfd, a->timeout * 1000)) {
                 if (name_released(s, c->name, 10000)) {
                         monitor_gone(c, 5000);
                         return 0;
@@ -177,8 +199,7 @@ static int do_stop(store *s, container_info *c, void *arg, err_t *e)
         }
         a->killed = true;
         cgroups_kill(c);
-        if (pfd >= 0)
-                pidfd_signal(pfd, SIGKILL);
+        init_signal(c, pfd, SIGKILL);
         if (!name_released(s, c->name, 15000))
                 return err_set(e, -ETIMEDOUT, "%s: still running after SIGKILL", c->name);
         monitor_gone(c, 5000);
@@ -211,13 +232,14 @@ static int do_kill(store *s, container_info *c, void *arg, err_t *e)
         if (!c->running)
                 return err_set(e, -ESRCH, "%s: not running", c->name);
         _cleanup_close_ int pfd = container_pidfd(c);
-        if (pfd < 0)
+        if (pfd < 0 && pfd != -ENOSYS)
                 return err_set(e, -ESRCH, "%s: not running", c->name);
         if (sig == SIGKILL) {
                 cgroups_kill(c);
-                return pidfd_signal(pfd, SIGKILL) == 0 || errno == ESRCH
+                int r = init_signal(c, pfd, SIGKILL);
+                return r == 0 || r == -ESRCH
                                ? 0
-                               : err_sys(e, errno, "%s: SIGKILL", c->name);
+                               : err_set(e, r, "%s: SIGKILL: %s", c->name, strerror(-r));
         }
         /* The init forwards these to the command; any other reaches the
          * command straight (an init has no handler for it). */
@@ -226,7 +248,7 @@ static int do_kill(store *s, container_info *c, void *arg, err_t *e)
                 forwarded |= init_forward_signals[i] == sig;
         int r;
         if (forwarded || sig == 0) {
-                r = pidfd_signal(pfd, sig);
+                r = init_signal(c, pfd, sig);
         } else {
                 pid_t cmd = command_pid(c->init_pid);
                 if (!cmd)
@@ -265,9 +287,9 @@ static int do_wait(store *s, container_info *c, void *arg, err_t *e)
 {
         /* Until the run lets the name go, its init ended or not: its host
          * side records the exit before that. */
-        _cleanup_close_ int pfd = c->running ? container_pidfd(c) : -1;
-        if (pfd >= 0)
-                pidfd_wait(pfd, -1);
+        _cleanup_close_ int pfd = c->running ? container_pidfd(c) : -ESRCH;
+        if (pfd >= 0 || pfd == -ENOSYS)
+                init_wait(c, pfd, -1);
         while (!name_released(s, c->name, 60000))
                 ;
         monitor_gone(c, 5000);
