@@ -531,9 +531,45 @@ void container_reap(const container_info *c)
         }
 }
 
+/* The state directories of s's containers that are gone (removed by
+ * other means than runroot rm), their monitor dead. */
+static void states_gc(store *s, unsigned *ret_removed)
+{
+        _cleanup_free_ char *root = NULL;
+        if (state_root(false, &root, NULL) < 0)
+                return;
+        _cleanup_strv_ strv ids = {0};
+        if (fs_list_dir_at(AT_FDCWD, root, &ids) < 0)
+                return;
+        for (size_t i = 0; i < ids.n; i++) {
+                _cleanup_close_ int dfd = -1;
+                struct stat sb;
+                if (state_open(ids.v[i], false, &dfd, NULL) < 0 || state_monitor_alive(dfd))
+                        continue;
+                /* one being made: its monitor has not taken its lock yet */
+                if (fstatat(dfd, "state.json", &sb, 0) == 0 && time(NULL) - sb.st_mtime < 60)
+                        continue;
+                json_object *st = state_read(dfd);
+                const char *cache = container_str(st, "cache");
+                const char *name = container_str(st, "name");
+                bool gone = false;
+                if (cache && name && !strcmp(cache, store_root(s))) {
+                        container_info c = {0};
+                        gone = container_find(s, name, &c, NULL) < 0 ||
+                               !container_str(c.config, "id") ||
+                               strcmp(container_str(c.config, "id"), ids.v[i]) != 0;
+                        container_info_free(&c);
+                }
+                if (st)
+                        json_object_put(st);
+                if (gone && state_remove(ids.v[i], NULL) == 0 && ret_removed)
+                        (*ret_removed)++;
+        }
+}
+
 /* Every container of s that does not run: its cgroups removed; the state
  * of a detached one whose monitor is gone: removed with the container
- * when --rm asked for it. */
+ * when --rm asked for it, or when the container is gone. */
 int container_gc(store *s, unsigned *ret_removed)
 {
         _cleanup_strv_ strv names = {0};
@@ -563,5 +599,6 @@ int container_gc(store *s, unsigned *ret_removed)
                 }
                 container_info_free(&c);
         }
+        states_gc(s, ret_removed);
         return 0;
 }

@@ -67,7 +67,10 @@ static char *name_generate(store *s)
                                  : xasprintf("%s_%s%u", adjectives[v % ARRAY_SIZE(adjectives)],
                                              nouns[(v >> 16) % ARRAY_SIZE(nouns)], (unsigned)i);
                 _cleanup_close_ int dfd = -1;
-                if (store_name_dir(s, n, &dfd, NULL) == -ENOENT)
+                /* A store that cannot tell (not ENOENT) has the run say
+                 * why, with this name. */
+                int r = store_name_dir(s, n, &dfd, NULL);
+                if (r == -ENOENT || (r < 0 && i >= 20))
                         return n;
                 free(n);
         }
@@ -192,7 +195,8 @@ typedef struct monitor_args {
         runner_config *c;
         const runner_detach_opts *d;
         const char *id;
-        bool fresh;   /* the name was made by this start */
+        const char *cache; /* the store's directory */
+        bool fresh;        /* the name was made by this start */
         int ready_fd; /* to the process that ran runroot -d */
 } monitor_args;
 
@@ -412,6 +416,7 @@ static void set_config(json_object *j, void *arg)
         json_object_object_add(j, "id", json_object_new_string(a->id));
         json_object_object_add(j, "name", json_object_new_string(a->c->name));
         json_object_object_add(j, "remove", json_object_new_boolean(a->d->remove));
+        json_object_object_add(j, "cache", json_object_new_string(a->cache));
         json_object_object_add(j, "log_max_size", json_object_new_int64(a->d->log_max_size));
         json_object_object_add(j, "log_max_file", json_object_new_int(a->d->log_max_file));
         json_object_object_del(j, "monitor_pid");
@@ -520,6 +525,7 @@ int runner_run_detached(runner_config *c, const runner_detach_opts *d, char **re
                         id = existing_id(s, name);
                 }
         }
+        _cleanup_free_ char *cache = xstrdup(store_root(s));
         store_free(s);
         if (!id) {
                 id = xmalloc(RUNNER_ID_LEN + 1);
@@ -533,7 +539,7 @@ int runner_run_detached(runner_config *c, const runner_detach_opts *d, char **re
                 return r;
         if (state_monitor_alive(dfd))
                 return err_set(e, -EBUSY, "--name %s: its monitor still runs", name);
-        monitor_args a = {.c = c, .d = d, .id = id, .fresh = fresh};
+        monitor_args a = {.c = c, .d = d, .id = id, .cache = cache, .fresh = fresh};
         r = state_update(dfd, set_config, &a, e);
         if (r < 0)
                 return r;

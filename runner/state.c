@@ -1,6 +1,6 @@
 /* The runtime state of detached containers: one directory per container
  * id under /run/runroot (root) or $XDG_RUNTIME_DIR/runroot, holding
- *   state.json     {"id", "name", "cache": the cache's directory, "remove":
+ *   state.json     {"id", "name", "cache": the store's directory, "remove":
  *                  --rm, "log_max_size", "log_max_file", "monitor_pid",
  *                  "monitor_start", and once the command ended "exit",
  *                  "finished"}, always replaced whole (rename)

@@ -90,6 +90,27 @@ out=$(rr wait "$gen")
 rr rm "$gen" >/dev/null || fail "rm $gen"
 [ ! -e "$STATE/$id" ] || fail "rm left $STATE/$id"
 
+# rm -f of a running detached one: stopped, then its layer and state go.
+rr -d --name forced "$IMG" sleep 60 >"$T/forced.id" || fail "-d forced"
+fid=$(cat "$T/forced.id")
+wait_for 5 started forced || fail "forced never started"
+finit=$(init_of forced)
+out=$(rr rm -f forced) || fail "rm -f: $out"
+[ "$out" = forced ] || fail "rm -f printed \"$out\""
+[ ! -d "/proc/$finit" ] || fail "rm -f: the init still runs"
+[ ! -e "$STATE/$fid" ] || fail "rm -f left its state"
+[ ! -e "$MKROOT_CACHE/names/forced" ] || fail "rm -f left its layer"
+
+# A layer removed by other means than rm: gc removes its state (once it
+# is older than a start takes).
+rr -d --name lost "$IMG" true >"$T/lost.id" || fail "-d lost"
+lid=$(cat "$T/lost.id")
+rr wait lost >/dev/null
+rm -rf "$MKROOT_CACHE/names/lost" "$MKROOT_CACHE/names/lost.lock"
+touch -d '2 minutes ago' "$STATE/$lid/state.json"
+rr gc || fail "gc"
+[ ! -e "$STATE/$lid" ] || fail "gc kept the state of a container that is gone"
+
 # --rm: gone once it exits.
 rr -d --rm --name brief "$IMG" sh -c 'echo bye' >"$T/brief.id" || fail "-d --rm"
 bid=$(cat "$T/brief.id")
