@@ -197,7 +197,7 @@ typedef struct monitor_args {
         const char *id;
         const char *cache; /* the store's directory */
         bool fresh;        /* the name was made by this start */
-        int ready_fd; /* to the process that ran runroot -d */
+        int ready_fd;      /* to the process that ran runroot -d */
 } monitor_args;
 
 static void set_monitor(json_object *j, void *arg)
