@@ -211,7 +211,11 @@ int name_run_record(const char *persist, char *const argv[], time_t started, int
 static int run_record_at(int dfd, const char *persist, char *const argv[], time_t started,
                          int exit_code, err_t *e)
 {
-        _cleanup_json_ json_object *j = json_object_new_object();
+        /* The end of a run keeps what its start recorded (the init, its
+         * cgroups, the configuration inspect shows); a start begins anew. */
+        _cleanup_json_ json_object *j = exit_code >= 0 ? read_json(dfd, "run.json") : NULL;
+        if (!j)
+                j = json_object_new_object();
         json_object *cmd = json_object_new_array();
         for (char *const *a = argv; a && *a; a++)
                 json_object_array_add(cmd, json_object_new_string(*a));

@@ -234,6 +234,21 @@ out=$(rr wait sig)
 [ "$out" = 137 ] || fail "wait after kill: \"$out\""
 rr rm sig >/dev/null
 
+# inspect of an exited one keeps its configuration: mounts, limits.
+rr -d --name conf -v "$T:/host:ro" --tmpfs /scratch --pids 50 "$IMG" true >/dev/null || fail "-d conf"
+rr wait conf >/dev/null
+rr inspect conf >"$T/inspect2" || fail "inspect conf"
+python3 - "$T/inspect2" "$T" <<'EOF' || fail "inspect of an exited container: $(cat "$T/inspect2")"
+import json, sys
+d = json.load(open(sys.argv[1]))[0]
+assert d["State"]["Status"] == "exited" and d["State"]["ExitCode"] == 0, d["State"]
+m = {x["Destination"]: x for x in d["Mounts"]}
+assert m["/host"]["Source"] == sys.argv[2] and m["/host"]["RW"] is False, m
+assert m["/scratch"]["Type"] == "tmpfs", m
+assert d["HostConfig"]["PidsLimit"] == 50, d["HostConfig"]
+EOF
+rr rm conf >/dev/null
+
 # rm: the layer and the state go.
 out=$(rr rm tick stubborn) || fail "rm: $out"
 [ ! -e "$STATE/$id" ] || fail "rm: $STATE/$id left"
