@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +66,11 @@ typedef struct run_spec {
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;
+        /* Born with all it needs (in its cgroup, no id maps, no pasta): the
+         * child does not wait for the parent's go; parent_pidfd (runroot's
+         * pidfd) tells it whether runroot died before its PDEATHSIG. */
+        bool born_ready;
+        int parent_pidfd;
         /* Called once the container's init runs (lifecycle.c's record). */
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
         void *on_start_arg;
@@ -93,7 +99,8 @@ static void child_main(run_spec *s)
          * close-on-exec (pid 1 never execs): runroot's own fds (the cache
          * directory) and whatever the caller left open. Only stdio and the
          * pipes to runroot are kept (CVE-2024-21626). */
-        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock, s->before_exec ? s->keep_fd : -1};
+        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock, s->before_exec ? s->keep_fd : -1,
+                      s->born_ready ? s->parent_pidfd : -1};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
@@ -101,9 +108,20 @@ static void child_main(run_spec *s)
                 err_sys(&e, errno, "PR_SET_PDEATHSIG");
                 child_fail(s->err_fd, &e);
         }
-        char go = 0;
-        if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
-                _exit(125);
+        if (s->born_ready) {
+                /* Nothing to wait for; only whether runroot died before
+                 * the PDEATHSIG above was set (its pidfd is readable then).
+                 * Waiting for a go that a loaded machine schedules late
+                 * cost 0.6 ms on average here. */
+                struct pollfd pf = {.fd = s->parent_pidfd, .events = POLLIN};
+                if (poll(&pf, 1, 0) != 0)
+                        _exit(125);
+                close(s->parent_pidfd);
+        } else {
+                char go = 0;
+                if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
+                        _exit(125);
+        }
         close(s->sync_fd);
         /* Joined the cgroup: a cgroup namespace rooted there. */
         if (unshare(CLONE_NEWCGROUP) < 0)
@@ -383,16 +401,25 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         s->sync_fd = syncp[0];
         s->err_fd = errp[1];
         s->tty_sock = ttys[1];
-        /* Born in the cgroup when it is v2: no cgroup.procs write. */
+        /* Born in the cgroup when it is v2: no cgroup.procs write, and
+         * (without id maps or pasta to wait for) no go to wait for. */
         int cgfd = cg_clone_fd(cg);
         bool attached = false;
         pid_t pid = -1;
+        _cleanup_close_ int self_pidfd = -1;
         if (cgfd >= 0) {
+                if (!s->userns && !s->outbound)
+                        self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+                s->born_ready = self_pidfd >= 0;
+                s->parent_pidfd = self_pidfd;
                 pid = ns_clone_into(flags, cgfd);
                 attached = pid >= 0;
         }
-        if (pid < 0)
+        if (pid < 0) {
+                s->born_ready = false;
+                s->parent_pidfd = -1;
                 pid = ns_clone(flags);
+        }
         if (pid == 0) {
                 close(syncp[1]);
                 close(errp[0]);
@@ -424,7 +451,8 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         pasta *net = NULL;
         if (r == 0 && s->outbound)
                 r = pasta_start(pid, &net, e);
-        if (r == 0 && write(syncw, "G", 1) != 1)
+        /* (a born_ready child reads nothing: a write could be EPIPE) */
+        if (r == 0 && !s->born_ready && write(syncw, "G", 1) != 1)
                 r = err_sys(e, errno, "start the container");
         if (r < 0) {
                 kill(pid, SIGKILL);
