@@ -15,12 +15,48 @@
 
 enum { OPT_CACHE_DIR = 256, OPT_TIMESTAMPS, OPT_TAIL };
 
+static const struct {
+        const char *sub, *usage;
+} sub_usage[] = {
+        {"logs", "runroot logs [-f|--follow] [--tail N] [-t|--timestamps] [--cache-dir DIR] NAME\n"
+                 "Write a detached container's log out, each line to the stream it came from;\n"
+                 "-f follows it until the container stops."},
+        {"exec", "runroot exec [-i|--interactive] [-t|--tty] [-e|--env KEY=VAL] [-u|--user USER]\n"
+                 "             [-w|--workdir DIR] [--cache-dir DIR] NAME COMMAND [ARG...]\n"
+                 "Run COMMAND in the running container, in every namespace of it, its cgroups\n"
+                 "and its command's security profile."},
+        {"stop", "runroot stop [-t|--time|--timeout SECONDS] [--cache-dir DIR] NAME...\n"
+                 "SIGTERM through the container's init, SIGKILL of its cgroups SECONDS (10)\n"
+                 "later."},
+        {"kill", "runroot kill [-s|--signal SIGNAL] [--cache-dir DIR] NAME...\n"
+                 "Send SIGNAL (default KILL: the whole cgroup)."},
+        {"wait", "runroot wait [--cache-dir DIR] NAME...\n"
+                 "Wait until each container stops; print its exit status."},
+        {"inspect", "runroot inspect [--cache-dir DIR] NAME...\n"
+                    "Print docker inspect's JSON for each container."},
+};
+
+/* The subcommand's --help: its usage on stdout. */
+static void sub_help(const char *sub)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(sub_usage); i++)
+                if (!strcmp(sub_usage[i].sub, sub))
+                        printf("Usage: %s\n(NAME: a container's name or the start of its id; see "
+                               "runroot --help)\n",
+                               sub_usage[i].usage);
+}
+
 /* getopt_long over a subcommand's arguments (argv[0] the subcommand):
- * -1 at the end, '?' after saying what is wrong. */
+ * -1 at the end, '?' after saying what is wrong, 'H' after --help. */
 static int sub_getopt(const char *sub, int argc, char **argv, const char *shorts,
                       const struct option *longs)
 {
         int idx = -1, at = optind > 0 ? optind : 1;
+        if (at < argc && !strcmp(argv[at], "--help")) {
+                sub_help(sub);
+                optind = at + 1;
+                return 'H';
+        }
         int c = getopt_long(argc, argv, shorts, longs, &idx);
         if (c == '?' || c == ':') {
                 const char *arg = argv[optind - 1];
@@ -96,6 +132,7 @@ int runroot_logs_main(const char *cache_dir, int argc, char **argv)
                         }
                         break;
                 case OPT_CACHE_DIR: cache_dir = optarg; break;
+                case 'H': return fflush(stdout) == 0 ? 0 : EXIT_RUNROOT;
                 default: return EXIT_RUNROOT;
                 }
         }
@@ -165,6 +202,7 @@ int runroot_stop_main(const char *cache_dir, int argc, char **argv)
                         }
                         break;
                 case OPT_CACHE_DIR: a.cache_dir = optarg; break;
+                case 'H': return fflush(stdout) == 0 ? 0 : EXIT_RUNROOT;
                 default: return EXIT_RUNROOT;
                 }
         }
@@ -219,6 +257,7 @@ int runroot_kill_main(const char *cache_dir, int argc, char **argv)
                         }
                         break;
                 case OPT_CACHE_DIR: a.cache_dir = optarg; break;
+                case 'H': return fflush(stdout) == 0 ? 0 : EXIT_RUNROOT;
                 default: return EXIT_RUNROOT;
                 }
         }
@@ -237,7 +276,9 @@ static int wait_one(const char *name, void *arg)
         return 0;
 }
 
-/* Subcommands whose only option is --cache-dir. */
+/* Subcommands whose only option is --cache-dir: 0 to go on, HELP_GIVEN
+ * after --help, else the exit status. */
+#define HELP_GIVEN (-2)
 static int only_cache_dir(const char *sub, int argc, char **argv, const char **cache_dir)
 {
         static const struct option longs[] = {
@@ -247,6 +288,8 @@ static int only_cache_dir(const char *sub, int argc, char **argv, const char **c
         sub_reset();
         int c;
         while ((c = sub_getopt(sub, argc, argv, "+:", longs)) != -1) {
+                if (c == 'H')
+                        return fflush(stdout) == 0 ? HELP_GIVEN : EXIT_RUNROOT;
                 if (c != OPT_CACHE_DIR)
                         return EXIT_RUNROOT;
                 *cache_dir = optarg;
@@ -258,7 +301,7 @@ int runroot_wait_main(const char *cache_dir, int argc, char **argv)
 {
         name_args a = {.cache_dir = cache_dir};
         int r = only_cache_dir("wait", argc, argv, &a.cache_dir);
-        return r ? r : each_name("wait", argc, argv, wait_one, &a);
+        return r == HELP_GIVEN ? 0 : r ? r : each_name("wait", argc, argv, wait_one, &a);
 }
 
 static int inspect_one(const char *name, void *arg)
@@ -277,7 +320,7 @@ int runroot_inspect_main(const char *cache_dir, int argc, char **argv)
 {
         name_args a = {.cache_dir = cache_dir};
         int r = only_cache_dir("inspect", argc, argv, &a.cache_dir);
-        return r ? r : each_name("inspect", argc, argv, inspect_one, &a);
+        return r == HELP_GIVEN ? 0 : r ? r : each_name("inspect", argc, argv, inspect_one, &a);
 }
 
 int runroot_exec_main(const char *cache_dir, int argc, char **argv)
@@ -314,6 +357,7 @@ int runroot_exec_main(const char *cache_dir, int argc, char **argv)
                         o.workdir = optarg;
                         break;
                 case OPT_CACHE_DIR: cache_dir = optarg; break;
+                case 'H': rc = fflush(stdout) == 0 ? 0 : EXIT_RUNROOT; break;
                 default: rc = EXIT_RUNROOT; break;
                 }
         }

@@ -58,6 +58,13 @@ expect_msg 125 "runroot: stop: no container name given (see --help)" stop
 expect_msg 125 "runroot: logs: --bogus: unknown option (see --help)" logs --bogus nope
 expect_msg 125 "runroot: exec: -w tmp: must be an absolute path" exec -w tmp nope true
 
+# --help of each: its usage on stdout, exit 0.
+for sub in logs exec stop kill wait inspect; do
+        "$RUNROOT" "$sub" --help >"$T/help" 2>"$T/help.err" || fail "$sub --help: exit $?"
+        head -1 "$T/help" | grep -E "^Usage: runroot $sub \[" >/dev/null || fail "$sub --help: $(cat "$T/help")"
+        [ ! -s "$T/help.err" ] || fail "$sub --help wrote to stderr: $(cat "$T/help.err")"
+done
+
 # A start that fails: the message, exit 125, nothing left behind.
 ls "$STATE" 2>/dev/null | sort >"$T/state.before"
 expect_msg 125 "runroot: $T/missing.tar.gz: No such file or directory" -d --name broken "$T/missing.tar.gz" true
