@@ -28,6 +28,12 @@
  *   ARCHIVE_WARN from a data write, which used to be taken for success,
  *   no longer exists here: the writer is ours). The caller then discards
  *   its staging directory and publishes nothing.
+ * - Threads (writers): names, directories, links and every other node are
+ *   made on the caller's thread in the archive's order; a regular file is
+ *   created there too (O_EXCL), and its data, owner, xattrs, mode and time
+ *   then go through that fd on a writer thread, data first (a write drops
+ *   a file capability). The call returns once every writer is done, with
+ *   the first failure of any.
  *
  * libarchive is loaded lazily (lazylib.h), so runroot pays for it only on
  * a cold start. Functions never print except through log_debug/log_warn;
@@ -82,6 +88,10 @@ typedef struct xt_opts {
         bool skip_existing;   /* leave an existing path alone unless listed in keep */
         const strv *keep;
         bool keep_dirs; /* a directory entry leaves an existing dir or symlink alone */
+        /* Threads that write regular files' data and metadata while this
+         * one reads the archive and makes every name in its order (0:
+         * this one writes too). */
+        unsigned writers;
         /* Directory modes and times, set once the archive is written (a
          * directory's time changes while its entries go in). NULL: the
          * extractor keeps its own and applies it on success; else the
@@ -111,6 +121,10 @@ int xt_extract_fd(int fd, int rootfd, const xt_opts *o, char *ret_digest, xt_sta
  * header. */
 int xt_extract_archive(struct archive *in, int rootfd, const xt_opts *o, xt_stats *ret_stats,
                        err_t *e);
+
+/* writers for an archive that has the machine to itself: one per CPU (at
+ * most 4). */
+unsigned xt_default_writers(void);
 
 /* Apply and free what a caller's dir_times map collected. */
 void xt_dir_times_apply(int rootfd, strmap *dir_times);

@@ -18,6 +18,7 @@ static int unpack(int fd, int rootfd, const char *label, xt_whiteouts wh, char *
                 .owners = geteuid() == 0 ? XT_OWNERS_KEEP : XT_OWNERS_CALLER,
                 .devices = XT_DEVICES_SKIP,
                 .require_entries = wh == XT_WHITEOUTS_KEEP,
+                .writers = xt_default_writers(),
         };
         xt_stats st = {0};
         int r = xt_extract_fd(fd, rootfd, &o, ret_digest, &st, e);
