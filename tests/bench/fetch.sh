@@ -4,7 +4,9 @@
 # format where the tool can write it (a .tar.gz; debootstrap writes a
 # directory). Cold = empty caches; warm = each tool's own cache filled by
 # the cold run (mkroot: its cache; mmdebstrap: the sync-in/sync-out hooks
-# its manual describes; debootstrap: --cache-dir). Prints times and ratios.
+# its manual describes; debootstrap: --cache-dir). Prints times and ratios;
+# the --dpkg-unpack and --no-tmpfs rows show what unpacking each package
+# once and building on a tmpfs save.
 #
 #   tests/bench/fetch.sh [SUITE]          (root; MKROOT=path/to/mkroot)
 #
@@ -50,6 +52,10 @@ export MKROOT_CACHE=$W/mkroot-cache
 run mkroot-cold "$MKROOT" fetch -q --mirror "$mirror" "$SUITE" -o "$W/mk.tar.gz"
 run mkroot-warm "$MKROOT" fetch -q --mirror "$mirror" "$SUITE" -o "$W/mk2.tar.gz"
 run mkroot-warm-rebuild "$MKROOT" fetch -q --rebuild --mirror "$mirror" "$SUITE" -o "$W/mk3.tar.gz"
+# The same with the old second stage (dpkg --install unpacks every package
+# again) and with the tree on disk: what each of the two saves.
+run mkroot-warm-dpkg-unpack "$MKROOT" fetch -q --rebuild --dpkg-unpack --mirror "$mirror" "$SUITE" -o "$W/mk4.tar.gz"
+run mkroot-warm-no-tmpfs "$MKROOT" fetch -q --rebuild --no-tmpfs --mirror "$mirror" "$SUITE" -o "$W/mk5.tar.gz"
 
 have_mm=0
 if command -v mmdebstrap >/dev/null; then
@@ -78,11 +84,13 @@ fi
 echo
 echo "ratios (below 1: mkroot is faster)"
 if [ $have_mm = 1 ]; then
-        ratio "mkroot cold / mmdebstrap cold" mkroot-cold mmdebstrap-cold
+        ratio "mkroot cold / mmdebstrap cold  (target < 0.40)" mkroot-cold mmdebstrap-cold
         ratio "mkroot warm / mmdebstrap cold  (target < 0.20)" mkroot-warm mmdebstrap-cold
         ratio "mkroot warm / mmdebstrap warm" mkroot-warm mmdebstrap-warm
         ratio "mkroot warm --rebuild / mmdebstrap warm" mkroot-warm-rebuild mmdebstrap-warm
 fi
+ratio "mkroot warm --rebuild / with --dpkg-unpack" mkroot-warm-rebuild mkroot-warm-dpkg-unpack
+ratio "mkroot warm --rebuild / with --no-tmpfs" mkroot-warm-rebuild mkroot-warm-no-tmpfs
 if [ $have_db = 1 ]; then
         ratio "mkroot cold / debootstrap cold" mkroot-cold debootstrap-cold
         ratio "mkroot warm --rebuild / debootstrap warm" mkroot-warm-rebuild debootstrap-warm
