@@ -271,7 +271,8 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
         }
-        if (c->sec && sec_apply(c->sec, &e) < 0) {
+        if (c->sec &&
+            (c->filter_inherited ? sec_apply_shared(c->sec, &e) : sec_apply(c->sec, &e)) < 0) {
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
         }
@@ -329,6 +330,16 @@ int init_run(const init_cmd *c)
                 report(c->err_fd, "pipe: %s", strerror(errno));
                 return 125;
         }
+        /* One filter load for both (sec_filter_shareable); a command with
+         * a before_exec hook keeps its own, loaded after the hook's setup. */
+        bool shared = c->sec && !c->before_exec && sec_filter_shareable(c->sec);
+        if (shared) {
+                err_t e = {0};
+                if (sec_load_shared(c->sec, &e) < 0) {
+                        report(c->err_fd, "pid 1: %s", e.msg);
+                        return 125;
+                }
+        }
         pid_t cmd = fork();
         if (cmd < 0) {
                 report(c->err_fd, "fork: %s", strerror(errno));
@@ -341,6 +352,7 @@ int init_run(const init_cmd *c)
                 sigset_t none;
                 sigemptyset(&none);
                 init_cmd cc = *c;
+                cc.filter_inherited = shared;
                 if (ready[1] >= 0)
                         close(ready[1]);
                 cc.ready_fd = ready[0];
@@ -360,7 +372,7 @@ int init_run(const init_cmd *c)
         err_t e = {0};
         int r = init_detach_stdio(&e);
         if (r == 0 && c->sec)
-                r = sec_apply_init(c->sec, &e);
+                r = shared ? sec_apply_init_shared(c->sec, &e) : sec_apply_init(c->sec, &e);
         if (r < 0) {
                 report(c->err_fd, "pid 1: %s", e.msg);
                 kill(cmd, SIGKILL);

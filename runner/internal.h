@@ -205,7 +205,8 @@ typedef struct init_cmd {
          * before the exec, with keep_fd left open; NULL otherwise. */
         void (*before_exec)(void *ctx);
         void *before_exec_ctx;
-        int keep_fd; /* -1: none */
+        bool filter_inherited; /* pid 1 loaded the filter before the fork */
+        int keep_fd;           /* -1: none */
 } init_cmd;
 
 /* Close every descriptor above 2 except the n in keep (close_range, so

@@ -87,6 +87,49 @@ int sec_apply_init(const sec_opts *o, err_t *e)
         return o->seccomp ? load_filter(o, keep, e) : 0;
 }
 
+bool sec_filter_shareable(const sec_opts *o)
+{
+        return o->seccomp && !o->seccomp_profile;
+}
+
+int sec_load_shared(const sec_opts *o, err_t *e)
+{
+        uint64_t keep;
+        int r = sec_caps_compute(o, &keep, e);
+        if (r < 0)
+                return r;
+        /* no_new_privs only when the command is to have it (pid 1 sets it
+         * for itself in sec_apply_init_shared); without it the load needs
+         * CAP_SYS_ADMIN, which pid 1 still has here. */
+        if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return err_sys(e, errno, "no_new_privs");
+        return load_filter(o, keep, e);
+}
+
+int sec_apply_shared(const sec_opts *o, err_t *e)
+{
+        uint64_t keep;
+        int r = sec_caps_compute(o, &keep, e);
+        if (r < 0)
+                return r;
+        r = sec_caps_apply(keep, e);
+        if (r < 0)
+                return r;
+        if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return err_sys(e, errno, "no_new_privs");
+        return 0;
+}
+
+int sec_apply_init_shared(const sec_opts *o, err_t *e)
+{
+        int r = sec_caps_apply(UINT64_C(1) << CAP_KILL, e);
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return err_sys(e, errno, "no_new_privs");
+        return 0;
+}
+
 /* ---- masked and read-only paths -------------------------------------- */
 
 static const char *const proc_masked[] = {

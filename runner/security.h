@@ -46,6 +46,20 @@ int sec_apply(const sec_opts *o, err_t *e);
  * capability but CAP_KILL gone, no_new_privs, and o's seccomp filter. */
 int sec_apply_init(const sec_opts *o, err_t *e);
 
+/* One filter for pid 1 and the command: with the built-in profile (which
+ * allows every call the command makes before its exec: setgroups,
+ * setres[ug]id, capset, prctl, prlimit64, ioctl, close_range, ...), pid 1
+ * loads it before forking the command, which inherits it (and
+ * no_new_privs with it when o asks for that); each load of the ~275
+ * instructions costs ~0.4 ms on a small machine. sec_filter_shareable says whether o allows that;
+ * sec_load_shared is pid 1's load (no_new_privs, then the filter);
+ * sec_apply_shared and sec_apply_init_shared are sec_apply and
+ * sec_apply_init without the load. */
+bool sec_filter_shareable(const sec_opts *o);
+int sec_load_shared(const sec_opts *o, err_t *e);
+int sec_apply_shared(const sec_opts *o, err_t *e);
+int sec_apply_init_shared(const sec_opts *o, err_t *e);
+
 /* The default seccomp filter for o's capability set as a BPF program,
  * prepared on the host side so that a warm start does not compile it:
  * read from cache_dirfd's seccomp/ when a valid copy is there, else
