@@ -119,26 +119,58 @@ if command -v hyperfine >/dev/null; then
                 read -r MED[crun] MEAN[crun] < <(stats "$W/crun.json")
                 names="$names crun"
         fi
-else
-        # Without hyperfine: rounds of one run of each, interleaved.
-        for n in $names; do : >"$W/$n.t"; done
-        for _ in $(seq "$RUNS"); do
-                for n in $names; do
-                        t0=$(date +%s%N)
-                        ${CMD[$n]} >/dev/null 2>&1 || { echo "$n failed: ${CMD[$n]}" >&2; exit 1; }
-                        t1=$(date +%s%N)
-                        echo $(( (t1 - t0) / 1000 )) >>"$W/$n.t"
-                done
-        done
-        for n in $names; do
-                MED[$n]=$(sort -n "$W/$n.t" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-                MEAN[$n]=$(awk '{s+=$1} END {print s/NR}' "$W/$n.t")
-        done
+fi
+
+# Interleaved rounds: one run of each command per round, timed around
+# posix_spawn and waitpid. hyperfine times one command's runs after the
+# other's, so a load that comes and goes on a shared machine can land on
+# one tool only; here every round sees the same machine. (crun, which may
+# need its wrapper, is left out.)
+interleave() { # ROUNDS CMD... -> "median mean" in us per CMD
+        python3 - "$@" <<'PY'
+import os, shlex, statistics, sys, time
+rounds = int(sys.argv[1])
+cmds = [shlex.split(c) for c in sys.argv[2:]]
+null = os.open(os.devnull, os.O_WRONLY)
+fa = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)]
+times = [[] for _ in cmds]
+for r in range(rounds + 5):
+    for i, argv in enumerate(cmds):
+        t0 = time.perf_counter_ns()
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=fa)
+        _, st = os.waitpid(pid, 0)
+        t1 = time.perf_counter_ns()
+        if os.waitstatus_to_exitcode(st) != 0:
+            sys.exit("failed: " + " ".join(argv))
+        if r >= 5:
+            times[i].append((t1 - t0) / 1000)
+for t in times:
+    print("%.0f %.0f" % (statistics.median(t), statistics.mean(t)))
+PY
+}
+declare -A IMED IMEAN
+inames=
+iargs=()
+for n in $names; do
+        [ "$n" = crun ] && continue
+        inames="$inames $n"
+        iargs+=("${CMD[$n]}")
+done
+i=0
+while read -r med mean; do
+        set -- $inames
+        shift $i
+        IMED[$1]=$med IMEAN[$1]=$mean
+        i=$((i + 1))
+done < <(interleave "$RUNS" "${iargs[@]}")
+if [ -z "${MED[runroot]:-}" ]; then # no hyperfine: these are the numbers
+        for n in $inames; do MED[$n]=${IMED[$n]} MEAN[$n]=${IMEAN[$n]}; done
+        names=$inames
 fi
 
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 label() { echo "${LABEL[$1]:-$1}"; }
-echo "warm start of /bin/true, $RUNS runs each, side by side${CMD[crun]:+ (crun in a run of its own)}:"
+echo "warm start of /bin/true, $RUNS runs each, one hyperfine run${CMD[crun]:+ (crun in one of its own)}:"
 printf '  %-16s %10s %10s\n' "" median mean
 for n in $names; do printf '  %-16s %7.0f us %7.0f us\n' "$(label "$n")" "${MED[$n]}" "${MEAN[$n]}"; done
 echo "ratios of the medians:"
@@ -150,6 +182,18 @@ for rr in runroot runroot-nosec; do
                 [ -n "${MED[$n]:-}" ] || continue
                 echo "  $rr / $n = $(ratio "${MED[$rr]}" "${MED[$n]}")   (target < 1.00)"
         done
+done
+
+echo "interleaved rounds, $RUNS of one run of each:"
+printf '  %-16s %10s %10s\n' "" median mean
+for n in $inames; do printf '  %-16s %7.0f us %7.0f us\n' "$(label "$n")" "${IMED[$n]}" "${IMEAN[$n]}"; done
+echo "ratios of the medians:"
+for rr in runroot runroot-nosec; do
+        echo "  $rr / unshare+chroot = $(ratio "${IMED[$rr]}" "${IMED[unshare]}")   (target <= 1.20)"
+        [ -z "${IMED[bwrap]:-}" ] ||
+                echo "  $rr / bwrap = $(ratio "${IMED[$rr]}" "${IMED[bwrap]}")   (target < 0.80)"
+        [ -z "${IMED[runc]:-}" ] ||
+                echo "  $rr / runc = $(ratio "${IMED[$rr]}" "${IMED[runc]}")   (target < 1.00)"
 done
 
 # CPU time (task-clock of the whole process tree), which other load on the
