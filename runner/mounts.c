@@ -877,6 +877,13 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 return r;
         if ((r = setup_etc_files(p, root, e)) < 0)
                 return r;
+        if (p->in_place && p->read_only) {
+                /* The root's own mount only: /dev, /proc and the binds on
+                 * it keep their flags. */
+                struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+                if (mount_setattr(AT_FDCWD, root, AT_SYMLINK_NOFOLLOW, &a, sizeof a) < 0)
+                        return err_sys(e, errno, "make %s read-only", root);
+        }
 
         _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rfd < 0 || fchdir(rfd) < 0)

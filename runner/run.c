@@ -28,6 +28,7 @@ void runner_config_init(runner_config *c)
         memset(c, 0, sizeof *c);
         c->tty = -1;
         c->started_fd = -1;
+        c->start_fd = -1;
         cg_limits_init(&c->limits);
         sec_opts_init(&c->sec);
 }
@@ -76,7 +77,10 @@ typedef struct run_spec {
         void *on_start_arg;
         void (*before_exec)(void *ctx); /* runner_sandbox_host */
         void *before_exec_ctx;
-        int keep_fd; /* -1 or 0 when unset: kept open for before_exec */
+        int keep_fd;       /* -1 or 0 when unset: kept open for before_exec */
+        bool groups_exact; /* the supplementary groups are groups alone */
+        const gid_t *groups;
+        size_t ngroups;
 } run_spec;
 
 static void child_fail(int fd, const err_t *e)
@@ -145,6 +149,10 @@ static void child_main(run_spec *s)
         run_user u = {0};
         if (user_resolve(s->user, &u, &e) < 0)
                 child_fail(s->err_fd, &e);
+        if (s->groups_exact) {
+                u.groups = (gid_t *)s->groups;
+                u.ngroups = s->ngroups;
+        }
         strv env = {0};
         char **envp = s->envp;
         if (!envp) {
@@ -692,6 +700,21 @@ typedef struct run_parts {
 } run_parts;
 
 /* Run c's command over the image in p; cg holds the limits (or NULL). */
+/* runner_config's start_fd: the command blocks in the open until the
+ * fifo has a reader (the runtime's start), then goes on to its exec. The
+ * descriptor is O_PATH: the open through /proc/self/fd reopens it. */
+static void wait_start(void *ctx)
+{
+        int fd = *(const int *)ctx;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        int w = open(path, O_WRONLY | O_CLOEXEC);
+        if (w < 0 || write(w, "0", 1) != 1)
+                _exit(125);
+        close(w);
+        close(fd);
+}
+
 static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err_t *e)
 {
         /* A pty only when asked, or when both ends are a terminal: with
@@ -699,10 +722,12 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
          * separate, byte-exact fds they are (no CRLF, no stderr merged). */
         bool tty = c->tty == 1 || (c->tty < 0 && isatty(0) && isatty(1));
         static char *default_argv[] = {"/bin/sh", NULL};
+        static char *no_env[] = {NULL};
         const char *term = getenv("TERM");
         run_spec spec = {
                 .plan = {.lower = p->lower,
                          .rundir = p->rundir,
+                         .in_place = c->in_place,
                          .persist = p->persist,
                          .read_only = c->read_only,
                          .userns = geteuid() != 0,
@@ -718,6 +743,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .ndevices = p->devs->n,
                          .privileged = c->privileged},
                 .argv = c->argv && c->argv[0] ? c->argv : default_argv,
+                .envp = c->in_place ? (c->env.v ? c->env.v : no_env) : NULL,
                 .image_env = &c->image_env,
                 .env = &c->env,
                 .env_files = p->env_files,
@@ -733,6 +759,12 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .tty = tty,
                 .on_start = p->on_start,
                 .on_start_arg = p->on_start_arg,
+                .before_exec = c->start_fd >= 0 ? wait_start : NULL,
+                .before_exec_ctx = (void *)&c->start_fd,
+                .keep_fd = c->start_fd,
+                .groups_exact = c->in_place,
+                .groups = c->groups,
+                .ngroups = c->ngroups,
         };
         int r = run_container(&spec, cg, e);
         if (r == 137 && cg && cg_oom_killed(cg))
@@ -794,7 +826,12 @@ int runner_run(const runner_config *c, err_t *e)
         char run_id[32];
         snprintf(run_id, sizeof run_id, "%d-%08x", (int)getpid(), rnd);
         r = store_area_dir(s, STORE_AREA_RUNS, &rundir, e);
-        if (r == 0)
+        if (r == 0 && c->in_place) {
+                lower = xstrdup(c->image);
+                _cleanup_close_ int rfd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                r = rfd < 0 ? err_sys(e, errno, "%s", lower)
+                            : image_make_mountpoints(rfd, lower, e);
+        } else if (r == 0)
                 r = image_resolve(s, c->image, &lower, e);
         if (r == 0 && c->name && !c->read_only)
                 r = store_name_open(s, c->name, &persist, &name_lock, e);

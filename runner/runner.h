@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "cgroup.h"
@@ -93,6 +94,19 @@ typedef struct runner_config {
         /* >= 0: once the container's init runs, "OK PID\n" is written
          * there (runroot -d's monitor hears of the start so). */
         int started_fd;
+        /* An OCI bundle's root (runroot's runtime command line): image is
+         * a directory that becomes the root itself, written in place (no
+         * overlay; read_only still applies), and the command's
+         * environment is env alone (no defaults, no image_env). */
+        bool in_place;
+        /* >= 0: an O_PATH descriptor of a fifo that the command opens for
+         * writing right before its exec, so it waits there until someone
+         * opens the fifo for reading (the runtime's create, then start). */
+        int start_fd;
+        /* With in_place: the command's supplementary groups are these
+         * alone (OCI's additionalGids), not the group file's. */
+        const gid_t *groups;
+        size_t ngroups;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless
@@ -212,3 +226,37 @@ typedef struct runner_image_config {
 int runner_image_config_get(const char *cache_dir, const char *image, runner_image_config *ret,
                             err_t *e);
 void runner_image_config_free(runner_image_config *c);
+
+/* ---- OCI runtime bundles (ocispec.c) ------------------------------------ */
+
+#define RUNNER_OCI_GROUPS_MAX 64
+
+/* A bundle's config.json as the runner runs it: cfg runs the bundle's root
+ * in place (its strings point into this struct). What the runner does not
+ * do is refused with an error, or, where the container works without it,
+ * named in warnings (one line each, for the caller to print). */
+typedef struct runner_oci_spec {
+        runner_config cfg;
+        char *root; /* root.path, absolute */
+        strv args;
+        char *cwd, *user, *hostname;
+        gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
+        size_t ngroups;
+        int umask; /* process.user.umask; -1 when not given */
+        bool terminal;
+        bool have_oom_score_adj;
+        int oom_score_adj;
+        /* linux.seccomp as JSON (docker's profile has the same fields), for
+         * cfg.sec.seccomp_profile; NULL when there is none (no filter). */
+        char *seccomp;
+        struct json_object *annotations; /* NULL when none */
+        strv warnings;
+} runner_oci_spec;
+
+/* Parse config.json's text; bundle (absolute) resolves relative paths.
+ * Errors read "config.json: JSON.PATH: problem". */
+int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runner_oci_spec *ret,
+                          err_t *e);
+/* The same for the file BUNDLE/config.json. */
+int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e);
+void runner_oci_spec_free(runner_oci_spec *s);

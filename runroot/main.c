@@ -862,6 +862,8 @@ int main(int argc, char **argv)
          * lets libarchive hand them over unchanged. */
         if (!setlocale(LC_CTYPE, "C.UTF-8"))
                 setlocale(LC_CTYPE, "");
+        if (runroot_oci_wanted(argc, argv))
+                return runroot_oci_main(argc, argv);
         runner_config cfg;
         runner_config_init(&cfg);
         int r = run_main(argc, argv, &cfg);

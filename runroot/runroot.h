@@ -20,3 +20,12 @@ int runroot_kill_main(const char *cache_dir, int argc, char **argv);
 int runroot_wait_main(const char *cache_dir, int argc, char **argv);
 int runroot_inspect_main(const char *cache_dir, int argc, char **argv);
 int runroot_exec_main(const char *cache_dir, int argc, char **argv);
+
+/* runroot as an OCI runtime (ociruntime.c): runc's command line. Wanted
+ * when runroot is called as runroot-oci, when the first argument is one of
+ * runc's global options (--root, --log, --log-format, --systemd-cgroup), or
+ * is create, start, state, delete or list (or run --bundle) and no file of
+ * that name is there. */
+#include <stdbool.h>
+bool runroot_oci_wanted(int argc, char **argv);
+int runroot_oci_main(int argc, char **argv);

@@ -1,0 +1,124 @@
+#!/bin/bash
+# runroot as an OCI runtime: what config.json asks for is what the command
+# gets (env, cwd, user and groups, hostname, mounts, a read-only root, the
+# capability set, rlimits, a seccomp filter in the specification's format),
+# and a bad config.json is one line naming the JSON path.
+. "$(dirname "$0")/lib.sh"
+set -o pipefail
+cd "$T"
+R=("$RUNROOT" --root "$T/state")
+mkdir -p b/rootfs host/data
+make_tree b/rootfs
+echo "from the host" >host/data/file
+# conf KEY=PYTHON-EXPRESSION...: config.json from a minimal base with each
+# key (a dotted path) set to the expression's value.
+conf() {
+        python3 - "$T/b/config.json" "$@" <<'PY'
+import json, sys
+c = {
+    "ociVersion": "1.0.2",
+    "root": {"path": "rootfs"},
+    "process": {"args": ["/bin/sh", "-c", "true"], "env": ["PATH=/bin"], "cwd": "/",
+                "user": {"uid": 0, "gid": 0}},
+    "hostname": "box",
+    "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+    "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "uts", "ipc", "network")]},
+}
+for a in sys.argv[2:]:
+    k, v = a.split("=", 1)
+    keys = k.split(".")
+    o = c
+    for x in keys[:-1]:
+        o = o.setdefault(x, {})
+    if v == "DEL":
+        del o[keys[-1]]
+    else:
+        o[keys[-1]] = eval(v)
+json.dump(c, open(sys.argv[1], "w"))
+PY
+}
+run_ok() { # NAME: run the bundle, its output in NAME.out
+        "${R[@]}" run --bundle b "$1" >"$1.out" 2>"$1.err" || fail "$1: $(cat "$1.err") $(cat "$1.out")"
+}
+
+# The environment is process.env alone; cwd, user, groups, hostname.
+conf 'process.args=["/bin/sh","-c","env | sort; pwd; id; hostname"]' \
+        'process.env=["PATH=/bin","A=1"]' 'process.cwd="/tmp/w"' \
+        'process.user={"uid":1000,"gid":1000,"additionalGids":[2000,3000]}' 'hostname="ocibox"'
+run_ok ids
+printf 'A=1\nPATH=/bin\nPWD=/tmp/w\nSHLVL=1\n/tmp/w\nuid=1000(user) gid=1000(user) groups=2000(extra),3000\nocibox\n' >ids.want
+diff ids.want ids.out >ids.diff || fail "env/cwd/user/hostname: $(cat ids.diff)"
+
+# mounts: a read-only bind, a bind, a tmpfs with a size; the root read-only.
+conf 'process.args=["/bin/sh","-c","cat /data/file; echo x >/data/new || echo ro-bind; echo y >/rw/new && echo rw-bind; df -k /scratch | tail -1; echo z >/scratch/f && echo tmpfs-rw; echo w >/rootw || echo ro-root"]' \
+        'root={"path":"rootfs","readonly":True}' \
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/data','type':'bind','source':'$T/host/data','options':['rbind','ro']},{'destination':'/rw','source':'host/data','options':['bind']},{'destination':'/scratch','type':'tmpfs','source':'tmpfs','options':['size=2m','mode=755']}]"
+mkdir -p b/host && cp -r host/data b/host/
+"${R[@]}" run --bundle b m1 >m1.out 2>m1.err || fail "mounts: $(cat m1.err)"
+grep -qx "from the host" m1.out && grep -qx ro-bind m1.out && grep -qx rw-bind m1.out &&
+        grep -qx tmpfs-rw m1.out && grep -qx ro-root m1.out || fail "mounts: $(cat m1.out) $(cat m1.err)"
+grep -q ' 2048 ' m1.out || fail "tmpfs size=2m: $(cat m1.out)"
+[ -e b/host/data/new ] && [ ! -e host/data/new ] || fail "binds wrote in the wrong place"
+
+# capabilities: the bounding set, and no more.
+conf 'process.args=["/bin/sh","-c","grep -E ^Cap[BEP] /proc/self/status; rrhelper try-syscall mount"]' \
+        'process.capabilities={"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_CHOWN","CAP_KILL"],"permitted":["CAP_CHOWN","CAP_KILL"]}'
+"${R[@]}" run --bundle b c1 >c1.out 2>c1.err
+printf 'CapPrm:\t0000000000000021\nCapEff:\t0000000000000021\nCapBnd:\t0000000000000021\nEPERM\n' >c1.want
+diff c1.want c1.out >c1.diff || fail "capabilities: $(cat c1.diff) $(cat c1.err)"
+
+# seccomp in the specification's format: sethostname denied (EPERM) though
+# CAP_SYS_ADMIN is held; without the filter it works.
+conf 'process.args=["/bin/rrhelper","try-syscall","sethostname"]' \
+        'process.capabilities={"bounding":["CAP_SYS_ADMIN"],"effective":["CAP_SYS_ADMIN"],"permitted":["CAP_SYS_ADMIN"]}'
+"${R[@]}" run --bundle b s0 >s0.out 2>s0.err
+[ "$(cat s0.out)" = ok ] || fail "sethostname without a filter: $(cat s0.out) $(cat s0.err)"
+conf 'process.args=["/bin/rrhelper","try-syscall","sethostname"]' \
+        'process.capabilities={"bounding":["CAP_SYS_ADMIN"],"effective":["CAP_SYS_ADMIN"],"permitted":["CAP_SYS_ADMIN"]}' \
+        'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_AARCH64"],"syscalls":[{"names":["sethostname"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+"${R[@]}" run --bundle b s1 >s1.out 2>s1.err
+[ "$(cat s1.out)" = EPERM ] || fail "seccomp: $(cat s1.out) $(cat s1.err)"
+
+# rlimits and noNewPrivileges.
+conf 'process.args=["/bin/sh","-c","ulimit -n; grep NoNewPrivs /proc/self/status"]' \
+        'process.rlimits=[{"type":"RLIMIT_NOFILE","soft":123,"hard":456}]' 'process.noNewPrivileges=True'
+run_ok l1
+printf '123\nNoNewPrivs:\t1\n' >l1.want
+diff l1.want l1.out >l1.diff || fail "rlimits: $(cat l1.diff)"
+
+# Bad configs: one line naming config.json and the JSON path, status 125,
+# no state left.
+bad() { # MESSAGE CONF-ARGS...
+        local want=$1
+        shift
+        conf "$@"
+        "${R[@]}" create --bundle b bad1 >bad.out 2>bad.err
+        local rc=$?
+        [ $rc = 125 ] || fail "$* : status $rc: $(cat bad.err)"
+        [ "$(cat bad.err)" = "runroot: $want" ] || fail "$*: got '$(cat bad.err)', want '$want'"
+        [ ! -e "$T/state/bad1" ] || fail "$*: left state"
+}
+bad 'config.json: process.args: expected an array of strings' 'process.args="/bin/sh"'
+bad 'config.json: process.args: expected an array of strings' 'process.args=["/bin/sh",1]'
+bad 'config.json: process.args: missing' 'process.args=DEL'
+bad 'config.json: root.path: missing' 'root={}'
+bad 'config.json: process.user.uid: expected an integer' 'process.user={"uid":"0"}'
+bad 'config.json: process.env: expected KEY=VALUE strings' 'process.env=["PATH"]'
+bad 'config.json: process.cwd: not an absolute path' 'process.cwd="tmp"'
+bad 'config.json: process.capabilities.bounding: unknown capability "CAP_NOPE"' 'process.capabilities={"bounding":["CAP_NOPE"]}'
+bad 'config.json: mounts[1]: type "nfs" at /mnt: not supported by runroot' \
+        'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"nfs","source":"x"}]'
+bad 'config.json: linux.namespaces[0].path: joining a namespace is not supported by runroot' \
+        'linux.namespaces=[{"type":"network","path":"/proc/1/ns/net"}]'
+bad 'config.json: linux.sysctl: not supported by runroot' 'linux.sysctl={"net.ipv4.ip_forward":"1"}'
+bad 'config.json: hooks: not supported by runroot' 'hooks={"prestart":[{"path":"/bin/true"}]}'
+bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
+bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
+bad 'config.json: ociVersion: missing' 'ociVersion=DEL'
+printf '{"ociVersion": "1.0.2",' >b/config.json
+"${R[@]}" create --bundle b bad1 2>bad.err && fail "truncated config.json accepted"
+[ "$(cat bad.err)" = "runroot: config.json: not valid JSON: unexpected end of data" ] || fail "truncated: $(cat bad.err)"
+rm b/config.json
+"${R[@]}" create --bundle b bad1 2>bad.err && fail "no config.json accepted"
+[ "$(cat bad.err)" = "runroot: $T/b/config.json: No such file or directory" ] || fail "missing: $(cat bad.err)"
+echo PASS

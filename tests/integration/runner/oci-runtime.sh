@@ -1,0 +1,103 @@
+#!/bin/bash
+# runroot as an OCI runtime, runc's command line: a bundle that umoci
+# unpacks from an OCI image mkroot builds (busybox-static), through create,
+# state, start, state, delete; run's exit status; kill of a sleeping one;
+# list; --version; what it refuses.
+. "$(dirname "$0")/lib.sh"
+set -o pipefail
+command -v umoci >/dev/null || { echo "SKIP: needs umoci"; exit 77; }
+: "${MKROOT:?}"
+cd "$T"
+R=("$RUNROOT" --root "$T/state")
+printf 'Base: %s\nCmd: ["/bin/sh"]\n' "$IMG" >app.manifest
+"$MKROOT" build app.manifest --format oci -o app.oci.tar 2>build.err || fail "mkroot build: $(cat build.err)"
+mkdir layout && tar -xf app.oci.tar -C layout
+umoci unpack --image layout:localhost/app:latest bundle >umoci.out 2>&1 || fail "umoci unpack: $(cat umoci.out)"
+# set_args BUNDLE ARG...: process.args, and no terminal.
+set_args() {
+        python3 - "$@" <<'PY'
+import json, sys
+f = sys.argv[1] + "/config.json"
+c = json.load(open(f))
+c["process"]["args"] = sys.argv[2:]
+c["process"]["terminal"] = False
+json.dump(c, open(f, "w"))
+PY
+}
+state_field() { # ID FIELD
+        "${R[@]}" state "$1" >st.json 2>st.err || fail "state $1: $(cat st.err)"
+        python3 -c 'import json,sys; v=json.load(open("st.json")).get(sys.argv[1]); print("" if v is None else v)' "$2"
+}
+
+# create: the process is there but waits for start.
+set_args bundle /bin/sh -c 'echo "hello from the bundle"; echo "$0" >/ran'
+"${R[@]}" create --bundle bundle --pid-file "$T/pid" c1 >c1.out 2>c1.err || fail "create: $(cat c1.err)"
+[ "$(state_field c1 status)" = created ] || fail "after create: $(cat st.json)"
+pid=$(state_field c1 pid)
+[ -n "$pid" ] && [ "$pid" -gt 0 ] && [ -d "/proc/$pid" ] || fail "created, no pid: $(cat st.json)"
+[ "$(cat "$T/pid")" = "$pid" ] || fail "--pid-file $(cat "$T/pid"), state pid $pid"
+[ "$(state_field c1 id)" = c1 ] && [ "$(state_field c1 bundle)" = "$T/bundle" ] &&
+        [ "$(state_field c1 ociVersion)" = 1.2.0 ] || fail "state: $(cat st.json)"
+grep -q '"org.opencontainers.image.os": "linux"' st.json || fail "state lacks the annotations: $(cat st.json)"
+sleep 0.3
+[ ! -s c1.out ] && [ ! -e bundle/rootfs/ran ] || fail "the process ran before start: $(cat c1.out)"
+"${R[@]}" list >list.out 2>&1 || fail "list: $(cat list.out)"
+grep -q "^c1 .* created " list.out || fail "list: $(cat list.out)"
+"${R[@]}" start c1 2>start.err || fail "start: $(cat start.err)"
+for _ in $(seq 100); do [ "$(state_field c1 status)" = stopped ] && break; sleep 0.05; done
+[ "$(state_field c1 status)" = stopped ] || fail "not stopped after its exit: $(cat st.json)"
+[ "$(cat c1.out)" = "hello from the bundle" ] || fail "output: $(cat c1.out) $(cat c1.err)"
+[ -e bundle/rootfs/ran ] || fail "the root is not written in place"
+"${R[@]}" start c1 2>start2.err && fail "start of a stopped one worked"
+[ "$(cat start2.err)" = "runroot: cannot start a container that is stopped: c1" ] || fail "start twice: $(cat start2.err)"
+"${R[@]}" delete c1 2>del.err || fail "delete: $(cat del.err)"
+[ ! -e "$T/state/c1" ] || fail "delete left $(ls "$T/state/c1")"
+"${R[@]}" state c1 >/dev/null 2>st.err && fail "state of a deleted one worked"
+[ "$(cat st.err)" = 'runroot: container "c1" does not exist' ] || fail "state: $(cat st.err)"
+
+# run: the exit status passes through, the container is gone after.
+set_args bundle /bin/sh -c 'echo run; exit 7'
+"${R[@]}" run --bundle bundle r1 >r1.out 2>r1.err
+rc=$?
+[ $rc = 7 ] || fail "run exit status $rc: $(cat r1.err)"
+[ "$(cat r1.out)" = run ] || fail "run output: $(cat r1.out)"
+[ ! -e "$T/state/r1" ] || fail "run left its state"
+
+# kill a sleeping one: running, then stopped; kill of a stopped one fails.
+set_args bundle /bin/sleep 60
+"${R[@]}" create --bundle bundle k1 2>k1.err || fail "create k1: $(cat k1.err)"
+"${R[@]}" create --bundle bundle k1 2>k1b.err && fail "create twice worked"
+[ "$(cat k1b.err)" = "runroot: container with id exists: k1" ] || fail "create twice: $(cat k1b.err)"
+"${R[@]}" delete k1 2>kd.err && fail "delete of a created one worked"
+[ "$(cat kd.err)" = "runroot: cannot delete container k1 that is not stopped: created" ] || fail "delete: $(cat kd.err)"
+"${R[@]}" start k1 || fail "start k1"
+[ "$(state_field k1 status)" = running ] || fail "k1: $(cat st.json)"
+"${R[@]}" kill k1 KILL 2>kill.err || fail "kill: $(cat kill.err)"
+for _ in $(seq 100); do [ "$(state_field k1 status)" = stopped ] && break; sleep 0.05; done
+[ "$(state_field k1 status)" = stopped ] || fail "k1 after kill: $(cat st.json)"
+"${R[@]}" kill k1 TERM 2>kill2.err && fail "kill of a stopped one worked"
+[ "$(cat kill2.err)" = "runroot: container k1: container not running" ] || fail "kill: $(cat kill2.err)"
+"${R[@]}" delete k1 || fail "delete k1"
+# delete --force of a running one.
+"${R[@]}" create --bundle bundle k2 2>/dev/null || fail "create k2"
+"${R[@]}" start k2 || fail "start k2"
+kpid=$(state_field k2 pid)
+"${R[@]}" delete --force k2 2>kf.err || fail "delete --force: $(cat kf.err)"
+[ ! -e "$T/state/k2" ] && [ ! -d "/proc/$kpid" ] || fail "delete --force left it"
+"${R[@]}" list --format json >list.json || fail "list --format json"
+[ "$(cat list.json)" = "[]" ] || fail "list: $(cat list.json)"
+
+# --version as runc prints it; --systemd-cgroup refused.
+"$RUNROOT" --root "$T/state" --version >ver.out || fail "--version"
+grep -qx 'runroot version [0-9.]*' ver.out && grep -qx 'spec: 1.2.0' ver.out || fail "--version: $(cat ver.out)"
+"$RUNROOT" --systemd-cgroup list 2>sd.err && fail "--systemd-cgroup worked"
+[ "$(cat sd.err)" = "runroot: --systemd-cgroup: not supported (runroot manages its cgroups itself, through cgroupfs)" ] ||
+        fail "--systemd-cgroup: $(cat sd.err)"
+# --log with json lines.
+"$RUNROOT" --root "$T/state" --log "$T/log.json" --log-format json state nope 2>/dev/null && fail "state nope"
+python3 -c 'import json,sys; j=json.loads(open(sys.argv[1]).readline()); assert j["level"]=="error" and j["msg"]=="container \"nope\" does not exist", j' "$T/log.json" ||
+        fail "--log json: $(cat "$T/log.json")"
+# runroot's own commands are untouched: kill of an unknown name.
+"$RUNROOT" kill nosuch 2>own.err && fail "runroot kill nosuch"
+grep -q "no such container: nosuch" own.err || fail "runroot kill (docker's): $(cat own.err)"
+echo PASS
