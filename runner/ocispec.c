@@ -24,9 +24,19 @@ typedef struct parser {
         err_t *e;
 } parser;
 
+/* A message quotes names from the file: one line, printable. */
+static void printable(char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 static int bad(parser *p, const char *path, const char *msg)
 {
-        return err_set(p->e, -EINVAL, WHAT ": %s: %s", path, msg);
+        int r = err_set(p->e, -EINVAL, WHAT ": %s: %s", path, msg);
+        printable(p->e->msg);
+        return r;
 }
 
 static void warn(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -38,8 +48,10 @@ static void warn(parser *p, const char *fmt, ...)
         if (vasprintf(&m, fmt, ap) < 0)
                 m = NULL;
         va_end(ap);
-        if (m)
+        if (m) {
+                printable(m);
                 strv_push_take(&p->s->warnings, m);
+        }
 }
 
 /* The member key of obj: NULL when absent or null. */

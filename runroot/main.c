@@ -119,7 +119,18 @@ static void usage(FILE *f)
               "Exit status: the command's; 125 when runroot fails, 126 when the command\n"
               "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n"
               "Long options are taken only when spelled out in full. docker run's options\n"
-              "that runroot lacks (-p and others) are refused, saying what to use.\n",
+              "that runroot lacks (-p and others) are refused, saying what to use.\n"
+              "\n"
+              "As an OCI runtime (runc's command line, for podman and containerd; taken when\n"
+              "called as runroot-oci, when a runc global option comes first, or for create,\n"
+              "start, state, delete, list and run --bundle):\n"
+              "  runroot [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND\n"
+              "    create --bundle DIR [--pid-file F] [--no-pivot] [--no-new-keyring]\n"
+              "           [--preserve-fds 0] ID        its process waits for start\n"
+              "    start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
+              "    run --bundle DIR [--pid-file F] ID | list [--format table|json]\n"
+              "  --root DIR is the state directory (default /run/runroot-oci); --systemd-cgroup\n"
+              "  and --console-socket are refused. runroot --root DIR --help has the rest.\n",
               f);
 }
 
