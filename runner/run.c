@@ -29,6 +29,7 @@ void runner_config_init(runner_config *c)
         c->tty = -1;
         c->started_fd = -1;
         c->start_fd = -1;
+        c->console_fd = -1;
         cg_limits_init(&c->limits);
         sec_opts_init(&c->sec);
 }
@@ -78,6 +79,7 @@ typedef struct run_spec {
         void (*before_exec)(void *ctx); /* runner_sandbox_host */
         void *before_exec_ctx;
         int keep_fd;       /* -1 or 0 when unset: kept open for before_exec */
+        int console_fd;    /* runner_config's (with tty), or -1 */
         bool groups_exact; /* the supplementary groups are groups alone */
         const gid_t *groups;
         size_t ngroups;
@@ -353,7 +355,16 @@ static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr,
 {
         _cleanup_close_ int master = -1;
         void *saved_tty = NULL;
-        if (s->tty) {
+        if (s->tty && s->console_fd >= 0) {
+                /* The caller's console socket gets the terminal: no relay
+                 * here. */
+                int m = tty_recv_fd(tsock);
+                if (m >= 0) {
+                        if (tty_send_fd(s->console_fd, m) < 0)
+                                log_warn("--console-socket: %s", strerror(errno));
+                        close(m);
+                }
+        } else if (s->tty) {
                 master = tty_recv_fd(tsock);
                 if (master >= 0) {
                         tty_copy_winsize(0, master);
@@ -512,7 +523,7 @@ static int check_config(const runner_config *c, err_t *e)
         for (size_t i = 0; i < c->env_files.n; i++)
                 if (access(c->env_files.v[i], R_OK) < 0)
                         return err_sys(e, errno, "--env-file %s", c->env_files.v[i]);
-        if (c->tty == 1 && !isatty(0))
+        if (c->tty == 1 && c->console_fd < 0 && !isatty(0))
                 return err_set(e, -ENOTTY, "-t: the input is not a terminal");
         for (size_t i = 0; i < c->tmpfs.n; i++) {
                 tmpfs_mount t = {0};
@@ -762,6 +773,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .before_exec = c->start_fd >= 0 ? wait_start : NULL,
                 .before_exec_ctx = (void *)&c->start_fd,
                 .keep_fd = c->start_fd,
+                .console_fd = c->console_fd,
                 .groups_exact = c->in_place,
                 .groups = c->groups,
                 .ngroups = c->ngroups,

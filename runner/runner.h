@@ -103,6 +103,10 @@ typedef struct runner_config {
          * writing right before its exec, so it waits there until someone
          * opens the fifo for reading (the runtime's create, then start). */
         int start_fd;
+        /* >= 0 with tty 1: a connected unix socket that gets the pty's
+         * master (SCM_RIGHTS), as runc's --console-socket; runroot then
+         * relays nothing and needs no terminal of its own. */
+        int console_fd;
         /* With in_place: the command's supplementary groups are these
          * alone (OCI's additionalGids), not the group file's. */
         const gid_t *groups;

@@ -125,12 +125,13 @@ static void usage(FILE *f)
               "called as runroot-oci, when a runc global option comes first, or for create,\n"
               "start, state, delete, list and run --bundle):\n"
               "  runroot [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND\n"
-              "    create --bundle DIR [--pid-file F] [--no-pivot] [--no-new-keyring]\n"
-              "           [--preserve-fds 0] ID        its process waits for start\n"
+              "    create --bundle DIR [--pid-file F] [--console-socket S] [--no-pivot]\n"
+              "           [--no-new-keyring] [--preserve-fds 0] ID  its process waits for start\n"
               "    start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
               "    run --bundle DIR [--pid-file F] ID | list [--format table|json]\n"
-              "  --root DIR is the state directory (default /run/runroot-oci); --systemd-cgroup\n"
-              "  and --console-socket are refused. runroot --root DIR --help has the rest.\n",
+              "  --root DIR is the state directory (default /run/runroot-oci); --console-socket\n"
+              "  gets the terminal (the pty's master, SCM_RIGHTS); --systemd-cgroup is refused.\n"
+              "  runroot --root DIR --help has the rest.\n",
               f);
 }
 

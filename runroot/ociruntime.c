@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -248,8 +250,6 @@ static int do_create(const char *id, const create_opts *o)
         const char *cmd = o->foreground ? "run" : "create";
         if (!id_ok(id))
                 return usage_error(cmd, "not a valid container id");
-        if (o->console_socket)
-                return usage_error(cmd, "--console-socket: not supported by runroot yet");
         if (mkdir(G.root, 0700) < 0 && errno != EEXIST) {
                 log_error("--root %s: %s", G.root, strerror(errno));
                 return EXIT_RUNROOT;
@@ -272,15 +272,32 @@ static int do_create(const char *id, const create_opts *o)
         for (size_t i = 0; i < s.warnings.n; i++)
                 log_warn("%s", s.warnings.v[i]);
         int rc = EXIT_RUNROOT;
-        int fifo_fd = -1, pfd[2] = {-1, -1};
+        int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
         _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
         _cleanup_free_ char *scf = path_join(dir, "seccomp.json");
         _cleanup_free_ char *sf = path_join(dir, "state.json");
         _cleanup_free_ char *tmp = path_join(dir, ".state.json");
-        if (s.terminal && !o->foreground) {
-                log_error("config.json: process.terminal: true needs --console-socket, which "
-                          "runroot does not support yet");
+        if (s.terminal && !o->foreground && !o->console_socket) {
+                log_error("config.json: process.terminal: true needs --console-socket");
                 goto out;
+        }
+        if (o->console_socket && !s.terminal) {
+                log_error("--console-socket: config.json's process.terminal is false");
+                goto out;
+        }
+        if (o->console_socket) {
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                if (strlen(o->console_socket) >= sizeof sa.sun_path) {
+                        log_error("--console-socket %s: path too long", o->console_socket);
+                        goto out;
+                }
+                strcpy(sa.sun_path, o->console_socket);
+                console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        log_error("--console-socket %s: %s", o->console_socket, strerror(errno));
+                        goto out;
+                }
+                s.cfg.console_fd = console_fd;
         }
         if (s.seccomp) {
                 FILE *f = fopen(scf, "wxe");
@@ -411,6 +428,8 @@ static int do_create(const char *id, const create_opts *o)
                 close(pfd[0]);
                 if (fifo_fd >= 0)
                         close(fifo_fd);
+                if (console_fd >= 0)
+                        close(console_fd);
                 runner_oci_spec_free(&s);
                 return rc;
         }
@@ -426,6 +445,8 @@ out:
                 close(pfd[1]);
         if (fifo_fd >= 0)
                 close(fifo_fd);
+        if (console_fd >= 0)
+                close(console_fd);
         remove_tree(dir);
         runner_oci_spec_free(&s);
         return rc;
@@ -781,8 +802,11 @@ static void oci_help(void)
                "OCI runtime\").\n"
                "\n"
                "Commands:\n"
-               "  create --bundle DIR [--pid-file F] ID  make the container; its process waits "
+               "  create --bundle DIR [--pid-file F] [--console-socket S] ID\n"
+               "                                         make the container; its process waits "
                "for start\n"
+               "                                         (S gets the pty's master with "
+               "process.terminal)\n"
                "  start ID                               let it run\n"
                "  run --bundle DIR [--pid-file F] ID     create and start, in the foreground\n"
                "  state ID                               the runtime specification's state JSON\n"

@@ -87,6 +87,57 @@ kpid=$(state_field k2 pid)
 "${R[@]}" list --format json >list.json || fail "list --format json"
 [ "$(cat list.json)" = "[]" ] || fail "list: $(cat list.json)"
 
+# The terminal goes to the caller over --console-socket: the pty's master
+# passed with SCM_RIGHTS, read here by a small receiver.
+cat >recv.py <<'PY'
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(60)
+c, _ = s.accept()
+fds = array.array("i")
+_, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(fds.itemsize))
+for level, typ, data in anc:
+    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+assert len(fds) == 1, anc
+got = b""
+while True:
+    try:
+        b = os.read(fds[0], 4096)
+    except OSError:  # EIO: the last slave closed
+        break
+    if not b:
+        break
+    got += b
+open(sys.argv[2], "wb").write(got)
+PY
+set_args bundle /bin/sh -c 'tty; echo via-pty'
+"${R[@]}" create --bundle bundle --console-socket "$T/console.sock" t0 2>t0.err && fail "console socket with terminal false worked"
+grep -v ': warning: ' t0.err >t0.msg
+[ "$(cat t0.msg)" = "runroot: --console-socket: config.json's process.terminal is false" ] || fail "t0: $(cat t0.err)"
+python3 - bundle <<'PY'
+import json, sys
+f = sys.argv[1] + "/config.json"
+c = json.load(open(f))
+c["process"]["terminal"] = True
+json.dump(c, open(f, "w"))
+PY
+"${R[@]}" create --bundle bundle t0 2>t0.err && fail "terminal without a console socket worked"
+grep -v ': warning: ' t0.err >t0.msg
+[ "$(cat t0.msg)" = "runroot: config.json: process.terminal: true needs --console-socket" ] || fail "t0: $(cat t0.err)"
+python3 recv.py "$T/console.sock" "$T/console.out" &
+recv=$!
+CLEANUP_PIDS="$CLEANUP_PIDS $recv"
+for _ in $(seq 100); do [ -S "$T/console.sock" ] && break; sleep 0.05; done
+"${R[@]}" create --bundle bundle --console-socket "$T/console.sock" t1 2>t1.err || fail "create t1: $(cat t1.err)"
+"${R[@]}" start t1 || fail "start t1"
+wait "$recv" || fail "the console receiver failed"
+printf '/dev/pts/0\r\nvia-pty\r\n' >console.want
+cmp console.want console.out || fail "console: $(od -c console.out | head)"
+"${R[@]}" delete --force t1 || fail "delete t1"
+
 # --version as runc prints it; --systemd-cgroup refused.
 "$RUNROOT" --root "$T/state" --version >ver.out || fail "--version"
 grep -qx 'runroot version [0-9.]*' ver.out && grep -qx 'spec: 1.2.0' ver.out || fail "--version: $(cat ver.out)"
