@@ -59,6 +59,8 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_fo
 /* mkroot --help and --version (main.c); both return 0. */
 int mkroot_help(void);
 int mkroot_version(void);
+/* mkroot fetch --help (fetch-help.c, in builds with or without fetch). */
+void mkroot_fetch_help(FILE *f);
 
 /* Usage errors (usage.c). mkroot_usage prints "mkroot: [CMD: ]MESSAGE" and
  * "Try 'mkroot [CMD ]--help'." to stderr; mkroot_try_help only the second

@@ -193,11 +193,30 @@ static bool cache_dir_arg(int argc, char **argv, int *i, const char **dir)
         return false;
 }
 
+static const char ps_help[] =
+        "Usage: runroot ps [-a|--all] [--format json|table] [--cache-dir DIR]\n"
+        "List the running containers (the writable layers kept by name).\n"
+        "\n"
+        "  -a, --all               the stopped ones too\n"
+        "      --format json|table one JSON object per line, or docker's columns (the\n"
+        "                          default)\n" RUNROOT_SUB_HELP_TAIL;
+
+static const char rm_help[] =
+        "Usage: runroot rm [-f|--force] [--cache-dir DIR] NAME...\n"
+        "Remove each container NAME (a writable layer kept by name).\n"
+        "\n"
+        "  -f, --force             stop a running one first (SIGTERM, then SIGKILL 10\n"
+        "                          seconds later)\n" RUNROOT_SUB_HELP_TAIL;
+
 int runroot_ps_main(const char *cache_dir, int argc, char **argv)
 {
         bool all = false, json = false;
         for (int i = 1; i < argc; i++) {
                 const char *fmt = NULL;
+                if (!strcmp(argv[i], "--help")) {
+                        fputs(ps_help, stdout);
+                        return 0;
+                }
                 if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
                         all = true;
                 else if (!strcmp(argv[i], "--format") && i + 1 < argc)
@@ -244,6 +263,11 @@ int runroot_rm_main(const char *cache_dir, int argc, char **argv)
         strv names = {0};
         bool opts = true;
         for (int i = 1; i < argc; i++) {
+                if (opts && !strcmp(argv[i], "--help")) {
+                        fputs(rm_help, stdout);
+                        strv_free(&names);
+                        return 0;
+                }
                 if (opts && !strcmp(argv[i], "--"))
                         opts = false;
                 else if (opts && (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")))

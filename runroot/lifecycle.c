@@ -15,25 +15,42 @@
 
 enum { OPT_CACHE_DIR = 256, OPT_TIMESTAMPS, OPT_TAIL };
 
+/* Each subcommand's --help after "Usage: ": its synopsis, what it does,
+ * its options but the --cache-dir and --help every one takes. */
 static const struct {
         const char *sub, *usage;
 } sub_usage[] = {
         {"logs", "runroot logs [-f|--follow] [--tail N] [-t|--timestamps] [--cache-dir DIR] NAME\n"
-                 "Write a detached container's log out, each line to the stream it came from;\n"
-                 "-f follows it until the container stops."},
-        {"exec", "runroot exec [-i|--interactive] [-t|--tty] [-e|--env KEY=VAL] [-u|--user USER]\n"
-                 "             [-w|--workdir DIR] [--cache-dir DIR] NAME COMMAND [ARG...]\n"
+                 "Write a detached container's log out, each line to the stream it came from.\n"
+                 "\n"
+                 "  -f, --follow            then follow it until the container stops\n"
+                 "  -n, --tail N            the last N lines only (all: every one, the default)\n"
+                 "  -t, --timestamps        each line after its time\n"},
+        {"exec", "runroot exec [OPTIONS] NAME COMMAND [ARG...]\n"
                  "Run COMMAND in the running container, in every namespace of it, its cgroups\n"
-                 "and its command's security profile."},
+                 "and its command's security profile; the exit status is the command's.\n"
+                 "\n"
+                 "  -i, --interactive       standard input reaches the command (else /dev/null)\n"
+                 "  -t, --tty               give the command a terminal\n"
+                 "  -e, --env KEY=VAL|KEY   set a variable on top of the container's environment\n"
+                 "  -u, --user USER         run as this user of the container\n"
+                 "  -w, --workdir DIR       working directory (an absolute path)\n"},
         {"stop", "runroot stop [-t|--time|--timeout SECONDS] [--cache-dir DIR] NAME...\n"
-                 "SIGTERM through the container's init, SIGKILL of its cgroups SECONDS (10)\n"
-                 "later."},
+                 "SIGTERM through the container's init, SIGKILL of its cgroups SECONDS later.\n"
+                 "\n"
+                 "  -t, --time, --timeout SECONDS\n"
+                 "                          how long to wait (0 to 86400, default 10)\n"},
         {"kill", "runroot kill [-s|--signal SIGNAL] [--cache-dir DIR] NAME...\n"
-                 "Send SIGNAL (default KILL: the whole cgroup)."},
+                 "Send SIGNAL to each running container.\n"
+                 "\n"
+                 "  -s, --signal SIGNAL     a name (TERM, SIGHUP) or a number; default KILL (to\n"
+                 "                          the whole cgroup)\n"},
         {"wait", "runroot wait [--cache-dir DIR] NAME...\n"
-                 "Wait until each container stops; print its exit status."},
+                 "Wait until each container stops; print its exit status.\n"
+                 "\n"},
         {"inspect", "runroot inspect [--cache-dir DIR] NAME...\n"
-                    "Print docker inspect's JSON for each container."},
+                    "Print docker inspect's JSON for each container.\n"
+                    "\n"},
 };
 
 /* The subcommand's --help: its usage on stdout. */
@@ -41,8 +58,9 @@ static void sub_help(const char *sub)
 {
         for (size_t i = 0; i < ARRAY_SIZE(sub_usage); i++)
                 if (!strcmp(sub_usage[i].sub, sub))
-                        printf("Usage: %s\n(NAME: a container's name or the start of its id; see "
-                               "runroot --help)\n",
+                        printf("Usage: %s" RUNROOT_SUB_HELP_TAIL
+                               "\nNAME: a container's name or the start of its id (see runroot "
+                               "--help).\n",
                                sub_usage[i].usage);
 }
 

@@ -39,11 +39,10 @@ static void usage(FILE *f)
               "for what `mkroot fetch SUITE` keeps in the cache, when no file has that name.\n"
               "The image is unpacked once into the cache; each run gets its own writable\n"
               "layer.\n"
-              "ps lists the containers --name and -d keep: the running ones, with -a the\n"
-              "stopped ones too, with --format json one JSON object per line. rm removes them\n"
-              "(with -f a running one too: SIGTERM, then SIGKILL after 10 seconds). logs,\n"
-              "exec, stop, kill, wait and inspect act on one as docker's commands do (NAME:\n"
-              "a name or the start of an id; exit 1 when there is none or it does not run).\n"
+              "ps lists the containers --name and -d keep, rm removes them; logs, exec,\n"
+              "stop, kill, wait and inspect act on one as docker's commands do (NAME: a name\n"
+              "or the start of an id; exit 1 when there is none or it does not run); gc\n"
+              "cleans the cache. Each takes --help.\n"
               "\n"
               "  -e, --env KEY=VAL|KEY   set a variable (KEY alone: the host's value)\n"
               "      --env-file FILE     read KEY=VAL lines\n"
@@ -56,6 +55,7 @@ static void usage(FILE *f)
               "      --dns IP            a nameserver for the container's /etc/resolv.conf (the\n"
               "                          image's, or with --net host the host's, otherwise)\n"
               "      --net none|host     network: none (loopback only, default) or the host's\n"
+              "                          (also --network)\n"
               "  -v, --bind SRC:DST[:OPTS]\n"
               "                          bind mount a host path (also --volume); OPTS: ro or\n"
               "                          rw, rprivate (default) or rslave (the host's later\n"
@@ -654,12 +654,29 @@ static bool long_opt_in_full(const char *arg, const char *name)
         return false;
 }
 
+static void gc_usage(void)
+{
+        fputs("Usage: runroot gc [--cache-dir DIR]\n"
+              "Remove from the cache what runs killed by SIGKILL left behind, unpacked\n"
+              "images and layers that no index entry names, and index entries whose\n"
+              "layers are gone; never what a starting or running container uses.\n"
+              "\n"
+              "      --cache-dir DIR     cache (default $MKROOT_CACHE, /var/cache/mkroot as\n"
+              "                          root, else ~/.cache/mkroot)\n"
+              "      --help              this help\n",
+              stdout);
+}
+
 /* runroot gc [--cache-dir DIR]: the option is taken after "gc" too, as
  * --help writes it. */
 static int run_gc(const runner_config *cfg, int argc, char **argv)
 {
         const char *dir = cfg->cache_dir;
         for (int i = optind + 1; i < argc; i++) {
+                if (!strcmp(argv[i], "--help")) {
+                        gc_usage();
+                        return 0;
+                }
                 if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc)
                         dir = argv[++i];
                 else if (!strncmp(argv[i], "--cache-dir=", 12) && argv[i][12])

@@ -6,6 +6,12 @@
 /* runroot's own failures and usage errors (DESIGN.md's exit status). */
 #define EXIT_RUNROOT 125
 
+/* The --cache-dir and --help lines of every subcommand's --help. */
+#define RUNROOT_SUB_HELP_TAIL                                                                      \
+        "      --cache-dir DIR     cache (default $MKROOT_CACHE, /var/cache/mkroot as\n"           \
+        "                          root, else ~/.cache/mkroot)\n"                                  \
+        "      --help              this help\n"
+
 /* runroot ps [-a] [--format json|table] [--cache-dir DIR] and runroot rm
  * [-f] NAME... [--cache-dir DIR]: argv[0] is the subcommand, cache_dir the
  * --cache-dir given before it (or NULL). */
