@@ -10,3 +10,16 @@ is_child() {
         set -- $st
         [ "$2" = "$$" ]
 }
+
+# user_gone U: wait (at most 5 s) until the throwaway user U the test made
+# has no process left, then remove U. Removed while its last processes
+# still exit, U's uid goes to the next test's user, whose "no process
+# left" check then sees them.
+user_gone() {
+        local i
+        for i in $(seq 50); do
+                pgrep -u "$1" >/dev/null || break
+                sleep 0.1
+        done
+        userdel "$1" 2>/dev/null
+}

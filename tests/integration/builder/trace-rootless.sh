@@ -12,7 +12,8 @@ fi
 U=mkt$$
 H=$(mktemp -d /var/tmp/mkroot-trace-rootless.XXXXXX)
 useradd -M -d "$H" -s /bin/bash "$U" || fail "useradd"
-trap 'userdel "$U" 2>/dev/null; rm -rf "$T" "$H"' EXIT
+. "$(dirname "$0")/../../helpers/procs.sh"
+trap 'user_gone "$U"; rm -rf "$T" "$H"' EXIT
 mkdir -p "$H/x"
 echo keep >"$H/x/file"
 cp "$MKROOT" "$H/mkroot"

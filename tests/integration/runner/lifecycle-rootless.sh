@@ -15,7 +15,7 @@ useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
 XDG=$T/xdg
 lc_cleanup() {
         MKROOT_CACHE=$T/home/cache kill_monitors "$XDG/runroot"
-        userdel "$U" 2>/dev/null
+        user_gone "$U"
         rr_cleanup
 }
 trap lc_cleanup EXIT

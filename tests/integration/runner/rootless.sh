@@ -11,7 +11,7 @@ if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" =
 fi
 U=rrt$$
 useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
-trap 'userdel "$U" 2>/dev/null; rr_cleanup' EXIT
+trap 'user_gone "$U"; rr_cleanup' EXIT
 mkdir -p "$T/home"
 chown "$U:" "$T/home"
 BIN=$T/bin

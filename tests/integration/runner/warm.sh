@@ -80,8 +80,9 @@ if [ "${RUNROOT_STATIC_LIBS:-0}" = 1 ]; then
         command -v readelf >/dev/null || fail "readelf (binutils) is needed to check the libraries"
         readelf -d "$RUNROOT" >"$T/dynamic" || fail "readelf -d $RUNROOT"
         grep -F '(NEEDED)' "$T/dynamic" >"$T/needed" || :
-        # (the dynamic loader, which maps itself anyway, may be named too)
-        grep -Ev 'Shared library: \[(libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+)\]' "$T/needed" >"$T/needed-other" || :
+        # (the dynamic loader, which maps itself anyway, may be named too,
+        # and a sanitizer build's runtimes are not the project's libraries)
+        grep -Ev 'Shared library: \[(libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+|lib(a|ub)san\.so\.[0-9]+)\]' "$T/needed" >"$T/needed-other" || :
         [ ! -s "$T/needed-other" ] || fail "runroot loads more than libc: $(tr -s ' ' <"$T/needed-other")"
 else
         echo "  (runroot built with shared libraries: its libraries not checked)"
