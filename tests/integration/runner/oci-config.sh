@@ -86,6 +86,34 @@ run_ok l1
 printf '123\nNoNewPrivs:\t1\n' >l1.want
 diff l1.want l1.out >l1.diff || fail "rlimits: $(cat l1.diff)"
 
+# umask and oomScoreAdj.
+conf 'process.args=["/bin/sh","-c","umask; cat /proc/self/oom_score_adj"]' \
+        'process.user={"uid":0,"gid":0,"umask":63}' 'process.oomScoreAdj=500'
+run_ok u1
+printf '0077\n500\n' >u1.want
+diff u1.want u1.out >u1.diff || fail "umask/oomScoreAdj: $(cat u1.diff)"
+
+# kill --all reaches every process of the container, not only its init.
+conf 'process.args=["/bin/sh","-c","trap \"\" TERM; rrhelper trap-term & wait"]'
+"${R[@]}" create --bundle b ka >ka.out 2>ka.err || fail "create ka: $(cat ka.err)"
+"${R[@]}" start ka || fail "start ka"
+sleep 0.3
+# Its shell ignores SIGTERM: kill alone leaves it running, --all reaches
+# the helper too, which ends, and so does the shell's wait.
+"${R[@]}" kill ka TERM || fail "kill ka"
+sleep 0.5
+"${R[@]}" state ka >ka.json || fail "state ka"
+grep -q '"status": "running"' ka.json || fail "kill TERM of a shell that ignores it: $(cat ka.json)"
+"${R[@]}" kill --all ka TERM || fail "kill --all"
+for _ in $(seq 100); do
+        "${R[@]}" state ka >ka.json || fail "state ka"
+        grep -q '"status": "stopped"' ka.json && break
+        sleep 0.05
+done
+grep -q '"status": "stopped"' ka.json || fail "kill --all: $(cat ka.json)"
+[ "$(tail -n1 ka.out)" = "got TERM" ] || fail "kill --all: the helper printed '$(cat ka.out)'"
+"${R[@]}" delete ka || fail "delete ka"
+
 # Bad configs: one line naming config.json and the JSON path, status 125,
 # no state left.
 bad() { # MESSAGE CONF-ARGS...

@@ -87,6 +87,37 @@ kpid=$(state_field k2 pid)
 "${R[@]}" list --format json >list.json || fail "list --format json"
 [ "$(cat list.json)" = "[]" ] || fail "list: $(cat list.json)"
 
+# linux.resources: the limits are on the cgroup of the created one's
+# process (cgroup v1 or v2).
+python3 - bundle <<'PY'
+import json, sys
+f = sys.argv[1] + "/config.json"
+c = json.load(open(f))
+c["process"]["args"] = ["/bin/sleep", "60"]
+c["linux"]["resources"]["pids"] = {"limit": 17}
+c["linux"]["resources"]["memory"] = {"limit": 67108864}
+json.dump(c, open(f, "w"))
+PY
+"${R[@]}" create --bundle bundle l1 2>l1.err || fail "create l1: $(cat l1.err)"
+lpid=$(state_field l1 pid)
+cg_file() { # CONTROLLER V1-FILE V2-FILE: the file of the cgroup of $lpid
+        local p
+        p=$(awk -F: -v c="$1" '$2 == c {print $3}' "/proc/$lpid/cgroup")
+        if [ -n "$p" ] && [ -e "/sys/fs/cgroup/$1$p/$2" ]; then
+                echo "/sys/fs/cgroup/$1$p/$2"
+                return
+        fi
+        p=$(awk -F: '$1 == 0 {print $3}' "/proc/$lpid/cgroup")
+        for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+                [ -e "$m$p/$3" ] && { echo "$m$p/$3"; return; }
+        done
+}
+f=$(cg_file pids pids.max pids.max)
+[ -n "$f" ] && [ "$(cat "$f")" = 17 ] || fail "pids.limit: ${f:-no pids cgroup} $(cat "$f" 2>/dev/null)"
+f=$(cg_file memory memory.limit_in_bytes memory.max)
+[ -n "$f" ] && [ "$(cat "$f")" = 67108864 ] || fail "memory.limit: ${f:-no memory cgroup} $(cat "$f" 2>/dev/null)"
+"${R[@]}" delete --force l1 || fail "delete l1"
+
 # The terminal goes to the caller over --console-socket: the pty's master
 # passed with SCM_RIGHTS, read here by a small receiver.
 cat >recv.py <<'PY'
