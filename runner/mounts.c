@@ -167,7 +167,7 @@ static int remount_ro(const char *t, err_t *e)
 /* Bind src (or, when tree_fd is not -1, the detached copy of it that
  * slave_tree made) at dst inside root. */
 static int bind_in_root(const char *root, const char *src, const char *dst, bool ro, int tree_fd,
-                        err_t *e)
+                        uint64_t attrs, err_t *e)
 {
         struct stat st;
         if (stat(src, &st) < 0)
@@ -182,6 +182,13 @@ static int bind_in_root(const char *root, const char *src, const char *dst, bool
                 r = do_mount(src, t, NULL, MS_BIND | MS_REC, NULL, e);
         if (r == 0)
                 r = make_nodev(t, e);
+        if (r == 0 && attrs) {
+                /* -v's nosuid, noexec: the whole tree bound. */
+                struct mount_attr a = {.attr_set = attrs};
+                if (mount_setattr(AT_FDCWD, t, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof a) <
+                    0)
+                        r = err_sys(e, errno, "bind %s on %s: nosuid, noexec", src, t);
+        }
         if (r < 0 || !ro)
                 return r;
         return remount_ro(t, e);
@@ -602,8 +609,9 @@ typedef struct user_mount {
         char *src; /* NULL for a tmpfs */
         char *dst;
         bool ro;
-        bool slave;  /* rslave (or slave): the host's mounts below src propagate in */
-        int tree_fd; /* slave: the detached copy of src made before anything is private */
+        bool slave;     /* rslave (or slave): the host's mounts below src propagate in */
+        uint64_t attrs; /* MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOEXEC (binds are always nodev) */
+        int tree_fd;    /* slave: the detached copy of src made before anything is private */
         unsigned long tmpfs_flags;
         char *tmpfs_data;
         size_t depth;
@@ -644,6 +652,12 @@ static int bind_modes(const char *spec, const char *modes, user_mount *m, err_t 
                         m->ro = w[1] == 'o';
                 else if (!strcmp(w, "slave") || !strcmp(w, "rslave"))
                         m->slave = true;
+                else if (!strcmp(w, "nosuid"))
+                        m->attrs |= MOUNT_ATTR_NOSUID;
+                else if (!strcmp(w, "noexec"))
+                        m->attrs |= MOUNT_ATTR_NOEXEC;
+                else if (!strcmp(w, "nodev"))
+                        ; /* every bind is */
                 else if (!strcmp(w, "private") || !strcmp(w, "rprivate"))
                         m->slave = false;
                 else if (!strcmp(w, "shared") || !strcmp(w, "rshared"))
@@ -745,7 +759,7 @@ static int setup_binds(const mount_plan *p, const char *root, const user_mounts 
         for (size_t i = 0; r == 0 && i < u->n; i++) {
                 const user_mount *m = &u->v[i];
                 if (m->src)
-                        r = bind_in_root(root, m->src, m->dst, m->ro, m->tree_fd, e);
+                        r = bind_in_root(root, m->src, m->dst, m->ro, m->tree_fd, m->attrs, e);
                 else
                         r = mount_in_root(root, "tmpfs", m->dst, "tmpfs", m->tmpfs_flags,
                                           m->tmpfs_data, true, e);
@@ -757,7 +771,7 @@ static int setup_binds(const mount_plan *p, const char *root, const user_mounts 
                 for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                         if (access(files[i], R_OK) < 0)
                                 continue;
-                        r = bind_in_root(root, files[i], files[i], true, -1, e);
+                        r = bind_in_root(root, files[i], files[i], true, -1, 0, e);
                         if (r < 0)
                                 return r;
                 }
@@ -793,7 +807,7 @@ static int bind_generated(const mount_plan *p, const char *root, const char *nam
         int r = fd_write_all(fd, text, strlen(text));
         if (r < 0)
                 return err_set(e, r, "%s: %s", src, strerror(-r));
-        return bind_in_root(root, src, path, false, -1, e);
+        return bind_in_root(root, src, path, false, -1, 0, e);
 }
 
 /* --add-host and --dns: the tree's /etc/hosts with "IP NAME" lines added

@@ -447,6 +447,7 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                 _cleanup_free_ char *abs = src[0] == '/' ? xstrdup(src) : path_join(bundle, src);
                 bool ro = false;
                 const char *prop = NULL;
+                _cleanup_free_ char *extra = xstrdup("");
                 for (size_t j = 0; j < opts.n; j++) {
                         const char *o = opts.v[j];
                         if (!strcmp(o, "ro") || !strcmp(o, "rw"))
@@ -461,12 +462,21 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                                          "the host)",
                                          o);
                                 return bad(p, sub, msg);
+                        } else if (!strcmp(o, "nosuid") || !strcmp(o, "noexec") ||
+                                   !strcmp(o, "nodev")) {
+                                char *x = xasprintf("%s,%s", extra, o);
+                                free(extra);
+                                extra = x;
+                        } else if (!strcmp(o, "dev")) {
+                                return bad(p, sub,
+                                           "dev: not supported (runroot's binds are "
+                                           "always nodev)");
                         } else if (strcmp(o, "bind") != 0 && strcmp(o, "rbind") != 0)
                                 warn(p, WHAT ": %s.options: %s: ignored on a bind mount", path, o);
                 }
                 strv_push_take(&p->s->cfg.binds,
-                               xasprintf("%s:%s:%s%s%s", abs, dst, ro ? "ro" : "rw",
-                                         prop ? "," : "", prop ? prop : ""));
+                               xasprintf("%s:%s:%s%s%s%s", abs, dst, ro ? "ro" : "rw",
+                                         prop ? "," : "", prop ? prop : "", extra));
                 return 0;
         }
         if (runner_made(type, dst))

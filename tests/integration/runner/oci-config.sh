@@ -50,14 +50,16 @@ printf 'A=1\nPATH=/bin\nPWD=/tmp/w\nSHLVL=1\n/tmp/w\nuid=1000(user) gid=1000(use
 diff ids.want ids.out >ids.diff || fail "env/cwd/user/hostname: $(cat ids.diff)"
 
 # mounts: a read-only bind, a bind, a tmpfs with a size; the root read-only.
-conf 'process.args=["/bin/sh","-c","cat /data/file; echo x >/data/new || echo ro-bind; echo y >/rw/new && echo rw-bind; df -k /scratch | tail -1; echo z >/scratch/f && echo tmpfs-rw; echo w >/rootw || echo ro-root"]' \
+conf 'process.args=["/bin/sh","-c","cat /data/file; echo x >/data/new || echo ro-bind; echo y >/rw/new && echo rw-bind; df -k /scratch | tail -1; echo z >/scratch/f && echo tmpfs-rw; echo w >/rootw || echo ro-root; /bx/busybox true || echo noexec-bind; grep \" /bx \" /proc/mounts"]' \
         'root={"path":"rootfs","readonly":True}' \
-        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/data','type':'bind','source':'$T/host/data','options':['rbind','ro']},{'destination':'/rw','source':'host/data','options':['bind']},{'destination':'/scratch','type':'tmpfs','source':'tmpfs','options':['size=2m','mode=755']}]"
-mkdir -p b/host && cp -r host/data b/host/
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/data','type':'bind','source':'$T/host/data','options':['rbind','ro']},{'destination':'/rw','source':'host/data','options':['bind']},{'destination':'/scratch','type':'tmpfs','source':'tmpfs','options':['size=2m','mode=755']},{'destination':'/bx','type':'bind','source':'$T/host/bin','options':['rbind','nosuid','noexec','nodev']}]"
+mkdir -p b/host host/bin && cp -r host/data b/host/ && cp "$BUSYBOX" host/bin/
 "${R[@]}" run --bundle b m1 >m1.out 2>m1.err || fail "mounts: $(cat m1.err)"
 grep -qx "from the host" m1.out && grep -qx ro-bind m1.out && grep -qx rw-bind m1.out &&
         grep -qx tmpfs-rw m1.out && grep -qx ro-root m1.out || fail "mounts: $(cat m1.out) $(cat m1.err)"
 grep -q ' 2048 ' m1.out || fail "tmpfs size=2m: $(cat m1.out)"
+grep -qx noexec-bind m1.out && grep -q ' /bx [^ ]* [^ ]*nosuid,nodev,noexec' m1.out ||
+        fail "bind nosuid,noexec: $(cat m1.out)"
 [ -e b/host/data/new ] && [ ! -e host/data/new ] || fail "binds wrote in the wrong place"
 
 # capabilities: the bounding set, and no more.
@@ -143,6 +145,8 @@ bad 'config.json: hooks: not supported by runroot' 'hooks={"prestart":[{"path":"
 bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
 bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
 bad 'config.json: ociVersion: missing' 'ociVersion=DEL'
+bad 'config.json: mounts[1].options: dev: not supported (runroot'"'"'s binds are always nodev)' \
+        'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"bind","source":"/tmp","options":["rbind","dev"]}]'
 printf '{"ociVersion": "1.0.2",' >b/config.json
 "${R[@]}" create --bundle b bad1 2>bad.err && fail "truncated config.json accepted"
 [ "$(cat bad.err)" = "runroot: config.json: not valid JSON: unexpected end of data" ] || fail "truncated: $(cat bad.err)"
