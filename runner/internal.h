@@ -166,9 +166,15 @@ pid_t ns_clone_into(unsigned long flags, int cgroup_fd);
 /* ---- pasta.c: outbound-only network for a namespace ------------------ */
 
 typedef struct pasta pasta;
+typedef struct pasta_opts {
+        const char *who;     /* what needs it, for messages ("--net private") */
+        bool map_host;       /* the gateway address reaches the host's loopback */
+        const strv *publish; /* docker -p specs (checked by runner_publish_check) */
+} pasta_opts;
 /* Give the network namespace of target an interface with outbound access
- * and nothing of the host's loopback; ready when this returns. */
-int pasta_start(pid_t target, pasta **ret, err_t *e);
+ * (and what o adds); ready when this returns. A host port of o->publish
+ * already in use is an error naming it, before pasta starts. */
+int pasta_start(pid_t target, const pasta_opts *o, pasta **ret, err_t *e);
 /* End it (NULL is fine). */
 void pasta_stop(pasta *p);
 
@@ -270,6 +276,9 @@ void runner_log_time(const struct timespec *ts, char *buf, size_t len);
 /* A pidfd of c's init, opened while it is still the recorded process
  * (-ESRCH when it is not running). */
 int container_pidfd(const container_info *c);
+/* The network namespace of the running container name (--net
+ * container:NAME), opened; an error naming it when it is not running. */
+int container_netns(store *s, const char *name, int *ret_fd, err_t *e);
 /* The state directory of a detached container: -ENOENT for the others. */
 int container_state_dir(const container_info *c, int *ret_dfd, err_t *e);
 /* The cgroups a container that no longer runs left behind, removed. */

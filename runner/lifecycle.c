@@ -49,6 +49,27 @@ int container_pidfd(const container_info *c)
         return fd;
 }
 
+int container_netns(store *s, const char *name, int *ret_fd, err_t *e)
+{
+        container_info c = {0};
+        int r = container_find(s, name, &c, e);
+        if (r < 0)
+                return err_prefix(e, "--net container:%s", name);
+        _cleanup_close_ int pfd = c.running ? container_pidfd(&c) : -ESRCH;
+        if (pfd < 0 && pfd != -ENOSYS) {
+                container_info_free(&c);
+                return err_set(e, -ESRCH, "--net container:%s: not running", name);
+        }
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/net", (int)c.init_pid);
+        container_info_free(&c);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "--net container:%s: %s", name, path);
+        *ret_fd = fd;
+        return 0;
+}
+
 /* Whether c's init is still the recorded process. */
 static bool init_same(const container_info *c)
 {
@@ -492,6 +513,8 @@ static int do_inspect(store *s, container_info *c, void *arg, err_t *e)
         json_object_object_add(o, "Mounts", mounts_json(run));
         json_object *ns = json_object_new_object();
         json_object_object_add(ns, "Mode", json_object_new_string(net ? net : "none"));
+        /* The -p specs as given (docker's Ports is a map; these are runroot's). */
+        json_object_object_add(ns, "PublishedPorts", strs_json(run, "ports"));
         json_object_object_add(o, "NetworkSettings", ns);
         if (sj)
                 json_object_put(sj);

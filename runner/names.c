@@ -494,8 +494,13 @@ int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir,
         add_str(j, "user", c->user);
         add_str(j, "workdir", c->workdir);
         add_str(j, "hostname", c->hostname);
-        json_object_object_add(j, "net",
-                               json_object_new_string(c->net == RUNNER_NET_HOST ? "host" : "none"));
+        static const char *const nets[] = {"none", "host", "private", "container"};
+        _cleanup_free_ char *net =
+                c->net == RUNNER_NET_CONTAINER
+                        ? xasprintf("container:%s", c->net_container ? c->net_container : "")
+                        : xstrdup((unsigned)c->net < ARRAY_SIZE(nets) ? nets[c->net] : "none");
+        json_object_object_add(j, "net", json_object_new_string(net));
+        json_object_object_add(j, "ports", strv_json(&c->publish));
         json_object_object_add(j, "read_only", json_object_new_boolean(c->read_only));
         json_object_object_add(j, "privileged", json_object_new_boolean(c->privileged));
         json_object_object_add(j, "binds", strv_json(&c->binds));

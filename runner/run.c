@@ -2,12 +2,14 @@
  * the namespaces, sync (id maps, cgroup membership), mounts and pivot_root
  * in the child, pid-1 init, then on the host side: relay the terminal,
  * forward signals, wait, report OOM, clean up. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -45,6 +47,7 @@ void runner_config_free(runner_config *c)
         strv_free(&c->ulimits);
         strv_free(&c->add_hosts);
         strv_free(&c->dns);
+        strv_free(&c->publish);
         free(c->limits.cpuset_cpus);
         c->limits.cpuset_cpus = NULL;
         sec_opts_free(&c->sec);
@@ -63,8 +66,10 @@ typedef struct run_spec {
         const sec_opts *sec;
         const run_rlimit *rlimits;
         size_t nrlimits;
-        bool net_none;
-        bool outbound; /* with net_none: pasta gives the namespace outbound access */
+        bool net_none; /* a network namespace of its own */
+        /* with net_none: pasta gives the namespace outbound access */
+        const pasta_opts *pasta;
+        int netns_fd; /* >= 0: the network namespace to join (--net container:) */
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;
@@ -105,10 +110,21 @@ static void child_main(run_spec *s)
          * close-on-exec (pid 1 never execs): runroot's own fds (the cache
          * directory) and whatever the caller left open. Only stdio and the
          * pipes to runroot are kept (CVE-2024-21626). */
-        int keep[] = {s->sync_fd, s->err_fd, s->tty_sock, s->before_exec ? s->keep_fd : -1,
-                      s->born_ready ? s->parent_pidfd : -1};
+        int keep[] = {s->sync_fd,
+                      s->err_fd,
+                      s->tty_sock,
+                      s->before_exec ? s->keep_fd : -1,
+                      s->born_ready ? s->parent_pidfd : -1,
+                      s->netns_fd};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
+        if (s->netns_fd >= 0) {
+                if (setns(s->netns_fd, CLONE_NEWNET) < 0) {
+                        err_sys(&e, errno, "--net container: join its network namespace");
+                        child_fail(s->err_fd, &e);
+                }
+                close(s->netns_fd);
+        }
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
                 err_sys(&e, errno, "PR_SET_PDEATHSIG");
@@ -427,7 +443,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         pid_t pid = -1;
         _cleanup_close_ int self_pidfd = -1;
         if (cgfd >= 0) {
-                if (!s->userns && !s->outbound)
+                if (!s->userns && !s->pasta)
                         self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
                 s->born_ready = self_pidfd >= 0;
                 s->parent_pidfd = self_pidfd;
@@ -468,8 +484,8 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         if (r == 0 && cg && !attached)
                 r = cg_attach(cg, pid, e);
         pasta *net = NULL;
-        if (r == 0 && s->outbound)
-                r = pasta_start(pid, &net, e);
+        if (r == 0 && s->pasta)
+                r = pasta_start(pid, s->pasta, &net, e);
         /* (a born_ready child reads nothing: a write could be EPIPE) */
         if (r == 0 && !s->born_ready && write(syncw, "G", 1) != 1)
                 r = err_sys(e, errno, "start the container");
@@ -708,7 +724,57 @@ typedef struct run_parts {
         const sec_opts *sec;
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
         void *on_start_arg;
+        int netns_fd; /* --net container:NAME: its network namespace, or -1 */
 } run_parts;
+
+/* The host's default IPv4 gateway (what pasta gives the namespace), as
+ * text in ret; false when the host has none. */
+static bool host_gateway(char ret[INET_ADDRSTRLEN])
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        err_t e2 = {0};
+        if (fs_read_file_at(AT_FDCWD, "/proc/net/route", 1 << 20, &data, &len, &e2) < 0)
+                return false;
+        for (const char *l = data, *nl; *l; l = *nl ? nl + 1 : nl) {
+                nl = strchrnul(l, '\n');
+                char ifname[32];
+                unsigned dst, gw, flags;
+                if (sscanf(l, "%31s %x %x %x", ifname, &dst, &gw, &flags) == 4 && dst == 0 &&
+                    (flags & 2U) && gw) {
+                        struct in_addr a = {.s_addr = gw};
+                        return inet_ntop(AF_INET, &a, ret, INET_ADDRSTRLEN) != NULL;
+                }
+        }
+        return false;
+}
+
+/* --net private's name servers: the --dns ones, or else the host's, a
+ * loopback one (a local resolver) replaced by the gateway address, which
+ * pasta maps to the host's loopback. Empty: the image's resolv.conf. */
+static void private_dns(const strv *given, strv *ret)
+{
+        for (size_t i = 0; given && i < given->n; i++)
+                strv_push(ret, given->v[i]);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        err_t e2 = {0};
+        if (ret->n || fs_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &data, &len, &e2) < 0)
+                return;
+        char gw[INET_ADDRSTRLEN];
+        bool have_gw = host_gateway(gw);
+        for (const char *l = data, *nl; *l; l = *nl ? nl + 1 : nl) {
+                nl = strchrnul(l, '\n');
+                char addr[64];
+                if (sscanf(l, " nameserver %63s", addr) != 1)
+                        continue;
+                if (!strncmp(addr, "127.", 4) || !strcmp(addr, "::1")) {
+                        if (have_gw && !strv_contains(ret, gw))
+                                strv_push(ret, gw);
+                } else
+                        strv_push(ret, addr);
+        }
+}
 
 /* Run c's command over the image in p; cg holds the limits (or NULL). */
 /* runner_config's start_fd: the command blocks in the open until the
@@ -735,6 +801,11 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
         static char *default_argv[] = {"/bin/sh", NULL};
         static char *no_env[] = {NULL};
         const char *term = getenv("TERM");
+        bool private_net = c->net == RUNNER_NET_PRIVATE;
+        _cleanup_strv_ strv dns = {0};
+        if (private_net)
+                private_dns(&c->dns, &dns);
+        const pasta_opts net = {.who = "--net private", .map_host = true, .publish = &c->publish};
         run_spec spec = {
                 .plan = {.lower = p->lower,
                          .rundir = p->rundir,
@@ -749,7 +820,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .layer_size = c->layer_size,
                          .shm_size = c->shm_size,
                          .add_hosts = &c->add_hosts,
-                         .dns = &c->dns,
+                         .dns = private_net ? &dns : &c->dns,
                          .devices = p->devs->v,
                          .ndevices = p->devs->n,
                          .privileged = c->privileged},
@@ -765,7 +836,9 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .sec = p->sec,
                 .rlimits = p->rlimits->v,
                 .nrlimits = p->rlimits->n,
-                .net_none = c->net == RUNNER_NET_NONE,
+                .net_none = c->net == RUNNER_NET_NONE || private_net,
+                .pasta = private_net ? &net : NULL,
+                .netns_fd = p->netns_fd,
                 .userns = geteuid() != 0,
                 .tty = tty,
                 .on_start = p->on_start,
@@ -825,6 +898,15 @@ int runner_run(const runner_config *c, err_t *e)
         }
         /* Leftovers of runs that were SIGKILLed. */
         store_gc_leftovers(s, NULL, NULL);
+        _cleanup_close_ int netns_fd = -1;
+        if (c->net == RUNNER_NET_CONTAINER) {
+                r = container_netns(s, c->net_container, &netns_fd, e);
+                if (r < 0) {
+                        store_free(s);
+                        strv_free(&env_files);
+                        return r;
+                }
+        }
 
         _cleanup_free_ char *lower = NULL, *persist = NULL;
         _cleanup_close_ int name_lock = -1;
@@ -892,6 +974,7 @@ int runner_run(const runner_config *c, err_t *e)
                         .sec = &sec,
                         .on_start = run_started,
                         .on_start_arg = &(run_start_ctx){.c = c, .persist = persist},
+                        .netns_fd = netns_fd,
                 };
                 r = run_image(c, &parts, cg, e);
         }
@@ -906,6 +989,8 @@ int runner_run(const runner_config *c, err_t *e)
         strv_free(&env_files);
         return r;
 }
+
+static const pasta_opts download_net = {.who = "the network of a download"};
 
 int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[],
                         runner_tree_net net, err_t *e)
@@ -945,7 +1030,8 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
                 .hostname = NULL,
                 .sec = &sec,
                 .net_none = net != RUNNER_TREE_NET_HOST,
-                .outbound = net == RUNNER_TREE_NET_OUTBOUND,
+                .pasta = net == RUNNER_TREE_NET_OUTBOUND ? &download_net : NULL,
+                .netns_fd = -1,
                 .userns = geteuid() != 0,
         };
         r = run_container(&spec, NULL, e);
@@ -1004,6 +1090,7 @@ int runner_sandbox_host(const runner_sandbox *sb, err_t *e)
                 .workdir = sb->workdir,
                 .sec = &sec,
                 .net_none = !sb->net,
+                .netns_fd = -1,
                 .userns = geteuid() != 0,
                 .before_exec = sb->before_exec,
                 .before_exec_ctx = sb->ctx,

@@ -54,7 +54,21 @@ int runner_sandbox_host(const runner_sandbox *sb, err_t *e);
 
 /* ---- runroot ----------------------------------------------------------- */
 
-typedef enum runner_net { RUNNER_NET_NONE, RUNNER_NET_HOST, RUNNER_NET_MAX } runner_net;
+/* --net: none (a namespace of its own, loopback only), host (the host's),
+ * private (a namespace of its own with outbound access through pasta, the
+ * host's loopback at the gateway address, the -p ports published),
+ * container:NAME (a running container's namespace). */
+typedef enum runner_net {
+        RUNNER_NET_NONE,
+        RUNNER_NET_HOST,
+        RUNNER_NET_PRIVATE,
+        RUNNER_NET_CONTAINER,
+        RUNNER_NET_MAX
+} runner_net;
+
+/* Whether spec is a docker -p [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp];
+ * an error naming it when not. */
+int runner_publish_check(const char *spec, err_t *e);
 
 /* The command's environment is docker's: runroot's defaults (PATH, HOME,
  * HOSTNAME, TERM), then image_env, then each of env_files in the order
@@ -68,6 +82,8 @@ typedef struct runner_config {
         const char *workdir;   /* -w */
         const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
         runner_net net;
+        const char *net_container; /* --net container:NAME: NAME */
+        strv publish;              /* -p (with RUNNER_NET_PRIVATE) */
         bool read_only;
         int tty;          /* -1: when stdin and stdout are terminals; 0: never; 1: required */
         strv image_env;   /* the image config's Env (KEY=VALUE) */

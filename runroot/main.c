@@ -53,9 +53,18 @@ static void usage(FILE *f)
               "  -h, --hostname NAME     host name inside\n"
               "      --add-host NAME:IP  add a line to the container's /etc/hosts\n"
               "      --dns IP            a nameserver for the container's /etc/resolv.conf (the\n"
-              "                          image's, or with --net host the host's, otherwise)\n"
-              "      --net none|host     network: none (loopback only, default) or the host's\n"
-              "                          (also --network)\n"
+              "                          image's, or with --net host the host's, otherwise;\n"
+              "                          with --net private the host's, a local resolver at\n"
+              "                          the gateway address)\n"
+              "      --net MODE          network: none (loopback only, the default), host (the\n"
+              "                          host's), private (a namespace of its own with outbound\n"
+              "                          access through pasta, package passt; the gateway\n"
+              "                          address reaches the host's loopback) or container:NAME\n"
+              "                          (a running container's); also --network\n"
+              "  -p, --publish [IP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]\n"
+              "                          publish a port of the container on the host's\n"
+              "                          (repeatable; implies --net private, an error with\n"
+              "                          another --net)\n"
               "  -v, --bind SRC:DST[:OPTS]\n"
               "                          bind mount a host path (also --volume); OPTS: ro or\n"
               "                          rw, rprivate (default) or rslave (the host's later\n"
@@ -120,7 +129,7 @@ static void usage(FILE *f)
               "Exit status: the command's; 125 when runroot fails, 126 when the command\n"
               "cannot be executed, 127 when it is not found, 128+N when killed by signal N.\n"
               "Long options are taken only when spelled out in full. docker run's options\n"
-              "that runroot lacks (-p and others) are refused, saying what to use.\n"
+              "that runroot lacks (-P and others) are refused, saying what to use.\n"
               "\n"
               "As an OCI runtime (runc's command line, for podman and containerd; taken when\n"
               "called as runroot-oci, when a runc global option comes first, or for create,\n"
@@ -183,7 +192,7 @@ static const struct option long_opts[] = {
         {"shm-size", required_argument, NULL, OPT_SHM_SIZE},
         {"init", no_argument, NULL, OPT_INIT},
         {"label", required_argument, NULL, 'l'},
-        {"publish", optional_argument, NULL, 'p'},
+        {"publish", required_argument, NULL, 'p'},
         {"publish-all", optional_argument, NULL, 'P'},
         {"detach", no_argument, NULL, 'd'},
         {"attach", optional_argument, NULL, 'a'},
@@ -329,17 +338,13 @@ static const struct {
         char short_opt;
         const char *name, *why;
 } docker_unsupported[] = {
-        {'p', "publish",
-         "published ports are not supported yet (the networking issue); use --net host"},
-        {'P', "publish-all",
-         "published ports are not supported yet (the networking issue); use --net host"},
+        {'P', "publish-all", "not supported; publish each port with -p HOSTPORT:CONTAINERPORT"},
         {'a', "attach",
          "not needed: stdin, stdout and stderr always reach the command; leave it out"},
         {0, "restart",
          "restart policies are not supported yet (the lifecycle issue); run it under "
          "systemd-run -p Restart=on-failure"},
-        {0, "expose",
-         "published ports are not supported yet (the networking issue); use --net host"},
+        {0, "expose", "not needed: publish a port with -p HOSTPORT:CONTAINERPORT"},
         {0, "link",
          "container networks are not supported yet (the networking issue); use --net host"},
         {0, "ip",
@@ -483,6 +488,7 @@ typedef struct cli_opts {
         bool detach;            /* -d */
         bool log_opt;           /* a --log-opt was given */
         runner_detach_opts d;   /* --rm, --log-opt */
+        const char *net;        /* --net as given, NULL when not */
 } cli_opts;
 
 /* --log-opt max-size=SIZE,max-file=N (repeatable, comma-separated as
@@ -549,17 +555,29 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 cfg->hostname = optarg;
                 break;
         case OPT_NET:
+                cli->net = optarg;
                 if (!strcmp(optarg, "none"))
                         cfg->net = RUNNER_NET_NONE;
                 else if (!strcmp(optarg, "host"))
                         cfg->net = RUNNER_NET_HOST;
-                else {
-                        log_error("%s %s: only none and host are supported yet (the networking "
-                                  "issue); use --net none or --net host",
-                                  o, optarg);
+                else if (!strcmp(optarg, "private"))
+                        cfg->net = RUNNER_NET_PRIVATE;
+                else if (!strncmp(optarg, "container:", 10) && optarg[10]) {
+                        cfg->net = RUNNER_NET_CONTAINER;
+                        cfg->net_container = optarg + 10;
+                } else
+                        return bad_value(o, optarg,
+                                         "expected none, host, private or container:NAME");
+                break;
+        case 'p': {
+                err_t e = {0};
+                if (runner_publish_check(optarg, &e) < 0) {
+                        log_error("%s (see --help)", e.msg);
                         return EXIT_RUNROOT;
                 }
+                strv_push(&cfg->publish, optarg);
                 break;
+        }
         case 'v':
                 if (!strchr(optarg, ':'))
                         return bad_value(o, optarg, "expected SRC:DST[:OPTS]");
@@ -615,7 +633,6 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
         case OPT_SHM_SIZE:
         case OPT_INIT:
         case 'l':
-        case 'p':
         case 'P':
         case 'a':
         case OPT_UNSUPPORTED: return apply_docker_opt(c, idx, o, cfg);
@@ -792,7 +809,7 @@ static int run_main(int argc, char **argv, runner_config *cfg)
         cfg->sec.no_new_privs = false;
         for (;;) {
                 int idx = -1, at = optind;
-                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh:l:p::P::da::", long_opts, &idx);
+                int c = getopt_long(argc, argv, "+:e:w:u:v:tTim:qh:l:p:P::da::", long_opts, &idx);
                 if (c == -1)
                         break;
                 if (idx >= 0 && !long_opt_in_full(argv[at], long_opts[idx].name))
@@ -803,6 +820,14 @@ static int run_main(int argc, char **argv, runner_config *cfg)
         }
         if (optind >= argc) {
                 log_error("no image given (see --help)");
+                return EXIT_RUNROOT;
+        }
+        /* docker's -p works with its default network; runroot's default
+         * has none to publish on, so -p alone selects --net private. */
+        if (cfg->publish.n && !cli.net)
+                cfg->net = RUNNER_NET_PRIVATE;
+        if (cfg->publish.n && cfg->net != RUNNER_NET_PRIVATE) {
+                log_error("-p: not with --net %s (published ports need --net private)", cli.net);
                 return EXIT_RUNROOT;
         }
         if (cli.log_opt && !cli.detach) {

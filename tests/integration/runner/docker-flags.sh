@@ -47,10 +47,13 @@ expect_err 'runroot: --pid: sharing a PID namespace is not supported; each run h
         --pid host "$IMG" true
 
 # docker flags runroot lacks: one line saying so and what to use.
-expect_err 'runroot: -p: published ports are not supported yet (the networking issue); use --net host' \
-        -p 8080:80 "$IMG" true
-expect_err 'runroot: --publish: published ports are not supported yet (the networking issue); use --net host' \
-        --publish=8080:80 "$IMG" true
+# -p exists (net.sh); with another network than private it says so.
+expect_err 'runroot: -p: not with --net host (published ports need --net private)' \
+        -p 8080:80 --net host "$IMG" true
+expect_err 'runroot: -p: not with --net none (published ports need --net private)' \
+        --net none --publish=8080:80 "$IMG" true
+expect_err 'runroot: -P: not supported; publish each port with -p HOSTPORT:CONTAINERPORT' \
+        -P "$IMG" true
 # -d exists (lifecycle.sh); what it cannot take says why.
 expect_err 'runroot: -t: not with -d (a detached container'"'"'s output goes to its log; runroot exec -it NAME sh gives a terminal)' \
         -d -t "$IMG" true
@@ -66,7 +69,7 @@ expect_err 'runroot: --log-opt mode=non-blocking: expected max-size=SIZE or max-
         -d --log-opt mode=non-blocking "$IMG" true
 expect_err 'runroot: --restart: restart policies are not supported yet (the lifecycle issue); run it under systemd-run -p Restart=on-failure' \
         --restart always "$IMG" true
-expect_err 'runroot: --network bridge: only none and host are supported yet (the networking issue); use --net none or --net host' \
+expect_err 'runroot: --network bridge: expected none, host, private or container:NAME (see --help)' \
         --network bridge "$IMG" true
 
 # --init (runroot always has one) and --label KEY=VALUE are accepted.
