@@ -130,6 +130,9 @@ typedef struct mount_plan {
         int64_t shm_size;
         /* --add-host NAME:IP and --dns IP (NULL or empty: the image's files) */
         const strv *add_hosts, *dns;
+        /* OCI's maskedPaths and readonlyPaths beyond runroot's own list
+         * (NULL: none) */
+        const strv *masked, *readonly_paths;
         /* --device: bound at their path */
         const cg_device *devices;
         size_t ndevices;

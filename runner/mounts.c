@@ -917,5 +917,10 @@ int mounts_setup(const mount_plan *p, err_t *e)
         r = sec_mask_paths(nfd, e);
         if (r < 0)
                 return err_prefix(e, "mask /proc paths");
+        if ((p->masked && p->masked->n) || (p->readonly_paths && p->readonly_paths->n)) {
+                r = sec_mask_more(nfd, p->masked, p->readonly_paths, e);
+                if (r < 0)
+                        return err_prefix(e, "maskedPaths, readonlyPaths");
+        }
         return 0;
 }

@@ -733,19 +733,27 @@ static int parse_devices(parser *p, json_object *v)
         return 0;
 }
 
-/* Paths outside /proc and /sys are not masked by the runner's list. */
-static int parse_paths(parser *p, json_object *v, const char *path)
+/* maskedPaths, readonlyPaths: the runner masks those below /proc and /sys
+ * (on top of its own list); others are named in a warning. */
+static int parse_paths(parser *p, json_object *v, const char *path, strv *ret)
 {
         _cleanup_strv_ strv l = {0};
         int r = get_strv(p, v, path, &l);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < l.n; i++)
-                if (strncmp(l.v[i], "/proc/", 6) != 0 && strncmp(l.v[i], "/sys/", 5) != 0)
-                        warn(p,
-                             WHAT ": %s: %s: ignored (runroot masks its own list of /proc and "
-                                  "/sys paths)",
-                             path, l.v[i]);
+        for (size_t i = 0; i < l.n; i++) {
+                const char *x = l.v[i];
+                if (strncmp(x, "/proc/", 6) != 0 && strncmp(x, "/sys/", 5) != 0) {
+                        warn(p, WHAT ": %s: %s: ignored (runroot masks only /proc and /sys paths)",
+                             path, x);
+                        continue;
+                }
+                if (strstr(x, "/../") || strstr(x, "//") || strstr(x, "/./") ||
+                    (strlen(x) >= 3 && !strcmp(x + strlen(x) - 3, "/..")))
+                        return bad(p, path, "a path with . or .. or an empty component");
+                if (!strv_contains(ret, x))
+                        strv_push(ret, x);
+        }
         return 0;
 }
 
@@ -788,9 +796,11 @@ static int parse_linux(parser *p, json_object *lx)
                 return r;
         if (!empty(sy))
                 return bad(p, "linux.sysctl", "not supported by runroot");
-        if ((r = parse_paths(p, member(lx, "maskedPaths"), "linux.maskedPaths")) < 0)
+        if ((r = parse_paths(p, member(lx, "maskedPaths"), "linux.maskedPaths",
+                             &s->cfg.masked_paths)) < 0)
                 return r;
-        if ((r = parse_paths(p, member(lx, "readonlyPaths"), "linux.readonlyPaths")) < 0)
+        if ((r = parse_paths(p, member(lx, "readonlyPaths"), "linux.readonlyPaths",
+                             &s->cfg.readonly_paths)) < 0)
                 return r;
         const char *prop = NULL;
         json_object *pv = member(lx, "rootfsPropagation");

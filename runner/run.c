@@ -48,6 +48,8 @@ void runner_config_free(runner_config *c)
         strv_free(&c->add_hosts);
         strv_free(&c->dns);
         strv_free(&c->publish);
+        strv_free(&c->masked_paths);
+        strv_free(&c->readonly_paths);
         free(c->limits.cpuset_cpus);
         c->limits.cpuset_cpus = NULL;
         sec_opts_free(&c->sec);
@@ -810,6 +812,8 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .plan = {.lower = p->lower,
                          .rundir = p->rundir,
                          .in_place = c->in_place,
+                         .masked = &c->masked_paths,
+                         .readonly_paths = &c->readonly_paths,
                          .persist = p->persist,
                          .read_only = c->read_only,
                          .userns = geteuid() != 0,

@@ -123,6 +123,9 @@ typedef struct runner_config {
          * master (SCM_RIGHTS), as runc's --console-socket; runroot then
          * relays nothing and needs no terminal of its own. */
         int console_fd;
+        /* More /proc and /sys paths to mask or make read-only than
+         * runroot's own (OCI's maskedPaths, readonlyPaths). */
+        strv masked_paths, readonly_paths;
         /* With in_place: the command's supplementary groups are these
          * alone (OCI's additionalGids), not the group file's. */
         const gid_t *groups;

@@ -329,3 +329,86 @@ int sec_mask_paths(int root_fd, err_t *e)
         return mask_list(sys_fd, "/sys", SYSFS_MAGIC, sys_masked, ARRAY_SIZE(sys_masked),
                          devnull_fd, e);
 }
+
+/* path ("/proc/x/y" or "/sys/x") as the fd of its file system's root and
+ * the rest; false when it is below neither. */
+static bool split_kernel_path(const char *path, int proc_fd, int sys_fd, int *ret_fd,
+                              unsigned long *ret_magic, const char **ret_rel)
+{
+        if (!strncmp(path, "/proc/", 6) && path[6] && proc_fd >= 0) {
+                *ret_fd = proc_fd;
+                *ret_magic = PROC_SUPER_MAGIC;
+                *ret_rel = path + 6;
+                return true;
+        }
+        if (!strncmp(path, "/sys/", 5) && path[5] && sys_fd >= 0) {
+                *ret_fd = sys_fd;
+                *ret_magic = SYSFS_MAGIC;
+                *ret_rel = path + 5;
+                return true;
+        }
+        return false;
+}
+
+/* Whether sec_mask_paths did path already (masked or read-only). */
+static bool in_own_lists(const char *path)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++)
+                if (!strncmp(path, "/proc/", 6) && !strcmp(path + 6, proc_masked[i]))
+                        return true;
+        for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++)
+                if (!strncmp(path, "/proc/", 6) && !strcmp(path + 6, proc_readonly[i]))
+                        return true;
+        for (size_t i = 0; i < ARRAY_SIZE(sys_masked); i++)
+                if (!strncmp(path, "/sys/", 5) && !strcmp(path + 5, sys_masked[i]))
+                        return true;
+        return false;
+}
+
+int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *e)
+{
+        _cleanup_close_ int proc_fd =
+                openat(root_fd, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int sys_fd =
+                openat(root_fd, "sys", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct statfs sfs;
+        if (proc_fd >= 0 && (fstatfs(proc_fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)) {
+                close(proc_fd);
+                proc_fd = -1;
+        }
+        if (sys_fd >= 0 && (fstatfs(sys_fd, &sfs) < 0 || sfs.f_type != SYSFS_MAGIC)) {
+                close(sys_fd);
+                sys_fd = -1;
+        }
+        _cleanup_close_ int devnull_fd = -1;
+        for (size_t i = 0; masked && i < masked->n; i++) {
+                int dfd = -1;
+                unsigned long magic = 0;
+                const char *rel = NULL;
+                if (in_own_lists(masked->v[i]) ||
+                    !split_kernel_path(masked->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
+                        continue;
+                if (devnull_fd < 0 && (devnull_fd = open_devnull(root_fd, e)) < 0)
+                        return devnull_fd;
+                const char *const one[] = {rel};
+                int r = mask_list(dfd, magic == SYSFS_MAGIC ? "/sys" : "/proc", magic, one, 1,
+                                  devnull_fd, e);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; readonly && i < readonly->n; i++) {
+                int dfd = -1;
+                unsigned long magic = 0;
+                const char *rel = NULL;
+                if (in_own_lists(readonly->v[i]) ||
+                    !split_kernel_path(readonly->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
+                        continue;
+                _cleanup_close_ int fd = -1;
+                int r = open_target(dfd, rel, magic, readonly->v[i], &fd, e);
+                if (r < 0)
+                        return r;
+                if (fd >= 0 && (r = make_readonly(dfd, rel, fd, readonly->v[i], e)) < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -35,6 +35,10 @@ int sec_opts_validate(const sec_opts *o, err_t *e);
  * the new root (root_fd is the new root): mask /proc/kcore, /proc/keys,
  * ... and make /proc/sys, /proc/sysrq-trigger, ... read-only. */
 int sec_mask_paths(int root_fd, err_t *e);
+/* More of the same (OCI's maskedPaths, readonlyPaths): each an absolute
+ * path below /proc or /sys, masked or made read-only as sec_mask_paths
+ * does its own list; one that is absent is skipped. */
+int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *e);
 
 /* Last step before exec in the container process: capabilities,
  * no_new_privs (when o asks for it), seccomp. The inheritable and ambient

@@ -88,6 +88,13 @@ run_ok l1
 printf '123\nNoNewPrivs:\t1\n' >l1.want
 diff l1.want l1.out >l1.diff || fail "rlimits: $(cat l1.diff)"
 
+# maskedPaths and readonlyPaths beyond runroot's own list.
+conf 'process.args=["/bin/sh","-c","wc -c </proc/cpuinfo; grep -c . /proc/version; grep \" /proc/meminfo \" /proc/mounts"]' \
+        'linux.maskedPaths=["/proc/cpuinfo","/proc/kcore","/proc/timer_list","/proc/cpuinfo"]' 'linux.readonlyPaths=["/proc/meminfo"]'
+run_ok mp
+[ "$(sed -n 1p mp.out)" = 0 ] && [ "$(sed -n 2p mp.out)" = 1 ] || fail "maskedPaths: $(cat mp.out)"
+grep -q ' /proc/meminfo [^ ]* ro,' mp.out || fail "readonlyPaths: $(cat mp.out)"
+
 # umask and oomScoreAdj.
 conf 'process.args=["/bin/sh","-c","umask; cat /proc/self/oom_score_adj"]' \
         'process.user={"uid":0,"gid":0,"umask":63}' 'process.oomScoreAdj=500'
@@ -145,6 +152,7 @@ bad 'config.json: hooks: not supported by runroot' 'hooks={"prestart":[{"path":"
 bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
 bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
 bad 'config.json: ociVersion: missing' 'ociVersion=DEL'
+bad 'config.json: linux.maskedPaths: a path with . or .. or an empty component' 'linux.maskedPaths=["/proc/../etc"]'
 bad 'config.json: mounts[1].options: dev: not supported (runroot'"'"'s binds are always nodev)' \
         'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"bind","source":"/tmp","options":["rbind","dev"]}]'
 printf '{"ociVersion": "1.0.2",' >b/config.json
