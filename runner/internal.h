@@ -133,6 +133,9 @@ typedef struct mount_plan {
         /* OCI's maskedPaths and readonlyPaths beyond runroot's own list
          * (NULL: none) */
         const strv *masked, *readonly_paths;
+        /* OCI's linux.sysctl, KEY=VALUE (checked: namespaced keys only),
+         * written before /proc/sys is made read-only */
+        const strv *sysctls;
         /* --device: bound at their path */
         const cg_device *devices;
         size_t ndevices;

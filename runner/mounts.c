@@ -909,6 +909,20 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 return err_sys(e, errno, "detach the old root");
         if (chdir("/") < 0)
                 return err_sys(e, errno, "chdir /");
+        for (size_t i = 0; p->sysctls && i < p->sysctls->n; i++) {
+                const char *kv = p->sysctls->v[i];
+                const char *eq = strchr(kv, '=');
+                if (!eq)
+                        continue;
+                _cleanup_free_ char *path = xasprintf("/proc/sys/%.*s", (int)(eq - kv), kv);
+                for (char *c = path + 10; *c; c++)
+                        if (*c == '.')
+                                *c = '/';
+                _cleanup_close_ int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+                size_t n = strlen(eq + 1);
+                if (fd < 0 || write(fd, eq + 1, n) != (ssize_t)n)
+                        return err_sys(e, errno, "linux.sysctl %.*s", (int)(eq - kv), kv);
+        }
         if (p->privileged)
                 return 0;
         _cleanup_close_ int nfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

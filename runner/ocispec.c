@@ -757,6 +757,46 @@ static int parse_paths(parser *p, json_object *v, const char *path, strv *ret)
         return 0;
 }
 
+/* linux.sysctl: the keys of the container's own namespaces (ipc: kernel.msg*,
+ * kernel.sem, kernel.shm*, fs.mqueue.*; net.* with a network namespace of
+ * its own); any other would change the host's and is refused. Runs after
+ * parse_namespaces. */
+static int parse_sysctl(parser *p, json_object *sy)
+{
+        if (!sy)
+                return 0;
+        int r = want_object(p, sy, "linux.sysctl");
+        if (r < 0)
+                return r;
+        json_object_object_foreach(sy, k, v)
+        {
+                char path[128];
+                snprintf(path, sizeof path, "linux.sysctl.%.64s", k);
+                const char *val = NULL;
+                if ((r = get_string(p, v, path, &val)) < 0)
+                        return r;
+                bool ok = *k && strlen(k) < 128 && !strstr(k, "..") && k[0] != '.';
+                for (const char *c = k; *c && ok; c++)
+                        ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                             strchr("_.-", *c);
+                if (!ok)
+                        return bad(p, path, "not a sysctl name");
+                bool net = !strncmp(k, "net.", 4);
+                bool ipc = !strncmp(k, "kernel.msg", 10) || !strcmp(k, "kernel.sem") ||
+                           !strncmp(k, "kernel.shm", 10) || !strncmp(k, "fs.mqueue.", 10);
+                if (net && p->s->cfg.net != RUNNER_NET_NONE)
+                        return bad(p, path, "needs a network namespace of the container's own");
+                if (!net && !ipc)
+                        return bad(p, path,
+                                   "not a sysctl of the container's namespaces (kernel.msg*, "
+                                   "kernel.sem, kernel.shm*, fs.mqueue.*, net.*)");
+                if (strchr(val, '\n'))
+                        return bad(p, path, "a value of more than one line");
+                strv_push_take(&p->s->cfg.sysctls, xasprintf("%s=%s", k, val));
+        }
+        return 0;
+}
+
 static int parse_linux(parser *p, json_object *lx)
 {
         runner_oci_spec *s = p->s;
@@ -791,11 +831,8 @@ static int parse_linux(parser *p, json_object *lx)
                         return r;
                 s->seccomp = xstrdup(text);
         }
-        json_object *sy = member(lx, "sysctl");
-        if (sy && (r = want_object(p, sy, "linux.sysctl")) < 0)
+        if ((r = parse_sysctl(p, member(lx, "sysctl"))) < 0)
                 return r;
-        if (!empty(sy))
-                return bad(p, "linux.sysctl", "not supported by runroot");
         if ((r = parse_paths(p, member(lx, "maskedPaths"), "linux.maskedPaths",
                              &s->cfg.masked_paths)) < 0)
                 return r;

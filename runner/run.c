@@ -50,6 +50,7 @@ void runner_config_free(runner_config *c)
         strv_free(&c->publish);
         strv_free(&c->masked_paths);
         strv_free(&c->readonly_paths);
+        strv_free(&c->sysctls);
         free(c->limits.cpuset_cpus);
         c->limits.cpuset_cpus = NULL;
         sec_opts_free(&c->sec);
@@ -814,6 +815,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .in_place = c->in_place,
                          .masked = &c->masked_paths,
                          .readonly_paths = &c->readonly_paths,
+                         .sysctls = &c->sysctls,
                          .persist = p->persist,
                          .read_only = c->read_only,
                          .userns = geteuid() != 0,

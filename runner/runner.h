@@ -126,6 +126,9 @@ typedef struct runner_config {
         /* More /proc and /sys paths to mask or make read-only than
          * runroot's own (OCI's maskedPaths, readonlyPaths). */
         strv masked_paths, readonly_paths;
+        /* KEY=VALUE sysctls of the container's namespaces (OCI's
+         * linux.sysctl; the caller checks the keys). */
+        strv sysctls;
         /* With in_place: the command's supplementary groups are these
          * alone (OCI's additionalGids), not the group file's. */
         const gid_t *groups;

@@ -95,6 +95,14 @@ run_ok mp
 [ "$(sed -n 1p mp.out)" = 0 ] && [ "$(sed -n 2p mp.out)" = 1 ] || fail "maskedPaths: $(cat mp.out)"
 grep -q ' /proc/meminfo [^ ]* ro,' mp.out || fail "readonlyPaths: $(cat mp.out)"
 
+# linux.sysctl: the container's own ipc and network namespaces.
+conf 'process.args=["/bin/sh","-c","cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_forward"]' \
+        'linux.sysctl={"kernel.shmmni":"1234","net.ipv4.ip_forward":"1"}'
+run_ok sy
+printf '1234\n1\n' >sy.want
+diff sy.want sy.out >sy.diff || fail "sysctl: $(cat sy.diff)"
+[ "$(cat /proc/sys/kernel/shmmni)" != 1234 ] || fail "sysctl reached the host"
+
 # umask and oomScoreAdj.
 conf 'process.args=["/bin/sh","-c","umask; cat /proc/self/oom_score_adj"]' \
         'process.user={"uid":0,"gid":0,"umask":63}' 'process.oomScoreAdj=500'
@@ -147,7 +155,10 @@ bad 'config.json: mounts[1]: type "nfs" at /mnt: not supported by runroot' \
         'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"nfs","source":"x"}]'
 bad 'config.json: linux.namespaces[0].path: joining a namespace is not supported by runroot' \
         'linux.namespaces=[{"type":"network","path":"/proc/1/ns/net"}]'
-bad 'config.json: linux.sysctl: not supported by runroot' 'linux.sysctl={"net.ipv4.ip_forward":"1"}'
+bad 'config.json: linux.sysctl.kernel.hostname: not a sysctl of the container'"'"'s namespaces (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)' \
+        'linux.sysctl={"kernel.hostname":"x"}'
+bad 'config.json: linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container'"'"'s own' \
+        'linux.sysctl={"net.ipv4.ip_forward":"1"}' 'linux.namespaces=[{"type":t} for t in ("pid","mount","uts","ipc")]'
 bad 'config.json: hooks: not supported by runroot' 'hooks={"prestart":[{"path":"/bin/true"}]}'
 bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
 bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
