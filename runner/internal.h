@@ -54,9 +54,10 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);
 int name_prepare(const char *persist, const char *name, const char *lower, const char *image,
                  const char *id, char *const argv[], time_t started, err_t *e);
 /* Record in the layer at persist that the container's init (init_pid,
- * in cg_dir, a v2 path or NULL) runs, with what exec and inspect need of
- * c's configuration. */
-int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir,
+ * in cg_dir, a v2 path or NULL) runs, and its pasta net_pid (0: none, for
+ * a gc to end when the monitor is gone), with what exec and inspect need
+ * of c's configuration. */
+int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir, pid_t net_pid,
                      const runner_config *c, err_t *e);
 /* When pid started (/proc/PID/stat's field 22), which a reused pid does
  * not share; 0 when it is gone. */
@@ -183,6 +184,8 @@ typedef struct pasta_opts {
 int pasta_start(pid_t target, const pasta_opts *o, pasta **ret, err_t *e);
 /* End it (NULL is fine). */
 void pasta_stop(pasta *p);
+/* Its daemon's pid (0 for NULL), for the record a gc ends it by. */
+pid_t pasta_pid(const pasta *p);
 
 /* ---- rlimit.c: --ulimit ---------------------------------------------- */
 

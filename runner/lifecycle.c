@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +542,13 @@ void container_reap(const container_info *c)
 {
         if (c->running)
                 return;
+        /* The pasta of a run whose monitor was killed: still the process
+         * recorded (its start time), it goes by its pid. */
+        int64_t npid, nstart;
+        if (container_int(c->run, "pasta_pid", &npid) &&
+            container_int(c->run, "pasta_start", &nstart) && npid > 1 && npid <= INT_MAX &&
+            nstart > 0 && proc_start_time((pid_t)npid) == (unsigned long long)nstart)
+                kill((pid_t)npid, SIGKILL);
         _cleanup_strv_ strv cgs = {0};
         container_strv(c->run, "cgroups", &cgs);
         for (size_t i = 0; i < cgs.n; i++) {

@@ -475,7 +475,7 @@ static void add_limit(json_object *j, const char *key, int64_t v)
                 json_object_object_add(j, key, json_object_new_int64(v));
 }
 
-int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir,
+int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir, pid_t net_pid,
                      const runner_config *c, err_t *e)
 {
         _cleanup_close_ int dfd = open(persist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -488,6 +488,15 @@ int name_run_started(const char *persist, pid_t init_pid, const char *cg_dir,
         json_object_object_add(j, "init_start",
                                json_object_new_int64((int64_t)proc_start_time(init_pid)));
         add_str(j, "cgroup", cg_dir);
+        /* Its pasta, for a gc to end once the monitor is gone. */
+        if (net_pid > 0) {
+                json_object_object_add(j, "pasta_pid", json_object_new_int64(net_pid));
+                json_object_object_add(j, "pasta_start",
+                                       json_object_new_int64((int64_t)proc_start_time(net_pid)));
+        } else {
+                json_object_object_del(j, "pasta_pid");
+                json_object_object_del(j, "pasta_start");
+        }
         _cleanup_strv_ strv cgs = {0};
         container_cgroups_of(init_pid, &cgs);
         json_object_object_add(j, "cgroups", strv_json(&cgs));

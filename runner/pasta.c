@@ -24,6 +24,7 @@
 
 struct pasta {
         int pidfd; /* the daemon pasta left running */
+        pid_t pid;
 };
 
 static int pidfd_open_(pid_t pid)
@@ -261,6 +262,7 @@ static int pasta_daemon(const pasta_opts *o, int st, const char *errfile, int rr
                 return err_sys(e, errno, "pasta: pid %ld", pid);
         pasta *p = xcalloc(1, sizeof *p);
         p->pidfd = pidfd;
+        p->pid = (pid_t)pid;
         *ret = p;
         return 0;
 }
@@ -314,6 +316,11 @@ int pasta_start(pid_t target, const pasta_opts *o, pasta **ret, err_t *e)
         unlink(errfile);
         rmdir(dir);
         return r;
+}
+
+pid_t pasta_pid(const pasta *p)
+{
+        return p ? p->pid : 0;
 }
 
 void pasta_stop(pasta *p)

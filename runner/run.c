@@ -82,7 +82,7 @@ typedef struct run_spec {
         bool born_ready;
         int parent_pidfd;
         /* Called once the container's init runs (lifecycle.c's record). */
-        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
+        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);
         void *on_start_arg;
         void (*before_exec)(void *ctx); /* runner_sandbox_host */
         void *before_exec_ctx;
@@ -502,7 +502,7 @@ static int run_container(run_spec *s, cgroup *cg, err_t *e)
         }
         close(steal_fd(&syncw));
         if (s->on_start)
-                s->on_start(s->on_start_arg, pid, cg);
+                s->on_start(s->on_start_arg, pid, cg, pasta_pid(net));
         return host_side(s, pid, sfd, tsock, errr, net, &old, e);
 }
 
@@ -725,7 +725,7 @@ typedef struct run_parts {
         const rlimit_list *rlimits;
         const strv *env_files;
         const sec_opts *sec;
-        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg);
+        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);
         void *on_start_arg;
         int netns_fd; /* --net container:NAME: its network namespace, or -1 */
 } run_parts;
@@ -870,12 +870,12 @@ typedef struct run_start_ctx {
 
 /* The container runs: what exec, stop and inspect need goes into its
  * record, and runroot -d's monitor hears of it. */
-static void run_started(void *arg, pid_t init_pid, const cgroup *cg)
+static void run_started(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid)
 {
         const run_start_ctx *x = arg;
         err_t e = {0};
         const char *cgpath = cg && cg_get_mode(cg) == CG_V2 ? cg_path(cg) : NULL;
-        if (x->persist && name_run_started(x->persist, init_pid, cgpath, x->c, &e) < 0)
+        if (x->persist && name_run_started(x->persist, init_pid, cgpath, net_pid, x->c, &e) < 0)
                 log_warn("--name %s: %s", x->c->name, e.msg);
         if (x->c->started_fd >= 0) {
                 char line[32];
