@@ -555,7 +555,17 @@ static int parse_namespaces(parser *p, json_object *v)
                 }
                 if (!empty(member(x, "path"))) {
                         snprintf(sub, sizeof sub, "%s.path", path);
-                        return bad(p, sub, "joining a namespace is not supported by runroot");
+                        const char *np = NULL;
+                        if ((r = get_string(p, member(x, "path"), sub, &np)) < 0)
+                                return r;
+                        if (k != 5)
+                                return bad(p, sub,
+                                           "joining a namespace other than the network's is not "
+                                           "supported by runroot");
+                        if (np[0] != '/')
+                                return bad(p, sub, "not an absolute path");
+                        free(p->s->netns_path);
+                        p->s->netns_path = xstrdup(np);
                 }
                 have[k] = true;
         }
@@ -572,7 +582,10 @@ static int parse_namespaces(parser *p, json_object *v)
         if (!have[4] && !root)
                 return bad(p, "linux.namespaces",
                            "no user namespace: runroot needs one when not run as root");
-        p->s->cfg.net = have[5] ? RUNNER_NET_NONE : RUNNER_NET_HOST;
+        p->s->cfg.net = p->s->netns_path ? RUNNER_NET_CONTAINER
+                        : have[5]        ? RUNNER_NET_NONE
+                                         : RUNNER_NET_HOST;
+        p->s->cfg.netns_path = p->s->netns_path;
         return 0;
 }
 
@@ -920,6 +933,7 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->user);
         free(s->hostname);
         free(s->seccomp);
+        free(s->netns_path);
         json_object_put(s->annotations);
         strv_free(&s->warnings);
         memset(s, 0, sizeof *s);

@@ -6,11 +6,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -885,6 +887,22 @@ static void run_started(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_p
         }
 }
 
+/* A network namespace file (/proc/PID/ns/net, a bind of one under
+ * /run/netns) opened to be joined; anything else is refused. */
+static int netns_open(const char *path, int *ret_fd, err_t *e)
+{
+        if (!path)
+                return err_set(e, -EINVAL, "no network namespace to join");
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return err_sys(e, errno, "network namespace %s", path);
+        int t = ioctl(fd, NS_GET_NSTYPE);
+        if (t != CLONE_NEWNET)
+                return err_set(e, -EINVAL, "network namespace %s: not a network namespace", path);
+        *ret_fd = steal_fd(&fd);
+        return 0;
+}
+
 int runner_run(const runner_config *c, err_t *e)
 {
         _cleanup_(device_list_free) device_list devs = {0};
@@ -905,7 +923,14 @@ int runner_run(const runner_config *c, err_t *e)
         /* Leftovers of runs that were SIGKILLed. */
         store_gc_leftovers(s, NULL, NULL);
         _cleanup_close_ int netns_fd = -1;
-        if (c->net == RUNNER_NET_CONTAINER) {
+        if (c->net == RUNNER_NET_CONTAINER && !c->net_container) {
+                r = netns_open(c->netns_path, &netns_fd, e);
+                if (r < 0) {
+                        store_free(s);
+                        strv_free(&env_files);
+                        return r;
+                }
+        } else if (c->net == RUNNER_NET_CONTAINER) {
                 r = container_netns(s, c->net_container, &netns_fd, e);
                 if (r < 0) {
                         store_free(s);

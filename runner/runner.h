@@ -83,7 +83,10 @@ typedef struct runner_config {
         const char *user;      /* -u UID[:GID] or NAME[:GROUP] */
         runner_net net;
         const char *net_container; /* --net container:NAME: NAME */
-        strv publish;              /* -p (with RUNNER_NET_PRIVATE) */
+        /* With RUNNER_NET_CONTAINER and no net_container: the network
+         * namespace file to join (OCI's linux.namespaces network path). */
+        const char *netns_path;
+        strv publish; /* -p (with RUNNER_NET_PRIVATE) */
         bool read_only;
         int tty;          /* -1: when stdin and stdout are terminals; 0: never; 1: required */
         strv image_env;   /* the image config's Env (KEY=VALUE) */
@@ -266,6 +269,7 @@ typedef struct runner_oci_spec {
         char *root; /* root.path, absolute */
         strv args;
         char *cwd, *user, *hostname;
+        char *netns_path;                    /* a network namespace to join, or NULL */
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;
         int umask; /* process.user.umask; -1 when not given */

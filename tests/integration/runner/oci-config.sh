@@ -103,6 +103,26 @@ printf '1234\n1\n' >sy.want
 diff sy.want sy.out >sy.diff || fail "sysctl: $(cat sy.diff)"
 [ "$(cat /proc/sys/kernel/shmmni)" != 1234 ] || fail "sysctl reached the host"
 
+# Joining a network namespace by path: the command is in it.
+unshare -n sleep 60 &
+nspid=$!
+CLEANUP_PIDS="$CLEANUP_PIDS $nspid"
+for _ in $(seq 100); do
+        [ "$(stat -L -c %i /proc/$nspid/ns/net)" != "$(stat -L -c %i /proc/self/ns/net)" ] && break
+        sleep 0.05
+done
+want_ns=$(stat -L -c %i /proc/$nspid/ns/net)
+[ "$want_ns" != "$(stat -L -c %i /proc/self/ns/net)" ] || fail "unshare -n made no namespace"
+conf 'process.args=["/bin/stat","-L","-c","%i","/proc/self/ns/net"]' \
+        "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc')]+[{'type':'network','path':'/proc/$nspid/ns/net'}]"
+run_ok ns
+[ "$(cat ns.out)" = "$want_ns" ] || fail "joined network namespace: $(cat ns.out), want $want_ns"
+kill "$nspid"
+conf "linux.namespaces=[{'type':'network','path':'$T/b/config.json'}]"
+"${R[@]}" run --bundle b ns2 >/dev/null 2>ns2.err && fail "a file that is no namespace was joined"
+grep -v ': warning: ' ns2.err >ns2.msg
+[ "$(cat ns2.msg)" = "runroot: network namespace $T/b/config.json: not a network namespace" ] || fail "ns2: $(cat ns2.err)"
+
 # umask and oomScoreAdj.
 conf 'process.args=["/bin/sh","-c","umask; cat /proc/self/oom_score_adj"]' \
         'process.user={"uid":0,"gid":0,"umask":63}' 'process.oomScoreAdj=500'
@@ -153,8 +173,8 @@ bad 'config.json: process.cwd: not an absolute path' 'process.cwd="tmp"'
 bad 'config.json: process.capabilities.bounding: unknown capability "CAP_NOPE"' 'process.capabilities={"bounding":["CAP_NOPE"]}'
 bad 'config.json: mounts[1]: type "nfs" at /mnt: not supported by runroot' \
         'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"nfs","source":"x"}]'
-bad 'config.json: linux.namespaces[0].path: joining a namespace is not supported by runroot' \
-        'linux.namespaces=[{"type":"network","path":"/proc/1/ns/net"}]'
+bad 'config.json: linux.namespaces[0].path: joining a namespace other than the network'"'"'s is not supported by runroot' \
+        'linux.namespaces=[{"type":"pid","path":"/proc/1/ns/pid"}]'
 bad 'config.json: linux.sysctl.kernel.hostname: not a sysctl of the container'"'"'s namespaces (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)' \
         'linux.sysctl={"kernel.hostname":"x"}'
 bad 'config.json: linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container'"'"'s own' \
