@@ -90,7 +90,25 @@ int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e)
         return 0;
 }
 
+static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, uint64_t amb,
+                      err_t *e);
+
 int sec_caps_apply(uint64_t keep, err_t *e)
+{
+        return caps_apply(keep, keep, keep, 0, 0, e);
+}
+
+int sec_caps_apply_sets(uint64_t keep, const sec_opts *o, err_t *e)
+{
+        if (!o->cap_sets)
+                return sec_caps_apply(keep, e);
+        uint64_t prm = o->cap_permitted & keep;
+        return caps_apply(keep, prm, o->cap_effective & prm, o->cap_inheritable & keep,
+                          o->cap_ambient & prm & o->cap_inheritable, e);
+}
+
+static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, uint64_t amb,
+                      err_t *e)
 {
         int n = cap_count();
 
@@ -118,21 +136,29 @@ int sec_caps_apply(uint64_t keep, err_t *e)
         }
         for (int c = 0; c < n; c++) {
                 cap_flag_value_t p = CAP_CLEAR;
-                if (!(keep & (UINT64_C(1) << c)) || cap_get_flag(cur, c, CAP_PERMITTED, &p) < 0 ||
-                    p != CAP_SET)
+                uint64_t bit = UINT64_C(1) << c;
+                if (!(keep & bit) || cap_get_flag(cur, c, CAP_PERMITTED, &p) < 0 || p != CAP_SET)
                         continue;
                 cap_value_t v = c;
-                cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
-                cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                if (prm & bit)
+                        cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
+                if (eff & bit)
+                        cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
+                if (inh & bit)
+                        cap_set_flag(want, CAP_INHERITABLE, 1, &v, CAP_SET);
         }
-        /* The inheritable set stays empty (as in moby after CVE-2022-24769):
-         * with it, a program carrying file inheritable capabilities would
-         * get them back at exec even for a non-root user. */
+        /* The inheritable set stays empty unless asked for (OCI's
+         * capabilities.inheritable; as in moby after CVE-2022-24769): with
+         * it, a program carrying file inheritable capabilities would get
+         * them back at exec even for a non-root user. */
         int r = cap_set_proc(want);
         int saved = errno;
         cap_free(want);
         cap_free(cur);
         if (r < 0)
                 return err_sys(e, saved, "capabilities: set");
+        for (int c = 0; c < n; c++)
+                if ((amb & (UINT64_C(1) << c)) && cap_set_ambient(c, CAP_SET) < 0)
+                        return err_sys(e, errno, "capabilities: raise %d in the ambient set", c);
         return 0;
 }

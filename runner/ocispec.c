@@ -204,20 +204,8 @@ static int parse_user(parser *p, json_object *u)
         return 0;
 }
 
-static bool strv_same_set(const strv *a, const strv *b)
-{
-        for (size_t i = 0; i < a->n; i++)
-                if (!strv_contains(b, a->v[i]))
-                        return false;
-        for (size_t i = 0; i < b->n; i++)
-                if (!strv_contains(a, b->v[i]))
-                        return false;
-        return true;
-}
-
-/* The runner gives the command one set (bounding = permitted = effective,
- * inheritable and ambient empty for a non-root user): the bounding set is
- * used, the other sets are checked against it. */
+/* The five sets: bounding (cap_drop ALL, cap_add each), and the command's
+ * permitted, effective, inheritable and ambient sets within it. */
 static int caps_check(parser *p, json_object *c, const char *const *known, strv sets[5])
 {
         for (size_t i = 0; i < 5; i++) {
@@ -256,16 +244,29 @@ static int parse_caps(parser *p, json_object *c)
         if (r == 0) {
                 for (size_t j = 0; j < sets[0].n; j++)
                         strv_push(&sec->cap_add, sets[0].v[j]);
-                for (size_t i = 1; i < 3; i++)
-                        if (member(c, known[i]) && !strv_same_set(&sets[0], &sets[i]))
-                                warn(p,
-                                     WHAT ": process.capabilities.%s: not the bounding set; the "
-                                          "command gets the bounding set",
-                                     known[i]);
-                for (size_t i = 3; i < 5; i++)
-                        if (sets[i].n)
-                                warn(p, WHAT ": process.capabilities.%s: ignored (none are set)",
-                                     known[i]);
+                uint64_t bnd = 0;
+                uint64_t *masks[] = {&bnd, &sec->cap_effective, &sec->cap_permitted,
+                                     &sec->cap_inheritable, &sec->cap_ambient};
+                for (size_t i = 0; i < 5; i++)
+                        for (size_t j = 0; j < sets[i].n; j++) {
+                                int cap = 0;
+                                if (sec_cap_from_name(sets[i].v[j], &cap) == 0 && cap >= 0 &&
+                                    cap < 64)
+                                        *masks[i] |= UINT64_C(1) << cap;
+                        }
+                sec->cap_sets = true;
+                /* What the kernel cannot give, said rather than dropped
+                 * silently. */
+                uint64_t prm = sec->cap_permitted & bnd;
+                if (sec->cap_permitted & ~bnd)
+                        warn(p, WHAT ": process.capabilities.permitted: capabilities not in the "
+                                     "bounding set are not set");
+                if (sec->cap_effective & ~prm)
+                        warn(p, WHAT ": process.capabilities.effective: capabilities not in the "
+                                     "permitted set are not set");
+                if (sec->cap_ambient & ~(prm & sec->cap_inheritable))
+                        warn(p, WHAT ": process.capabilities.ambient: capabilities not in the "
+                                     "permitted and inheritable sets are not set");
         }
         for (size_t i = 0; i < 5; i++)
                 strv_free(&sets[i]);

@@ -13,6 +13,8 @@ int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e);
 /* Cut bounding, permitted and effective to keep; empty inheritable and
  * ambient. */
 int sec_caps_apply(uint64_t keep, err_t *e);
+/* The same with the sets of o->cap_sets (each cut to keep). */
+int sec_caps_apply_sets(uint64_t keep, const sec_opts *o, err_t *e);
 /* Load the default filter; rules that docker ties to a capability are
  * lifted when keep holds it. */
 int sec_seccomp_apply(uint64_t keep, err_t *e);

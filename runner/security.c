@@ -60,7 +60,7 @@ int sec_apply(const sec_opts *o, err_t *e)
                 if (r < 0)
                         return r;
         }
-        r = sec_caps_apply(keep, e);
+        r = sec_caps_apply_sets(keep, o, e);
         if (r < 0)
                 return r;
         if (!o->no_new_privs)
@@ -112,7 +112,7 @@ int sec_apply_shared(const sec_opts *o, err_t *e)
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
-        r = sec_caps_apply(keep, e);
+        r = sec_caps_apply_sets(keep, o, e);
         if (r < 0)
                 return r;
         if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

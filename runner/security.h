@@ -23,6 +23,12 @@ typedef struct sec_opts {
         /* The default filter compiled beforehand by sec_filter_prepare
          * (not owned); NULL: sec_apply compiles it with libseccomp. */
         const struct sec_filter *filter;
+        /* OCI's capability sets (when cap_sets): the command's permitted,
+         * effective, inheritable and ambient sets, each within the bounding
+         * set that cap_add and cap_drop make. Otherwise permitted and
+         * effective are the bounding set, inheritable and ambient empty. */
+        bool cap_sets;
+        uint64_t cap_permitted, cap_effective, cap_inheritable, cap_ambient;
 } sec_opts;
 
 void sec_opts_init(sec_opts *o);

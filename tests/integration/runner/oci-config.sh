@@ -69,6 +69,13 @@ conf 'process.args=["/bin/sh","-c","grep -E ^Cap[BEP] /proc/self/status; rrhelpe
 printf 'CapPrm:\t0000000000000021\nCapEff:\t0000000000000021\nCapBnd:\t0000000000000021\nEPERM\n' >c1.want
 diff c1.want c1.out >c1.diff || fail "capabilities: $(cat c1.diff) $(cat c1.err)"
 
+# A non-root user keeps what the ambient set carries across the exec.
+conf 'process.args=["/bin/sh","-c","grep -E ^Cap /proc/self/status"]' 'process.user={"uid":1000,"gid":1000}' \
+        'process.capabilities={"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_KILL"],"permitted":["CAP_KILL"],"inheritable":["CAP_KILL"],"ambient":["CAP_KILL"]}'
+"${R[@]}" run --bundle b c2 >c2.out 2>c2.err
+printf 'CapInh:\t0000000000000020\nCapPrm:\t0000000000000020\nCapEff:\t0000000000000020\nCapBnd:\t0000000000000021\nCapAmb:\t0000000000000020\n' >c2.want
+diff c2.want c2.out >c2.diff || fail "capabilities of uid 1000: $(cat c2.diff) $(cat c2.err)"
+
 # seccomp in the specification's format: sethostname denied (EPERM) though
 # CAP_SYS_ADMIN is held; without the filter it works.
 conf 'process.args=["/bin/rrhelper","try-syscall","sethostname"]' \
