@@ -137,6 +137,7 @@ typedef struct mount_plan {
         /* OCI's linux.sysctl, KEY=VALUE (checked: namespaced keys only),
          * written before /proc/sys is made read-only */
         const strv *sysctls;
+        bool mqueue; /* an mqueue file system at /dev/mqueue (OCI's mounts) */
         /* --device: bound at their path */
         const cg_device *devices;
         size_t ndevices;

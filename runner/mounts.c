@@ -882,6 +882,9 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 return err_prefix(e, "/dev");
         if ((r = setup_devices(p, root, e)) < 0)
                 return r;
+        if (p->mqueue && (r = mount_in_root(root, "mqueue", "/dev/mqueue", "mqueue",
+                                            MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, e)) < 0)
+                return r;
         if ((r = mount_in_root(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                NULL, true, e)) < 0)
                 return r;

@@ -483,8 +483,7 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
         if (runner_made(type, dst))
                 return 0;
         if (!strcmp(type, "mqueue") && !strcmp(dst, "/dev/mqueue")) {
-                warn(p, WHAT ": %s: mqueue at /dev/mqueue: not mounted (runroot mounts none)",
-                     path);
+                p->s->cfg.mqueue = true; /* nosuid, nodev, noexec, as runc's */
                 return 0;
         }
         if (!strcmp(type, "tmpfs")) {

@@ -818,6 +818,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .masked = &c->masked_paths,
                          .readonly_paths = &c->readonly_paths,
                          .sysctls = &c->sysctls,
+                         .mqueue = c->mqueue,
                          .persist = p->persist,
                          .read_only = c->read_only,
                          .userns = geteuid() != 0,

@@ -132,6 +132,7 @@ typedef struct runner_config {
         /* KEY=VALUE sysctls of the container's namespaces (OCI's
          * linux.sysctl; the caller checks the keys). */
         strv sysctls;
+        bool mqueue; /* an mqueue file system at /dev/mqueue */
         /* With in_place: the command's supplementary groups are these
          * alone (OCI's additionalGids), not the group file's. */
         const gid_t *groups;

@@ -62,6 +62,12 @@ grep -qx noexec-bind m1.out && grep -q ' /bx [^ ]* [^ ]*nosuid,nodev,noexec' m1.
         fail "bind nosuid,noexec: $(cat m1.out)"
 [ -e b/host/data/new ] && [ ! -e host/data/new ] || fail "binds wrote in the wrong place"
 
+# mqueue at /dev/mqueue.
+conf 'process.args=["/bin/sh","-c","grep \" /dev/mqueue \" /proc/mounts"]' \
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/dev/mqueue','type':'mqueue','source':'mqueue','options':['nosuid','noexec','nodev']}]"
+run_ok mq
+grep -q '^mqueue /dev/mqueue mqueue [^ ]*nosuid,nodev,noexec' mq.out || fail "mqueue: $(cat mq.out)"
+
 # capabilities: the bounding set, and no more.
 conf 'process.args=["/bin/sh","-c","grep -E ^Cap[BEP] /proc/self/status; rrhelper try-syscall mount"]' \
         'process.capabilities={"bounding":["CAP_CHOWN","CAP_KILL"],"effective":["CAP_CHOWN","CAP_KILL"],"permitted":["CAP_CHOWN","CAP_KILL"]}'
