@@ -301,64 +301,6 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
         }
 }
 
-/* runroot's side while the command runs: the terminal relayed, signals
- * forwarded to the joiner; its wait status. */
-static int relay(pid_t pid, int sfd, int master, bool in)
-{
-        char buf[16384];
-        bool in_open = master >= 0 && in;
-        for (;;) {
-                struct pollfd p[3] = {
-                        {.fd = sfd, .events = POLLIN},
-                        {.fd = master, .events = POLLIN},
-                        {.fd = in_open ? 0 : -1, .events = POLLIN},
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[0].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof si) == sizeof si) {
-                                int sig = (int)si.ssi_signo;
-                                if (sig == SIGWINCH && master >= 0)
-                                        tty_copy_winsize(0, master);
-                                else if (sig != SIGCHLD)
-                                        kill(pid, sig);
-                        }
-                        int st;
-                        if (waitpid(pid, &st, WNOHANG) == pid) {
-                                if (master >= 0) {
-                                        fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
-                                        ssize_t n;
-                                        while ((n = read(master, buf, sizeof buf)) > 0)
-                                                fd_write_all(1, buf, (size_t)n);
-                                }
-                                return st;
-                        }
-                }
-                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-                        ssize_t n = read(master, buf, sizeof buf);
-                        if (n > 0)
-                                fd_write_all(1, buf, (size_t)n);
-                        else if (n < 0 && errno != EINTR && errno != EAGAIN)
-                                master = -1;
-                }
-                if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-                        ssize_t n = read(0, buf, sizeof buf);
-                        if (n > 0)
-                                fd_write_all(master, buf, (size_t)n);
-                        else if (n == 0 || errno != EINTR)
-                                in_open = false;
-                }
-        }
-        int st = 0;
-        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        return st;
-}
-
 static int exec_in(exec_plan *p, err_t *e)
 {
         int errp[2] = {-1, -1}, ttys[2] = {-1, -1};
@@ -405,7 +347,7 @@ static int exec_in(exec_plan *p, err_t *e)
                                 saved_tty = NULL;
                 }
         }
-        int st = relay(pid, sfd, master, p->o->interactive);
+        int st = tty_supervise(pid, sfd, master, p->o->interactive);
         tty_restore(0, saved_tty);
         sigprocmask(SIG_SETMASK, &old, NULL);
         int code = status_code(st);

@@ -258,6 +258,7 @@ int tty_recv_fd(int sock);
 int tty_raw(int fd, void **ret_saved);
 void tty_restore(int fd, void *saved);
 void tty_copy_winsize(int from, int to);
+int tty_supervise(pid_t pid, int sfd, int master, bool forward_in);
 
 /* ---- state.c: the runtime state of detached containers -------------- */
 

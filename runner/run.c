@@ -242,65 +242,6 @@ static void read_messages(int fd, err_t *e)
                 snprintf(e->msg, sizeof e->msg, "%s", buf);
 }
 
-/* Host side while the container runs: signals and the terminal. Returns
- * the wait status of the child. */
-static int supervise(pid_t pid, int sfd, int master)
-{
-        bool in_open = master >= 0;
-        char buf[16384];
-        int status = 0;
-        bool exited = false;
-        while (!exited) {
-                struct pollfd p[3] = {
-                        {.fd = sfd, .events = POLLIN},
-                        {.fd = master, .events = POLLIN},
-                        {.fd = in_open ? 0 : -1, .events = POLLIN},
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[0].revents & POLLIN) {
-                        struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof si) == sizeof si) {
-                                int sig = (int)si.ssi_signo;
-                                if (sig == SIGWINCH && master >= 0)
-                                        tty_copy_winsize(0, master);
-                                else if (sig != SIGCHLD)
-                                        kill(pid, sig);
-                        }
-                        if (waitpid(pid, &status, WNOHANG) == pid)
-                                exited = true;
-                }
-                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-                        ssize_t n = read(master, buf, sizeof buf);
-                        if (n > 0)
-                                fd_write_all(1, buf, (size_t)n);
-                        else if (n < 0 && errno != EINTR && errno != EAGAIN)
-                                master = -1; /* EIO: the last slave closed */
-                }
-                if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-                        ssize_t n = read(0, buf, sizeof buf);
-                        if (n > 0)
-                                fd_write_all(master, buf, (size_t)n);
-                        else if (n == 0 || errno != EINTR)
-                                in_open = false;
-                }
-        }
-        if (!exited)
-                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                        ;
-        /* What the command wrote last is still in the pty. */
-        if (master >= 0) {
-                fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
-                ssize_t n;
-                while ((n = read(master, buf, sizeof buf)) > 0)
-                        fd_write_all(1, buf, (size_t)n);
-        }
-        return status;
-}
-
 static int status_code(int st)
 {
         if (WIFEXITED(st))
@@ -393,7 +334,7 @@ static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr,
                                 saved_tty = NULL;
                 }
         }
-        int st = supervise(pid, sfd, master);
+        int st = tty_supervise(pid, sfd, master, true);
         pasta_stop(net);
         tty_restore(0, saved_tty);
         sigprocmask(SIG_SETMASK, old, NULL);

@@ -4,9 +4,13 @@
  * terminal, so TIOCSTI inside reaches only the container's pty. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -106,4 +110,65 @@ void tty_copy_winsize(int from, int to)
         struct winsize ws;
         if (ioctl(from, TIOCGWINSZ, &ws) == 0)
                 ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* The host side while pid runs (a container, or a command exec joined to
+ * one): signals from sfd forwarded to it (SIGWINCH resizes the pty), the
+ * pty's output to stdout and, with forward_in, stdin to the pty. The wait
+ * status of pid. */
+int tty_supervise(pid_t pid, int sfd, int master, bool forward_in)
+{
+        bool in_open = master >= 0 && forward_in;
+        char buf[16384];
+        int status = 0;
+        bool exited = false;
+        while (!exited) {
+                struct pollfd p[3] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = master, .events = POLLIN},
+                        {.fd = in_open ? 0 : -1, .events = POLLIN},
+                };
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[0].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof si) == sizeof si) {
+                                int sig = (int)si.ssi_signo;
+                                if (sig == SIGWINCH && master >= 0)
+                                        tty_copy_winsize(0, master);
+                                else if (sig != SIGCHLD)
+                                        kill(pid, sig);
+                        }
+                        if (waitpid(pid, &status, WNOHANG) == pid)
+                                exited = true;
+                }
+                if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(master, buf, sizeof buf);
+                        if (n > 0)
+                                fd_write_all(1, buf, (size_t)n);
+                        else if (n < 0 && errno != EINTR && errno != EAGAIN)
+                                master = -1; /* EIO: the last slave closed */
+                }
+                if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        ssize_t n = read(0, buf, sizeof buf);
+                        if (n > 0)
+                                fd_write_all(master, buf, (size_t)n);
+                        else if (n == 0 || errno != EINTR)
+                                in_open = false;
+                }
+        }
+        if (!exited)
+                while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+        /* What the command wrote last is still in the pty. */
+        if (master >= 0) {
+                fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+                ssize_t n;
+                while ((n = read(master, buf, sizeof buf)) > 0)
+                        fd_write_all(1, buf, (size_t)n);
+        }
+        return status;
 }
