@@ -9,6 +9,16 @@ command -v umoci >/dev/null || { echo "SKIP: needs umoci"; exit 77; }
 : "${MKROOT:?}"
 cd "$T"
 R=("$RUNROOT" --root "$T/state")
+# On any exit, the containers this test created (a failed assertion
+# leaves created ones waiting for start) go with their cgroups.
+oci_cleanup() {
+        local d
+        for d in "$T"/state/*/; do
+                [ -d "$d" ] && "${R[@]}" delete --force "$(basename "$d")" 2>/dev/null
+        done
+        rr_cleanup
+}
+trap oci_cleanup EXIT
 printf 'Base: %s\nCmd: ["/bin/sh"]\n' "$IMG" >app.manifest
 "$MKROOT" build app.manifest --format oci -o app.oci.tar 2>build.err || fail "mkroot build: $(cat build.err)"
 mkdir layout && tar -xf app.oci.tar -C layout
