@@ -25,6 +25,11 @@ done
 [ -n "$(cg_new "$pid")" ] && pass "cgroup left by the SIGKILLed run (expected until the next run)" ||
         fail "no cgroup left by the SIGKILLed run: the next run's cleanup would not be tested"
 # The next run removes leftovers older than 30 s.
-touch -d '-1 hour' $left 2>/dev/null || sleep 31
+# (its v1 devices cgroup, which cg_list does not show, goes the same way)
+devs=$(ls -d /sys/fs/cgroup/devices/runroot-"$pid"-* 2>/dev/null)
+touch -d '-1 hour' $left $devs 2>/dev/null || sleep 31
 rr --pids 64 "$IMAGE" /bin/true && pass "next run" || fail "next run failed"
+for d in $devs; do
+        [ ! -d "$d" ] || fail "the next run left the killed run's $d"
+done
 finish
