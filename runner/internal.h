@@ -297,3 +297,49 @@ void container_reap(const container_info *c);
 /* container_reap for every container of s, and a --rm one whose monitor
  * died removed (counted in *ret_removed). */
 int container_gc(store *s, unsigned *ret_removed);
+
+/* ---- run.c: a container's clone, setup and supervision -------------- */
+
+/* What the child needs, host side and container side alike (run-config.c
+ * and run.c's own callers fill it). */
+typedef struct run_spec {
+        mount_plan plan;
+        char **argv;
+        char **envp; /* fixed environment (exec_in_tree), or NULL */
+        const strv *image_env, *env, *env_files;
+        const char *hostname;
+        const char *workdir;
+        const char *user;
+        const char *term;
+        const sec_opts *sec;
+        const run_rlimit *rlimits;
+        size_t nrlimits;
+        bool net_none; /* a network namespace of its own */
+        /* with net_none: pasta gives the namespace outbound access */
+        const pasta_opts *pasta;
+        int netns_fd; /* >= 0: the network namespace to join (--net container:) */
+        bool userns;
+        bool tty;
+        int sync_fd, err_fd, tty_sock;
+        /* Born with all it needs (in its cgroup, no id maps, no pasta): the
+         * child does not wait for the parent's go; parent_pidfd (runroot's
+         * pidfd) tells it whether runroot died before its PDEATHSIG. */
+        bool born_ready;
+        int parent_pidfd;
+        /* Called once the container's init runs (lifecycle.c's record). */
+        void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);
+        void *on_start_arg;
+        void (*before_exec)(void *ctx); /* runner_sandbox_host */
+        void *before_exec_ctx;
+        int keep_fd;       /* -1 or 0 when unset: kept open for before_exec */
+        int console_fd;    /* runner_config's (with tty), or -1 */
+        bool groups_exact; /* the supplementary groups are groups alone */
+        const gid_t *groups;
+        size_t ngroups;
+} run_spec;
+/* Clone, sync, supervise. cg: the caller's cgroup (limits and device
+ * policy), or NULL for one made here with the device policy alone, removed
+ * before returning. Returns the exit status or a negative errno. */
+int run_container(run_spec *s, cgroup *cg, err_t *e);
+/* 32 random bits for a run's names (cgroup, hostname). */
+uint32_t run_random(void);
