@@ -1,0 +1,111 @@
+/* ocispec: linux.namespaces and the uid/gid mappings. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ocispec-internal.h"
+
+/* What the runner makes: new pid, mount, uts, ipc and cgroup namespaces
+ * always, a network namespace unless the host's network, a user namespace
+ * exactly when not run as root. */
+int spec_parse_namespaces(parser *p, json_object *v)
+{
+        bool have[7] = {0};
+        static const char *const types[] = {"pid",  "mount",   "uts",   "ipc",
+                                            "user", "network", "cgroup"};
+        if (v && !json_object_is_type(v, json_type_array))
+                return spec_bad(p, "linux.namespaces", "expected an array");
+        size_t n = v ? json_object_array_length(v) : 0;
+        for (size_t i = 0; i < n; i++) {
+                char path[64], sub[96];
+                snprintf(path, sizeof path, "linux.namespaces[%zu]", i);
+                json_object *x = json_object_array_get_idx(v, i);
+                int r = spec_want_object(p, x, path);
+                const char *type = NULL;
+                snprintf(sub, sizeof sub, "%s.type", path);
+                if (r == 0)
+                        r = spec_get_string(p, spec_member(x, "type"), sub, &type);
+                if (r < 0)
+                        return r;
+                size_t k = 0;
+                while (k < ARRAY_SIZE(types) && strcmp(type, types[k]) != 0)
+                        k++;
+                if (k == ARRAY_SIZE(types)) {
+                        char msg[96];
+                        snprintf(msg, sizeof msg, "unknown namespace type \"%.32s\"", type);
+                        return spec_bad(p, sub, msg);
+                }
+                if (!spec_empty(spec_member(x, "path"))) {
+                        snprintf(sub, sizeof sub, "%s.path", path);
+                        const char *np = NULL;
+                        if ((r = spec_get_string(p, spec_member(x, "path"), sub, &np)) < 0)
+                                return r;
+                        if (k != 5)
+                                return spec_bad(
+                                        p, sub,
+                                        "joining a namespace other than the network's is not "
+                                        "supported by runroot");
+                        if (np[0] != '/')
+                                return spec_bad(p, sub, "not an absolute path");
+                        free(p->s->netns_path);
+                        p->s->netns_path = xstrdup(np);
+                }
+                have[k] = true;
+        }
+        for (size_t k = 0; k < 4; k++)
+                if (!have[k])
+                        spec_warn(p,
+                                  WHAT
+                                  ": linux.namespaces: no %s namespace asked for; runroot makes "
+                                  "a new one",
+                                  types[k]);
+        bool root = geteuid() == 0;
+        if (have[4] && root)
+                return spec_bad(p, "linux.namespaces",
+                                "a user namespace: not supported by runroot when run as root");
+        if (!have[4] && !root)
+                return spec_bad(p, "linux.namespaces",
+                                "no user namespace: runroot needs one when not run as root");
+        p->s->cfg.net = p->s->netns_path ? RUNNER_NET_CONTAINER
+                        : have[5]        ? RUNNER_NET_NONE
+                                         : RUNNER_NET_HOST;
+        p->s->cfg.netns_path = p->s->netns_path;
+        return 0;
+}
+
+/* Rootless: the runner maps the caller's uid and gid to 0, one id. */
+int spec_parse_idmap(parser *p, json_object *v, const char *path, unsigned long host)
+{
+        if (!v)
+                return 0;
+        if (!json_object_is_type(v, json_type_array))
+                return spec_bad(p, path, "expected an array");
+        size_t n = json_object_array_length(v);
+        if (n == 0)
+                return 0;
+        if (geteuid() == 0)
+                return spec_bad(p, path,
+                                "needs a user namespace (not supported by runroot as root)");
+        json_object *x = json_object_array_get_idx(v, 0);
+        int64_t c = -1, h = -1, sz = -1;
+        int r = spec_want_object(p, x, path);
+        if (r == 0)
+                r = spec_get_int(p, spec_member(x, "containerID"), path, 0, UINT32_MAX, &c);
+        if (r == 0)
+                r = spec_get_int(p, spec_member(x, "hostID"), path, 0, UINT32_MAX, &h);
+        if (r == 0)
+                r = spec_get_int(p, spec_member(x, "size"), path, 0, UINT32_MAX, &sz);
+        if (r < 0)
+                return r;
+        if (n != 1 || c != 0 || (unsigned long)h != host || sz != 1) {
+                char msg[128];
+                snprintf(msg, sizeof msg,
+                         "only 0 mapped to the caller's id %lu, size 1, is supported", host);
+                return spec_bad(p, path, msg);
+        }
+        return 0;
+}

@@ -1,0 +1,314 @@
+/* runroot as an OCI runtime: create (the process waits on exec.fifo for
+ * start) and run (create and start in the foreground). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ociruntime.h"
+
+typedef struct create_opts {
+        const char *bundle, *pid_file, *console_socket;
+        int preserve_fds;
+        bool foreground; /* run */
+} create_opts;
+
+static void write_self(const char *file, int value)
+{
+        FILE *f = fopen(file, "we");
+        if (f) {
+                fprintf(f, "%d\n", value);
+                fclose(f);
+        }
+}
+
+static volatile pid_t fwd_child;
+static void forward(int sig)
+{
+        if (fwd_child > 0)
+                kill(fwd_child, sig);
+}
+
+static int do_create(const char *id, const create_opts *o)
+{
+        const char *cmd = o->foreground ? "run" : "create";
+        if (!oci_id_ok(id))
+                return oci_usage_error(cmd, "not a valid container id");
+        if (mkdir(oci_g.root, 0700) < 0 && errno != EEXIST) {
+                log_error("--root %s: %s", oci_g.root, strerror(errno));
+                return EXIT_RUNROOT;
+        }
+        _cleanup_free_ char *dir = oci_cdir(id);
+        if (mkdir(dir, 0711) < 0) {
+                if (errno == EEXIST)
+                        log_error("container with id exists: %s", id);
+                else
+                        log_error("%s: %s", dir, strerror(errno));
+                return EXIT_RUNROOT;
+        }
+        err_t e = {0};
+        runner_oci_spec s;
+        if (runner_oci_spec_load(o->bundle, &s, &e) < 0) {
+                log_error("%s", e.msg);
+                oci_remove_tree(dir);
+                return EXIT_RUNROOT;
+        }
+        for (size_t i = 0; i < s.warnings.n; i++)
+                log_warn("%s", s.warnings.v[i]);
+        int rc = EXIT_RUNROOT;
+        int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
+        _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
+        _cleanup_free_ char *scf = path_join(dir, "seccomp.json");
+        _cleanup_free_ char *sf = path_join(dir, "state.json");
+        _cleanup_free_ char *tmp = path_join(dir, ".state.json");
+        if (s.terminal && !o->foreground && !o->console_socket) {
+                log_error("config.json: process.terminal: true needs --console-socket");
+                goto out;
+        }
+        if (o->console_socket && !s.terminal) {
+                log_error("--console-socket: config.json's process.terminal is false");
+                goto out;
+        }
+        if (o->console_socket) {
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                if (strlen(o->console_socket) >= sizeof sa.sun_path) {
+                        log_error("--console-socket %s: path too long", o->console_socket);
+                        goto out;
+                }
+                strcpy(sa.sun_path, o->console_socket);
+                console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        log_error("--console-socket %s: %s", o->console_socket, strerror(errno));
+                        goto out;
+                }
+                s.cfg.console_fd = console_fd;
+        }
+        if (s.seccomp) {
+                FILE *f = fopen(scf, "wxe");
+                if (!f || fputs(s.seccomp, f) < 0 || fclose(f) != 0) {
+                        log_error("%s: %s", scf, strerror(errno));
+                        goto out;
+                }
+                s.cfg.sec.seccomp = true;
+                s.cfg.sec.seccomp_profile = scf;
+        }
+        if (!o->foreground) {
+                if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0 ||
+                    (fifo_fd = open(fifo, O_PATH | O_CLOEXEC)) < 0) {
+                        log_error("%s: %s", fifo, strerror(errno));
+                        goto out;
+                }
+                s.cfg.start_fd = fifo_fd;
+        }
+        if (pipe2(pfd, O_CLOEXEC) < 0) {
+                log_error("pipe: %s", strerror(errno));
+                goto out;
+        }
+        fflush(NULL);
+        pid_t child = fork();
+        if (child < 0) {
+                log_error("fork: %s", strerror(errno));
+                goto out;
+        }
+        if (child == 0) {
+                /* The container's parent: runs it to its end and records
+                 * the exit status. */
+                close(pfd[0]);
+                if (!o->foreground)
+                        setsid();
+                if (s.have_oom_score_adj) {
+                        char v[16];
+                        snprintf(v, sizeof v, "%d", s.oom_score_adj);
+                        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                        if (fd < 0 || write(fd, v, strlen(v)) < 0) {
+                                log_error("process.oomScoreAdj: %s", strerror(errno));
+                                _exit(EXIT_RUNROOT);
+                        }
+                        close(fd);
+                }
+                if (s.umask >= 0)
+                        umask((mode_t)s.umask);
+                s.cfg.started_fd = pfd[1];
+                err_t ce = {0};
+                int r = runner_run(&s.cfg, &ce);
+                if (r < 0)
+                        log_error("%s", ce.msg);
+                else if (ce.msg[0])
+                        log_error("%s", ce.msg);
+                int code = r < 0 ? EXIT_RUNROOT : r;
+                _cleanup_free_ char *ef = path_join(dir, "exit");
+                write_self(ef, code);
+                _exit(code);
+        }
+        close(pfd[1]);
+        pfd[1] = -1;
+        if (o->foreground) {
+                fwd_child = child;
+                static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+                for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+                        signal(sigs[i], forward);
+        }
+        char line[64] = {0};
+        size_t len = 0;
+        while (len < sizeof line - 1) {
+                ssize_t n = read(pfd[0], line + len, sizeof line - 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                if (memchr(line, '\n', len))
+                        break;
+        }
+        int pid = 0;
+        if (sscanf(line, "OK %d", &pid) != 1 || pid <= 0) {
+                /* It could not start: the child said why. */
+                int st = 0;
+                while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+                        ;
+                rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : EXIT_RUNROOT;
+                if (!o->foreground)
+                        rc = EXIT_RUNROOT;
+                goto out;
+        }
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "ociVersion", json_object_new_string(OCI_SPEC_VERSION));
+        json_object_object_add(j, "id", json_object_new_string(id));
+        json_object_object_add(j, "pid", json_object_new_int(pid));
+        char bundle[PATH_MAX];
+        json_object_object_add(
+                j, "bundle",
+                json_object_new_string(realpath(o->bundle, bundle) ? bundle : o->bundle));
+        json_object_object_add(j, "runroot.starttime",
+                               json_object_new_int64((int64_t)oci_start_time(pid)));
+        json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
+        json_object_object_add(j, "runroot.created", json_object_new_int64((int64_t)time(NULL)));
+        json_object_object_add(j, "runroot.rootfs", json_object_new_string(s.root));
+        json_object_object_add(j, "annotations",
+                               s.annotations ? json_object_get(s.annotations)
+                                             : json_object_new_object());
+        int w = json_object_to_file_ext(tmp, j,
+                                        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        json_object_put(j);
+        if (w < 0 || rename(tmp, sf) < 0) {
+                log_error("%s: %s", sf, strerror(errno));
+                kill(pid, SIGKILL);
+                goto out;
+        }
+        if (o->pid_file) {
+                _cleanup_free_ char *ptmp = xasprintf("%s.tmp", o->pid_file);
+                FILE *f = fopen(ptmp, "we");
+                if (!f || fprintf(f, "%d", pid) < 0 || fclose(f) != 0 ||
+                    rename(ptmp, o->pid_file) < 0) {
+                        log_error("--pid-file %s: %s", o->pid_file, strerror(errno));
+                        unlink(ptmp);
+                        kill(pid, SIGKILL);
+                        goto out;
+                }
+        }
+        if (!o->foreground) {
+                rc = 0;
+                /* The state stays for start, state, kill and delete. */
+                close(pfd[0]);
+                if (fifo_fd >= 0)
+                        close(fifo_fd);
+                if (console_fd >= 0)
+                        close(console_fd);
+                runner_oci_spec_free(&s);
+                return rc;
+        }
+        int st = 0;
+        while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+                ;
+        rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+out:
+        /* run removes its container at the end, as runc's does. */
+        if (pfd[0] >= 0)
+                close(pfd[0]);
+        if (pfd[1] >= 0)
+                close(pfd[1]);
+        if (fifo_fd >= 0)
+                close(fifo_fd);
+        if (console_fd >= 0)
+                close(console_fd);
+        oci_remove_tree(dir);
+        runner_oci_spec_free(&s);
+        return rc;
+}
+
+int oci_cmd_create(int argc, char **argv, bool foreground)
+{
+        static const struct option opts[] = {
+                {"bundle", required_argument, NULL, 'b'},
+                {"pid-file", required_argument, NULL, 'p'},
+                {"console-socket", required_argument, NULL, 'c'},
+                {"no-pivot", no_argument, NULL, 'P'},
+                {"no-new-keyring", no_argument, NULL, 'k'},
+                {"preserve-fds", required_argument, NULL, 'f'},
+                {"detach", no_argument, NULL, 'd'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        create_opts o = {.bundle = ".", .foreground = foreground};
+        const char *cmd = argv[0];
+        optind = 1;
+        opterr = 0;
+        int c;
+        while ((c = getopt_long(argc, argv, "+b:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'b': o.bundle = optarg; break;
+                case 'p': o.pid_file = optarg; break;
+                case 'c': o.console_socket = optarg; break;
+                case 'P':
+                        /* pivot_root is what runroot does: a root where it
+                         * cannot work is refused by the runner anyway. */
+                        log_warn("%s --no-pivot: ignored (runroot always uses pivot_root)", cmd);
+                        break;
+                case 'k': break; /* runroot makes no session keyring */
+                case 'f': {
+                        char *end = NULL;
+                        long n = strtol(optarg, &end, 10);
+                        if (!*optarg || *end || n < 0 || n > 1024)
+                                return oci_usage_error(cmd, "--preserve-fds: expected a number");
+                        if (n > 0)
+                                return oci_usage_error(cmd, "--preserve-fds: only 0 is supported "
+                                                            "by runroot");
+                        o.preserve_fds = (int)n;
+                        break;
+                }
+                case 'd':
+                        if (!foreground)
+                                return oci_usage_error(cmd, "--detach: unknown option");
+                        return oci_usage_error(cmd, "--detach: use create and start");
+                case 'h':
+                        printf("Usage: runroot [GLOBAL OPTIONS] %s --bundle DIR [--pid-file F] "
+                               "ID\n",
+                               cmd);
+                        return 0;
+                default:
+                        if (optopt && optopt != '?')
+                                return oci_usage_error(cmd, "an option needs a value");
+                        {
+                                char m[128];
+                                snprintf(m, sizeof m, "%.64s: unknown option", argv[optind - 1]);
+                                return oci_usage_error(cmd, m);
+                        }
+                }
+        }
+        if (optind != argc - 1)
+                return oci_usage_error(cmd, "expected one container id");
+        return do_create(argv[optind], &o);
+}

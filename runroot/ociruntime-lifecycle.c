@@ -1,0 +1,195 @@
+/* runroot as an OCI runtime: start, kill and delete. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ociruntime.h"
+
+int oci_cmd_start(int argc, char **argv)
+{
+        ctr c;
+        int r = oci_one_id(argc, argv, "start", &c);
+        if (r)
+                return r;
+        if (strcmp(c.status, "created") != 0) {
+                log_error("cannot start a container that is %s: %s", c.status, c.id);
+                oci_ctr_free(&c);
+                return 1;
+        }
+        _cleanup_free_ char *fifo = path_join(c.dir, "exec.fifo");
+        int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        r = 1;
+        if (fd < 0)
+                log_error("%s: %s", fifo, strerror(errno));
+        else {
+                /* Until the process has opened its end and written its byte;
+                 * one that ends first never will. */
+                unsigned long long want = (unsigned long long)oci_jint(c.st, "runroot.starttime");
+                for (;;) {
+                        char b;
+                        ssize_t n = read(fd, &b, 1);
+                        if (n == 1) {
+                                r = 0;
+                                break;
+                        }
+                        if (oci_start_time(c.pid) != want) {
+                                log_error("container %s: its process ended before start", c.id);
+                                break;
+                        }
+                        poll(NULL, 0, 2);
+                }
+                close(fd);
+                if (r == 0 && unlink(fifo) < 0)
+                        log_warn("%s: %s", fifo, strerror(errno));
+        }
+        oci_ctr_free(&c);
+        return r;
+}
+
+static int signal_parse(const char *s)
+{
+        char *end = NULL;
+        long n = strtol(s, &end, 10);
+        if (*s && !*end)
+                return n > 0 && n < NSIG ? (int)n : -1;
+        if (!strncasecmp(s, "SIG", 3))
+                s += 3;
+        for (int i = 1; i < NSIG; i++) {
+                const char *a = sigabbrev_np(i);
+                if (a && !strcasecmp(a, s))
+                        return i;
+        }
+        return -1;
+}
+
+/* Every process of the container's pid namespace (its init's). */
+int oci_kill_all(pid_t init, int sig)
+{
+        char p[64], link[64], self[64];
+        snprintf(p, sizeof p, "/proc/%d/ns/pid", (int)init);
+        ssize_t n = readlink(p, self, sizeof self - 1);
+        if (n < 0)
+                return -errno;
+        self[n] = 0;
+        DIR *d = opendir("/proc");
+        if (!d)
+                return -errno;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char *end = NULL;
+                long pid = strtol(de->d_name, &end, 10);
+                if (*end || pid <= 0)
+                        continue;
+                snprintf(p, sizeof p, "/proc/%ld/ns/pid", pid);
+                n = readlink(p, link, sizeof link - 1);
+                if (n < 0)
+                        continue;
+                link[n] = 0;
+                if (!strcmp(link, self))
+                        kill((pid_t)pid, sig);
+        }
+        closedir(d);
+        return 0;
+}
+
+int oci_cmd_kill(int argc, char **argv)
+{
+        bool all = false;
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+                if (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a"))
+                        all = true;
+                else {
+                        char m[128];
+                        snprintf(m, sizeof m, "%.64s: unknown option", argv[i]);
+                        return oci_usage_error("kill", m);
+                }
+        }
+        if (argc - i < 1 || argc - i > 2)
+                return oci_usage_error("kill", "expected a container id and a signal");
+        int sig = argc - i == 2 ? signal_parse(argv[i + 1]) : SIGTERM;
+        if (sig < 0) {
+                char m[128];
+                snprintf(m, sizeof m, "%.64s: unknown signal", argv[i + 1]);
+                return oci_usage_error("kill", m);
+        }
+        ctr c;
+        int r = oci_ctr_load(argv[i], &c);
+        if (r)
+                return r;
+        if (!strcmp(c.status, "stopped")) {
+                log_error("container %s: container not running", c.id);
+                oci_ctr_free(&c);
+                return 1;
+        }
+        r = 0;
+        if (all)
+                r = oci_kill_all(c.pid, sig);
+        if (!all || r < 0)
+                r = kill(c.pid, sig) < 0 ? -errno : 0;
+        if (r < 0)
+                log_error("kill %s: %s", c.id, strerror(-r));
+        oci_ctr_free(&c);
+        return r < 0 ? 1 : 0;
+}
+
+int oci_cmd_delete(int argc, char **argv)
+{
+        bool force = false;
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+                if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
+                        force = true;
+                else {
+                        char m[128];
+                        snprintf(m, sizeof m, "%.64s: unknown option", argv[i]);
+                        return oci_usage_error("delete", m);
+                }
+        }
+        if (argc - i != 1)
+                return oci_usage_error("delete", "expected one container id");
+        ctr c;
+        int r = oci_ctr_load(argv[i], &c);
+        if (r) {
+                /* runc: --force of one that is not there is done. */
+                return force && oci_id_ok(argv[i]) ? 0 : r;
+        }
+        if (strcmp(c.status, "stopped") != 0) {
+                if (!force) {
+                        log_error("cannot delete container %s that is not stopped: %s", c.id,
+                                  c.status);
+                        oci_ctr_free(&c);
+                        return 1;
+                }
+                unsigned long long want = (unsigned long long)oci_jint(c.st, "runroot.starttime");
+                oci_kill_all(c.pid, SIGKILL);
+                kill(c.pid, SIGKILL);
+                for (int k = 0; k < 1000 && oci_start_time(c.pid) == want; k++)
+                        poll(NULL, 0, 10);
+        }
+        /* Its monitor ends with the container: wait a little for it, so
+         * its exit record is not written into a directory made again. */
+        pid_t mon = (pid_t)oci_jint(c.st, "runroot.monitor");
+        _cleanup_free_ char *ef = path_join(c.dir, "exit");
+        for (int k = 0; k < 500 && mon > 0 && kill(mon, 0) == 0 && access(ef, F_OK) < 0; k++)
+                poll(NULL, 0, 10);
+        r = oci_remove_tree(c.dir);
+        if (r < 0)
+                log_error("delete %s: %s", c.id, strerror(-r));
+        oci_ctr_free(&c);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,150 @@
+/* runroot as an OCI runtime: a container's directory under --root, its
+ * state.json and the status worked out from its process. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ociruntime.h"
+
+bool oci_id_ok(const char *id)
+{
+        if (!*id || strlen(id) > 1024 || !strcmp(id, ".") || !strcmp(id, ".."))
+                return false;
+        for (const char *c = id; *c; c++)
+                if (!(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') &&
+                    !(*c >= '0' && *c <= '9') && !strchr("_+-.", *c))
+                        return false;
+        return true;
+}
+
+char *oci_cdir(const char *id)
+{
+        return path_join(oci_g.root, id);
+}
+
+unsigned long long oci_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+                return 0;
+        buf[n] = 0;
+        char *p = strrchr(buf, ')');
+        if (!p)
+                return 0;
+        /* Field 3 (state) is the first after the name: 22 is 19 further. */
+        p += 2;
+        if (*p == 'Z' || *p == 'X')
+                return 0;
+        for (int f = 3; f < 22 && p; f++) {
+                p = strchr(p, ' ');
+                if (p)
+                        p++;
+        }
+        return p ? strtoull(p, NULL, 10) : 0;
+}
+
+void oci_ctr_free(ctr *c)
+{
+        free(c->id);
+        free(c->dir);
+        json_object_put(c->st);
+}
+
+int64_t oci_jint(json_object *j, const char *k)
+{
+        json_object *v = NULL;
+        return json_object_object_get_ex(j, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* The container id: 1 with the message printed when there is none. */
+int oci_ctr_load(const char *id, ctr *ret)
+{
+        memset(ret, 0, sizeof *ret);
+        if (!oci_id_ok(id)) {
+                log_error("container \"%s\": not a valid container id", id);
+                return 1;
+        }
+        ret->id = xstrdup(id);
+        ret->dir = oci_cdir(id);
+        _cleanup_free_ char *sf = path_join(ret->dir, "state.json");
+        ret->st = json_object_from_file(sf);
+        if (!ret->st) {
+                log_error("container \"%s\" does not exist", id);
+                oci_ctr_free(ret);
+                return 1;
+        }
+        ret->pid = (pid_t)oci_jint(ret->st, "pid");
+        unsigned long long want = (unsigned long long)oci_jint(ret->st, "runroot.starttime");
+        bool alive = ret->pid > 0 && oci_start_time(ret->pid) == want && want;
+        _cleanup_free_ char *fifo = path_join(ret->dir, "exec.fifo");
+        ret->status = !alive ? "stopped" : access(fifo, F_OK) == 0 ? "created" : "running";
+        return 0;
+}
+
+json_object *oci_state_json(const ctr *c)
+{
+        json_object *j = json_object_new_object();
+        static const char *const keys[] = {"ociVersion", "id"};
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                json_object *v = NULL;
+                if (json_object_object_get_ex(c->st, keys[i], &v))
+                        json_object_object_add(j, keys[i], json_object_get(v));
+        }
+        json_object_object_add(j, "status", json_object_new_string(c->status));
+        if (strcmp(c->status, "stopped") != 0)
+                json_object_object_add(j, "pid", json_object_new_int(c->pid));
+        json_object *v = NULL;
+        if (json_object_object_get_ex(c->st, "bundle", &v))
+                json_object_object_add(j, "bundle", json_object_get(v));
+        if (json_object_object_get_ex(c->st, "annotations", &v))
+                json_object_object_add(j, "annotations", json_object_get(v));
+        return j;
+}
+
+int oci_remove_tree(const char *dir)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+        return rmdir(dir) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int oci_usage_error(const char *cmd, const char *msg)
+{
+        log_error("%s: %s (see runroot --root DIR --help)", cmd, msg);
+        return EXIT_RUNROOT;
+}
+
+int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret)
+{
+        if (argc != 2) {
+                oci_usage_error(cmd, "expected one container id");
+                return EXIT_RUNROOT;
+        }
+        return oci_ctr_load(argv[1], ret);
+}

@@ -1,0 +1,61 @@
+/* runroot as an OCI runtime (ociruntime*.c): the parts of runc's command
+ * line. ociruntime.c parses the global options and dispatches; the state
+ * of each container (ociruntime-state.c) is a directory under --root with
+ * state.json, exec.fifo while it waits for start, and exit once its
+ * monitor has seen it end. Each oci_cmd_* gets argv from its command's
+ * name and returns the exit status, having printed its message. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "runner.h"
+#include "runroot.h"
+
+#define OCI_SPEC_VERSION "1.2.0"
+
+typedef struct oci_global {
+        const char *root; /* --root, absolute once it exists */
+        const char *log;
+        bool log_json;
+        FILE *logf;
+} oci_global;
+
+extern oci_global oci_g;
+
+/* ---- ociruntime-state.c ---- */
+typedef struct ctr {
+        char *id, *dir;
+        json_object *st; /* state.json */
+        pid_t pid;
+        const char *status; /* created, running or stopped */
+} ctr;
+
+bool oci_id_ok(const char *id);
+char *oci_cdir(const char *id);
+/* /proc/PID/stat's start time; 0 for none or a zombie. */
+unsigned long long oci_start_time(pid_t pid);
+int64_t oci_jint(json_object *j, const char *k);
+/* 0, or 1 with the message printed (bad id, no such container). */
+int oci_ctr_load(const char *id, ctr *ret);
+void oci_ctr_free(ctr *c);
+/* The runtime specification's state of c (a new object). */
+json_object *oci_state_json(const ctr *c);
+int oci_remove_tree(const char *dir);
+/* "CMD: MSG" printed; EXIT_RUNROOT. */
+int oci_usage_error(const char *cmd, const char *msg);
+/* argv is CMD ID: loads it (EXIT_RUNROOT for other argv). */
+int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret);
+
+/* ---- the commands ---- */
+int oci_cmd_create(int argc, char **argv, bool foreground); /* ociruntime-create.c */
+int oci_cmd_start(int argc, char **argv);                   /* ociruntime-lifecycle.c */
+int oci_cmd_kill(int argc, char **argv);
+int oci_cmd_delete(int argc, char **argv);
+/* Every process of init's pid namespace gets sig. */
+int oci_kill_all(pid_t init, int sig);
+int oci_cmd_state(int argc, char **argv); /* ociruntime-list.c */
+int oci_cmd_list(int argc, char **argv);
