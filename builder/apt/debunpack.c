@@ -41,65 +41,90 @@ static void archive_freep(struct archive **a)
 }
 #define _cleanup_archive_ _cleanup_(archive_freep)
 
-/* Open deb and position at the member whose name starts with prefix;
- * returns the member's inner archive, ready to read entries. */
-static int open_member(const char *deb, const char *prefix, struct archive **ret_outer,
-                       struct archive **ret_inner, inner_src *src, err_t *e)
+/* One member of a .deb open for reading: the ar archive, and the member's
+ * tarball streamed from it. */
+typedef struct deb_member {
+        struct archive *outer, *in;
+        inner_src src;
+} deb_member;
+
+static void deb_member_close(deb_member *m)
 {
-        struct archive *outer = archive_read_new();
-        archive_read_support_format_ar(outer);
-        if (archive_read_open_filename(outer, deb, 1 << 16) != ARCHIVE_OK) {
-                int rc = err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
-                archive_read_free(outer);
-                return rc;
-        }
-        struct archive_entry *ent;
-        bool saw_binary = false;
+        archive_freep(&m->in);
+        archive_freep(&m->outer);
+}
+#define _cleanup_member_ _cleanup_(deb_member_close)
+
+/* The next member of deb's ar archive outer that is not debian-binary:
+ * 1 with its name, 0 at the end. debian-binary is checked where it comes
+ * (*saw_binary: it came). */
+static int next_member(struct archive *outer, const char *deb, bool *saw_binary,
+                       const char **ret_name, err_t *e)
+{
         for (;;) {
+                struct archive_entry *ent;
                 int r = archive_read_next_header(outer, &ent);
                 if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN) {
-                        int rc = err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
-                        archive_read_free(outer);
-                        return rc;
-                }
+                        return 0;
+                if (r < ARCHIVE_WARN)
+                        return err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
                 const char *name = archive_entry_pathname(ent);
                 if (!name)
                         continue;
-                if (!strcmp(name, "debian-binary")) {
-                        char v[8] = {0};
-                        if (archive_read_data(outer, v, sizeof(v) - 1) < 2 || v[0] != '2' ||
-                            v[1] != '.') {
-                                archive_read_free(outer);
-                                return err_set(e, -EBADMSG, "%s: not a format 2.x .deb", deb);
-                        }
-                        saw_binary = true;
-                        continue;
+                if (strcmp(name, "debian-binary") != 0) {
+                        *ret_name = name;
+                        return 1;
                 }
+                char v[8] = {0};
+                if (archive_read_data(outer, v, sizeof(v) - 1) < 2 || v[0] != '2' || v[1] != '.')
+                        return err_set(e, -EBADMSG, "%s: not a format 2.x .deb", deb);
+                *saw_binary = true;
+        }
+}
+
+/* The tarball of member name (of outer, at its data), ready to read
+ * entries. */
+static int open_inner(struct archive *outer, inner_src *src, const char *deb, const char *name,
+                      struct archive **ret_inner, err_t *e)
+{
+        struct archive *inner = archive_read_new();
+        archive_read_support_filter_all(inner);
+        archive_read_support_format_tar(inner);
+        src->outer = outer;
+        if (archive_read_open(inner, src, NULL, inner_read, NULL) != ARCHIVE_OK) {
+                int rc = err_set(e, -EBADMSG, "%s: %s: %s", deb, name, archive_error_string(inner));
+                archive_read_free(inner);
+                return rc;
+        }
+        *ret_inner = inner;
+        return 0;
+}
+
+/* Open deb and position at the member whose name starts with prefix: *m
+ * (which the caller closes) has its tarball, ready to read entries. */
+static int open_member(const char *deb, const char *prefix, deb_member *m, err_t *e)
+{
+        _cleanup_archive_ struct archive *outer = archive_read_new();
+        archive_read_support_format_ar(outer);
+        if (archive_read_open_filename(outer, deb, 1 << 16) != ARCHIVE_OK)
+                return err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
+        bool saw_binary = false;
+        const char *name;
+        int r;
+        while ((r = next_member(outer, deb, &saw_binary, &name, e)) == 1) {
                 if (strncmp(name, prefix, strlen(prefix)) != 0)
                         continue;
-                if (!saw_binary) {
-                        archive_read_free(outer);
+                if (!saw_binary)
                         return err_set(e, -EBADMSG, "%s: debian-binary is not the first member",
                                        deb);
-                }
-                struct archive *inner = archive_read_new();
-                archive_read_support_filter_all(inner);
-                archive_read_support_format_tar(inner);
-                src->outer = outer;
-                if (archive_read_open(inner, src, NULL, inner_read, NULL) != ARCHIVE_OK) {
-                        int rc = err_set(e, -EBADMSG, "%s: %s: %s", deb, name,
-                                         archive_error_string(inner));
-                        archive_read_free(inner);
-                        archive_read_free(outer);
-                        return rc;
-                }
-                *ret_outer = outer;
-                *ret_inner = inner;
+                r = open_inner(outer, &m->src, deb, name, &m->in, e);
+                if (r < 0)
+                        return r;
+                m->outer = steal_pointer(&outer);
                 return 0;
         }
-        archive_read_free(outer);
+        if (r < 0)
+                return r;
         return err_set(e, -EBADMSG, "%s: no %s member", deb, prefix);
 }
 
@@ -136,58 +161,67 @@ static int merged_usr(void *ud, const char *rel, char **ret)
         return 0;
 }
 
-int apt_deb_extract(const char *deb, const char *root, const char *const *merged_dirs, err_t *e)
+/* What every unpack of a data member shares: messages name it, owners
+ * as the kernel lets us, device nodes made where it lets us, and a
+ * directory entry leaves a symlink there alone, as dpkg does. */
+static void data_opts(xt_opts *o, const char *label)
+{
+        o->label = label;
+        o->owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER;
+        o->devices = XT_DEVICES_CREATE;
+        o->keep_dirs = true;
+}
+
+/* deb's data member into root with o (and data_opts). */
+static int extract_data(const char *deb, const char *root, xt_opts *o, err_t *e)
 {
         _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return err_sys(e, errno, "%s", root);
-        inner_src src;
-        _cleanup_archive_ struct archive *outer = NULL;
-        _cleanup_archive_ struct archive *in = NULL;
-        int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
+        _cleanup_member_ deb_member m = {0};
+        int rc = open_member(deb, "data.tar", &m, e);
         if (rc < 0)
                 return rc;
+        _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
+        data_opts(o, label);
+        return xt_extract_archive(m.in, rootfd, o, NULL, e);
+}
+
+int apt_deb_extract(const char *deb, const char *root, const char *const *merged_dirs, err_t *e)
+{
         /* No times: packages unpack in parallel, so a shared directory's
          * mtime would depend on which came last; dpkg sets the files'
          * times when it unpacks them again, and directories keep the
-         * build time (clamped by SOURCE_DATE_EPOCH). A directory entry
-         * leaves a symlink there alone, as dpkg does. */
-        _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
+         * build time (clamped by SOURCE_DATE_EPOCH). */
         xt_opts o = {
-                .label = label,
-                .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
-                .devices = XT_DEVICES_CREATE,
                 .no_times = true,
-                .keep_dirs = true,
                 .rewrite = merged_dirs ? merged_usr : NULL,
                 .rewrite_ud = (void *)merged_dirs,
         };
-        return xt_extract_archive(in, rootfd, &o, NULL, e);
+        return extract_data(deb, root, &o, e);
 }
 
 int apt_deb_control_file(const char *deb, const char *member, char **ret, size_t *ret_len, err_t *e)
 {
-        inner_src src;
-        _cleanup_archive_ struct archive *outer = NULL;
-        _cleanup_archive_ struct archive *in = NULL;
-        int rc = open_member(deb, "control.tar", &outer, &in, &src, e);
+        _cleanup_member_ deb_member m = {0};
+        int rc = open_member(deb, "control.tar", &m, e);
         if (rc < 0)
                 return rc;
         struct archive_entry *ent;
         for (;;) {
-                int r = archive_read_next_header(in, &ent);
+                int r = archive_read_next_header(m.in, &ent);
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN)
                         return err_set(e, -EBADMSG, "%s: control.tar: %s", deb,
-                                       archive_error_string(in));
+                                       archive_error_string(m.in));
                 if (strcmp(strip_dot(archive_entry_pathname(ent)), member) != 0)
                         continue;
                 int64_t size = archive_entry_size(ent);
                 if (size < 0 || size > (16 << 20))
                         return err_set(e, -EFBIG, "%s: %s: too large", deb, member);
                 char *buf = xmalloc((size_t)size + 1);
-                la_ssize_t n = archive_read_data(in, buf, (size_t)size);
+                la_ssize_t n = archive_read_data(m.in, buf, (size_t)size);
                 if (n != size) {
                         free(buf);
                         return err_set(e, -EBADMSG, "%s: %s: short read", deb, member);
@@ -358,27 +392,9 @@ int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_
         apt_deb_info *i = xcalloc(1, sizeof(*i));
         i->deb = xstrdup(deb);
         bool saw_binary = false, saw_data = false;
+        const char *name;
         int rc = 0;
-        while (rc == 0 && !saw_data) {
-                struct archive_entry *ent;
-                int r = archive_read_next_header(outer, &ent);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN) {
-                        rc = err_set(e, -EBADMSG, "%s: %s", deb, archive_error_string(outer));
-                        break;
-                }
-                const char *name = archive_entry_pathname(ent);
-                if (!name)
-                        continue;
-                if (!strcmp(name, "debian-binary")) {
-                        char v[8] = {0};
-                        if (archive_read_data(outer, v, sizeof(v) - 1) < 2 || v[0] != '2' ||
-                            v[1] != '.')
-                                rc = err_set(e, -EBADMSG, "%s: not a format 2.x .deb", deb);
-                        saw_binary = true;
-                        continue;
-                }
+        while (!saw_data && (rc = next_member(outer, deb, &saw_binary, &name, e)) == 1) {
                 bool is_control = !strncmp(name, "control.tar", 11);
                 bool is_data = !strncmp(name, "data.tar", 8);
                 if (!is_control && !is_data)
@@ -391,17 +407,15 @@ int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_
                         rc = err_set(e, -EBADMSG, "%s: data.tar before control.tar", deb);
                         break;
                 }
-                inner_src src = {.outer = outer};
-                _cleanup_archive_ struct archive *in = archive_read_new();
-                archive_read_support_filter_all(in);
-                archive_read_support_format_tar(in);
-                if (archive_read_open(in, &src, NULL, inner_read, NULL) != ARCHIVE_OK) {
-                        rc = err_set(e, -EBADMSG, "%s: %s: %s", deb, name,
-                                     archive_error_string(in));
+                inner_src src;
+                _cleanup_archive_ struct archive *in = NULL;
+                rc = open_inner(outer, &src, deb, name, &in, e);
+                if (rc < 0)
                         break;
-                }
                 if (is_control) {
                         rc = read_control(in, deb, i, e);
+                        if (rc < 0)
+                                break;
                         continue;
                 }
                 saw_data = true;
@@ -412,17 +426,16 @@ int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_
                 unpack_ctx c = {
                         .merged = merged_dirs, .conffiles = &i->conffiles, .list = &i->list};
                 xt_opts o = {
-                        .label = label,
-                        .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
-                        .devices = XT_DEVICES_CREATE,
                         .no_dir_times = true,
-                        .keep_dirs = true,
                         .rewrite = unpack_rewrite,
                         .rewrite_ud = &c,
                         .on_entry = unpack_entry,
                         .on_entry_ud = &c,
                 };
+                data_opts(&o, label);
                 rc = xt_extract_archive(in, rootfd, &o, NULL, e);
+                if (rc < 0)
+                        break;
         }
         if (rc == 0 && !saw_data)
                 rc = err_set(e, -EBADMSG, "%s: no data.tar member", deb);
@@ -444,10 +457,8 @@ int apt_deb_unpack(const char *deb, const char *root, const char *const *merged_
  * .deb, not the tree: another package may share a path. */
 static int gen_md5sums(const char *deb, apt_deb_info *i, err_t *e)
 {
-        inner_src src;
-        _cleanup_archive_ struct archive *outer = NULL;
-        _cleanup_archive_ struct archive *in = NULL;
-        int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
+        _cleanup_member_ deb_member m = {0};
+        int rc = open_member(deb, "data.tar", &m, e);
         if (rc < 0)
                 return rc;
         strbuf b = {0};
@@ -455,12 +466,12 @@ static int gen_md5sums(const char *deb, apt_deb_info *i, err_t *e)
         char *buf = xmalloc(1 << 16);
         for (;;) {
                 struct archive_entry *ent;
-                int r = archive_read_next_header(in, &ent);
+                int r = archive_read_next_header(m.in, &ent);
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
                         rc = err_set(e, -EBADMSG, "%s: data.tar: %s", deb,
-                                     archive_error_string(in));
+                                     archive_error_string(m.in));
                         break;
                 }
                 if (archive_entry_filetype(ent) != AE_IFREG || archive_entry_hardlink(ent))
@@ -471,11 +482,11 @@ static int gen_md5sums(const char *deb, apt_deb_info *i, err_t *e)
                         break;
                 EVP_DigestInit_ex(ctx, EVP_md5(), NULL);
                 la_ssize_t n;
-                while ((n = archive_read_data(in, buf, 1 << 16)) > 0)
+                while ((n = archive_read_data(m.in, buf, 1 << 16)) > 0)
                         EVP_DigestUpdate(ctx, buf, (size_t)n);
                 if (n < 0) {
                         rc = err_set(e, -EBADMSG, "%s: data.tar: %s", deb,
-                                     archive_error_string(in));
+                                     archive_error_string(m.in));
                         break;
                 }
                 unsigned char md[EVP_MAX_MD_SIZE];
@@ -522,25 +533,7 @@ static int one_rewrite(void *ud, const char *rel, char **ret)
 int apt_deb_extract_one(const char *deb, const char *root, const char *const *merged_dirs,
                         const char *entry, const char *dest, err_t *e)
 {
-        _cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return err_sys(e, errno, "%s", root);
-        inner_src src;
-        _cleanup_archive_ struct archive *outer = NULL;
-        _cleanup_archive_ struct archive *in = NULL;
-        int rc = open_member(deb, "data.tar", &outer, &in, &src, e);
-        if (rc < 0)
-                return rc;
-        _cleanup_free_ char *label = xasprintf("%s: data.tar", deb);
         one_ctx c = {.merged = merged_dirs, .entry = entry, .dest = dest};
-        xt_opts o = {
-                .label = label,
-                .owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER,
-                .devices = XT_DEVICES_CREATE,
-                .no_dir_times = true,
-                .keep_dirs = true,
-                .rewrite = one_rewrite,
-                .rewrite_ud = &c,
-        };
-        return xt_extract_archive(in, rootfd, &o, NULL, e);
+        xt_opts o = {.no_dir_times = true, .rewrite = one_rewrite, .rewrite_ud = &c};
+        return extract_data(deb, root, &o, e);
 }
