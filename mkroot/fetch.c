@@ -35,6 +35,7 @@ enum {
         OPT_LIST,
         OPT_DPKG_UNPACK,
         OPT_NO_TMPFS,
+        OPT_SECURITY_MIRROR,
 };
 
 /* What the user sees of a fetch: one line per phase on stderr (unless -q)
@@ -178,6 +179,7 @@ static void *ticker(void *arg)
 static const struct option fetch_opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"mirror", required_argument, NULL, OPT_MIRROR},
+        {"security-mirror", required_argument, NULL, OPT_SECURITY_MIRROR},
         {"keyring", required_argument, NULL, OPT_KEYRING},
         {"arch", required_argument, NULL, OPT_ARCH},
         {"variant", required_argument, NULL, OPT_VARIANT},
@@ -207,6 +209,7 @@ static int parse_opt(int c, char **argv, apt_bootstrap_opts *o, bool *quiet, boo
         case OPT_LIST: *list = true; break;
         case 'o': o->output = optarg; break;
         case OPT_MIRROR: o->mirror = optarg; break;
+        case OPT_SECURITY_MIRROR: o->security_mirror = optarg; break;
         case OPT_KEYRING: o->keyring = optarg; break;
         case OPT_ARCH: o->arch = optarg; break;
         case OPT_VARIANT:

@@ -343,8 +343,9 @@ char *apt_debootstrap_script_mirror(const char *text, size_t len, const char *su
 char *apt_host_security(const char *etc_apt, const apt_suite *s);
 
 /* The archive's pockets: the release itself, SUITE-updates on the same
- * mirror, SUITE-security (Debian: the security archive the host's apt
- * sources name; others: the same mirror). */
+ * mirror, SUITE-security (--security-mirror; else Debian's from the
+ * security archive the host's apt sources name unless the mirror was given
+ * explicitly; otherwise the same mirror). */
 typedef enum apt_pocket {
         APT_POCKET_RELEASE,
         APT_POCKET_UPDATES,
@@ -425,6 +426,10 @@ typedef struct apt_bootstrap_opts {
         const char *suite;
         const char *output;
         const char *mirror;
+        /* Debian's SUITE-security from here (any distribution's); NULL:
+         * the same mirror when the mirror was given (--mirror,
+         * $MKROOT_MIRROR), else the host's security archive. */
+        const char *security_mirror;
         const char *keyring;
         const char *arch;
         const char *cache_dir;

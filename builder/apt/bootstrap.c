@@ -123,11 +123,13 @@ static void note(boot *b, const char *fmt, ...)
 }
 
 /* Which pockets to fetch and from where: updates on the release's mirror;
- * security for Debian from the security archive the host's apt sources
- * name (none named: left out, saying so), for other distributions on the
- * release's mirror, which for Ubuntu is also the ports archive when the
- * mirror is. */
-static int setup_pockets(boot *b, const char *etc_apt, err_t *e)
+ * security from --security-mirror, else on the release's mirror, except
+ * for Debian with a mirror not given explicitly (the host's or
+ * debootstrap's): there the security archive the host's apt sources name
+ * (none named: left out, saying so). An explicit --mirror is the only
+ * archive asked, as debootstrap and mmdebstrap users expect; a mirror that
+ * lacks SUITE-security gets it left out with a note (fetch_releases). */
+static int setup_pockets(boot *b, const char *etc_apt, bool explicit_mirror, err_t *e)
 {
         unsigned want = b->o->pockets ? b->o->pockets : ~0u;
         const char *cn = b->suite.codename;
@@ -137,7 +139,15 @@ static int setup_pockets(boot *b, const char *etc_apt, err_t *e)
                                                    : xasprintf("%s-%s", cn, apt_pocket_name(k));
                 if (!(want & (1u << k)))
                         continue;
-                if (k != APT_POCKET_SECURITY || strcasecmp(b->suite.distribution, "debian")) {
+                if (k == APT_POCKET_SECURITY && b->o->security_mirror && *b->o->security_mirror) {
+                        p->mirror = xstrdup(b->o->security_mirror);
+                        size_t n = strlen(p->mirror);
+                        while (n > 1 && p->mirror[n - 1] == '/')
+                                p->mirror[--n] = '\0';
+                        continue;
+                }
+                if (k != APT_POCKET_SECURITY || explicit_mirror ||
+                    strcasecmp(b->suite.distribution, "debian")) {
                         p->mirror = xstrdup(b->mirror);
                         continue;
                 }
@@ -147,7 +157,7 @@ static int setup_pockets(boot *b, const char *etc_apt, err_t *e)
                 if (b->o->pockets)
                         return err_set(e, -ENOENT,
                                        "--pockets security: the host's apt sources (%s) name no "
-                                       "%s security archive",
+                                       "%s security archive (pass --security-mirror URL)",
                                        etc_apt, b->suite.distribution);
                 note(b, "%s left out: the host's apt sources (%s) name no %s security archive",
                      p->suite, etc_apt, b->suite.distribution);
@@ -184,9 +194,12 @@ static int setup(boot *b, err_t *e)
                 .etc_apt = "/etc/apt",
                 .debootstrap_dir = dbs && *dbs ? dbs : "/usr/share/debootstrap",
         };
-        rc = apt_suite_mirror(&b->suite, b->arch, &src, &b->mirror, e);
+        apt_mirror_from from = APT_MIRROR_FROM_MAX;
+        rc = apt_suite_mirror_from(&b->suite, b->arch, &src, &b->mirror, &from, e);
         if (rc == 0)
-                rc = setup_pockets(b, src.etc_apt, e);
+                rc = setup_pockets(b, src.etc_apt,
+                                   from == APT_MIRROR_FROM_OPTION || from == APT_MIRROR_FROM_ENV,
+                                   e);
         if (rc < 0)
                 return rc;
 
