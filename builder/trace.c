@@ -11,12 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "trace-syscalls.h"
 #include "trace.h"
 
 /* Per traced thread: the syscall it entered and the path it named. */
 typedef struct tracee {
         pid_t tid;
-        long nr;
+        int op;       /* the trace_op of the syscall it is in, -1: none */
         char *path;   /* spelled path of an open or exec, made absolute */
         long fd;      /* getdents: the fd listed */
         bool started; /* its first stop (the attach's SIGSTOP) was seen */
@@ -27,7 +28,7 @@ typedef struct tracer {
         strmap *seen; /* lines already written */
         tracee *t;
         size_t n, cap;
-        uint32_t arch; /* of the first syscall stop: the native one */
+        uint32_t arch; /* of the first syscall stop (mkroot's own): the native one */
         bool have_arch;
 } tracer;
 
@@ -42,7 +43,7 @@ static tracee *tracee_get(tracer *tr, pid_t tid, bool make)
                 tr->cap = tr->cap ? tr->cap * 2 : 16;
                 tr->t = xrealloc(tr->t, tr->cap * sizeof *tr->t);
         }
-        tr->t[tr->n] = (tracee){.tid = tid, .nr = -1, .fd = -1};
+        tr->t[tr->n] = (tracee){.tid = tid, .op = -1, .fd = -1};
         return &tr->t[tr->n++];
 }
 
@@ -140,94 +141,53 @@ static void on_syscall_entry(tracer *tr, pid_t tid, const struct __ptrace_syscal
         tracee *t = tracee_get(tr, tid, true);
         free(t->path);
         t->path = NULL;
-        t->nr = -1;
-        if (si->arch != tr->arch)
-                return; /* a 32-bit program on a 64-bit kernel: other numbers */
-        long nr = (long)si->entry.nr;
-        const uint64_t *a = si->entry.args;
-        switch (nr) {
-#ifdef SYS_open
-        case SYS_open:
-#endif
-        case SYS_execve: t->path = spelled(tid, AT_FDCWD, a[0]); break;
-        case SYS_openat:
-#ifdef SYS_openat2
-        case SYS_openat2:
-#endif
-        case SYS_execveat: t->path = spelled(tid, (long)(int)a[0], a[1]); break;
-#ifdef SYS_stat
-        case SYS_stat:
-        case SYS_lstat:
-        case SYS_access:
-        case SYS_readlink:
-#endif
-                t->path = spelled(tid, AT_FDCWD, a[0]);
-                break;
-#ifdef SYS_newfstatat
-        case SYS_newfstatat:
-#endif
-#ifdef SYS_fstatat64
-        case SYS_fstatat64:
-#endif
-        case SYS_statx:
-        case SYS_faccessat:
-#ifdef SYS_faccessat2
-        case SYS_faccessat2:
-#endif
-        case SYS_readlinkat: t->path = spelled(tid, (long)(int)a[0], a[1]); break;
-        case SYS_getdents64:
-#ifdef SYS_getdents
-        case SYS_getdents:
-#endif
-                t->fd = (long)(int)a[0];
-                break;
-        default: return;
+        t->op = -1;
+        trace_call c;
+        if (!trace_decode(tr->arch, si->arch, si->entry.nr, &c))
+                return;
+        /* A 32-bit ABI's arguments are the low halves of the registers. */
+        uint64_t a[6];
+        for (size_t i = 0; i < ARRAY_SIZE(a); i++)
+                a[i] = c.narrow ? (uint32_t)si->entry.args[i] : si->entry.args[i];
+        if (c.op == TRACE_OP_LIST) {
+                t->fd = (long)(int)a[c.arg];
+        } else {
+                long dirfd = c.dirfd < 0 ? AT_FDCWD : (long)(int)a[c.dirfd];
+                t->path = spelled(tid, dirfd, a[c.arg]);
         }
-        t->nr = nr;
+        t->op = (int)c.op;
 }
 
 static void on_syscall_exit(tracer *tr, pid_t tid, const struct __ptrace_syscall_info *si)
 {
         tracee *t = tracee_get(tr, tid, false);
-        if (!t || t->nr < 0)
+        if (!t || t->op < 0)
                 return;
-        long nr = t->nr;
-        t->nr = -1;
+        int op = t->op;
+        t->op = -1;
         if (si->exit.is_error)
                 return;
         char what[32];
-        switch (nr) {
-#ifdef SYS_open
-        case SYS_open:
-#endif
-        case SYS_openat:
-#ifdef SYS_openat2
-        case SYS_openat2:
-#endif
-        {
+        switch (op) {
+        case TRACE_OP_OPEN: {
                 emit(tr, 'o', t->path);
                 snprintf(what, sizeof what, "fd/%lld", (long long)si->exit.rval);
                 _cleanup_free_ char *reached = proc_link(tid, what);
                 emit(tr, 'p', reached);
                 break;
         }
-        case SYS_getdents64:
-#ifdef SYS_getdents
-        case SYS_getdents:
-#endif
-        {
+        case TRACE_OP_LIST: {
                 snprintf(what, sizeof what, "fd/%ld", t->fd);
                 _cleanup_free_ char *dir = proc_link(tid, what);
                 emit(tr, 'd', dir);
                 break;
         }
-        case SYS_execve:
-        case SYS_execveat: break; /* recorded at its event */
-        default:
+        case TRACE_OP_STAT:
                 /* stat, access, readlink: the path exists. Python, for
                  * one, only stats the source next to a cached module. */
                 emit(tr, 's', t->path);
                 break;
+        default: break; /* an exec: recorded at its event */
         }
 }
 
@@ -243,7 +203,7 @@ static void on_exec(tracer *tr, pid_t pid)
         if ((pid_t)former != pid)
                 tracee_drop(tr, (pid_t)former);
         t = tracee_get(tr, pid, true);
-        t->nr = -1;
+        t->op = -1;
         _cleanup_free_ char *exe = proc_link(pid, "exe");
         emit(tr, 'e', exe);
 }
