@@ -200,7 +200,10 @@ static _Noreturn void exec_child(const exec_plan *p)
         if (user_resolve(p->user, &u, &e) < 0)
                 fail_to(p->err_fd, &e);
         strv env = {0};
-        if (env_build(p->cenv, NULL, &p->o->env, environ, u.home, NULL, p->term, &env, &e) < 0)
+        if (p->o->env_exact)
+                for (size_t i = 0; i < p->o->env.n; i++)
+                        strv_push(&env, p->o->env.v[i]);
+        else if (env_build(p->cenv, NULL, &p->o->env, environ, u.home, NULL, p->term, &env, &e) < 0)
                 fail_to(p->err_fd, &e);
         _cleanup_free_ char *cwd_abs = NULL;
         int cwd_fd = -1;
@@ -261,12 +264,12 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
                 snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)p->ns_pid, ns_kinds[i].name);
                 nsfds[i] = p->flags & ns_kinds[i].flag ? open(path, O_RDONLY | O_CLOEXEC) : -1;
         }
-        int keep[3 + ARRAY_SIZE(ns_kinds)] = {p->err_fd, p->tty_sock, p->pidfd};
-        size_t nkeep = 3;
+        int keep[4 + ARRAY_SIZE(ns_kinds)] = {p->err_fd, p->tty_sock, p->pidfd, p->o->report_fd};
+        size_t nkeep = 4;
         for (size_t i = 0; i < ARRAY_SIZE(ns_kinds); i++)
                 if (nsfds[i] >= 0)
                         keep[nkeep++] = nsfds[i];
-        _Static_assert(3 + ARRAY_SIZE(ns_kinds) <= INIT_KEEP_FDS_MAX, "too many fds to keep");
+        _Static_assert(4 + ARRAY_SIZE(ns_kinds) <= INIT_KEEP_FDS_MAX, "too many fds to keep");
         if (init_close_fds(keep, nkeep, &e) < 0)
                 fail_to(p->err_fd, &e);
         if (enter_namespaces(p, nsfds, &e) < 0)
@@ -283,6 +286,12 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
         }
         if (child == 0)
                 exec_child(p);
+        if (p->o->report_fd >= 0) {
+                char line[24];
+                int n = snprintf(line, sizeof line, "%d\n", (int)child);
+                (void)!write(p->o->report_fd, line, (size_t)n);
+                close(p->o->report_fd);
+        }
         close(p->err_fd);
         if (p->tty_sock >= 0)
                 close(p->tty_sock);
@@ -339,7 +348,13 @@ static int exec_in(exec_plan *p, err_t *e)
         }
         _cleanup_close_ int master = -1;
         void *saved_tty = NULL;
-        if (p->o->tty) {
+        if (p->o->tty && p->o->console_fd >= 0) {
+                /* The caller's console socket gets the master: nothing
+                 * is relayed here. */
+                _cleanup_close_ int m = tty_recv_fd(tsock);
+                if (m >= 0 && tty_send_fd(p->o->console_fd, m) < 0)
+                        log_warn("--console-socket: %s", strerror(errno));
+        } else if (p->o->tty) {
                 master = tty_recv_fd(tsock);
                 if (master >= 0) {
                         tty_copy_winsize(0, master);
@@ -367,12 +382,66 @@ static int exec_in(exec_plan *p, err_t *e)
         return code;
 }
 
+int runner_exec_in_container(const runner_exec_target *t, const runner_exec_opts *o, err_t *e)
+{
+        if (!o->argv || !o->argv[0] || !o->argv[0][0])
+                return err_set(e, -EINVAL, "no command given");
+        if (o->tty && o->console_fd < 0 && !isatty(0))
+                return err_set(e, -ENOTTY, "-t: the input is not a terminal");
+        pid_t cmd = 0;
+        _cleanup_close_ int pidfd = t->init_pid > 0 ? command_pidfd(t->init_pid, &cmd) : -ESRCH;
+        if (pidfd < 0 && pidfd != -ENOSYS)
+                return err_set(e, -ESRCH, "%s: not running", t->name);
+        /* A container has a mount and a pid namespace of its own, always:
+         * not seeing them is not seeing the container, and going on would
+         * run the command on the host. */
+        int flags = ns_flags(cmd);
+        if ((flags & (CLONE_NEWNS | CLONE_NEWPID)) != (CLONE_NEWNS | CLONE_NEWPID))
+                return err_set(e, -EPERM, "%s: cannot reach the namespaces of its command (pid %d)",
+                               t->name, (int)cmd);
+        _cleanup_strv_ strv cenv = {0};
+        if (!o->env_exact)
+                command_env(cmd, &cenv);
+        /* Another user's HOME is its own (from the container's /etc/passwd),
+         * not the one the command started with. */
+        if (o->user)
+                for (size_t i = 0; i < cenv.n; i++)
+                        if (!strncmp(cenv.v[i], "HOME=", 5)) {
+                                free(cenv.v[i]);
+                                memmove(&cenv.v[i], &cenv.v[i + 1], (cenv.n - i) * sizeof *cenv.v);
+                                cenv.n--;
+                                break;
+                        }
+        _cleanup_close_ int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        const char *term = getenv("TERM");
+        exec_plan p = {
+                .o = o,
+                .sec = t->sec,
+                .cenv = &cenv,
+                .user = o->user ? o->user : t->user,
+                .workdir = o->workdir ? o->workdir : t->workdir,
+                .term = o->tty ? (term && *term ? term : "xterm") : NULL,
+                .pidfd = pidfd,
+                .ns_pid = cmd,
+                .flags = flags,
+                .null_fd = null_fd,
+        };
+        if (t->cgroups)
+                for (size_t i = 0; i < t->cgroups->n; i++)
+                        strv_push(&p.cgroups, t->cgroups->v[i]);
+        else
+                container_cgroups_of(t->init_pid, &p.cgroups);
+        int r = exec_in(&p, e);
+        strv_free(&p.cgroups);
+        return r;
+}
+
 int runner_container_exec(const char *cache_dir, const char *name, const runner_exec_opts *o,
                           err_t *e)
 {
         if (!o->argv || !o->argv[0] || !o->argv[0][0])
                 return err_set(e, -EINVAL, "no command given");
-        if (o->tty && !isatty(0))
+        if (o->tty && o->console_fd < 0 && !isatty(0))
                 return err_set(e, -ENOTTY, "-t: the input is not a terminal");
         store *s = NULL;
         int r = store_open(cache_dir, &s, e);
@@ -384,11 +453,9 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
                 store_free(s);
                 return r;
         }
+        /* Held while joining: the recorded init, not a reused pid. */
         _cleanup_close_ int initfd = c.running ? container_pidfd(&c) : -ESRCH;
-        pid_t cmd = 0;
-        _cleanup_close_ int pidfd =
-                initfd >= 0 || initfd == -ENOSYS ? command_pidfd(c.init_pid, &cmd) : -ESRCH;
-        if ((pidfd < 0 && pidfd != -ENOSYS) || !c.init_pid) {
+        if ((initfd < 0 && initfd != -ENOSYS) || !c.init_pid) {
                 r = err_set(e, -ESRCH, "%s: not running", c.name);
                 container_info_free(&c);
                 store_free(s);
@@ -406,44 +473,18 @@ int runner_container_exec(const char *cache_dir, const char *name, const runner_
                 r = sec_filter_prepare(&sec, cfd, &filter, e);
                 sec.filter = filter;
         }
-        _cleanup_strv_ strv cenv = {0};
-        _cleanup_close_ int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        /* A container has a mount and a pid namespace of its own, always:
-         * not seeing them is not seeing the container, and going on would
-         * run the command on the host. */
-        int flags = ns_flags(cmd);
-        if (r == 0 && (flags & (CLONE_NEWNS | CLONE_NEWPID)) != (CLONE_NEWNS | CLONE_NEWPID))
-                r = err_set(e, -EPERM, "%s: cannot reach the namespaces of its command (pid %d)",
-                            c.name, (int)cmd);
         if (r == 0) {
-                command_env(cmd, &cenv);
-                /* Another user's HOME is its own (from the container's
-                 * /etc/passwd), not the one the command started with. */
-                if (o->user)
-                        for (size_t i = 0; i < cenv.n; i++)
-                                if (!strncmp(cenv.v[i], "HOME=", 5)) {
-                                        free(cenv.v[i]);
-                                        memmove(&cenv.v[i], &cenv.v[i + 1],
-                                                (cenv.n - i) * sizeof *cenv.v);
-                                        cenv.n--;
-                                        break;
-                                }
-                const char *term = getenv("TERM");
-                exec_plan p = {
-                        .o = o,
+                _cleanup_strv_ strv cgroups = {0};
+                container_strv(c.run, "cgroups", &cgroups);
+                runner_exec_target t = {
+                        .init_pid = c.init_pid,
+                        .name = c.name,
+                        .user = container_str(c.run, "user"),
+                        .workdir = container_str(c.run, "workdir"),
                         .sec = &sec,
-                        .cenv = &cenv,
-                        .user = o->user ? o->user : container_str(c.run, "user"),
-                        .workdir = o->workdir ? o->workdir : container_str(c.run, "workdir"),
-                        .term = o->tty ? (term && *term ? term : "xterm") : NULL,
-                        .pidfd = pidfd,
-                        .ns_pid = cmd,
-                        .flags = flags,
-                        .null_fd = null_fd,
+                        .cgroups = &cgroups,
                 };
-                container_strv(c.run, "cgroups", &p.cgroups);
-                r = exec_in(&p, e);
-                strv_free(&p.cgroups);
+                r = runner_exec_in_container(&t, o, e);
         }
         sec_filter_free(filter);
         /* the strings of sec point into c.run */

@@ -75,6 +75,9 @@ typedef struct container_info {
  * ("no such container: WHAT") when there is none. */
 int container_find(store *s, const char *what, container_info *ret, err_t *e);
 void container_info_free(container_info *c);
+/* The cgroup directories of pid that runroot made (runroot-...), one per
+ * hierarchy, from /proc/PID/cgroup as the host sees it. */
+void container_cgroups_of(pid_t pid, strv *ret);
 /* A string or an integer member of a record (NULL / false when absent). */
 const char *container_str(struct json_object *j, const char *key);
 bool container_int(struct json_object *j, const char *key, int64_t *ret);

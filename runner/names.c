@@ -422,7 +422,7 @@ int runner_container_remove(const char *cache_dir, const char *name, bool force,
 
 /* The cgroup directories of pid that runroot made (runroot-...), one per
  * hierarchy, from /proc/PID/cgroup as the host sees it. */
-static void container_cgroups_of(pid_t pid, strv *ret)
+void container_cgroups_of(pid_t pid, strv *ret)
 {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);

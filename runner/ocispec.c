@@ -312,18 +312,15 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->hostname);
         free(s->seccomp);
         free(s->netns_path);
+        free(s->text);
         json_object_put(s->annotations);
         strv_free(&s->warnings);
         memset(s, 0, sizeof *s);
 }
 
-int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runner_oci_spec *ret,
-                          err_t *e)
+/* One JSON object, nothing after it. */
+static int parse_json(const char *text, size_t len, const char *what, json_object **ret, err_t *e)
 {
-        memset(ret, 0, sizeof *ret);
-        runner_config_init(&ret->cfg);
-        ret->umask = -1;
-        ret->cfg.sec.seccomp = false;
         json_tokener *tok = json_tokener_new();
         json_object *top = json_tokener_parse_ex(tok, text, (int)len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -331,7 +328,7 @@ int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runn
         json_tokener_free(tok);
         int r = 0;
         if (!top || jerr != json_tokener_success)
-                r = err_set(e, -EINVAL, WHAT ": not valid JSON: %s",
+                r = err_set(e, -EINVAL, "%s: not valid JSON: %s", what,
                             jerr == json_tokener_continue || jerr == json_tokener_success
                                     ? "unexpected end of data"
                                     : json_tokener_error_desc(jerr));
@@ -339,7 +336,31 @@ int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runn
                 while (end < len && strchr(" \t\r\n", text[end]))
                         end++;
                 if (end < len)
-                        r = err_set(e, -EINVAL, WHAT ": not valid JSON: data after the object");
+                        r = err_set(e, -EINVAL, "%s: not valid JSON: data after the object", what);
+        }
+        if (r < 0) {
+                json_object_put(top);
+                return r;
+        }
+        *ret = top;
+        return 0;
+}
+
+int runner_oci_spec_parse_process(const char *text, size_t len, const char *process, size_t plen,
+                                  const char *bundle, runner_oci_spec *ret, err_t *e)
+{
+        memset(ret, 0, sizeof *ret);
+        runner_config_init(&ret->cfg);
+        ret->umask = -1;
+        ret->cfg.sec.seccomp = false;
+        json_object *top = NULL, *proc = NULL;
+        int r = parse_json(text, len, WHAT, &top, e);
+        if (r == 0 && process) {
+                r = parse_json(process, plen, "--process", &proc, e);
+                if (r == 0 && json_object_is_type(top, json_type_object))
+                        json_object_object_add(top, "process", proc);
+                else
+                        json_object_put(proc);
         }
         if (r == 0) {
                 parser p = {.s = ret, .e = e};
@@ -363,6 +384,12 @@ int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runn
         return 0;
 }
 
+int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runner_oci_spec *ret,
+                          err_t *e)
+{
+        return runner_oci_spec_parse_process(text, len, NULL, 0, bundle, ret, e);
+}
+
 int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e)
 {
         char abs[PATH_MAX];
@@ -376,5 +403,8 @@ int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e)
         int r = fs_read_file_at(dfd, "config.json", SPEC_MAX, &data, &len, e);
         if (r < 0)
                 return err_sys(e, -r, "%s/config.json", abs);
-        return runner_oci_spec_parse(data, len, abs, ret, e);
+        r = runner_oci_spec_parse(data, len, abs, ret, e);
+        if (r == 0)
+                ret->text = steal_pointer(&data);
+        return r;
 }

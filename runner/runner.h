@@ -234,7 +234,30 @@ typedef struct runner_exec_opts {
         const char *workdir; /* -w; NULL: the container's */
         bool interactive;    /* -i: stdin reaches the command (else /dev/null) */
         bool tty;            /* -t: a terminal of its own */
+        /* >= 0 with tty: the pty's master goes there (SCM_RIGHTS), as
+         * runc's --console-socket, and nothing is relayed; -1: relayed. */
+        int console_fd;
+        /* >= 0: "PID\n" written there once the command's process is made
+         * (its pid as the host sees it), then closed; -1: none. */
+        int report_fd;
+        bool env_exact; /* the environment is env alone (an OCI process) */
 } runner_exec_opts;
+#define RUNNER_EXEC_OPTS_INIT                                                                      \
+        {                                                                                          \
+                .console_fd = -1, .report_fd = -1                                                  \
+        }
+
+/* A running container to exec in, as its caller knows it. */
+typedef struct runner_exec_target {
+        pid_t init_pid;             /* its init (runroot's pid 1), checked by the caller */
+        const char *name;           /* for messages */
+        const char *user, *workdir; /* when o's are NULL (NULL: root, /) */
+        const sec_opts *sec;        /* its security, with the filter prepared */
+        const strv *cgroups;        /* the cgroup dirs to join; NULL: the init's runroot-* */
+} runner_exec_target;
+/* runner_container_exec's joining, for a container given by its init (an
+ * OCI runtime's container): the same namespaces, cgroups and last steps. */
+int runner_exec_in_container(const runner_exec_target *t, const runner_exec_opts *o, err_t *e);
 /* Run argv in the running container: every namespace of its init, its
  * cgroup, the capability bounding set, seccomp filter and no_new_privs of
  * its command. Returns the command's exit status as runner_run does, or a
@@ -282,12 +305,18 @@ typedef struct runner_oci_spec {
         char *seccomp;
         struct json_object *annotations; /* NULL when none */
         strv warnings;
+        char *text; /* config.json as read by runner_oci_spec_load (else NULL) */
 } runner_oci_spec;
 
 /* Parse config.json's text; bundle (absolute) resolves relative paths.
  * Errors read "config.json: JSON.PATH: problem". */
 int runner_oci_spec_parse(const char *text, size_t len, const char *bundle, runner_oci_spec *ret,
                           err_t *e);
+/* The same with config.json's process replaced by process (an OCI
+ * process object's JSON, as runc exec --process reads; NULL: kept);
+ * its errors read "--process: ..." or "config.json: process....". */
+int runner_oci_spec_parse_process(const char *text, size_t len, const char *process, size_t plen,
+                                  const char *bundle, runner_oci_spec *ret, err_t *e);
 /* The same for the file BUNDLE/config.json. */
 int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e);
 void runner_oci_spec_free(runner_oci_spec *s);

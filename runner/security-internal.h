@@ -5,8 +5,6 @@
 
 #include "security.h"
 
-/* One capability name ("NET_ADMIN", "cap_net_admin") to its number. */
-int sec_cap_from_name(const char *name, int *ret);
 /* The set kept: docker's default, then --cap-add, then --cap-drop ("ALL"
  * in either list starts from everything / nothing). Bit n = capability n. */
 int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e);

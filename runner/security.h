@@ -31,6 +31,9 @@ typedef struct sec_opts {
         uint64_t cap_permitted, cap_effective, cap_inheritable, cap_ambient;
 } sec_opts;
 
+/* One capability name ("NET_ADMIN", "cap_net_admin") to its number. */
+int sec_cap_from_name(const char *name, int *ret);
+
 void sec_opts_init(sec_opts *o);
 void sec_opts_free(sec_opts *o);
 /* Check the cap names and the seccomp profile early, so a typo is a

@@ -352,7 +352,7 @@ int runroot_exec_main(const char *cache_dir, int argc, char **argv)
                 {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
                 {NULL, 0, NULL, 0},
         };
-        runner_exec_opts o = {0};
+        runner_exec_opts o = RUNNER_EXEC_OPTS_INIT;
         sub_reset();
         int c, rc = -1;
         while (rc < 0 && (c = sub_getopt("exec", argc, argv, "+:ite:u:w:", longs)) != -1) {

@@ -73,6 +73,7 @@ static int do_create(const char *id, const create_opts *o)
         _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
         _cleanup_free_ char *scf = path_join(dir, "seccomp.json");
         _cleanup_free_ char *sf = path_join(dir, "state.json");
+        _cleanup_free_ char *cf = path_join(dir, "config.json");
         _cleanup_free_ char *tmp = path_join(dir, ".state.json");
         if (s.terminal && !o->foreground && !o->console_socket) {
                 log_error("config.json: process.terminal: true needs --console-socket");
@@ -83,18 +84,15 @@ static int do_create(const char *id, const create_opts *o)
                 goto out;
         }
         if (o->console_socket) {
-                struct sockaddr_un sa = {.sun_family = AF_UNIX};
-                if (strlen(o->console_socket) >= sizeof sa.sun_path) {
-                        log_error("--console-socket %s: path too long", o->console_socket);
+                if ((console_fd = oci_console_connect(o->console_socket)) < 0)
                         goto out;
-                }
-                strcpy(sa.sun_path, o->console_socket);
-                console_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                if (console_fd < 0 || connect(console_fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                        log_error("--console-socket %s: %s", o->console_socket, strerror(errno));
-                        goto out;
-                }
                 s.cfg.console_fd = console_fd;
+        }
+        /* The config the container was made with, for exec. */
+        FILE *cfile = fopen(cf, "wxe");
+        if (!cfile || fputs(s.text, cfile) < 0 || fclose(cfile) != 0) {
+                log_error("%s: %s", cf, strerror(errno));
+                goto out;
         }
         if (s.seccomp) {
                 FILE *f = fopen(scf, "wxe");
@@ -209,12 +207,7 @@ static int do_create(const char *id, const create_opts *o)
                 goto out;
         }
         if (o->pid_file) {
-                _cleanup_free_ char *ptmp = xasprintf("%s.tmp", o->pid_file);
-                FILE *f = fopen(ptmp, "we");
-                if (!f || fprintf(f, "%d", pid) < 0 || fclose(f) != 0 ||
-                    rename(ptmp, o->pid_file) < 0) {
-                        log_error("--pid-file %s: %s", o->pid_file, strerror(errno));
-                        unlink(ptmp);
+                if (oci_write_pid_file(o->pid_file, pid) < 0) {
                         kill(pid, SIGKILL);
                         goto out;
                 }

@@ -148,3 +148,34 @@ int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret)
         }
         return oci_ctr_load(argv[1], ret);
 }
+
+int oci_console_connect(const char *path)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof sa.sun_path) {
+                log_error("--console-socket %s: path too long", path);
+                return -ENAMETOOLONG;
+        }
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                int r = -errno;
+                log_error("--console-socket %s: %s", path, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        return fd;
+}
+
+int oci_write_pid_file(const char *file, pid_t pid)
+{
+        _cleanup_free_ char *tmp = xasprintf("%s.tmp", file);
+        FILE *f = fopen(tmp, "we");
+        if (!f || fprintf(f, "%d", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, file) < 0) {
+                log_error("--pid-file %s: %s", file, strerror(errno));
+                unlink(tmp);
+                return -1;
+        }
+        return 0;
+}

@@ -104,6 +104,10 @@ static void oci_help(void)
                "  kill [--all] ID [SIGNAL]               signal it (SIGTERM by default)\n"
                "  delete [--force] ID                    remove a stopped one (--force: any)\n"
                "  list [--format table|json] [-q]        the containers under --root\n"
+               "  exec [--process FILE] [--detach] [--pid-file F] [--console-socket S] [--tty]\n"
+               "       [--cwd DIR] [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs]\n"
+               "       ID [ARGS]                         a process in the container, with its\n"
+               "                                         namespaces, cgroups and security\n"
                "\n"
                "Global options:\n"
                "  --root DIR          the state directory (default /run/runroot-oci, or\n"
@@ -224,6 +228,8 @@ int runroot_oci_main(int argc, char **argv)
                 r = oci_cmd_create(n, v, true);
         else if (!strcmp(cmd, "start"))
                 r = oci_cmd_start(n, v);
+        else if (!strcmp(cmd, "exec"))
+                r = oci_cmd_exec(n, v);
         else if (!strcmp(cmd, "state"))
                 r = oci_cmd_state(n, v);
         else if (!strcmp(cmd, "kill"))

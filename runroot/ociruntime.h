@@ -50,6 +50,12 @@ int oci_usage_error(const char *cmd, const char *msg);
 /* argv is CMD ID: loads it (EXIT_RUNROOT for other argv). */
 int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret);
 
+/* A unix socket connected to path (--console-socket), or a negative errno
+ * with the message printed. */
+int oci_console_connect(const char *path);
+/* pid written to file (atomically): -1 with the message printed. */
+int oci_write_pid_file(const char *file, pid_t pid);
+
 /* ---- the commands ---- */
 int oci_cmd_create(int argc, char **argv, bool foreground); /* ociruntime-create.c */
 int oci_cmd_start(int argc, char **argv);                   /* ociruntime-lifecycle.c */
@@ -57,5 +63,6 @@ int oci_cmd_kill(int argc, char **argv);
 int oci_cmd_delete(int argc, char **argv);
 /* Every process of init's pid namespace gets sig. */
 int oci_kill_all(pid_t init, int sig);
+int oci_cmd_exec(int argc, char **argv);  /* ociruntime-exec.c */
 int oci_cmd_state(int argc, char **argv); /* ociruntime-list.c */
 int oci_cmd_list(int argc, char **argv);

@@ -126,6 +126,8 @@ void runroot_usage(FILE *f)
               "           [--no-new-keyring] [--preserve-fds 0] ID  its process waits for start\n"
               "    start ID | state ID | kill [--all] ID [SIGNAL] | delete [--force] ID\n"
               "    run --bundle DIR [--pid-file F] ID | list [--format table|json]\n"
+              "    exec [--process FILE] [--detach] [--pid-file F] [--console-socket S] [--tty]\n"
+              "         [--cwd DIR] [--env K=V] [--user UID[:GID]] [--cap CAP] ID [ARGS]\n"
               "  --root DIR is the state directory (default /run/runroot-oci); --console-socket\n"
               "  gets the terminal (the pty's master, SCM_RIGHTS); --systemd-cgroup is refused.\n"
               "  runroot --root DIR --help has the rest.\n",
