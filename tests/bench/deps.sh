@@ -6,6 +6,7 @@ set -euo pipefail
 MKROOT=${MKROOT:-$(dirname "$0")/../../build/mkroot}
 [ -x "$MKROOT" ] || MKROOT=$(dirname "$0")/../../build/builder/mkroot
 unset LD_LIBRARY_PATH
+. "$(dirname "$0")/../helpers/ldd.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 files=()
 for f in /usr/bin/*; do
@@ -15,14 +16,22 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 t0=$(now)
-for f in "${files[@]}"; do echo "$f:"; ldd "$f" 2>&1 | sed -E 's/ \(0x[0-9a-f]+\)$//' | grep -v vdso || true; done >"$tmp/ldd"
+for f in "${files[@]}"; do echo "$f:"; ldd_lines "$f"; done >"$tmp/ldd"
 t1=$(now)
-"$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1 || true
+rc=0
+"$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1 || rc=$?
 t2=$(now)
+# mkroot deps exits 1 when a library is missing (ldd's "not found"), as
+# tests/integration/builder/deps-vs-ldd.sh checks; anything else is a
+# failure, not a time.
+want_rc=0
+! grep -q '=> not found' "$tmp/ldd" || want_rc=1
+[ $rc = $want_rc ] || { echo "mkroot deps failed (status $rc): $(tail -n1 "$tmp/mkroot")" >&2; exit 1; }
 have_lddtree=0
 if command -v lddtree >/dev/null; then
         have_lddtree=1
-        lddtree "${files[@]}" >"$tmp/lddtree" 2>&1 || true
+        lddtree "${files[@]}" >"$tmp/lddtree" 2>&1 ||
+                { echo "lddtree failed: $(tail -n1 "$tmp/lddtree")" >&2; exit 1; }
 fi
 t3=$(now)
 ldd_ms=$(ms "$t0" "$t1"); mk_ms=$(ms "$t1" "$t2"); lt_ms=$(ms "$t2" "$t3")

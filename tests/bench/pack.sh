@@ -13,13 +13,18 @@ dir=${1:-/usr/lib/x86_64-linux-gnu}
 level=${LEVEL:-6}
 runs=${RUNS:-2}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# A command that fails is reported and the bench stops: a failure is not
+# timed.
+failed() { echo "$1 failed: $(grep -v -m1 "Removing leading" "$tmp/err")" >&2; exit 1; }
 # Warm the page cache so both read from memory.
-tar -cf - "$dir" 2>/dev/null | cat >/dev/null
+{ tar -cf - "$dir" 2>"$tmp/err" | cat >/dev/null; } || failed "tar -cf"
 tar_cmd="tar -I 'gzip -$level' -cf $tmp/t.tar.gz $dir"
 mk_cmd="$MKROOT -q --allow-missing --no-skeleton --level $level -o $tmp/m.tar.gz --add $dir"
+# Each command once, checked, before any timing.
+eval "$tar_cmd" 2>"$tmp/err" || failed "tar -czf"
+eval "$mk_cmd" 2>"$tmp/err" || failed mkroot
 if command -v hyperfine >/dev/null; then
-        # tar warns about the leading "/" it drops: hyperfine wants status 0.
-        hyperfine -r "$runs" -i --export-json "$tmp/h.json" -n tar "$tar_cmd" -n mkroot "$mk_cmd" \
+        hyperfine -r "$runs" --export-json "$tmp/h.json" -n tar "$tar_cmd" -n mkroot "$mk_cmd" \
                 >"$tmp/h.out" 2>&1 || { cat "$tmp/h.out" >&2; exit 1; }
         read -r t_tar t_mk < <(python3 -c '
 import json, sys
@@ -30,8 +35,8 @@ else
         now() { date +%s%N; }
         t_tar=999999999 t_mk=999999999
         for _ in $(seq "$runs"); do
-                t0=$(now); eval "$tar_cmd" 2>/dev/null || true; t1=$(now)
-                eval "$mk_cmd"; t2=$(now)
+                t0=$(now); eval "$tar_cmd" 2>"$tmp/err" || failed "tar -czf"; t1=$(now)
+                eval "$mk_cmd" 2>"$tmp/err" || failed mkroot; t2=$(now)
                 a=$(( (t1 - t0) / 1000000 )) b=$(( (t2 - t1) / 1000000 ))
                 [ $a -lt "$t_tar" ] && t_tar=$a
                 [ $b -lt "$t_mk" ] && t_mk=$b

@@ -222,14 +222,25 @@ cp -a "$tree/." "$big/"
 src=/usr/lib/x86_64-linux-gnu
 [ -d "$src" ] || src=/usr/lib
 # The first 350 MB of real libraries (a realistic mix of file sizes):
-# about 100 MB compressed.
-tar -C / -cf - "${src#/}" 2>/dev/null | head -c 367001600 | tar -C "$big" -xf - 2>/dev/null || true
+# about 100 MB compressed. A copy that fails stops the bench: it would
+# time a smaller image.
+(cd / && find "${src#/}" -printf '%s %y %p\n') >"$W/big.found" ||
+        { echo "find $src failed" >&2; exit 1; }
+awk '$2 != "d" { t += $1 } t <= 367001600 { sub(/^[0-9]+ . /, ""); print }' "$W/big.found" >"$W/big.list"
+(set -o pipefail; tar -C / --no-recursion -T "$W/big.list" -cf - | tar -C "$big" -xf -) 2>"$W/tar.err" ||
+        { echo "tar failed copying $src: $(head -n1 "$W/tar.err")" >&2; exit 1; }
 du_mb=$(du -sm "$big" | cut -f1)
 if [ "$du_mb" -lt 100 ]; then
         head -c $(( (100 - du_mb + 5) * 1048576 )) /dev/urandom >"$big/filler"
 fi
 # The loader its programs name: mkroot --root resolves inside the tree.
-mkdir -p "$big/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$big/lib64/" 2>/dev/null || true
+# (Only where the host has it: elsewhere mkroot's --allow-missing
+# leaves it out.)
+ld=/lib64/ld-linux-x86-64.so.2
+if [ -e "$ld" ]; then
+        mkdir -p "$big/lib64"
+        cp -L "$ld" "$big/lib64/" 2>"$W/cp.err" || { echo "cp $ld failed: $(cat "$W/cp.err")" >&2; exit 1; }
+fi
 tar -C "$big" -czf "$W/big.tar.gz" .
 # The same files written by mkroot.
 "$MKROOT" -q --allow-missing --no-skeleton --root "$big" -o "$W/big-pgz.tar.gz" \

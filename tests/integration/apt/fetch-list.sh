@@ -68,7 +68,7 @@ beta otherdist 2 missing none (pass --mirror URL)
 delta fourthdist - none http://delta.example/d (manifest)
 gamma thirddist 3.1 embedded http://gamma.example/g (debootstrap)
 EOF2
-grep -E '^(alpha|beta|gamma|delta) ' "$T/rows" >"$T/got" || true
+awk '/^(alpha|beta|gamma|delta) /' "$T/rows" >"$T/got"
 diff -u "$T/want" "$T/got" >"$T/diff" || fail "fixture rows: $(cat "$T/diff")"
 # The shipped suites are listed too, with their release.
 grep -q '^bookworm debian 12 ' "$T/rows" || fail "no bookworm row: $(cat "$T/out")"

@@ -145,8 +145,10 @@ expect_fail "$URL/dists/testsuite-updates/InRelease"
 [ ! -e "$T/tampered.tar.gz" ] || fail "an image was written from a tampered pocket"
 [ "$(ls "$T/cache/apt/images" 2>/dev/null | wc -l)" = "$images_before" ] ||
         fail "a tampered pocket left an image in the cache"
-ls "$T/cache/apt/tmp" >"$T/tmp.ls" 2>/dev/null || true
-grep -q '^root-' "$T/tmp.ls" && fail "a tree was left in the cache: $(cat "$T/tmp.ls")"
+if [ -d "$T/cache/apt/tmp" ]; then
+        left=$(find "$T/cache/apt/tmp" -mindepth 1 -maxdepth 1 -name 'root-*')
+        [ -z "$left" ] || fail "a tree was left in the cache: $left"
+fi
 cp "$T/InRelease.good" "$T/repo/dists/testsuite-updates/InRelease"
 
 # --- a pocket the mirror lacks: left out with a note; asked for: error ---

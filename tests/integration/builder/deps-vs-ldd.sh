@@ -6,6 +6,7 @@ set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset LD_LIBRARY_PATH LD_PRELOAD
+. "$(dirname "$0")/../../helpers/ldd.sh"
 
 files=()
 for f in /usr/bin/* /usr/sbin/*; do
@@ -15,10 +16,9 @@ for f in /usr/bin/* /usr/sbin/*; do
 done
 [ ${#files[@]} -gt 50 ] || { echo "only ${#files[@]} ELF programs found"; exit 1; }
 
-# ldd's lines, without load addresses and without the vDSO (not a file).
 for f in "${files[@]}"; do
         echo "$f:"
-        ldd "$f" 2>&1 | sed -E 's/ \(0x[0-9a-f]+\)$//' | grep -v -E '^\s*linux-(vdso|gate)\.so' || true
+        ldd_lines "$f"
 done >"$tmp/ldd"
 set +e
 "$MKROOT" deps "${files[@]}" >"$tmp/mkroot" 2>&1

@@ -122,7 +122,11 @@ done
 for d in $two_only; do
         [ ! -d "$MKROOT_CACHE/layers/oci/sha256/$d" ] || fail "gc kept layer $d, old and unused: $(cat gc.out)"
 done
-kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null || true
+kill $sleeper
+# (Ended by that SIGTERM: 143 is its status.)
+rc=0
+wait $sleeper 2>/dev/null || rc=$?
+[ $rc = 143 ] || fail "the sleeping container ended with status $rc, not by SIGTERM"
 touch -d '10 days ago' "$MKROOT_CACHE"/layers/oci/sha256/* "$MKROOT_CACHE"/locks/tree-oci-*.lock
 "$MKROOT" cache gc --keep-days 5 >gc.out || fail "cache gc"
 [ ! -d "$MKROOT_CACHE/layers/oci/sha256/$base_blob" ] || fail "gc kept an old unused layer: $(cat gc.out)"

@@ -65,9 +65,10 @@ fi
 if [ -n "$cg2" ] && command -v strace >/dev/null; then
         ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=clone,clone3,openat -o "$T/cgtrace" \
                 "$RUNROOT" "$IMG" true || fail "traced run for the cgroup"
-        grep -E 'openat\(.*"cgroup\.procs", O_WRONLY' "$T/cgtrace" >"$T/procs-writes" || :
+        # (grep: 1 is "no line", which the checks below read; 2 is an error)
+        grep -E 'openat\(.*"cgroup\.procs", O_WRONLY' "$T/cgtrace" >"$T/procs-writes" || [ $? = 1 ] || fail "grep $T/cgtrace"
         [ ! -s "$T/procs-writes" ] || fail "a run with no limit wrote cgroup.procs: $(cat "$T/procs-writes")"
-        grep -F 'CLONE_INTO_CGROUP' "$T/cgtrace" >"$T/clone-into" || :
+        grep -F 'CLONE_INTO_CGROUP' "$T/cgtrace" >"$T/clone-into" || [ $? = 1 ] || fail "grep $T/cgtrace"
         [ -s "$T/clone-into" ] || fail "the container was not cloned into its cgroup ($cg2)"
 else
         echo "  (no cgroup2 hierarchy or no strace here: clone into the cgroup not checked)"
@@ -79,10 +80,12 @@ fi
 if [ "${RUNROOT_STATIC_LIBS:-0}" = 1 ]; then
         command -v readelf >/dev/null || fail "readelf (binutils) is needed to check the libraries"
         readelf -d "$RUNROOT" >"$T/dynamic" || fail "readelf -d $RUNROOT"
-        grep -F '(NEEDED)' "$T/dynamic" >"$T/needed" || :
+        # (grep: 1 is "no line", which the checks below read; 2 is an error)
+        grep -F '(NEEDED)' "$T/dynamic" >"$T/needed" || [ $? = 1 ] || fail "grep $T/dynamic"
         # (the dynamic loader, which maps itself anyway, may be named too,
         # and a sanitizer build's runtimes are not the project's libraries)
-        grep -Ev 'Shared library: \[(libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+|lib(a|ub)san\.so\.[0-9]+)\]' "$T/needed" >"$T/needed-other" || :
+        grep -Ev 'Shared library: \[(libc\.so\.6|ld-linux[-a-z0-9_.]*\.so\.[0-9]+|lib(a|ub)san\.so\.[0-9]+)\]' "$T/needed" >"$T/needed-other" ||
+                [ $? = 1 ] || fail "grep $T/needed"
         [ ! -s "$T/needed-other" ] || fail "runroot loads more than libc: $(tr -s ' ' <"$T/needed-other")"
 else
         echo "  (runroot built with shared libraries: its libraries not checked)"
