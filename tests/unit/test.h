@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_failures;
@@ -71,6 +72,21 @@ static int test_skips;
                 }                                                                                  \
                 return 0;                                                                          \
         } while (0)
+
+/* The size of a buffer test_tmpl fills. */
+#define TEST_TMPL_MAX 256
+
+/* buf (TEST_TMPL_MAX bytes) gets "$TMPDIR/NAME.XXXXXX", with /tmp for an
+ * unset or empty TMPDIR: a template for mkdtemp or mkstemp. Returns buf
+ * (empty when the name does not fit: mkdtemp then fails with EINVAL). */
+static inline char *test_tmpl(char *buf, const char *name)
+{
+        const char *dir = getenv("TMPDIR");
+        int n = snprintf(buf, TEST_TMPL_MAX, "%s/%s.XXXXXX", dir && *dir ? dir : "/tmp", name);
+        if (n < 0 || n >= TEST_TMPL_MAX)
+                buf[0] = '\0';
+        return buf;
+}
 
 typedef struct test_case {
         const char *name;

@@ -531,8 +531,8 @@ static void write_text(const char *path, const char *text)
 
 static void test_suites_and_mirrors(void)
 {
-        char tmpl[] = "/tmp/test-apt-XXXXXX";
-        char *dir = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        char *dir = mkdtemp(test_tmpl(tmpl, "test-apt"));
         CHECK(dir != NULL);
         if (!dir)
                 return;
@@ -700,8 +700,8 @@ static void make_deb(const char *path, const tentry *ents, size_t n)
 
 static void test_deb_extract(void)
 {
-        char tmpl[] = "/tmp/test-apt-deb-XXXXXX";
-        char *dir = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        char *dir = mkdtemp(test_tmpl(tmpl, "test-apt-deb"));
         CHECK(dir != NULL);
         if (!dir)
                 return;
@@ -796,8 +796,8 @@ static void dl_progress(const apt_dl_progress *p, void *userdata)
  * already in the cache is not counted again. */
 static void test_download_progress(void)
 {
-        char tmpl[] = "/tmp/test-apt-XXXXXX";
-        char *dir = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        char *dir = mkdtemp(test_tmpl(tmpl, "test-apt"));
         CHECK(dir != NULL);
         if (!dir)
                 return;

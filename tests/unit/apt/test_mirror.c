@@ -260,8 +260,8 @@ static void test_reader(void)
 int main(void)
 {
         log_init("test_mirror");
-        char tmpl[] = "/tmp/test-mirror-XXXXXX";
-        dir = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        dir = mkdtemp(test_tmpl(tmpl, "test-mirror"));
         CHECK(dir != NULL);
         if (!dir)
                 TEST_END();

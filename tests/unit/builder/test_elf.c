@@ -569,8 +569,8 @@ static void test_fixture_static(int argc, char **argv)
 
 static void test_read_fd_errors(void)
 {
-        char path[] = "/tmp/test_elf.XXXXXX";
-        int fd = mkostemp(path, O_CLOEXEC);
+        char path[TEST_TMPL_MAX];
+        int fd = mkostemp(test_tmpl(path, "test_elf"), O_CLOEXEC);
         CHECK(fd >= 0);
         if (fd < 0)
                 return;

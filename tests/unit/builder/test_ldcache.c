@@ -549,8 +549,8 @@ static void test_real_hwcaps(const char *lib)
         CHECK(abs != NULL);
         if (!abs)
                 return;
-        char root[] = "/tmp/test_ldcache.XXXXXX";
-        CHECK(mkdtemp(root) != NULL);
+        char root[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(root, "test_ldcache")) != NULL);
         err_t e = {0};
         _cleanup_free_ char *cmd = xasprintf(
                 "set -e; cd '%s'; mkdir -p etc usr/lib/glibc-hwcaps/x86-64-v2 "

@@ -311,8 +311,8 @@ static void test_gc(const char *root, const char *image)
 
 int main(void)
 {
-        char tmpl[] = "/tmp/test_gc.XXXXXX";
-        CHECK(mkdtemp(tmpl) != NULL);
+        char tmpl[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(tmpl, "test_gc")) != NULL);
         err_t e = {0};
         _cleanup_free_ char *root = path_join(tmpl, "cache");
         _cleanup_free_ char *image = path_join(tmpl, "image.tar");

@@ -21,8 +21,8 @@ static bool exists(const char *root, const char *rel)
 
 int main(void)
 {
-        char tmpl[] = "/tmp/test_store.XXXXXX";
-        CHECK(mkdtemp(tmpl) != NULL);
+        char tmpl[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(tmpl, "test_store")) != NULL);
         err_t e = {0};
 
         /* Resolution: $MKROOT_CACHE first. */

@@ -68,8 +68,8 @@ static void test_errors(void)
 
 static void test_root_resolution(void)
 {
-        char tmpl[] = "/tmp/test-common-XXXXXX";
-        CHECK(mkdtemp(tmpl) != NULL);
+        char tmpl[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(tmpl, "test-common")) != NULL);
         int root = open(tmpl, O_PATH | O_DIRECTORY | O_CLOEXEC);
         CHECK(root >= 0);
         err_t e = {0};
@@ -171,8 +171,8 @@ static void test_fd_io(void)
 
 static void test_list_dir(void)
 {
-        char tmpl[] = "/tmp/test-common-XXXXXX";
-        CHECK(mkdtemp(tmpl) != NULL);
+        char tmpl[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(tmpl, "test-common")) != NULL);
         int dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(dfd >= 0);
         const char *names[] = {"b", ".hidden", "a", "c-dir"};

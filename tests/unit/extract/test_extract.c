@@ -19,7 +19,7 @@
 #include "test.h"
 #include "xt-internal.h"
 
-static char tmp[] = "/tmp/test_extract.XXXXXX";
+static char tmp[TEST_TMPL_MAX];
 
 typedef struct ent {
         const char *name;
@@ -726,8 +726,7 @@ int main(void)
         test_cleaner();
         for (writers = 0; writers <= 2; writers += 2) {
                 /* A fresh directory, outside/ and victim for each round. */
-                strcpy(tmp, "/tmp/test_extract.XXXXXX");
-                CHECK(mkdtemp(tmp) != NULL);
+                CHECK(mkdtemp(test_tmpl(tmp, "test_extract")) != NULL);
                 err_t e = {0};
                 _cleanup_free_ char *outside = path_join(tmp, "outside");
                 mkdir(outside, 0755);

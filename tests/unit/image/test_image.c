@@ -13,7 +13,7 @@
 #include "stage.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/test_image.XXXXXX";
+static char tmpdir[TEST_TMPL_MAX];
 static bool have_caps;
 
 static char *tpath(const char *name)
@@ -412,7 +412,7 @@ static void test_list(void)
 
 int main(void)
 {
-        if (!mkdtemp(tmpdir)) {
+        if (!mkdtemp(test_tmpl(tmpdir, "test_image"))) {
                 perror("mkdtemp");
                 return 1;
         }

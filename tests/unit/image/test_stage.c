@@ -5,7 +5,7 @@
 #include "stage.h"
 #include "test.h"
 
-static char tmpdir[] = "/tmp/test_stage.XXXXXX";
+static char tmpdir[TEST_TMPL_MAX];
 
 static char *mkfile(const char *name, const char *content)
 {
@@ -167,7 +167,7 @@ static void test_sorted_and_many(void)
 
 int main(void)
 {
-        if (!mkdtemp(tmpdir)) {
+        if (!mkdtemp(test_tmpl(tmpdir, "test_stage"))) {
                 perror("mkdtemp");
                 return 1;
         }

@@ -386,8 +386,8 @@ static void test_hostile_archives(const char *tmp)
 
 int main(void)
 {
-        char tmpl[] = "/tmp/test_layers.XXXXXX";
-        char *tmp = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        char *tmp = mkdtemp(test_tmpl(tmpl, "test_layers"));
         if (!tmp)
                 return 1;
         test_manifest();

@@ -721,8 +721,8 @@ static void test_escaped(void)
 
 int main(void)
 {
-        char tmpl[] = "/tmp/test_oci.XXXXXX";
-        tmpdir = mkdtemp(tmpl);
+        char tmpl[TEST_TMPL_MAX];
+        tmpdir = mkdtemp(test_tmpl(tmpl, "test_oci"));
         if (!tmpdir)
                 return 1;
         test_oci_good();

@@ -12,7 +12,7 @@
 #include "cgroup-internal.h"
 #include "test.h"
 
-static char tmp[] = "/tmp/rr-cgfake-XXXXXX";
+static char tmp[TEST_TMPL_MAX];
 
 static void put(const char *rel, const char *content)
 {
@@ -79,7 +79,7 @@ static void reset(void)
 static void set_own(const char *content)
 {
         put("self-cgroup", content);
-        static char path[256];
+        static char path[TEST_TMPL_MAX + 16];
         snprintf(path, sizeof path, "%s/self-cgroup", tmp);
         cg_test.proc_self_cgroup = path;
 }
@@ -786,7 +786,7 @@ static void test_v2_device_policy(void)
 
 int main(void)
 {
-        if (!mkdtemp(tmp)) {
+        if (!mkdtemp(test_tmpl(tmp, "rr-cgfake"))) {
                 perror("mkdtemp");
                 return 1;
         }

@@ -60,8 +60,8 @@ static pid_t spawn(int *ret_wfd, int hog_mb)
  * kmsg node (1:11) made in /tmp, which the test itself can open. */
 static void check_devices(const char *fsroot, const char *label)
 {
-        char node[] = "/tmp/rr-unit-devXXXXXX";
-        int tfd = mkstemp(node);
+        char node[TEST_TMPL_MAX];
+        int tfd = mkstemp(test_tmpl(node, "rr-unit-dev"));
         CHECK(tfd >= 0);
         if (tfd < 0)
                 return;

@@ -206,8 +206,8 @@ static void test_cache(int dirfd)
 
 static void test_unwritable(void)
 {
-        char dir[] = "/tmp/rr-seccache-ro.XXXXXX";
-        CHECK(mkdtemp(dir) != NULL);
+        char dir[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(dir, "rr-seccache-ro")) != NULL);
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         /* seccomp/ cannot be made: a file is in its way (root ignores
          * permissions, so a mode would not do). */
@@ -291,8 +291,8 @@ static void test_child(int dirfd)
 
 int main(void)
 {
-        char dir[] = "/tmp/rr-seccache.XXXXXX";
-        CHECK(mkdtemp(dir) != NULL);
+        char dir[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(dir, "rr-seccache")) != NULL);
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CHECK(dfd >= 0);
         test_cache(dfd);

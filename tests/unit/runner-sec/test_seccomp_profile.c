@@ -12,7 +12,7 @@
 #include "security-internal.h"
 #include "test.h"
 
-static char dir[] = "/tmp/test-seccomp-profile-XXXXXX";
+static char dir[TEST_TMPL_MAX];
 
 static char *write_profile(const char *name, const char *text)
 {
@@ -191,7 +191,7 @@ static void remove_dir(void)
 
 int main(int argc, char **argv)
 {
-        if (!mkdtemp(dir))
+        if (!mkdtemp(test_tmpl(dir, "test-seccomp-profile")))
                 return 1;
         atexit(remove_dir);
         TEST_CASES(argc, argv, {"parse", case_parse}, {"load", case_load});

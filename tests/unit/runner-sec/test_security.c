@@ -260,7 +260,7 @@ static void test_seccomp_i386(void)
 }
 
 /* sec_mask_paths in a private mount namespace on a scratch root. */
-static char root[] = "/tmp/rr-mask-XXXXXX";
+static char root[TEST_TMPL_MAX];
 
 static void mask_child(const sec_opts *o, int out)
 {
@@ -308,7 +308,7 @@ static void mask_child(const sec_opts *o, int out)
 
 static void test_mask(void)
 {
-        if (!mkdtemp(root))
+        if (!mkdtemp(test_tmpl(root, "rr-mask")))
                 abort();
         char p[512];
         snprintf(p, sizeof p, "%s/proc", root);

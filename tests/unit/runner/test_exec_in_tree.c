@@ -27,8 +27,8 @@ int main(void)
                 printf("SKIP: needs root and busybox-static\n");
                 return 77;
         }
-        char tmp[] = "/tmp/test_exec_in_tree.XXXXXX";
-        CHECK(mkdtemp(tmp) != NULL);
+        char tmp[TEST_TMPL_MAX];
+        CHECK(mkdtemp(test_tmpl(tmp, "test_exec_in_tree")) != NULL);
         err_t e = {0};
         _cleanup_free_ char *bin = path_join(tmp, "bin");
         mkdir(bin, 0755);

@@ -15,7 +15,7 @@
 #include "internal.h"
 #include "test.h"
 
-static char tmp[] = "/tmp/test_unpack.XXXXXX";
+static char tmp[TEST_TMPL_MAX];
 
 typedef struct ent {
         const char *name;
@@ -98,7 +98,7 @@ static bool outside_clean(void)
 
 int main(void)
 {
-        CHECK(mkdtemp(tmp) != NULL);
+        CHECK(mkdtemp(test_tmpl(tmp, "test_unpack")) != NULL);
         _cleanup_free_ char *outside = path_join(tmp, "outside");
         mkdir(outside, 0755);
         _cleanup_free_ char *victim = path_join(tmp, "victim");
