@@ -51,6 +51,7 @@ void mkroot_fetch_help(FILE *f)
               "  -h, --help               show this help\n"
               "\n"
               "SUITE is a name from the manifests directory (e.g. bookworm, jammy) or a path\n"
-              "to a .deb822 suite manifest.\n",
+              "to a .deb822 suite manifest. Without root, the fetch runs in a user namespace\n"
+              "mapping the user's ranges in /etc/subuid and /etc/subgid (package uidmap).\n",
               f);
 }

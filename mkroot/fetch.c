@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "apt.h"
+#include "cache.h"
 #include "mkroot.h"
 
 static void split_list(const char *s, strv *out)
@@ -284,6 +285,15 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
         _cleanup_free_ char *out_default = NULL;
         if (!o->output)
                 o->output = out_default = default_output(o->suite);
+        err_t e = {0};
+        /* Without root: in a user namespace of its own before any thread. */
+        store *user_store = NULL;
+        int rc = apt_bootstrap_enter_userns(o, &user_store, &e);
+        if (rc < 0) {
+                log_error("%s", e.msg);
+                return 1;
+        }
+        o->store = user_store;
         if (quiet && log_get_level() < LOG_DEBUG)
                 log_set_level(LOG_WARN);
         fetch_ui u = {.t0 = mkroot_now()};
@@ -305,8 +315,9 @@ static int run_fetch(apt_bootstrap_opts *o, bool quiet)
         }
         _cleanup_strv_ strv debs = {0};
         o->debs = &debs;
-        err_t e = {0};
-        int rc = apt_bootstrap(o, &e);
+        rc = apt_bootstrap(o, &e);
+        store_free(user_store);
+        o->store = NULL;
         pthread_mutex_lock(&u.lock);
         u.stop = true;
         pthread_cond_signal(&u.cond);

@@ -1,6 +1,7 @@
 /* Namespaces: clone into them, write the id maps of a user namespace
  * (newuidmap/newgidmap with /etc/subuid ranges when present, else just
- * the caller as root), bring up loopback in a new network namespace. */
+ * the caller as root), put the calling process itself into one (a
+ * rootless build), bring up loopback in a new network namespace. */
 #include <errno.h>
 #include <linux/sched.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -79,6 +81,7 @@ static int subid_range(const char *file, const char *name, unsigned long id, uns
         return -ENOENT;
 }
 
+/* 0, -ENOENT when the helper is not installed, else -EPERM. */
 static int run_map_helper(const char *helper, pid_t pid, unsigned long id, unsigned long start,
                           unsigned long count)
 {
@@ -101,19 +104,37 @@ static int run_map_helper(const char *helper, pid_t pid, unsigned long id, unsig
         while (waitpid(c, &st, 0) < 0)
                 if (errno != EINTR)
                         return -errno;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+                return -ENOENT;
         return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
+}
+
+/* The caller's subordinate ranges as 1..N of pid's user namespace, root
+ * inside being uid/gid: 0, or -ENOENT when name has no range in either
+ * file (*ret_missing names it), else the helper's failure. */
+static int map_subids(pid_t pid, uid_t uid, gid_t gid, const char *name, unsigned long min,
+                      const char **ret_missing)
+{
+        unsigned long us, uc, gs, gc;
+        *ret_missing = NULL;
+        if (subid_range("/etc/subuid", name, uid, &us, &uc) < 0 || uc < min)
+                *ret_missing = "/etc/subuid";
+        else if (subid_range("/etc/subgid", name, uid, &gs, &gc) < 0 || gc < min)
+                *ret_missing = "/etc/subgid";
+        if (*ret_missing)
+                return -ENOENT;
+        int r = run_map_helper("newuidmap", pid, uid, us, uc);
+        if (r == 0)
+                r = run_map_helper("newgidmap", pid, gid, gs, gc);
+        return r;
 }
 
 int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e)
 {
         struct passwd *pw = getpwuid(uid);
-        const char *name = pw ? pw->pw_name : NULL;
-        unsigned long us, uc, gs, gc;
+        const char *missing;
         /* Root inside, plus the caller's subordinate ranges as 1..N. */
-        if (subid_range("/etc/subuid", name, uid, &us, &uc) == 0 &&
-            subid_range("/etc/subgid", name, uid, &gs, &gc) == 0 &&
-            run_map_helper("newuidmap", pid, uid, us, uc) == 0 &&
-            run_map_helper("newgidmap", pid, gid, gs, gc) == 0)
+        if (map_subids(pid, uid, gid, pw ? pw->pw_name : NULL, 1, &missing) == 0)
                 return 0;
         char map[64];
         snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
@@ -125,6 +146,116 @@ int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e)
                 return r;
         snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
         return write_proc(pid, "gid_map", map, e);
+}
+
+bool runner_in_userns(void)
+{
+        _cleanup_free_ char *map = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, &len, &e) < 0)
+                return false; /* no user namespaces at all */
+        unsigned long in, out, n;
+        /* The initial namespace maps every id to itself. */
+        return sscanf(map, "%lu %lu %lu", &in, &out, &n) != 3 || in != 0 || out != 0 ||
+               n != 4294967295UL || strchr(map, '\n') != map + len - 1;
+}
+
+/* The helper's side of runner_userns_enter: once the parent has its new
+ * namespace (a byte on sock), map it; the outcome (0, or the errno and
+ * the file whose range is missing) goes back on sock. */
+static void map_parent(pid_t parent, uid_t uid, gid_t gid, const char *name, int sock)
+{
+        char c;
+        ssize_t n;
+        while ((n = read(sock, &c, 1)) < 0 && errno == EINTR)
+                ;
+        if (n != 1)
+                _exit(1);
+        const char *missing = NULL;
+        int r = map_subids(parent, uid, gid, name, RUNNER_USERNS_IDS, &missing);
+        char msg[64];
+        snprintf(msg, sizeof msg, "%d %s", -r, missing ? missing : "-");
+        _exit(write(sock, msg, strlen(msg)) > 0 ? 0 : 1);
+}
+
+/* The helper's answer as an error: 0 when the maps are written. */
+static int map_outcome(const char *msg, const char *name, err_t *e)
+{
+        int code = -1;
+        char file[32] = "";
+        if (sscanf(msg, "%d %31s", &code, file) != 2 || code < 0)
+                return err_set(e, -EIO, "newuidmap/newgidmap: the helper process failed");
+        if (code == ENOENT && strcmp(file, "-") != 0)
+                return err_set(e, -ENOENT, "%s: the subordinate range of %s changed", file, name);
+        if (code == ENOENT)
+                return err_set(e, -ENOENT,
+                               "newuidmap/newgidmap not found: install the uidmap package");
+        if (code)
+                return err_set(e, -EPERM,
+                               "newuidmap/newgidmap refused the ranges of %s in /etc/subuid and "
+                               "/etc/subgid",
+                               name);
+        return 0;
+}
+
+int runner_userns_enter(err_t *e)
+{
+        uid_t uid = getuid();
+        gid_t gid = getgid();
+        struct passwd *pw = getpwuid(uid);
+        _cleanup_free_ char *name = pw ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)uid);
+        const char *missing = NULL;
+        unsigned long s, n;
+        if (subid_range("/etc/subuid", name, uid, &s, &n) < 0 || n < RUNNER_USERNS_IDS)
+                missing = "/etc/subuid";
+        else if (subid_range("/etc/subgid", name, uid, &s, &n) < 0 || n < RUNNER_USERNS_IDS)
+                missing = "/etc/subgid";
+        if (missing)
+                return err_set(e, -ENOENT,
+                               "%s: no subordinate id range of %u ids for %s: add the line "
+                               "\"%s:100000:%u\" (a range no other user has) to /etc/subuid "
+                               "and /etc/subgid, or run as root",
+                               missing, RUNNER_USERNS_IDS, name, name, RUNNER_USERNS_IDS);
+        int sp[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+                return err_sys(e, errno, "socketpair");
+        pid_t parent = getpid();
+        pid_t c = fork();
+        if (c == 0) {
+                close(sp[0]);
+                map_parent(parent, uid, gid, name, sp[1]);
+        }
+        close(sp[1]);
+        _cleanup_close_ int sock = sp[0];
+        if (c < 0)
+                return err_sys(e, errno, "fork");
+        /* A failure closes sock: the helper's read ends and so does it. */
+        int r = unshare(CLONE_NEWUSER) < 0 ? -errno : 0;
+        if (r == 0 && send(sock, "G", 1, MSG_NOSIGNAL) != 1)
+                r = -errno;
+        char msg[64] = "";
+        ssize_t got = 0;
+        while (r == 0 && (got = read(sock, msg, sizeof msg - 1)) < 0 && errno == EINTR)
+                ;
+        msg[got > 0 ? got : 0] = '\0';
+        close(steal_fd(&sock));
+        int st;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (r < 0)
+                return err_sys(e, -r, "a user namespace of its own%s",
+                               r == -EPERM || r == -ENOSPC
+                                       ? " (unprivileged user namespaces disabled here?)"
+                                       : "");
+        r = map_outcome(msg, name, e);
+        if (r < 0)
+                return r;
+        /* Root of the namespace now (uid and gid 0 inside); the host's
+         * supplementary groups have no ids in it. */
+        if (setgroups(0, NULL) < 0)
+                return err_sys(e, errno, "setgroups in the new user namespace");
+        return 0;
 }
 
 int ns_loopback_up(err_t *e)

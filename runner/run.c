@@ -202,12 +202,13 @@ uint32_t run_random(void)
 /* The device policy applies to every run as root, with limits or without,
  * and to the builder's commands as well (DESIGN.md's threat model): when
  * the caller made no cgroup, one is made here for the device list alone.
- * Rootless runs cannot have one; nodev mounts and the user namespace stop
- * device nodes there. */
+ * Rootless runs cannot have one, nor root of a user namespace (a rootless
+ * mkroot fetch); nodev mounts and the user namespace stop device nodes
+ * there. */
 static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
 {
         *ret = NULL;
-        if (geteuid() != 0 || plan->privileged)
+        if (geteuid() != 0 || plan->privileged || runner_in_userns())
                 return 0;
         cg_limits l;
         cg_limits_init(&l);

@@ -33,6 +33,23 @@ typedef enum runner_tree_net {
 int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[],
                         runner_tree_net net, err_t *e);
 
+/* The ids a rootless build needs below its root: 1..65535 ("nobody" is
+ * 65534), as mmdebstrap's unshare mode asks for. */
+#define RUNNER_USERNS_IDS 65536u
+
+/* Make the calling process, which must not have started a thread, root
+ * of a user namespace of its own: 0 is the caller's uid and gid, 1..N its
+ * ranges in /etc/subuid and /etc/subgid (at least RUNNER_USERNS_IDS),
+ * written by newuidmap and newgidmap (package uidmap) from a helper
+ * process, the same ranges a rootless run maps. Files it creates belong
+ * to the caller on the host, files it chowns to the ranges; later
+ * runner_exec_in_tree calls run as root there. -ENOENT with the line to
+ * add when the caller has no range. */
+int runner_userns_enter(err_t *e);
+/* Whether this process is in a user namespace other than the initial one
+ * (root there is not the host's: no device cgroup, only the mapped ids). */
+bool runner_in_userns(void);
+
 /* A command run in a sandbox made from the host's own root: an overlay
  * with the host's root read-only below and a private tmpfs upper, a tmpfs
  * /tmp, /proc, a minimal /dev, a network namespace of its own (loopback

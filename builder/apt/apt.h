@@ -433,6 +433,9 @@ typedef struct apt_bootstrap_opts {
         const char *keyring;
         const char *arch;
         const char *cache_dir;
+        /* The cache already open (apt_bootstrap_enter_userns's), used
+         * instead of cache_dir and left to the caller; or NULL. */
+        struct store *store;
         strv include, exclude, components;
         apt_variant variant;
         bool allow_expired, no_verify, print_debs;
@@ -458,5 +461,15 @@ typedef struct apt_bootstrap_opts {
 } apt_bootstrap_opts;
 
 int apt_bootstrap(const apt_bootstrap_opts *o, err_t *e);
+
+/* For a caller without root (and not print_debs): make this process root
+ * of a user namespace of its own mapping 0 to the caller and 1..N to its
+ * ranges in /etc/subuid and /etc/subgid (runner_userns_enter), in which
+ * apt_bootstrap builds the image root builds. Call it before any thread
+ * starts. 1 when entered, with *ret_store the caller's cache (o->cache_dir,
+ * else the user's default; store_free) opened before, to pass on as
+ * o->store; 0 for root or print_debs; negative, with the line to add to
+ * /etc/subuid, when the caller has no range. */
+int apt_bootstrap_enter_userns(const apt_bootstrap_opts *o, struct store **ret_store, err_t *e);
 /* The cache directory per DESIGN.md (malloc'd). */
 char *apt_cache_dir(const char *opt);

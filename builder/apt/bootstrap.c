@@ -80,7 +80,8 @@ static void boot_free(boot *b)
         apt_suite_free(&b->suite);
         if (b->lock_fd >= 0)
                 close(b->lock_fd);
-        store_free(b->st);
+        if (b->st != b->o->store)
+                store_free(b->st);
 }
 
 /* With the cache lock held, anything temporary left in tmp/ or partial/
@@ -205,7 +206,8 @@ static int setup(boot *b, err_t *e)
 
         /* The cache's apt area, once the cache is known to be the
          * caller's alone (cache/ checks the root and the area). */
-        rc = store_open(o->cache_dir, &b->st, e);
+        b->st = o->store;
+        rc = b->st ? 0 : store_open(o->cache_dir, &b->st, e);
         if (rc == 0)
                 rc = store_area_dir(b->st, STORE_AREA_APT, &b->cache, e);
         if (rc < 0)

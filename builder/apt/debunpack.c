@@ -12,6 +12,7 @@
 
 #include "apt.h"
 #include "extract.h"
+#include "runner.h"
 
 typedef struct inner_src {
         struct archive *outer;
@@ -161,13 +162,23 @@ static int merged_usr(void *ud, const char *rel, char **ret)
         return 0;
 }
 
+/* Root gives entries the package's owners where the kernel lets it; root
+ * of a rootless fetch's namespace must give every one (an id outside the
+ * user's range fails the unpack: the image root builds, or none). */
+static xt_owners deb_owners(void)
+{
+        if (geteuid() != 0)
+                return XT_OWNERS_CALLER;
+        return runner_in_userns() ? XT_OWNERS_KEEP : XT_OWNERS_TRY;
+}
+
 /* What every unpack of a data member shares: messages name it, owners
- * as the kernel lets us, device nodes made where it lets us, and a
+ * as deb_owners says, device nodes made where it lets us, and a
  * directory entry leaves a symlink there alone, as dpkg does. */
 static void data_opts(xt_opts *o, const char *label)
 {
         o->label = label;
-        o->owners = geteuid() == 0 ? XT_OWNERS_TRY : XT_OWNERS_CALLER;
+        o->owners = deb_owners();
         o->devices = XT_DEVICES_CREATE;
         o->keep_dirs = true;
 }
