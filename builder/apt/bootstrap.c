@@ -176,10 +176,14 @@ static int setup(boot *b, err_t *e)
         if (b->suite.architectures.n && !strv_contains(&b->suite.architectures, b->arch))
                 return err_set(e, -EINVAL, "%s: architecture %s is not in the manifest's list",
                                b->suite.name, b->arch);
+        /* mkroot fetch is root of a user namespace by now
+         * (apt_bootstrap_enter_userns); another caller without root is not. */
         if (!o->print_debs && geteuid() != 0)
                 return err_set(e, -EPERM,
-                               "fetch needs root: the second stage gives files their owners "
-                               "(--print-debs works without)");
+                               "fetching %s needs root here: the second stage gives files their "
+                               "owners (\"mkroot fetch %s\" does it without root, in a user "
+                               "namespace of its own, and keeps the image in the cache)",
+                               b->suite.name, b->suite.name);
         /* The second stage runs the tree's programs: refused before
          * anything is fetched when this host cannot. */
         if (!o->print_debs && (rc = apt_arch_check_runs(b->arch, e)) < 0)

@@ -104,6 +104,22 @@ echo "$OUT" | grep -q "^mkroot: fetch without root: /etc/subuid: .*add the line 
         fail "without a range: $OUT"
 [ ! -e "$H/none.tar.gz" ] || fail "without a range: an image was written"
 
+# mkroot build's Base: SUITE fetches without entering a namespace: it
+# says to fetch the suite first (whose image it then takes).
+mkdir "$H/m"
+cp "$H/testsuite.deb822" "$H/m/"
+printf 'Base: testsuite\nRun: true\n' >"$H/app.manifest"
+chown -R "$U:" "$H/m" "$H/app.manifest"
+set +e
+OUT=$(su -s /bin/bash "$U" -c "cd $H && unset MKROOT_CACHE XDG_CACHE_HOME && HOME=$H \
+        MKROOT_MANIFESTS=$H/m PATH=/usr/sbin:/usr/bin:/sbin:/bin ./mkroot build app.manifest \
+        -o $H/app.tar.gz" 2>&1)
+RC=$?
+set -e
+[ "$RC" = 1 ] || fail "Base: testsuite without root: exit $RC: $OUT"
+echo "$OUT" | grep -q '^mkroot: Base: testsuite: fetching testsuite needs root here: .*"mkroot fetch testsuite" does it without root' ||
+        fail "Base: testsuite without root: $OUT"
+
 # --- with a range: the image root builds ---
 usermod --add-subuids "$range" --add-subgids "$range" "$U" || fail "usermod --add-subuids $range"
 export SOURCE_DATE_EPOCH=1700000000
