@@ -270,12 +270,5 @@ rootless() {
 }
 rootless
 rl=$?
-finish_rc() {
-        check_all_cgs_gone
-        check_no_cgroup_left
-        [ "$FAILED" = 0 ] || { echo FAILED; exit 1; }
-        [ "$rl" = 77 ] && { echo "SKIP: the root cases passed; the rootless part could not run (above)"; exit 77; }
-        echo PASSED
-        exit 0
-}
-finish_rc
+check_all_cgs_gone
+finish $rl

@@ -9,13 +9,9 @@
 # rootless (the container's namespaces are entered through its command).
 . "$(dirname "$0")/../hardening/lib.sh" "$1"
 
-SECRET=host-secret-$$
-echo "$SECRET" >"$T/hs"
+host_secret
 chmod 644 "$T/hs"
-mkdir -p "$T/img2"
-cp -a "$T/img/." "$T/img2/"
-ln -s busybox "$T/img2/bin/readlink"
-ln -s busybox "$T/img2/bin/grep"
+copy_image "$T/img2" readlink grep
 tar -C "$T/img2" -cf "$T/img2.tar" .
 chmod 644 "$T/img2.tar"
 NAME=execfd$$
@@ -72,12 +68,4 @@ rootless() {
         return 0
 }
 rootless
-rl=$?
-check_no_cgroup_left
-if [ "$FAILED" != 0 ]; then
-        echo "FAILED"
-        exit 1
-fi
-[ "$rl" = 77 ] && exit 77
-echo "PASSED"
-exit 0
+finish $?

@@ -8,11 +8,8 @@
 # 0, 1 and 2. As root (also -u 65534) and rootless.
 . "$(dirname "$0")/../hardening/lib.sh" "$1"
 
-SECRET=host-secret-$$
-echo "$SECRET" >"$T/hs"
-mkdir -p "$T/img2"
-cp -a "$T/img/." "$T/img2/"
-ln -s busybox "$T/img2/bin/readlink"
+host_secret
+copy_image "$T/img2" readlink
 tar -C "$T/img2" -cf "$T/img2.tar" .
 
 # What runs inside: pid 1's descriptors and where they lead, reads of the
@@ -143,12 +140,4 @@ rootless() {
         return 0
 }
 rootless
-rl=$?
-check_no_cgroup_left
-if [ "$FAILED" != 0 ]; then
-        echo "FAILED"
-        exit 1
-fi
-[ "$rl" = 77 ] && exit 77
-echo "PASSED"
-exit 0
+finish $?

@@ -13,8 +13,8 @@ RUNROOT=$(realpath "$RUNROOT")
 # Layer 1: the busybox image plus the files the next layer deletes. Layer 2:
 # busybox again (so that it runs on its own as a rootfs), a whiteout for
 # /etc/doomed, an opaque whiteout for /opt/d, and a file of its own.
+copy_image "$T/l1"
 mkdir -p "$T/l1/etc" "$T/l1/opt/d" "$T/l2/etc" "$T/l2/opt/d" "$T/l2/bin"
-cp -a "$T/img/." "$T/l1/"
 echo doomed >"$T/l1/etc/doomed"
 echo old >"$T/l1/opt/d/old"
 cp -a "$T/img/bin/." "$T/l2/bin/"

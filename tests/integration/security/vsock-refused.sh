@@ -77,12 +77,4 @@ rootless() {
         return 0
 }
 rootless
-rl=$?
-check_no_cgroup_left
-if [ "$FAILED" != 0 ]; then
-        echo "FAILED"
-        exit 1
-fi
-[ "$rl" = 77 ] && exit 77
-echo "PASSED"
-exit 0
+finish $?
