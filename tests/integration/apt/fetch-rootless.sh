@@ -145,6 +145,18 @@ done
 grep -q "^-rw-r--r-- 0/0 .* etc/passwd$" "$T/user.list" || fail "etc/passwd not root's"
 cmp -s "$T/root.tar.gz" "$H/user.tar.gz" || fail "the images differ in their bytes"
 
+# On disk in the user's cache (--no-tmpfs): the same image, and the tree
+# (its files the subordinate ids') removed by mkroot's own process.
+as_user "$H/testsuite.deb822" --include owned-late --no-tmpfs --rebuild -o "$H/disk.tar.gz"
+[ "$RC" = 0 ] || fail "rootless fetch --no-tmpfs: $OUT"
+cmp -s "$T/root.tar.gz" "$H/disk.tar.gz" || fail "--no-tmpfs: the image differs"
+for _ in $(seq 100); do
+        left=$(find "$H/.cache/mkroot/apt/tmp" -mindepth 1 -maxdepth 1 -name 'root-*')
+        [ -z "$left" ] && break
+        sleep 0.1
+done
+[ -z "$left" ] || fail "--no-tmpfs: the tree was left in the cache: $left"
+
 # An id the namespace cannot map: the fetch fails (root's build would
 # own the file by it), naming the entry; no image.
 as_user "$H/farsuite.deb822" --variant required -o "$H/far.tar.gz"
