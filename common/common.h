@@ -159,6 +159,9 @@ static inline void sbp(strbuf *b)
 
 /* "a" + "/" + "b" with exactly one slash between; malloc'd. */
 char *path_join(const char *a, const char *b);
+/* prog in $PATH (default /usr/local/bin:/usr/bin:/bin) as execvp finds
+ * it: the first executable of that name (malloc'd), NULL when none. */
+char *path_find_program(const char *prog);
 /* Lexically normalise an absolute or relative path: collapse "//" and ".",
  * resolve ".." without going above the start (for an absolute path, ".."
  * at "/" stays at "/"). Never touches the file system. malloc'd. */

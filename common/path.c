@@ -1,4 +1,7 @@
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -96,4 +99,21 @@ bool path_is_contained(const char *p)
                         s++;
         }
         return true;
+}
+
+char *path_find_program(const char *prog)
+{
+        const char *path = getenv("PATH");
+        if (!path || !*path)
+                path = "/usr/local/bin:/usr/bin:/bin";
+        _cleanup_free_ char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                char *p = path_join(d, prog);
+                struct stat st;
+                if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
 }

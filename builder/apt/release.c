@@ -17,22 +17,6 @@ extern char **environ;
 
 #define RELEASE_MAX ((size_t)64 << 20)
 
-static char *find_in_path(const char *prog)
-{
-        const char *path = getenv("PATH");
-        if (!path || !*path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        _cleanup_free_ char *copy = xstrdup(path);
-        char *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-                char *p = path_join(d, prog);
-                if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
-        }
-        return NULL;
-}
-
 /* Run argv with stdout captured (up to RELEASE_MAX) and stderr dropped;
  * returns the exit status or a negative errno. */
 static int run_capture(char *const argv[], char **ret_out, size_t *ret_len, err_t *e)
@@ -244,8 +228,8 @@ static int verify_sqv(const char *sqv, const char *key, const char *inrelease, c
 int apt_release_verify(const char *inrelease, const char *keyring, char **ret_text, size_t *ret_len,
                        err_t *e)
 {
-        _cleanup_free_ char *gpgv = find_in_path("gpgv");
-        _cleanup_free_ char *sqv = gpgv ? NULL : find_in_path("sqv");
+        _cleanup_free_ char *gpgv = path_find_program("gpgv");
+        _cleanup_free_ char *sqv = gpgv ? NULL : path_find_program("sqv");
         if (!gpgv && !sqv)
                 return err_set(e, -ENOENT,
                                "neither gpgv nor sqv found: cannot verify (install gpgv)");
