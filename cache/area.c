@@ -19,6 +19,7 @@ const char *const store_area_dirs[STORE_AREA_MAX] = {
         [STORE_AREA_APT_IMAGES] = "apt/images",
         [STORE_AREA_APT_BASES] = "apt/bases",
         [STORE_AREA_BASES] = "bases",
+        [STORE_AREA_PULLED] = "pulled",
 };
 
 static const char *const marker_names[STORE_MARKER_MAX] = {

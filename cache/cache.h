@@ -29,6 +29,9 @@
  *                             each suite, one file per suite and arch (a
  *                             second name of its apt/images/HEX); mkroot
  *                             build's Base: SUITE uses it
+ *   pulled/HEX.tar            runroot's images pulled from a registry
+ *                             (registry/): OCI archives by the sha256 of
+ *                             their manifest, published whole by rename
  *   overlay-refused           marker: the kernel refused overlayfs here
  *                             once (runroot warns only the first time)
  * Each of these is a store_area below; modules get paths and fds from the
@@ -105,6 +108,7 @@ typedef enum store_area {
         STORE_AREA_APT_IMAGES,  /* apt/images/ */
         STORE_AREA_APT_BASES,   /* apt/bases/: older builds' bases, read only */
         STORE_AREA_BASES,       /* bases/ */
+        STORE_AREA_PULLED,      /* pulled/ */
         STORE_AREA_MAX,
 } store_area;
 
@@ -248,6 +252,8 @@ int store_gc_leftovers(store *s, unsigned *ret_removed, err_t *e);
  *   bases/     with keep_days: images not replaced or used for that long.
  *              Each is the latest of its suite (a fetch replaces it), so
  *              without keep_days they stay: getting one back costs a fetch.
+ *   pulled/    with keep_days: images not used for that long (a pull gets
+ *              them back); always: names not of the form HEX.tar.
  * Use: the latest of a file's mtime, atime and store_area_mark_used.
  * Dot-named temporary files (an atomic write or a blob being made) a day
  * old are leftovers in every area. */
@@ -257,6 +263,6 @@ typedef struct store_gc_opts {
 } store_gc_opts;
 typedef struct store_gc_stats {
         unsigned leftovers, trees, stacks, index, steps, blobs, legacy, busy;
-        unsigned seccomp, apt, bases;
+        unsigned seccomp, apt, bases, pulled;
 } store_gc_stats;
 int store_gc(store *s, const store_gc_opts *o, store_gc_stats *ret, err_t *e);

@@ -156,6 +156,17 @@ static bool keep_published(const char *name, time_t used, const void *ctx)
         return recent(used, ctx);
 }
 
+/* pulled/HEX.tar (registry/): anything else is not of this format. */
+static bool keep_pulled(const char *name, time_t used, const void *ctx)
+{
+        if (strlen(name) != DIGEST_HEX_LEN + 4 || strcmp(name + DIGEST_HEX_LEN, ".tar") != 0)
+                return false;
+        char hex[DIGEST_HEX_LEN + 1];
+        memcpy(hex, name, DIGEST_HEX_LEN);
+        hex[DIGEST_HEX_LEN] = 0;
+        return hex_n(hex, DIGEST_HEX_LEN) && recent(used, ctx);
+}
+
 /* partial/ and tmp/: what a fetch removes when it starts (bootstrap's
  * remove_stale): everything but resumable downloads (partial/HEX), and
  * those too once not touched within the window. */
@@ -219,5 +230,6 @@ void store_gc_areas(store *s, const store_gc_opts *o, time_t cut, store_gc_stats
         sw.gen = o ? o->seccomp_generation : NULL;
         prune(s, STORE_AREA_SECCOMP, keep_seccomp, &sw, &st->seccomp);
         gc_apt(s, &w, st);
+        prune(s, STORE_AREA_PULLED, keep_pulled, &w, &st->pulled);
         orphan_marks(s, st);
 }

@@ -29,7 +29,10 @@ static const char build_help[] =
         "      --network       give every Run: step the host's network\n"
         "                      (default: loopback only, unless the\n"
         "                      manifest says Network: yes)\n"
-        "  -q, --quiet / -v, --verbose\n";
+        "      --push REF      then push the image to docker://REGISTRY/NAME[:TAG]\n"
+        "                      through skopeo, as mkroot push does (without -o or\n"
+        "                      --format the image is written as "
+        "image.oci.tar)\n" MKROOT_REGISTRY_HELP "  -q, --quiet / -v, --verbose\n";
 
 int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
                        const char *output, const image_opts *io)
@@ -74,6 +77,8 @@ typedef struct build_args {
         const char *output;
         image_compress compress;
         const char *manifest;
+        const char *push; /* --push REF */
+        registry_opts ro;
 } build_args;
 
 static int parse_args(int argc, char **argv, build_args *a)
@@ -86,6 +91,9 @@ static int parse_args(int argc, char **argv, build_args *a)
                 {"no-cache", no_argument, NULL, 'n'},
                 {"allow-missing", no_argument, NULL, 'm'},
                 {"network", no_argument, NULL, 'N'},
+                {"push", required_argument, NULL, 'P'},
+                {"tls-verify", optional_argument, NULL, MKROOT_OPT_TLS_VERIFY},
+                {"authfile", required_argument, NULL, MKROOT_OPT_AUTHFILE},
                 {"compress", required_argument, NULL, 'c'},
                 {"quiet", no_argument, NULL, 'q'},
                 {"verbose", no_argument, NULL, 'v'},
@@ -112,6 +120,20 @@ static int parse_args(int argc, char **argv, build_args *a)
                 case 'n': a->o.no_cache = true; break;
                 case 'm': a->o.allow_missing = true; break;
                 case 'N': a->o.network = true; break;
+                case 'P': {
+                        int r = mkroot_registry_ref("build", optarg);
+                        if (r != MKROOT_CONTINUE)
+                                return r;
+                        a->push = optarg;
+                        break;
+                }
+                case MKROOT_OPT_TLS_VERIFY:
+                case MKROOT_OPT_AUTHFILE: {
+                        int r = mkroot_registry_opt("build", c, optarg, &a->ro);
+                        if (r != MKROOT_CONTINUE)
+                                return r;
+                        break;
+                }
                 case 'c':
                         if (image_compress_parse(optarg, &a->compress) < 0)
                                 return mkroot_usage("build", "--compress: unknown compression '%s'",
@@ -158,7 +180,7 @@ static void choose_format(build_args *a, const lay_manifest *m)
         _cleanup_sb_ strbuf fields = {0};
         config_fields(&m->config, &fields);
         if (!a->format_set && !a->output)
-                a->format = fields.len ? MKROOT_FORMAT_OCI : MKROOT_FORMAT_ROOTFS;
+                a->format = fields.len || a->push ? MKROOT_FORMAT_OCI : MKROOT_FORMAT_ROOTFS;
         if (mkroot_lay_format(a->format) == LAY_FORMAT_ROOTFS && fields.len)
                 log_warn("%s is %s: it leaves out the manifest's %s (--format oci keeps them)",
                          a->output ? a->output : mkroot_default_output(a->format),
@@ -168,7 +190,9 @@ static void choose_format(build_args *a, const lay_manifest *m)
 
 int mkroot_build_main(int argc, char **argv)
 {
-        build_args a = {.format = MKROOT_FORMAT_ROOTFS, .compress = IMAGE_COMPRESS_AUTO};
+        build_args a = {.format = MKROOT_FORMAT_ROOTFS,
+                        .compress = IMAGE_COMPRESS_AUTO,
+                        .ro = REGISTRY_OPTS_INIT};
         int r = parse_args(argc, argv, &a);
         if (r != MKROOT_CONTINUE)
                 return r;
@@ -189,5 +213,8 @@ int mkroot_build_main(int argc, char **argv)
         io.format = mkroot_image_format(a.format);
         r = mkroot_build_write(&m, &a.o, a.format, a.output, &io);
         lay_manifest_free(&m);
+        if (r == 0 && a.push)
+                r = mkroot_push_image(a.output ? a.output : mkroot_default_output(a.format), a.push,
+                                      &a.ro, a.o.cache_dir);
         return r;
 }

@@ -139,9 +139,10 @@ static int cache_gc(store *st, int keep_days)
         if (store_gc(st, &o, &gs, &e) < 0)
                 log_warn("%s", e.msg);
         printf("removed %u step records, %u blobs, %u unpacked trees, %u stacks, %u index "
-               "entries, %u leftovers, %u seccomp filters, %u fetch files, %u base images\n",
+               "entries, %u leftovers, %u seccomp filters, %u fetch files, %u base images, %u "
+               "pulled images\n",
                gs.steps, gs.blobs, gs.trees, gs.stacks, gs.index, gs.leftovers + gs.legacy,
-               gs.seccomp, gs.apt, gs.bases);
+               gs.seccomp, gs.apt, gs.bases, gs.pulled);
         if (gs.busy)
                 printf("kept %u in use\n", gs.busy);
         return 0;

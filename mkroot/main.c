@@ -18,6 +18,7 @@ static const char usage_text[] =
         "       mkroot inspect IMAGE                       layers and config of an image\n"
         "       mkroot diff A B                            paths added, removed, changed\n"
         "       mkroot cache ls|gc|path                    list or prune the cache\n"
+        "       mkroot push IMAGE docker://REG/NAME:TAG    publish an image (skopeo)\n"
         "\n"
         "Build options:\n"
         "  -a, --add PATH[:DEST]   add a file, script or directory with everything it loads;\n"
@@ -75,7 +76,7 @@ static const struct {
 } subcommands[] = {
         {"deps", mkroot_deps_main},   {"ls", mkroot_ls_main},           {"fetch", fetch_main},
         {"build", mkroot_build_main}, {"inspect", mkroot_inspect_main}, {"diff", mkroot_diff_main},
-        {"cache", mkroot_cache_main},
+        {"cache", mkroot_cache_main}, {"push", mkroot_push_main},
 };
 
 /* Edits (insert, delete, change, swap two neighbours) from a to b; more

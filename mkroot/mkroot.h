@@ -5,6 +5,7 @@
 #pragma once
 
 #include "layers.h"
+#include "registry.h"
 
 #define EXIT_USAGE 2
 /* What an option parser returns when the command should go on; any other
@@ -22,6 +23,28 @@ int mkroot_inspect_main(int argc, char **argv);
 int mkroot_diff_main(int argc, char **argv);
 int mkroot_cache_main(int argc, char **argv);
 int fetch_main(int argc, char **argv);
+/* mkroot push IMAGE REF (push.c). */
+int mkroot_push_main(int argc, char **argv);
+
+/* The registry options of push and build --push (push.c). */
+enum { MKROOT_OPT_TLS_VERIFY = 0x100, MKROOT_OPT_AUTHFILE };
+#define MKROOT_REGISTRY_HELP                                                                       \
+        "      --tls-verify=false  talk to the registry over plain HTTP or without\n"              \
+        "                        checking its certificate (default: true)\n"                       \
+        "      --authfile FILE   skopeo's credentials (default: REGISTRY_AUTH_FILE, else\n"        \
+        "                        $XDG_RUNTIME_DIR/containers/auth.json; skopeo login\n"            \
+        "                        writes it)\n"
+/* --tls-verify[=true|false] or --authfile FILE (c the option's value) into
+ * ro: MKROOT_CONTINUE, or EXIT_USAGE after the message. */
+int mkroot_registry_opt(const char *cmd, int c, const char *arg, registry_opts *ro);
+/* A reference to push to: docker://REGISTRY/NAME[:TAG] (or bare with a
+ * registry's host), not a digest. MKROOT_CONTINUE or EXIT_USAGE. */
+int mkroot_registry_ref(const char *cmd, const char *ref);
+/* Push image (any image mkroot reads; converted to an OCI archive in the
+ * cache at cache_dir when it is not an OCI or docker-save tar) to ref;
+ * prints its messages, returns an exit code. */
+int mkroot_push_image(const char *image, const char *ref, const registry_opts *ro,
+                      const char *cache_dir);
 
 /* What an image is written as (format.c), from --format and -o's name,
  * for mkroot --add and mkroot build alike. */

@@ -125,7 +125,8 @@ int runner_gc(const char *cache_dir, unsigned *ret_removed, err_t *e)
                 container_gc(s, &containers);
         if (ret_removed)
                 *ret_removed = st.leftovers + st.trees + st.stacks + st.index + st.steps +
-                               st.blobs + st.legacy + st.seccomp + st.apt + st.bases + containers;
+                               st.blobs + st.legacy + st.seccomp + st.apt + st.bases + st.pulled +
+                               containers;
         store_free(s);
         return r;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "registry.h"
 #include "runner.h"
 
 /* What the command line says beyond the runner's config. */
@@ -14,6 +15,7 @@ typedef struct cli_opts {
         bool log_opt;           /* a --log-opt was given */
         runner_detach_opts d;   /* --rm, --log-opt */
         const char *net;        /* --net as given, NULL when not */
+        registry_opts reg;      /* --tls-verify, --authfile */
 } cli_opts;
 
 /* Parse the options before IMAGE into cfg and cli (getopt_long, long

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "common.h"
 #include "config.h"
+#include "registry.h"
 #include "runner.h"
 #include "runroot.h"
 #if MKROOT_HAVE_FETCH
@@ -89,6 +90,26 @@ static int image_from_suite(const runner_config *cfg, char **ret_path)
         return 0; /* the image's own "No such file or directory" follows */
 }
 
+/* IMAGE given as docker://REF, or as a bare REGISTRY/NAME[:TAG] with no
+ * file of that name (registry_ref_wanted): pulled into the cache by digest
+ * (registry/) unless it is there, then run as the OCI archive it is.
+ * 0 with *ret_path set when pulled (else left NULL), or EXIT_RUNROOT after
+ * the message. */
+static int image_from_registry(const runner_config *cfg, const cli_opts *cli, char **ret_path)
+{
+        struct stat st;
+        if (stat(cfg->image, &st) == 0 || errno != ENOENT || !registry_ref_wanted(cfg->image))
+                return 0;
+        err_t e = {0};
+        char digest[DIGEST_HEX_LEN + 1];
+        if (registry_pull(cfg->cache_dir, cfg->image, &cli->reg, ret_path, digest, &e) < 0) {
+                log_error("%s", e.msg);
+                return EXIT_RUNROOT;
+        }
+        log_info("%s: sha256:%s", cfg->image, digest);
+        return 0;
+}
+
 /* The command to run, as docker makes it: the Entrypoint (the image's, or
  * --entrypoint's one word, or none for "") followed by the command line's
  * arguments, or when there are none by the image's Cmd (dropped when
@@ -136,7 +157,7 @@ static int run_detached(runner_config *cfg, cli_opts *cli)
 }
 static int run_main(int argc, char **argv, runner_config *cfg)
 {
-        cli_opts cli = {0};
+        cli_opts cli = {.reg = REGISTRY_OPTS_INIT};
         /* docker's default: setuid and file capabilities work (within the
          * bounding set and the filter); --security-opt no-new-privileges. */
         cfg->sec.no_new_privs = false;
@@ -185,6 +206,12 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return r;
         if (fetched)
                 cfg->image = fetched;
+        _cleanup_free_ char *pulled = NULL;
+        r = image_from_registry(cfg, &cli, &pulled);
+        if (r != 0)
+                return r;
+        if (pulled)
+                cfg->image = pulled;
         err_t e = {0};
         /* An OCI or docker-save image's config gives the defaults; the
          * command line wins. */

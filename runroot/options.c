@@ -45,6 +45,8 @@ enum {
         OPT_MOUNT,
         OPT_PRIVILEGED,
         OPT_LOG_OPT,
+        OPT_TLS_VERIFY,
+        OPT_AUTHFILE,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +119,8 @@ static const struct option long_opts[] = {
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"seccomp", required_argument, NULL, OPT_SECCOMP},
         {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+        {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
+        {"authfile", required_argument, NULL, OPT_AUTHFILE},
         {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
@@ -483,6 +487,12 @@ static int apply_opt(int c, int idx, char **argv, runner_config *cfg, cli_opts *
                 cfg->sec.seccomp = false;
                 break;
         case OPT_SECURITY_OPT: return apply_security_opt(o, optarg, cfg);
+        case OPT_TLS_VERIFY:
+                if (optarg && strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0)
+                        return bad_value(o, optarg, "expected true or false");
+                cli->reg.tls_verify = !optarg || !strcmp(optarg, "true");
+                break;
+        case OPT_AUTHFILE: cli->reg.authfile = optarg; break;
         case OPT_CACHE_DIR: cfg->cache_dir = optarg; break;
         case 'q': log_set_level(LOG_QUIET); break;
         case OPT_VERBOSE: log_set_level(log_get_level() >= LOG_INFO ? LOG_DEBUG : LOG_INFO); break;

@@ -16,7 +16,7 @@ declare -A level=(
         [cache]=1 [pgz]=1
         [extract]=2 [elf]=2 [deb822]=2
         [oci]=3
-        [builder]=4 [runner]=4
+        [builder]=4 [runner]=4 [registry]=4
         [builder/apt]=5
         [builder/layers]=6
         [mkroot]=7 [runroot]=7

@@ -309,6 +309,24 @@ static void test_gc(const char *root, const char *image)
         CHECK(exists(root, "seccomp/aaaaaaaa-0000000000000001"));
 }
 
+/* pulled/HEX.tar (registry/): kept until unused for keep_days; another
+ * name there is not of this format. */
+static void test_gc_pulled(const char *root)
+{
+        _cleanup_free_ char *a = hex('a'), *b = hex('b');
+        _cleanup_free_ char *old = xasprintf("pulled/%s.tar", a);
+        _cleanup_free_ char *fresh = xasprintf("pulled/%s.tar", b);
+        put(root, old, 10);
+        put(root, fresh, 0);
+        put(root, "pulled/image.tar", 0);
+        store_gc_stats st = gc(root, -1, NULL);
+        CHECK_INT(st.pulled, 1);
+        CHECK(exists(root, old) && exists(root, fresh) && !exists(root, "pulled/image.tar"));
+        st = gc(root, 5, NULL);
+        CHECK_INT(st.pulled, 1);
+        CHECK(!exists(root, old) && exists(root, fresh));
+}
+
 int main(void)
 {
         char tmpl[TEST_TMPL_MAX];
@@ -319,6 +337,7 @@ int main(void)
         CHECK_INT(fs_write_atomic_at(AT_FDCWD, image, "img", 3, 0644, &e), 0);
         test_areas(root);
         test_gc(root, image);
+        test_gc_pulled(root);
         fs_rm_rf_at(AT_FDCWD, tmpl, &e);
         TEST_END();
 }
