@@ -5,30 +5,6 @@
 # each docker flag runroot lacks.
 . "$(dirname "$0")/lib.sh" "$1"
 
-# expect_err WANT_STDERR ARGS...: runroot ARGS fails with 125 and exactly
-# that one line on stderr, nothing on stdout.
-expect_err() {
-        local want=$1 rc
-        shift
-        rr "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        [ "$rc" = 125 ] || fail "runroot $* exited $rc, expected 125"
-        printf '%s\n' "$want" | cmp -s - "$T/err" ||
-                fail "runroot $*: stderr \"$(cat "$T/err")\", expected \"$want\""
-        [ ! -s "$T/out" ] || fail "runroot $*: wrote to stdout"
-}
-
-# expect_out WANT_STDOUT ARGS...: runroot ARGS succeeds printing exactly that.
-expect_out() {
-        local want=$1 rc
-        shift
-        rr "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        [ "$rc" = 0 ] || fail "runroot $* exited $rc: $(cat "$T/err")"
-        printf '%s' "$want" | cmp -s - "$T/out" ||
-                fail "runroot $*: stdout \"$(cat "$T/out")\", expected \"$want\""
-}
-
 # -h NAME is the host name; --help stays the help.
 expect_out $'box\n' -h box "$IMG" hostname
 expect_out $'box\n' --hostname=box "$IMG" hostname

@@ -6,32 +6,6 @@
 . "$(dirname "$0")/lib.sh" "$1"
 set -o pipefail
 
-# expect_err WANT_STDERR ARGS...: runroot ARGS fails with 125 and exactly
-# that one line on stderr, nothing on stdout.
-expect_err() {
-        local want=$1 rc
-        shift
-        rr "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        [ "$rc" = 125 ] || fail "runroot $* exited $rc, expected 125: $(cat "$T/err")"
-        printf '%s\n' "$want" | cmp -s - "$T/err" ||
-                fail "runroot $*: stderr \"$(cat "$T/err")\", expected \"$want\""
-        [ ! -s "$T/out" ] || fail "runroot $*: wrote to stdout"
-}
-
-# expect_out WANT_STDOUT ARGS...: runroot ARGS succeeds printing exactly
-# that, with nothing on stderr.
-expect_out() {
-        local want=$1 rc
-        shift
-        rr "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        [ "$rc" = 0 ] || fail "runroot $* exited $rc: $(cat "$T/err")"
-        printf '%s' "$want" | cmp -s - "$T/out" ||
-                fail "runroot $*: stdout \"$(cat "$T/out")\", expected \"$want\""
-        [ ! -s "$T/err" ] || fail "runroot $*: stderr \"$(cat "$T/err")\""
-}
-
 # ---- --ulimit --------------------------------------------------------------
 expect_out $'256\n512\n' --ulimit nofile=256:512 "$IMG" sh -c 'ulimit -n; ulimit -Hn'
 # HARD defaults to SOFT; repeatable; -1 and unlimited mean none

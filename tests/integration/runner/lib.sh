@@ -19,9 +19,13 @@ T=$(mktemp -d /tmp/rrtest.XXXXXX)
 chmod 755 "$T"
 export MKROOT_CACHE=$T/cache
 CLEANUP_PIDS=""
+# Set by lc_state and rootless_user: what rr_cleanup ends first.
+RR_STATE="" RR_STATE_CACHE="" RR_USER=""
 
 rr_cleanup() {
         local p
+        [ -z "$RR_STATE" ] || MKROOT_CACHE=${RR_STATE_CACHE:-$MKROOT_CACHE} kill_monitors "$RR_STATE"
+        [ -z "$RR_USER" ] || user_gone "$RR_USER"
         for p in $CLEANUP_PIDS; do is_child "$p" && kill -9 "$p" 2>/dev/null; done
         # Nothing should be mounted under $T; if a failure left something,
         # take it down so the rm below stays on this file system.
@@ -59,6 +63,83 @@ make_tree "$IMG_DIR"
 tar -C "$IMG_DIR" -czf "$IMG" .
 
 rr() { "$RUNROOT" "$@"; }
+
+# make_image NAME [APPLET...]: $T/NAME.tar.gz, the test tree ($T/NAME)
+# with these busybox applets too.
+make_image() {
+        local name=$1 c
+        shift
+        make_tree "$T/$name"
+        for c in "$@"; do ln -sf busybox "$T/$name/bin/$c"; done
+        tar -C "$T/$name" -czf "$T/$name.tar.gz" .
+}
+
+# lc_state STATEDIR [CACHE]: the test starts detached containers with
+# their state in STATEDIR (and their names in CACHE, default
+# $MKROOT_CACHE): rr_cleanup ends the ones still there.
+lc_state() {
+        RR_STATE=$1
+        RR_STATE_CACHE=${2:-}
+}
+
+# rootless_user PREFIX: an unprivileged user of the test's own, $U (PREFIX
+# and this shell's pid), home $T/home, with a copy of runroot it can run
+# at $BIN/runroot; rr_cleanup removes it. Exits 77 (saying why) where no
+# such user can run containers.
+rootless_user() {
+        command -v useradd >/dev/null || { echo "SKIP: needs useradd"; exit 77; }
+        if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
+                echo "SKIP: unprivileged user namespaces are disabled"
+                exit 77
+        fi
+        U=$1$$
+        useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
+        RR_USER=$U
+        mkdir -p "$T/home"
+        chown "$U:" "$T/home"
+        BIN=$T/bin
+        mkdir -p "$BIN"
+        cp "$RUNROOT" "$BIN/runroot"
+        chmod 755 "$BIN" "$BIN/runroot"
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds (10 tries a second).
+wait_for() {
+        local n=$(($1 * 10))
+        shift
+        while [ "$n" -gt 0 ]; do
+                "$@" && return 0
+                sleep 0.1
+                n=$((n - 1))
+        done
+        return 1
+}
+
+# expect_err WANT_STDERR ARGS...: runroot ARGS fails with 125 and exactly
+# that one line on stderr, nothing on stdout.
+expect_err() {
+        local want=$1 rc
+        shift
+        rr "$@" >"$T/out" 2>"$T/err"
+        rc=$?
+        [ "$rc" = 125 ] || fail "runroot $* exited $rc, expected 125: $(cat "$T/err")"
+        printf '%s\n' "$want" | cmp -s - "$T/err" ||
+                fail "runroot $*: stderr \"$(cat "$T/err")\", expected \"$want\""
+        [ ! -s "$T/out" ] || fail "runroot $*: wrote to stdout"
+}
+
+# expect_out WANT_STDOUT ARGS...: runroot ARGS succeeds printing exactly
+# that, with nothing on stderr.
+expect_out() {
+        local want=$1 rc
+        shift
+        rr "$@" >"$T/out" 2>"$T/err"
+        rc=$?
+        [ "$rc" = 0 ] || fail "runroot $* exited $rc: $(cat "$T/err")"
+        printf '%s' "$want" | cmp -s - "$T/out" ||
+                fail "runroot $*: stdout \"$(cat "$T/out")\", expected \"$want\""
+        [ ! -s "$T/err" ] || fail "runroot $*: stderr \"$(cat "$T/err")\""
+}
 
 # expect_rc WANT CMD...: run, compare the exit status.
 expect_rc() {

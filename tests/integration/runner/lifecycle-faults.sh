@@ -9,22 +9,8 @@
 set -o pipefail
 
 STATE=/run/runroot
-lc_cleanup() {
-        kill_monitors "$STATE"
-        rr_cleanup
-}
-trap lc_cleanup EXIT
+lc_state "$STATE"
 
-wait_for() {
-        local n=$(($1 * 10))
-        shift
-        while [ "$n" -gt 0 ]; do
-                "$@" && return 0
-                sleep 0.1
-                n=$((n - 1))
-        done
-        return 1
-}
 # expect_msg RC MESSAGE ARGS...: that exit status and that stderr exactly.
 expect_msg() {
         local want_rc=$1 want=$2 rc=0

@@ -5,30 +5,13 @@
 # dumpable), stop, rm as an unprivileged user the test creates.
 . "$(dirname "$0")/lib.sh"
 set -o pipefail
-command -v useradd >/dev/null || { echo "SKIP: needs useradd"; exit 77; }
-if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
-        echo "SKIP: unprivileged user namespaces are disabled"
-        exit 77
-fi
-U=rrl$$
-useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
+rootless_user rrl
 XDG=$T/xdg
-lc_cleanup() {
-        MKROOT_CACHE=$T/home/cache kill_monitors "$XDG/runroot"
-        user_gone "$U"
-        rr_cleanup
-}
-trap lc_cleanup EXIT
-mkdir -p "$T/home" "$XDG"
-chown "$U:" "$T/home" "$XDG"
+lc_state "$XDG/runroot" "$T/home/cache"
+mkdir -p "$XDG"
+chown "$U:" "$XDG"
 chmod 700 "$XDG"
-BIN=$T/bin
-mkdir -p "$BIN"
-cp "$RUNROOT" "$BIN/runroot"
-chmod 755 "$BIN" "$BIN/runroot"
-make_tree "$T/lc"
-ln -sf busybox "$T/lc/bin/ps"
-tar -C "$T/lc" -czf "$T/lc.tar.gz" .
+make_image lc ps
 chmod 644 "$T/lc.tar.gz"
 uid=$(id -u "$U")
 

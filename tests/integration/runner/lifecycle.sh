@@ -10,29 +10,12 @@
 set -o pipefail
 
 STATE=/run/runroot
-lc_cleanup() {
-        kill_monitors "$STATE"
-        rr_cleanup
-}
-trap lc_cleanup EXIT
+lc_state "$STATE"
 
 # The test image with ps, grep and test too.
-make_tree "$T/lc"
-for c in ps grep test; do ln -sf busybox "$T/lc/bin/$c"; done
-tar -C "$T/lc" -czf "$T/lc.tar.gz" .
+make_image lc ps grep test
 IMG=$T/lc.tar.gz
 
-# wait_for SECONDS CMD...: until CMD succeeds (10 tries a second).
-wait_for() {
-        local n=$(($1 * 10))
-        shift
-        while [ "$n" -gt 0 ]; do
-                "$@" && return 0
-                sleep 0.1
-                n=$((n - 1))
-        done
-        return 1
-}
 lines_over() { [ "$(rr logs "$1" | wc -l)" -gt "$2" ]; }
 
 # -d: the id (64 hex digits) at once.

@@ -8,32 +8,21 @@
 # when even that cannot be made. Loopback only.
 . "$(dirname "$0")/lib.sh"
 set -o pipefail
-command -v useradd >/dev/null || { echo "SKIP: needs useradd"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: needs curl"; exit 77; }
 command -v pasta >/dev/null || { echo "SKIP: needs pasta (apt-get install passt)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
-if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
-        echo "SKIP: unprivileged user namespaces are disabled"
-        exit 77
-fi
-U=rrn$$
-useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
+rootless_user rrn
 XDG=$T/xdg
+lc_state "$XDG/runroot" "$T/home/cache"
 HOLDER=""
 nr_cleanup() {
         [ -n "$HOLDER" ] && { kill -9 "$HOLDER"; wait "$HOLDER"; } 2>/dev/null
-        MKROOT_CACHE=$T/home/cache kill_monitors "$XDG/runroot"
-        user_gone "$U"
         rr_cleanup
 }
 trap nr_cleanup EXIT
-mkdir -p "$T/home" "$XDG"
-chown "$U:" "$T/home" "$XDG"
+mkdir -p "$XDG"
+chown "$U:" "$XDG"
 chmod 700 "$XDG"
-BIN=$T/bin
-mkdir -p "$BIN"
-cp "$RUNROOT" "$BIN/runroot"
-chmod 755 "$BIN" "$BIN/runroot"
 W=$T/web
 make_tree "$W"
 for c in httpd nc ip awk timeout; do ln -sf busybox "$W/bin/$c"; done

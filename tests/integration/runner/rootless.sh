@@ -4,20 +4,7 @@
 # ids through newuidmap when /etc/subuid has a range, overlay inside the
 # user namespace, device nodes skipped with a warning.
 . "$(dirname "$0")/lib.sh"
-command -v useradd >/dev/null || { echo "SKIP: needs useradd"; exit 77; }
-if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
-        echo "SKIP: unprivileged user namespaces are disabled"
-        exit 77
-fi
-U=rrt$$
-useradd -M -d "$T/home" -s /bin/bash "$U" || fail "useradd"
-trap 'user_gone "$U"; rr_cleanup' EXIT
-mkdir -p "$T/home"
-chown "$U:" "$T/home"
-BIN=$T/bin
-mkdir -p "$BIN"
-cp "$RUNROOT" "$BIN/runroot"
-chmod 755 "$BIN" "$BIN/runroot"
+rootless_user rrt
 chmod 644 "$IMG"
 
 # as_user CMD: run a shell command as the test user with its own cache.
