@@ -86,6 +86,14 @@ skopeo inspect --tls-verify=false "docker://$R/plain:1" >plain.json 2>sk.err ||
         fail "skopeo inspect plain:1: $(cat sk.err)"
 grep -q '"Layers": \[' plain.json || fail "plain:1 has no layers: $(cat plain.json)"
 
+# A docker-save archive goes as it is.
+"$MKROOT" build -q --format docker -o app.docker.tar app.manifest 2>build.err ||
+        fail "build --format docker: $(cat build.err)"
+"$MKROOT" push -q --tls-verify=false app.docker.tar "$R/dock:1" 2>push.err ||
+        fail "mkroot push app.docker.tar: $(cat push.err)"
+skopeo inspect --tls-verify=false "docker://$R/dock:1" >dock.json 2>sk.err ||
+        fail "skopeo inspect dock:1: $(cat sk.err)"
+
 # podman pulls and runs it (runc: crun refuses this host's hybrid cgroups).
 if "${P[@]}" info >podman-info.out 2>&1; then
         out=$(timeout 180 "${P[@]}" run --rm --runtime runc --tls-verify=false --network none \
@@ -113,6 +121,15 @@ out=$("$RUNROOT" "docker://$R/app@sha256:$D" 2>run.err) || fail "run by digest: 
 [ "$out" = "hello through a registry" ] || fail "run by digest printed '$out'"
 [ "$(requests)" = "$n" ] || fail "a cached digest still asked the registry"
 echo "pulled once: $((first - before)) blob GETs, then none"
+# A file of that name is a file, whatever it looks like.
+mkdir -p "$R"
+echo "a file, not the registry" >msg
+"$MKROOT" build -q -o "$R/app:1" --format oci app.manifest 2>build.err || fail "build into $R/app:1"
+n=$(requests)
+out=$("$RUNROOT" "$R/app:1" 2>run.err) || fail "runroot of the file $R/app:1: $(cat run.err)"
+[ "$out" = "a file, not the registry" ] || fail "the file $R/app:1 was not run: '$out'"
+[ "$(requests)" = "$n" ] || fail "a file of that name still asked the registry"
+rm -rf "${T:?}/$R"
 
 # A blob tampered with in the registry's storage: skopeo refuses it.
 echo "second image" >msg
