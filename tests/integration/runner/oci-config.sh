@@ -4,19 +4,9 @@
 # capability set, rlimits, a seccomp filter in the specification's format),
 # and a bad config.json is one line naming the JSON path.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/oci-lib.sh"
 set -o pipefail
 cd "$T"
-R=("$RUNROOT" --root "$T/state")
-# On any exit, the containers this test created (a failed assertion
-# leaves created ones waiting for start) go with their cgroups.
-oci_cleanup() {
-        local d
-        for d in "$T"/state/*/; do
-                [ -d "$d" ] && "${R[@]}" delete --force "$(basename "$d")" 2>/dev/null
-        done
-        rr_cleanup
-}
-trap oci_cleanup EXIT
 mkdir -p b/rootfs host/data
 make_tree b/rootfs
 echo "from the host" >host/data/file

@@ -4,21 +4,11 @@
 # state, start, state, delete; run's exit status; kill of a sleeping one;
 # list; --version; what it refuses.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/oci-lib.sh"
 set -o pipefail
 command -v umoci >/dev/null || { echo "SKIP: needs umoci"; exit 77; }
 : "${MKROOT:?}"
 cd "$T"
-R=("$RUNROOT" --root "$T/state")
-# On any exit, the containers this test created (a failed assertion
-# leaves created ones waiting for start) go with their cgroups.
-oci_cleanup() {
-        local d
-        for d in "$T"/state/*/; do
-                [ -d "$d" ] && "${R[@]}" delete --force "$(basename "$d")" 2>/dev/null
-        done
-        rr_cleanup
-}
-trap oci_cleanup EXIT
 printf 'Base: %s\nCmd: ["/bin/sh"]\n' "$IMG" >app.manifest
 "$MKROOT" build app.manifest --format oci -o app.oci.tar 2>build.err || fail "mkroot build: $(cat build.err)"
 mkdir layout && tar -xf app.oci.tar -C layout
@@ -33,10 +23,6 @@ c["process"]["args"] = sys.argv[2:]
 c["process"]["terminal"] = False
 json.dump(c, open(f, "w"))
 PY
-}
-state_field() { # ID FIELD
-        "${R[@]}" state "$1" >st.json 2>st.err || fail "state $1: $(cat st.err)"
-        python3 -c 'import json,sys; v=json.load(open("st.json")).get(sys.argv[1]); print("" if v is None else v)' "$2"
 }
 
 # create: the process is there but waits for start.
@@ -130,30 +116,7 @@ f=$(cg_file memory memory.limit_in_bytes memory.max)
 
 # The terminal goes to the caller over --console-socket: the pty's master
 # passed with SCM_RIGHTS, read here by a small receiver.
-cat >recv.py <<'PY'
-import array, os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1])
-s.listen(1)
-s.settimeout(60)
-c, _ = s.accept()
-fds = array.array("i")
-_, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(fds.itemsize))
-for level, typ, data in anc:
-    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
-        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-assert len(fds) == 1, anc
-got = b""
-while True:
-    try:
-        b = os.read(fds[0], 4096)
-    except OSError:  # EIO: the last slave closed
-        break
-    if not b:
-        break
-    got += b
-open(sys.argv[2], "wb").write(got)
-PY
+write_console_receiver recv.py
 set_args bundle /bin/sh -c 'tty; echo via-pty'
 "${R[@]}" create --bundle bundle --console-socket "$T/console.sock" t0 2>t0.err && fail "console socket with terminal false worked"
 grep -v ': warning: ' t0.err >t0.msg
