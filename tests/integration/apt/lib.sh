@@ -218,3 +218,171 @@ expect_fail() { # PATTERN (after run_fetch)
         echo "$OUT" | grep -q -- "$1" || fail "expected \"$1\" in: $OUT"
         [ "$(echo "$OUT" | grep -c '^mkroot: ')" -ge 1 ] || fail "no mkroot: error line: $OUT"
 }
+
+# ---- online: a suite of manifests/ as a user fetches it -----------------
+
+# The newest version of PACKAGE across Packages files (plain text).
+newest_in() { # PACKAGE FILE...
+        local p=$1 best="" v
+        shift
+        for v in $(awk -v p="$p" '$1 == "Package:" {n = $2} $1 == "Version:" && n == p {print $2}' "$@"); do
+                if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+                        best=$v
+                fi
+        done
+        echo "$best"
+}
+
+# The Packages files the fetch read, from its cache (named there by their
+# SHA256, which each pocket's InRelease gives), decompressed into
+# $T/idx/POCKET-COMPONENT; one line "POCKET COMPONENT" each in $T/idx/list.
+# Only pockets and components the image's sources.list names.
+cached_indexes() { # CACHE SOURCES.LIST ARCH
+        local cache=$1 list=$2 arch=$3 uri pocket comps c ext digest f
+        mkdir -p "$T/idx"
+        : >"$T/idx/list"
+        while read -r _ uri pocket comps; do
+                curl -fsS -m 60 -o "$T/idx/InRelease" "$uri/dists/$pocket/InRelease" ||
+                        fail "$uri/dists/$pocket/InRelease: not fetched again"
+                for c in $comps; do
+                        f=
+                        for ext in .xz .gz .zst .bz2 ""; do
+                                digest=$(awk -v n="$c/binary-$arch/Packages$ext" '
+                                        /^SHA256:/ {s = 1; next} /^[^ ]/ {s = 0}
+                                        s && $3 == n {print $1}' "$T/idx/InRelease")
+                                [ -n "$digest" ] && [ -f "$cache/apt/sha256/$digest" ] || continue
+                                f=$cache/apt/sha256/$digest
+                                break
+                        done
+                        # The pocket may have changed since the fetch read it.
+                        [ -n "$f" ] || skip "$pocket/$c: its Packages changed since the fetch (run again)"
+                        case $ext in
+                        .xz) xz -dc "$f" ;; .gz) gzip -dc "$f" ;; .zst) zstd -dcq "$f" ;;
+                        .bz2) bzip2 -dc "$f" ;; *) cat "$f" ;;
+                        esac >"$T/idx/$pocket-$c"
+                        echo "$pocket $c" >>"$T/idx/list"
+                done
+        done < <(grep '^deb ' "$list")
+        [ -s "$T/idx/list" ] || fail "sources.list names no pocket: $(cat "$list")"
+}
+
+# SUITE (a name in manifests/) fetched exactly as a user types it after
+# tools/install-deps, `mkroot fetch SUITE` (no flags, no MKROOT_MIRROR;
+# only the cache is the test's own), then with runroot: every package
+# ii, apt-get check clean, apt-get install -y hello with --net host (apt
+# reads the image's sources.list: the mirror the fetch used), the release
+# `mkroot fetch --list` names, sources.list with the pockets the suite has,
+# and each installed package that the updates or security pocket carries
+# at the highest version across the pockets the fetch read. SKIP when the
+# mirror cannot be reached.
+online_suite_check() { # SUITE
+        local s=$1 row dist rel key mirror arch start secs
+        [ "${MKROOT_HAVE_FETCH:-1}" = 1 ] || skip "mkroot was built without fetch"
+        for p in curl xz; do
+                command -v "$p" >/dev/null || skip "$p not installed"
+        done
+        unset MKROOT_MIRROR
+        export MKROOT_CACHE=$T/cache
+        arch=$(dpkg --print-architecture)
+        row=$("$MKROOT" fetch --list | awk -v s="$s" '$1 == s')
+        [ -n "$row" ] || fail "mkroot fetch --list has no row for $s"
+        read -r _ dist rel key mirror _ <<<"$row"
+        [ "$key" = embedded ] || [ "$key" = present ] ||
+                fail "$s: keyring $key after tools/install-deps: $row"
+        [ "$mirror" != none ] || fail "$s: no mirror on this host: $row"
+        curl -fsS -m 20 -o "$T/InRelease" "$mirror/dists/$s/InRelease" 2>"$T/curl.err" ||
+                skip "$mirror does not answer: $(cat "$T/curl.err")"
+        # A mirror that fell behind serves a Release past its Valid-Until,
+        # which mkroot (as apt) refuses: the mirror's state, not ours.
+        local until
+        until=$(sed -n 's/^Valid-Until: //p' "$T/InRelease" | head -1)
+        if [ -n "$until" ] && [ "$(date -u -d "$until" +%s)" -lt "$(date -u +%s)" ]; then
+                skip "$mirror/dists/$s/InRelease expired on $until (the mirror is behind)"
+        fi
+
+        start=$(date +%s)
+        if ! (cd "$T" && timeout 1200 "$MKROOT" fetch "$s") >"$T/fetch.log" 2>&1; then
+                curl -fsS -m 20 -o /dev/null "$mirror/dists/$s/InRelease" 2>"$T/curl.err" ||
+                        skip "$mirror stopped answering: $(cat "$T/curl.err")"
+                fail "mkroot fetch $s: $(tail -5 "$T/fetch.log")"
+        fi
+        secs=$(($(date +%s) - start))
+        img=$T/$s.tar.gz
+        [ -s "$img" ] || fail "mkroot fetch $s wrote no $s.tar.gz: $(tail -3 "$T/fetch.log")"
+
+        # The pockets: release, updates, security (sid has neither).
+        tar -xzOf "$img" etc/apt/sources.list >"$T/sources.list" || fail "$s: no sources.list"
+        local want="$s" pk
+        [ "$s" = sid ] || want="$s $s-updates $s-security"
+        for pk in $want; do
+                grep -q "^deb [^ ]* $pk " "$T/sources.list" ||
+                        fail "$s: sources.list lacks $pk: $(cat "$T/sources.list")"
+        done
+        [ "$(grep -c '^deb ' "$T/sources.list")" = "$(echo "$want" | wc -w)" ] ||
+                fail "$s: sources.list: $(cat "$T/sources.list")"
+
+        # dpkg -l: every package installed (ii), as many as the status file.
+        "$RUNROOT" "$img" dpkg -l >"$T/dpkg-l" 2>&1 || fail "$s: runroot dpkg -l: $(tail -3 "$T/dpkg-l")"
+        local n ii
+        n=$(tar -xzOf "$img" var/lib/dpkg/status | grep -c '^Package: ')
+        ii=$(grep -c '^ii ' "$T/dpkg-l")
+        [ "$n" -gt 0 ] && [ "$ii" = "$n" ] ||
+                fail "$s: $ii packages ii of $n: $(grep -E '^[a-z][a-zA-Z] ' "$T/dpkg-l" | grep -v '^ii ' | head -5)"
+        grep -E '^[a-z][a-zA-Z] ' "$T/dpkg-l" | grep -v '^ii ' >"$T/not-ii" && fail "$s: not ii: $(head -5 "$T/not-ii")"
+        "$RUNROOT" "$img" apt-get check >"$T/check" 2>&1 || fail "$s: apt-get check: $(tail -5 "$T/check")"
+        grep -E '^(E|W):' "$T/check" >"$T/check-msgs" && fail "$s: apt-get check: $(cat "$T/check-msgs")"
+
+        # The release --list names.
+        case $dist in
+        ubuntu)
+                "$RUNROOT" "$img" cat /etc/lsb-release >"$T/lsb" 2>&1 || fail "$s: /etc/lsb-release: $(cat "$T/lsb")"
+                grep -qx "DISTRIB_RELEASE=$rel" "$T/lsb" || fail "$s: /etc/lsb-release is not $rel: $(cat "$T/lsb")"
+                ;;
+        debian)
+                "$RUNROOT" "$img" cat /etc/debian_version >"$T/dv" 2>&1 || fail "$s: /etc/debian_version: $(cat "$T/dv")"
+                if [ "$rel" = unstable ]; then
+                        grep -qx '[a-z]*/sid' "$T/dv" || fail "$s: /etc/debian_version: $(cat "$T/dv")"
+                else
+                        grep -q "^$rel\." "$T/dv" || fail "$s: /etc/debian_version is not $rel.x: $(cat "$T/dv")"
+                fi
+                ;;
+        *) fail "$s: distribution $dist" ;;
+        esac
+
+        # Up to date: an installed package that a later pocket carries is at
+        # the newest version the fetch saw.
+        cached_indexes "$MKROOT_CACHE" "$T/sources.list" "$arch"
+        tar -xzOf "$img" var/lib/dpkg/status |
+                awk '$1 == "Package:" {p = $2} $1 == "Version:" {print p, $2}' >"$T/installed"
+        local files=() later=() pkg ver best newer=0 pname
+        while read -r pk c; do
+                files+=("$T/idx/$pk-$c")
+                [ "$pk" = "$s" ] || later+=("$T/idx/$pk-$c")
+        done <"$T/idx/list"
+        if [ ${#later[@]} -gt 0 ]; then
+                awk '$1 == "Package:" {print $2}' "${later[@]}" | sort -u >"$T/later-names"
+                while read -r pkg ver; do
+                        pname=${pkg%%:*}
+                        grep -qxF "$pname" "$T/later-names" || continue
+                        best=$(newest_in "$pname" "${files[@]}")
+                        [ "$ver" = "$best" ] || fail "$s: $pname installed at $ver, the pockets have $best"
+                        newer=$((newer + 1))
+                done <"$T/installed"
+        fi
+
+        # apt inside reaches the mirror (only what sources.list names) and
+        # installs hello.
+        "$RUNROOT" --net host "$img" sh -c \
+                'apt-get update -q && apt-get install -y -q hello && hello' >"$T/hello" 2>&1 ||
+                fail "$s: apt-get install -y hello: $(tail -5 "$T/hello")"
+        grep -qx 'Hello, world!' "$T/hello" || fail "$s: hello did not greet: $(tail -3 "$T/hello")"
+        # Every archive apt asked is one sources.list names.
+        awk '$1 == "deb" {print $2}' "$T/sources.list" | sort -u >"$T/uris"
+        awk '/^(Get|Hit|Ign|Err):/ {print $2}' "$T/hello" | sort -u >"$T/asked"
+        local u
+        while read -r u; do
+                grep -qxF "${u%/}" "$T/uris" || fail "$s: apt inside asked $u, not in sources.list"
+        done <"$T/asked"
+        [ -s "$T/asked" ] || fail "$s: apt-get update asked no archive: $(head -5 "$T/hello")"
+        echo "PASS $s: fetched in ${secs}s ($n packages, $(stat -c %s "$img") bytes); $newer from updates/security at the newest version; hello installed"
+}
