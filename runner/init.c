@@ -284,6 +284,16 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                         _exit(125);
                 close(c->ready_fd);
         }
+        /* Set up: runroot may leave (err_fd is close-on-exec, so a
+         * message after this still reaches it while it waits). */
+        if (c->detach_fd > 0) {
+                if (write(c->err_fd, INIT_READY_LINE, strlen(INIT_READY_LINE)) < 0)
+                        _exit(125);
+                /* Nobody reads err_fd once runroot has left: what goes
+                 * wrong from here (the exec) goes to the command's stderr. */
+                if (dup3(2, c->err_fd, O_CLOEXEC) < 0)
+                        _exit(125);
+        }
         if (c->before_exec)
                 c->before_exec(c->before_exec_ctx);
         int err = 0;
@@ -385,6 +395,22 @@ int init_run(const init_cmd *c)
                         return 125;
                 }
                 close(ready[1]);
+        }
+        if (c->detach_fd > 0) {
+                /* Until runroot has heard the command is set up: a runroot
+                 * that dies before takes the container along. It leaves
+                 * once err_fd is closed here, the PDEATHSIG gone. */
+                char d = 0;
+                if (read(c->detach_fd, &d, 1) != 1 || d != 'D') {
+                        kill(cmd, SIGKILL);
+                        return 125;
+                }
+                close(c->detach_fd);
+                if (prctl(PR_SET_PDEATHSIG, 0) < 0) {
+                        report(c->err_fd, "pid 1: PR_SET_PDEATHSIG: %s", strerror(errno));
+                        kill(cmd, SIGKILL);
+                        return 125;
+                }
         }
         close(c->err_fd);
 

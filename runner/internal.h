@@ -226,7 +226,14 @@ typedef struct init_cmd {
         void *before_exec_ctx;
         bool filter_inherited; /* pid 1 loaded the filter before the fork */
         int keep_fd;           /* -1: none */
+        /* > 0 (0 or -1: unset): the container outlives runroot (run_spec's
+         * detach). The command says INIT_READY_LINE on err_fd before its
+         * before_exec, and pid 1, once the command is released, waits here
+         * for runroot's 'D' before it drops its PDEATHSIG (EOF: it ends),
+         * then closes err_fd. */
+        int detach_fd;
 } init_cmd;
+#define INIT_READY_LINE "\001ready\n"
 
 /* Close every descriptor above 2 except the n in keep (close_range, so
  * that nothing is merely close-on-exec: init never execs). */
@@ -339,6 +346,12 @@ typedef struct run_spec {
         bool groups_exact; /* the supplementary groups are groups alone */
         const gid_t *groups;
         size_t ngroups;
+        /* As runc's init: run_container returns once the command waits in
+         * before_exec, its setup done (a failure of it is the error); the
+         * init then outlives runroot, reparented to the caller's
+         * subreaper (conmon, a containerd shim), which reaps it, and the
+         * cgroups stay for the caller to remove. */
+        bool detach;
 } run_spec;
 /* Clone, sync, supervise. cg: the caller's cgroup (limits and device
  * policy), or NULL for one made here with the device policy alone, removed

@@ -562,6 +562,14 @@ void container_reap(const container_info *c)
         }
 }
 
+/* (runner.h) */
+void runner_cgroups_remove(const strv *dirs)
+{
+        for (size_t i = 0; i < dirs->n; i++)
+                for (int t = 0; t < 250 && rmdir(dirs->v[i]) < 0 && errno == EBUSY; t++)
+                        nap_ms(20);
+}
+
 /* The state directories of s's containers that are gone (removed by
  * other means than runroot rm), their monitor dead. */
 static void states_gc(store *s, unsigned *ret_removed)

@@ -240,9 +240,10 @@ static int parse_linux(parser *p, json_object *lx)
                                         "only private, rprivate, slave or rslave (the container's "
                                         "mounts never reach the host)");
         }
-        if (!spec_empty(spec_member(lx, "cgroupsPath")))
-                spec_warn(p,
-                          WHAT ": linux.cgroupsPath: ignored (runroot makes a cgroup of its own)");
+        /* linux.cgroupsPath is not used: runroot makes the container's
+         * cgroups itself (runroot-PID-...). No warning: podman and
+         * containerd always set it, and create's stderr is the
+         * container's log. */
         if (!spec_empty(spec_member(lx, "mountLabel")))
                 spec_warn(p, WHAT ": linux.mountLabel: ignored");
         return 0;

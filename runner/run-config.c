@@ -404,6 +404,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .groups_exact = c->in_place,
                 .groups = c->groups,
                 .ngroups = c->ngroups,
+                .detach = c->detach && c->start_fd >= 0,
         };
         int r = run_container(&spec, cg, e);
         if (r == 137 && cg && cg_oom_killed(cg))
@@ -560,6 +561,9 @@ int runner_run(const runner_config *c, err_t *e)
         err_t e2 = {0};
         if (recorded && name_run_record(persist, argv, started, r >= 0 ? r : 125, &e2) < 0)
                 log_warn("--name %s: %s", c->name, e2.msg);
+        /* A detached container is still in its cgroup. */
+        if (r == 0 && c->detach && c->start_fd >= 0)
+                cg_free(steal_pointer(&cg));
         cg_destroy_freep(&cg);
         sec_filter_free(filter);
         store_free(s);

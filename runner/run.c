@@ -78,7 +78,9 @@ static void child_main(run_spec *s)
                 if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
                         _exit(125);
         }
-        close(s->sync_fd);
+        /* (detach: pid 1 hears on it when runroot leaves) */
+        if (!s->detach)
+                close(s->sync_fd);
         /* Joined the cgroup: a cgroup namespace rooted there. */
         if (unshare(CLONE_NEWCGROUP) < 0)
                 log_debug("cgroup namespace: %s", strerror(errno));
@@ -146,6 +148,7 @@ static void child_main(run_spec *s)
                 .before_exec = s->before_exec,
                 .before_exec_ctx = s->before_exec_ctx,
                 .keep_fd = s->before_exec ? s->keep_fd : -1,
+                .detach_fd = s->detach ? s->sync_fd : -1,
         };
         _exit(init_run(&cmd));
 }
@@ -242,20 +245,24 @@ static void signals_take(sigset_t *set, sigset_t *old)
  * tsock, the supervision until it exits, then what it reported on errr.
  * Stops net and restores the signal mask old. Returns the exit status, or
  * a negative errno when the setup in the child failed. */
+/* The caller's console socket gets the terminal: no relay here. */
+static void console_pass(const run_spec *s, int tsock)
+{
+        int m = tty_recv_fd(tsock);
+        if (m >= 0) {
+                if (tty_send_fd(s->console_fd, m) < 0)
+                        log_warn("--console-socket: %s", strerror(errno));
+                close(m);
+        }
+}
+
 static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr, pasta *net,
                      const sigset_t *old, err_t *e)
 {
         _cleanup_close_ int master = -1;
         void *saved_tty = NULL;
         if (s->tty && s->console_fd >= 0) {
-                /* The caller's console socket gets the terminal: no relay
-                 * here. */
-                int m = tty_recv_fd(tsock);
-                if (m >= 0) {
-                        if (tty_send_fd(s->console_fd, m) < 0)
-                                log_warn("--console-socket: %s", strerror(errno));
-                        close(m);
-                }
+                console_pass(s, tsock);
         } else if (s->tty) {
                 master = tty_recv_fd(tsock);
                 if (master >= 0) {
@@ -277,6 +284,55 @@ static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr,
                 return e->code;
         }
         return code;
+}
+
+/* run_spec's detach: the terminal handed on, then what the container
+ * says on errr until the command's INIT_READY_LINE (then pid 1 hears 'D'
+ * on syncw and stays) or its end (what it reported is the error, and it
+ * is reaped). 0 or a negative errno. */
+static int detach_side(const run_spec *s, pid_t pid, int tsock, int errr, int syncw, err_t *e)
+{
+        if (s->tty && s->console_fd >= 0)
+                console_pass(s, tsock);
+        const size_t k = strlen(INIT_READY_LINE);
+        char buf[ERR_MSG_MAX];
+        size_t len = 0;
+        for (;;) {
+                if (len >= k && !memcmp(buf + len - k, INIT_READY_LINE, k)) {
+                        if (write(syncw, "D", 1) != 1)
+                                break;
+                        /* pid 1 closes its end once it has no PDEATHSIG
+                         * left; anything before the EOF is its error. */
+                        len = 0;
+                        for (;;) {
+                                ssize_t n = read(errr, buf + len, sizeof buf - 1 - len);
+                                if (n < 0 && errno == EINTR)
+                                        continue;
+                                if (n <= 0 || (len += (size_t)n) == sizeof buf - 1)
+                                        break;
+                        }
+                        if (len == 0)
+                                return 0;
+                        break;
+                }
+                if (len == sizeof buf - 1) { /* warnings: keep the tail */
+                        memmove(buf, buf + len - k, k);
+                        len = k;
+                }
+                ssize_t n = read(errr, buf + len, sizeof buf - 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+        }
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        while (len > 0 && buf[len - 1] == '\n')
+                len--;
+        buf[len] = '\0';
+        return err_set(e, -EIO, "%s", len ? buf : "container setup failed");
 }
 
 /* (internal.h) */
@@ -370,6 +426,19 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 pasta_stop(net);
                 sigprocmask(SIG_SETMASK, &old, NULL);
                 return r;
+        }
+        if (s->detach) {
+                r = detach_side(s, pid, tsock, errr, syncw, e);
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                if (r < 0) {
+                        pasta_stop(net);
+                        return r;
+                }
+                /* The cgroup stays with the container. */
+                cg_free(steal_pointer(&own_cg));
+                if (s->on_start)
+                        s->on_start(s->on_start_arg, pid, cg, pasta_pid(net));
+                return 0;
         }
         close(steal_fd(&syncw));
         if (s->on_start)

@@ -139,6 +139,14 @@ typedef struct runner_config {
          * writing right before its exec, so it waits there until someone
          * opens the fifo for reading (the runtime's create, then start). */
         int start_fd;
+        /* With start_fd, as runc's create: runner_run returns 0 once the
+         * command waits at start_fd with its setup done (a failure of the
+         * setup is its error), after started_fd's line. The container's
+         * init outlives it: it goes to the caller's subreaper (conmon, a
+         * containerd shim), which reaps it and gets its status; its
+         * cgroups stay (runroot-PID-* under each hierarchy, for the caller
+         * to remove once it has ended). */
+        bool detach;
         /* >= 0 with tty 1: a connected unix socket that gets the pty's
          * master (SCM_RIGHTS), as runc's --console-socket; runroot then
          * relays nothing and needs no terminal of its own. */
@@ -228,6 +236,12 @@ int runner_container_stop(const char *cache_dir, const char *name, int timeout, 
 /* sig to the container (SIGKILL: its whole cgroup): -ESRCH when it does
  * not run. */
 int runner_container_kill(const char *cache_dir, const char *name, int sig, err_t *e);
+/* The cgroup directories runroot made for the running process pid
+ * (runroot-PID-... under each hierarchy), as the host sees them. */
+void runner_cgroups_of(pid_t pid, strv *ret);
+/* Those directories of a container that has ended, removed (EBUSY retried
+ * a while: its last tasks may still be leaving). */
+void runner_cgroups_remove(const strv *dirs);
 /* Until it does not run; its exit status. */
 int runner_container_wait(const char *cache_dir, const char *name, int *ret_code, err_t *e);
 /* docker inspect's JSON (an array of one object): config, state, mounts,

@@ -110,6 +110,10 @@ static int do_create(const char *id, const create_opts *o)
                         goto out;
                 }
                 s.cfg.start_fd = fifo_fd;
+                /* As runc's init: the container's process goes to the
+                 * caller's subreaper (conmon, a containerd shim), which
+                 * reaps it and so gets its exit status. */
+                s.cfg.detach = true;
         }
         if (pipe2(pfd, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));
@@ -147,6 +151,8 @@ static int do_create(const char *id, const create_opts *o)
                 else if (ce.msg[0])
                         log_error("%s", ce.msg);
                 int code = r < 0 ? EXIT_RUNROOT : r;
+                if (s.cfg.detach)
+                        _exit(code); /* 0: it runs, no longer ours */
                 _cleanup_free_ char *ef = path_join(dir, "exit");
                 write_self(ef, code);
                 _exit(code);
@@ -192,7 +198,16 @@ static int do_create(const char *id, const create_opts *o)
                 json_object_new_string(realpath(o->bundle, bundle) ? bundle : o->bundle));
         json_object_object_add(j, "runroot.starttime",
                                json_object_new_int64((int64_t)oci_start_time(pid)));
-        json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
+        if (o->foreground)
+                json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
+        /* What delete removes once it has ended (run's monitor does it
+         * itself). */
+        _cleanup_strv_ strv cgs = {0};
+        runner_cgroups_of(pid, &cgs);
+        json_object *cga = json_object_new_array();
+        for (size_t i = 0; i < cgs.n; i++)
+                json_object_array_add(cga, json_object_new_string(cgs.v[i]));
+        json_object_object_add(j, "runroot.cgroups", cga);
         json_object_object_add(j, "runroot.created", json_object_new_int64((int64_t)time(NULL)));
         json_object_object_add(j, "runroot.rootfs", json_object_new_string(s.root));
         json_object_object_add(j, "annotations",
@@ -214,6 +229,9 @@ static int do_create(const char *id, const create_opts *o)
         }
         if (!o->foreground) {
                 rc = 0;
+                /* It has left (the container is reparented) or leaves now. */
+                while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                        ;
                 /* The state stays for start, state, kill and delete. */
                 close(pfd[0]);
                 if (fifo_fd >= 0)

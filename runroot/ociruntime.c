@@ -153,6 +153,22 @@ bool runroot_oci_wanted(int argc, char **argv)
         if (!strcmp(a, "run") && argc > 2 && stat(a, &st) < 0 &&
             (!strncmp(argv[2], "--bundle", 8) || !strcmp(argv[2], "-b")))
                 return true;
+        /* runroot's own commands of these names take a container's name:
+         * one that is a container of the runtime's default state root is
+         * that one's (podman, containerd's shim pass no --root). */
+        static const char *const by_id[] = {"kill",   "exec",   "ps",    "pause",
+                                            "resume", "update", "events"};
+        bool named = false;
+        for (size_t i = 0; i < ARRAY_SIZE(by_id); i++)
+                named = named || !strcmp(a, by_id[i]);
+        for (int i = 2; named && i < argc; i++) {
+                if (argv[i][0] == '-' || !oci_id_ok(argv[i]))
+                        continue;
+                _cleanup_free_ char *dir = path_join(state_root_default(), argv[i]);
+                _cleanup_free_ char *sf = path_join(dir, "state.json");
+                if (stat(sf, &st) == 0)
+                        return true;
+        }
         return false;
 }
 

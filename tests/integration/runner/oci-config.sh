@@ -3,6 +3,7 @@
 # gets (env, cwd, user and groups, hostname, mounts, a read-only root, the
 # capability set, rlimits, a seccomp filter in the specification's format),
 # and a bad config.json is one line naming the JSON path.
+. "$(dirname "$0")/../../helpers/subreaper.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/oci-lib.sh"
 set -o pipefail

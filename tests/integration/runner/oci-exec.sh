@@ -5,6 +5,7 @@
 # process, --process FILE replaces it; --detach with --pid-file leaves it
 # running; --tty sends the pty's master to --console-socket; a stopped or
 # unknown container, or no command, is refused.
+. "$(dirname "$0")/../../helpers/subreaper.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/oci-lib.sh"
 set -o pipefail

@@ -3,6 +3,7 @@
 # unpacks from an OCI image mkroot builds (busybox-static), through create,
 # state, start, state, delete; run's exit status; kill of a sleeping one;
 # list; --version; what it refuses.
+. "$(dirname "$0")/../../helpers/subreaper.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/oci-lib.sh"
 set -o pipefail

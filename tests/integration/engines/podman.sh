@@ -1,0 +1,165 @@
+#!/bin/bash
+# podman (Debian 12's) with runroot as its OCI runtime, on an image mkroot
+# writes as an OCI archive: run --rm (the exit status passes through, a
+# missing command is 127, a signal 128+N), -it under a pty, -d then logs,
+# stop (SIGTERM reaches the command) and rm, -m and --pids-limit enforced,
+# -p through podman's own network (CNI bridge and portmap). Then nothing
+# of runroot's is left: no state, no runroot-* cgroup, no process.
+#
+# podman gets state of its own ($T: storage, run root, tmp dir, events,
+# network configs, a private containers.conf and registries.conf), and the
+# whole test runs in network and mount namespaces it makes, with /run and
+# /var/lib overlaid there (writes go to $T), so that podman's bridge,
+# iptables rules, netns files, CNI leases and caches never reach the host.
+. "$(dirname "$0")/../../helpers/subreaper.sh"
+if [ -z "${ENGINES_NS:-}" ]; then
+        [ "$(id -u)" = 0 ] || { echo "SKIP: podman's rootful networking needs root"; exit 77; }
+        command -v podman >/dev/null && command -v conmon >/dev/null ||
+                { echo "SKIP: needs podman and conmon (tools/install-deps --test)"; exit 77; }
+        command -v iptables >/dev/null || { echo "SKIP: needs iptables (podman's CNI)"; exit 77; }
+        export ENGINES_NS=1
+        exec unshare --net --mount --propagation private "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+set -o pipefail
+cd "$T"
+ip link set lo up || fail "lo up"
+for d in /run /var/lib; do
+        o=$T/overlay$(echo "$d" | tr / _)
+        mkdir -p "$o/up" "$o/work"
+        mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/up,workdir=$o/work" "$d" ||
+                fail "overlay on $d"
+done
+mkdir -p net ptmp events
+# This host's root lacks CAP_SYS_RESOURCE: podman's default nofile limit
+# (1048576) cannot be set by any runtime (runc and crun refuse it too).
+# podman runs with limits it keeps, and asks for those.
+cat >containers.conf <<CONF
+[containers]
+log_driver = "k8s-file"
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
+[engine]
+events_logger = "file"
+events_logfile_path = "$T/events/events.log"
+cgroup_manager = "cgroupfs"
+tmp_dir = "$T/ptmp"
+volume_path = "$T/volumes"
+static_dir = "$T/static"
+[network]
+network_config_dir = "$T/net"
+CONF
+printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/storage"\n' "$T" "$T" >storage.conf
+printf 'unqualified-search-registries = []\n' >registries.conf
+export CONTAINERS_CONF=$T/containers.conf CONTAINERS_STORAGE_CONF=$T/storage.conf
+export CONTAINERS_REGISTRIES_CONF=$T/registries.conf TMPDIR=$T/ptmp
+# conmon's cgroups go below this parent (else /libpod_parent), removed at
+# the end.
+CGP=runroot-$$-podman
+P=(prlimit --nofile=4096:4096 --nproc=4096:4096 podman --root "$T/storage" --runroot "$T/run"
+        --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --tmpdir "$T/ptmp"
+        --runtime "$RUNROOT")
+podman_cleanup() {
+        "${P[@]}" rm -f -a -t 0 >/dev/null 2>&1
+        local p
+        for p in $(ps -eo pid=,comm= | awk '$2 == "conmon" {print $1}'); do
+                is_child "$p" && kill -9 "$p"
+        done
+        local d
+        for d in /sys/fs/cgroup/*/"$CGP"; do
+                [ -d "$d" ] || continue
+                find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$d" 2>/dev/null
+        done
+        rr_cleanup
+}
+trap podman_cleanup EXIT
+touch started
+
+"${P[@]}" load -i app.oci.tar >load.out 2>&1 || fail "podman load: $(cat load.out)"
+grep -q 'Loaded image: localhost/app:latest' load.out || fail "podman load: $(cat load.out)"
+R=("${P[@]}" run --cgroup-parent "/$CGP")
+
+# run --rm: output, exit statuses.
+"${R[@]}" --rm localhost/app:latest /bin/sh -c 'echo "out $(cat /etc/marker)"; exit 7' >r1.out 2>r1.err
+rc=$?
+[ $rc = 7 ] || fail "run --rm: exit status $rc, expected 7: $(cat r1.err)"
+[ "$(cat r1.out)" = "out image" ] || fail "run --rm: output $(cat r1.out) $(cat r1.err)"
+[ ! -s r1.err ] || fail "run --rm: stderr: $(cat r1.err)"
+"${R[@]}" --rm localhost/app:latest /bin/nothing-here >r2.out 2>r2.err
+rc=$?
+[ $rc = 127 ] || fail "a missing command: exit status $rc, expected 127: $(cat r2.err)"
+grep -q 'nothing-here' r2.err || fail "a missing command: $(cat r2.err)"
+"${R[@]}" --rm localhost/app:latest /bin/sh -c 'kill -USR1 $$' >r3.out 2>&1
+rc=$?
+[ $rc = 138 ] || fail "killed by SIGUSR1: exit status $rc, expected 138: $(cat r3.out)"
+
+# -it: the command has a terminal (script gives podman one).
+script -qec "$(printf '%q ' "${R[@]}") --rm -it localhost/app:latest /bin/sh -c 'rrhelper isatty && echo on-a-tty; exit 5'" \
+        /dev/null </dev/null >t1.out 2>&1
+rc=$?
+[ $rc = 5 ] || fail "-it: exit status $rc, expected 5: $(cat t1.out)"
+grep -q 'on-a-tty' t1.out || fail "-it: no terminal: $(cat t1.out)"
+
+# -d, logs, stop (the command's TERM trap runs), rm.
+"${R[@]}" -d --name d1 localhost/app:latest /bin/sh -c \
+        'echo started; trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done' >d1.id 2>d1.err ||
+        fail "run -d: $(cat d1.err)"
+logs_have() { "${P[@]}" logs d1 >logs.out 2>&1 && grep -q "$1" logs.out; }
+wait_for 10 logs_have started || fail "logs: $(cat logs.out)"
+[ "$("${P[@]}" inspect d1 --format '{{.State.Status}}')" = running ] || fail "d1 is not running"
+cpid=$("${P[@]}" inspect d1 --format '{{.State.Pid}}')
+[ -n "$cpid" ] && [ "$cpid" -gt 0 ] && [ -d "/proc/$cpid" ] || fail "d1's pid: $cpid"
+d1id=$(cat d1.id)
+d1cgs=$(state_cgroups "$d1id") && [ -n "$d1cgs" ] || fail "d1: no cgroups in runroot's state"
+for d in $d1cgs; do
+        grep -qx "$cpid" "$d/cgroup.procs" || fail "d1's process is not in its cgroup $d"
+done
+"${P[@]}" stop -t 10 d1 >stop.out 2>&1 || fail "stop: $(cat stop.out)"
+[ "$("${P[@]}" inspect d1 --format '{{.State.ExitCode}}')" = 3 ] ||
+        fail "after stop: exit code $("${P[@]}" inspect d1 --format '{{.State.ExitCode}}')"
+logs_have got-term || fail "stop: SIGTERM did not reach the command: $(cat logs.out)"
+[ ! -d "/proc/$cpid" ] || fail "stop: its process $cpid is still there"
+"${P[@]}" rm d1 >rm.out 2>&1 || fail "rm: $(cat rm.out)"
+"${P[@]}" container exists d1 && fail "rm: d1 still exists"
+[ ! -e "/run/runroot-oci/$d1id" ] || fail "rm: runroot's state of d1 is left"
+for d in $d1cgs; do [ ! -d "$d" ] || fail "rm: d1's cgroup $d is left"; done
+
+# -m: a command over the limit is killed, one under it is not.
+"${R[@]}" --rm -m 32m localhost/app:latest /bin/sh -c \
+        'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived' >m1.out 2>&1
+rc=$?
+[ $rc = 137 ] && ! grep -q survived m1.out || fail "-m 32m: 100 MB in the shell: exit status $rc: $(cat m1.out)"
+"${R[@]}" --rm -m 32m localhost/app:latest /bin/sh -c \
+        'x=$(head -c 1000000 /dev/zero | tr "\0" a); echo survived' >m2.out 2>&1
+rc=$?
+[ $rc = 0 ] && grep -q survived m2.out || fail "-m 32m: 1 MB in the shell: exit status $rc: $(cat m2.out)"
+
+# --pids-limit: forks past the limit fail.
+"${R[@]}" --rm --pids-limit 10 localhost/app:latest /bin/sh -c \
+        'for i in $(seq 20); do sleep 5 & done; echo all-forked' >p1.out 2>&1
+rc=$?
+[ $rc != 0 ] && grep -q "can't fork" p1.out && ! grep -q all-forked p1.out ||
+        fail "--pids-limit 10: exit status $rc: $(cat p1.out)"
+
+# -p: podman's network publishes the container's port on 127.0.0.1 (of
+# this test's network namespace).
+port=18080
+"${R[@]}" -d --name web -p "127.0.0.1:$port:8080" localhost/app:latest /bin/sh -c \
+        'mkdir -p /www && echo hello-web >/www/index.html && exec httpd -f -p 8080 -h /www' \
+        >web.id 2>web.err || fail "run -d -p: $(cat web.err)"
+fetch() {
+        python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
+                "http://127.0.0.1:$port/index.html" >web.out 2>web.wget
+}
+wait_for 10 fetch || fail "-p: 127.0.0.1:$port: $(tail -1 web.wget) $("${P[@]}" logs web 2>&1)"
+[ "$(cat web.out)" = hello-web ] || fail "-p: got $(cat web.out)"
+"${P[@]}" rm -f -t 2 web >rm.out 2>&1 || fail "rm -f web: $(cat rm.out)"
+
+# Nothing left: no container state of runroot's, no cgroup, no process.
+[ -z "$(ls -A /run/runroot-oci 2>/dev/null)" ] || fail "runroot state left: $(ls /run/runroot-oci)"
+left=$(dead_cgroups_since started | grep -v "/$CGP\$")
+[ -z "$left" ] || fail "cgroups left: $left"
+left=$(ps -eo pid=,ppid=,comm= | awk -v me=$$ '$2 == me && $3 == "conmon"')
+[ -z "$left" ] || fail "conmon left: $left"
+echo "podman with runroot: run, -it, -d, logs, stop, rm, -m, --pids-limit, -p: ok"
