@@ -180,7 +180,7 @@ static int enter_namespaces(const exec_plan *p, int *nsfds, err_t *e)
 static _Noreturn void exec_child(const exec_plan *p)
 {
         err_t e = {0};
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        if (!p->o->detach && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
                 err_sys(&e, errno, "PR_SET_PDEATHSIG");
                 fail_to(p->err_fd, &e);
         }
@@ -295,6 +295,8 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
         close(p->err_fd);
         if (p->tty_sock >= 0)
                 close(p->tty_sock);
+        if (p->o->detach)
+                _exit(0); /* the caller's subreaper gets the process */
         for (;;) {
                 siginfo_t si;
                 int sig = sigwaitinfo(set, &si);

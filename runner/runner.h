@@ -272,6 +272,11 @@ typedef struct runner_exec_opts {
          * (its pid as the host sees it), then closed; -1: none. */
         int report_fd;
         bool env_exact; /* the environment is env alone (an OCI process) */
+        /* As runc's exec --detach: the process outlives runroot (no
+         * PDEATHSIG; the joiner leaves once report_fd has its pid), so it
+         * goes to the caller's subreaper (conmon), which reaps it and gets
+         * its status; returns 0 then. */
+        bool detach;
 } runner_exec_opts;
 #define RUNNER_EXEC_OPTS_INIT                                                                      \
         {                                                                                          \

@@ -182,6 +182,7 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.tty = s->terminal;
         o.console_fd = console_fd;
         o.report_fd = report_fd;
+        o.detach = detach;
         runner_exec_target t = {.init_pid = c->pid, .name = c->id, .sec = sec};
         int r = runner_exec_in_container(&t, &o, &e);
         if (e.msg[0])
@@ -249,8 +250,11 @@ static int exec_start(const ctr *c, runner_oci_spec *s, const exec_cli *o)
                 exec_wait(child);
                 return EXIT_RUNROOT;
         }
-        if (o->detach)
+        if (o->detach) {
+                /* It leaves at once: the process is the caller's then. */
+                exec_wait(child);
                 return 0;
+        }
         return exec_wait(child);
 }
 

@@ -2,7 +2,7 @@
 # podman (Debian 12's) with runroot as its OCI runtime, on an image mkroot
 # writes as an OCI archive: run --rm (the exit status passes through, a
 # missing command is 127, a signal 128+N), -it under a pty, -d then logs,
-# stop (SIGTERM reaches the command) and rm, -m and --pids-limit enforced,
+# exec, stop (SIGTERM reaches the command) and rm, -m and --pids-limit enforced,
 # -p through podman's own network (CNI bridge and portmap). Then nothing
 # of runroot's is left: no state, no runroot-* cgroup, no process.
 #
@@ -100,7 +100,7 @@ rc=$?
 [ $rc = 5 ] || fail "-it: exit status $rc, expected 5: $(cat t1.out)"
 grep -q 'on-a-tty' t1.out || fail "-it: no terminal: $(cat t1.out)"
 
-# -d, logs, stop (the command's TERM trap runs), rm.
+# -d, logs, exec, stop (the command's TERM trap runs), rm.
 "${R[@]}" -d --name d1 localhost/app:latest /bin/sh -c \
         'echo started; trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done' >d1.id 2>d1.err ||
         fail "run -d: $(cat d1.err)"
@@ -114,6 +114,11 @@ d1cgs=$(state_cgroups "$d1id") && [ -n "$d1cgs" ] || fail "d1: no cgroups in run
 for d in $d1cgs; do
         grep -qx "$cpid" "$d/cgroup.procs" || fail "d1's process is not in its cgroup $d"
 done
+# exec: a process in the running container, its status passed through.
+"${P[@]}" exec d1 /bin/sh -c 'echo "exec in $(cat /etc/marker) $(hostname)"; exit 4' >x1.out 2>x1.err
+rc=$?
+[ $rc = 4 ] || fail "exec: exit status $rc, expected 4: $(cat x1.err)"
+[ "$(cat x1.out)" = "exec in image $(cut -c1-12 d1.id)" ] || fail "exec: output $(cat x1.out) $(cat x1.err)"
 "${P[@]}" stop -t 10 d1 >stop.out 2>&1 || fail "stop: $(cat stop.out)"
 [ "$("${P[@]}" inspect d1 --format '{{.State.ExitCode}}')" = 3 ] ||
         fail "after stop: exit code $("${P[@]}" inspect d1 --format '{{.State.ExitCode}}')"
@@ -162,4 +167,4 @@ left=$(dead_cgroups_since started | grep -v "/$CGP\$")
 [ -z "$left" ] || fail "cgroups left: $left"
 left=$(ps -eo pid=,ppid=,comm= | awk -v me=$$ '$2 == me && $3 == "conmon"')
 [ -z "$left" ] || fail "conmon left: $left"
-echo "podman with runroot: run, -it, -d, logs, stop, rm, -m, --pids-limit, -p: ok"
+echo "podman with runroot: run, -it, -d, logs, exec, stop, rm, -m, --pids-limit, -p: ok"
