@@ -25,9 +25,7 @@ static bool decode_native(uint64_t nr, trace_call *c)
         case SYS_stat:
         case SYS_lstat:
         case SYS_access:
-        case SYS_readlink:
-                *c = CWD(TRACE_OP_STAT, 0);
-                return true;
+        case SYS_readlink: *c = CWD(TRACE_OP_STAT, 0); return true;
 #endif
 #ifdef SYS_newfstatat
         case SYS_newfstatat:
