@@ -332,6 +332,29 @@ static void sort_unique(strv *v)
         v->v[o] = NULL;
 }
 
+/* Python imports a module only from its source's directory: the byte
+ * code it reads from DIR/__pycache__/NAME.TAG.pyc is used only beside
+ * DIR/NAME.py, which the run merely stat'ed. The source of traced byte
+ * code comes with it, so that the image never has a module's byte code
+ * without what makes Python find it (a single lost stat left
+ * encodings/utf_8 unimportable: "unknown encoding: utf-8"). NULL: not
+ * such a path. */
+static char *pyc_source(const char *path)
+{
+        static const char cache[] = "/__pycache__/";
+        const size_t cl = sizeof cache - 1;
+        const char *name = strrchr(path, '/');
+        if (!name || (size_t)(name + 1 - path) < cl || strncmp(name + 1 - cl, cache, cl))
+                return NULL;
+        name++;
+        size_t n = strlen(name);
+        const char *dot = strchr(name, '.');
+        /* NAME.TAG.pyc: a module name has no dot, the tag is not empty. */
+        if (n < 6 || strcmp(name + n - 4, ".pyc") || dot == name || dot >= name + n - 5)
+                return NULL;
+        return xasprintf("%.*s%.*s.py", (int)(name - cl - path) + 1, path, (int)(dot - name), name);
+}
+
 int trace_log_parse(const char *data, size_t len, const char *what, trace_log *ret, err_t *e)
 {
         trace_log l = {0};
@@ -366,7 +389,10 @@ int trace_log_parse(const char *data, size_t len, const char *what, trace_log *r
                         free(raw);
                         raw = steal_pointer(&norm);
                 }
+                char *source = s[0] == 'd' ? NULL : pyc_source(raw);
                 strv_push_take(s[0] == 'd' ? &l.dirs : &l.paths, raw);
+                if (source)
+                        strv_push_take(&l.paths, source);
         }
         sort_unique(&l.paths);
         sort_unique(&l.dirs);

@@ -17,8 +17,13 @@ run() { # run IMAGE CMD...: stdout in out, stderr in err
 }
 
 # Python: the modules it imports, traced.
-"$MKROOT" -q --add /usr/bin/python3 --trace 'python3 -c "import json, ssl, sqlite3, encodings.idna"' \
-        -o py.tar --trace-report py.rep
+# Without -q: a traced command that failed is a warning, and an image
+# missing what it did not reach fails later for a reason hard to see.
+"$MKROOT" --add /usr/bin/python3 --trace 'python3 -c "import json, ssl, sqlite3, encodings.idna"' \
+        -o py.tar --trace-report py.rep >py.out 2>py.err || fail "mkroot --trace python3: $(cat py.err)"
+if grep -F "mkroot: warning: --trace" py.err >py.warn; then
+        fail "the traced python3 failed: $(cat py.warn py.out)"
+fi
 run py.tar python3 -c 'import json, ssl, sqlite3, encodings.idna; print(json.dumps("ok"))'
 [ "$(cat out)" = '"ok"' ] || fail "python3 printed: $(cat out)"
 grep -qP '^/usr/lib/python3\.11/json/__pycache__/__init__\.cpython-311\.pyc\ttrace$' py.rep ||
@@ -42,7 +47,8 @@ gitcmds='git init -q r && cd r && echo hi >f && git add f &&
         git -c user.name=t -c user.email=t@example.org commit -q -m first && cd .. &&
         git clone -q r c && git -C c log --format=%s && git -C c show HEAD:f'
 mkdir -p "$W/git"
-"$MKROOT" -q --add /usr/bin/git --trace "sh -c 'cd $W/git && $gitcmds'" -o git.tar 2>/dev/null
+"$MKROOT" -q --add /usr/bin/git --trace "sh -c 'cd $W/git && $gitcmds'" -o git.tar 2>git.err ||
+        fail "mkroot --trace git: $(tail -3 git.err)"
 [ ! -e "$W/git/r" ] || fail "the traced git init wrote to the host"
 run git.tar sh -c "cd /tmp && $gitcmds"
 [ "$(cat out)" = "first
@@ -102,7 +108,7 @@ int main(int argc, char **argv)
 }
 C
 cc -o "$W/rel" rel.c
-"$MKROOT" -q --trace "$W/rel $W/data" -o rel.tar 2>/dev/null
+"$MKROOT" -q --trace "$W/rel $W/data" -o rel.tar 2>rel.err || fail "mkroot --trace rel: $(tail -3 rel.err)"
 run rel.tar "$W/rel" "$W/data"
 [ "$(cat out)" = secret-data ] || fail "the dirfd program printed: $(cat out)"
 
@@ -148,7 +154,8 @@ SRV=$!
 for _ in $(seq 100); do [ -e port ] && break; sleep 0.1; done
 [ -e port ] || fail "precondition: the https server did not start"
 PORT=$(cat port)
-"$MKROOT" -q --add /usr/bin/curl --trace 'curl --version' -o curl.tar --trace-report curl.rep >/dev/null 2>&1
+"$MKROOT" -q --add /usr/bin/curl --trace 'curl --version' -o curl.tar --trace-report curl.rep >curl.log 2>&1 ||
+        fail "mkroot --trace curl: $(tail -3 curl.log)"
 grep -qP '^/etc/ssl/certs/ca-certificates\.crt\trule ca-certificates$' curl.rep ||
         fail "the CA bundle did not come by rule"
 mkdir ex
