@@ -178,12 +178,18 @@ static int open_root(const char *real, int *ret_fd, err_t *e)
 
 int store_area_make(store *s, const char *name, mode_t mode, err_t *e)
 {
-        if (mkdirat(s->fd, name, mode) == 0) {
-                if (fchmodat(s->fd, name, mode, 0) < 0) /* past umask */
-                        return err_sys(e, errno, "%s/%s: chmod", s->root, name);
-        } else if (errno != EEXIST)
-                return err_sys(e, errno, "%s/%s", s->root, name);
-        int fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
+        /* The common case first: it is there (one openat, no mkdirat). */
+        err_t e2 = {0};
+        int fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, &e2);
+        if (fd == -ENOENT) {
+                if (mkdirat(s->fd, name, mode) == 0) {
+                        if (fchmodat(s->fd, name, mode, 0) < 0) /* past umask */
+                                return err_sys(e, errno, "%s/%s: chmod", s->root, name);
+                } else if (errno != EEXIST)
+                        return err_sys(e, errno, "%s/%s", s->root, name);
+                fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
+        } else if (fd < 0 && e)
+                *e = e2;
         if (fd < 0)
                 return fd;
         close(fd);

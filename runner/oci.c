@@ -192,8 +192,11 @@ static int lowers_of(store *s, json_object *layers, char **ret, err_t *e)
 
 /* The lower list runner_image_config_get found warm, so that runner_run
  * does not open the image a second time. */
-static char *memo_image, *memo_lowers;
+static char *memo_image, *memo_lowers, *memo_cache_dir;
 static store *memo_store;
+static pid_t memo_pid;
+static dev_t memo_dev;
+static ino_t memo_ino;
 
 bool oci_memo_get(const char *image, char **ret_lowers)
 {
@@ -201,6 +204,20 @@ bool oci_memo_get(const char *image, char **ret_lowers)
                 return false;
         *ret_lowers = xstrdup(memo_lowers);
         return true;
+}
+
+store *oci_memo_store(const char *cache_dir)
+{
+        if (!memo_store || (cache_dir ? !memo_cache_dir || strcmp(cache_dir, memo_cache_dir)
+                                      : memo_cache_dir != NULL))
+                return NULL;
+        /* Not in a child that closed the store's descriptor (runroot -d's
+         * monitor closes every one): the same process, the same directory. */
+        struct stat st;
+        if (getpid() != memo_pid || fstat(store_dirfd(memo_store), &st) < 0 ||
+            st.st_dev != memo_dev || st.st_ino != memo_ino)
+                return NULL;
+        return memo_store;
 }
 
 /* The stack record (the store's: its layers, and the config as payload)
@@ -438,8 +455,14 @@ int runner_image_config_get(const char *cache_dir, const char *image, runner_ima
         if (warm) {
                 free(memo_image);
                 free(memo_lowers);
+                free(memo_cache_dir);
                 memo_image = xstrdup(image);
                 memo_lowers = lowers;
+                memo_cache_dir = cache_dir ? xstrdup(cache_dir) : NULL;
+                struct stat mst = {0};
+                memo_pid = fstat(store_dirfd(s), &mst) == 0 ? getpid() : 0;
+                memo_dev = mst.st_dev;
+                memo_ino = mst.st_ino;
                 /* It holds the trees for runner_run, until exit. */
                 store_free(memo_store);
                 memo_store = s;

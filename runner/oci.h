@@ -21,3 +21,8 @@ int oci_resolve_warm(store *s, const char *key, const char *digest, char **ret_l
 /* The lower list runner_image_config_get resolved for image in this
  * process, if any (malloc'd copy). */
 bool oci_memo_get(const char *image, char **ret_lowers);
+/* The store runner_image_config_get opened on cache_dir (the same
+ * argument, NULL for the default) and keeps for that memo, borrowed: the
+ * run uses it rather than opening the cache a second time. NULL when
+ * there is none. */
+store *oci_memo_store(const char *cache_dir);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "oci.h"
 
 void runner_config_init(runner_config *c)
 {
@@ -461,11 +462,16 @@ int runner_run(const runner_config *c, err_t *e)
                 strv_free(&env_files);
                 return r;
         }
-        store *s = NULL;
-        r = store_open(c->cache_dir, &s, e);
-        if (r < 0) {
-                strv_free(&env_files);
-                return r;
+        /* The cache runner_image_config_get opened for this image, when
+         * it did: the store is opened once per run. */
+        store *own = NULL, *s = oci_memo_store(c->cache_dir);
+        if (!s) {
+                r = store_open(c->cache_dir, &own, e);
+                if (r < 0) {
+                        strv_free(&env_files);
+                        return r;
+                }
+                s = own;
         }
         /* Leftovers of runs that were SIGKILLed. */
         store_gc_leftovers(s, NULL, NULL);
@@ -473,14 +479,14 @@ int runner_run(const runner_config *c, err_t *e)
         if (c->net == RUNNER_NET_CONTAINER && !c->net_container) {
                 r = netns_open(c->netns_path, &netns_fd, e);
                 if (r < 0) {
-                        store_free(s);
+                        store_free(own);
                         strv_free(&env_files);
                         return r;
                 }
         } else if (c->net == RUNNER_NET_CONTAINER) {
                 r = container_netns(s, c->net_container, &netns_fd, e);
                 if (r < 0) {
-                        store_free(s);
+                        store_free(own);
                         strv_free(&env_files);
                         return r;
                 }
@@ -566,7 +572,7 @@ int runner_run(const runner_config *c, err_t *e)
                 cg_free(steal_pointer(&cg));
         cg_destroy_freep(&cg);
         sec_filter_free(filter);
-        store_free(s);
+        store_free(own);
         strv_free(&env_files);
         return r;
 }

@@ -18,6 +18,18 @@ if command -v strace >/dev/null; then
         [ "$fd_lines" -le 1 ] || fail "warm run opened the image $fd_lines times"
 fi
 
+# The cache is opened once per run (the image's config and the run share
+# it: its areas are checked once, "locks" the last of them), and an area
+# that is there is opened, not made again (no mkdirat failing EEXIST).
+if command -v strace >/dev/null; then
+        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=openat,mkdirat -o "$T/storetrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the cache"
+        opens=$(grep -c '"locks", O_RDONLY' "$T/storetrace" || :)
+        [ "$opens" = 1 ] || fail "a warm run opened the cache $opens times (expected 1)"
+        grep -F 'EEXIST' "$T/storetrace" >"$T/eexist" || :
+        [ ! -s "$T/eexist" ] || fail "a warm run made existing directories again: $(head -3 "$T/eexist")"
+fi
+
 # Same content under another name: same layer, not a second copy.
 cp "$IMG" "$T/copy.tar.gz"
 expect_rc 0 rr "$T/copy.tar.gz" true
