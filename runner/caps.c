@@ -112,18 +112,26 @@ static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, u
 {
         int n = cap_count();
 
-        /* Bounding first, while CAP_SETPCAP is still effective. */
+        /* Bounding first, while CAP_SETPCAP is still effective. One
+         * prctl per capability dropped (a drop of one already out of the
+         * set succeeds); only a refused drop asks whether it is in. */
         for (int c = 0; c < n; c++) {
                 if (keep & (UINT64_C(1) << c))
                         continue;
+                if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
+                        continue;
+                int saved = errno;
                 int in = cap_get_bound(c);
                 if (in < 0)
                         continue; /* the kernel does not know it */
-                if (in && cap_drop_bound(c) < 0)
-                        return err_sys(e, errno,
+                if (in)
+                        return err_sys(e, saved,
                                        "capabilities: drop capability %d from the bounding set", c);
         }
-        if (cap_reset_ambient() < 0 && errno != EINVAL)
+        /* One prctl (libcap's cap_reset_ambient first asks for each
+         * capability whether it is in the set). EINVAL: a kernel without
+         * ambient capabilities. */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return err_sys(e, errno, "capabilities: clear the ambient set");
 
         cap_t cur = cap_get_proc();

@@ -30,6 +30,21 @@ if command -v strace >/dev/null; then
         [ ! -s "$T/eexist" ] || fail "a warm run made existing directories again: $(head -3 "$T/eexist")"
 fi
 
+# Capabilities cut with one prctl per capability dropped: the ambient set
+# cleared at once, not asked about capability by capability (libcap's
+# cap_reset_ambient), the bounding set not read before each drop (only
+# libcap's probe of the kernel's last capability reads it).
+if command -v strace >/dev/null; then
+        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=prctl -o "$T/captrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the capabilities"
+        asks=$(grep -c 'PR_CAP_AMBIENT_IS_SET' "$T/captrace" || :)
+        [ "$asks" = 0 ] || fail "the ambient set was asked about $asks times"
+        reads=$(grep -c 'PR_CAPBSET_READ' "$T/captrace" || :)
+        [ "$reads" -le 8 ] || fail "the bounding set was read $reads times (expected at most 8)"
+        grep -F 'PR_CAP_AMBIENT_CLEAR_ALL' "$T/captrace" >"$T/clear-all" || :
+        [ -s "$T/clear-all" ] || fail "the ambient set was not cleared"
+fi
+
 # Same content under another name: same layer, not a second copy.
 cp "$IMG" "$T/copy.tar.gz"
 expect_rc 0 rr "$T/copy.tar.gz" true
