@@ -25,7 +25,7 @@ void cg_limits_init(cg_limits *l)
 
 bool cg_limits_any(const cg_limits *l)
 {
-        return l && (cg_needed(l) & ~CG_C_DEVICES) != 0;
+        return l && ((cg_needed(l) & ~CG_C_DEVICES) != 0 || l->join_all);
 }
 
 unsigned cg_needed(const cg_limits *l)

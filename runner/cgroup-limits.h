@@ -49,10 +49,15 @@ typedef struct cg_limits {
         bool devices_all;
         const cg_device *devices; /* allowed on top of the default list (not owned) */
         size_t ndevices;
+        /* Also join (v1) or enable (v2) the memory, cpu and pids controllers
+         * that are there without a limit asked for, so that cg_update can
+         * set one later (an OCI runtime's update); none is required. */
+        bool join_all;
 } cg_limits;
 
 void cg_limits_init(cg_limits *l);
-/* Whether any resource limit is asked for (the device policy is none). */
+/* Whether any resource limit is asked for (the device policy is none), or
+ * join_all (a cgroup of all controllers, for limits set later). */
 bool cg_limits_any(const cg_limits *l);
 /* Parse docker's --cpus value ("0.05", "1.5") into quota/period:
  * -EINVAL when it is not a number, -ERANGE when below the kernel's

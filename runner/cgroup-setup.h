@@ -68,3 +68,17 @@ int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e);
 int cg_v1_attach(cgroup *cg, pid_t pid, err_t *e);
 bool cg_v1_oom_killed(cgroup *cg);
 int cg_v1_destroy(cgroup *cg, err_t *e);
+
+/* An existing cgroup (cg_open_pid): its directories of proc_cgroup (the
+ * text of /proc/PID/cgroup) whose last component is runroot-*, opened, not
+ * owned. 1 when found, 0 when there is none of that version. */
+int cg_v1_open(cgroup *cg, const char *fsroot, const char *proc_cgroup, err_t *e);
+int cg_v2_open(cgroup *cg, const char *v2root, const char *proc_cgroup, err_t *e);
+int cg_v1_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e);
+int cg_v2_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e);
+int cg_v1_freeze(cgroup *cg, bool frozen, err_t *e);
+int cg_v2_freeze(cgroup *cg, bool frozen, err_t *e);
+int cg_v1_is_frozen(cgroup *cg, bool *ret);
+int cg_v2_is_frozen(cgroup *cg, bool *ret);
+int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e);
+int cg_v2_update(cgroup *cg, const cg_limits *l, err_t *e);

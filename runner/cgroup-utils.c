@@ -120,7 +120,7 @@ int cg_kv_get(const char *data, const char *key, int64_t *ret)
         return -ENOENT;
 }
 
-static bool list_has(const char *list, const char *word)
+bool cg_list_has(const char *list, const char *word)
 {
         size_t wlen = strlen(word);
         for (const char *p = list; *p;) {
@@ -151,7 +151,7 @@ int cg_own_path(const char *controller, char **ret, err_t *e)
                 if (c1 && c2) {
                         *c1 = *c2 = '\0';
                         const char *id = line, *ctls = c1 + 1, *path = c2 + 1;
-                        bool match = controller ? list_has(ctls, controller)
+                        bool match = controller ? cg_list_has(ctls, controller)
                                                 : (strcmp(id, "0") == 0 && *ctls == '\0');
                         if (match) {
                                 if (path[0] != '/' || strstr(path, "/..") ||
@@ -288,4 +288,25 @@ bool cg_host_has_swap(void)
                         return kb > 0;
         }
         return true;
+}
+
+char *cg_proc_path(const char *proc_cgroup, const char *ctl)
+{
+        for (const char *p = proc_cgroup; p && *p;) {
+                const char *eol = strchr(p, '\n');
+                size_t n = eol ? (size_t)(eol - p) : strlen(p);
+                _cleanup_free_ char *line = xstrndup(p, n);
+                p = eol ? eol + 1 : NULL;
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c1 = *c2 = '\0';
+                const char *ctls = c1 + 1, *path = c2 + 1;
+                bool match = *ctl ? cg_list_has(ctls, ctl) : !strcmp(line, "0") && !*ctls;
+                const char *base = strrchr(path, '/');
+                if (match && base && !strncmp(base + 1, "runroot-", 8) && !strstr(path, "/.."))
+                        return xstrdup(path);
+        }
+        return NULL;
 }

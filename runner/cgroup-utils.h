@@ -36,6 +36,12 @@ int cg_writef(int dirfd, const char *dir, const char *file, bool v2, err_t *e, c
 int cg_read(int dirfd, const char *dir, const char *file, bool v2, char **ret, err_t *e);
 /* "key value" lines (memory.events, memory.oom_control, cpu.stat). */
 int cg_kv_get(const char *data, const char *key, int64_t *ret);
+/* Whether the comma-separated list has word ("cpu,cpuacct" has "cpu"). */
+bool cg_list_has(const char *list, const char *word);
+/* The runroot-* cgroup of the hierarchy whose controller list (the middle
+ * field of /proc/PID/cgroup's lines) is ctl ("" for the unified one):
+ * its path there, malloc'ed, or NULL. */
+char *cg_proc_path(const char *proc_cgroup, const char *ctl);
 /* Our own cgroup path on a hierarchy: controller NULL for v2 ("0::"),
  * else a v1 controller name. Returns -ENOENT when not listed. */
 int cg_own_path(const char *controller, char **ret, err_t *e);

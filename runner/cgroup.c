@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
 
@@ -115,7 +116,8 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
                  * the RCU grace period of a cgroup.procs write (~10 ms on a
                  * loaded machine, the largest part of a warm start). v1
                  * stays the fallback when that cgroup cannot be made. */
-                unsigned ctls = need & CG_C_V2_CTLS;
+                unsigned ctls = (need | (l->join_all ? CG_C_MEMORY | CG_C_CPU | CG_C_PIDS : 0)) &
+                                CG_C_V2_CTLS;
                 v2_first = !pure && !ctls;
                 use_v2 = pure || v2_first || (ctls && cg_v2_probe(v2fd, ctls, e) > 0);
                 err_clear(e);
@@ -212,4 +214,55 @@ void cg_destroy_freep(cgroup **p)
 const char *cg_path(const cgroup *cg)
 {
         return cg ? cg->path : NULL;
+}
+
+int cg_open_pid(const char *fsroot, pid_t pid, cgroup **ret, err_t *e)
+{
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = fs_read_file_at(AT_FDCWD, path, 65536, &data, &len, e);
+        if (r < 0)
+                return r;
+        cgroup *cg = cg_new("runroot");
+        cg->mode = CG_V1;
+        r = cg_v1_open(cg, fsroot, data, e);
+        if (r == 0) {
+                cg->mode = CG_V2;
+                _cleanup_close_ int rootfd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_free_ char *v2root = NULL;
+                _cleanup_close_ int v2fd = -1;
+                bool pure = false;
+                if (rootfd >= 0 && detect_v2(rootfd, fsroot, &v2root, &v2fd, &pure) > 0)
+                        r = cg_v2_open(cg, v2root, data, e);
+        }
+        if (r == 0)
+                r = err_set(e, -ENOENT, "pid %d: in no cgroup runroot made", (int)pid);
+        if (r < 0) {
+                cg_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+int cg_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e)
+{
+        return cg->mode == CG_V2 ? cg_v2_pids(cg, ret, ret_n, e) : cg_v1_pids(cg, ret, ret_n, e);
+}
+
+int cg_freeze(cgroup *cg, bool frozen, err_t *e)
+{
+        return cg->mode == CG_V2 ? cg_v2_freeze(cg, frozen, e) : cg_v1_freeze(cg, frozen, e);
+}
+
+int cg_is_frozen(cgroup *cg, bool *ret)
+{
+        return cg->mode == CG_V2 ? cg_v2_is_frozen(cg, ret) : cg_v1_is_frozen(cg, ret);
+}
+
+int cg_update(cgroup *cg, const cg_limits *l, err_t *e)
+{
+        return cg->mode == CG_V2 ? cg_v2_update(cg, l, e) : cg_v1_update(cg, l, e);
 }

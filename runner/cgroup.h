@@ -38,5 +38,20 @@ void cg_free(cgroup *cg);
  * as a warning: there is no caller left to tell). */
 void cg_destroy_freep(cgroup **p);
 #define _cleanup_cgroup_ _cleanup_(cg_destroy_freep)
+/* The cgroup runroot made for a running container, found from one of its
+ * processes (the runroot-* directories of /proc/PID/cgroup): for another
+ * runroot to list, freeze or change it. -ENOENT when pid is in none. It is
+ * not this process's to remove: cg_free it, never cg_destroy. */
+int cg_open_pid(const char *fsroot, pid_t pid, cgroup **ret, err_t *e);
+/* The pids in it (as the host sees them; *ret malloc'ed). */
+int cg_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e);
+/* Freeze (v1 freezer.state, v2 cgroup.freeze) or thaw it; returns once the
+ * kernel says it is done (-ETIMEDOUT after 5 s). */
+int cg_freeze(cgroup *cg, bool frozen, err_t *e);
+/* Whether it is frozen (0), or a negative errno when that cannot be read. */
+int cg_is_frozen(cgroup *cg, bool *ret);
+/* Write the limits l asks for (the others stay): one whose controller the
+ * cgroup lacks is an error naming it. */
+int cg_update(cgroup *cg, const cg_limits *l, err_t *e);
 /* The cgroup's directory on each hierarchy, for tests and diagnostics. */
 const char *cg_path(const cgroup *cg);

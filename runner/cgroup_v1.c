@@ -236,7 +236,7 @@ int cg_v1_create(cgroup *cg, const char *fsroot, const cg_limits *l, err_t *e)
         /* The device policy alone needs the devices hierarchy and the
          * freezer (for the kill-all): joining the others would only cost
          * each run time. */
-        bool devices_only = need == CG_C_DEVICES;
+        bool devices_only = need == CG_C_DEVICES && !l->join_all;
         for (int c = 0; c < CG_V1_MAX; c++) {
                 if (devices_only && c != CG_V1_DEVICES && c != CG_V1_FREEZER)
                         continue;
@@ -366,4 +366,101 @@ int cg_v1_destroy(cgroup *cg, err_t *e)
                 free(steal_pointer(&d->path));
         }
         return first;
+}
+
+int cg_v1_open(cgroup *cg, const char *fsroot, const char *proc_cgroup, err_t *e)
+{
+        int found = 0;
+        for (int c = 0; c < CG_V1_MAX; c++) {
+                _cleanup_free_ char *rel = cg_proc_path(proc_cgroup, ctl_name(c));
+                if (!rel)
+                        continue;
+                _cleanup_free_ char *dir = xasprintf("%s/%s%s", fsroot, ctl_name(c), rel);
+                int fd = cg_open_dir(AT_FDCWD, dir, false, dir, e);
+                if (fd < 0)
+                        return fd;
+                cg_v1_dir *d = &cg->v1[c];
+                d->dirfd = fd;
+                d->path = steal_pointer(&dir);
+                d->owner = false;
+                if (!cg->path)
+                        cg->path = xstrdup(d->path);
+                found = 1;
+        }
+        return found;
+}
+
+/* The directory of c, or an error naming the hierarchy it lacks. */
+static int dir_of(cgroup *cg, cg_v1_ctl c, cg_v1_dir **ret, err_t *e)
+{
+        if (cg->v1[c].dirfd < 0)
+                return err_set(e, -ENODEV, "%s: not in a cgroup v1 %s hierarchy",
+                               cg->path ? cg->path : "the container", ctl_name(c));
+        *ret = &cg->v1[c];
+        return 0;
+}
+
+int cg_v1_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e)
+{
+        for (int c = CG_V1_MAX - 1; c >= 0; c--) /* the freezer first: every process is there */
+                if (cg->v1[c].dirfd >= 0)
+                        return cg_procs(cg->v1[c].dirfd, cg->v1[c].path, false, ret, ret_n, e);
+        return err_set(e, -ENODEV, "the container is in no cgroup v1 hierarchy");
+}
+
+int cg_v1_is_frozen(cgroup *cg, bool *ret)
+{
+        cg_v1_dir *f = &cg->v1[CG_V1_FREEZER];
+        _cleanup_free_ char *state = NULL;
+        err_t e = {0};
+        if (f->dirfd < 0)
+                return -ENODEV;
+        int r = cg_read(f->dirfd, f->path, "freezer.state", false, &state, &e);
+        if (r < 0)
+                return r;
+        *ret = !strncmp(state, "FROZEN", 6);
+        return 0;
+}
+
+int cg_v1_freeze(cgroup *cg, bool frozen, err_t *e)
+{
+        cg_v1_dir *f = NULL;
+        int r = dir_of(cg, CG_V1_FREEZER, &f, e);
+        if (r == 0)
+                r = cg_write(f->dirfd, f->path, "freezer.state", frozen ? "FROZEN" : "THAWED",
+                             false, e);
+        for (int i = 0; r == 0 && i < 500; i++) {
+                bool now = !frozen;
+                if ((r = cg_v1_is_frozen(cg, &now)) < 0)
+                        return err_sys(e, -r, "%s/freezer.state", f->path);
+                if (now == frozen)
+                        return 0;
+                /* FREEZING: a task that did not stop yet is asked again. */
+                if (frozen && i % 10 == 9)
+                        r = cg_write(f->dirfd, f->path, "freezer.state", "FROZEN", false, e);
+                cg_sleep_ms(10);
+        }
+        return r < 0 ? r : err_set(e, -ETIMEDOUT, "%s: not frozen after 5 s", f->path);
+}
+
+int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e)
+{
+        cg_v1_dir *d = NULL;
+        int r = 0;
+        if (l->memory >= 0 && (r = dir_of(cg, CG_V1_MEMORY, &d, e)) == 0) {
+                /* memory+swap may not go below the memory limit: raised
+                 * first (a lower one fails here and is written after). */
+                err_t ignore = {0};
+                cg_writef(d->dirfd, d->path, "memory.memsw.limit_in_bytes", false, &ignore, "%lld",
+                          (long long)l->memory);
+        }
+        if (r == 0 && (l->cpu_quota >= 0 || l->cpu_shares >= 0 || l->cpu_weight >= 0))
+                r = dir_of(cg, CG_V1_CPU, &d, e);
+        if (r == 0 && l->pids >= 0)
+                r = dir_of(cg, CG_V1_PIDS, &d, e);
+        if (r == 0 && l->cpuset_cpus)
+                r = dir_of(cg, CG_V1_CPUSET, &d, e);
+        if (r == 0 && l->io_weight >= 0)
+                r = dir_of(cg, CG_V1_BLKIO, &d, e);
+        return r < 0 ? r : write_limits(cg, l, e);
 }

@@ -240,7 +240,10 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
         r = cg_read(cg->parent_fd, cg->parent_path, "cgroup.subtree_control", true, &enabled_s, e);
         if (r < 0)
                 return r;
-        unsigned to_enable = need & ~parse_ctls(enabled_s);
+        /* join_all: the controllers an update may want, where there. */
+        unsigned want =
+                l->join_all ? parse_ctls(avail_s) & (CG_C_MEMORY | CG_C_CPU | CG_C_PIDS) : 0;
+        unsigned to_enable = (need | want) & ~parse_ctls(enabled_s);
         if (to_enable) {
                 r = enable_controllers(cg, to_enable, e);
                 if (r < 0)
@@ -369,4 +372,56 @@ int cg_v2_destroy(cgroup *cg, err_t *e)
                 free(steal_pointer(&cg->leaf_name));
         }
         return 0;
+}
+
+int cg_v2_open(cgroup *cg, const char *v2root, const char *proc_cgroup, err_t *e)
+{
+        _cleanup_free_ char *rel = cg_proc_path(proc_cgroup, "");
+        if (!rel)
+                return 0;
+        _cleanup_free_ char *dir = xasprintf("%s%s", v2root, rel);
+        int fd = cg_open_dir(AT_FDCWD, dir, true, dir, e);
+        if (fd < 0)
+                return fd;
+        cg->dirfd = fd;
+        cg->path = steal_pointer(&dir);
+        return 1;
+}
+
+int cg_v2_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e)
+{
+        return cg_procs(cg->dirfd, cg->path, true, ret, ret_n, e);
+}
+
+int cg_v2_is_frozen(cgroup *cg, bool *ret)
+{
+        _cleanup_free_ char *ev = NULL;
+        err_t e = {0};
+        int r = cg_read(cg->dirfd, cg->path, "cgroup.events", true, &ev, &e);
+        int64_t v = 0;
+        if (r == 0)
+                r = cg_kv_get(ev, "frozen", &v);
+        if (r < 0)
+                return r;
+        *ret = v == 1;
+        return 0;
+}
+
+int cg_v2_freeze(cgroup *cg, bool frozen, err_t *e)
+{
+        int r = cg_write(cg->dirfd, cg->path, "cgroup.freeze", frozen ? "1" : "0", true, e);
+        for (int i = 0; r == 0 && i < 500; i++) {
+                bool now = !frozen;
+                if ((r = cg_v2_is_frozen(cg, &now)) < 0)
+                        return err_sys(e, -r, "%s/cgroup.events", cg->path);
+                if (now == frozen)
+                        return 0;
+                cg_sleep_ms(10);
+        }
+        return r < 0 ? r : err_set(e, -ETIMEDOUT, "%s: not frozen after 5 s", cg->path);
+}
+
+int cg_v2_update(cgroup *cg, const cg_limits *l, err_t *e)
+{
+        return write_limits(cg, l, e);
 }

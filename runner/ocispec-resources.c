@@ -137,3 +137,30 @@ int spec_parse_devices(parser *p, json_object *v)
         }
         return 0;
 }
+
+int runner_oci_resources_parse(const char *text, size_t len, cg_limits *ret, strv *ret_warnings,
+                               err_t *e)
+{
+        json_tokener *tok = json_tokener_new();
+        json_object *top = json_tokener_parse_ex(tok, text, (int)len);
+        bool ok = top && json_tokener_get_error(tok) == json_tokener_success;
+        json_tokener_free(tok);
+        if (!ok) {
+                json_object_put(top);
+                return err_set(e, -EINVAL, "--resources: not valid JSON");
+        }
+        runner_oci_spec s = {0};
+        runner_config_init(&s.cfg);
+        parser p = {.s = &s, .e = e};
+        int r = spec_parse_resources(&p, top);
+        json_object_put(top);
+        if (r == 0) {
+                *ret = s.cfg.limits;
+                ret->cpuset_cpus =
+                        s.cfg.limits.cpuset_cpus ? xstrdup(s.cfg.limits.cpuset_cpus) : NULL;
+                for (size_t i = 0; i < s.warnings.n; i++)
+                        strv_push(ret_warnings, s.warnings.v[i]);
+        }
+        runner_oci_spec_free(&s);
+        return r;
+}

@@ -354,6 +354,8 @@ int runner_oci_spec_parse_process(const char *text, size_t len, const char *proc
         runner_config_init(&ret->cfg);
         ret->umask = -1;
         ret->cfg.sec.seccomp = false;
+        /* every controller there, for update to set limits later */
+        ret->cfg.limits.join_all = true;
         json_object *top = NULL, *proc = NULL;
         int r = parse_json(text, len, WHAT, &top, e);
         if (r == 0 && process) {

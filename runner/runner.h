@@ -356,3 +356,8 @@ int runner_oci_spec_parse_process(const char *text, size_t len, const char *proc
 /* The same for the file BUNDLE/config.json. */
 int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e);
 void runner_oci_spec_free(runner_oci_spec *s);
+/* A linux.resources object's JSON alone (runc update --resources): the
+ * limits runroot sets from it (ret's cpuset_cpus malloc'ed), what it
+ * ignores pushed onto ret_warnings; errors name the JSON path. */
+int runner_oci_resources_parse(const char *text, size_t len, cg_limits *ret, strv *ret_warnings,
+                               err_t *e);

@@ -98,6 +98,14 @@ int oci_ctr_load(const char *id, ctr *ret)
         bool alive = ret->pid > 0 && oci_start_time(ret->pid) == want && want;
         _cleanup_free_ char *fifo = path_join(ret->dir, "exec.fifo");
         ret->status = !alive ? "stopped" : access(fifo, F_OK) == 0 ? "created" : "running";
+        /* Frozen by pause: paused until resume. */
+        cgroup *cg = NULL;
+        err_t e = {0};
+        bool frozen = false;
+        if (alive && cg_open_pid("/sys/fs/cgroup", ret->pid, &cg, &e) == 0 &&
+            cg_is_frozen(cg, &frozen) == 0 && frozen)
+                ret->status = "paused";
+        cg_free(cg);
         return 0;
 }
 

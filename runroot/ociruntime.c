@@ -108,6 +108,12 @@ static void oci_help(void)
                "       [--cwd DIR] [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs]\n"
                "       ID [ARGS]                         a process in the container, with its\n"
                "                                         namespaces, cgroups and security\n"
+               "  ps [--format table|json] ID [PS-ARGS]  the processes of its cgroup\n"
+               "  pause ID | resume ID                   freeze or thaw its cgroup\n"
+               "  update [--memory B] [--cpu-quota N] [--cpu-period N] [--cpu-shares N]\n"
+               "         [--pids-limit N] [--resources FILE] ID\n"
+               "                                         change its cgroup's limits\n"
+               "  features                               what runroot supports (the spec's JSON)\n"
                "\n"
                "Global options:\n"
                "  --root DIR          the state directory (default /run/runroot-oci, or\n"
@@ -244,6 +250,16 @@ int runroot_oci_main(int argc, char **argv)
                 r = oci_cmd_create(n, v, true);
         else if (!strcmp(cmd, "start"))
                 r = oci_cmd_start(n, v);
+        else if (!strcmp(cmd, "ps"))
+                r = oci_cmd_ps(n, v);
+        else if (!strcmp(cmd, "pause"))
+                r = oci_cmd_pause(n, v);
+        else if (!strcmp(cmd, "resume"))
+                r = oci_cmd_resume(n, v);
+        else if (!strcmp(cmd, "update"))
+                r = oci_cmd_update(n, v);
+        else if (!strcmp(cmd, "features"))
+                r = oci_cmd_features(n, v);
         else if (!strcmp(cmd, "exec"))
                 r = oci_cmd_exec(n, v);
         else if (!strcmp(cmd, "state"))

@@ -31,7 +31,7 @@ typedef struct ctr {
         char *id, *dir;
         json_object *st; /* state.json */
         pid_t pid;
-        const char *status; /* created, running or stopped */
+        const char *status; /* created, running, paused or stopped */
 } ctr;
 
 bool oci_id_ok(const char *id);
@@ -63,6 +63,11 @@ int oci_cmd_kill(int argc, char **argv);
 int oci_cmd_delete(int argc, char **argv);
 /* Every process of init's pid namespace gets sig. */
 int oci_kill_all(pid_t init, int sig);
-int oci_cmd_exec(int argc, char **argv);  /* ociruntime-exec.c */
-int oci_cmd_state(int argc, char **argv); /* ociruntime-list.c */
+int oci_cmd_exec(int argc, char **argv); /* ociruntime-exec.c */
+int oci_cmd_ps(int argc, char **argv);   /* ociruntime-cgroup.c */
+int oci_cmd_pause(int argc, char **argv);
+int oci_cmd_resume(int argc, char **argv);
+int oci_cmd_update(int argc, char **argv);
+int oci_cmd_features(int argc, char **argv); /* ociruntime-features.c */
+int oci_cmd_state(int argc, char **argv);    /* ociruntime-list.c */
 int oci_cmd_list(int argc, char **argv);

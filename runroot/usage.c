@@ -137,6 +137,9 @@ void runroot_usage(FILE *f)
               "    run --bundle DIR [--pid-file F] ID | list [--format table|json]\n"
               "    exec [--process FILE] [--detach] [--pid-file F] [--console-socket S] [--tty]\n"
               "         [--cwd DIR] [--env K=V] [--user UID[:GID]] [--cap CAP] ID [ARGS]\n"
+              "    ps [--format table|json] ID | pause ID | resume ID | features\n"
+              "    update [--memory B] [--cpu-quota N] [--cpu-period N] [--cpu-shares N]\n"
+              "           [--pids-limit N] [--resources FILE] ID\n"
               "  --root DIR is the state directory (default /run/runroot-oci); --console-socket\n"
               "  gets the terminal (the pty's master, SCM_RIGHTS); --systemd-cgroup is refused.\n"
               "  runroot --root DIR --help has the rest.\n",

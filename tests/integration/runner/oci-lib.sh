@@ -87,3 +87,18 @@ while True:
 open(sys.argv[2], "wb").write(got)
 PY
 }
+
+# cg_file PID CONTROLLER V1-FILE V2-FILE: that file of PID's cgroup, on the
+# v1 hierarchy of CONTROLLER or else the unified one (empty when neither).
+cg_file() {
+        local p m
+        p=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+        if [ -n "$p" ] && [ -e "/sys/fs/cgroup/$2$p/$3" ]; then
+                echo "/sys/fs/cgroup/$2$p/$3"
+                return
+        fi
+        p=$(awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup")
+        for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+                [ -e "$m$p/$4" ] && { echo "$m$p/$4"; return; }
+        done
+}

@@ -97,21 +97,9 @@ json.dump(c, open(f, "w"))
 PY
 "${R[@]}" create --bundle bundle l1 2>l1.err || fail "create l1: $(cat l1.err)"
 lpid=$(state_field l1 pid)
-cg_file() { # CONTROLLER V1-FILE V2-FILE: the file of the cgroup of $lpid
-        local p
-        p=$(awk -F: -v c="$1" '$2 == c {print $3}' "/proc/$lpid/cgroup")
-        if [ -n "$p" ] && [ -e "/sys/fs/cgroup/$1$p/$2" ]; then
-                echo "/sys/fs/cgroup/$1$p/$2"
-                return
-        fi
-        p=$(awk -F: '$1 == 0 {print $3}' "/proc/$lpid/cgroup")
-        for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-                [ -e "$m$p/$3" ] && { echo "$m$p/$3"; return; }
-        done
-}
-f=$(cg_file pids pids.max pids.max)
+f=$(cg_file "$lpid" pids pids.max pids.max)
 [ -n "$f" ] && [ "$(cat "$f")" = 17 ] || fail "pids.limit: ${f:-no pids cgroup} $(cat "$f" 2>/dev/null)"
-f=$(cg_file memory memory.limit_in_bytes memory.max)
+f=$(cg_file "$lpid" memory memory.limit_in_bytes memory.max)
 [ -n "$f" ] && [ "$(cat "$f")" = 67108864 ] || fail "memory.limit: ${f:-no memory cgroup} $(cat "$f" 2>/dev/null)"
 "${R[@]}" delete --force l1 || fail "delete l1"
 
