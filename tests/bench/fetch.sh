@@ -1,97 +1,193 @@
 #!/bin/bash
-# Benchmark: `mkroot fetch SUITE` against debootstrap --variant=minbase and
-# mmdebstrap --variant=minbase, same mirror, same package set, same output
-# format where the tool can write it (a .tar.gz; debootstrap writes a
-# directory). Cold = empty caches; warm = each tool's own cache filled by
-# the cold run (mkroot: its cache; mmdebstrap: the sync-in/sync-out hooks
-# its manual describes; debootstrap: --cache-dir). Prints times and ratios;
-# the --dpkg-unpack and --no-tmpfs rows show what unpacking each package
-# once and building on a tmpfs save.
+# Benchmark (on demand, not part of the test suite): `mkroot fetch SUITE`
+# against `debootstrap --variant=minbase SUITE` followed by `tar -czf` of
+# its tree (both ending in a .tar.gz), for bookworm, bionic and noble by
+# default, with hyperfine. Both read the same mirror (the one `mkroot
+# fetch --list` names for the suite, as a fetch with no flags uses)
+# through a caching HTTP proxy on 127.0.0.1 that this script starts: a
+# warm-up run of each tool fills it, so the timed runs download nothing
+# from the network and neither tool waits on the mirror.
 #
-#   tests/bench/fetch.sh [SUITE]          (root; MKROOT=path/to/mkroot)
+# Rows per suite:
+#   mkroot-release   --pockets release (debootstrap's package set) with
+#                    an empty mkroot cache each run: downloads from the
+#                    proxy, every .deb verified and unpacked
+#   mkroot           the default pockets (release, updates, security where
+#                    the mirror has them), empty cache each run
+#   mkroot-rebuild   --pockets release --rebuild with mkroot's own cache
+#                    kept (nothing downloaded; the tree built anew)
+#   mkroot-dpkg-unpack  the same with --dpkg-unpack (dpkg unpacks the
+#                    essential set a second time, as debootstrap does)
+#   debootstrap      --variant=minbase into an empty directory, then
+#                    tar -czf of it
+# Ratios of the medians follow (below 1: mkroot is faster).
 #
-# The mirror comes from $MKROOT_MIRROR, else the host's apt sources.
+#   tests/bench/fetch.sh [SUITE...]   (root; MKROOT=path/to/mkroot,
+#                                      RUNS=N hyperfine runs, default 3)
 set -eu
-SUITE=${1:-bookworm}
 MKROOT=${MKROOT:-$(dirname "$0")/../../build/mkroot}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, mmdebstrap)"; exit 77; }
-[ -x "$MKROOT" ] || { echo "mkroot not found at $MKROOT (set MKROOT)"; exit 2; }
+RUNS=${RUNS:-3}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, the second stage)"; exit 77; }
+[ -x "$MKROOT" ] || { echo "mkroot not found at $MKROOT (set MKROOT)" >&2; exit 2; }
+MKROOT=$(realpath "$MKROOT")
+for p in hyperfine debootstrap python3 gpg jq; do
+        command -v "$p" >/dev/null || { echo "$p is not installed" >&2; exit 2; }
+done
+[ $# -gt 0 ] || set -- bookworm bionic noble
 
-mirror=${MKROOT_MIRROR:-}
-if [ -z "$mirror" ]; then
-        for f in /etc/apt/sources.list.d/*.sources; do
-                [ -e "$f" ] || continue
-                m=$(awk -v s="$SUITE" '
-                        /^URIs:/ {u=$2} /^Suites:/ {for (i=2;i<=NF;i++) if ($i==s) ok=1}
-                        /^[[:space:]]*$/ {if (ok && u) {print u; done=1; exit} ok=0; u=""}
-                        END {if (!done && ok && u) print u}' "$f")
-                [ -n "$m" ] && { mirror=$m; break; }
-        done
-fi
-[ -n "$mirror" ] || { echo "no mirror for $SUITE: set MKROOT_MIRROR"; exit 2; }
-
-W=$(mktemp -d /var/tmp/mkroot-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-echo "suite $SUITE, mirror $mirror, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
-
-declare -A T
-run() { # NAME CMD...
-        local name=$1; shift
-        local s e
-        s=$(date +%s.%N)
-        if ! "$@" >"$W/$name.log" 2>&1; then
-                echo "$name: FAILED (see below)"; tail -5 "$W/$name.log"; exit 1
+W=$(mktemp -d /var/tmp/mkroot-bench-fetch.XXXXXX)
+PROXY_PID=
+cleanup() {
+        if [ -n "$PROXY_PID" ] && kill -0 "$PROXY_PID" 2>/dev/null; then
+                kill "$PROXY_PID"
+                wait "$PROXY_PID" 2>/dev/null || true
         fi
-        e=$(date +%s.%N)
-        T[$name]=$(echo "$e - $s" | bc)
-        printf '%-28s %7.1f s\n' "$name" "${T[$name]}"
+        rm -rf "$W"
 }
-ratio() { printf '%-44s %6.2f\n' "$1" "$(echo "scale=4; ${T[$2]} / ${T[$3]}" | bc)"; }
+trap cleanup EXIT
 
-export MKROOT_CACHE=$W/mkroot-cache
-run mkroot-cold "$MKROOT" fetch -q --mirror "$mirror" "$SUITE" -o "$W/mk.tar.gz"
-run mkroot-warm "$MKROOT" fetch -q --mirror "$mirror" "$SUITE" -o "$W/mk2.tar.gz"
-run mkroot-warm-rebuild "$MKROOT" fetch -q --rebuild --mirror "$mirror" "$SUITE" -o "$W/mk3.tar.gz"
-# The same with the old second stage (dpkg --install unpacks every package
-# again) and with the tree on disk: what each of the two saves.
-run mkroot-warm-dpkg-unpack "$MKROOT" fetch -q --rebuild --dpkg-unpack --mirror "$mirror" "$SUITE" -o "$W/mk4.tar.gz"
-run mkroot-warm-no-tmpfs "$MKROOT" fetch -q --rebuild --no-tmpfs --mirror "$mirror" "$SUITE" -o "$W/mk5.tar.gz"
+# The caching proxy: GET/HEAD /PATH is UPSTREAM/PATH, kept under CACHE
+# once fetched whole (a 404 is passed on and not kept).
+cat >"$W/proxy.py" <<'PY'
+import http.server, os, shutil, sys, tempfile, threading, urllib.error, urllib.request
+upstream, cache, portfile = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+locks, guard = {}, threading.Lock()
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def path_in_cache(self):
+        p = self.path.split("?")[0].lstrip("/")
+        if ".." in p.split("/"):
+            return None
+        return os.path.join(cache, p or "index")
+    def fill(self, dst):
+        with guard:
+            lk = locks.setdefault(dst, threading.Lock())
+        with lk:
+            if os.path.exists(dst):
+                return 200
+            try:
+                r = urllib.request.urlopen(upstream + self.path, timeout=120)
+            except urllib.error.HTTPError as e:
+                return e.code
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dst))
+            with os.fdopen(fd, "wb") as f:
+                shutil.copyfileobj(r, f, 1 << 20)
+            os.rename(tmp, dst)
+            return 200
+    def answer(self, body):
+        dst = self.path_in_cache()
+        code = self.fill(dst) if dst else 400
+        if code != 200:
+            self.send_error(code)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(os.path.getsize(dst)))
+        self.end_headers()
+        if body:
+            with open(dst, "rb") as f:
+                shutil.copyfileobj(f, self.wfile, 1 << 20)
+    def do_GET(self):
+        self.answer(True)
+    def do_HEAD(self):
+        self.answer(False)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+s.serve_forever()
+PY
 
-have_mm=0
-if command -v mmdebstrap >/dev/null; then
-        have_mm=1
-        mkdir -p "$W/mmcache"
-        mm() {
-                mmdebstrap --variant=minbase --skip=essential/unlink \
-                        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-                        --setup-hook="sync-in $W/mmcache /var/cache/apt/archives/" \
-                        --customize-hook="sync-out /var/cache/apt/archives $W/mmcache" \
-                        "$SUITE" "$1" "$mirror"
-        }
-        run mmdebstrap-cold mm "$W/mm.tar.gz"
-        run mmdebstrap-warm mm "$W/mm2.tar.gz"
-fi
-have_db=0
-if command -v debootstrap >/dev/null; then
-        have_db=1
-        mkdir -p "$W/dbcache"
-        run debootstrap-cold debootstrap --variant=minbase --cache-dir="$W/dbcache" "$SUITE" "$W/db1" "$mirror"
-        rm -rf "$W/db1"
-        run debootstrap-warm debootstrap --variant=minbase --cache-dir="$W/dbcache" "$SUITE" "$W/db2" "$mirror"
-        rm -rf "$W/db2"
-fi
+start_proxy() { # UPSTREAM -> PROXY (its URL)
+        if [ -n "$PROXY_PID" ]; then
+                kill "$PROXY_PID"
+                wait "$PROXY_PID" 2>/dev/null || true
+        fi
+        local key
+        key=$(echo "$1" | sha256sum | cut -c1-16)
+        rm -f "$W/port"
+        python3 "$W/proxy.py" "$1" "$W/proxy-$key" "$W/port" &
+        PROXY_PID=$!
+        for _ in $(seq 100); do
+                [ -s "$W/port" ] && break
+                sleep 0.05
+        done
+        [ -s "$W/port" ] || { echo "the proxy did not start" >&2; exit 1; }
+        PROXY=http://127.0.0.1:$(cat "$W/port")
+}
 
+# A keyring file for debootstrap: the manifest's embedded armored key
+# (Ubuntu's; Debian 12 has no ubuntu-keyring), else the file it names.
+keyring_for() { # SUITE
+        local m
+        m=$(dirname "$MKROOT")/manifests/$1.deb822
+        [ -r "$m" ] || m=$(dirname "$0")/../../manifests/$1.deb822
+        if grep -q '^Signed-By: *$' "$m" || grep -q '^Signed-By:.*BEGIN PGP' "$m"; then
+                awk '/^Signed-By:/ {on = 1; sub(/^Signed-By: */, ""); if ($0 != "") print; next}
+                        on && /^[ \t]/ {sub(/^[ \t]/, ""); if ($0 == ".") $0 = ""; print; next}
+                        on {exit}' "$m" | gpg --dearmor >"$W/$1.gpg"
+                echo "$W/$1.gpg"
+        else
+                sed -n 's/^Signed-By: *//p' "$m"
+        fi
+}
+
+# debootstrap's script: the suite's own, else (Debian 12's debootstrap
+# predates noble) the one its distribution's suites share.
+script_for() { # SUITE DIST
+        local d=/usr/share/debootstrap/scripts
+        if [ -e "$d/$1" ]; then
+                echo "$d/$1"
+        elif [ "$2" = ubuntu ]; then
+                echo "$d/gutsy"
+        else
+                echo "$d/sid"
+        fi
+}
+
+echo "mkroot fetch vs debootstrap --variant=minbase (+ tar -czf); $(nproc) CPUs," \
+        "load $(cut -d' ' -f1 /proc/loadavg), $RUNS runs each, downloads through a caching proxy"
+summary=$W/summary
+: >"$summary"
+for suite in "$@"; do
+        row=$("$MKROOT" fetch --list | awk -v s="$suite" '$1 == s')
+        [ -n "$row" ] || { echo "$suite: not a suite mkroot knows" >&2; exit 2; }
+        read -r _ dist _ _ upstream _ <<<"$row"
+        start_proxy "$upstream"
+        keyring=$(keyring_for "$suite")
+        script=$(script_for "$suite" "$dist")
+        C=$W/cache-$suite
+        mk="MKROOT_CACHE=$C $MKROOT fetch -q --mirror $PROXY $suite"
+        db="debootstrap --variant=minbase --keyring=$keyring $suite $W/db $PROXY $script >$W/db.log 2>&1 && tar -C $W/db -czf $W/db.tar.gz ."
+        echo
+        echo "== $suite ($dist): the proxy fills (one run of each tool)"
+        eval "$mk --pockets release -o $W/warm-rel.tar.gz" || { echo "mkroot fetch $suite failed" >&2; exit 1; }
+        eval "$mk -o $W/warm.tar.gz" || { echo "mkroot fetch $suite failed" >&2; exit 1; }
+        rm -rf "$W/db"
+        if ! eval "$db"; then
+                echo "debootstrap $suite failed: $(tail -3 "$W/db.log")" >&2
+                exit 1
+        fi
+        echo "mkroot: $(tar -xzOf "$W/warm-rel.tar.gz" var/lib/dpkg/status | grep -c '^Package:') packages" \
+                "(--pockets release), $(tar -xzOf "$W/warm.tar.gz" var/lib/dpkg/status | grep -c '^Package:')" \
+                "(default pockets); debootstrap: $(grep -c '^Package:' "$W/db/var/lib/dpkg/status")"
+        rm -rf "$W/db"
+        hyperfine --runs "$RUNS" --export-json "$W/$suite.json" \
+                -n mkroot-release --prepare "rm -rf $C" "$mk --pockets release -o $W/o1.tar.gz" \
+                -n mkroot --prepare "rm -rf $C" "$mk -o $W/o2.tar.gz" \
+                -n mkroot-rebuild --prepare true "$mk --pockets release --rebuild -o $W/o3.tar.gz" \
+                -n mkroot-dpkg-unpack --prepare true \
+                "$mk --pockets release --rebuild --dpkg-unpack -o $W/o4.tar.gz" \
+                -n debootstrap --prepare "rm -rf $W/db $W/db.tar.gz" "$db"
+        rm -rf "$W/db" "$C"
+        med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$W/$suite.json"; }
+        for a in mkroot-release mkroot mkroot-rebuild mkroot-dpkg-unpack; do
+                printf '%-9s %-20s %7.1f s  / debootstrap %7.1f s = %5.2f\n' "$suite" "$a" "$(med $a)" \
+                        "$(med debootstrap)" "$(echo "scale=4; $(med $a) / $(med debootstrap)" | bc)" \
+                        >>"$summary"
+        done
+done
 echo
-echo "ratios (below 1: mkroot is faster)"
-if [ $have_mm = 1 ]; then
-        ratio "mkroot cold / mmdebstrap cold  (target < 0.40)" mkroot-cold mmdebstrap-cold
-        ratio "mkroot warm / mmdebstrap cold  (target < 0.20)" mkroot-warm mmdebstrap-cold
-        ratio "mkroot warm / mmdebstrap warm" mkroot-warm mmdebstrap-warm
-        ratio "mkroot warm --rebuild / mmdebstrap warm" mkroot-warm-rebuild mmdebstrap-warm
-fi
-ratio "mkroot warm --rebuild / with --dpkg-unpack" mkroot-warm-rebuild mkroot-warm-dpkg-unpack
-ratio "mkroot warm --rebuild / with --no-tmpfs" mkroot-warm-rebuild mkroot-warm-no-tmpfs
-if [ $have_db = 1 ]; then
-        ratio "mkroot cold / debootstrap cold" mkroot-cold debootstrap-cold
-        ratio "mkroot warm --rebuild / debootstrap warm" mkroot-warm-rebuild debootstrap-warm
-fi
+echo "medians; ratio below 1: mkroot is faster"
+cat "$summary"
