@@ -17,14 +17,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 T=$(mktemp -d /tmp/mkroot-apt-arch-online.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export MKROOT_CACHE=$T/cache
+. "$(dirname "$0")/common.sh"
 
 # --print-debs needs no handler: it tells whether the mirror answers.
-if ! timeout 120 "$MKROOT" fetch -q --print-debs --arch arm64 bookworm >"$T/debs" 2>"$T/err"; then
-        if grep -qiE 'resolve|connect|timed out|HTTP 5|no mirror' "$T/err"; then
-                skip "mirror unreachable: $(cat "$T/err")"
-        fi
-        fail "print-debs: $(cat "$T/err")"
-fi
+print_debs_or_skip "$T/debs" --arch arm64 bookworm
 grep -qx apt "$T/debs" || fail "apt not selected for arm64"
 
 if command -v debootstrap >/dev/null; then

@@ -14,13 +14,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 T=$(mktemp -d /tmp/mkroot-apt-online.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export MKROOT_CACHE=$T/cache
+. "$(dirname "$0")/common.sh"
 
-if ! timeout 120 "$MKROOT" fetch -q --print-debs bookworm >"$T/debs" 2>"$T/err"; then
-        if grep -qiE 'resolve|connect|timed out|HTTP 5|no mirror' "$T/err"; then
-                skip "mirror unreachable: $(cat "$T/err")"
-        fi
-        fail "print-debs: $(cat "$T/err")"
-fi
+print_debs_or_skip "$T/debs" bookworm
 grep -qx apt "$T/debs" || fail "apt not selected"
 # The security archive the host's apt sources name (a suite ending in
 # -security), which the image must list.

@@ -21,13 +21,9 @@ H=$(mktemp -d /var/tmp/mkroot-fetch-rootless-online.XXXXXX)
 made_user=
 trap '[ -n "$made_user" ] && user_gone "$U"; rm -rf "$T" "$H"' EXIT
 export MKROOT_CACHE=$T/cache
+. "$(dirname "$0")/common.sh"
 
-if ! timeout 120 "$MKROOT" fetch -q --print-debs bookworm >"$T/debs" 2>"$T/err"; then
-        if grep -qiE 'resolve|connect|timed out|HTTP 5|no mirror' "$T/err"; then
-                skip "mirror unreachable: $(cat "$T/err")"
-        fi
-        fail "print-debs: $(cat "$T/err")"
-fi
+print_debs_or_skip "$T/debs" bookworm
 
 useradd -M -d "$H" -s /bin/bash "$U" || fail "useradd"
 made_user=1

@@ -11,22 +11,14 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 T=$(mktemp -d /var/tmp/mkroot-unpack-once.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export MKROOT_CACHE=$T/cache
+. "$(dirname "$0")/common.sh"
 
-if ! timeout 120 "$MKROOT" fetch -q --print-debs bookworm >"$T/debs" 2>"$T/err"; then
-        if grep -qiE 'resolve|connect|timed out|HTTP 5|no mirror' "$T/err"; then
-                skip "mirror unreachable: $(cat "$T/err")"
-        fi
-        fail "print-debs: $(cat "$T/err")"
-fi
+print_debs_or_skip "$T/debs" bookworm
 "$MKROOT" fetch -q bookworm -o "$T/once.tar.gz" || fail "fetch bookworm"
 "$MKROOT" fetch -q --dpkg-unpack bookworm -o "$T/twice.tar.gz" || fail "fetch bookworm --dpkg-unpack"
 mkdir "$T/once" "$T/twice"
 tar -xzf "$T/once.tar.gz" -C "$T/once"
 tar -xzf "$T/twice.tar.gz" -C "$T/twice"
-inventory() { # DIR -> stdout
-        (cd "$1" && find . -path ./var/log -prune -o -printf '%p %y %m %U %G %l\n' | sort)
-        (cd "$1" && find . -path ./var/log -prune -o -type f -print0 | sort -z | xargs -0 md5sum)
-}
 inventory "$T/twice" >"$T/twice.inv"
 inventory "$T/once" >"$T/once.inv"
 diff -u "$T/twice.inv" "$T/once.inv" >"$T/inv.diff" ||

@@ -8,6 +8,7 @@
 # dpkg --audit and dpkg --verify are clean inside. The log of the
 # triggers and the preinst shows dpkg's order of events.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/common.sh"
 build_repo
 export MKROOT_CACHE=$T/cache
 
@@ -102,11 +103,6 @@ mkdir "$T/once" "$T/twice"
 tar -xzf "$T/once.tar.gz" -C "$T/once"
 tar -xzf "$T/twice.tar.gz" -C "$T/twice"
 
-# Every path with its type, mode, owner and link target or content.
-inventory() { # DIR -> stdout
-        (cd "$1" && find . -path ./var/log -prune -o -printf '%p %y %m %U %G %l\n' | sort)
-        (cd "$1" && find . -path ./var/log -prune -o -type f -print0 | sort -z | xargs -0 md5sum)
-}
 inventory "$T/twice" >"$T/twice.inv"
 inventory "$T/once" >"$T/once.inv"
 diff -u "$T/twice.inv" "$T/once.inv" >"$T/inv.diff" ||
