@@ -15,6 +15,7 @@
 
 #include "internal.h"
 #include "ociarchive.h"
+#include "ociopen.h"
 
 static char *pulled_key(const char *hex)
 {
@@ -106,7 +107,7 @@ static int check_archive(const char *path, const char *raw, const char *what, er
         if (fd < 0)
                 return err_sys(e, errno, "%s: what skopeo wrote", what);
         _cleanup_oci_archive_ oci_archive *a = NULL;
-        int r = oci_archive_open(fd, what, &oci_sha256_common, &a, e);
+        int r = oci_archive_open(fd, what, &oci_sha256_lazy, &a, e);
         if (r == 1)
                 return err_set(e, -EBADMSG, "%s: skopeo wrote no OCI archive", what);
         if (r < 0)
@@ -193,7 +194,7 @@ int registry_pull(const char *cache_dir, const char *arg, const registry_opts *o
                                 e);
                 char got[DIGEST_HEX_LEN + 1];
                 if (r == 0)
-                        digest_buf(raw, len, got);
+                        r = oci_sha256_lazy_buf(raw, len, got, e);
                 if (r == 0 && hex[0] && strcmp(got, hex) != 0)
                         r = err_set(e, -EBADMSG, "%s: the registry's manifest is sha256:%s", arg,
                                     got);

@@ -28,35 +28,11 @@
 
 /* ---- the archive, through oci/ (every value checked there) --------------- */
 
-/* sha256 through the lazily loaded libcrypto: common's digest_* would make
- * every runroot start load it. */
-static int lazy_start(void **ret, err_t *e)
-{
-        lz_sha256 *c = NULL;
-        int r = lz_sha256_new(&c, e);
-        if (r == 0)
-                *ret = c;
-        return r;
-}
-static void lazy_update(void *c, const void *p, size_t n)
-{
-        lz_sha256_update(c, p, n);
-}
-static void lazy_finish(void *c, char hex[DIGEST_HEX_LEN + 1])
-{
-        lz_sha256_final(c, hex);
-}
-static void lazy_discard(void *c)
-{
-        lz_sha256_free(c);
-}
-static const oci_sha256_ops lazy_sha256 = {lazy_start, lazy_update, lazy_finish, lazy_discard};
-
 /* 0 and *ret for an OCI or docker-save archive, 1 for any other file (fd
  * rewound for the caller), else -errno. */
 static int archive_open(int fd, const char *image, oci_archive **ret, err_t *e)
 {
-        int r = oci_archive_open_file(fd, image, &lazy_sha256, ret, e);
+        int r = oci_archive_open_file(fd, image, &oci_sha256_lazy, ret, e);
         if (r == 0 && oci_archive_image(*ret)->n_layers > MAX_LAYERS) {
                 oci_archive_free(*ret);
                 return err_set(e, -E2BIG, "%s: more than %d layers", image, MAX_LAYERS);
