@@ -25,6 +25,7 @@
 #   tests/bench/fetch.sh [SUITE...]   (root; MKROOT=path/to/mkroot,
 #                                      RUNS=N hyperfine runs, default 3)
 set -eu
+. "$(dirname "$0")/../helpers/procs.sh"
 MKROOT=${MKROOT:-$(dirname "$0")/../../build/mkroot}
 RUNS=${RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (debootstrap, the second stage)"; exit 77; }
@@ -38,10 +39,7 @@ done
 W=$(mktemp -d /var/tmp/mkroot-bench-fetch.XXXXXX)
 PROXY_PID=
 cleanup() {
-        if [ -n "$PROXY_PID" ] && kill -0 "$PROXY_PID" 2>/dev/null; then
-                kill "$PROXY_PID"
-                wait "$PROXY_PID" 2>/dev/null || true
-        fi
+        [ -z "$PROXY_PID" ] || stop_child "$PROXY_PID" "caching proxy"
         rm -rf "$W"
 }
 trap cleanup EXIT
@@ -100,10 +98,7 @@ s.serve_forever()
 PY
 
 start_proxy() { # UPSTREAM -> PROXY (its URL)
-        if [ -n "$PROXY_PID" ]; then
-                kill "$PROXY_PID"
-                wait "$PROXY_PID" 2>/dev/null || true
-        fi
+        [ -z "$PROXY_PID" ] || stop_child "$PROXY_PID" "caching proxy"
         local key
         key=$(echo "$1" | sha256sum | cut -c1-16)
         rm -f "$W/port"

@@ -23,3 +23,17 @@ user_gone() {
         done
         userdel "$1" 2>/dev/null
 }
+
+# stop_child PID NAME: end the server this shell started (SIGTERM, then
+# reap it). Its status must be 0 or SIGTERM's 143; any other is printed,
+# since a server that failed on its own is worth knowing about.
+stop_child() {
+        local st=0
+        is_child "$1" || return 0
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null || st=$?
+        case $st in
+        0 | 143) ;;
+        *) echo "$2 (pid $1) ended with status $st" >&2 ;;
+        esac
+}
