@@ -32,15 +32,3 @@ state_cgroups() {
 print("\n".join(json.load(open(sys.argv[1])).get("runroot.cgroups", [])))' \
                 "${2:-/run/runroot-oci}/$1/state.json"
 }
-
-# wait_for SECONDS CMD...: until CMD succeeds (1 when it never did).
-wait_for() {
-        local n=$(($1 * 10))
-        shift
-        while [ "$n" -gt 0 ]; do
-                "$@" && return 0
-                sleep 0.1
-                n=$((n - 1))
-        done
-        return 1
-}

@@ -115,31 +115,27 @@ wait_for() {
         return 1
 }
 
-# expect_err WANT_STDERR ARGS...: runroot ARGS fails with 125 and exactly
-# that one line on stderr, nothing on stdout.
-expect_err() {
-        local want=$1 rc
-        shift
+# rr_expect RC STREAM WANT ARGS...: runroot ARGS exits RC with exactly WANT
+# on STREAM (out or err) and nothing on the other.
+rr_expect() {
+        local want_rc=$1 s=$2 want=$3 other=out rc
+        shift 3
+        [ "$s" = out ] && other=err
         rr "$@" >"$T/out" 2>"$T/err"
         rc=$?
-        [ "$rc" = 125 ] || fail "runroot $* exited $rc, expected 125: $(cat "$T/err")"
-        printf '%s\n' "$want" | cmp -s - "$T/err" ||
-                fail "runroot $*: stderr \"$(cat "$T/err")\", expected \"$want\""
-        [ ! -s "$T/out" ] || fail "runroot $*: wrote to stdout"
+        [ "$rc" = "$want_rc" ] || fail "runroot $* exited $rc, expected $want_rc: $(cat "$T/err")"
+        printf '%s' "$want" | cmp -s - "$T/$s" ||
+                fail "runroot $*: std$s \"$(cat "$T/$s")\", expected \"$want\""
+        [ ! -s "$T/$other" ] || fail "runroot $*: std$other \"$(cat "$T/$other")\""
 }
+
+# expect_err WANT_STDERR ARGS...: runroot ARGS fails with 125 and exactly
+# that one line on stderr, nothing on stdout.
+expect_err() { rr_expect 125 err "$1"$'\n' "${@:2}"; }
 
 # expect_out WANT_STDOUT ARGS...: runroot ARGS succeeds printing exactly
 # that, with nothing on stderr.
-expect_out() {
-        local want=$1 rc
-        shift
-        rr "$@" >"$T/out" 2>"$T/err"
-        rc=$?
-        [ "$rc" = 0 ] || fail "runroot $* exited $rc: $(cat "$T/err")"
-        printf '%s' "$want" | cmp -s - "$T/out" ||
-                fail "runroot $*: stdout \"$(cat "$T/out")\", expected \"$want\""
-        [ ! -s "$T/err" ] || fail "runroot $*: stderr \"$(cat "$T/err")\""
-}
+expect_out() { rr_expect 0 out "$@"; }
 
 # expect_rc WANT CMD...: run, compare the exit status.
 expect_rc() {
