@@ -70,6 +70,7 @@ static int do_create(const char *id, const create_opts *o)
                 log_warn("%s", s.warnings.v[i]);
         int rc = EXIT_RUNROOT;
         int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
+        _cleanup_strv_ strv cgs = {0}; /* before the first goto out */
         _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
         _cleanup_free_ char *scf = path_join(dir, "seccomp.json");
         _cleanup_free_ char *sf = path_join(dir, "state.json");
@@ -202,7 +203,6 @@ static int do_create(const char *id, const create_opts *o)
                 json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
         /* What delete removes once it has ended (run's monitor does it
          * itself). */
-        _cleanup_strv_ strv cgs = {0};
         runner_cgroups_of(pid, &cgs);
         json_object *cga = json_object_new_array();
         for (size_t i = 0; i < cgs.n; i++)
