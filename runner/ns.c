@@ -112,20 +112,32 @@ static int run_map_helper(const char *helper, pid_t pid, unsigned long id, unsig
 /* The caller's subordinate ranges as 1..N of pid's user namespace, root
  * inside being uid/gid: 0, or -ENOENT when name has no range in either
  * file (*ret_missing names it), else the helper's failure. */
+struct subids {
+        unsigned long us, uc, gs, gc;
+};
+
+/* The file that lacks name's range of at least min ids, or NULL when both
+ * have one (in *ids). */
+static const char *subids_missing(const char *name, uid_t uid, unsigned long min,
+                                  struct subids *ids)
+{
+        if (subid_range("/etc/subuid", name, uid, &ids->us, &ids->uc) < 0 || ids->uc < min)
+                return "/etc/subuid";
+        if (subid_range("/etc/subgid", name, uid, &ids->gs, &ids->gc) < 0 || ids->gc < min)
+                return "/etc/subgid";
+        return NULL;
+}
+
 static int map_subids(pid_t pid, uid_t uid, gid_t gid, const char *name, unsigned long min,
                       const char **ret_missing)
 {
-        unsigned long us, uc, gs, gc;
-        *ret_missing = NULL;
-        if (subid_range("/etc/subuid", name, uid, &us, &uc) < 0 || uc < min)
-                *ret_missing = "/etc/subuid";
-        else if (subid_range("/etc/subgid", name, uid, &gs, &gc) < 0 || gc < min)
-                *ret_missing = "/etc/subgid";
+        struct subids ids;
+        *ret_missing = subids_missing(name, uid, min, &ids);
         if (*ret_missing)
                 return -ENOENT;
-        int r = run_map_helper("newuidmap", pid, uid, us, uc);
+        int r = run_map_helper("newuidmap", pid, uid, ids.us, ids.uc);
         if (r == 0)
-                r = run_map_helper("newgidmap", pid, gid, gs, gc);
+                r = run_map_helper("newgidmap", pid, gid, ids.gs, ids.gc);
         return r;
 }
 
@@ -205,12 +217,8 @@ int runner_userns_enter(err_t *e)
         gid_t gid = getgid();
         struct passwd *pw = getpwuid(uid);
         _cleanup_free_ char *name = pw ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)uid);
-        const char *missing = NULL;
-        unsigned long s, n;
-        if (subid_range("/etc/subuid", name, uid, &s, &n) < 0 || n < RUNNER_USERNS_IDS)
-                missing = "/etc/subuid";
-        else if (subid_range("/etc/subgid", name, uid, &s, &n) < 0 || n < RUNNER_USERNS_IDS)
-                missing = "/etc/subgid";
+        struct subids ids;
+        const char *missing = subids_missing(name, uid, RUNNER_USERNS_IDS, &ids);
         if (missing)
                 return err_set(e, -ENOENT,
                                "%s: no subordinate id range of %u ids for %s: add the line "
