@@ -35,7 +35,7 @@ static void test_wanted(void)
                 "reg.example/a..b",            /* '..' in a component */
                 "reg.example/a/",              /* empty component */
                 "reg.example/app@sha256:0123", /* short digest */
-                "reg.example/app@md5:" HEX,    /* not sha256 */
+                ("reg.example/app@md5:" HEX),  /* not sha256 */
                 "-reg.example/app",            /* host starts with '-' */
                 "reg.example:99999x/app",      /* port */
                 "localhostx/app",              /* not localhost, no '.' or ':' */
