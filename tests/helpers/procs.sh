@@ -37,3 +37,15 @@ stop_child() {
         *) echo "$2 (pid $1) ended with status $st" >&2 ;;
         esac
 }
+
+# cgroup_tree_remove NAME: remove the cgroup NAME this test made (with
+# what an engine made below it) from every hierarchy; its processes must
+# have ended.
+cgroup_tree_remove() {
+        local d
+        for d in /sys/fs/cgroup/*/"$1"; do
+                [ -d "$d" ] || continue
+                find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+                rmdir "$d" 2>/dev/null
+        done
+}

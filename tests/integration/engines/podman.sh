@@ -64,12 +64,7 @@ podman_cleanup() {
         for p in $(ps -eo pid=,comm= | awk '$2 == "conmon" {print $1}'); do
                 is_child "$p" && kill -9 "$p"
         done
-        local d
-        for d in /sys/fs/cgroup/*/"$CGP"; do
-                [ -d "$d" ] || continue
-                find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-                rmdir "$d" 2>/dev/null
-        done
+        cgroup_tree_remove "$CGP"
         rr_cleanup
 }
 trap podman_cleanup EXIT
