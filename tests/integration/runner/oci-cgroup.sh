@@ -32,10 +32,12 @@ head -1 ps.txt >ps.head
 grep -q '^UID  *PID  *PPID' ps.head || fail "ps table header: $(cat ps.head)"
 awk 'NR > 1 {print $2}' ps.txt >ps.pids
 grep -qx "$pid" ps.pids && grep -qx "$xp" ps.pids || fail "ps table lacks $pid or $xp: $(cat ps.txt)"
-# (the counter's sleeps come and go: each line still there is one of its cgroup)
+# (the counter's sleeps come and go: each one still there when its cgroup
+# file is read is in the container's cgroup)
+want=$(cat "/proc/$pid/cgroup") || fail "the container's process $pid is gone"
 while read -r p; do
-        [ -e "/proc/$p" ] || continue
-        cmp -s "/proc/$p/cgroup" "/proc/$pid/cgroup" || fail "ps table: $p is not in the container's cgroup"
+        got=$(cat "/proc/$p/cgroup" 2>/dev/null) || continue # it ended meanwhile
+        [ "$got" = "$want" ] || fail "ps table: $p is not in the container's cgroup"
 done <ps.pids
 
 # pause: frozen, no progress; resume: it goes on.
