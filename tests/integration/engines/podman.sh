@@ -58,6 +58,7 @@ CGP=runroot-$$-podman
 P=(prlimit --nofile=4096:4096 --nproc=4096:4096 podman --root "$T/storage" --runroot "$T/run"
         --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --tmpdir "$T/ptmp"
         --runtime "$RUNROOT")
+had_libpod_parent=$(ls -d /sys/fs/cgroup/*/libpod_parent 2>/dev/null)
 podman_cleanup() {
         "${P[@]}" rm -f -a -t 0 >/dev/null 2>&1
         local p
@@ -65,6 +66,8 @@ podman_cleanup() {
                 is_child "$p" && kill -9 "$p"
         done
         cgroup_tree_remove "$CGP"
+        # podman's default parent, when a podman of this test made it
+        [ -n "$had_libpod_parent" ] || cgroup_tree_remove libpod_parent
         rr_cleanup
 }
 trap podman_cleanup EXIT
@@ -163,6 +166,8 @@ wait_for 10 fetch || fail "-p: 127.0.0.1:$port: $(tail -1 web.wget) $("${P[@]}" 
 [ -z "$(ls -A /run/runroot-oci 2>/dev/null)" ] || fail "runroot state left: $(ls /run/runroot-oci)"
 left=$(dead_cgroups_since started | grep -v "/$CGP\$")
 [ -z "$left" ] || fail "cgroups left: $left"
+[ -n "$had_libpod_parent" ] || [ ! -d /sys/fs/cgroup/memory/libpod_parent ] ||
+        fail "podman made /libpod_parent, outside the test's parent /$CGP"
 left=$(ps -eo pid=,ppid=,comm= | awk -v me=$$ '$2 == me && $3 == "conmon"')
 [ -z "$left" ] || fail "conmon left: $left"
 echo "podman with runroot: run, -it, -d, logs, exec, stop, rm, -m, --pids-limit, -p: ok"
