@@ -49,3 +49,17 @@ cgroup_tree_remove() {
                 rmdir "$d" 2>/dev/null
         done
 }
+
+# flip_byte FILE OFFSET: change the byte at OFFSET of FILE (every bit
+# inverted), so a test's tampering always changes the file; writing a
+# fixed byte changed nothing when it was that byte already.
+flip_byte() {
+        python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2]))
+    b = f.read(1)
+    if len(b) != 1:
+        sys.exit("flip_byte: %s has no byte %s" % (sys.argv[1], sys.argv[2]))
+    f.seek(int(sys.argv[2]))
+    f.write(bytes([b[0] ^ 0xff]))' "$1" "$2"
+}

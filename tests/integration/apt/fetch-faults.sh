@@ -107,7 +107,7 @@ cp "$T/Packages.gz.good" "$D/main/binary-amd64/Packages.gz"
 export MKROOT_CACHE=$T/cache-deb
 deb=$T/repo/pool/main/greeter_2.0_amd64.deb
 cp "$deb" "$T/greeter.good"
-printf 'X' | dd of="$deb" bs=1 seek=200 conv=notrunc 2>/dev/null
+flip_byte "$deb" 200
 run_fetch "$S" -o "$T/out.tar.gz"
 expect_fail 'greeter_2.0_amd64.deb: SHA256 mismatch'
 no_image "tampered deb"

@@ -144,7 +144,7 @@ L=$(skopeo inspect --raw --tls-verify=false "docker://$R/app:2" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][-1]["digest"][7:])')
 data="$T/storage/docker/registry/v2/blobs/sha256/${L:0:2}/$L/data"
 [ -f "$data" ] || fail "no blob at $data"
-printf 'X' | dd of="$data" bs=1 seek=40 conv=notrunc status=none
+flip_byte "$data" 40
 pulled_before=$(ls cache/pulled | wc -l)
 rc=0
 "$RUNROOT" --tls-verify=false "$R/app:2" >out 2>err || rc=$?

@@ -33,7 +33,7 @@ expect_rc 0 rr --cap-add SYS_ADMIN "$IMG" busybox unshare -m true
 
 # A damaged file is refused, the filter still applies, the file is made anew.
 cp "$f" "$T/good"
-printf 'x' | dd of="$f" bs=1 seek=$(($(stat -c %s "$f") - 2)) conv=notrunc status=none
+flip_byte "$f" $(($(stat -c %s "$f") - 2))
 cmp -s "$f" "$T/good" && fail "the damage did not change $f"
 refused
 cmp -s "$f" "$T/good" || fail "$f not rewritten after damage"
