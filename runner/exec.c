@@ -354,11 +354,14 @@ static int exec_in(exec_plan *p, err_t *e)
                 /* The caller's console socket gets the master: nothing
                  * is relayed here. */
                 _cleanup_close_ int m = tty_recv_fd(tsock);
+                if (m >= 0)
+                        tty_set_size(m, p->o->console_rows, p->o->console_cols);
                 if (m >= 0 && tty_send_fd(p->o->console_fd, m) < 0)
                         log_warn("--console-socket: %s", strerror(errno));
         } else if (p->o->tty) {
                 master = tty_recv_fd(tsock);
                 if (master >= 0) {
+                        tty_set_size(master, p->o->console_rows, p->o->console_cols);
                         tty_copy_winsize(0, master);
                         if (tty_raw(0, &saved_tty) < 0)
                                 saved_tty = NULL;

@@ -268,6 +268,8 @@ int tty_recv_fd(int sock);
 int tty_raw(int fd, void **ret_saved);
 void tty_restore(int fd, void *saved);
 void tty_copy_winsize(int from, int to);
+/* The pty's size rows x cols (OCI's consoleSize); nothing when both 0. */
+void tty_set_size(int fd, unsigned short rows, unsigned short cols);
 int tty_supervise(pid_t pid, int sfd, int master, bool forward_in);
 
 /* ---- state.c: the runtime state of detached containers -------------- */
@@ -341,8 +343,12 @@ typedef struct run_spec {
         void *on_start_arg;
         void (*before_exec)(void *ctx); /* runner_sandbox_host */
         void *before_exec_ctx;
-        int keep_fd;       /* -1 or 0 when unset: kept open for before_exec */
-        int console_fd;    /* runner_config's (with tty), or -1 */
+        int keep_fd;    /* -1 or 0 when unset: kept open for before_exec */
+        int console_fd; /* runner_config's (with tty), or -1 */
+        unsigned short console_rows, console_cols; /* runner_config's */
+        bool personality_set;                      /* personality for pid 1 and the command */
+        unsigned long personality;
+        const char *domainname;
         bool groups_exact; /* the supplementary groups are groups alone */
         const gid_t *groups;
         size_t ngroups;

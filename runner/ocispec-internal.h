@@ -37,6 +37,12 @@ int spec_get_strv(parser *p, json_object *v, const char *path, strv *ret);
 /* Members of obj other than those in known[] (NULL-terminated): refused. */
 int spec_only_known(parser *p, json_object *obj, const char *path, const char *const *known);
 
+/* An LSM label (process.apparmorProfile, process.selinuxLabel,
+ * linux.mountLabel, exec's --apparmor and --process-label): a warning
+ * where the host has no such module, refused where it has. */
+typedef enum spec_lsm { SPEC_LSM_APPARMOR, SPEC_LSM_SELINUX, SPEC_LSM_MAX } spec_lsm;
+int spec_lsm_label(parser *p, json_object *v, const char *path, spec_lsm lsm);
+
 /* The parts, each given its member (NULL when absent). */
 int spec_parse_mounts(parser *p, json_object *v, const char *bundle); /* ocispec-mounts.c */
 int spec_parse_namespaces(parser *p, json_object *v);                 /* ocispec-ns.c */

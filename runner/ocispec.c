@@ -119,6 +119,78 @@ static int parse_rlimits(parser *p, json_object *v)
         return 0;
 }
 
+/* An AppArmor profile or SELinux label: runroot applies neither. On a
+ * host without that module, runc ignores it too: a warning. On a host
+ * that has it, the container would run unconfined where the caller asked
+ * for confinement: refused. */
+static bool lsm_enabled(spec_lsm lsm)
+{
+        if (lsm == SPEC_LSM_SELINUX)
+                return access("/sys/fs/selinux/enforce", F_OK) == 0;
+        char c = 0;
+        _cleanup_close_ int fd =
+                open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+        return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
+}
+
+int spec_lsm_label(parser *p, json_object *v, const char *path, spec_lsm lsm)
+{
+        const char *label = NULL;
+        if (!v)
+                return 0;
+        int r = spec_get_string(p, v, path, &label);
+        if (r < 0 || !*label)
+                return r;
+        const char *what = lsm == SPEC_LSM_SELINUX ? "SELinux" : "AppArmor";
+        if (lsm_enabled(lsm)) {
+                char m[128];
+                snprintf(m, sizeof m,
+                         "%s is enabled on this host and runroot does not apply "
+                         "its labels",
+                         what);
+                return spec_bad(p, path, m);
+        }
+        spec_warn(p, WHAT ": %s: ignored (%s is not enabled on this host)", path, what);
+        return 0;
+}
+
+int runner_oci_lsm_option(const char *opt, bool selinux, strv *ret_warnings, err_t *e)
+{
+        const char *what = selinux ? "SELinux" : "AppArmor";
+        if (lsm_enabled(selinux ? SPEC_LSM_SELINUX : SPEC_LSM_APPARMOR))
+                return err_set(e, -EINVAL,
+                               "%s: %s is enabled on this host and runroot does not apply its "
+                               "labels",
+                               opt, what);
+        strv_push_take(ret_warnings,
+                       xasprintf("%s: ignored (%s is not enabled on this host)", opt, what));
+        return 0;
+}
+
+/* process.consoleSize: the pty's rows and columns. */
+static int parse_console_size(parser *p, json_object *v)
+{
+        if (!v)
+                return 0;
+        int64_t h = 0, w = 0;
+        int r = spec_want_object(p, v, "process.consoleSize");
+        if (r == 0 && !spec_member(v, "height"))
+                r = spec_bad(p, "process.consoleSize.height", "missing");
+        if (r == 0 && !spec_member(v, "width"))
+                r = spec_bad(p, "process.consoleSize.width", "missing");
+        if (r == 0)
+                r = spec_get_int(p, spec_member(v, "height"), "process.consoleSize.height", 0,
+                                 UINT16_MAX, &h);
+        if (r == 0)
+                r = spec_get_int(p, spec_member(v, "width"), "process.consoleSize.width", 0,
+                                 UINT16_MAX, &w);
+        if (r < 0)
+                return r;
+        p->s->cfg.console_rows = (unsigned short)h;
+        p->s->cfg.console_cols = (unsigned short)w;
+        return 0;
+}
+
 static int parse_process(parser *p, json_object *pr)
 {
         if (!pr)
@@ -189,22 +261,57 @@ static int parse_process(parser *p, json_object *pr)
                 s->have_oom_score_adj = true;
                 s->oom_score_adj = (int)adj;
         }
-        static const char *const ignored[] = {"consoleSize", "apparmorProfile", "selinuxLabel"};
-        for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
-                if (!spec_empty(spec_member(pr, ignored[i])))
-                        spec_warn(p, WHAT ": process.%s: ignored", ignored[i]);
+        if ((r = parse_console_size(p, spec_member(pr, "consoleSize"))) < 0)
+                return r;
+        if ((r = spec_lsm_label(p, spec_member(pr, "apparmorProfile"), "process.apparmorProfile",
+                                SPEC_LSM_APPARMOR)) < 0 ||
+            (r = spec_lsm_label(p, spec_member(pr, "selinuxLabel"), "process.selinuxLabel",
+                                SPEC_LSM_SELINUX)) < 0)
+                return r;
         return 0;
 }
+/* linux.personality: the execution domain LINUX or LINUX32 (the kernel's
+ * PER_LINUX, PER_LINUX32); flags are named in a warning, as runc does. */
+static int parse_personality(parser *p, json_object *v)
+{
+        if (!v)
+                return 0;
+        const char *d = NULL;
+        int r = spec_want_object(p, v, "linux.personality");
+        if (r == 0 && !spec_member(v, "domain"))
+                r = spec_bad(p, "linux.personality.domain", "missing");
+        if (r == 0)
+                r = spec_get_string(p, spec_member(v, "domain"), "linux.personality.domain", &d);
+        if (r < 0)
+                return r;
+        if (!strcmp(d, "LINUX"))
+                p->s->cfg.personality = 0x0000; /* PER_LINUX */
+        else if (!strcmp(d, "LINUX32"))
+                p->s->cfg.personality = 0x0008; /* PER_LINUX32 */
+        else
+                return spec_bad(p, "linux.personality.domain", "expected LINUX or LINUX32");
+        _cleanup_strv_ strv flags = {0};
+        if ((r = spec_get_strv(p, spec_member(v, "flags"), "linux.personality.flags", &flags)) < 0)
+                return r;
+        if (flags.n)
+                spec_warn(p, WHAT ": linux.personality.flags: ignored (runroot sets the domain "
+                                  "alone, as runc)");
+        return 0;
+}
+
 static int parse_linux(parser *p, json_object *lx)
 {
         runner_oci_spec *s = p->s;
         int r = lx ? spec_want_object(p, lx, "linux") : 0;
         if (r < 0)
                 return r;
-        static const char *const known[] = {
-                "namespaces",  "uidMappings", "gidMappings", "devices",       "resources",
-                "seccomp",     "sysctl",      "maskedPaths", "readonlyPaths", "rootfsPropagation",
-                "cgroupsPath", "mountLabel",  NULL};
+        static const char *const known[] = {"namespaces",    "uidMappings",
+                                            "gidMappings",   "devices",
+                                            "resources",     "seccomp",
+                                            "sysctl",        "maskedPaths",
+                                            "readonlyPaths", "rootfsPropagation",
+                                            "cgroupsPath",   "mountLabel",
+                                            "personality",   NULL};
         if (lx && (r = spec_only_known(p, lx, "linux", known)) < 0)
                 return r;
         if ((r = spec_parse_namespaces(p, spec_member(lx, "namespaces"))) < 0)
@@ -244,8 +351,11 @@ static int parse_linux(parser *p, json_object *lx)
          * cgroups itself (runroot-PID-...). No warning: podman and
          * containerd always set it, and create's stderr is the
          * container's log. */
-        if (!spec_empty(spec_member(lx, "mountLabel")))
-                spec_warn(p, WHAT ": linux.mountLabel: ignored");
+        if ((r = parse_personality(p, spec_member(lx, "personality"))) < 0)
+                return r;
+        if ((r = spec_lsm_label(p, spec_member(lx, "mountLabel"), "linux.mountLabel",
+                                SPEC_LSM_SELINUX)) < 0)
+                return r;
         return 0;
 }
 
@@ -280,8 +390,14 @@ static int parse(parser *p, json_object *top, const char *bundle)
                 if (*h)
                         s->hostname = xstrdup(h);
         }
-        if (!spec_empty(spec_member(top, "domainname")))
-                spec_warn(p, WHAT ": domainname: ignored");
+        if (spec_member(top, "domainname")) {
+                if ((r = spec_get_string(p, spec_member(top, "domainname"), "domainname", &h)) < 0)
+                        return r;
+                if (strlen(h) > 64)
+                        return spec_bad(p, "domainname", "longer than 64 bytes");
+                if (*h)
+                        s->domainname = xstrdup(h);
+        }
         if ((r = spec_parse_mounts(p, spec_member(top, "mounts"), bundle)) < 0)
                 return r;
         json_object *an = spec_member(top, "annotations");
@@ -311,6 +427,7 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->cwd);
         free(s->user);
         free(s->hostname);
+        free(s->domainname);
         free(s->seccomp);
         free(s->netns_path);
         free(s->text);
@@ -381,6 +498,7 @@ int runner_oci_spec_parse_process(const char *text, size_t len, const char *proc
         c->workdir = ret->cwd;
         c->user = ret->user;
         c->hostname = ret->hostname;
+        c->domainname = ret->domainname;
         c->tty = ret->terminal ? 1 : 0;
         c->groups = ret->groups;
         c->ngroups = ret->ngroups;

@@ -29,6 +29,7 @@ void runner_config_init(runner_config *c)
         c->started_fd = -1;
         c->start_fd = -1;
         c->console_fd = -1;
+        c->personality = -1;
         cg_limits_init(&c->limits);
         sec_opts_init(&c->sec);
 }
@@ -402,6 +403,11 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .before_exec_ctx = (void *)&c->start_fd,
                 .keep_fd = c->start_fd,
                 .console_fd = c->console_fd,
+                .console_rows = c->console_rows,
+                .console_cols = c->console_cols,
+                .personality_set = c->personality >= 0,
+                .personality = (unsigned long)c->personality,
+                .domainname = c->domainname,
                 .groups_exact = c->in_place,
                 .groups = c->groups,
                 .ngroups = c->ngroups,

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
@@ -86,6 +87,15 @@ static void child_main(run_spec *s)
                 log_debug("cgroup namespace: %s", strerror(errno));
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
                 err_sys(&e, errno, "hostname %s", s->hostname);
+                child_fail(s->err_fd, &e);
+        }
+        if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) {
+                err_sys(&e, errno, "domainname %s", s->domainname);
+                child_fail(s->err_fd, &e);
+        }
+        /* Inherited by pid 1's command and kept across its exec. */
+        if (s->personality_set && personality(s->personality) < 0) {
+                err_sys(&e, errno, "personality 0x%lx", s->personality);
                 child_fail(s->err_fd, &e);
         }
         if (s->net_none && ns_loopback_up(&e) < 0)
@@ -250,6 +260,7 @@ static void console_pass(const run_spec *s, int tsock)
 {
         int m = tty_recv_fd(tsock);
         if (m >= 0) {
+                tty_set_size(m, s->console_rows, s->console_cols);
                 if (tty_send_fd(s->console_fd, m) < 0)
                         log_warn("--console-socket: %s", strerror(errno));
                 close(m);
@@ -266,6 +277,7 @@ static int host_side(const run_spec *s, pid_t pid, int sfd, int tsock, int errr,
         } else if (s->tty) {
                 master = tty_recv_fd(tsock);
                 if (master >= 0) {
+                        tty_set_size(master, s->console_rows, s->console_cols);
                         tty_copy_winsize(0, master);
                         if (tty_raw(0, &saved_tty) < 0)
                                 saved_tty = NULL;

@@ -162,6 +162,13 @@ typedef struct runner_config {
          * alone (OCI's additionalGids), not the group file's. */
         const gid_t *groups;
         size_t ngroups;
+        /* OCI's linux.personality: PER_LINUX or PER_LINUX32 for pid 1 and
+         * the command; -1 keeps runroot's. */
+        int personality;
+        const char *domainname; /* NULL: the new uts namespace's "(none)" */
+        /* OCI's process.consoleSize: the pty's size before the command
+         * gets it (0: unset, a terminal of runroot's own gives its size). */
+        unsigned short console_rows, console_cols;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless
@@ -277,6 +284,7 @@ typedef struct runner_exec_opts {
          * goes to the caller's subreaper (conmon), which reaps it and gets
          * its status; returns 0 then. */
         bool detach;
+        unsigned short console_rows, console_cols; /* the pty's size; 0: unset */
 } runner_exec_opts;
 #define RUNNER_EXEC_OPTS_INIT                                                                      \
         {                                                                                          \
@@ -328,7 +336,7 @@ typedef struct runner_oci_spec {
         runner_config cfg;
         char *root; /* root.path, absolute */
         strv args;
-        char *cwd, *user, *hostname;
+        char *cwd, *user, *hostname, *domainname;
         char *netns_path;                    /* a network namespace to join, or NULL */
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;
@@ -356,6 +364,10 @@ int runner_oci_spec_parse_process(const char *text, size_t len, const char *proc
 /* The same for the file BUNDLE/config.json. */
 int runner_oci_spec_load(const char *bundle, runner_oci_spec *ret, err_t *e);
 void runner_oci_spec_free(runner_oci_spec *s);
+/* runc exec's --apparmor (selinux false) or --process-label, named opt:
+ * a warning pushed onto ret_warnings on a host without that module, an
+ * error on one that has it (runroot applies no labels). */
+int runner_oci_lsm_option(const char *opt, bool selinux, strv *ret_warnings, err_t *e);
 /* A linux.resources object's JSON alone (runc update --resources): the
  * limits runroot sets from it (ret's cpuset_cpus malloc'ed), what it
  * ignores pushed onto ret_warnings; errors name the JSON path. */

@@ -105,6 +105,13 @@ void tty_restore(int fd, void *saved)
         free(saved);
 }
 
+void tty_set_size(int fd, unsigned short rows, unsigned short cols)
+{
+        struct winsize ws = {.ws_row = rows, .ws_col = cols};
+        if (rows || cols)
+                ioctl(fd, TIOCSWINSZ, &ws);
+}
+
 void tty_copy_winsize(int from, int to)
 {
         struct winsize ws;

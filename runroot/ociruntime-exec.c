@@ -19,7 +19,7 @@
 
 typedef struct exec_cli {
         const char *process, *pid_file, *console_socket, *cwd, *user;
-        bool detach, tty, no_new_privs;
+        bool detach, tty, no_new_privs, apparmor, process_label;
         strv env, caps;
         char **args; /* after the id; NULL with --process */
 } exec_cli;
@@ -37,6 +37,8 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
                 {"user", required_argument, NULL, 'u'},
                 {"cap", required_argument, NULL, 'c'},
                 {"no-new-privs", no_argument, NULL, 'n'},
+                {"apparmor", required_argument, NULL, 'A'},
+                {"process-label", required_argument, NULL, 'L'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
@@ -59,10 +61,13 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
                 case 'u': o->user = optarg; break;
                 case 'c': strv_push(&o->caps, optarg); break;
                 case 'n': o->no_new_privs = true; break;
+                case 'A': o->apparmor = *optarg != 0; break;
+                case 'L': o->process_label = *optarg != 0; break;
                 case 'h':
                         printf("Usage: runroot [GLOBAL OPTIONS] exec [--process FILE | ID ARGS...] "
                                "[--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd DIR] "
-                               "[--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] ID\n");
+                               "[--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] "
+                               "[--apparmor P] [--process-label L] ID\n");
                         return -1;
                 default:
                         if (optopt && optopt != '?')
@@ -131,6 +136,7 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
                 int cap = 0;
                 if (sec_cap_from_name(o->caps.v[i], &cap) < 0 || cap < 0 || cap >= 64) {
                         log_error("exec: --cap %s: unknown capability", o->caps.v[i]);
+                        runner_oci_spec_free(ret);
                         return EXIT_RUNROOT;
                 }
                 strv_push(&sec->cap_add, o->caps.v[i]);
@@ -140,6 +146,16 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
         }
         if (o->no_new_privs)
                 sec->no_new_privs = true;
+        _cleanup_strv_ strv warn = {0};
+        if ((o->apparmor && runner_oci_lsm_option("exec --apparmor", false, &warn, &e) < 0) ||
+            (o->process_label &&
+             runner_oci_lsm_option("exec --process-label", true, &warn, &e) < 0)) {
+                log_error("%s", e.msg);
+                runner_oci_spec_free(ret);
+                return EXIT_RUNROOT;
+        }
+        for (size_t i = 0; i < warn.n; i++)
+                log_warn("%s", warn.v[i]);
         ret->cfg.argv = ret->args.v;
         ret->cfg.workdir = ret->cwd;
         ret->cfg.user = ret->user;
@@ -183,6 +199,8 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.console_fd = console_fd;
         o.report_fd = report_fd;
         o.detach = detach;
+        o.console_rows = s->cfg.console_rows;
+        o.console_cols = s->cfg.console_cols;
         runner_exec_target t = {.init_pid = c->pid, .name = c->id, .sec = sec};
         int r = runner_exec_in_container(&t, &o, &e);
         if (e.msg[0])

@@ -11,37 +11,6 @@ cd "$T"
 mkdir -p b/rootfs host/data
 make_tree b/rootfs
 echo "from the host" >host/data/file
-# conf KEY=PYTHON-EXPRESSION...: config.json from a minimal base with each
-# key (a dotted path) set to the expression's value.
-conf() {
-        python3 - "$T/b/config.json" "$@" <<'PY'
-import json, sys
-c = {
-    "ociVersion": "1.0.2",
-    "root": {"path": "rootfs"},
-    "process": {"args": ["/bin/sh", "-c", "true"], "env": ["PATH=/bin"], "cwd": "/",
-                "user": {"uid": 0, "gid": 0}},
-    "hostname": "box",
-    "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
-    "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "uts", "ipc", "network")]},
-}
-for a in sys.argv[2:]:
-    k, v = a.split("=", 1)
-    keys = k.split(".")
-    o = c
-    for x in keys[:-1]:
-        o = o.setdefault(x, {})
-    if v == "DEL":
-        del o[keys[-1]]
-    else:
-        o[keys[-1]] = eval(v)
-json.dump(c, open(sys.argv[1], "w"))
-PY
-}
-run_ok() { # NAME: run the bundle, its output in NAME.out
-        "${R[@]}" run --bundle b "$1" >"$1.out" 2>"$1.err" || fail "$1: $(cat "$1.err") $(cat "$1.out")"
-}
-
 # The environment is process.env alone; cwd, user, groups, hostname.
 conf 'process.args=["/bin/sh","-c","env | sort; pwd; id; hostname"]' \
         'process.env=["PATH=/bin","A=1"]' 'process.cwd="/tmp/w"' \
