@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -56,17 +57,37 @@ static const char *descriptor_hex(json_object *d)
         return dg ? oci_digest_hex(dg) : NULL;
 }
 
-/* The archive's config and layers are those the registry's manifest
- * names (unless it is an index: skopeo chose this machine's image in
- * it). */
-static int match_manifest(const oci_image *im, const char *raw, const char *what, err_t *e)
+/* The registry's manifest: one JSON object and nothing after it but
+ * blanks (its digest covers every byte, so a NUL or a second value inside
+ * would be bytes the check below never saw). NULL when it is not. */
+static json_object *manifest_parse(const char *raw, size_t len)
 {
-        json_object *m = json_tokener_parse(raw);
-        if (!m || !json_object_is_type(m, json_type_object)) {
+        if (len > OCI_MAX_JSON || len > INT_MAX)
+                return NULL;
+        json_tokener *tok = json_tokener_new();
+        if (!tok)
+                return NULL;
+        json_object *m = json_tokener_parse_ex(tok, raw, (int)len);
+        size_t end = m && json_tokener_get_error(tok) == json_tokener_success
+                             ? json_tokener_get_parse_end(tok)
+                             : 0;
+        json_tokener_free(tok);
+        while (m && end < len && raw[end] && strchr(" \t\r\n", raw[end]))
+                end++;
+        if (m && (end != len || !json_object_is_type(m, json_type_object))) {
                 json_object_put(m);
+                m = NULL;
+        }
+        return m;
+}
+
+int registry_match_manifest(const oci_image *im, const char *raw, size_t len, const char *what,
+                            err_t *e)
+{
+        json_object *m = manifest_parse(raw, len);
+        if (!m)
                 return err_set(e, -EBADMSG, "%s: the registry's manifest is not a JSON object",
                                what);
-        }
         json_object *layers = NULL, *config = NULL;
         int r = 0;
         if (json_object_object_get_ex(m, "manifests", NULL)) {
@@ -101,7 +122,7 @@ static int match_manifest(const oci_image *im, const char *raw, const char *what
 
 /* What skopeo wrote: an OCI archive whose JSON blobs and layers hash to
  * their digests, as the manifest says. */
-static int check_archive(const char *path, const char *raw, const char *what, err_t *e)
+static int check_archive(const char *path, const char *raw, size_t len, const char *what, err_t *e)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -113,7 +134,7 @@ static int check_archive(const char *path, const char *raw, const char *what, er
         if (r < 0)
                 return r;
         const oci_image *im = oci_archive_image(a);
-        r = match_manifest(im, raw, what, e);
+        r = registry_match_manifest(im, raw, len, what, e);
         for (size_t i = 0; r == 0 && i < im->n_layers; i++)
                 r = oci_archive_copy_layer(a, i, -1, e);
         return r;
@@ -135,7 +156,7 @@ static int inspect_raw(const char *name, const char *tag, const registry_ref *re
 }
 
 /* skopeo copy NAME@sha256:HEX into a scratch dir, checked, published. */
-static int pull_into(store *s, const char *name, const char *hex, const char *raw,
+static int pull_into(store *s, const char *name, const char *hex, const char *raw, size_t len,
                      const registry_opts *o, const char *what, err_t *e)
 {
         _cleanup_close_ int lock = -1;
@@ -160,7 +181,7 @@ static int pull_into(store *s, const char *name, const char *hex, const char *ra
         strv_push_take(&args, xasprintf("oci-archive:%s", tar));
         r = skopeo_run(&args, sc->path, what, NULL, NULL, e);
         if (r == 0)
-                r = check_archive(tar, raw, what, e);
+                r = check_archive(tar, raw, len, what, e);
         _cleanup_free_ char *key = pulled_key(hex), *dst = NULL;
         if (r == 0)
                 r = store_area_path(s, STORE_AREA_PULLED, key, &dst, e);
@@ -204,7 +225,7 @@ int registry_pull(const char *cache_dir, const char *arg, const registry_opts *o
                 }
                 if (r == 1) {
                         log_info("%s: pulling sha256:%s", arg, hex);
-                        r = pull_into(s, ref.name, hex, raw, o, arg, e);
+                        r = pull_into(s, ref.name, hex, raw, len, o, arg, e);
                         if (r == 0)
                                 r = pulled_find(s, hex, &path, e);
                         if (r == 1)

@@ -84,6 +84,14 @@ static bool names_host(const char *name, size_t n)
 
 static int ref_split(const char *arg, bool need_host, registry_ref *ret, err_t *e)
 {
+        /* No reference holds a control byte; the messages below quote
+         * parts of arg, which must stay one line. */
+        for (const char *c = arg; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                        char shown[256];
+                        return err_set(e, -EINVAL, "\"%s\": a control character in a reference",
+                                       str_esc(arg, shown, sizeof shown));
+                }
         const char *s = arg;
         if (!strncmp(s, DOCKER_PREFIX, strlen(DOCKER_PREFIX)))
                 s += strlen(DOCKER_PREFIX);

@@ -13,9 +13,7 @@
 
 #define SKOPEO_ERR_MAX ((size_t)64 << 10)
 
-/* skopeo's reason: the msg="..." of its last logrus line (quotes and
- * backslashes unescaped), else its last line; unprintable bytes as '?'. */
-static void skopeo_reason(const char *err, size_t len, strbuf *ret)
+void skopeo_reason(const char *err, size_t len, strbuf *ret)
 {
         const char *end = err + len;
         while (end > err && (end[-1] == '\n' || end[-1] == ' '))

@@ -79,6 +79,13 @@ static void test_parse(void)
         CHECK(strstr(e.msg, "out/app: not HOST/NAME"));
         CHECK_INT(registry_ref_parse("docker://reg.example/app@sha256:abc", &r, &e), -EINVAL);
         CHECK(strstr(e.msg, "@sha256: and 64 lowercase hex"));
+        /* A control byte is refused in one line, escaped (the fuzz
+         * harness found a newline kept in the message). */
+        CHECK_INT(registry_ref_parse("docker://reg.example/a\nb", &r, &e), -EINVAL);
+        CHECK_STR(e.msg, "\"docker://reg.example/a\\nb\": a control character in a reference");
+        CHECK_INT(registry_ref_parse("reg.example/app:1\x1b[2J", &r, &e), -EINVAL);
+        CHECK(strchr(e.msg, '\x1b') == NULL);
+        CHECK(!registry_ref_wanted("reg.example/a\tb"));
 }
 
 int main(void)
