@@ -330,6 +330,9 @@ typedef struct run_spec {
         /* with net_none: pasta gives the namespace outbound access */
         const pasta_opts *pasta;
         int netns_fd; /* >= 0: the network namespace to join (--net container:) */
+        /* NULL, or RUNNER_NSJ_MAX fds (-1: a new namespace) to join
+         * instead of new ipc, uts, cgroup and pid namespaces. */
+        const int *join_fds;
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;

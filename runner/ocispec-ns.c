@@ -44,15 +44,24 @@ int spec_parse_namespaces(parser *p, json_object *v)
                         const char *np = NULL;
                         if ((r = spec_get_string(p, spec_member(x, "path"), sub, &np)) < 0)
                                 return r;
-                        if (k != 5)
-                                return spec_bad(
-                                        p, sub,
-                                        "joining a namespace other than the network's is not "
-                                        "supported by runroot");
+                        if (k == 1 || k == 4)
+                                return spec_bad(p, sub,
+                                                k == 1 ? "joining a mount namespace is not "
+                                                         "supported by runroot (it sets the root "
+                                                         "up in a new one)"
+                                                       : "joining a user namespace is not "
+                                                         "supported by runroot");
                         if (np[0] != '/')
                                 return spec_bad(p, sub, "not an absolute path");
-                        free(p->s->netns_path);
-                        p->s->netns_path = xstrdup(np);
+                        static const int join[] = {[0] = RUNNER_NSJ_PID,
+                                                   [2] = RUNNER_NSJ_UTS,
+                                                   [3] = RUNNER_NSJ_IPC,
+                                                   [6] = RUNNER_NSJ_CGROUP};
+                        char **slot = k == 5 ? &p->s->netns_path : &p->s->join_ns[join[k]];
+                        free(*slot);
+                        *slot = xstrdup(np);
+                        if (k != 5)
+                                p->s->cfg.join_ns[join[k]] = *slot;
                 }
                 have[k] = true;
         }

@@ -276,7 +276,8 @@ typedef struct run_parts {
         const sec_opts *sec;
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);
         void *on_start_arg;
-        int netns_fd; /* --net container:NAME: its network namespace, or -1 */
+        int netns_fd;        /* --net container:NAME: its network namespace, or -1 */
+        const int *join_fds; /* RUNNER_NSJ_MAX, -1 each when not joined */
 } run_parts;
 
 /* The host's default IPv4 gateway (what pasta gives the namespace), as
@@ -395,6 +396,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .net_none = c->net == RUNNER_NET_NONE || private_net,
                 .pasta = private_net ? &net : NULL,
                 .netns_fd = p->netns_fd,
+                .join_fds = p->join_fds,
                 .userns = geteuid() != 0,
                 .tty = tty,
                 .on_start = p->on_start,
@@ -441,19 +443,61 @@ static void run_started(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_p
         }
 }
 
-/* A network namespace file (/proc/PID/ns/net, a bind of one under
+/* A namespace file of kind type (/proc/PID/ns/net, a bind of one under
  * /run/netns) opened to be joined; anything else is refused. */
-static int netns_open(const char *path, int *ret_fd, err_t *e)
+static int ns_file_open(const char *path, int type, const char *what, int *ret_fd, err_t *e)
 {
         if (!path)
-                return err_set(e, -EINVAL, "no network namespace to join");
+                return err_set(e, -EINVAL, "no %s namespace to join", what);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return err_sys(e, errno, "network namespace %s", path);
+                return err_sys(e, errno, "%s namespace %s", what, path);
         int t = ioctl(fd, NS_GET_NSTYPE);
-        if (t != CLONE_NEWNET)
-                return err_set(e, -EINVAL, "network namespace %s: not a network namespace", path);
+        if (t != type)
+                return err_set(e, -EINVAL, "%s namespace %s: not a%s %s namespace", what, path,
+                               what[0] == 'i' ? "n" : "", what);
         *ret_fd = steal_fd(&fd);
+        return 0;
+}
+
+static int netns_open(const char *path, int *ret_fd, err_t *e)
+{
+        return ns_file_open(path, CLONE_NEWNET, "network", ret_fd, e);
+}
+
+typedef struct join_fds {
+        int fd[RUNNER_NSJ_MAX];
+} join_fds;
+static void join_fds_close(join_fds *j)
+{
+        for (size_t i = 0; i < RUNNER_NSJ_MAX; i++)
+                if (j->fd[i] >= 0)
+                        close(j->fd[i]);
+}
+
+/* c's join_ns opened, each checked to be of its kind. */
+static int join_open(const runner_config *c, join_fds *ret, err_t *e)
+{
+        static const struct {
+                int type;
+                const char *what;
+        } kinds[RUNNER_NSJ_MAX] = {
+                [RUNNER_NSJ_IPC] = {CLONE_NEWIPC, "ipc"},
+                [RUNNER_NSJ_UTS] = {CLONE_NEWUTS, "uts"},
+                [RUNNER_NSJ_CGROUP] = {CLONE_NEWCGROUP, "cgroup"},
+                [RUNNER_NSJ_PID] = {CLONE_NEWPID, "pid"},
+        };
+        for (size_t i = 0; i < RUNNER_NSJ_MAX; i++)
+                ret->fd[i] = -1;
+        for (size_t i = 0; i < RUNNER_NSJ_MAX; i++) {
+                if (!c->join_ns[i])
+                        continue;
+                int r = ns_file_open(c->join_ns[i], kinds[i].type, kinds[i].what, &ret->fd[i], e);
+                if (r < 0) {
+                        join_fds_close(ret);
+                        return r;
+                }
+        }
         return 0;
 }
 
@@ -481,6 +525,13 @@ int runner_run(const runner_config *c, err_t *e)
         }
         /* Leftovers of runs that were SIGKILLed. */
         store_gc_leftovers(s, NULL, NULL);
+        _cleanup_(join_fds_close) join_fds joins = {0};
+        r = join_open(c, &joins, e);
+        if (r < 0) {
+                store_free(own);
+                strv_free(&env_files);
+                return r;
+        }
         _cleanup_close_ int netns_fd = -1;
         if (c->net == RUNNER_NET_CONTAINER && !c->net_container) {
                 r = netns_open(c->netns_path, &netns_fd, e);
@@ -529,7 +580,10 @@ int runner_run(const runner_config *c, err_t *e)
         bool recorded = r == 0 && persist;
         char hostname_buf[16];
         snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);
-        const char *hostname = c->hostname ? c->hostname : hostname_buf;
+        /* A uts namespace joined keeps its name unless one is asked for. */
+        const char *hostname = c->hostname                  ? c->hostname
+                               : c->join_ns[RUNNER_NSJ_UTS] ? NULL
+                                                            : hostname_buf;
         /* Without a limit, run_container makes the cgroup of the device
          * policy. */
         if (r == 0 && cg_limits_any(&limits)) {
@@ -565,6 +619,7 @@ int runner_run(const runner_config *c, err_t *e)
                         .on_start = run_started,
                         .on_start_arg = &(run_start_ctx){.c = c, .persist = persist},
                         .netns_fd = netns_fd,
+                        .join_fds = joins.fd,
                 };
                 r = run_image(c, &parts, cg, e);
         }

@@ -34,6 +34,18 @@ static void child_fail(int fd, const err_t *e)
         _exit(125);
 }
 
+/* The namespace of kind k that s joins instead of a new one (none: 0). */
+static int join_ns(const run_spec *s, runner_ns_join k, int type, const char *what, err_t *e)
+{
+        int fd = s->join_fds ? s->join_fds[k] : -1;
+        if (fd < 0)
+                return 0;
+        if (setns(fd, type) < 0)
+                return err_sys(e, errno, "join the %s namespace", what);
+        close(fd);
+        return 0;
+}
+
 static void child_main(run_spec *s)
 {
         err_t e = {0};
@@ -50,7 +62,10 @@ static void child_main(run_spec *s)
                       s->tty_sock,
                       s->before_exec ? s->keep_fd : -1,
                       s->born_ready ? s->parent_pidfd : -1,
-                      s->netns_fd};
+                      s->netns_fd,
+                      s->join_fds ? s->join_fds[RUNNER_NSJ_IPC] : -1,
+                      s->join_fds ? s->join_fds[RUNNER_NSJ_UTS] : -1,
+                      s->join_fds ? s->join_fds[RUNNER_NSJ_CGROUP] : -1};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
         if (s->netns_fd >= 0) {
@@ -60,6 +75,9 @@ static void child_main(run_spec *s)
                 }
                 close(s->netns_fd);
         }
+        if (join_ns(s, RUNNER_NSJ_IPC, CLONE_NEWIPC, "ipc", &e) < 0 ||
+            join_ns(s, RUNNER_NSJ_UTS, CLONE_NEWUTS, "uts", &e) < 0)
+                child_fail(s->err_fd, &e);
         /* runroot gone (even by SIGKILL) takes the whole pid namespace. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
                 err_sys(&e, errno, "PR_SET_PDEATHSIG");
@@ -82,8 +100,12 @@ static void child_main(run_spec *s)
         /* (detach: pid 1 hears on it when runroot leaves) */
         if (!s->detach)
                 close(s->sync_fd);
-        /* Joined the cgroup: a cgroup namespace rooted there. */
-        if (unshare(CLONE_NEWCGROUP) < 0)
+        /* Joined the cgroup: a cgroup namespace rooted there (or the one
+         * given, joined). */
+        if (s->join_fds && s->join_fds[RUNNER_NSJ_CGROUP] >= 0) {
+                if (join_ns(s, RUNNER_NSJ_CGROUP, CLONE_NEWCGROUP, "cgroup", &e) < 0)
+                        child_fail(s->err_fd, &e);
+        } else if (unshare(CLONE_NEWCGROUP) < 0)
                 log_debug("cgroup namespace: %s", strerror(errno));
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) {
                 err_sys(&e, errno, "hostname %s", s->hostname);
@@ -371,6 +393,26 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 
         unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+        const int *j = s->join_fds;
+        if (j && j[RUNNER_NSJ_IPC] >= 0)
+                flags &= ~(unsigned long)CLONE_NEWIPC;
+        if (j && j[RUNNER_NSJ_UTS] >= 0)
+                flags &= ~(unsigned long)CLONE_NEWUTS;
+        /* A pid namespace is joined by the parent: its children are born
+         * in it (pid_for_children), and it goes back to its own after. */
+        _cleanup_close_ int own_pidns = -1;
+        if (j && j[RUNNER_NSJ_PID] >= 0) {
+                flags &= ~(unsigned long)CLONE_NEWPID;
+                own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                if (own_pidns < 0 || setns(j[RUNNER_NSJ_PID], CLONE_NEWPID) < 0) {
+                        r = err_sys(e, errno, "join the pid namespace");
+                        closep_pair(syncp);
+                        closep_pair(errp);
+                        closep_pair(ttys);
+                        sigprocmask(SIG_SETMASK, &old, NULL);
+                        return r;
+                }
+        }
         if (s->net_none)
                 flags |= CLONE_NEWNET;
         if (s->userns)
@@ -405,6 +447,8 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 child_main(s);
         }
         int saved = errno;
+        if (own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+                log_warn("back to runroot's pid namespace: %s", strerror(errno));
         close(syncp[0]);
         close(errp[1]);
         if (ttys[1] >= 0)

@@ -87,6 +87,16 @@ typedef enum runner_net {
  * an error naming it when not. */
 int runner_publish_check(const char *spec, err_t *e);
 
+/* Namespaces a container can join by path instead of making them
+ * (runner_config's join_ns; the network's is netns_path). */
+typedef enum runner_ns_join {
+        RUNNER_NSJ_IPC,
+        RUNNER_NSJ_UTS,
+        RUNNER_NSJ_CGROUP,
+        RUNNER_NSJ_PID,
+        RUNNER_NSJ_MAX
+} runner_ns_join;
+
 /* The command's environment is docker's: runroot's defaults (PATH, HOME,
  * HOSTNAME, TERM), then image_env, then each of env_files in the order
  * given, then env; each overrides the ones before (the last -e wins). */
@@ -103,6 +113,10 @@ typedef struct runner_config {
         /* With RUNNER_NET_CONTAINER and no net_container: the network
          * namespace file to join (OCI's linux.namespaces network path). */
         const char *netns_path;
+        /* OCI's linux.namespaces paths of the other kinds: the namespace
+         * files (/proc/PID/ns/ipc, a bind of one) the container joins
+         * instead of making new ones; NULL: a new one. */
+        const char *join_ns[RUNNER_NSJ_MAX];
         strv publish; /* -p (with RUNNER_NET_PRIVATE) */
         bool read_only;
         int tty;          /* -1: when stdin and stdout are terminals; 0: never; 1: required */
@@ -338,6 +352,7 @@ typedef struct runner_oci_spec {
         strv args;
         char *cwd, *user, *hostname, *domainname;
         char *netns_path;                    /* a network namespace to join, or NULL */
+        char *join_ns[RUNNER_NSJ_MAX];       /* cfg.join_ns's strings */
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;
         int umask; /* process.user.umask; -1 when not given */

@@ -100,4 +100,36 @@ else
         warned lx 'exec --process-label: ignored (SELinux is not enabled on this host)'
         "${R[@]}" delete --force lx || fail "delete lx"
 fi
+
+# linux.namespaces with a path: ipc, uts, cgroup and pid namespaces joined
+# (the uts one keeps its hostname), mount and user refused.
+unshare --ipc --uts --cgroup --pid --fork --kill-child sh -c 'hostname joined; exec sleep 60' &
+unsh=$!
+CLEANUP_PIDS="$CLEANUP_PIDS $unsh"
+holder=""
+for _ in $(seq 100); do
+        holder=$(cat /proc/$unsh/task/$unsh/children 2>/dev/null | awk '{print $1}')
+        [ -n "$holder" ] && [ "$(readlink /proc/$holder/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] &&
+                [ "$(cat /proc/$holder/comm)" = sleep ] && break
+        sleep 0.05
+done
+[ -n "$holder" ] && [ "$(cat /proc/$holder/comm)" = sleep ] || fail "unshare made no namespaces"
+nsinodes() { for k in ipc uts cgroup pid; do stat -L -c %i "/proc/$1/ns/$k"; done; }
+nsinodes "$holder" >jn.want
+echo joined >>jn.want
+conf 'process.args=["/bin/sh","-c","for k in ipc uts cgroup pid; do stat -L -c %i /proc/self/ns/$k; done; hostname"]' \
+        'hostname=DEL' \
+        "linux.namespaces=[{'type':'mount'},{'type':'network'}]+[{'type':t,'path':'/proc/$holder/ns/'+t} for t in ('ipc','uts','cgroup','pid')]"
+run_ok jn
+diff jn.want jn.out >jn.diff || fail "joined namespaces: $(cat jn.diff) $(cat jn.err)"
+[ "$(hostname)" != joined ] || fail "the joined uts namespace's name reached the host"
+kill "$unsh"
+conf "linux.namespaces=[{'type':'pid'},{'type':'ipc','path':'$T/b/config.json'}]"
+"${R[@]}" run --bundle b jbad >/dev/null 2>jbad.err && fail "a file that is no namespace was joined"
+grep -v ': warning: ' jbad.err >jbad.msg
+[ "$(cat jbad.msg)" = "runroot: ipc namespace $T/b/config.json: not an ipc namespace" ] || fail "jbad: $(cat jbad.err)"
+bad 'config.json: linux.namespaces[0].path: joining a mount namespace is not supported by runroot (it sets the root up in a new one)' \
+        'linux.namespaces=[{"type":"mount","path":"/proc/1/ns/mnt"}]'
+bad 'config.json: linux.namespaces[0].path: joining a user namespace is not supported by runroot' \
+        'linux.namespaces=[{"type":"user","path":"/proc/1/ns/user"}]'
 echo PASS

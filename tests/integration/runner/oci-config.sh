@@ -156,8 +156,6 @@ bad 'config.json: process.cwd: not an absolute path' 'process.cwd="tmp"'
 bad 'config.json: process.capabilities.bounding: unknown capability "CAP_NOPE"' 'process.capabilities={"bounding":["CAP_NOPE"]}'
 bad 'config.json: mounts[1]: type "nfs" at /mnt: not supported by runroot' \
         'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"nfs","source":"x"}]'
-bad 'config.json: linux.namespaces[0].path: joining a namespace other than the network'"'"'s is not supported by runroot' \
-        'linux.namespaces=[{"type":"pid","path":"/proc/1/ns/pid"}]'
 bad 'config.json: linux.sysctl.kernel.hostname: not a sysctl of the container'"'"'s namespaces (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)' \
         'linux.sysctl={"kernel.hostname":"x"}'
 bad 'config.json: linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container'"'"'s own' \
