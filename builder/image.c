@@ -331,37 +331,6 @@ static int image_arch_err(struct archive *a, const char *path, const char *what,
         return err_set(e, code, "%s: %s: %s", path, what, msg ? msg : "libarchive error");
 }
 
-/* Stream one host file's contents, checking it still has the staged size. */
-static int image_copy_host(struct archive *a, const stage_entry *se, void *buf, const char *out,
-                           err_t *e)
-{
-        _cleanup_close_ int fd = open(se->host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-        if (fd < 0)
-                return err_sys(e, errno, "%s: opening %s", out, se->host);
-        struct stat st;
-        if (fstat(fd, &st) < 0)
-                return err_sys(e, errno, "%s: %s", out, se->host);
-        if (!S_ISREG(st.st_mode))
-                return err_set(e, -EINVAL, "%s: %s is no longer a regular file", out, se->host);
-        if ((uint64_t)st.st_size != (uint64_t)se->size)
-                return err_set(e, -EIO,
-                               "%s: %s changed size since it was staged (%zu -> %lld bytes)", out,
-                               se->host, se->size, (long long)st.st_size);
-        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        size_t left = se->size;
-        while (left > 0) {
-                ssize_t n = fd_read(fd, buf, left < IMAGE_READ_BLOCK ? left : IMAGE_READ_BLOCK);
-                if (n < 0)
-                        return err_sys(e, (int)-n, "%s: reading %s", out, se->host);
-                if (n == 0)
-                        return err_set(e, -EIO, "%s: %s shrank while being read", out, se->host);
-                if (archive_write_data(a, buf, (size_t)n) < 0)
-                        return image_arch_err(a, out, se->host, e);
-                left -= (size_t)n;
-        }
-        return 0;
-}
-
 /* gzip'd tar goes through pgz (gzip on every core). A gzip'd cpio stays
  * one libarchive member: the kernel's initramfs unpacker counts cpio
  * alignment per compressed member, and one archive cut across members is
@@ -427,6 +396,158 @@ static int image_setup(struct archive *a, const char *path, const image_opts *o,
         return 0;
 }
 
+/* ---- host files, read at pack time --------------------------------- */
+
+/* A host file may change between staging and packing (useradd rewrites
+ * /etc/passwd while a trace runs) or while it is read. A tar or cpio
+ * header carries the size before the data, and the compressed stream
+ * cannot be rewound, so the bytes are read before the header is written:
+ * a file up to IMAGE_SNAPSHOT_MAX is read whole through one descriptor,
+ * and read again from the start when fstat says it changed during the
+ * read (size, mtime or ctime), up to IMAGE_SNAPSHOT_TRIES times; the
+ * header then has the length of the read whose bytes follow. Re-reading
+ * rather than writing the first read keeps an image from holding half
+ * of an old file and half of a new one. A bigger file is streamed with
+ * the size fstat gave when it was opened (a file that grows is cut
+ * there; one that shrinks under the read fails the image, as nothing
+ * can be written in place of the missing bytes). */
+#define IMAGE_SNAPSHOT_MAX ((size_t)64 << 20)
+#define IMAGE_SNAPSHOT_TRIES 4
+
+typedef struct image_src {
+        int fd;
+        size_t len;     /* bytes of the entry */
+        bool streamed;  /* too big for a snapshot: read from fd after the header */
+        struct stat st; /* when a streamed source was sized */
+} image_src;
+
+static void image_src_done(image_src *src)
+{
+        if (src->fd >= 0)
+                close(src->fd);
+        src->fd = -1;
+}
+
+static bool image_same_file_state(const struct stat *a, const struct stat *b)
+{
+        return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+               a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+               a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* One read of the whole file from offset 0 into *buf (grown as needed);
+ * *ret_len = its length, or SIZE_MAX when it went past the cap. */
+static int image_src_read_once(image_src *src, char **buf, size_t *cap, size_t *ret_len,
+                               const char *out, const char *host, err_t *e)
+{
+        size_t got = 0;
+        for (;;) {
+                if (got == *cap) {
+                        if (*cap > IMAGE_SNAPSHOT_MAX) {
+                                *ret_len = SIZE_MAX;
+                                return 0;
+                        }
+                        *cap = *cap * 2 > IMAGE_SNAPSHOT_MAX + 1 ? IMAGE_SNAPSHOT_MAX + 1
+                                                                 : *cap * 2;
+                        *buf = xrealloc(*buf, *cap);
+                }
+                ssize_t n = pread(src->fd, *buf + got, *cap - got, (off_t)got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return err_sys(e, errno, "%s: reading %s", out, host);
+                if (n == 0)
+                        break;
+                got += (size_t)n;
+        }
+        *ret_len = got;
+        return 0;
+}
+
+/* Open the host file of se and, when it is small enough, read it
+ * consistently into *buf (see above). */
+static int image_src_open(const stage_entry *se, char **buf, size_t *cap, image_src *src,
+                          const char *out, err_t *e)
+{
+        src->fd = open(se->host, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        if (src->fd < 0)
+                return err_sys(e, errno, "%s: opening %s", out, se->host);
+        struct stat before;
+        if (fstat(src->fd, &before) < 0)
+                return err_sys(e, errno, "%s: %s", out, se->host);
+        if (!S_ISREG(before.st_mode))
+                return err_set(e, -EINVAL, "%s: %s is no longer a regular file", out, se->host);
+        for (int attempt = 1; attempt <= IMAGE_SNAPSHOT_TRIES; attempt++) {
+                if ((uint64_t)before.st_size > IMAGE_SNAPSHOT_MAX)
+                        break;
+                size_t len = 0;
+                int r = image_src_read_once(src, buf, cap, &len, out, se->host, e);
+                if (r < 0)
+                        return r;
+                struct stat after;
+                if (fstat(src->fd, &after) < 0)
+                        return err_sys(e, errno, "%s: %s", out, se->host);
+                if (len != SIZE_MAX &&
+                    ((image_same_file_state(&before, &after) && (uint64_t)after.st_size == len) ||
+                     attempt == IMAGE_SNAPSHOT_TRIES)) {
+                        if (attempt == IMAGE_SNAPSHOT_TRIES &&
+                            !image_same_file_state(&before, &after))
+                                log_warn("%s: %s kept changing while being read; the image has "
+                                         "the last of %d reads",
+                                         out, se->host, IMAGE_SNAPSHOT_TRIES);
+                        src->len = len;
+                        return 0;
+                }
+                before = after;
+        }
+        /* Too big to hold, or it grew past the cap while being read. */
+        src->st = before;
+        src->streamed = true;
+        src->len = (size_t)before.st_size;
+        (void)posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+        return 0;
+}
+
+/* len bytes of an entry's data, in blocks. */
+static int image_write_data(struct archive *a, const void *data, size_t len, const char *out,
+                            const char *what, err_t *e)
+{
+        for (size_t done = 0; done < len;) {
+                size_t n = len - done < IMAGE_READ_BLOCK ? len - done : IMAGE_READ_BLOCK;
+                la_ssize_t w = archive_write_data(a, (const char *)data + done, n);
+                if (w <= 0)
+                        return image_arch_err(a, out, what, e);
+                done += (size_t)w;
+        }
+        return 0;
+}
+
+/* The data of a streamed source: exactly src->len bytes from offset 0. */
+static int image_src_stream(struct archive *a, image_src *src, void *buf, const char *out,
+                            const char *host, err_t *e)
+{
+        size_t done = 0;
+        while (done < src->len) {
+                size_t want =
+                        src->len - done < IMAGE_READ_BLOCK ? src->len - done : IMAGE_READ_BLOCK;
+                ssize_t n = pread(src->fd, buf, want, (off_t)done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return err_sys(e, errno, "%s: reading %s", out, host);
+                if (n == 0)
+                        return err_set(e, -EIO, "%s: %s shrank while being read (%zu of %zu bytes)",
+                                       out, host, done, src->len);
+                if (archive_write_data(a, buf, (size_t)n) < 0)
+                        return image_arch_err(a, out, host, e);
+                done += (size_t)n;
+        }
+        struct stat after;
+        if (fstat(src->fd, &after) == 0 && !image_same_file_state(&src->st, &after))
+                log_warn("%s: %s changed while being read", out, host);
+        return 0;
+}
+
 static int image_write_entries(struct archive *a, stage *s, const char *path, const image_opts *o,
                                err_t *e)
 {
@@ -446,9 +567,12 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
         image_links_build(ents, n, &links);
 
         _cleanup_(archive_entry_freep) struct archive_entry *ae = archive_entry_new();
-        _cleanup_free_ void *buf = xmalloc(IMAGE_READ_BLOCK);
+        size_t cap = IMAGE_READ_BLOCK;
+        _cleanup_free_ char *buf = xmalloc(cap);
         for (size_t i = 0; i < n; i++) {
                 const stage_entry *se = ents[i];
+                _cleanup_(image_src_done) image_src src = {.fd = -1};
+                int r;
                 if (S_ISSOCK(se->mode)) {
                         log_warn("%s: skipping socket %s", path, se->path);
                         continue;
@@ -480,6 +604,13 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                         } else if (cpio && links.last[i] != i) {
                                 /* newc: only the last link carries data */
                                 archive_entry_set_size(ae, 0);
+                        } else if (se->host) {
+                                /* the size of what is read now, not of what was staged */
+                                r = image_src_open(se, &buf, &cap, &src, path, e);
+                                if (r < 0)
+                                        return r;
+                                archive_entry_set_size(ae, (la_int64_t)src.len);
+                                data = src.len > 0;
                         } else {
                                 archive_entry_set_size(ae, (la_int64_t)se->size);
                                 data = se->size > 0;
@@ -490,20 +621,21 @@ static int image_write_entries(struct archive *a, stage *s, const char *path, co
                 for (size_t x = 0; x < se->n_xattrs && !cpio; x++)
                         archive_entry_xattr_add_entry(ae, se->xattrs[x].name, se->xattrs[x].value,
                                                       se->xattrs[x].size);
-                int r = archive_write_header(a, ae);
+                r = archive_write_header(a, ae);
                 if (r == ARCHIVE_WARN)
                         log_warn("%s: %s: %s", path, se->path, archive_error_string(a));
                 else if (r != ARCHIVE_OK)
                         return image_arch_err(a, path, se->path, e);
                 if (!data)
                         continue;
-                if (se->host) {
-                        r = image_copy_host(a, se, buf, path, e);
-                        if (r < 0)
-                                return r;
-                } else if (archive_write_data(a, se->data, se->size) < 0) {
-                        return image_arch_err(a, path, se->path, e);
-                }
+                if (src.streamed)
+                        r = image_src_stream(a, &src, buf, path, se->host, e);
+                else if (se->host)
+                        r = image_write_data(a, buf, src.len, path, se->host, e);
+                else
+                        r = image_write_data(a, se->data, se->size, path, se->path, e);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
