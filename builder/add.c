@@ -21,7 +21,9 @@ struct adder {
         const char *reason; /* why what is staged now is staged (--trace-report) */
         strmap *reasons;    /* image path -> reason (owned) */
         strmap *trees;      /* directories whose contents are in */
-        int lenient;        /* > 0: a missing #! interpreter is a warning */
+        int lenient;        /* > 0: a missing #! interpreter is a warning, and what
+                             * cannot be read is left out with a warning */
+        strmap *unreadable; /* what was said about what could not be read */
         /* What the rules (adder_rules) look at: */
         bool links_libc, links_tls, links_iconv, links_locale;
         char *libc; /* the physical path of libc, for its gconv directory */
@@ -57,6 +59,7 @@ adder *adder_new(resolver *r, stage *s, const char *root, const add_opts *o)
         a->scanned = strmap_new();
         a->reasons = strmap_new_with_free(free);
         a->trees = strmap_new();
+        a->unreadable = strmap_new();
         return a;
 }
 
@@ -67,6 +70,7 @@ void adder_free(adder *a)
         strmap_free(a->scanned);
         strmap_free(a->reasons);
         strmap_free(a->trees);
+        strmap_free(a->unreadable);
         free(a->libc);
         free(a->root);
         free(a);
@@ -75,6 +79,34 @@ void adder_free(adder *a)
 static char *host_path(const adder *a, const char *phys)
 {
         return xasprintf("%s%s", a->root, phys);
+}
+
+/* A file the image writer must read, or a directory whose entries are to
+ * be listed: -EACCES naming it when this user may not (a rootless build
+ * meets /etc/ssl/private, root's own), so that nothing is staged that
+ * cannot be packed. */
+static int check_readable(const char *host, const struct stat *st, bool list, err_t *e)
+{
+        int mode = S_ISREG(st->st_mode) ? R_OK : S_ISDIR(st->st_mode) && list ? R_OK | X_OK : 0;
+        if (mode && faccessat(AT_FDCWD, host, mode, AT_EACCESS) < 0 && errno == EACCES)
+                return err_sys(e, EACCES, "%s", host);
+        return 0;
+}
+
+/* In a lenient add (a trace's paths, a rule), what cannot be read is
+ * left out: said once per path, then 0. Anything else stays an error. */
+static int left_out(adder *a, int r, err_t *pe, err_t *e)
+{
+        if (r != -EACCES || !a->lenient) {
+                if (r < 0)
+                        *e = *pe;
+                return r;
+        }
+        if (!strmap_has(a->unreadable, pe->msg)) {
+                strmap_put(a->unreadable, pe->msg, (void *)1);
+                log_warn("%s: left out of the image", pe->msg);
+        }
+        return 0;
 }
 
 /* Walk `path` inside the root one component at a time, the way the kernel
@@ -149,7 +181,9 @@ static int copy_reached(adder *a, const char *path, bool stage_it, char **ret_ph
                         /* A directory itself is staged by whoever adds its
                          * contents; here it is only a place. */
                         if (stage_it && !S_ISDIR(st.st_mode)) {
-                                int r = put(a, next, host, e);
+                                int r = check_readable(host, &st, false, e);
+                                if (r == 0)
+                                        r = put(a, next, host, e);
                                 if (r < 0)
                                         return r;
                         }
@@ -384,9 +418,7 @@ static int follow_link(adder *a, const char *phys, int depth, err_t *e)
                 log_debug("%s: %s", phys, pe.msg);
                 return 0;
         }
-        if (r < 0)
-                *e = pe;
-        return r;
+        return left_out(a, r, &pe, e);
 }
 
 static int add_tree(adder *a, const char *phys, const char *dest, int depth, err_t *e)
@@ -411,6 +443,12 @@ static int add_tree(adder *a, const char *phys, const char *dest, int depth, err
                         r = err_sys(e, errno, "%s", ch);
                         break;
                 }
+                err_t pe = {0};
+                r = left_out(a, check_readable(ch, &st, true, &pe), &pe, e);
+                if (r < 0)
+                        break;
+                if (pe.code)
+                        continue;
                 r = put(a, cd, ch, e);
                 if (r < 0)
                         break;
@@ -434,6 +472,9 @@ static int add_any(adder *a, const char *src, const char *dest, int depth, err_t
         struct stat st;
         if (lstat(host, &st) < 0)
                 return err_sys(e, errno, "%s", src);
+        r = check_readable(host, &st, true, e);
+        if (r < 0)
+                return r;
         if (dest) {
                 r = put(a, dest, host, e);
                 if (r < 0)
@@ -643,7 +684,8 @@ static int add_listed(adder *a, const char *path, bool dir_only, err_t *e)
                 return put(a, phys, ph, e);
         }
         a->lenient++;
-        int r = add_any(a, path, NULL, 0, e);
+        err_t pe = {0};
+        int r = left_out(a, add_any(a, path, NULL, 0, &pe), &pe, e);
         a->lenient--;
         return r;
 }
@@ -679,7 +721,8 @@ static int add_rule(adder *a, const char *rule, const char *path, err_t *e)
         const char *saved = a->reason;
         a->reason = why;
         a->lenient++;
-        int r = add_any(a, path, NULL, 0, e);
+        err_t pe = {0};
+        int r = left_out(a, add_any(a, path, NULL, 0, &pe), &pe, e);
         a->lenient--;
         a->reason = saved;
         if (r < 0)
@@ -705,11 +748,15 @@ int adder_rules(adder *a, const adder_rule_opts *o, err_t *e)
                 r = add_rule(a, "tz", "/usr/share/zoneinfo", e);
         if (r == 0 && a->links_tls && o->tls) {
                 /* The bundle, the hashed links (their targets in
-                 * /usr/share/ca-certificates come along) and OpenSSL's
-                 * directory, which points into /etc/ssl. */
-                r = add_rule(a, "ca-certificates", "/etc/ssl/certs", e);
-                if (r == 0)
-                        r = add_rule(a, "ca-certificates", "/usr/lib/ssl", e);
+                 * /usr/share/ca-certificates come along) and what of
+                 * OpenSSL's directory a client reads: its links to the
+                 * bundle, the certificates and the configuration. Not the
+                 * directory as a whole: its "private" is the host's
+                 * private keys (/etc/ssl/private), no CA data at all. */
+                static const char *const ca[] = {"/etc/ssl/certs", "/usr/lib/ssl/cert.pem",
+                                                 "/usr/lib/ssl/certs", "/usr/lib/ssl/openssl.cnf"};
+                for (size_t i = 0; i < ARRAY_SIZE(ca) && r == 0; i++)
+                        r = add_rule(a, "ca-certificates", ca[i], e);
         }
         return r;
 }
