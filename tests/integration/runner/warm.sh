@@ -118,5 +118,14 @@ else
         echo "  (runroot built with shared libraries: its libraries not checked)"
 fi
 
+# Bound at load (-z now): no libc symbol is bound lazily after a fork,
+# in pid 1 or the command's child (each first call wrote the GOT: a page
+# copied in every process).
+command -v readelf >/dev/null || fail "readelf (binutils) is needed to check the binding"
+readelf -d "$RUNROOT" >"$T/dynamic-now" || fail "readelf -d $RUNROOT"
+grep -E '\((FLAGS|FLAGS_1)\).*[[:space:]](BIND_NOW|NOW)([[:space:]]|$)' "$T/dynamic-now" >"$T/now" ||
+        [ $? = 1 ] || fail "grep $T/dynamic-now"
+[ -s "$T/now" ] || fail "runroot is bound lazily: $(grep -E 'FLAGS' "$T/dynamic-now" | tr -s ' ')"
+
 check_no_leftovers
 echo PASS
