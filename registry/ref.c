@@ -179,3 +179,15 @@ void registry_ref_free(registry_ref *r)
         free(r->tag);
         memset(r, 0, sizeof(*r));
 }
+
+char *registry_ref_pinned(const char *arg, const char hex[DIGEST_HEX_LEN + 1])
+{
+        registry_ref r;
+        err_t e = {0};
+        if (registry_ref_parse(arg, &r, &e) < 0)
+                return NULL;
+        char *s = xasprintf(DOCKER_PREFIX "%s%s%s@sha256:%s", r.name, r.tag ? ":" : "",
+                            r.tag ? r.tag : "", hex);
+        registry_ref_free(&r);
+        return s;
+}

@@ -41,6 +41,10 @@ bool registry_ref_wanted(const char *arg);
  * is wrong with it. */
 int registry_ref_parse(const char *arg, registry_ref *ret, err_t *e);
 void registry_ref_free(registry_ref *r);
+/* arg pinned to the digest hex it resolved to, as ps and inspect show a
+ * pulled image: docker://NAME[:TAG]@sha256:HEX (the tag as arg gave it).
+ * malloc'd; NULL when arg is no reference. */
+char *registry_ref_pinned(const char *arg, const char hex[DIGEST_HEX_LEN + 1]);
 
 /* The image arg names, pulled into the cache at cache_dir (NULL: the
  * default) unless the digest it resolves to is there already: with

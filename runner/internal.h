@@ -49,10 +49,12 @@ int image_resolve(store *s, const char *image, char **ret_lower, err_t *e);
 /* ---- names.c: the kept layers of --name ----------------------------- */
 
 /* Check that the layer at persist (the store's names/NAME/) was made over
- * lower, or record it as made from it and the image argument image when
- * it is new; then record the run of argv that starts. */
+ * lower, or record it as made from it and the image argument image (or
+ * image_ref, when not NULL: runner_config's) when it is new; then record
+ * the run of argv that starts. */
 int name_prepare(const char *persist, const char *name, const char *lower, const char *image,
-                 const char *id, char *const argv[], time_t started, err_t *e);
+                 const char *image_ref, const char *id, char *const argv[], time_t started,
+                 err_t *e);
 /* Record in the layer at persist that the container's init (init_pid,
  * in cg_dir, a v2 path or NULL) runs, and its pasta net_pid (0: none, for
  * a gc to end when the monitor is gone), with what exec and inspect need

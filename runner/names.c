@@ -4,7 +4,8 @@
  *   image        the overlay's lower dirs it was made over: a reuse over
  *                another image is refused (since the first --name)
  *   config.json  written with "image": {"image": the image argument as
- *                the user gave it (absolute), "created": epoch seconds,
+ *                the user gave it (absolute; a registry's image as
+ *                docker://NAME[:TAG]@sha256:HEX), "created": epoch seconds,
  *                "id": 64 hex digits (added to a layer that lacks it)}
  *   run.json     the last run: {"command": [...], "pid": N, "pid_start":
  *                its start time in /proc/PID/stat, "started": T, and once
@@ -129,13 +130,14 @@ void runner_new_id(char ret[RUNNER_ID_LEN + 1])
 }
 
 int name_prepare(const char *persist, const char *name, const char *lower, const char *image,
-                 const char *id, char *const argv[], time_t started, err_t *e)
+                 const char *image_ref, const char *id, char *const argv[], time_t started,
+                 err_t *e)
 {
         _cleanup_close_ int dfd = open(persist, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return err_sys(e, errno, "%s", persist);
         _cleanup_free_ char *data = NULL;
-        _cleanup_free_ char *given = image_as_given(image);
+        _cleanup_free_ char *given = image_ref ? xstrdup(image_ref) : image_as_given(image);
         size_t len = 0;
         err_t e2 = {0};
         if (fs_read_file_at(dfd, "image", 4096, &data, &len, &e2) == 0) {

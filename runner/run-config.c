@@ -576,7 +576,8 @@ int runner_run(const runner_config *c, err_t *e)
         /* A kept writable layer belongs to the image it was made on:
          * reusing it over another image would mix two trees. */
         if (r == 0 && persist)
-                r = name_prepare(persist, c->name, lower, c->image, c->id, argv, started, e);
+                r = name_prepare(persist, c->name, lower, c->image, c->image_ref, c->id, argv,
+                                 started, e);
         bool recorded = r == 0 && persist;
         char hostname_buf[16];
         snprintf(hostname_buf, sizeof hostname_buf, "%08x", rnd);

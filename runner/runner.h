@@ -101,7 +101,12 @@ typedef enum runner_ns_join {
  * HOSTNAME, TERM), then image_env, then each of env_files in the order
  * given, then env; each overrides the ones before (the last -e wins). */
 typedef struct runner_config {
-        const char *image;     /* rootfs tarball (any compression) or directory */
+        const char *image; /* rootfs tarball (any compression) or directory */
+        /* What a --name container records as its image (ps, inspect) when
+         * image is not what the user named: for a registry's image, the
+         * reference pinned to its digest (image is then the cache's
+         * copy). NULL: image, made absolute. */
+        const char *image_ref;
         char **argv;           /* NULL: /bin/sh */
         const char *cache_dir; /* NULL: store_default_dir() */
         const char *name;      /* --name: keep the writable layer under this name */

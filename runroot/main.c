@@ -93,9 +93,11 @@ static int image_from_suite(const runner_config *cfg, char **ret_path)
 /* IMAGE given as docker://REF, or as a bare REGISTRY/NAME[:TAG] with no
  * file of that name (registry_ref_wanted): pulled into the cache by digest
  * (registry/) unless it is there, then run as the OCI archive it is.
- * 0 with *ret_path set when pulled (else left NULL), or EXIT_RUNROOT after
- * the message. */
-static int image_from_registry(const runner_config *cfg, const cli_opts *cli, char **ret_path)
+ * 0 with *ret_path set when pulled (else left NULL) and *ret_ref the
+ * reference pinned to the digest (what ps and inspect show), or
+ * EXIT_RUNROOT after the message. */
+static int image_from_registry(const runner_config *cfg, const cli_opts *cli, char **ret_path,
+                               char **ret_ref)
 {
         struct stat st;
         if (stat(cfg->image, &st) == 0 || errno != ENOENT || !registry_ref_wanted(cfg->image))
@@ -107,6 +109,7 @@ static int image_from_registry(const runner_config *cfg, const cli_opts *cli, ch
                 return EXIT_RUNROOT;
         }
         log_info("%s: sha256:%s", cfg->image, digest);
+        *ret_ref = registry_ref_pinned(cfg->image, digest);
         return 0;
 }
 
@@ -206,12 +209,14 @@ static int run_main(int argc, char **argv, runner_config *cfg)
                 return r;
         if (fetched)
                 cfg->image = fetched;
-        _cleanup_free_ char *pulled = NULL;
-        r = image_from_registry(cfg, &cli, &pulled);
+        _cleanup_free_ char *pulled = NULL, *pinned = NULL;
+        r = image_from_registry(cfg, &cli, &pulled, &pinned);
         if (r != 0)
                 return r;
-        if (pulled)
+        if (pulled) {
                 cfg->image = pulled;
+                cfg->image_ref = pinned;
+        }
         err_t e = {0};
         /* An OCI or docker-save image's config gives the defaults; the
          * command line wins. */

@@ -6,7 +6,8 @@
 # blob, one by digest asks the registry nothing; a blob tampered with in
 # the registry's storage (skopeo's check) or in what skopeo wrote (ours)
 # is refused in one line with nothing left in the cache; an unknown tag
-# and a missing skopeo are one line and exit 125.
+# and a missing skopeo are one line and exit 125. A container kept by
+# --name shows in ps and inspect the reference pinned to its digest.
 set -euo pipefail
 : "${MKROOT:?}" "${RUNROOT:?}"
 . "$(dirname "$0")/../../helpers/procs.sh"
@@ -126,6 +127,26 @@ out=$("$RUNROOT" "docker://$R/app@sha256:$D" 2>run.err) || fail "run by digest: 
 [ "$out" = "hello through a registry" ] || fail "run by digest printed '$out'"
 [ "$(requests)" = "$n" ] || fail "a cached digest still asked the registry"
 echo "pulled once: $((first - before)) blob GETs, then none"
+# A container kept by --name shows the reference it was run from, pinned
+# to its digest, in ps and inspect (not the cache's pulled/HEX.tar).
+"$RUNROOT" --tls-verify=false --name regapp "$R/app:1" >/dev/null 2>run.err ||
+        fail "runroot --name regapp $R/app:1: $(cat run.err)"
+want="docker://$R/app:1@sha256:$D"
+"$RUNROOT" ps -a --format json >ps.json 2>ps.err || fail "ps -a: $(cat ps.err)"
+img=$(python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(r["Image"] for r in rows if r["Names"] == "regapp"))' ps.json) || fail "ps -a: $(cat ps.json)"
+[ "$img" = "$want" ] || fail "ps shows regapp's image as '$img', not $want"
+"$RUNROOT" ps -a >ps.out 2>ps.err || fail "ps -a: $(cat ps.err)"
+grep -q "regapp  *$want  " ps.out || fail "ps's table: $(cat ps.out)"
+"$RUNROOT" inspect regapp >inspect.json 2>inspect.err || fail "inspect regapp: $(cat inspect.err)"
+img=$(python3 -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+o = o[0] if isinstance(o, list) else o
+print(o["Image"], o["Config"]["Image"])' inspect.json) || fail "inspect regapp: $(cat inspect.json)"
+[ "$img" = "$want $want" ] || fail "inspect shows regapp's image as '$img', not $want"
+"$RUNROOT" rm regapp >/dev/null 2>rm.err || fail "rm regapp: $(cat rm.err)"
+echo "ps and inspect show $want"
 # A file of that name is a file, whatever it looks like.
 mkdir -p "$R"
 echo "a file, not the registry" >msg

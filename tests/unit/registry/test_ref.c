@@ -1,5 +1,6 @@
 /* registry/ref.c: which arguments are registry references (docker's
  * rule for a bare one), and how they are taken apart or refused. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "registry.h"
@@ -88,9 +89,26 @@ static void test_parse(void)
         CHECK(!registry_ref_wanted("reg.example/a\tb"));
 }
 
+/* What ps and inspect show of a pulled image: docker:// and the tag as
+ * given, pinned to the digest. */
+static void test_pinned(void)
+{
+        char *s = registry_ref_pinned("127.0.0.1:5000/app:1", HEX);
+        CHECK_STR(s, "docker://127.0.0.1:5000/app:1@sha256:" HEX);
+        free(s);
+        s = registry_ref_pinned("docker://reg.example/team/app", HEX);
+        CHECK_STR(s, "docker://reg.example/team/app@sha256:" HEX);
+        free(s);
+        s = registry_ref_pinned("docker://reg.example/app:v2@sha256:" HEX, HEX);
+        CHECK_STR(s, "docker://reg.example/app:v2@sha256:" HEX);
+        free(s);
+        CHECK(registry_ref_pinned("out/app", HEX) == NULL);
+}
+
 int main(void)
 {
         test_wanted();
         test_parse();
+        test_pinned();
         TEST_END();
 }
