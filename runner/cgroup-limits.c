@@ -203,6 +203,47 @@ static bool parse_access(const char *s, unsigned *ret)
         return true;
 }
 
+static bool dev_number(const char **p, long *ret)
+{
+        if (**p == '*') {
+                (*p)++;
+                *ret = -1;
+                return true;
+        }
+        if (!isdigit((unsigned char)**p))
+                return false;
+        long v = 0;
+        for (; isdigit((unsigned char)**p); (*p)++) {
+                v = v * 10 + (**p - '0');
+                if (v > 0xfffff) /* the kernel's 20 bits of a minor, 12 of a major */
+                        return false;
+        }
+        *ret = v;
+        return true;
+}
+
+int cg_device_rule_parse(const char *rule, cg_device *ret, err_t *e)
+{
+        cg_device d = {.type = rule[0]};
+        const char *p = rule + 1;
+        bool ok = (d.type == 'a' || d.type == 'c' || d.type == 'b') && *p++ == ' ' &&
+                  dev_number(&p, &d.major) && *p++ == ':' && dev_number(&p, &d.minor) &&
+                  *p++ == ' ' && *p;
+        for (; ok && *p; p++) {
+                unsigned bit = *p == 'r'   ? CG_DEV_READ
+                               : *p == 'w' ? CG_DEV_WRITE
+                               : *p == 'm' ? CG_DEV_MKNOD
+                                           : 0;
+                ok = bit && !(d.access & bit);
+                d.access |= bit;
+        }
+        if (!ok)
+                return err_set(e, -EINVAL,
+                               "device rule \"%.64s\": expected TYPE MAJOR:MINOR ACCESS", rule);
+        *ret = d;
+        return 0;
+}
+
 void cg_device_free(cg_device *d)
 {
         if (!d)

@@ -16,14 +16,20 @@
 enum { CG_DEV_MKNOD = 1, CG_DEV_READ = 2, CG_DEV_WRITE = 4, CG_DEV_ALL = 7 };
 
 /* A device handed in with --device HOST[:CONTAINER[:PERMS]]: allowed on
- * top of the default list, and bound at path inside the container. */
+ * top of the default list, and bound at path inside the container. Or a
+ * rule alone (cg_device_rule_parse: OCI's linux.resources.devices), with
+ * no node: host and path NULL. */
 typedef struct cg_device {
-        char type; /* 'c' or 'b' */
-        unsigned major, minor;
-        unsigned access; /* CG_DEV_* */
-        char *host;      /* the node on the host, as given */
-        char *path;      /* where it goes inside (normalised, absolute) */
+        char type;         /* 'c' or 'b'; 'a' (both) for a rule alone */
+        long major, minor; /* -1: any (a rule alone) */
+        unsigned access;   /* CG_DEV_* */
+        char *host;        /* the node on the host, as given; NULL for a rule */
+        char *path;        /* where it goes inside (normalised, absolute); NULL for a rule */
 } cg_device;
+
+/* A rule alone, "TYPE MAJOR:MINOR ACCESS" (the devices cgroup's syntax:
+ * TYPE a, c or b, MAJOR and MINOR numbers or *, ACCESS of r, w, m). */
+int cg_device_rule_parse(const char *rule, cg_device *ret, err_t *e);
 
 /* Parse docker's --device value; the host path must be a character or
  * block device node. */

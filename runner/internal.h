@@ -146,6 +146,8 @@ typedef struct mount_plan {
         /* --device: bound at their path */
         const cg_device *devices;
         size_t ndevices;
+        const runner_dev_node *nodes; /* made in /dev (OCI's linux.devices) */
+        size_t nnodes;
 } mount_plan;
 
 /* One --tmpfs DST[:OPTIONS] (docker's options: size=N[kmg] or N%, mode=OCTAL,

@@ -26,6 +26,8 @@ static int setup_devices(const mount_plan *p, const char *root, err_t *e)
 {
         for (size_t i = 0; i < p->ndevices; i++) {
                 const cg_device *d = &p->devices[i];
+                if (!d->host)
+                        continue; /* a rule alone */
                 _cleanup_free_ char *t = NULL;
                 int r = mounts_target_in_root(root, d->path, false, &t, e);
                 if (r < 0)
@@ -37,7 +39,7 @@ static int setup_devices(const mount_plan *p, const char *root, err_t *e)
                 if (stat(t, &st) < 0)
                         return err_sys(e, errno, "--device %s", d->host);
                 if ((d->type == 'c' ? !S_ISCHR(st.st_mode) : !S_ISBLK(st.st_mode)) ||
-                    major(st.st_rdev) != d->major || minor(st.st_rdev) != d->minor)
+                    (long)major(st.st_rdev) != d->major || (long)minor(st.st_rdev) != d->minor)
                         return err_set(e, -ENODEV, "--device %s: changed while starting", d->host);
         }
         return 0;
@@ -107,6 +109,45 @@ static int setup_dev(const char *root, bool userns, int64_t shm_size, err_t *e)
         return 0;
 }
 
+/* OCI's linux.devices: each node made with its numbers, mode and owner
+ * in runroot's /dev (the one tmpfs of the container that is not nodev),
+ * its directories made as needed; a symlink on the way is refused. */
+static int setup_nodes(const mount_plan *p, const char *root, err_t *e)
+{
+        if (!p->nnodes)
+                return 0;
+        _cleanup_free_ char *dev = path_join(root, "dev");
+        _cleanup_close_ int dfd = open(dev, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return err_sys(e, errno, "/dev");
+        mode_t old_umask = umask(0);
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < p->nnodes; i++) {
+                const runner_dev_node *n = &p->nodes[i];
+                _cleanup_free_ char *rel = xstrdup(n->path + strlen("/dev/"));
+                _cleanup_close_ int at = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+                char *name = rel, *slash;
+                while (at >= 0 && (slash = strchr(name, '/'))) {
+                        *slash = 0;
+                        if (mkdirat(at, name, 0755) < 0 && errno != EEXIST) {
+                                close(steal_fd(&at));
+                                break;
+                        }
+                        int next = openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        close(at);
+                        at = next;
+                        name = slash + 1;
+                }
+                mode_t type = n->type == 'b' ? S_IFBLK : n->type == 'p' ? S_IFIFO : S_IFCHR;
+                if (at < 0 ||
+                    mknodat(at, name, type | (n->mode & 07777), makedev(n->major, n->minor)) < 0 ||
+                    fchownat(at, name, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = err_sys(e, errno, "linux.devices: %s", n->path);
+        }
+        umask(old_umask);
+        return r;
+}
+
 /* Read-only unless privileged (as docker's). */
 static int setup_sys(const char *root, bool writable, err_t *e)
 {
@@ -161,7 +202,8 @@ static int skel_mount_points(const mount_plan *p, const char *skel, err_t *e)
                 strv_push_take(&dirs, xstrndup(spec, strcspn(spec, ":")));
         }
         for (size_t i = 0; i < p->ndevices; i++)
-                strv_push(&want, p->devices[i].path);
+                if (p->devices[i].path)
+                        strv_push(&want, p->devices[i].path);
         if (p->net_host || (p->dns && p->dns->n))
                 strv_push(&want, "/etc/resolv.conf");
         if (p->net_host || (p->add_hosts && p->add_hosts->n))
@@ -398,7 +440,8 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 if (lstat(fp, &st) == 0 && !S_ISDIR(st.st_mode))
                         return err_set(e, -EINVAL, "image: /%s is not a directory", fixed[i]);
         }
-        if ((r = setup_dev(root, p->userns, p->shm_size, e)) < 0)
+        if ((r = setup_dev(root, p->userns, p->shm_size, e)) < 0 ||
+            (r = setup_nodes(p, root, e)) < 0)
                 return err_prefix(e, "/dev");
         if ((r = setup_devices(p, root, e)) < 0)
                 return r;

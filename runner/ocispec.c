@@ -430,6 +430,9 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->domainname);
         free(s->seccomp);
         free(s->netns_path);
+        for (size_t i = 0; i < s->nnodes; i++)
+                free(s->nodes[i].path);
+        free(s->nodes);
         for (size_t i = 0; i < RUNNER_NSJ_MAX; i++)
                 free(s->join_ns[i]);
         free(s->text);

@@ -42,6 +42,7 @@ void runner_config_free(runner_config *c)
         strv_free(&c->binds);
         strv_free(&c->tmpfs);
         strv_free(&c->devices);
+        strv_free(&c->device_rules);
         strv_free(&c->ulimits);
         strv_free(&c->add_hosts);
         strv_free(&c->dns);
@@ -230,6 +231,12 @@ static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rl
         if (r < 0)
                 return r;
         r = device_list_parse(&c->devices, devs, e);
+        for (size_t i = 0; r == 0 && i < c->device_rules.n; i++) {
+                cg_device d;
+                r = cg_device_rule_parse(c->device_rules.v[i], &d, e);
+                if (r == 0)
+                        device_list_push(devs, &d);
+        }
         if (r == 0 && c->privileged)
                 r = device_list_add_host("/dev", devs, e);
         if (r < 0)
@@ -242,8 +249,9 @@ static int run_inputs(const runner_config *c, device_list *devs, rlimit_list *rl
                 rlimits->n++;
         }
         *ret_limits = c->limits;
-        ret_limits->device_policy = geteuid() == 0 && !c->privileged;
-        ret_limits->devices_all = c->privileged;
+        /* (devices_all alone: OCI's rule allowing every device) */
+        ret_limits->devices_all = c->privileged || c->limits.devices_all;
+        ret_limits->device_policy = geteuid() == 0 && !ret_limits->devices_all;
         ret_limits->devices = devs->v;
         ret_limits->ndevices = devs->n;
         for (size_t i = 0; i < c->env_files.n; i++) {
@@ -380,6 +388,8 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                          .dns = private_net ? &dns : &c->dns,
                          .devices = p->devs->v,
                          .ndevices = p->devs->n,
+                         .nodes = c->nodes,
+                         .nnodes = c->nnodes,
                          .privileged = c->privileged},
                 .argv = c->argv && c->argv[0] ? c->argv : default_argv,
                 .envp = c->in_place ? (c->env.v ? c->env.v : no_env) : NULL,

@@ -97,6 +97,16 @@ typedef enum runner_ns_join {
         RUNNER_NSJ_MAX
 } runner_ns_join;
 
+/* A device node made in the container's /dev (OCI's linux.devices). */
+typedef struct runner_dev_node {
+        char *path; /* absolute, below /dev/ */
+        char type;  /* 'c', 'b' or 'p' (a fifo) */
+        unsigned major, minor;
+        unsigned mode; /* permission bits */
+        uid_t uid;
+        gid_t gid;
+} runner_dev_node;
+
 /* The command's environment is docker's: runroot's defaults (PATH, HOME,
  * HOSTNAME, TERM), then image_env, then each of env_files in the order
  * given, then env; each overrides the ones before (the last -e wins). */
@@ -188,6 +198,13 @@ typedef struct runner_config {
         /* OCI's process.consoleSize: the pty's size before the command
          * gets it (0: unset, a terminal of runroot's own gives its size). */
         unsigned short console_rows, console_cols;
+        /* Device cgroup rules on top of the default list ("TYPE
+         * MAJOR:MINOR ACCESS", cg_device_rule_parse's; OCI's
+         * linux.resources.devices), and nodes made in /dev (made with
+         * mknod as root; rootless runs cannot). */
+        strv device_rules;
+        const runner_dev_node *nodes;
+        size_t nnodes;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless
@@ -356,8 +373,10 @@ typedef struct runner_oci_spec {
         char *root; /* root.path, absolute */
         strv args;
         char *cwd, *user, *hostname, *domainname;
-        char *netns_path;                    /* a network namespace to join, or NULL */
-        char *join_ns[RUNNER_NSJ_MAX];       /* cfg.join_ns's strings */
+        char *netns_path;              /* a network namespace to join, or NULL */
+        char *join_ns[RUNNER_NSJ_MAX]; /* cfg.join_ns's strings */
+        runner_dev_node *nodes;        /* cfg.nodes */
+        size_t nnodes;
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;
         int umask; /* process.user.umask; -1 when not given */

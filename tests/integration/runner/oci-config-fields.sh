@@ -132,4 +132,31 @@ bad 'config.json: linux.namespaces[0].path: joining a mount namespace is not sup
         'linux.namespaces=[{"type":"mount","path":"/proc/1/ns/mnt"}]'
 bad 'config.json: linux.namespaces[0].path: joining a user namespace is not supported by runroot' \
         'linux.namespaces=[{"type":"user","path":"/proc/1/ns/user"}]'
+
+# linux.devices: nodes made in /dev with their numbers, mode and owner (a
+# directory on the way made too, a fifo too); the device cgroup opens one
+# only when linux.resources.devices allows it (after the engines' usual
+# deny of every device), or when a rule allows every device.
+devs="linux.devices=[{'path':'/dev/mynull','type':'c','major':1,'minor':3,'fileMode':0o646,'uid':1000,'gid':2000},{'path':'/dev/net/tun','type':'c','major':10,'minor':200,'fileMode':0o666},{'path':'/dev/myfifo','type':'p','fileMode':0o600}]"
+dev_args='process.args=["/bin/sh","-c","stat -c \"%n %F %t:%T %a %u:%g\" /dev/mynull /dev/net/tun /dev/myfifo; echo x >/dev/mynull && echo null-ok; rrhelper open-rw /dev/net/tun"]'
+conf "$dev_args" "$devs"
+"${R[@]}" run --bundle b dv >dv.out 2>dv.err
+want_out dv '/dev/mynull character special file 1:3 646 1000:2000\n/dev/net/tun character special file a:c8 666 0:0\n/dev/myfifo fifo 0:0 600 0:0\nnull-ok\nEPERM\n'
+conf "$dev_args" "$devs" \
+        "linux.resources={'devices':[{'allow':False,'access':'rwm'},{'allow':True,'type':'c','major':10,'minor':200,'access':'rw'}]}"
+"${R[@]}" run --bundle b dv2 >dv2.out 2>dv2.err
+want_out dv2 '/dev/mynull character special file 1:3 646 1000:2000\n/dev/net/tun character special file a:c8 666 0:0\n/dev/myfifo fifo 0:0 600 0:0\nnull-ok\nopened\n'
+conf 'process.args=["/bin/rrhelper","open-rw","/dev/net/tun"]' "$devs" \
+        "linux.resources={'devices':[{'allow':False,'access':'rwm'},{'allow':True,'access':'rwm'}]}"
+run_ok dv3
+want_out dv3 'opened\n'
+bad 'config.json: linux.resources.devices[1]: a deny rule of some devices: not supported by runroot (only one of every device, its list'"'"'s start)' \
+        "linux.resources={'devices':[{'allow':False,'access':'rwm'},{'allow':False,'type':'c','major':1,'minor':3,'access':'rwm'}]}"
+bad 'config.json: linux.devices[0].path: not a path below /dev/ that runroot'"'"'s /dev leaves free (its root file system is nodev)' \
+        "linux.devices=[{'path':'/etc/tun','type':'c','major':10,'minor':200}]"
+bad 'config.json: linux.devices[0].path: not a path below /dev/ that runroot'"'"'s /dev leaves free (its root file system is nodev)' \
+        "linux.devices=[{'path':'/dev/pts/9','type':'c','major':136,'minor':9}]"
+bad 'config.json: linux.devices[0].minor: missing' "linux.devices=[{'path':'/dev/x','type':'c','major':10}]"
+bad 'config.json: linux.resources.devices[0].access: expected letters of rwm' \
+        "linux.resources={'devices':[{'allow':True,'type':'c','major':10,'minor':200,'access':'rx'}]}"
 echo PASS

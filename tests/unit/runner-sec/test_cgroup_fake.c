@@ -611,6 +611,40 @@ static int record_devices(int dirfd, const char *file, const char *value)
         return 0;
 }
 
+/* OCI's linux.resources.devices rules, as runroot writes them. */
+static void test_device_rule_parse(void)
+{
+        cg_device d = {0};
+        err_t e = {0};
+        CHECK_INT(cg_device_rule_parse("c 10:200 rw", &d, &e), 0);
+        CHECK_INT(d.type, 'c');
+        CHECK_INT(d.major, 10);
+        CHECK_INT(d.minor, 200);
+        CHECK_INT(d.access, CG_DEV_READ | CG_DEV_WRITE);
+        CHECK(d.host == NULL && d.path == NULL);
+        CHECK_INT(cg_device_rule_parse("a *:* m", &d, &e), 0);
+        CHECK_INT(d.major, -1);
+        CHECK_INT(d.minor, -1);
+        CHECK_INT(d.access, CG_DEV_MKNOD);
+        CHECK_INT(cg_device_rule_parse("b 8:* rwm", &d, &e), 0);
+        CHECK_INT(d.minor, -1);
+        static const char *const bad[] = {"x 1:3 r",  "c 1:3",    "c 1 r",
+                                          "c 1:3 rr", "c 1:3 rx", "c 99999999:3 r",
+                                          "c :3 r",   "",         "c 1:3  r"};
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                CHECK_INT(cg_device_rule_parse(bad[i], &d, &e), -EINVAL);
+                CHECK(strstr(e.msg, "expected TYPE MAJOR:MINOR ACCESS") != NULL);
+        }
+        /* v1 writes it as given, after the default list */
+        cg_device rules[] = {{.type = 'c', .major = 10, .minor = 200, .access = CG_DEV_READ},
+                             {.type = 'b', .major = 8, .minor = -1, .access = CG_DEV_ALL}};
+        _cleanup_strv_ strv w = {0};
+        cg_devices_v1_rules(rules, 2, &w);
+        CHECK(w.n >= 2);
+        CHECK_STR(w.v[w.n - 2], "c 10:200 r");
+        CHECK_STR(w.v[w.n - 1], "b 8:* rwm");
+}
+
 static void test_device_parse(void)
 {
         cg_device d = {0};
@@ -802,6 +836,7 @@ int main(void)
         test_v1_comount();
         test_v1_missing();
         test_device_parse();
+        test_device_rule_parse();
         test_v1_device_policy();
         test_v1_device_policy_missing();
         test_v2_device_policy();
