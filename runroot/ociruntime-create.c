@@ -47,8 +47,11 @@ static int do_create(const char *id, const create_opts *o)
         const char *cmd = o->foreground ? "run" : "create";
         if (!oci_id_ok(id))
                 return oci_usage_error(cmd, "not a valid container id");
-        if (mkdir(oci_g.root, 0700) < 0 && errno != EEXIST) {
-                log_error("--root %s: %s", oci_g.root, strerror(errno));
+        /* With its parents, as runc does: containerd's shim passes
+         * ROOT/NAMESPACE and makes neither. */
+        err_t me = {0};
+        if (fs_mkdir_p_at(AT_FDCWD, oci_g.root, 0700, &me) < 0) {
+                log_error("--root %s", me.msg);
                 return EXIT_RUNROOT;
         }
         _cleanup_free_ char *dir = oci_cdir(id);

@@ -141,6 +141,12 @@ grep -qx 'runroot version [0-9.]*' ver.out && grep -qx 'spec: 1.2.0' ver.out || 
 "$RUNROOT" --root "$T/state" --log "$T/log.json" --log-format json state nope 2>/dev/null && fail "state nope"
 python3 -c 'import json,sys; j=json.loads(open(sys.argv[1]).readline()); assert j["level"]=="error" and j["msg"]=="container \"nope\" does not exist", j' "$T/log.json" ||
         fail "--log json: $(cat "$T/log.json")"
+# --root is made with its parents, as runc makes it (containerd's shim
+# passes ROOT/NAMESPACE and makes neither).
+set_args bundle /bin/sh -c 'echo in-new-root'
+"$RUNROOT" --root "$T/new/ns" run --bundle bundle nr >nr.out 2>nr.err ||
+        fail "run with a new --root: $(cat nr.err)"
+[ "$(cat nr.out)" = in-new-root ] && [ -d "$T/new/ns" ] || fail "run with a new --root: $(cat nr.out)"
 # runroot's own commands are untouched: kill of an unknown name.
 "$RUNROOT" kill nosuch 2>own.err && fail "runroot kill nosuch"
 grep -q "no such container: nosuch" own.err || fail "runroot kill (docker's): $(cat own.err)"
