@@ -148,6 +148,10 @@ typedef struct mount_plan {
         size_t ndevices;
         const runner_dev_node *nodes; /* made in /dev (OCI's linux.devices) */
         size_t nnodes;
+        /* Called once every mount is made, before pivot_root (OCI's
+         * createRuntime and createContainer hooks); NULL: none. */
+        int (*before_pivot)(void *ctx, err_t *e);
+        void *before_pivot_ctx;
 } mount_plan;
 
 /* One --tmpfs DST[:OPTIONS] (docker's options: size=N[kmg] or N%, mode=OCTAL,
@@ -365,6 +369,11 @@ typedef struct run_spec {
          * subreaper (conmon, a containerd shim), which reaps it, and the
          * cgroups stay for the caller to remove. */
         bool detach;
+        /* OCI hooks (runner_config's); with prestart or createRuntime
+         * ones, hook_fd is the child's end of the socket it asks the host
+         * side to run them on ('H', answered 'C'). */
+        const runner_hooks *hooks;
+        int hook_fd;
 } run_spec;
 /* Clone, sync, supervise. cg: the caller's cgroup (limits and device
  * policy), or NULL for one made here with the device policy alone, removed
@@ -372,3 +381,6 @@ typedef struct run_spec {
 int run_container(run_spec *s, cgroup *cg, err_t *e);
 /* 32 random bits for a run's names (cgroup, hostname). */
 uint32_t run_random(void);
+/* Control characters of s made '?' (a message quoting a file's names stays
+ * one printable line). */
+void runner_printable(char *s);

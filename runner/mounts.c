@@ -464,6 +464,8 @@ int mounts_setup(const mount_plan *p, err_t *e)
                 if (mount_setattr(AT_FDCWD, root, AT_SYMLINK_NOFOLLOW, &a, sizeof a) < 0)
                         return err_sys(e, errno, "make %s read-only", root);
         }
+        if (p->before_pivot && (r = p->before_pivot(p->before_pivot_ctx, e)) < 0)
+                return r;
 
         _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rfd < 0 || fchdir(rfd) < 0)

@@ -53,3 +53,4 @@ int spec_parse_caps(parser *p, json_object *c); /* ocispec-security.c */
 int spec_parse_seccomp(parser *p, json_object *sc);
 int spec_parse_paths(parser *p, json_object *v, const char *path, strv *ret);
 int spec_parse_sysctl(parser *p, json_object *sy);
+int spec_parse_hooks(parser *p, json_object *v); /* ocispec-hooks.c */

@@ -11,8 +11,8 @@
 
 #include "ocispec-internal.h"
 
-/* A message quotes names from the file: one line, printable. */
-static void printable(char *s)
+/* (internal.h) */
+void runner_printable(char *s)
 {
         for (; *s; s++)
                 if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -22,7 +22,7 @@ static void printable(char *s)
 int spec_bad(parser *p, const char *path, const char *msg)
 {
         int r = err_set(p->e, -EINVAL, WHAT ": %s: %s", path, msg);
-        printable(p->e->msg);
+        runner_printable(p->e->msg);
         return r;
 }
 
@@ -36,7 +36,7 @@ void spec_warn(parser *p, const char *fmt, ...)
                 m = NULL;
         va_end(ap);
         if (m) {
-                printable(m);
+                runner_printable(m);
                 strv_push_take(&p->s->warnings, m);
         }
 }

@@ -414,9 +414,7 @@ static int parse(parser *p, json_object *top, const char *bundle)
         }
         if ((r = parse_linux(p, spec_member(top, "linux"))) < 0)
                 return r;
-        if (!spec_empty(spec_member(top, "hooks")))
-                return spec_bad(p, "hooks", "not supported by runroot");
-        return 0;
+        return spec_parse_hooks(p, spec_member(top, "hooks"));
 }
 
 void runner_oci_spec_free(runner_oci_spec *s)
@@ -437,6 +435,7 @@ void runner_oci_spec_free(runner_oci_spec *s)
                 free(s->join_ns[i]);
         free(s->text);
         json_object_put(s->annotations);
+        runner_hooks_free(&s->hooks);
         strv_free(&s->warnings);
         memset(s, 0, sizeof *s);
 }
@@ -507,6 +506,8 @@ int runner_oci_spec_parse_process(const char *text, size_t len, const char *proc
         c->tty = ret->terminal ? 1 : 0;
         c->groups = ret->groups;
         c->ngroups = ret->ngroups;
+        c->hooks = &ret->hooks;
+        ret->hooks.annotations = ret->annotations;
         return 0;
 }
 

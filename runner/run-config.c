@@ -337,19 +337,35 @@ static void private_dns(const strv *given, strv *ret)
         }
 }
 
-/* runner_config's start_fd: the command blocks in the open until the
- * fifo has a reader (the runtime's start), then goes on to its exec. The
- * descriptor is O_PATH: the open through /proc/self/fd reopens it. */
+/* runner_config's start_fd and startContainer hooks, in the command's
+ * process right before its exec: it blocks in the open until the fifo has
+ * a reader (the runtime's start) and writes "0", then the hooks run and
+ * the reader gets "1", or "E" and the error's line (the command does not
+ * run then). The descriptor is O_PATH: the open through /proc/self/fd
+ * reopens it; the end written stays open until the exec closes it. */
+typedef struct start_ctx {
+        int fd;
+        const runner_hooks *hooks;
+} start_ctx;
+
 static void wait_start(void *ctx)
 {
-        int fd = *(const int *)ctx;
+        const start_ctx *x = ctx;
         char path[64];
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        snprintf(path, sizeof path, "/proc/self/fd/%d", x->fd);
         int w = open(path, O_WRONLY | O_CLOEXEC);
         if (w < 0 || write(w, "0", 1) != 1)
                 _exit(125);
-        close(w);
-        close(fd);
+        close(x->fd);
+        err_t e = {0};
+        if (runner_hooks_run(x->hooks, RUNNER_HOOK_START_CONTAINER, "created", getpid(), &e) < 0) {
+                char line[ERR_MSG_MAX + 2];
+                int n = snprintf(line, sizeof line, "E%s\n", e.msg);
+                (void)!write(w, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
+                _exit(125);
+        }
+        if (write(w, "1", 1) != 1)
+                _exit(125);
 }
 
 /* Run c's command over the image in p; cg holds the limits (or NULL). */
@@ -367,6 +383,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
         if (private_net)
                 private_dns(&c->dns, &dns);
         const pasta_opts net = {.who = "--net private", .map_host = true, .publish = &c->publish};
+        start_ctx start = {.fd = c->start_fd, .hooks = c->hooks};
         run_spec spec = {
                 .plan = {.lower = p->lower,
                          .rundir = p->rundir,
@@ -412,7 +429,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .on_start = p->on_start,
                 .on_start_arg = p->on_start_arg,
                 .before_exec = c->start_fd >= 0 ? wait_start : NULL,
-                .before_exec_ctx = (void *)&c->start_fd,
+                .before_exec_ctx = &start,
                 .keep_fd = c->start_fd,
                 .console_fd = c->console_fd,
                 .console_rows = c->console_rows,
@@ -424,6 +441,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .groups = c->groups,
                 .ngroups = c->ngroups,
                 .detach = c->detach && c->start_fd >= 0,
+                .hooks = c->hooks,
         };
         int r = run_container(&spec, cg, e);
         if (r == 137 && cg && cg_oom_killed(cg))

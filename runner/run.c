@@ -65,7 +65,8 @@ static void child_main(run_spec *s)
                       s->netns_fd,
                       s->join_fds ? s->join_fds[RUNNER_NSJ_IPC] : -1,
                       s->join_fds ? s->join_fds[RUNNER_NSJ_UTS] : -1,
-                      s->join_fds ? s->join_fds[RUNNER_NSJ_CGROUP] : -1};
+                      s->join_fds ? s->join_fds[RUNNER_NSJ_CGROUP] : -1,
+                      s->hook_fd};
         if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
         if (s->netns_fd >= 0) {
@@ -183,6 +184,42 @@ static void child_main(run_spec *s)
                 .detach_fd = s->detach ? s->sync_fd : -1,
         };
         _exit(init_run(&cmd));
+}
+
+/* mount_plan's before_pivot in the container, its mounts made: the host
+ * side runs prestart and createRuntime (asked on hook_fd), then
+ * createContainer runs here, in the container's namespaces, where the
+ * host's paths still resolve. */
+static int container_hooks(void *ctx, err_t *e)
+{
+        run_spec *s = ctx;
+        if (s->hook_fd >= 0) {
+                char c = 0;
+                if (write(s->hook_fd, "H", 1) != 1 || read(s->hook_fd, &c, 1) != 1 || c != 'C')
+                        _exit(125); /* the host side has the error */
+                close(s->hook_fd);
+                s->hook_fd = -1;
+        }
+        return runner_hooks_run(s->hooks, RUNNER_HOOK_CREATE_CONTAINER, "creating", getpid(), e);
+}
+
+/* The host side's part: once the child is at its hook point ('H'),
+ * prestart then createRuntime in our namespaces with the container's pid,
+ * then 'C' lets it go on. A child that ended first says why on errr. */
+static int host_hooks(const run_spec *s, pid_t pid, int fd, err_t *e)
+{
+        char c = 0;
+        ssize_t n;
+        while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+                ;
+        if (n != 1 || c != 'H')
+                return 0;
+        int r = runner_hooks_run(s->hooks, RUNNER_HOOK_PRESTART, "creating", pid, e);
+        if (r == 0)
+                r = runner_hooks_run(s->hooks, RUNNER_HOOK_CREATE_RUNTIME, "creating", pid, e);
+        if (r == 0 && write(fd, "C", 1) != 1)
+                r = err_sys(e, errno, "resume the container after its hooks");
+        return r;
 }
 
 static void read_messages(int fd, err_t *e)
@@ -388,6 +425,25 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 closep_pair(errp);
                 return r;
         }
+        const runner_hooks *h = s->hooks;
+        _cleanup_close_ int hookr = -1;
+        s->hook_fd = -1;
+        if (h && (h->n[RUNNER_HOOK_PRESTART] || h->n[RUNNER_HOOK_CREATE_RUNTIME])) {
+                int hp[2];
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, hp) < 0) {
+                        r = err_sys(e, errno, "socketpair");
+                        closep_pair(syncp);
+                        closep_pair(errp);
+                        closep_pair(ttys);
+                        return r;
+                }
+                hookr = hp[0];
+                s->hook_fd = hp[1];
+        }
+        if (h && (s->hook_fd >= 0 || h->n[RUNNER_HOOK_CREATE_CONTAINER])) {
+                s->plan.before_pivot = container_hooks;
+                s->plan.before_pivot_ctx = s;
+        }
         sigset_t set, old;
         signals_take(&set, &old);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -453,6 +509,8 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
         close(errp[1]);
         if (ttys[1] >= 0)
                 close(ttys[1]);
+        if (s->hook_fd >= 0)
+                close(s->hook_fd);
         _cleanup_close_ int syncw = syncp[1], errr = errp[0], tsock = ttys[0];
         if (pid < 0 || sfd < 0) {
                 sigprocmask(SIG_SETMASK, &old, NULL);
@@ -475,6 +533,8 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
         /* (a born_ready child reads nothing: a write could be EPIPE) */
         if (r == 0 && !s->born_ready && write(syncw, "G", 1) != 1)
                 r = err_sys(e, errno, "start the container");
+        if (r == 0 && hookr >= 0)
+                r = host_hooks(s, pid, hookr, e);
         if (r < 0) {
                 kill(pid, SIGKILL);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

@@ -107,6 +107,55 @@ typedef struct runner_dev_node {
         gid_t gid;
 } runner_dev_node;
 
+/* ---- OCI hooks (hooks.c): config.json's hooks, as the runtime
+ * specification runs them ---------------------------------------------- */
+
+typedef enum runner_hook_kind {
+        RUNNER_HOOK_PRESTART,         /* (deprecated) when createRuntime is */
+        RUNNER_HOOK_CREATE_RUNTIME,   /* host side, the mounts made, before pivot_root */
+        RUNNER_HOOK_CREATE_CONTAINER, /* in the container's namespaces, before pivot_root */
+        RUNNER_HOOK_START_CONTAINER,  /* in the command's process, right before its exec */
+        RUNNER_HOOK_POSTSTART,        /* host side, once the command runs */
+        RUNNER_HOOK_POSTSTOP,         /* host side, once the container is deleted */
+        RUNNER_HOOK_MAX
+} runner_hook_kind;
+
+/* config.json's name of each kind (hooks.NAME). */
+extern const char *const runner_hook_names[RUNNER_HOOK_MAX];
+
+typedef struct runner_hook {
+        char *path;  /* absolute */
+        strv args;   /* empty: path alone */
+        strv env;    /* the whole environment (empty: none) */
+        int timeout; /* seconds; 0: none */
+} runner_hook;
+
+/* The hooks of each kind in order, and what their state says (borrowed,
+ * set by the caller: the container's id, its bundle, config.json's
+ * annotations or NULL). */
+typedef struct runner_hooks {
+        runner_hook *v[RUNNER_HOOK_MAX];
+        size_t n[RUNNER_HOOK_MAX];
+        const char *id, *bundle;
+        struct json_object *annotations;
+} runner_hooks;
+
+#define RUNNER_OCI_SPEC_VERSION "1.2.0"
+
+void runner_hooks_free(runner_hooks *h);
+/* The runtime specification's state of a container (a new json-c
+ * object): pid only when > 0, annotations {} when NULL. */
+struct json_object *runner_oci_state_new(const char *id, const char *status, pid_t pid,
+                                         const char *bundle, struct json_object *annotations);
+/* Run kind's hooks in order, each a child process with the state (status,
+ * pid) on stdin, its stdout and stderr on our stderr, the whole process
+ * group killed once it outlives its timeout. Before the container runs
+ * (prestart to startContainer) the first failure stops: its error reads
+ * "hooks.KIND[I]: PATH: what happened". poststart and poststop hooks all
+ * run, each failure a warning, and 0 is returned. h NULL: nothing. */
+int runner_hooks_run(const runner_hooks *h, runner_hook_kind kind, const char *status, pid_t pid,
+                     err_t *e);
+
 /* The command's environment is docker's: runroot's defaults (PATH, HOME,
  * HOSTNAME, TERM), then image_env, then each of env_files in the order
  * given, then env; each overrides the ones before (the last -e wins). */
@@ -205,6 +254,14 @@ typedef struct runner_config {
         strv device_rules;
         const runner_dev_node *nodes;
         size_t nnodes;
+
+        /* OCI hooks (NULL: none): prestart and createRuntime run on the
+         * host side once the mounts are made, createContainer in the
+         * container before pivot_root, startContainer in the command's
+         * process after start_fd's fifo and before its exec; start_fd's
+         * reader then gets "1" (they passed) or "E" and the error's line.
+         * poststart and poststop are the caller's. */
+        const runner_hooks *hooks;
 } runner_config;
 
 /* Default sizes (README's limits): the writable layer, a tmpfs unless
@@ -387,6 +444,7 @@ typedef struct runner_oci_spec {
          * cfg.sec.seccomp_profile; NULL when there is none (no filter). */
         char *seccomp;
         struct json_object *annotations; /* NULL when none */
+        runner_hooks hooks;              /* config.json's (id, bundle unset) */
         strv warnings;
         char *text; /* config.json as read by runner_oci_spec_load (else NULL) */
 } runner_oci_spec;

@@ -71,6 +71,16 @@ static int do_create(const char *id, const create_opts *o)
         }
         for (size_t i = 0; i < s.warnings.n; i++)
                 log_warn("%s", s.warnings.v[i]);
+        char bundle[PATH_MAX];
+        if (!realpath(o->bundle, bundle))
+                snprintf(bundle, sizeof bundle, "%s", o->bundle);
+        s.hooks.id = id;
+        s.hooks.bundle = bundle;
+        /* run waits at the fifo too when it has hooks for start to run */
+        const runner_hooks *h = &s.hooks;
+        bool use_fifo =
+                !o->foreground || h->n[RUNNER_HOOK_START_CONTAINER] || h->n[RUNNER_HOOK_POSTSTART];
+        bool made = false; /* a container was made: poststop runs at the end */
         int rc = EXIT_RUNROOT;
         int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
         _cleanup_strv_ strv cgs = {0}; /* before the first goto out */
@@ -107,7 +117,7 @@ static int do_create(const char *id, const create_opts *o)
                 s.cfg.sec.seccomp = true;
                 s.cfg.sec.seccomp_profile = scf;
         }
-        if (!o->foreground) {
+        if (use_fifo) {
                 if (mkfifo(fifo, 0622) < 0 || chmod(fifo, 0622) < 0 ||
                     (fifo_fd = open(fifo, O_PATH | O_CLOEXEC)) < 0) {
                         log_error("%s: %s", fifo, strerror(errno));
@@ -117,7 +127,7 @@ static int do_create(const char *id, const create_opts *o)
                 /* As runc's init: the container's process goes to the
                  * caller's subreaper (conmon, a containerd shim), which
                  * reaps it and so gets its exit status. */
-                s.cfg.detach = true;
+                s.cfg.detach = !o->foreground;
         }
         if (pipe2(pfd, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));
@@ -163,6 +173,7 @@ static int do_create(const char *id, const create_opts *o)
         }
         close(pfd[1]);
         pfd[1] = -1;
+        made = true;
         if (o->foreground) {
                 fwd_child = child;
                 static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -196,12 +207,9 @@ static int do_create(const char *id, const create_opts *o)
         json_object_object_add(j, "ociVersion", json_object_new_string(OCI_SPEC_VERSION));
         json_object_object_add(j, "id", json_object_new_string(id));
         json_object_object_add(j, "pid", json_object_new_int(pid));
-        char bundle[PATH_MAX];
-        json_object_object_add(
-                j, "bundle",
-                json_object_new_string(realpath(o->bundle, bundle) ? bundle : o->bundle));
-        json_object_object_add(j, "runroot.starttime",
-                               json_object_new_int64((int64_t)oci_start_time(pid)));
+        json_object_object_add(j, "bundle", json_object_new_string(bundle));
+        unsigned long long started = oci_start_time(pid);
+        json_object_object_add(j, "runroot.starttime", json_object_new_int64((int64_t)started));
         if (o->foreground)
                 json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
         /* What delete removes once it has ended (run's monitor does it
@@ -244,6 +252,10 @@ static int do_create(const char *id, const create_opts *o)
                 runner_oci_spec_free(&s);
                 return rc;
         }
+        /* run's start: the startContainer hooks, the command, poststart
+         * (a failure there ends the container, which says why) */
+        if (use_fifo)
+                oci_start_process(id, pid, started, fifo, h, true);
         int st = 0;
         while (waitpid(child, &st, 0) < 0 && errno == EINTR)
                 ;
@@ -259,6 +271,10 @@ out:
         if (console_fd >= 0)
                 close(console_fd);
         oci_remove_tree(dir);
+        /* As runc: a container that was made and is gone (run's end, a
+         * create that failed) has its poststop hooks run. */
+        if (made)
+                runner_hooks_run(h, RUNNER_HOOK_POSTSTOP, "stopped", 0, &e);
         runner_oci_spec_free(&s);
         return rc;
 }

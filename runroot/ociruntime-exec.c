@@ -96,25 +96,16 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
 /* The process to run: config.json's with the command line's changes. */
 static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
 {
-        _cleanup_free_ char *cf = path_join(c->dir, "config.json");
-        _cleanup_free_ char *text = NULL, *proc = NULL;
-        size_t len = 0, plen = 0;
+        _cleanup_free_ char *proc = NULL;
+        size_t plen = 0;
         err_t e = {0};
-        if (fs_read_file_at(AT_FDCWD, cf, 4 << 20, &text, &len, &e) < 0) {
-                log_error("%s: %s", cf, e.msg);
-                return EXIT_RUNROOT;
-        }
         if (o->process && fs_read_file_at(AT_FDCWD, o->process, 1 << 20, &proc, &plen, &e) < 0) {
                 log_error("--process %s: %s", o->process, e.msg);
                 return EXIT_RUNROOT;
         }
-        json_object *b = NULL;
-        const char *bundle =
-                json_object_object_get_ex(c->st, "bundle", &b) ? json_object_get_string(b) : "/";
-        if (runner_oci_spec_parse_process(text, len, proc, plen, bundle, ret, &e) < 0) {
-                log_error("%s", e.msg);
-                return EXIT_RUNROOT;
-        }
+        int r = oci_ctr_spec(c, proc, plen, ret);
+        if (r)
+                return r;
         if (!o->process) {
                 strv_free(&ret->args);
                 for (char **a = o->args; *a; a++)

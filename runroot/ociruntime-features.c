@@ -87,8 +87,7 @@ int oci_cmd_features(int argc, char **argv)
         json_object *j = json_object_new_object();
         json_object_object_add(j, "ociVersionMin", json_object_new_string("1.0.0"));
         json_object_object_add(j, "ociVersionMax", json_object_new_string(OCI_SPEC_VERSION));
-        /* No hook is run yet (config.json's hooks are refused). */
-        json_object_object_add(j, "hooks", json_object_new_array());
+        json_object_object_add(j, "hooks", str_array(runner_hook_names, RUNNER_HOOK_MAX));
         /* Those config.json's mounts take (binds and tmpfs). */
         static const char *const mopts[] = {"bind",    "exec",  "nodev", "noexec",   "nosuid",
                                             "private", "rbind", "ro",    "rprivate", "rslave",

@@ -19,6 +19,73 @@
 
 #include "ociruntime.h"
 
+/* After the "0" of wait_start (runner/run-config.c): "1" once the
+ * startContainer hooks passed, or "E" and their error's line. 0, or 1
+ * with the message printed. */
+static int start_hooks_result(const char *id, int fd)
+{
+        char buf[ERR_MSG_MAX + 2];
+        size_t len = 0;
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                        break;
+                ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n <= 0)
+                        break;
+                len += (size_t)n;
+                if (buf[0] == '1')
+                        return 0;
+                if (len == sizeof buf - 1 || memchr(buf, '\n', len))
+                        break;
+        }
+        buf[len] = 0;
+        if (len && buf[0] == 'E') {
+                buf[strcspn(buf, "\n")] = 0;
+                log_error("container %s: %s", id, buf + 1);
+        } else
+                log_error("container %s: its process ended before its startContainer hooks passed",
+                          id);
+        return 1;
+}
+
+int oci_start_process(const char *id, pid_t pid, unsigned long long starttime, const char *fifo,
+                      const runner_hooks *h, bool quiet)
+{
+        int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+                log_error("%s: %s", fifo, strerror(errno));
+                return 1;
+        }
+        /* Until the process has opened its end and written its byte;
+         * one that ends first never will. */
+        int r = 1;
+        for (;;) {
+                char b;
+                ssize_t n = read(fd, &b, 1);
+                if (n == 1) {
+                        r = start_hooks_result(id, fd);
+                        break;
+                }
+                if (!starttime || oci_start_time(pid) != starttime) {
+                        if (!quiet)
+                                log_error("container %s: its process ended before start", id);
+                        break;
+                }
+                poll(NULL, 0, 2);
+        }
+        close(fd);
+        if (unlink(fifo) < 0 && r == 0)
+                log_warn("%s: %s", fifo, strerror(errno));
+        if (r == 0) {
+                err_t e = {0};
+                runner_hooks_run(h, RUNNER_HOOK_POSTSTART, "running", pid, &e);
+        }
+        return r;
+}
+
 int oci_cmd_start(int argc, char **argv)
 {
         ctr c;
@@ -30,32 +97,16 @@ int oci_cmd_start(int argc, char **argv)
                 oci_ctr_free(&c);
                 return 1;
         }
-        _cleanup_free_ char *fifo = path_join(c.dir, "exec.fifo");
-        int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        r = 1;
-        if (fd < 0)
-                log_error("%s: %s", fifo, strerror(errno));
-        else {
-                /* Until the process has opened its end and written its byte;
-                 * one that ends first never will. */
-                unsigned long long want = (unsigned long long)oci_jint(c.st, "runroot.starttime");
-                for (;;) {
-                        char b;
-                        ssize_t n = read(fd, &b, 1);
-                        if (n == 1) {
-                                r = 0;
-                                break;
-                        }
-                        if (oci_start_time(c.pid) != want) {
-                                log_error("container %s: its process ended before start", c.id);
-                                break;
-                        }
-                        poll(NULL, 0, 2);
-                }
-                close(fd);
-                if (r == 0 && unlink(fifo) < 0)
-                        log_warn("%s: %s", fifo, strerror(errno));
+        runner_oci_spec s;
+        r = oci_ctr_spec(&c, NULL, 0, &s);
+        if (r) {
+                oci_ctr_free(&c);
+                return r;
         }
+        _cleanup_free_ char *fifo = path_join(c.dir, "exec.fifo");
+        r = oci_start_process(c.id, c.pid, (unsigned long long)oci_jint(c.st, "runroot.starttime"),
+                              fifo, &s.hooks, false);
+        runner_oci_spec_free(&s);
         oci_ctr_free(&c);
         return r;
 }
@@ -168,8 +219,14 @@ int oci_cmd_delete(int argc, char **argv)
                 /* runc: --force of one that is not there is done. */
                 return force && oci_id_ok(argv[i]) ? 0 : r;
         }
+        /* Its poststop hooks run once it is gone: read them first. A
+         * config.json that cannot be read any more does not keep it. */
+        runner_oci_spec s;
+        bool have_spec = oci_ctr_spec(&c, NULL, 0, &s) == 0;
         if (strcmp(c.status, "stopped") != 0) {
                 if (!force) {
+                        if (have_spec)
+                                runner_oci_spec_free(&s);
                         log_error("cannot delete container %s that is not stopped: %s", c.id,
                                   c.status);
                         oci_ctr_free(&c);
@@ -197,6 +254,11 @@ int oci_cmd_delete(int argc, char **argv)
         r = oci_remove_tree(c.dir);
         if (r < 0)
                 log_error("delete %s: %s", c.id, strerror(-r));
+        if (have_spec) {
+                err_t e = {0};
+                runner_hooks_run(&s.hooks, RUNNER_HOOK_POSTSTOP, "stopped", 0, &e);
+                runner_oci_spec_free(&s);
+        }
         oci_ctr_free(&c);
         return r < 0 ? 1 : 0;
 }

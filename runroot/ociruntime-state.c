@@ -109,24 +109,41 @@ int oci_ctr_load(const char *id, ctr *ret)
         return 0;
 }
 
+static const char *st_string(const ctr *c, const char *key)
+{
+        json_object *v = NULL;
+        return json_object_object_get_ex(c->st, key, &v) && json_object_is_type(v, json_type_string)
+                       ? json_object_get_string(v)
+                       : NULL;
+}
+
 json_object *oci_state_json(const ctr *c)
 {
-        json_object *j = json_object_new_object();
-        static const char *const keys[] = {"ociVersion", "id"};
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-                json_object *v = NULL;
-                if (json_object_object_get_ex(c->st, keys[i], &v))
-                        json_object_object_add(j, keys[i], json_object_get(v));
+        json_object *an = NULL;
+        json_object_object_get_ex(c->st, "annotations", &an);
+        return runner_oci_state_new(c->id, c->status, strcmp(c->status, "stopped") ? c->pid : 0,
+                                    st_string(c, "bundle"), an);
+}
+
+int oci_ctr_spec(const ctr *c, const char *process, size_t plen, runner_oci_spec *ret)
+{
+        _cleanup_free_ char *cf = path_join(c->dir, "config.json");
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        err_t e = {0};
+        if (fs_read_file_at(AT_FDCWD, cf, 4 << 20, &text, &len, &e) < 0) {
+                log_error("%s: %s", cf, e.msg);
+                return EXIT_RUNROOT;
         }
-        json_object_object_add(j, "status", json_object_new_string(c->status));
-        if (strcmp(c->status, "stopped") != 0)
-                json_object_object_add(j, "pid", json_object_new_int(c->pid));
-        json_object *v = NULL;
-        if (json_object_object_get_ex(c->st, "bundle", &v))
-                json_object_object_add(j, "bundle", json_object_get(v));
-        if (json_object_object_get_ex(c->st, "annotations", &v))
-                json_object_object_add(j, "annotations", json_object_get(v));
-        return j;
+        const char *bundle = st_string(c, "bundle");
+        if (runner_oci_spec_parse_process(text, len, process, plen, bundle ? bundle : "/", ret,
+                                          &e) < 0) {
+                log_error("%s", e.msg);
+                return EXIT_RUNROOT;
+        }
+        ret->hooks.id = c->id;
+        ret->hooks.bundle = bundle;
+        return 0;
 }
 
 int oci_remove_tree(const char *dir)

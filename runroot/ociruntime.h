@@ -15,7 +15,7 @@
 #include "runner.h"
 #include "runroot.h"
 
-#define OCI_SPEC_VERSION "1.2.0"
+#define OCI_SPEC_VERSION RUNNER_OCI_SPEC_VERSION
 
 typedef struct oci_global {
         const char *root; /* --root, absolute once it exists */
@@ -44,6 +44,10 @@ int oci_ctr_load(const char *id, ctr *ret);
 void oci_ctr_free(ctr *c);
 /* The runtime specification's state of c (a new object). */
 json_object *oci_state_json(const ctr *c);
+/* c's config.json (the copy create made), its process replaced by
+ * process when given (exec --process), its hooks' state set: 0, or
+ * EXIT_RUNROOT with the message printed. */
+int oci_ctr_spec(const ctr *c, const char *process, size_t plen, runner_oci_spec *ret);
 int oci_remove_tree(const char *dir);
 /* "CMD: MSG" printed; EXIT_RUNROOT. */
 int oci_usage_error(const char *cmd, const char *msg);
@@ -59,6 +63,13 @@ int oci_write_pid_file(const char *file, pid_t pid);
 /* ---- the commands ---- */
 int oci_cmd_create(int argc, char **argv, bool foreground); /* ociruntime-create.c */
 int oci_cmd_start(int argc, char **argv);                   /* ociruntime-lifecycle.c */
+/* start's part after the checks: until the process of id (pid, started
+ * at starttime) has opened fifo and its startContainer hooks passed (1
+ * with the message printed when they failed or it ended), then fifo
+ * removed and the poststart hooks run (h; NULL: none). quiet: an end
+ * before start is not reported (run's container says why itself). */
+int oci_start_process(const char *id, pid_t pid, unsigned long long starttime, const char *fifo,
+                      const runner_hooks *h, bool quiet);
 int oci_cmd_kill(int argc, char **argv);
 int oci_cmd_delete(int argc, char **argv);
 /* Every process of init's pid namespace gets sig. */

@@ -116,7 +116,7 @@ python3 - features.json <<'PY' || fail "features: $(cat features.json)"
 import json, sys
 f = json.load(open(sys.argv[1]))
 assert f["ociVersionMin"] == "1.0.0" and f["ociVersionMax"] == "1.2.0", f
-assert f["hooks"] == [], f["hooks"]
+assert f["hooks"] == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"], f["hooks"]
 assert {"ro", "rw", "bind", "rbind", "nosuid", "noexec", "nodev"} <= set(f["mountOptions"]), f
 assert "shared" not in f["mountOptions"] and "dev" not in f["mountOptions"], f
 lx = f["linux"]

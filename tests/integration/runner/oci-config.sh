@@ -160,7 +160,7 @@ bad 'config.json: linux.sysctl.kernel.hostname: not a sysctl of the container'"'
         'linux.sysctl={"kernel.hostname":"x"}'
 bad 'config.json: linux.sysctl.net.ipv4.ip_forward: needs a network namespace of the container'"'"'s own' \
         'linux.sysctl={"net.ipv4.ip_forward":"1"}' 'linux.namespaces=[{"type":t} for t in ("pid","mount","uts","ipc")]'
-bad 'config.json: hooks: not supported by runroot' 'hooks={"prestart":[{"path":"/bin/true"}]}'
+bad 'config.json: hooks.prestart[0].path: not an absolute path' 'hooks={"prestart":[{"path":"true"}]}'
 bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
 bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
 bad 'config.json: ociVersion: missing' 'ociVersion=DEL'
