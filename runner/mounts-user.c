@@ -33,9 +33,18 @@ static int tmpfs_option(const char *spec, const char *o, unsigned long *flags, c
                 const char *name;
                 unsigned long set, clear;
         } words[] = {
-                {"ro", MS_RDONLY, 0},   {"rw", 0, MS_RDONLY},     {"noexec", MS_NOEXEC, 0},
-                {"exec", 0, MS_NOEXEC}, {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+                {"ro", MS_RDONLY, 0},
+                {"rw", 0, MS_RDONLY},
+                {"noexec", MS_NOEXEC, 0},
+                {"exec", 0, MS_NOEXEC},
+                {"nosuid", MS_NOSUID, 0},
+                {"suid", 0, MS_NOSUID},
                 {"nodev", MS_NODEV, 0},
+                /* the access-time ones (containerd's /run has strictatime) */
+                {"strictatime", MS_STRICTATIME, MS_NOATIME | MS_RELATIME},
+                {"relatime", MS_RELATIME, MS_NOATIME | MS_STRICTATIME},
+                {"noatime", MS_NOATIME, MS_RELATIME | MS_STRICTATIME},
+                {"nodiratime", MS_NODIRATIME, 0},
         };
         for (size_t i = 0; i < ARRAY_SIZE(words); i++)
                 if (!strcmp(o, words[i].name)) {

@@ -44,6 +44,12 @@ out=$(rr -v "$T/share/f:/etc/bound" "$IMG" cat /etc/bound)
 # --tmpfs.
 out=$(rr --tmpfs /scratch "$IMG" sh -c 'touch /scratch/x && grep " /scratch " /proc/mounts')
 case "$out" in *tmpfs*) ;; *) fail "--tmpfs: $out" ;; esac
+# the access-time options (containerd's /run has strictatime)
+rr --tmpfs /a:noatime --tmpfs /b:strictatime,nodiratime "$IMG" sh -c \
+        'grep " /a " /proc/mounts; grep " /b " /proc/mounts' >"$T/atime" 2>&1 ||
+        fail "--tmpfs with access-time options: $(cat "$T/atime")"
+grep -q '^tmpfs /a tmpfs rw,.*,noatime,' "$T/atime" && grep -q '^tmpfs /b tmpfs rw,.*,nodiratime,' "$T/atime" &&
+        ! grep -q '^tmpfs /b .*relatime' "$T/atime" || fail "--tmpfs noatime, strictatime: $(cat "$T/atime")"
 
 # --read-only: no writable layer, but mounts still work.
 expect_rc 1 rr --read-only "$IMG" rrhelper write /etc/x y 2>/dev/null
