@@ -34,8 +34,11 @@ oci_global oci_g;
 static void log_to_file(log_level level, const char *line, size_t len, void *userdata)
 {
         (void)userdata;
-        /* stderr keeps what a caller shows; the file gets every line. */
-        if (level <= LOG_WARN || log_get_level() >= LOG_DEBUG)
+        /* The file gets every line, stderr only the error: create's
+         * stderr is the container's own under containerd's shim (and
+         * conmon), where a warning would read as the command's output.
+         * runc writes its warnings only to --log too. */
+        if (level == LOG_QUIET)
                 (void)!fwrite(line, 1, len, stderr);
         if (!oci_g.logf)
                 return;

@@ -147,6 +147,17 @@ set_args bundle /bin/sh -c 'echo in-new-root'
 "$RUNROOT" --root "$T/new/ns" run --bundle bundle nr >nr.out 2>nr.err ||
         fail "run with a new --root: $(cat nr.err)"
 [ "$(cat nr.out)" = in-new-root ] && [ -d "$T/new/ns" ] || fail "run with a new --root: $(cat nr.out)"
+# --log: a warning goes to the file only (create's stderr is the
+# container's own under containerd's shim and conmon), an error to
+# stderr too.
+set_args bundle /bin/sh -c 'echo warned'
+"$RUNROOT" --root "$T/state" --log "$T/log.txt" run --no-pivot --bundle bundle w1 >w1.out 2>w1.err ||
+        fail "run --no-pivot: $(cat w1.err)"
+[ "$(cat w1.out)" = warned ] && [ ! -s w1.err ] || fail "--log: a warning on stderr: $(cat w1.err)"
+grep -q 'level=warning msg="run --no-pivot: ignored (runroot always uses pivot_root)"' "$T/log.txt" ||
+        fail "--log: no warning in the file: $(cat "$T/log.txt")"
+"$RUNROOT" --root "$T/state" --log "$T/log.txt" state nope >nope.out 2>nope.err && fail "state nope"
+[ "$(cat nope.err)" = 'runroot: container "nope" does not exist' ] || fail "--log: the error on stderr: $(cat nope.err)"
 # runroot's own commands are untouched: kill of an unknown name.
 "$RUNROOT" kill nosuch 2>own.err && fail "runroot kill nosuch"
 grep -q "no such container: nosuch" own.err || fail "runroot kill (docker's): $(cat own.err)"
