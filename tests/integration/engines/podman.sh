@@ -3,7 +3,8 @@
 # writes as an OCI archive: run --rm (the exit status passes through, a
 # missing command is 127, a signal 128+N), -it under a pty, -d then logs,
 # exec, stop (SIGTERM reaches the command) and rm, -m and --pids-limit enforced,
-# -p through podman's own network (CNI bridge and portmap). Then nothing
+# -p through podman's own network (CNI bridge and portmap), --hooks-dir's
+# hooks run. Then nothing
 # of runroot's is left: no state, no runroot-* cgroup, no process.
 #
 # podman gets state of its own ($T: storage, run root, tmp dir, events,
@@ -91,6 +92,26 @@ grep -q 'nothing-here' r2.err || fail "a missing command: $(cat r2.err)"
 rc=$?
 [ $rc = 138 ] || fail "killed by SIGUSR1: exit status $rc, expected 138: $(cat r3.out)"
 
+# --hooks-dir: podman turns OCI hooks.d files into config.json's hooks,
+# which runroot runs: createRuntime on the host and poststop after the
+# container is gone, each with the state on stdin; startContainer in the
+# container (its stderr is the container's).
+mkdir -p hooks.d
+printf '#!/bin/sh\nIFS= read -r st\necho "$1 $st" >>"$2"\n' >phook.sh
+chmod 755 phook.sh
+for stage in createRuntime poststop; do
+        printf '{"version": "1.0.0", "hook": {"path": "%s", "args": ["phook.sh", "%s", "%s"]}, "when": {"always": true}, "stages": ["%s"]}\n' \
+                "$T/phook.sh" "$stage" "$T/phook.log" "$stage" >"hooks.d/$stage.json"
+done
+printf '{"version": "1.0.0", "hook": {"path": "/bin/sh", "args": ["sh", "-c", "echo in-start-hook >&2"]}, "when": {"always": true}, "stages": ["startContainer"]}\n' \
+        >hooks.d/start.json
+"${P[@]}" --hooks-dir "$T/hooks.d" run --rm --cgroup-parent "/$CGP" localhost/app:latest /bin/sh -c 'echo hooked' \
+        >h1.out 2>h1.err || fail "run with --hooks-dir: $(cat h1.err)"
+[ "$(cat h1.out)" = hooked ] && grep -qx in-start-hook h1.err || fail "--hooks-dir: out $(cat h1.out), err $(cat h1.err)"
+grep -Eq '^createRuntime \{.*"id":"[0-9a-f]{64}","status":"creating","pid":[0-9]+,' phook.log &&
+        grep -Eq '^poststop \{.*"status":"stopped",' phook.log && [ "$(wc -l <phook.log)" = 2 ] ||
+        fail "--hooks-dir: the hooks' log: $(cat phook.log)"
+
 # -it: the command has a terminal (script gives podman one). It writes
 # after a pause: podman 4.3 attaches to the terminal after start, and what
 # a command writes before that is lost (runc as its runtime loses it too,
@@ -170,4 +191,4 @@ left=$(dead_cgroups_since started | grep -v "/$CGP\$")
         fail "podman made /libpod_parent, outside the test's parent /$CGP"
 left=$(ps -eo pid=,ppid=,comm= | awk -v me=$$ '$2 == me && $3 == "conmon"')
 [ -z "$left" ] || fail "conmon left: $left"
-echo "podman with runroot: run, -it, -d, logs, exec, stop, rm, -m, --pids-limit, -p: ok"
+echo "podman with runroot: run, --hooks-dir, -it, -d, logs, exec, stop, rm, -m, --pids-limit, -p: ok"
