@@ -32,3 +32,59 @@ state_cgroups() {
 print("\n".join(json.load(open(sys.argv[1])).get("runroot.cgroups", [])))' \
                 "${2:-/run/runroot-oci}/$1/state.json"
 }
+
+# private_host_dirs DIR...: each DIR (/run, /var/lib) overlaid with a
+# writable layer in $T, for a test in a mount namespace of its own (the
+# engines' preamble unshares one): what an engine writes there (sockets,
+# netns files, caches) stays in $T and goes with the namespace.
+private_host_dirs() {
+        local d o
+        for d in "$@"; do
+                o=$T/overlay$(echo "$d" | tr / _)
+                mkdir -p "$o/up" "$o/work"
+                mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/up,workdir=$o/work" "$d" ||
+                        fail "overlay on $d"
+        done
+}
+
+# ctd_start DIR [TOML]: a containerd of the test's own, its config
+# DIR/config.toml: root, state, its sockets (DIR/ctd.sock) and the opt
+# plugin's directory in DIR, the CRI plugin off unless TOML (appended to
+# the config) configures it; log in DIR/ctd.log. Sets CTD_PID and CTR
+# (ctr on that socket, namespace rrtest, ended after 60 s so that a hung
+# call fails the test and its cleanup runs). The shims it starts use
+# /run/containerd/s, which private_host_dirs keeps in $T.
+ctd_start() {
+        local d=$1 extra=${2:-}
+        mkdir -p "$d"
+        {
+                echo 'version = 2'
+                echo "root = \"$d/root\""
+                echo "state = \"$d/state\""
+                case $extra in
+                *io.containerd.grpc.v1.cri*) ;;
+                *) echo 'disabled_plugins = ["io.containerd.grpc.v1.cri"]' ;;
+                esac
+                printf '[grpc]\n  address = "%s/ctd.sock"\n' "$d"
+                printf '[ttrpc]\n  address = "%s/ctd.sock.ttrpc"\n' "$d"
+                printf '[plugins."io.containerd.internal.v1.opt"]\n  path = "%s/opt"\n' "$d"
+                printf '%s\n' "$extra"
+        } >"$d/config.toml"
+        containerd --config "$d/config.toml" >"$d/ctd.log" 2>&1 &
+        CTD_PID=$!
+        CTR=(timeout --foreground 60 ctr -a "$d/ctd.sock" -n rrtest)
+        wait_for 20 "${CTR[@]}" version >/dev/null 2>&1 ||
+                fail "containerd did not start: $(tail -5 "$d/ctd.log")"
+}
+
+# ctd_stop: containerd ended (SIGTERM, reaped), and the shims it left that
+# are this shell's children (the shim daemons go to the nearest
+# subreaper, this shell) killed.
+ctd_stop() {
+        local p
+        [ -z "${CTD_PID:-}" ] || stop_child "$CTD_PID" containerd
+        CTD_PID=""
+        for p in $(ps -eo pid=,comm= | awk '$2 ~ /^containerd-shim/ {print $1}'); do
+                is_child "$p" && kill -9 "$p"
+        done
+}

@@ -25,12 +25,7 @@ fi
 set -o pipefail
 cd "$T"
 ip link set lo up || fail "lo up"
-for d in /run /var/lib; do
-        o=$T/overlay$(echo "$d" | tr / _)
-        mkdir -p "$o/up" "$o/work"
-        mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/up,workdir=$o/work" "$d" ||
-                fail "overlay on $d"
-done
+private_host_dirs /run /var/lib
 mkdir -p net ptmp events
 # This host's root lacks CAP_SYS_RESOURCE: podman's default nofile limit
 # (1048576) cannot be set by any runtime (runc and crun refuse it too).
