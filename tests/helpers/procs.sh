@@ -63,3 +63,40 @@ with open(sys.argv[1], "r+b") as f:
     f.seek(int(sys.argv[2]))
     f.write(bytes([b[0] ^ 0xff]))' "$1" "$2"
 }
+
+# mkroot_user PREFIX: an unprivileged user of the test's own, $U (PREFIX
+# and this shell's pid), with the home $H (in /var/tmp: a trace's sandbox
+# replaces /tmp) holding a copy of $MKROOT; the test's cleanup removes
+# both with mkroot_user_gone. Exits 77, saying why, where no such user can
+# build (no useradd, unprivileged user namespaces disabled).
+MKROOT_USER="" MKROOT_USER_HOME=""
+mkroot_user() {
+        command -v useradd >/dev/null || { echo "SKIP: needs useradd"; exit 77; }
+        if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 0 ]; then
+                echo "SKIP: unprivileged user namespaces are disabled"
+                exit 77
+        fi
+        H=$(mktemp -d /var/tmp/mkroot-user.XXXXXX)
+        MKROOT_USER_HOME=$H
+        useradd -M -d "$H" -s /bin/bash "$1$$" || { echo "FAIL: useradd $1$$"; exit 1; }
+        U=$1$$ MKROOT_USER=$1$$
+        cp "$MKROOT" "$H/mkroot"
+        chown -R "$U:" "$H"
+        chmod 755 "$H" "$H/mkroot"
+}
+mkroot_user_gone() {
+        [ -z "$MKROOT_USER" ] || user_gone "$MKROOT_USER"
+        [ -z "$MKROOT_USER_HOME" ] || rm -rf "$MKROOT_USER_HOME"
+        MKROOT_USER="" MKROOT_USER_HOME=""
+}
+# as_mkroot_user SCRIPT: run the shell script SCRIPT as $U in $H, with a
+# cache of its own; its stdout in $T/out, stderr in $T/err, status in $RC.
+as_mkroot_user() {
+        printf '%s\n' "$1" >"$H/.script"
+        chown "$U:" "$H/.script"
+        set +e
+        su -s /bin/bash "$U" -c "cd $H && HOME=$H MKROOT_CACHE=$H/cache PATH=/usr/bin:/bin \
+                bash ./.script" >"$T/out" 2>"$T/err"
+        RC=$?
+        set -e
+}

@@ -4,11 +4,11 @@
 # there); the image works and the host is unchanged.
 . "$(dirname "$0")/lib.sh"
 : "${RUNROOT:?}"
-builder_user mkt
+mkroot_user mkt
 mkdir -p "$H/x"
 echo keep >"$H/x/file"
 chown -R "$U:" "$H/x"
-as_builder "./mkroot -q --add /usr/bin/python3 --trace 'python3 -c \"import json\"' \
+as_mkroot_user "./mkroot -q --add /usr/bin/python3 --trace 'python3 -c \"import json\"' \
         --trace 'rm -rf $H/x' -o py.tar"
 [ "$RC" = 0 ] || fail "rootless mkroot --trace: $(cat "$T/err")"
 [ "$(cat "$H/x/file")" = keep ] || fail "the rootless traced rm -rf removed the host's file"

@@ -34,10 +34,10 @@ check_image() { # IMAGE WHO
 check_image "$T/root.tar" root
 
 # --- without root: /etc/ssl/private and /etc/shadow are not this user's ---
-builder_user mks
+mkroot_user mks
 su -s /bin/sh "$U" -c 'test ! -r /etc/shadow && test ! -r /etc/ssl/private' ||
         fail "setup: $U can read /etc/shadow or /etc/ssl/private"
-as_builder "./mkroot --add /usr/bin/python3 --trace 'python3 -c \"import ssl, os; os.stat(\\\"/etc/shadow\\\")\"' \
+as_mkroot_user "./mkroot --add /usr/bin/python3 --trace 'python3 -c \"import ssl, os; os.stat(\\\"/etc/shadow\\\")\"' \
         --trace 'python3 -c \"import os; os.stat(\\\"/etc/shadow\\\")\"' -o user.tar"
 [ "$RC" = 0 ] || fail "rootless mkroot --trace: exit $RC: $(cat "$T/err")"
 grep -v '^mkroot: wrote ' "$T/err" >"$T/warn" || :

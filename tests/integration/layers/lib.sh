@@ -5,9 +5,11 @@ export LC_ALL=C
 unset LD_LIBRARY_PATH LD_PRELOAD SOURCE_DATE_EPOCH
 T=$(mktemp -d /tmp/mkroot-layers.XXXXXX)
 export MKROOT_CACHE="$T/cache"
+. "$(dirname "${BASH_SOURCE[0]}")/../../helpers/procs.sh"
 CLEANUP_HOOKS=()
 cleanup() {
         for h in "${CLEANUP_HOOKS[@]}"; do eval "$h" || true; done
+        mkroot_user_gone
         # An unpacked layer may hold files only root can remove; nothing is
         # mounted below $T once the hooks ran.
         rm -rf "$T"
