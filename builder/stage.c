@@ -476,3 +476,16 @@ const stage_entry *const *stage_sorted(stage *s)
         }
         return s->sorted;
 }
+
+void stage_map_owner(stage *s, uid_t uid, gid_t gid, uid_t to_uid, gid_t to_gid)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                stage_entry *en = &s->nodes[i]->e;
+                if (!en->host)
+                        continue;
+                if (en->uid == uid)
+                        en->uid = to_uid;
+                if (en->gid == gid)
+                        en->gid = to_gid;
+        }
+}

@@ -62,6 +62,11 @@ int stage_add_data(stage *s, const char *dest, mode_t perm, const void *data, si
 /* The entry at dest (after following staged parent symlinks), or NULL. */
 const stage_entry *stage_lookup(const stage *s, const char *dest);
 
+/* Host entries owned by uid get to_uid, those of group gid to_gid: a
+ * build in a user namespace records the host files that namespace does
+ * not map (the overflow ids there) as root's, as a build by root does. */
+void stage_map_owner(stage *s, uid_t uid, gid_t gid, uid_t to_uid, gid_t to_gid);
+
 size_t stage_count(const stage *s);
 /* Entries sorted by path (bytewise), valid until the next add. */
 const stage_entry *const *stage_sorted(stage *s);

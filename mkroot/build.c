@@ -1,7 +1,10 @@
 /* mkroot build MANIFEST: the manifest's layers built (each unchanged step
  * reused from the cache) and the image written (builder/layers/). */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "builder.h"
 #include "mkroot.h"
@@ -34,16 +37,10 @@ static const char build_help[] =
         "                      --format the image is written as "
         "image.oci.tar)\n" MKROOT_REGISTRY_HELP "  -q, --quiet / -v, --verbose\n";
 
-int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
-                       const char *output, const image_opts *io)
+static int build_write(store *st, const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
+                       const char *output, const image_opts *io, double t0)
 {
-        double t0 = mkroot_now();
         err_t e = {0};
-        store *st = NULL;
-        if (store_open(o->cache_dir, &st, &e) < 0) {
-                log_error("%s", e.msg);
-                return 1;
-        }
         if (!output)
                 output = mkroot_default_output(f);
         _cleanup_close_ int lock = -1;
@@ -66,8 +63,63 @@ int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_fo
         } else if (r < 0)
                 log_error("%s", e.msg);
         lay_image_free(&im);
-        store_free(st);
         return r < 0 ? 1 : 0;
+}
+
+/* Without root the build runs in a child that is root of a user namespace
+ * of its own (the user's subordinate ids mapped when there are any), so
+ * that the layers carry the owners the namespace shows, as podman's
+ * rootless builds do; this process stays as it was (a --push after it
+ * runs skopeo as the user). The cache was opened by the user before. */
+static int build_write_userns(store *st, const lay_manifest *m, const lay_build_opts *o,
+                              mkroot_format f, const char *output, const image_opts *io, double t0)
+{
+        fflush(stdout);
+        fflush(stderr);
+        pid_t c = fork();
+        if (c < 0) {
+                log_error("build without root: fork: %s", strerror(errno));
+                return 1;
+        }
+        if (c == 0) {
+                lay_build_opts uo = *o;
+                err_t e = {0};
+                if (lay_build_enter_userns(&uo, &e) < 0) {
+                        log_error("%s", e.msg);
+                        _exit(1);
+                }
+                int r = build_write(st, m, &uo, f, output, io, t0);
+                fflush(stdout);
+                _exit(r);
+        }
+        int status;
+        while (waitpid(c, &status, 0) < 0)
+                if (errno != EINTR) {
+                        log_error("build without root: waiting for the build: %s", strerror(errno));
+                        return 1;
+                }
+        if (WIFSIGNALED(status)) {
+                log_error("build without root: the build was killed by signal %d",
+                          WTERMSIG(status));
+                return 1;
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int mkroot_build_write(const lay_manifest *m, const lay_build_opts *o, mkroot_format f,
+                       const char *output, const image_opts *io)
+{
+        double t0 = mkroot_now();
+        err_t e = {0};
+        store *st = NULL;
+        if (store_open(o->cache_dir, &st, &e) < 0) {
+                log_error("%s", e.msg);
+                return 1;
+        }
+        int r = geteuid() == 0 ? build_write(st, m, o, f, output, io, t0)
+                               : build_write_userns(st, m, o, f, output, io, t0);
+        store_free(st);
+        return r;
 }
 
 typedef struct build_args {

@@ -176,7 +176,8 @@ bool runner_in_userns(void)
 /* The helper's side of runner_userns_enter: once the parent has its new
  * namespace (a byte on sock), map it; the outcome (0, or the errno and
  * the file whose range is missing) goes back on sock. */
-static void map_parent(pid_t parent, uid_t uid, gid_t gid, const char *name, int sock)
+static void map_parent(pid_t parent, uid_t uid, gid_t gid, const char *name, unsigned long min,
+                       int sock)
 {
         char c;
         ssize_t n;
@@ -185,7 +186,7 @@ static void map_parent(pid_t parent, uid_t uid, gid_t gid, const char *name, int
         if (n != 1)
                 _exit(1);
         const char *missing = NULL;
-        int r = map_subids(parent, uid, gid, name, RUNNER_USERNS_IDS, &missing);
+        int r = map_subids(parent, uid, gid, name, min, &missing);
         char msg[64];
         snprintf(msg, sizeof msg, "%d %s", -r, missing ? missing : "-");
         _exit(write(sock, msg, strlen(msg)) > 0 ? 0 : 1);
@@ -211,20 +212,42 @@ static int map_outcome(const char *msg, const char *name, err_t *e)
         return 0;
 }
 
-int runner_userns_enter(err_t *e)
+/* Only the caller, as root of a namespace it just entered: a process may
+ * map its own ids without a helper (its gid once setgroups is denied). */
+static int map_self(uid_t uid, gid_t gid, err_t *e)
+{
+        char map[64];
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+        int r = write_proc(getpid(), "uid_map", map, e);
+        if (r == 0)
+                r = write_proc(getpid(), "setgroups", "deny", e);
+        if (r == -ENOENT)
+                r = 0;
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+        if (r == 0)
+                r = write_proc(getpid(), "gid_map", map, e);
+        return r;
+}
+
+int runner_userns_enter(unsigned long min_ids, err_t *e)
 {
         uid_t uid = getuid();
         gid_t gid = getgid();
         struct passwd *pw = getpwuid(uid);
         _cleanup_free_ char *name = pw ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)uid);
         struct subids ids;
-        const char *missing = subids_missing(name, uid, RUNNER_USERNS_IDS, &ids);
+        const char *missing = subids_missing(name, uid, min_ids ? min_ids : 1, &ids);
+        if (missing && !min_ids) {
+                if (unshare(CLONE_NEWUSER) < 0)
+                        return err_sys(e, errno, "a user namespace of its own");
+                return map_self(uid, gid, e);
+        }
         if (missing)
                 return err_set(e, -ENOENT,
-                               "%s: no subordinate id range of %u ids for %s: add the line "
+                               "%s: no subordinate id range of %lu ids for %s: add the line "
                                "\"%s:100000:%u\" (a range no other user has) to /etc/subuid "
                                "and /etc/subgid, or run as root",
-                               missing, RUNNER_USERNS_IDS, name, name, RUNNER_USERNS_IDS);
+                               missing, min_ids, name, name, RUNNER_USERNS_IDS);
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
                 return err_sys(e, errno, "socketpair");
@@ -232,7 +255,7 @@ int runner_userns_enter(err_t *e)
         pid_t c = fork();
         if (c == 0) {
                 close(sp[0]);
-                map_parent(parent, uid, gid, name, sp[1]);
+                map_parent(parent, uid, gid, name, min_ids ? min_ids : 1, sp[1]);
         }
         close(sp[1]);
         _cleanup_close_ int sock = sp[0];

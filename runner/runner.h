@@ -39,13 +39,14 @@ int runner_exec_in_tree(const char *root, char *const argv[], char *const envp[]
 
 /* Make the calling process, which must not have started a thread, root
  * of a user namespace of its own: 0 is the caller's uid and gid, 1..N its
- * ranges in /etc/subuid and /etc/subgid (at least RUNNER_USERNS_IDS),
- * written by newuidmap and newgidmap (package uidmap) from a helper
- * process, the same ranges a rootless run maps. Files it creates belong
- * to the caller on the host, files it chowns to the ranges; later
- * runner_exec_in_tree calls run as root there. -ENOENT with the line to
- * add when the caller has no range. */
-int runner_userns_enter(err_t *e);
+ * ranges in /etc/subuid and /etc/subgid (at least min_ids), written by
+ * newuidmap and newgidmap (package uidmap) from a helper process, the
+ * same ranges a rootless run maps. Files it creates belong to the caller
+ * on the host, files it chowns to the ranges; later runner_exec_in_tree
+ * calls run as root there. -ENOENT with the line to add when the caller
+ * has no range of min_ids; min_ids 0: any range, else only the caller
+ * (0 inside, nothing else mapped). */
+int runner_userns_enter(unsigned long min_ids, err_t *e);
 /* Whether this process is in a user namespace other than the initial one
  * (root there is not the host's: no device cgroup, only the mapped ids). */
 bool runner_in_userns(void);

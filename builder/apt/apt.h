@@ -439,6 +439,9 @@ typedef struct apt_bootstrap_opts {
         strv include, exclude, components;
         apt_variant variant;
         bool allow_expired, no_verify, print_debs;
+        /* The caller is root only of a namespace it made for something
+         * else (mkroot build without root): refused as without root. */
+        bool not_host_root;
         bool rebuild; /* ignore a cached image built from the same Release */
         /* 1u << apt_pocket for each pocket asked for (one that does not
          * exist is an error); 0: every pocket the suite has. */

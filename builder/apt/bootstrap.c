@@ -178,7 +178,7 @@ static int setup(boot *b, err_t *e)
                                b->suite.name, b->arch);
         /* mkroot fetch is root of a user namespace by now
          * (apt_bootstrap_enter_userns); another caller without root is not. */
-        if (!o->print_debs && geteuid() != 0)
+        if (!o->print_debs && (geteuid() != 0 || o->not_host_root))
                 return err_set(e, -EPERM,
                                "fetching %s needs root here: the second stage gives files their "
                                "owners (\"mkroot fetch %s\" does it without root, in a user "

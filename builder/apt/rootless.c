@@ -23,7 +23,7 @@ int apt_bootstrap_enter_userns(const apt_bootstrap_opts *o, store **ret_store, e
         if (rc < 0)
                 return rc;
         unsigned uid = (unsigned)getuid();
-        rc = runner_userns_enter(e);
+        rc = runner_userns_enter(RUNNER_USERNS_IDS, e);
         if (rc < 0) {
                 store_free(st);
                 return err_prefix(e, "fetch without root");

@@ -82,6 +82,24 @@ static int stage_digest(stage *s, char ret[DIGEST_HEX_LEN + 1], int64_t *newest,
         return 0;
 }
 
+/* In a user namespace the host's ids it does not map (root's, for one)
+ * show as the overflow ids: a host file of root's, added to the image,
+ * is root's there too, as in a build by root. */
+static void unmapped_to_root(stage *s)
+{
+        unsigned long ids[2] = {65534, 65534};
+        static const char *const files[] = {"/proc/sys/kernel/overflowuid",
+                                            "/proc/sys/kernel/overflowgid"};
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+                err_t ignore = {0};
+                if (fs_read_file_at(AT_FDCWD, files[i], 64, &text, &len, &ignore) == 0)
+                        ids[i] = strtoul(text, NULL, 10);
+        }
+        stage_map_owner(s, (uid_t)ids[0], (gid_t)ids[1], 0, 0);
+}
+
 static char *host_path(const lay_manifest *m, const char *p)
 {
         return p[0] == '/' ? xstrdup(p) : path_join(m->dir, p);
@@ -408,6 +426,7 @@ static int fetch_suite_base(builder_state *b, const char *name, char **ret, err_
         apt_bootstrap_opts ao = {.suite = name,
                                  .output = tmp,
                                  .cache_dir = b->o->cache_dir,
+                                 .not_host_root = b->o->userns,
                                  .variant = APT_VARIANT_MINBASE,
                                  .compress_level = 0};
         r = apt_bootstrap(&ao, e);
@@ -561,6 +580,17 @@ static int load_base(builder_state *b, char key_out[DIGEST_HEX_LEN + 1], err_t *
 
 /* ---- the whole build ---------------------------------------------------- */
 
+int lay_build_enter_userns(lay_build_opts *o, err_t *e)
+{
+        if (geteuid() == 0)
+                return 0;
+        int r = runner_userns_enter(0, e);
+        if (r < 0)
+                return err_prefix(e, "build without root");
+        o->userns = true;
+        return 1;
+}
+
 int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_image *ret,
               unsigned *ret_built, unsigned *ret_reused, err_t *e)
 {
@@ -582,6 +612,8 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 char in[DIGEST_HEX_LEN + 1] = "-";
                 if (step->kind == LAY_STEP_ADD || step->kind == LAY_STEP_COPY) {
                         r = stage_inputs(&b, step, inputs, &keep, e);
+                        if (r == 0 && o->userns)
+                                unmapped_to_root(inputs);
                         if (r == 0)
                                 r = stage_digest(inputs, in, &b.newest, e);
                 }

@@ -94,8 +94,18 @@ typedef struct lay_build_opts {
         bool allow_missing;
         bool no_cache; /* rebuild every step (still stores the results) */
         bool network;  /* --network: every Run step gets the host's network */
+        /* Without root: the build is root of a user namespace of its own
+         * (runner_userns_enter), so that the tree and its layers have the
+         * owners the namespace shows; host files it adds that the
+         * namespace does not map are recorded as root's. */
+        bool userns;
 } lay_build_opts;
 
+/* Without root: make this process, which must not have started a thread,
+ * root of a user namespace of its own (runner_userns_enter: the user's
+ * subordinate ids when there are any, else only the user) and set
+ * o->userns; 1 then, 0 for root (nothing done). Open the store before. */
+int lay_build_enter_userns(lay_build_opts *o, err_t *e);
 /* Build the manifest's layers (reusing cached steps). Counts of built and
  * reused steps are returned for the caller's message. */
 int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_image *ret,
