@@ -20,6 +20,8 @@ void cg_limits_init(cg_limits *l)
                 .cpu_weight = -1,
                 .cpu_shares = -1,
                 .io_weight = -1,
+                .memory_low = -1,
+                .memory_swap = -1,
         };
 }
 
@@ -31,15 +33,15 @@ bool cg_limits_any(const cg_limits *l)
 unsigned cg_needed(const cg_limits *l)
 {
         unsigned m = 0;
-        if (l->memory >= 0)
+        if (l->memory >= 0 || l->memory_low >= 0 || l->memory_swap != -1)
                 m |= CG_C_MEMORY;
         if (l->cpu_quota >= 0 || l->cpu_weight >= 0 || l->cpu_shares >= 0)
                 m |= CG_C_CPU;
         if (l->pids >= 0)
                 m |= CG_C_PIDS;
-        if (l->cpuset_cpus)
+        if (l->cpuset_cpus || l->cpuset_mems[0])
                 m |= CG_C_CPUSET;
-        if (l->io_weight >= 0)
+        if (l->io_weight >= 0 || l->nthrottle)
                 m |= CG_C_IO;
         if (l->device_policy)
                 m |= CG_C_DEVICES;

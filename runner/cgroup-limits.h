@@ -36,15 +36,42 @@ int cg_device_rule_parse(const char *rule, cg_device *ret, err_t *e);
 int cg_device_parse(const char *spec, cg_device *ret, err_t *e);
 void cg_device_free(cg_device *d);
 
+/* One of OCI's blockIO throttles: a device's rate, bytes or I/Os per
+ * second (v1 blkio.throttle.*_device, v2 io.max). */
+typedef enum cg_throttle_kind {
+        CG_READ_BPS,
+        CG_WRITE_BPS,
+        CG_READ_IOPS,
+        CG_WRITE_IOPS,
+        CG_THROTTLE_KIND_MAX
+} cg_throttle_kind;
+typedef struct cg_throttle {
+        unsigned major, minor;
+        cg_throttle_kind kind;
+        uint64_t rate;
+} cg_throttle;
+#define CG_THROTTLE_MAX 16
+
 typedef struct cg_limits {
-        int64_t memory;     /* bytes, swap included; -1 = unset */
-        int64_t cpu_quota;  /* microseconds per cpu_period; -1 = unset */
-        int64_t cpu_period; /* microseconds (100000 by default) */
-        int64_t pids;       /* -1 = unset */
-        char *cpuset_cpus;  /* "0-1,3" or NULL */
-        int64_t cpu_weight; /* 1..10000 (v2 scale); -1 = unset */
-        int64_t cpu_shares; /* 2..262144 (v1 scale); -1 = unset */
-        int64_t io_weight;  /* 1..10000 (v2) / 10..1000 (v1 blkio); -1 = unset */
+        int64_t memory;       /* bytes, swap included; -1 = unset */
+        int64_t cpu_quota;    /* microseconds per cpu_period; -1 = unset */
+        int64_t cpu_period;   /* microseconds (100000 by default) */
+        int64_t pids;         /* -1 = unset */
+        char *cpuset_cpus;    /* "0-1,3" or NULL */
+        int64_t cpu_weight;   /* 1..10000 (v2 scale); -1 = unset */
+        int64_t cpu_shares;   /* 2..262144 (v1 scale); -1 = unset */
+        int64_t io_weight;    /* 1..10000 (v2) / 10..1000 (v1 blkio); -1 = unset */
+        bool io_weight_blkio; /* io_weight is on blkio's scale (OCI's), converted for v2 */
+        /* Bytes kept from reclaim: v1 memory.soft_limit_in_bytes, v2
+         * memory.low; -1 = unset. */
+        int64_t memory_low;
+        /* With memory: memory and swap together (OCI's memory.swap: v1
+         * memory.memsw.limit_in_bytes, v2 memory.swap.max = this - memory);
+         * -1 = unset (as much as memory: no swap), -2 = swap not limited. */
+        int64_t memory_swap;
+        char cpuset_mems[64]; /* memory nodes, "0-1"; empty = unset */
+        cg_throttle throttle[CG_THROTTLE_MAX];
+        size_t nthrottle;
         /* The device allow-list must be enforced (runs as root): the devices
          * hierarchy (v1) or a BPF device program (v2) that cannot be set up
          * is an error, also when no limit is asked for. Only root can have

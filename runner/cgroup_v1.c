@@ -160,10 +160,14 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                               (long long)l->memory);
                 if (r < 0)
                         return r;
-                /* docker's -m includes swap: memory+swap gets the same limit. */
+                /* docker's -m includes swap: memory+swap gets the same
+                 * limit, unless OCI's memory.swap says otherwise. */
+                int64_t sw = l->memory_swap >= 0    ? l->memory_swap
+                             : l->memory_swap == -2 ? -1
+                                                    : l->memory;
                 r = cg_writef(d->dirfd, d->path, "memory.memsw.limit_in_bytes", false, e, "%lld",
-                              (long long)l->memory);
-                if (r == -ENOENT && !cg_host_has_swap())
+                              (long long)sw);
+                if (r == -ENOENT && !cg_host_has_swap() && l->memory_swap == -1)
                         err_clear(e);
                 else if (r == -ENOENT)
                         return err_set(e, r,
@@ -171,6 +175,13 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                                        "off), so swap cannot be limited",
                                        d->path);
                 else if (r < 0)
+                        return r;
+        }
+        if (l->memory_low >= 0) {
+                cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
+                r = cg_writef(d->dirfd, d->path, "memory.soft_limit_in_bytes", false, e, "%lld",
+                              (long long)l->memory_low);
+                if (r < 0)
                         return r;
         }
         cg_v1_dir *cpu = &cg->v1[CG_V1_CPU];
@@ -201,6 +212,26 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
         if (l->cpuset_cpus) {
                 cg_v1_dir *d = &cg->v1[CG_V1_CPUSET];
                 r = cg_write(d->dirfd, d->path, "cpuset.cpus", l->cpuset_cpus, false, e);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpuset_mems[0]) {
+                cg_v1_dir *d = &cg->v1[CG_V1_CPUSET];
+                r = cg_write(d->dirfd, d->path, "cpuset.mems", l->cpuset_mems, false, e);
+                if (r < 0)
+                        return r;
+        }
+        static const char *const tfiles[CG_THROTTLE_KIND_MAX] = {
+                [CG_READ_BPS] = "blkio.throttle.read_bps_device",
+                [CG_WRITE_BPS] = "blkio.throttle.write_bps_device",
+                [CG_READ_IOPS] = "blkio.throttle.read_iops_device",
+                [CG_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+        };
+        for (size_t i = 0; i < l->nthrottle; i++) {
+                const cg_throttle *t = &l->throttle[i];
+                cg_v1_dir *d = &cg->v1[CG_V1_BLKIO];
+                r = cg_writef(d->dirfd, d->path, tfiles[t->kind], false, e, "%u:%u %llu", t->major,
+                              t->minor, (unsigned long long)t->rate);
                 if (r < 0)
                         return r;
         }
@@ -447,6 +478,8 @@ int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e)
 {
         cg_v1_dir *d = NULL;
         int r = 0;
+        if ((l->memory_low >= 0 || l->memory_swap != -1) && l->memory < 0)
+                r = dir_of(cg, CG_V1_MEMORY, &d, e);
         if (l->memory >= 0 && (r = dir_of(cg, CG_V1_MEMORY, &d, e)) == 0) {
                 /* memory+swap may not go below the memory limit: raised
                  * first (a lower one fails here and is written after). */
@@ -458,9 +491,9 @@ int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e)
                 r = dir_of(cg, CG_V1_CPU, &d, e);
         if (r == 0 && l->pids >= 0)
                 r = dir_of(cg, CG_V1_PIDS, &d, e);
-        if (r == 0 && l->cpuset_cpus)
+        if (r == 0 && (l->cpuset_cpus || l->cpuset_mems[0]))
                 r = dir_of(cg, CG_V1_CPUSET, &d, e);
-        if (r == 0 && l->io_weight >= 0)
+        if (r == 0 && (l->io_weight >= 0 || l->nthrottle))
                 r = dir_of(cg, CG_V1_BLKIO, &d, e);
         return r < 0 ? r : write_limits(cg, l, e);
 }

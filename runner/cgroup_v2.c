@@ -163,9 +163,16 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                               (long long)l->memory);
                 if (r < 0)
                         return r;
-                /* docker's -m includes swap: allow none on top. */
-                r = cg_write(cg->dirfd, cg->path, "memory.swap.max", "0", true, e);
-                if (r == -ENOENT && !cg_host_has_swap())
+                /* docker's -m includes swap: allow none on top (OCI's
+                 * memory.swap counts both). */
+                char swap[32] = "0";
+                if (l->memory_swap == -2)
+                        snprintf(swap, sizeof swap, "max");
+                else if (l->memory_swap >= 0)
+                        snprintf(swap, sizeof swap, "%lld",
+                                 (long long)(l->memory_swap - l->memory));
+                r = cg_write(cg->dirfd, cg->path, "memory.swap.max", swap, true, e);
+                if (r == -ENOENT && !cg_host_has_swap() && l->memory_swap == -1)
                         err_clear(e);
                 else if (r == -ENOENT)
                         return err_set(e, r,
@@ -173,6 +180,12 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                                        "swap cannot be limited",
                                        cg->path);
                 else if (r < 0)
+                        return r;
+        }
+        if (l->memory_low >= 0) {
+                r = cg_writef(cg->dirfd, cg->path, "memory.low", true, e, "%lld",
+                              (long long)l->memory_low);
+                if (r < 0)
                         return r;
         }
         if (l->cpu_quota >= 0) {
@@ -199,9 +212,30 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 if (r < 0)
                         return r;
         }
+        if (l->cpuset_mems[0]) {
+                r = cg_write(cg->dirfd, cg->path, "cpuset.mems", l->cpuset_mems, true, e);
+                if (r < 0)
+                        return r;
+        }
+        static const char *const tkeys[CG_THROTTLE_KIND_MAX] = {
+                [CG_READ_BPS] = "rbps",
+                [CG_WRITE_BPS] = "wbps",
+                [CG_READ_IOPS] = "riops",
+                [CG_WRITE_IOPS] = "wiops",
+        };
+        for (size_t i = 0; i < l->nthrottle; i++) {
+                const cg_throttle *t = &l->throttle[i];
+                r = cg_writef(cg->dirfd, cg->path, "io.max", true, e, "%u:%u %s=%llu", t->major,
+                              t->minor, tkeys[t->kind], (unsigned long long)t->rate);
+                if (r < 0)
+                        return r;
+        }
         if (l->io_weight >= 0) {
+                /* blkio's 10..1000 onto io.weight's 1..10000, as runc does */
+                int64_t w =
+                        l->io_weight_blkio ? 1 + (l->io_weight - 10) * 9999 / 990 : l->io_weight;
                 r = cg_writef(cg->dirfd, cg->path, "io.weight", true, e, "default %lld",
-                              (long long)l->io_weight);
+                              (long long)w);
                 if (r == -ENOENT) {
                         err_clear(e);
                         r = cg_writef(cg->dirfd, cg->path, "io.bfq.weight", true, e, "%lld",

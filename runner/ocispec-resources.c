@@ -98,6 +98,175 @@ static int parse_device_rules(parser *p, json_object *devs)
         return 0;
 }
 
+/* Members of obj (at path) not in known[] named in a warning. */
+static void warn_unknown(parser *p, json_object *obj, const char *path, const char *const *known)
+{
+        json_object_object_foreach(obj, k, v)
+        {
+                bool ok = false;
+                for (size_t i = 0; known[i] && !ok; i++)
+                        ok = !strcmp(k, known[i]);
+                if (!ok && !spec_empty(v))
+                        spec_warn(p, WHAT ": %s.%.64s: ignored", path, k);
+        }
+}
+
+/* An optional integer member of obj: *ret untouched when absent. */
+static int get_opt(parser *p, json_object *obj, const char *key, const char *path, int64_t min,
+                   int64_t max, int64_t *ret)
+{
+        char sub[96];
+        snprintf(sub, sizeof sub, "%s.%s", path, key);
+        json_object *v = spec_member(obj, key);
+        return v ? spec_get_int(p, v, sub, min, max, ret) : 0;
+}
+
+/* memory: limit, reservation, swap (memory and swap together). */
+static int parse_memory(parser *p, json_object *mem, cg_limits *l)
+{
+        static const char *const path = "linux.resources.memory";
+        if (!mem)
+                return 0;
+        int r = spec_want_object(p, mem, path);
+        int64_t res = -1, swap = 0;
+        if (r == 0)
+                r = get_opt(p, mem, "limit", path, -1, INT64_MAX, &l->memory);
+        if (r == 0)
+                r = get_opt(p, mem, "reservation", path, -1, INT64_MAX, &res);
+        if (r == 0)
+                r = get_opt(p, mem, "swap", path, -1, INT64_MAX, &swap);
+        if (r < 0)
+                return r;
+        if (l->memory == 0)
+                l->memory = -1;
+        if (res > 0)
+                l->memory_low = res;
+        if (swap == -1)
+                l->memory_swap = -2;
+        else if (swap > 0) {
+                if (l->memory < 0)
+                        return spec_bad(p, "linux.resources.memory.swap",
+                                        "needs memory.limit (it counts memory and swap together)");
+                if (swap < l->memory)
+                        return spec_bad(p, "linux.resources.memory.swap",
+                                        "below memory.limit (it counts memory and swap together)");
+                l->memory_swap = swap;
+        }
+        static const char *const known[] = {"limit", "reservation", "swap", NULL};
+        warn_unknown(p, mem, path, known);
+        return 0;
+}
+
+/* cpu: quota, period, shares, cpus, mems. */
+static int parse_cpu(parser *p, json_object *cpu, cg_limits *l)
+{
+        static const char *const path = "linux.resources.cpu";
+        if (!cpu)
+                return 0;
+        int r = spec_want_object(p, cpu, path);
+        int64_t shares = 0;
+        if (r == 0)
+                r = get_opt(p, cpu, "quota", path, -1, INT64_MAX, &l->cpu_quota);
+        if (r == 0)
+                r = get_opt(p, cpu, "period", path, 1000, 1000000, &l->cpu_period);
+        if (r == 0)
+                r = get_opt(p, cpu, "shares", path, 0, 262144, &shares);
+        if (r < 0)
+                return r;
+        if (l->cpu_quota == 0)
+                l->cpu_quota = -1;
+        if (shares >= 2)
+                l->cpu_shares = shares;
+        const char *cpus = NULL, *mems = NULL;
+        if (spec_member(cpu, "cpus")) {
+                if ((r = spec_get_string(p, spec_member(cpu, "cpus"), "linux.resources.cpu.cpus",
+                                         &cpus)) < 0)
+                        return r;
+                if (*cpus)
+                        l->cpuset_cpus = xstrdup(cpus);
+        }
+        if (spec_member(cpu, "mems")) {
+                if ((r = spec_get_string(p, spec_member(cpu, "mems"), "linux.resources.cpu.mems",
+                                         &mems)) < 0)
+                        return r;
+                bool ok = strlen(mems) < sizeof l->cpuset_mems;
+                for (const char *c = mems; *c && ok; c++)
+                        ok = (*c >= '0' && *c <= '9') || *c == ',' || *c == '-';
+                if (!ok)
+                        return spec_bad(p, "linux.resources.cpu.mems",
+                                        "expected a list of memory nodes (0-1,3)");
+                snprintf(l->cpuset_mems, sizeof l->cpuset_mems, "%s", mems);
+        }
+        static const char *const known[] = {"quota", "period", "shares", "cpus", "mems", NULL};
+        warn_unknown(p, cpu, path, known);
+        return 0;
+}
+
+/* blockIO: weight (blkio's 10..1000) and the four throttles. */
+static int parse_block_io(parser *p, json_object *bio, cg_limits *l)
+{
+        static const char *const path = "linux.resources.blockIO";
+        if (!bio)
+                return 0;
+        int r = spec_want_object(p, bio, path);
+        int64_t w = 0;
+        if (r == 0)
+                r = get_opt(p, bio, "weight", path, 0, 1000, &w);
+        if (r < 0)
+                return r;
+        if (w > 0 && w < 10)
+                return spec_bad(p, "linux.resources.blockIO.weight", "below 10");
+        if (w) {
+                l->io_weight = w;
+                l->io_weight_blkio = true;
+        }
+        static const char *const tk[CG_THROTTLE_KIND_MAX] = {
+                [CG_READ_BPS] = "throttleReadBpsDevice",
+                [CG_WRITE_BPS] = "throttleWriteBpsDevice",
+                [CG_READ_IOPS] = "throttleReadIOPSDevice",
+                [CG_WRITE_IOPS] = "throttleWriteIOPSDevice",
+        };
+        for (int k = 0; k < CG_THROTTLE_KIND_MAX; k++) {
+                json_object *a = spec_member(bio, tk[k]);
+                char sub[128];
+                snprintf(sub, sizeof sub, "%s.%s", path, tk[k]);
+                if (a && !json_object_is_type(a, json_type_array))
+                        return spec_bad(p, sub, "expected an array");
+                for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+                        json_object *x = json_object_array_get_idx(a, i);
+                        char ip[160];
+                        snprintf(ip, sizeof ip, "%s[%zu]", sub, i);
+                        int64_t v[3] = {-1, -1, -1};
+                        static const char *const keys[] = {"major", "minor", "rate"};
+                        static const int64_t max[] = {0xfff, 0xfffff, INT64_MAX};
+                        r = spec_want_object(p, x, ip);
+                        for (size_t n = 0; n < 3 && r == 0; n++) {
+                                char kp[192];
+                                snprintf(kp, sizeof kp, "%s.%s", ip, keys[n]);
+                                r = spec_member(x, keys[n])
+                                            ? spec_get_int(p, spec_member(x, keys[n]), kp, 0,
+                                                           max[n], &v[n])
+                                            : spec_bad(p, kp, "missing");
+                        }
+                        if (r < 0)
+                                return r;
+                        if (l->nthrottle == CG_THROTTLE_MAX)
+                                return spec_bad(p, ip, "too many throttles");
+                        l->throttle[l->nthrottle++] =
+                                (cg_throttle){(unsigned)v[0], (unsigned)v[1], (cg_throttle_kind)k,
+                                              (uint64_t)v[2]};
+                }
+        }
+        static const char *const known[] = {"weight",
+                                            "throttleReadBpsDevice",
+                                            "throttleWriteBpsDevice",
+                                            "throttleReadIOPSDevice",
+                                            "throttleWriteIOPSDevice",
+                                            NULL};
+        warn_unknown(p, bio, path, known);
+        return 0;
+}
+
 int spec_parse_resources(parser *p, json_object *res)
 {
         if (!res)
@@ -106,75 +275,22 @@ int spec_parse_resources(parser *p, json_object *res)
         if (r < 0)
                 return r;
         cg_limits *l = &p->s->cfg.limits;
-        json_object *mem = spec_member(res, "memory");
-        if (mem && (r = spec_want_object(p, mem, "linux.resources.memory")) < 0)
+        if ((r = parse_memory(p, spec_member(res, "memory"), l)) < 0 ||
+            (r = parse_cpu(p, spec_member(res, "cpu"), l)) < 0 ||
+            (r = parse_block_io(p, spec_member(res, "blockIO"), l)) < 0)
                 return r;
-        if (spec_member(mem, "limit") &&
-            (r = spec_get_int(p, spec_member(mem, "limit"), "linux.resources.memory.limit", -1,
-                              INT64_MAX, &l->memory)) < 0)
-                return r;
-        if (l->memory == 0)
-                l->memory = -1;
-        json_object_object_foreach(mem ? mem : res, mk, mv)
-        {
-                if (mem && strcmp(mk, "limit") != 0 && !spec_empty(mv))
-                        spec_warn(p, WHAT ": linux.resources.memory.%s: ignored", mk);
-        }
-        json_object *cpu = spec_member(res, "cpu");
-        if (cpu && (r = spec_want_object(p, cpu, "linux.resources.cpu")) < 0)
-                return r;
-        if (spec_member(cpu, "quota") &&
-            (r = spec_get_int(p, spec_member(cpu, "quota"), "linux.resources.cpu.quota", -1,
-                              INT64_MAX, &l->cpu_quota)) < 0)
-                return r;
-        if (l->cpu_quota == 0)
-                l->cpu_quota = -1;
-        int64_t v = 0;
-        if (spec_member(cpu, "period")) {
-                if ((r = spec_get_int(p, spec_member(cpu, "period"), "linux.resources.cpu.period",
-                                      1000, 1000000, &v)) < 0)
-                        return r;
-                l->cpu_period = v;
-        }
-        if (spec_member(cpu, "shares")) {
-                if ((r = spec_get_int(p, spec_member(cpu, "shares"), "linux.resources.cpu.shares",
-                                      0, 262144, &v)) < 0)
-                        return r;
-                if (v >= 2)
-                        l->cpu_shares = v;
-        }
-        const char *cpus = NULL;
-        if (spec_member(cpu, "cpus")) {
-                if ((r = spec_get_string(p, spec_member(cpu, "cpus"), "linux.resources.cpu.cpus",
-                                         &cpus)) < 0)
-                        return r;
-                if (*cpus)
-                        l->cpuset_cpus = xstrdup(cpus);
-        }
-        json_object_object_foreach(cpu ? cpu : res, ck, cv)
-        {
-                if (cpu && strcmp(ck, "quota") && strcmp(ck, "period") && strcmp(ck, "shares") &&
-                    strcmp(ck, "cpus") && !spec_empty(cv))
-                        spec_warn(p, WHAT ": linux.resources.cpu.%s: ignored", ck);
-        }
         json_object *pids = spec_member(res, "pids");
+        int64_t v = 0;
         if (pids && (r = spec_want_object(p, pids, "linux.resources.pids")) < 0)
                 return r;
-        if (spec_member(pids, "limit")) {
-                if ((r = spec_get_int(p, spec_member(pids, "limit"), "linux.resources.pids.limit",
-                                      -1, INT64_MAX, &v)) < 0)
-                        return r;
-                if (v > 0)
-                        l->pids = v;
-        }
+        if ((r = get_opt(p, pids, "limit", "linux.resources.pids", -1, INT64_MAX, &v)) < 0)
+                return r;
+        if (v > 0)
+                l->pids = v;
         if ((r = parse_device_rules(p, spec_member(res, "devices"))) < 0)
                 return r;
-        json_object_object_foreach(res, rk, rv)
-        {
-                if (strcmp(rk, "memory") && strcmp(rk, "cpu") && strcmp(rk, "pids") &&
-                    strcmp(rk, "devices") && !spec_empty(rv))
-                        spec_warn(p, WHAT ": linux.resources.%s: ignored", rk);
-        }
+        static const char *const known[] = {"memory", "cpu", "pids", "blockIO", "devices", NULL};
+        warn_unknown(p, res, "linux.resources", known);
         return 0;
 }
 
@@ -316,8 +432,8 @@ int runner_oci_resources_parse(const char *text, size_t len, cg_limits *ret, str
         int r = spec_parse_resources(&p, top);
         json_object_put(top);
         if (r == 0 && (s.cfg.device_rules.n || s.cfg.limits.devices_all))
-                strv_push(&s.warnings, "--resources: devices: ignored (the device list is set "
-                                       "when the container is made)");
+                strv_push(&s.warnings, "linux.resources.devices: ignored (a container's device "
+                                       "list is set when it is made)");
         if (r == 0) {
                 *ret = s.cfg.limits;
                 ret->cpuset_cpus =

@@ -306,7 +306,15 @@ static int update_opts(int argc, char **argv, cg_limits *l, const char **ret_id)
                         l->cpu_shares = fl.cpu_shares;
                 if (l->pids < 0)
                         l->pids = fl.pids;
-                free(fl.cpuset_cpus);
+                /* (no option of its own for these) */
+                l->cpuset_cpus = fl.cpuset_cpus;
+                memcpy(l->cpuset_mems, fl.cpuset_mems, sizeof l->cpuset_mems);
+                l->memory_low = fl.memory_low;
+                l->memory_swap = fl.memory_swap;
+                l->io_weight = fl.io_weight;
+                l->io_weight_blkio = fl.io_weight_blkio;
+                memcpy(l->throttle, fl.throttle, sizeof l->throttle);
+                l->nthrottle = fl.nthrottle;
         }
         return 0;
 }
@@ -317,6 +325,7 @@ int oci_cmd_update(int argc, char **argv)
         cg_limits_init(&l);
         const char *id = NULL;
         int r = update_opts(argc, argv, &l, &id);
+        _cleanup_free_ char *cpus = l.cpuset_cpus; /* --resources' */
         if (r)
                 return r;
         ctr c;

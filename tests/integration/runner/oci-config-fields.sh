@@ -159,4 +159,77 @@ bad 'config.json: linux.devices[0].path: not a path below /dev/ that runroot'"'"
 bad 'config.json: linux.devices[0].minor: missing' "linux.devices=[{'path':'/dev/x','type':'c','major':10}]"
 bad 'config.json: linux.resources.devices[0].access: expected letters of rwm' \
         "linux.resources={'devices':[{'allow':True,'type':'c','major':10,'minor':200,'access':'rx'}]}"
+
+# linux.resources: memory limit, reservation and swap, cpu shares, quota,
+# period, cpus and mems, pids, blockIO throttles, in the container's
+# cgroup files (v1 or v2, whichever holds the controller); update
+# --resources changes them.
+bdev=$(cat /sys/block/vda/dev 2>/dev/null || cat "$(ls -d /sys/block/*/dev | head -1)")
+bmaj=${bdev%:*} bmin=${bdev#*:}
+conf 'process.args=["/bin/sleep","60"]' \
+        "linux.resources={'memory':{'limit':67108864,'reservation':33554432,'swap':100663296},'cpu':{'shares':512,'quota':20000,'period':100000,'cpus':'0','mems':'0'},'pids':{'limit':50},'blockIO':{'throttleReadBpsDevice':[{'major':$bmaj,'minor':$bmin,'rate':1048576}],'throttleWriteIOPSDevice':[{'major':$bmaj,'minor':$bmin,'rate':77}]}}"
+"${R[@]}" create --bundle b rs 2>rs.err || fail "create rs: $(cat rs.err)"
+pid=$(state_field rs pid)
+# cgval V1-CONTROLLER V1-FILE V2-FILE: the value there, one line.
+cgval() {
+        local f
+        f=$(cg_file "$pid" "$1" "$2" "$3")
+        [ -n "$f" ] || fail "no $2 or $3 for pid $pid"
+        case $f in
+        */blkio.throttle.* | */io.max) grep "^$bdev " "$f" | tr '\n' ' ' ;;
+        *) tr '\n' ' ' <"$f" ;;
+        esac
+        echo
+}
+{
+        cgval memory memory.limit_in_bytes memory.max
+        cgval memory memory.soft_limit_in_bytes memory.low
+        cgval cpu cpu.shares cpu.weight
+        cgval cpu cpu.cfs_quota_us cpu.max
+        cgval cpuset cpuset.cpus cpuset.cpus
+        cgval cpuset cpuset.mems cpuset.mems
+        cgval pids pids.max pids.max
+} >rs.out
+f=$(cg_file "$pid" memory memory.memsw.limit_in_bytes memory.swap.max)
+[ -z "$f" ] || { cat "$f"; } >>rs.out
+rd=$(cg_file "$pid" blkio blkio.throttle.read_bps_device io.max)
+wi=$(cg_file "$pid" blkio blkio.throttle.write_iops_device io.max)
+case $rd in
+*/io.max) want_rs="67108864 \n33554432 \n20 \n20000 100000 \n0 \n0 \n50 \n" want_swap=33554432 want_io="$bdev rbps=1048576 wbps=max riops=max wiops=77 \n" ;;
+*) want_rs="67108864 \n33554432 \n512 \n20000 \n0 \n0 \n50 \n" want_swap=100663296 want_io="$bdev 1048576 \n$bdev 77 \n" ;;
+esac
+want_out rs "$want_rs$want_swap\n"
+if [ "$rd" = "$wi" ]; then grep "^$bdev " "$rd"; else grep "^$bdev " "$rd" "$wi" -h; fi | sed 's/$/ /' >io.out
+printf "$want_io" >io.want
+diff io.want io.out >io.diff || fail "blockIO throttles: $(cat io.diff)"
+printf '{"memory":{"limit":67108864,"reservation":16777216,"swap":-1},"cpu":{"mems":"0"}}' >res.json
+"${R[@]}" update --resources res.json rs 2>up.err || fail "update --resources: $(cat up.err)"
+[ "$(cgval memory memory.soft_limit_in_bytes memory.low)" = "16777216 " ] || fail "update: reservation $(cgval memory memory.soft_limit_in_bytes memory.low)"
+"${R[@]}" delete --force rs || fail "delete rs"
+bad 'config.json: linux.resources.memory.swap: below memory.limit (it counts memory and swap together)' \
+        "linux.resources={'memory':{'limit':67108864,'swap':1048576}}"
+bad 'config.json: linux.resources.memory.swap: needs memory.limit (it counts memory and swap together)' \
+        "linux.resources={'memory':{'swap':1048576}}"
+bad 'config.json: linux.resources.cpu.mems: expected a list of memory nodes (0-1,3)' \
+        "linux.resources={'cpu':{'mems':'0;1'}}"
+# blockIO.weight: the weight file where the kernel has one, else refused
+# naming it (this host's I/O scheduler may have none).
+conf 'process.args=["/bin/sleep","60"]' "linux.resources={'blockIO':{'weight':300}}"
+if "${R[@]}" create --bundle b bw 2>bw.err; then
+        pid=$(state_field bw pid)
+        f=$(cg_file "$pid" blkio blkio.weight io.weight)
+        [ -n "$f" ] || f=$(cg_file "$pid" blkio blkio.bfq.weight io.bfq.weight)
+        [ -n "$f" ] || fail "blockIO.weight: no weight file for pid $pid"
+        w=$(tr '\n' ' ' <"$f")
+        # blkio's scale as it is; io.weight's from it as runc converts
+        case $f in
+        */io.weight) [ "$w" = "default 2930 " ] || fail "blockIO.weight: $f: $w" ;;
+        *) [ "$w" = "300 " ] || [ "$w" = "default 300 " ] || fail "blockIO.weight: $f: $w" ;;
+        esac
+        "${R[@]}" delete --force bw || fail "delete bw"
+else
+        grep -q 'io weight not supported (neither blkio.weight nor blkio.bfq.weight)$\|io weight not supported (neither io.weight nor io.bfq.weight)$' bw.err ||
+                fail "blockIO.weight: $(cat bw.err)"
+        [ ! -e "$T/state/bw" ] || fail "blockIO.weight refused: left state"
+fi
 echo PASS
