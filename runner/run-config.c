@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -339,14 +340,24 @@ static void private_dns(const strv *given, strv *ret)
 
 /* runner_config's start_fd and startContainer hooks, in the command's
  * process right before its exec: it blocks in the open until the fifo has
- * a reader (the runtime's start) and writes "0", then the hooks run and
- * the reader gets "1", or "E" and the error's line (the command does not
- * run then). The descriptor is O_PATH: the open through /proc/self/fd
- * reopens it; the end written stays open until the exec closes it. */
+ * a reader (the runtime's start) and writes "0"; with hooks, they run
+ * then and the reader gets "1", or "E" and the error's line (the command
+ * does not run then). The descriptor is O_PATH: the open through
+ * /proc/self/fd reopens it; the end written stays open until the exec
+ * closes it. */
 typedef struct start_ctx {
         int fd;
         const runner_hooks *hooks;
 } start_ctx;
+
+/* A reader that is gone is no reason to end: no SIGPIPE for it. */
+static void fifo_say(int fd, const char *s, size_t n)
+{
+        struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+        sigaction(SIGPIPE, &ign, &old);
+        (void)!write(fd, s, n);
+        sigaction(SIGPIPE, &old, NULL);
+}
 
 static void wait_start(void *ctx)
 {
@@ -357,15 +368,18 @@ static void wait_start(void *ctx)
         if (w < 0 || write(w, "0", 1) != 1)
                 _exit(125);
         close(x->fd);
+        if (!x->hooks || !x->hooks->n[RUNNER_HOOK_START_CONTAINER]) {
+                close(w);
+                return;
+        }
         err_t e = {0};
         if (runner_hooks_run(x->hooks, RUNNER_HOOK_START_CONTAINER, "created", getpid(), &e) < 0) {
                 char line[ERR_MSG_MAX + 2];
                 int n = snprintf(line, sizeof line, "E%s\n", e.msg);
-                (void)!write(w, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
+                fifo_say(w, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1));
                 _exit(125);
         }
-        if (write(w, "1", 1) != 1)
-                _exit(125);
+        fifo_say(w, "1", 1);
 }
 
 /* Run c's command over the image in p; cg holds the limits (or NULL). */

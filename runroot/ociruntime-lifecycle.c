@@ -19,9 +19,9 @@
 
 #include "ociruntime.h"
 
-/* After the "0" of wait_start (runner/run-config.c): "1" once the
- * startContainer hooks passed, or "E" and their error's line. 0, or 1
- * with the message printed. */
+/* With startContainer hooks, after the "0" of wait_start
+ * (runner/run-config.c): "1" once they passed, or "E" and their error's
+ * line. 0, or 1 with the message printed. */
 static int start_hooks_result(const char *id, int fd)
 {
         char buf[ERR_MSG_MAX + 2];
@@ -66,7 +66,7 @@ int oci_start_process(const char *id, pid_t pid, unsigned long long starttime, c
                 char b;
                 ssize_t n = read(fd, &b, 1);
                 if (n == 1) {
-                        r = start_hooks_result(id, fd);
+                        r = h && h->n[RUNNER_HOOK_START_CONTAINER] ? start_hooks_result(id, fd) : 0;
                         break;
                 }
                 if (!starttime || oci_start_time(pid) != starttime) {

@@ -145,6 +145,19 @@ wait_for 10 sh -c "'${R[0]}' --root '$T/state' state c4 | grep -q '\"stopped\"'"
 grep -q -e process -e poststart "$LOG" && fail "the command or poststart ran: $(cat "$LOG")"
 "${R[@]}" delete c4 2>d4.err || fail "delete c4: $(cat d4.err)"
 
+# --- a start killed while startContainer runs: the command still runs
+# (nobody reads the fifo's "1" any more; no SIGPIPE ends it for that).
+edit_config b "c['hooks'] = {'startContainer': [{'path': '/bin/sh', 'args': ['sh', '-c', 'sleep 1']}]}"
+: >"$LOG"
+"${R[@]}" create --bundle b c7 2>c7.err || fail "create c7: $(cat c7.err)"
+"${R[@]}" start c7 2>s7.err &
+spid=$!
+sleep 0.3
+kill -9 "$spid"
+wait "$spid" 2>/dev/null
+wait_for 10 grep -qx process "$LOG" || fail "a start killed during startContainer killed the command: $(cat "$LOG")"
+"${R[@]}" delete --force c7 2>d7.err || fail "delete c7: $(cat d7.err)"
+
 # --- failing poststart and poststop hooks are warnings: start and delete
 # succeed, the next hooks still run.
 edit_config b "c['hooks'] = {'poststart': [{'path': '$T/nonexistent'}], 'poststop': [{'path': '/bin/false'}, {'path': '$T/hook.sh', 'args': ['hook.sh', 'poststop'], 'env': ['BB=$BUSYBOX', 'LOG=$LOG']}]}"
