@@ -86,6 +86,11 @@ typedef struct cg_limits {
          * that are there without a limit asked for, so that cg_update can
          * set one later (an OCI runtime's update); none is required. */
         bool join_all;
+        /* v2: the device program is attached by cg_devices_attach, not by
+         * cg_create, so that its load (the verifier and the JIT, ~0.1 ms)
+         * overlaps the container's own setup; the caller must attach it
+         * before anything of the image runs. v1 writes its list at once. */
+        bool devices_later;
 } cg_limits;
 
 void cg_limits_init(cg_limits *l);

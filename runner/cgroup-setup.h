@@ -45,6 +45,11 @@ struct cgroup {
         /* v1 */
         cg_v1_dir v1[CG_V1_MAX];
         bool destroyed;
+        /* v2 with cg_limits.devices_later: the list cg_devices_attach
+         * still has to enforce (not owned). */
+        bool devices_pending;
+        const cg_device *pending_devices;
+        size_t npending_devices;
 };
 typedef struct cgroup cgroup;
 

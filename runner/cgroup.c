@@ -172,6 +172,18 @@ cg_mode cg_get_mode(const cgroup *cg)
         return cg ? cg->mode : CG_NONE;
 }
 
+int cg_devices_attach(cgroup *cg, err_t *e)
+{
+        if (!cg || cg->destroyed || !cg->devices_pending)
+                return 0;
+        int r = cg_v2_devices_setup(cg->dirfd, cg->path, cg->pending_devices, cg->npending_devices,
+                                    e);
+        if (r < 0)
+                return r;
+        cg->devices_pending = false;
+        return 0;
+}
+
 int cg_clone_fd(const cgroup *cg)
 {
         if (!cg || cg->destroyed || cg->mode != CG_V2)

@@ -24,6 +24,9 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
 /* Move pid into the cgroup (all hierarchies). */
 int cg_attach(cgroup *cg, pid_t pid, err_t *e);
 cg_mode cg_get_mode(const cgroup *cg);
+/* The device program cg_create left for later (cg_limits.devices_later):
+ * attached now; 0 when there is none to attach (v1, or already done). */
+int cg_devices_attach(cgroup *cg, err_t *e);
 /* The directory fd for clone3's CLONE_INTO_CGROUP (a v2 cgroup, which
  * then needs no cg_attach), or -1 (v1, or no cgroup). */
 int cg_clone_fd(const cgroup *cg);

@@ -299,9 +299,15 @@ int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, e
          * nodes cannot be opened anyway (its mounts are nodev). A fake
          * tree cannot run one. */
         if ((geteuid() == 0 || l->device_policy) && !l->devices_all && !cg_test.fake_fs) {
-                r = cg_v2_devices_setup(cg->dirfd, cg->path, l->devices, l->ndevices, e);
-                if (r < 0)
-                        return r;
+                if (l->devices_later) {
+                        cg->devices_pending = true;
+                        cg->pending_devices = l->devices;
+                        cg->npending_devices = l->ndevices;
+                } else {
+                        r = cg_v2_devices_setup(cg->dirfd, cg->path, l->devices, l->ndevices, e);
+                        if (r < 0)
+                                return r;
+                }
         }
         return write_limits(cg, l, e);
 }

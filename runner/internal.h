@@ -344,9 +344,11 @@ typedef struct run_spec {
         bool userns;
         bool tty;
         int sync_fd, err_fd, tty_sock;
-        /* Born with all it needs (in its cgroup, no id maps, no pasta): the
-         * child does not wait for the parent's go; parent_pidfd (runroot's
-         * pidfd) tells it whether runroot died before its PDEATHSIG. */
+        /* Born in its cgroup, with no id maps or pasta to wait for: the
+         * child makes its mounts at once (parent_pidfd, runroot's pidfd,
+         * tells it whether runroot died before its PDEATHSIG) and waits
+         * for the go only before pid 1 starts, while runroot attaches the
+         * device program meanwhile (cg_limits.devices_later). */
         bool born_ready;
         int parent_pidfd;
         /* Called once the container's init runs (lifecycle.c's record). */

@@ -46,6 +46,21 @@ static int join_ns(const run_spec *s, runner_ns_join k, int type, const char *wh
         return 0;
 }
 
+/* runroot's go on sync_fd; its end (a failed setup, or runroot gone)
+ * ends the child. (detach: pid 1 keeps sync_fd, to hear when runroot
+ * leaves.) */
+static void wait_go(run_spec *s)
+{
+        char go = 0;
+        ssize_t n;
+        while ((n = read(s->sync_fd, &go, 1)) < 0 && errno == EINTR)
+                ;
+        if (n != 1 || go != 'G')
+                _exit(125);
+        if (!s->detach)
+                close(s->sync_fd);
+}
+
 static void child_main(run_spec *s)
 {
         err_t e = {0};
@@ -85,22 +100,17 @@ static void child_main(run_spec *s)
                 child_fail(s->err_fd, &e);
         }
         if (s->born_ready) {
-                /* Nothing to wait for; only whether runroot died before
-                 * the PDEATHSIG above was set (its pidfd is readable then).
-                 * Waiting for a go that a loaded machine schedules late
-                 * cost 0.6 ms on average here. */
+                /* Nothing to wait for yet; only whether runroot died
+                 * before the PDEATHSIG above was set (its pidfd is
+                 * readable then). Waiting here for a go that a loaded
+                 * machine schedules late cost 0.6 ms on average. */
                 struct pollfd pf = {.fd = s->parent_pidfd, .events = POLLIN};
                 if (poll(&pf, 1, 0) != 0)
                         _exit(125);
                 close(s->parent_pidfd);
         } else {
-                char go = 0;
-                if (read(s->sync_fd, &go, 1) != 1 || go != 'G')
-                        _exit(125);
+                wait_go(s);
         }
-        /* (detach: pid 1 hears on it when runroot leaves) */
-        if (!s->detach)
-                close(s->sync_fd);
         /* Joined the cgroup: a cgroup namespace rooted there (or the one
          * given, joined). */
         if (s->join_fds && s->join_fds[RUNNER_NSJ_CGROUP] >= 0) {
@@ -165,6 +175,11 @@ static void child_main(run_spec *s)
         int cwd_fd = -1;
         if (s->workdir && init_open_workdir(s->workdir, &cwd_abs, &cwd_fd, &e) < 0)
                 child_fail(s->err_fd, &e);
+        /* Nothing of the image has run: the device program runroot
+         * attached while the mounts were made must be there before it
+         * does (its go; by now it is usually waiting in the pipe). */
+        if (s->born_ready)
+                wait_go(s);
         init_cmd cmd = {
                 .argv = s->argv,
                 .envp = envp,
@@ -287,6 +302,8 @@ static int device_cgroup(const mount_plan *plan, cgroup **ret, err_t *e)
         l.device_policy = true;
         l.devices = plan->devices;
         l.ndevices = plan->ndevices;
+        /* attached in run_container, while the child makes its mounts */
+        l.devices_later = true;
         char name[48];
         snprintf(name, sizeof name, "runroot-%d-%08x", (int)getpid(), run_random());
         int r = cg_create("/sys/fs/cgroup", name, &l, ret, e);
@@ -370,7 +387,7 @@ static int detach_side(const run_spec *s, pid_t pid, int tsock, int errr, int sy
         size_t len = 0;
         for (;;) {
                 if (len >= k && !memcmp(buf + len - k, INIT_READY_LINE, k)) {
-                        if (write(syncw, "D", 1) != 1)
+                        if (send(syncw, "D", 1, MSG_NOSIGNAL) != 1)
                                 break;
                         /* pid 1 closes its end once it has no PDEATHSIG
                          * left; anything before the EOF is its error. */
@@ -418,7 +435,10 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                         return r;
                 cg = own_cg;
         }
-        if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+        /* sync: a socket, so that the go to a child that already failed
+         * (its message is on errp) is an EPIPE, not a SIGPIPE. */
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, syncp) < 0 ||
+            pipe2(errp, O_CLOEXEC) < 0 ||
             (s->tty && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ttys) < 0)) {
                 r = err_sys(e, errno, "pipe");
                 closep_pair(syncp);
@@ -527,11 +547,15 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 r = ns_write_id_maps(pid, getuid(), getgid(), e);
         if (r == 0 && cg && !attached)
                 r = cg_attach(cg, pid, e);
+        if (r == 0)
+                r = cg_devices_attach(cg, e);
         pasta *net = NULL;
         if (r == 0 && s->pasta)
                 r = pasta_start(pid, s->pasta, &net, e);
-        /* (a born_ready child reads nothing: a write could be EPIPE) */
-        if (r == 0 && !s->born_ready && write(syncw, "G", 1) != 1)
+        /* A born_ready child may have failed already: EPIPE, and its
+         * message is read below. */
+        if (r == 0 && send(syncw, "G", 1, MSG_NOSIGNAL) != 1 &&
+            !(s->born_ready && (errno == EPIPE || errno == ECONNRESET)))
                 r = err_sys(e, errno, "start the container");
         if (r == 0 && hookr >= 0)
                 r = host_hooks(s, pid, hookr, e);

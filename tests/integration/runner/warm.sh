@@ -101,6 +101,32 @@ else
         echo "  (no cgroup2 hierarchy or no strace here: clone into the cgroup not checked)"
 fi
 
+# Born into that cgroup, the container makes its mounts while runroot
+# loads and attaches the device program (the verifier and the JIT, ~0.1
+# ms): runroot's load comes after the clone, and the go that lets pid 1
+# start the command after the attach. The list itself is checked by
+# security-device-policy-always.
+if [ -n "$cg2" ] && command -v strace >/dev/null; then
+        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=clone3,bpf,sendto,read,execve -o "$T/devtrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the device program"
+        awk -v parent="$(head -n1 "$T/devtrace" | cut -d' ' -f1)" '
+                $1 == parent && /clone3\(/ && !clone { clone = NR }
+                $1 == parent && /BPF_PROG_LOAD/ && !load { load = NR }
+                $1 == parent && /BPF_PROG_ATTACH/ && !attach { attach = NR }
+                $1 == parent && /sendto\([0-9]+, "G"/ && !go { go = NR }
+                $1 != parent && /read\([0-9]+, "G", 1\)/ && !got { got = NR }
+                /execve\("\/bin\/true"|execve\("[^"]*\/true"/ && $1 != parent && !run { run = NR }
+                END {
+                        if (load && clone && load < clone)
+                                printf "the device program was loaded before the clone (line %d, clone3 at %d)\n", load, clone
+                        else if (!clone || !load || !attach || !go || !got || !run)
+                                printf "missing: clone3 %d load %d attach %d go %d got %d exec %d\n", clone, load, attach, go, got, run
+                        else if (!(attach < go && got < run))
+                                printf "order: attach %d, go sent %d, go read %d, exec %d\n", attach, go, got, run
+                }' "$T/devtrace" >"$T/devorder" || fail "awk $T/devtrace"
+        [ ! -s "$T/devorder" ] || fail "device program: $(cat "$T/devorder")"
+fi
+
 # Linked in (-Dstatic_libs, the default): a start loads no library but
 # libc (the dynamic loader and the mappings each fork copies were about
 # 0.2 ms of CPU of every start).
