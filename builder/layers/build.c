@@ -625,6 +625,10 @@ int lay_build(store *st, const lay_manifest *m, const lay_build_opts *o, lay_ima
                 _cleanup_sb_ strbuf kt = {0};
                 sb_appendf(&kt, "mkroot-step-v1\n%s\n%s\n%s\ndeps=%d\nwd=%s\n", key, step->text, in,
                            (int)(o->deps_all || m->deps_all), step->workdir ? step->workdir : "");
+                /* A layer built without root before its namespace existed
+                 * carries the host's ids: never reused by one built in it. */
+                if (o->userns)
+                        sb_append(&kt, "userns\n");
                 /* The base's Env (a base image's config) under the step's. */
                 strv_free(&b.env);
                 lay_config ce = {0};

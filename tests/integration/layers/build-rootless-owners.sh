@@ -34,9 +34,17 @@ if ! grep -q "^$U:" /etc/subuid || ! grep -q "^$U:" /etc/subgid; then
 fi
 cp base.tar.gz app.manifest "$H/"
 chown "$U:" "$H/base.tar.gz" "$H/app.manifest"
+# The user's cache holds the steps built outside a namespace (as rootless
+# builds before this one stored them, with the host's ids): not reused.
+MKROOT_CACHE=$T/outside "$MKROOT" build -q app.manifest -o outside.tar 2>err ||
+        fail "mkroot build as root: $(cat err)"
+cp -a "$T/outside" "$H/cache"
+chown -R "$U:" "$H/cache"
 as_mkroot_user 'export SOURCE_DATE_EPOCH=1700000000
-./mkroot build -q app.manifest -o app.oci.tar && ./mkroot build -q app.manifest -o app.tar'
+./mkroot build app.manifest -o app.oci.tar && ./mkroot build -q app.manifest -o app.tar'
 [ "$RC" = 0 ] || fail "rootless mkroot build: exit $RC: $(cat "$T/err")"
+grep -qx 'mkroot: built 2 steps, reused 0' "$T/err" ||
+        fail "rootless build: steps stored outside its namespace reused: $(cat "$T/err")"
 
 # Each layer's entries as "LAYER UID/GID NAME", in the manifest's order.
 python3 - "$H/app.oci.tar" >layers <<'PY'
