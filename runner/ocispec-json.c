@@ -106,20 +106,31 @@ int spec_get_strv(parser *p, json_object *v, const char *path, strv *ret)
         return 0;
 }
 
-/* Members of obj other than those in known[] (NULL-terminated): refused. */
+/* Members of obj other than those in known[] (NULL-terminated): those
+ * the specification defines are refused (runroot does not apply them, and
+ * runc does); any other is ignored with a warning naming it, as runc
+ * ignores what it does not know (an engine's extension, a later
+ * version's member). */
 int spec_only_known(parser *p, json_object *obj, const char *path, const char *const *known)
 {
+        static const char *const spec_defined[] = {"linux.intelRdt",         "linux.timeOffsets",
+                                                   "linux.memoryPolicy",     "linux.netDevices",
+                                                   "process.ioPriority",     "process.scheduler",
+                                                   "process.execCPUAffinity"};
         json_object_object_foreach(obj, key, val)
         {
                 (void)val;
                 bool ok = false;
                 for (size_t i = 0; known[i] && !ok; i++)
                         ok = !strcmp(key, known[i]);
-                if (!ok) {
-                        char buf[256];
-                        snprintf(buf, sizeof buf, "%s%s%.64s", path, *path ? "." : "", key);
-                        return spec_bad(p, buf, "not supported by runroot");
-                }
+                if (ok)
+                        continue;
+                char buf[256];
+                snprintf(buf, sizeof buf, "%s%s%.64s", path, *path ? "." : "", key);
+                for (size_t i = 0; i < ARRAY_SIZE(spec_defined); i++)
+                        if (!strcmp(buf, spec_defined[i]))
+                                return spec_bad(p, buf, "not supported by runroot");
+                spec_warn(p, WHAT ": %s: unknown member, ignored", buf);
         }
         return 0;
 }

@@ -285,13 +285,13 @@ static int update_opts(int argc, char **argv, cg_limits *l, const char **ret_id)
                 if (fr < 0) {
                         log_error("update: --resources %s: %s", file,
                                   e.msg[0] ? e.msg : strerror(-fr));
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI;
                 }
                 _cleanup_strv_ strv warnings = {0};
                 cg_limits fl;
                 if (runner_oci_resources_parse(text, len, &fl, &warnings, &e) < 0) {
                         log_error("update: --resources %s: %s", file, e.msg);
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI;
                 }
                 for (size_t i = 0; i < warnings.n; i++)
                         log_warn("--resources %s: %s", file, warnings.v[i]);

@@ -52,22 +52,22 @@ static int do_create(const char *id, const create_opts *o)
         err_t me = {0};
         if (fs_mkdir_p_at(AT_FDCWD, oci_g.root, 0700, &me) < 0) {
                 log_error("--root %s", me.msg);
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         _cleanup_free_ char *dir = oci_cdir(id);
         if (mkdir(dir, 0711) < 0) {
                 if (errno == EEXIST)
-                        log_error("container with id exists: %s", id);
+                        log_error("container with given ID already exists: %s", id);
                 else
                         log_error("%s: %s", dir, strerror(errno));
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         err_t e = {0};
         runner_oci_spec s;
         if (runner_oci_spec_load(o->bundle, &s, &e) < 0) {
                 log_error("%s", e.msg);
                 oci_remove_tree(dir);
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         for (size_t i = 0; i < s.warnings.n; i++)
                 log_warn("%s", s.warnings.v[i]);
@@ -81,7 +81,7 @@ static int do_create(const char *id, const create_opts *o)
         bool use_fifo =
                 !o->foreground || h->n[RUNNER_HOOK_START_CONTAINER] || h->n[RUNNER_HOOK_POSTSTART];
         bool made = false; /* a container was made: poststop runs at the end */
-        int rc = EXIT_RUNROOT;
+        int rc = EXIT_OCI;
         int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
         _cleanup_strv_ strv cgs = {0}; /* before the first goto out */
         _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
@@ -151,7 +151,7 @@ static int do_create(const char *id, const create_opts *o)
                         int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
                         if (fd < 0 || write(fd, v, strlen(v)) < 0) {
                                 log_error("process.oomScoreAdj: %s", strerror(errno));
-                                _exit(EXIT_RUNROOT);
+                                _exit(EXIT_OCI);
                         }
                         close(fd);
                 }
@@ -164,7 +164,7 @@ static int do_create(const char *id, const create_opts *o)
                         log_error("%s", ce.msg);
                 else if (ce.msg[0])
                         log_error("%s", ce.msg);
-                int code = r < 0 ? EXIT_RUNROOT : r;
+                int code = r < 0 ? EXIT_OCI : r;
                 if (s.cfg.detach)
                         _exit(code); /* 0: it runs, no longer ours */
                 _cleanup_free_ char *ef = path_join(dir, "exit");
@@ -198,9 +198,9 @@ static int do_create(const char *id, const create_opts *o)
                 int st = 0;
                 while (waitpid(child, &st, 0) < 0 && errno == EINTR)
                         ;
-                rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : EXIT_RUNROOT;
+                rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : EXIT_OCI;
                 if (!o->foreground)
-                        rc = EXIT_RUNROOT;
+                        rc = EXIT_OCI;
                 goto out;
         }
         json_object *j = json_object_new_object();

@@ -80,8 +80,11 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
         if (optind >= argc)
                 return oci_usage_error("exec", "expected a container id");
         *ret_id = argv[optind];
-        if (!o->process && optind + 1 >= argc)
-                return oci_usage_error("exec", "args must not be empty (or give --process)");
+        if (!o->process && optind + 1 >= argc) {
+                /* runc finds it when it reads the process: exec's 255. */
+                oci_usage_error("exec", "args must not be empty (or give --process)");
+                return EXIT_OCI_EXEC;
+        }
         o->args = o->process ? NULL : argv + optind + 1;
         if (o->user) {
                 unsigned long u, g;
@@ -101,11 +104,11 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
         err_t e = {0};
         if (o->process && fs_read_file_at(AT_FDCWD, o->process, 1 << 20, &proc, &plen, &e) < 0) {
                 log_error("--process %s: %s", o->process, e.msg);
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         int r = oci_ctr_spec(c, proc, plen, ret);
         if (r)
-                return r;
+                return EXIT_OCI_EXEC;
         if (!o->process) {
                 strv_free(&ret->args);
                 for (char **a = o->args; *a; a++)
@@ -128,7 +131,7 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
                 if (sec_cap_from_name(o->caps.v[i], &cap) < 0 || cap < 0 || cap >= 64) {
                         log_error("exec: --cap %s: unknown capability", o->caps.v[i]);
                         runner_oci_spec_free(ret);
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI_EXEC;
                 }
                 strv_push(&sec->cap_add, o->caps.v[i]);
                 uint64_t bit = UINT64_C(1) << cap;
@@ -143,7 +146,7 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
              runner_oci_lsm_option("exec --process-label", true, &warn, &e) < 0)) {
                 log_error("%s", e.msg);
                 runner_oci_spec_free(ret);
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         for (size_t i = 0; i < warn.n; i++)
                 log_warn("%s", warn.v[i]);
@@ -176,7 +179,7 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         sec_filter *filter = NULL;
         if (sec->seccomp && sec_filter_prepare(sec, -1, &filter, &e) < 0) {
                 log_error("%s", e.msg);
-                _exit(EXIT_RUNROOT);
+                _exit(EXIT_OCI_EXEC);
         }
         sec->filter = filter;
         runner_exec_opts o = RUNNER_EXEC_OPTS_INIT;
@@ -196,7 +199,7 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         int r = runner_exec_in_container(&t, &o, &e);
         if (e.msg[0])
                 log_error("%s", e.msg);
-        _exit(r < 0 ? EXIT_RUNROOT : r);
+        _exit(r < 0 ? EXIT_OCI_EXEC : r);
 }
 
 static int exec_wait(pid_t child)
@@ -211,20 +214,20 @@ static int exec_start(const ctr *c, runner_oci_spec *s, const exec_cli *o)
 {
         if (s->terminal && o->detach && !o->console_socket) {
                 log_error("exec: --tty with --detach needs --console-socket");
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         if (o->console_socket && !s->terminal) {
                 log_error("exec: --console-socket needs --tty (or process.terminal)");
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         _cleanup_close_ int console_fd =
                 o->console_socket ? oci_console_connect(o->console_socket) : -1;
         if (o->console_socket && console_fd < 0)
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         int rep[2];
         if (pipe2(rep, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         fflush(NULL);
         pid_t child = fork();
@@ -232,7 +235,7 @@ static int exec_start(const ctr *c, runner_oci_spec *s, const exec_cli *o)
                 log_error("fork: %s", strerror(errno));
                 close(rep[0]);
                 close(rep[1]);
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         if (child == 0) {
                 close(rep[0]);
@@ -250,14 +253,15 @@ static int exec_start(const ctr *c, runner_oci_spec *s, const exec_cli *o)
         close(rep[0]);
         int pid = 0;
         if (n <= 0 || sscanf(line, "%d", &pid) != 1 || pid <= 0) {
-                /* It did not start: the child said why. */
-                int code = exec_wait(child);
-                return code ? code : EXIT_RUNROOT;
+                /* It did not start: the child said why (runc's 255 for
+                 * any failure before the process runs). */
+                exec_wait(child);
+                return EXIT_OCI_EXEC;
         }
         if (o->pid_file && oci_write_pid_file(o->pid_file, pid) < 0) {
                 kill(pid, SIGKILL);
                 exec_wait(child);
-                return EXIT_RUNROOT;
+                return EXIT_OCI_EXEC;
         }
         if (o->detach) {
                 /* It leaves at once: the process is the caller's then. */
@@ -278,11 +282,11 @@ int oci_cmd_exec(int argc, char **argv)
                 return r < 0 ? 0 : r;
         }
         ctr c;
-        r = oci_ctr_load(id, &c);
+        r = oci_ctr_load(id, &c) ? EXIT_OCI_EXEC : 0;
         bool loaded = r == 0;
         if (r == 0 && !strcmp(c.status, "stopped")) {
                 log_error("cannot exec in a stopped container");
-                r = 1;
+                r = EXIT_OCI_EXEC;
         }
         runner_oci_spec s;
         bool have_spec = false;

@@ -93,7 +93,14 @@ int oci_cmd_start(int argc, char **argv)
         if (r)
                 return r;
         if (strcmp(c.status, "created") != 0) {
-                log_error("cannot start a container that is %s: %s", c.status, c.id);
+                /* runc's words, which engines show. */
+                if (!strcmp(c.status, "running"))
+                        log_error("container %s: cannot start an already running container", c.id);
+                else if (!strcmp(c.status, "stopped"))
+                        log_error("container %s: cannot start a container that has stopped", c.id);
+                else
+                        log_error("container %s: cannot start a container in the %s state", c.id,
+                                  c.status);
                 oci_ctr_free(&c);
                 return 1;
         }
@@ -116,7 +123,7 @@ static int signal_parse(const char *s)
         char *end = NULL;
         long n = strtol(s, &end, 10);
         if (*s && !*end)
-                return n > 0 && n < NSIG ? (int)n : -1;
+                return n >= 0 && n < NSIG ? (int)n : -1; /* 0: is it there */
         if (!strncasecmp(s, "SIG", 3))
                 s += 3;
         for (int i = 1; i < NSIG; i++) {
@@ -182,6 +189,11 @@ int oci_cmd_kill(int argc, char **argv)
         int r = oci_ctr_load(argv[i], &c);
         if (r)
                 return r;
+        /* --all of a stopped one signals no process: done, as runc's. */
+        if (!strcmp(c.status, "stopped") && all) {
+                oci_ctr_free(&c);
+                return 0;
+        }
         if (!strcmp(c.status, "stopped")) {
                 log_error("container %s: container not running", c.id);
                 oci_ctr_free(&c);
@@ -213,18 +225,25 @@ int oci_cmd_delete(int argc, char **argv)
         }
         if (argc - i != 1)
                 return oci_usage_error("delete", "expected one container id");
+        /* runc: --force of one that is not there is done, silently. */
+        if (force && oci_id_ok(argv[i])) {
+                _cleanup_free_ char *dir = oci_cdir(argv[i]);
+                _cleanup_free_ char *sf = path_join(dir, "state.json");
+                if (access(sf, F_OK) < 0 && errno == ENOENT)
+                        return 0;
+        }
         ctr c;
         int r = oci_ctr_load(argv[i], &c);
-        if (r) {
-                /* runc: --force of one that is not there is done. */
-                return force && oci_id_ok(argv[i]) ? 0 : r;
-        }
+        if (r)
+                return r;
         /* Its poststop hooks run once it is gone: read them first. A
          * config.json that cannot be read any more does not keep it. */
         runner_oci_spec s;
         bool have_spec = oci_ctr_spec(&c, NULL, 0, &s) == 0;
         if (strcmp(c.status, "stopped") != 0) {
-                if (!force) {
+                /* A created one is deleted as runc does: its process waits
+                 * for a start that will not come. */
+                if (!force && strcmp(c.status, "created") != 0) {
                         if (have_spec)
                                 runner_oci_spec_free(&s);
                         log_error("cannot delete container %s that is not stopped: %s", c.id,

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +78,8 @@ int oci_cmd_list(int argc, char **argv)
         if (ids.n)
                 qsort(ids.v, ids.n, sizeof *ids.v, cmp_str);
         if (!json && !quiet)
-                printf("%-12s %-8s %-10s %-40s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+                printf("%-12s %-8s %-10s %-40s %-20s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+                       "CREATED", "OWNER");
         for (size_t i = 0; i < ids.n; i++) {
                 ctr c;
                 if (oci_ctr_load(ids.v[i], &c))
@@ -92,21 +94,33 @@ int oci_cmd_list(int argc, char **argv)
                 const char *bundle = json_object_object_get_ex(c.st, "bundle", &v)
                                              ? json_object_get_string(v)
                                              : "";
+                /* The state directory's owner, as runc's list says. */
+                char owner[256] = "";
+                struct stat st;
+                if (stat(c.dir, &st) == 0) {
+                        struct passwd *pw = getpwuid(st.st_uid);
+                        if (pw)
+                                snprintf(owner, sizeof owner, "%s", pw->pw_name);
+                        else
+                                snprintf(owner, sizeof owner, "#%u", (unsigned)st.st_uid);
+                }
                 if (quiet)
                         printf("%s\n", c.id);
                 else if (!json)
-                        printf("%-12s %-8d %-10s %-40s %s\n", c.id,
-                               strcmp(c.status, "stopped") ? c.pid : 0, c.status, bundle, ts);
-                json_object_object_add(j, "created", json_object_new_string(ts));
-                if (json_object_object_get_ex(c.st, "runroot.rootfs", &v))
-                        json_object_object_add(j, "rootfs", json_object_get(v));
+                        printf("%-12s %-8d %-10s %-40s %-20s %s\n", c.id,
+                               strcmp(c.status, "stopped") ? c.pid : 0, c.status, bundle, ts,
+                               owner);
+                json_object_object_add(j, "owner", json_object_new_string(owner));
                 json_object_array_add(arr, j);
                 oci_ctr_free(&c);
         }
+        /* runc's json of no containers is null. */
         if (json)
-                printf("%s\n",
-                       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+                printf("%s\n", json_object_array_length(arr) == 0
+                                       ? "null"
+                                       : json_object_to_json_string_ext(
+                                                 arr, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(arr);
         return 0;
 }

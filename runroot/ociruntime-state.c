@@ -117,12 +117,32 @@ static const char *st_string(const ctr *c, const char *key)
                        : NULL;
 }
 
+/* The specification's state (as hooks get it) with runc's members: pid
+ * 0 once stopped, rootfs, created, owner empty (list fills it in), and
+ * annotations only when there are some. */
 json_object *oci_state_json(const ctr *c)
 {
         json_object *an = NULL;
         json_object_object_get_ex(c->st, "annotations", &an);
-        return runner_oci_state_new(c->id, c->status, strcmp(c->status, "stopped") ? c->pid : 0,
-                                    st_string(c, "bundle"), an);
+        bool some = an && json_object_is_type(an, json_type_object) &&
+                    json_object_object_length(an) > 0;
+        json_object *j =
+                runner_oci_state_new(c->id, c->status, 0, st_string(c, "bundle"), some ? an : NULL);
+        if (!some)
+                json_object_object_del(j, "annotations");
+        json_object_object_add(j, "pid",
+                               json_object_new_int(strcmp(c->status, "stopped") ? c->pid : 0));
+        const char *rootfs = st_string(c, "runroot.rootfs");
+        if (rootfs)
+                json_object_object_add(j, "rootfs", json_object_new_string(rootfs));
+        time_t created = (time_t)oci_jint(c->st, "runroot.created");
+        char ts[40];
+        struct tm tm;
+        gmtime_r(&created, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_object_add(j, "created", json_object_new_string(ts));
+        json_object_object_add(j, "owner", json_object_new_string(""));
+        return j;
 }
 
 int oci_ctr_spec(const ctr *c, const char *process, size_t plen, runner_oci_spec *ret)
@@ -133,13 +153,13 @@ int oci_ctr_spec(const ctr *c, const char *process, size_t plen, runner_oci_spec
         err_t e = {0};
         if (fs_read_file_at(AT_FDCWD, cf, 4 << 20, &text, &len, &e) < 0) {
                 log_error("%s: %s", cf, e.msg);
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         const char *bundle = st_string(c, "bundle");
         if (runner_oci_spec_parse_process(text, len, process, plen, bundle ? bundle : "/", ret,
                                           &e) < 0) {
                 log_error("%s", e.msg);
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         ret->hooks.id = c->id;
         ret->hooks.bundle = bundle;
@@ -162,14 +182,14 @@ int oci_remove_tree(const char *dir)
 int oci_usage_error(const char *cmd, const char *msg)
 {
         log_error("%s: %s (see runroot --root DIR --help)", cmd, msg);
-        return EXIT_RUNROOT;
+        return EXIT_OCI;
 }
 
 int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret)
 {
         if (argc != 2) {
                 oci_usage_error(cmd, "expected one container id");
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         return oci_ctr_load(argv[1], ret);
 }

@@ -211,7 +211,7 @@ int runroot_oci_main(int argc, char **argv)
                 case 'F':
                         if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
                                 log_error("--log-format %s: expected text or json", optarg);
-                                return EXIT_RUNROOT;
+                                return EXIT_OCI;
                         }
                         oci_g.log_json = !strcmp(optarg, "json");
                         break;
@@ -219,29 +219,29 @@ int runroot_oci_main(int argc, char **argv)
                 case 'S':
                         log_error("--systemd-cgroup: not supported (runroot manages its cgroups "
                                   "itself, through cgroupfs)");
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI;
                 case 'v': oci_version(); return 0;
                 case 'h': oci_help(); return 0;
                 default:
                         if (optopt && optopt != '?') {
                                 log_error("%s: needs a value", argv[optind - 1]);
-                                return EXIT_RUNROOT;
+                                return EXIT_OCI;
                         }
                         log_error("%s: unknown option (see --help)", argv[optind - 1]);
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI;
                 }
         }
         if (oci_g.log) {
                 oci_g.logf = fopen(oci_g.log, "ae");
                 if (!oci_g.logf) {
                         log_error("--log %s: %s", oci_g.log, strerror(errno));
-                        return EXIT_RUNROOT;
+                        return EXIT_OCI;
                 }
                 log_set_sink(log_to_file, NULL);
         }
         if (optind >= argc) {
                 oci_help();
-                return EXIT_RUNROOT;
+                return EXIT_OCI;
         }
         char *root_abs = realpath(oci_g.root, NULL);
         if (root_abs)
@@ -279,7 +279,7 @@ int runroot_oci_main(int argc, char **argv)
         else {
                 log_error("%s: not a command of runroot as an OCI runtime (see --root DIR --help)",
                           cmd);
-                r = EXIT_RUNROOT;
+                r = EXIT_OCI;
         }
         free(root_abs);
         if (oci_g.logf)

@@ -17,6 +17,12 @@
 
 #define OCI_SPEC_VERSION RUNNER_OCI_SPEC_VERSION
 
+/* runc's exit statuses for its own failures, which engines expect: 1,
+ * and 255 for exec's once its arguments are read (the process's own
+ * status passes through). */
+#define EXIT_OCI 1
+#define EXIT_OCI_EXEC 255
+
 typedef struct oci_global {
         const char *root; /* --root, absolute once it exists */
         const char *log;
@@ -49,9 +55,9 @@ json_object *oci_state_json(const ctr *c);
  * EXIT_RUNROOT with the message printed. */
 int oci_ctr_spec(const ctr *c, const char *process, size_t plen, runner_oci_spec *ret);
 int oci_remove_tree(const char *dir);
-/* "CMD: MSG" printed; EXIT_RUNROOT. */
+/* "CMD: MSG" printed; EXIT_OCI. */
 int oci_usage_error(const char *cmd, const char *msg);
-/* argv is CMD ID: loads it (EXIT_RUNROOT for other argv). */
+/* argv is CMD ID: loads it (EXIT_OCI for other argv). */
 int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret);
 
 /* A unix socket connected to path (--console-socket), or a negative errno

@@ -89,11 +89,11 @@ f=$(cg_file "$pid" pids pids.max pids.max)
 [ "$(cat "$f")" = 30 ] || fail "update --resources pids: $(cat "$f")"
 "${R[@]}" update --memory lots g1 2>u.err
 rc=$?
-[ $rc = 125 ] && grep -q -- '--memory: expected bytes' u.err || fail "update --memory lots: $rc $(cat u.err)"
+[ $rc = 1 ] && grep -q -- '--memory: expected bytes' u.err || fail "update --memory lots: $rc $(cat u.err)"
 echo '{"memory": {"limit": "big"}}' >bad.json
 "${R[@]}" update -r bad.json g1 2>u.err
 rc=$?
-[ $rc = 125 ] && [ "$(cat u.err)" = "runroot: update: --resources bad.json: config.json: linux.resources.memory.limit: expected an integer" ] ||
+[ $rc = 1 ] && [ "$(cat u.err)" = "runroot: update: --resources bad.json: config.json: linux.resources.memory.limit: expected an integer" ] ||
         fail "update -r bad.json: $rc $(cat u.err)"
 
 # Stopped: each refused with exit 1.

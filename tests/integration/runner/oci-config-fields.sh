@@ -19,7 +19,7 @@ want_out() {
         printf "$2" >"$1.want"
         diff "$1.want" "$1.out" >"$1.diff" || fail "$1: $(cat "$1.diff") $(cat "$1.err")"
 }
-# bad MESSAGE CONF-ARGS...: create refuses with that one line, status 125,
+# bad MESSAGE CONF-ARGS...: create refuses with that one line, status 1 (runc's),
 # and leaves no state.
 bad() {
         local want=$1
@@ -27,7 +27,7 @@ bad() {
         conf "$@"
         "${R[@]}" create --bundle b bad1 >bad.out 2>bad.err
         local rc=$?
-        [ $rc = 125 ] || fail "$* : status $rc: $(cat bad.err)"
+        [ $rc = 1 ] || fail "$* : status $rc: $(cat bad.err)"
         [ "$(cat bad.err)" = "runroot: $want" ] || fail "$*: got '$(cat bad.err)', want '$want'"
         [ ! -e "$T/state/bad1" ] || fail "$*: left state"
 }

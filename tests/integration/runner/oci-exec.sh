@@ -79,17 +79,17 @@ grep -q '^/dev/pts/[0-9]*$' console.txt && grep -qx via-exec console.txt || fail
 # Refused: no command, an unknown container, a stopped one.
 "${R[@]}" exec e1 >/dev/null 2>x.err
 rc=$?
-[ $rc = 125 ] || fail "exec without a command: $rc"
+[ $rc = 255 ] || fail "exec without a command: $rc"
 [ "$(cat x.err)" = "runroot: exec: args must not be empty (or give --process) (see runroot --root DIR --help)" ] ||
         fail "exec without a command: $(cat x.err)"
 "${R[@]}" exec nosuch /bin/true 2>x.err
 rc=$?
-[ $rc = 1 ] && [ "$(cat x.err)" = 'runroot: container "nosuch" does not exist' ] || fail "exec nosuch: $rc $(cat x.err)"
+[ $rc = 255 ] && [ "$(cat x.err)" = 'runroot: container "nosuch" does not exist' ] || fail "exec nosuch: $rc $(cat x.err)"
 "${R[@]}" kill e1 KILL || fail "kill e1"
 for _ in $(seq 100); do [ "$(state_field e1 status)" = stopped ] && break; sleep 0.05; done
 "${R[@]}" exec e1 /bin/true 2>x.err
 rc=$?
-[ $rc = 1 ] && [ "$(cat x.err)" = "runroot: cannot exec in a stopped container" ] || fail "exec in a stopped one: $rc $(cat x.err)"
+[ $rc = 255 ] && [ "$(cat x.err)" = "runroot: cannot exec in a stopped container" ] || fail "exec in a stopped one: $rc $(cat x.err)"
 [ ! -d "/proc/$xp" ] || fail "the detached exec outlived its container"
 "${R[@]}" delete e1 || fail "delete e1"
 echo PASS

@@ -201,6 +201,12 @@ bad "hooks.createRuntime\[1\].path: missing" "c['hooks'] = {'createRuntime': [{'
 bad "hooks.poststop\[0\].timeout: must be greater than zero" "c['hooks'] = {'poststop': [{'path': '/bin/true', 'timeout': 0}]}"
 bad "hooks.startContainer\[0\].args: expected an array of strings" "c['hooks'] = {'startContainer': [{'path': '/bin/true', 'args': [1]}]}"
 bad "hooks.poststart: expected an array" "c['hooks'] = {'poststart': {'path': '/bin/true'}}"
-bad "hooks.onExit: not supported by runroot" "c['hooks'] = {'onExit': []}"
+# A kind of hook the specification does not have: ignored with a warning,
+# as runc (Go's decoder) ignores it.
+edit_config b "c['hooks'] = {'onExit': [{'path': '/bin/false'}]}"
+"${R[@]}" create --bundle b unk >unk.out 2>unk.err || fail "create with hooks.onExit: $(cat unk.err)"
+grep -qx "runroot: warning: config.json: hooks.onExit: unknown member, ignored" unk.err ||
+        fail "hooks.onExit: $(cat unk.err)"
+"${R[@]}" delete unk || fail "delete unk"
 check_no_leftovers
 echo ok
