@@ -386,6 +386,41 @@ static void test_changed_since_staged(void)
         stage_free(s);
 }
 
+/* A file whose size fstat never gets right (/proc/self/cmdline says 0
+ * and holds this program's name): every read differs from what fstat
+ * says, so the reads are retried and the last one is packed, its length
+ * in the header and its bytes after it. */
+static void test_size_unlike_read(void)
+{
+        char want[4096];
+        ssize_t n = 0;
+        int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+        CHECK(fd >= 0 && (n = read(fd, want, sizeof(want) - 1)) > 0);
+        close(fd);
+        if (n <= 0)
+                return;
+        want[n] = '\0';
+        struct stat st;
+        CHECK(stat("/proc/self/cmdline", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+        err_t e = {0};
+        stage *s = stage_new();
+        CHECK_INT(stage_add_host(s, "cmdline", "/proc/self/cmdline", &e), 0);
+        image_opts o = {.compress = IMAGE_COMPRESS_NONE};
+        _cleanup_free_ char *p = tpath("cmdline.tar");
+        int r = image_write(s, p, &o, &e);
+        if (r < 0)
+                fprintf(stderr, "image_write: %s\n", e.msg);
+        CHECK_INT(r, 0);
+        _cleanup_free_ char *txt = dump(p, NULL);
+        char exp[4200];
+        /* dump shows the data up to its first NUL: the program's path */
+        snprintf(exp, sizeof(exp), "cmdline 100444 %u/%u %lld %zd d=%s\n", (unsigned)getuid(),
+                 (unsigned)getgid(), (long long)st.st_mtime, n, want);
+        CHECK_STR(txt, exp);
+        unlink(p);
+        stage_free(s);
+}
+
 static void test_signal(void)
 {
         _cleanup_free_ char *big = tpath("big"), *out = tpath("sig.tar.gz");
@@ -512,6 +547,7 @@ int main(void)
         test_compressions();
         test_write_failures();
         test_changed_since_staged();
+        test_size_unlike_read();
         test_signal();
         test_list();
         err_t e = {0};
