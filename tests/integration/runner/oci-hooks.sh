@@ -28,6 +28,7 @@ where=host
 [ -e /only-in-container ] && where=container
 echo "$1 $(field status) $(field id) $($BB readlink /proc/self/ns/mnt | $BB tr -dc 0-9) pid=$(field pid) $where" >>"$LOG"
 [ -z "${CGFILE:-}" ] || $BB cat "/proc/$(field pid)/cgroup" >"$CGFILE"
+[ -z "${STATES:-}" ] || echo "$st" >"$STATES/$1.json"
 case ${2:-} in
 fail) echo "hook $1 fails" >&2; exit 3 ;;
 sleep) echo $$ >"$PIDFILE"; exec $BB sleep 60 ;;
@@ -49,7 +50,8 @@ for a in '$*'.split():
             'args': ['hook.sh', k] + ([] if arg == '-' else [arg]),
             'env': ['BB=' + ('/bin/busybox' if inside else '$BUSYBOX'),
                     'LOG=' + ('/hooks.log' if inside else '$LOG'),
-                    'PIDFILE=$T/hook.pid', 'CGFILE=' + ('$T/cg' if k == 'createRuntime' else '')]}
+                    'PIDFILE=$T/hook.pid', 'CGFILE=' + ('$T/cg' if k == 'createRuntime' else ''),
+                    'STATES=' + ('/' if inside else '$T/states')]}
     if arg in ('sleep', 'group'):
         hook['timeout'] = 1
     h.setdefault(k, []).append(hook)
@@ -62,6 +64,8 @@ want_line() { # N WANT-REGEX
 }
 
 # --- create, start, delete: every kind, in the specification's order.
+mkdir states
+edit_config b "c['annotations'] = {'org.example.test': 'yes'}"
 hooks prestart=- createRuntime=- createContainer=- startContainer=- poststart=- poststop=-
 : >"$LOG"
 "${R[@]}" create --bundle b c1 2>c1.err || fail "create with hooks: $(cat c1.err)"
@@ -86,6 +90,19 @@ grep -q poststop "$LOG" && fail "poststop before delete: $(cat "$LOG")"
 "${R[@]}" delete --force c1 2>del.err || fail "delete: $(cat del.err)"
 [ "$(tail -1 "$LOG")" = "poststop stopped c1 $HOSTNS pid= host" ] || fail "poststop after delete: $(cat "$LOG")"
 [ ! -e state/c1 ] || fail "delete left state/c1"
+# The whole state: the specification's fields, config.json's annotations.
+cp b/rootfs/startContainer.json states/
+python3 - "$T" "$PID" <<'PY' || fail "the hooks' state"
+import json, sys
+t, pid = sys.argv[1], int(sys.argv[2])
+for k, status in [("prestart", "creating"), ("createRuntime", "creating"), ("createContainer", "creating"),
+                  ("startContainer", "created"), ("poststart", "running"), ("poststop", "stopped")]:
+    s = json.load(open(f"{t}/states/{k}.json"))
+    assert set(s) == {"ociVersion", "id", "status", "bundle", "annotations"} | ({"pid"} if k != "poststop" else set()), (k, s)
+    assert s["id"] == "c1" and s["status"] == status and s["bundle"] == f"{t}/b", (k, s)
+    assert s["annotations"] == {"org.example.test": "yes"} and s["ociVersion"].startswith("1."), (k, s)
+    assert k not in ("prestart", "createRuntime", "poststart") or s["pid"] == pid, (k, s)
+PY
 [ "$(wc -l <"$LOG")" = 7 ] || fail "hooks ran more than once: $(cat "$LOG")"
 
 # --- a failing createRuntime: create fails, nothing is left, poststop runs
@@ -130,6 +147,14 @@ grep -qx "runroot: hooks.createRuntime\[0\]: $T/hook.sh: timed out after 1 s (ki
 BG=$(cat hook.pid)
 [ -n "$BG" ] && wait_for 5 sh -c "! kill -0 $BG 2>/dev/null" || fail "the hook's child $BG outlived its timeout"
 [ ! -e state/c3 ] || fail "a timed out create left state/c3"
+
+# --- a createContainer that outlives its timeout (in the container) is
+# killed as well, and create fails.
+hooks createContainer=sleep
+"${R[@]}" create --bundle b c8 2>c8.err && fail "create went on past createContainer's timeout"
+grep -qx "runroot: hooks.createContainer\[0\]: $T/hook.sh: timed out after 1 s (killed)" c8.err ||
+        fail "createContainer's timeout: $(cat c8.err)"
+[ ! -e state/c8 ] || fail "a timed out createContainer left state/c8"
 
 # --- a failing startContainer fails start; the command never runs.
 hooks startContainer=fail poststart=-
