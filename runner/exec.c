@@ -220,6 +220,7 @@ static _Noreturn void exec_child(const exec_plan *p)
                 .pty_slave_fd = slave,
                 .err_fd = p->err_fd,
                 .ready_fd = -1,
+                .preserve_fds = p->o->preserve_fds,
         };
         init_exec_command(&cmd);
 }
@@ -270,7 +271,7 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
                 if (nsfds[i] >= 0)
                         keep[nkeep++] = nsfds[i];
         _Static_assert(4 + ARRAY_SIZE(ns_kinds) <= INIT_KEEP_FDS_MAX, "too many fds to keep");
-        if (init_close_fds(keep, nkeep, &e) < 0)
+        if (init_close_fds_above(3 + p->o->preserve_fds, keep, nkeep, &e) < 0)
                 fail_to(p->err_fd, &e);
         if (enter_namespaces(p, nsfds, &e) < 0)
                 fail_to(p->err_fd, &e);

@@ -60,10 +60,15 @@ static int close_span(unsigned lo, unsigned hi, err_t *e)
 
 int init_close_fds(const int *keep, size_t n, err_t *e)
 {
+        return init_close_fds_above(3, keep, n, e);
+}
+
+int init_close_fds_above(unsigned first, const int *keep, size_t n, err_t *e)
+{
         int k[INIT_KEEP_FDS_MAX];
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
-                if (keep[i] < 3)
+                if (keep[i] < 0 || (unsigned)keep[i] < first)
                         continue;
                 if (m == ARRAY_SIZE(k))
                         return err_set(e, -E2BIG, "close descriptors: too many to keep");
@@ -72,7 +77,7 @@ int init_close_fds(const int *keep, size_t n, err_t *e)
                         k[j] = k[j - 1];
                 k[j] = keep[i];
         }
-        unsigned lo = 3;
+        unsigned lo = first;
         for (size_t i = 0; i < m; i++) {
                 unsigned fd = (unsigned)k[i];
                 if (fd < lo)
@@ -85,6 +90,16 @@ int init_close_fds(const int *keep, size_t n, err_t *e)
                 lo = fd + 1;
         }
         return close_span(lo, ~0U, e);
+}
+
+int init_pass_fds(unsigned n, err_t *e)
+{
+        for (unsigned fd = 3; fd < 3 + n; fd++) {
+                int fl = fcntl((int)fd, F_GETFD);
+                if (fl >= 0 && (fl & FD_CLOEXEC) && fcntl((int)fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
+                        return err_sys(e, errno, "--preserve-fds: fd %u", fd);
+        }
+        return 0;
 }
 
 /* "/proc" itself or anything below it: as a working directory its magic
@@ -267,7 +282,8 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
         /* What child_main kept open (err_fd aside) is not the command's
          * business (CVE-2024-21626): close it; err_fd is close-on-exec. */
         int keep[] = {c->err_fd, c->ready_fd, c->keep_fd};
-        if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0) {
+        if (init_close_fds_above(3 + c->preserve_fds, keep, ARRAY_SIZE(keep), &e) < 0 ||
+            init_pass_fds(c->preserve_fds, &e) < 0) {
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
         }

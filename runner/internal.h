@@ -240,6 +240,7 @@ typedef struct init_cmd {
          * for runroot's 'D' before it drops its PDEATHSIG (EOF: it ends),
          * then closes err_fd. */
         int detach_fd;
+        unsigned preserve_fds; /* fds 3.. kept for the command (runc's --preserve-fds) */
 } init_cmd;
 #define INIT_READY_LINE "\001ready\n"
 
@@ -247,6 +248,10 @@ typedef struct init_cmd {
  * that nothing is merely close-on-exec: init never execs). */
 #define INIT_KEEP_FDS_MAX 12
 int init_close_fds(const int *keep, size_t n, err_t *e);
+/* The same, every fd below first kept too (3 + runc's --preserve-fds). */
+int init_close_fds_above(unsigned first, const int *keep, size_t n, err_t *e);
+/* Fds 3 .. 3+n-1 kept open across the command's exec (not close-on-exec). */
+int init_pass_fds(unsigned n, err_t *e);
 /* After pivot_root: resolve dir (-w, WorkingDir) inside the new root,
  * making it when missing, symlinks followed within the root; /proc and
  * anything below it refused. Returns its symlink-free path and an O_PATH
@@ -362,7 +367,8 @@ typedef struct run_spec {
         bool personality_set;                      /* personality for pid 1 and the command */
         unsigned long personality;
         const char *domainname;
-        bool groups_exact; /* the supplementary groups are groups alone */
+        unsigned preserve_fds; /* runner_config's */
+        bool groups_exact;     /* the supplementary groups are groups alone */
         const gid_t *groups;
         size_t ngroups;
         /* As runc's init: run_container returns once the command waits in

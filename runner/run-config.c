@@ -451,6 +451,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .personality_set = c->personality >= 0,
                 .personality = (unsigned long)c->personality,
                 .domainname = c->domainname,
+                .preserve_fds = c->preserve_fds,
                 .groups_exact = c->in_place,
                 .groups = c->groups,
                 .ngroups = c->ngroups,

@@ -82,7 +82,7 @@ static void child_main(run_spec *s)
                       s->join_fds ? s->join_fds[RUNNER_NSJ_UTS] : -1,
                       s->join_fds ? s->join_fds[RUNNER_NSJ_CGROUP] : -1,
                       s->hook_fd};
-        if (init_close_fds(keep, ARRAY_SIZE(keep), &e) < 0)
+        if (init_close_fds_above(3 + s->preserve_fds, keep, ARRAY_SIZE(keep), &e) < 0)
                 child_fail(s->err_fd, &e);
         if (s->netns_fd >= 0) {
                 if (setns(s->netns_fd, CLONE_NEWNET) < 0) {
@@ -197,6 +197,7 @@ static void child_main(run_spec *s)
                 .before_exec_ctx = s->before_exec_ctx,
                 .keep_fd = s->before_exec ? s->keep_fd : -1,
                 .detach_fd = s->detach ? s->sync_fd : -1,
+                .preserve_fds = s->preserve_fds,
         };
         _exit(init_run(&cmd));
 }

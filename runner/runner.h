@@ -255,6 +255,9 @@ typedef struct runner_config {
         strv device_rules;
         const runner_dev_node *nodes;
         size_t nnodes;
+        /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
+         * the caller checks they are its own, open from the start). */
+        unsigned preserve_fds;
 
         /* OCI hooks (NULL: none): prestart and createRuntime run on the
          * host side once the mounts are made, createContainer in the
@@ -379,6 +382,9 @@ typedef struct runner_exec_opts {
          * its status; returns 0 then. */
         bool detach;
         unsigned short console_rows, console_cols; /* the pty's size; 0: unset */
+        /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
+         * the caller checks they are its own, open from the start). */
+        unsigned preserve_fds;
 } runner_exec_opts;
 #define RUNNER_EXEC_OPTS_INIT                                                                      \
         {                                                                                          \

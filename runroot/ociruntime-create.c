@@ -22,7 +22,7 @@
 
 typedef struct create_opts {
         const char *bundle, *pid_file, *console_socket;
-        int preserve_fds;
+        unsigned preserve_fds;
         bool foreground; /* run */
 } create_opts;
 
@@ -158,6 +158,7 @@ static int do_create(const char *id, const create_opts *o)
                 if (s.umask >= 0)
                         umask((mode_t)s.umask);
                 s.cfg.started_fd = pfd[1];
+                s.cfg.preserve_fds = o->preserve_fds;
                 err_t ce = {0};
                 int r = runner_run(&s.cfg, &ce);
                 if (r < 0)
@@ -309,14 +310,9 @@ int oci_cmd_create(int argc, char **argv, bool foreground)
                         break;
                 case 'k': break; /* runroot makes no session keyring */
                 case 'f': {
-                        char *end = NULL;
-                        long n = strtol(optarg, &end, 10);
-                        if (!*optarg || *end || n < 0 || n > 1024)
-                                return oci_usage_error(cmd, "--preserve-fds: expected a number");
-                        if (n > 0)
-                                return oci_usage_error(cmd, "--preserve-fds: only 0 is supported "
-                                                            "by runroot");
-                        o.preserve_fds = (int)n;
+                        int r = oci_preserve_fds(cmd, optarg, &o.preserve_fds);
+                        if (r)
+                                return r;
                         break;
                 }
                 case 'd':

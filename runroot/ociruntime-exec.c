@@ -20,6 +20,7 @@
 typedef struct exec_cli {
         const char *process, *pid_file, *console_socket, *cwd, *user;
         bool detach, tty, no_new_privs, apparmor, process_label;
+        unsigned preserve_fds;
         strv env, caps;
         char **args; /* after the id; NULL with --process */
 } exec_cli;
@@ -38,6 +39,7 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
                 {"cap", required_argument, NULL, 'c'},
                 {"no-new-privs", no_argument, NULL, 'n'},
                 {"apparmor", required_argument, NULL, 'A'},
+                {"preserve-fds", required_argument, NULL, 'F'},
                 {"process-label", required_argument, NULL, 'L'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
@@ -62,12 +64,18 @@ static int parse_exec(int argc, char **argv, exec_cli *o, const char **ret_id)
                 case 'c': strv_push(&o->caps, optarg); break;
                 case 'n': o->no_new_privs = true; break;
                 case 'A': o->apparmor = *optarg != 0; break;
+                case 'F': {
+                        int r = oci_preserve_fds("exec", optarg, &o->preserve_fds);
+                        if (r)
+                                return r;
+                        break;
+                }
                 case 'L': o->process_label = *optarg != 0; break;
                 case 'h':
                         printf("Usage: runroot [GLOBAL OPTIONS] exec [--process FILE | ID ARGS...] "
                                "[--detach] [--pid-file F] [--console-socket S] [--tty] [--cwd DIR] "
                                "[--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs] "
-                               "[--apparmor P] [--process-label L] ID\n");
+                               "[--apparmor P] [--process-label L] [--preserve-fds N] ID\n");
                         return -1;
                 default:
                         if (optopt && optopt != '?')
@@ -150,6 +158,7 @@ static int exec_spec(const ctr *c, const exec_cli *o, runner_oci_spec *ret)
         }
         for (size_t i = 0; i < warn.n; i++)
                 log_warn("%s", warn.v[i]);
+        ret->cfg.preserve_fds = o->preserve_fds;
         ret->cfg.argv = ret->args.v;
         ret->cfg.workdir = ret->cwd;
         ret->cfg.user = ret->user;
@@ -193,6 +202,7 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.console_fd = console_fd;
         o.report_fd = report_fd;
         o.detach = detach;
+        o.preserve_fds = s->cfg.preserve_fds;
         o.console_rows = s->cfg.console_rows;
         o.console_cols = s->cfg.console_cols;
         runner_exec_target t = {.init_pid = c->pid, .name = c->id, .sec = sec};

@@ -96,11 +96,13 @@ static void oci_help(void)
                "OCI runtime\").\n"
                "\n"
                "Commands:\n"
-               "  create --bundle DIR [--pid-file F] [--console-socket S] ID\n"
+               "  create --bundle DIR [--pid-file F] [--console-socket S] [--no-pivot]\n"
+               "         [--no-new-keyring] [--preserve-fds N] ID\n"
                "                                         make the container; its process waits "
                "for start\n"
                "                                         (S gets the pty's master with "
-               "process.terminal)\n"
+               "process.terminal;\n"
+               "                                         fds 3..3+N-1 passed on)\n"
                "  start ID                               let it run\n"
                "  run --bundle DIR [--pid-file F] ID     create and start, in the foreground\n"
                "  state ID                               the runtime specification's state JSON\n"
@@ -109,7 +111,7 @@ static void oci_help(void)
                "  list [--format table|json] [-q]        the containers under --root\n"
                "  exec [--process FILE] [--detach] [--pid-file F] [--console-socket S] [--tty]\n"
                "       [--cwd DIR] [--env K=V] [--user UID[:GID]] [--cap CAP] [--no-new-privs]\n"
-               "       [--apparmor P] [--process-label L] ID [ARGS]\n"
+               "       [--apparmor P] [--process-label L] [--preserve-fds N] ID [ARGS]\n"
                "                                         a process in the container, with its\n"
                "                                         namespaces, cgroups and security\n"
                "                                         (--apparmor, --process-label: a\n"
@@ -184,8 +186,27 @@ bool runroot_oci_wanted(int argc, char **argv)
         return false;
 }
 
+int oci_preserve_fds(const char *cmd, const char *value, unsigned *ret)
+{
+        char *end = NULL;
+        errno = 0;
+        long n = strtol(value, &end, 10);
+        if (!*value || *end || errno || n < 0 || n > 1024)
+                return oci_usage_error(cmd, "--preserve-fds: expected a number");
+        if ((unsigned)n > oci_g.inherited_fds) {
+                log_error("%s --preserve-fds %ld: fd %u is not open", cmd, n,
+                          3 + oci_g.inherited_fds);
+                return EXIT_RUNROOT;
+        }
+        *ret = (unsigned)n;
+        return 0;
+}
+
 int runroot_oci_main(int argc, char **argv)
 {
+        /* Before runroot opens anything of its own. */
+        while (oci_g.inherited_fds < 1024 && fcntl(3 + (int)oci_g.inherited_fds, F_GETFD) >= 0)
+                oci_g.inherited_fds++;
         oci_g.root = state_root_default();
         static const struct option opts[] = {
                 {"root", required_argument, NULL, 'r'},

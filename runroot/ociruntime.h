@@ -28,6 +28,9 @@ typedef struct oci_global {
         const char *log;
         bool log_json;
         FILE *logf;
+        /* fds 3 .. 3+n-1 were all open when runroot started: what
+         * --preserve-fds may pass on (no fd of runroot's own among them). */
+        unsigned inherited_fds;
 } oci_global;
 
 extern oci_global oci_g;
@@ -65,6 +68,10 @@ int oci_one_id(int argc, char **argv, const char *cmd, ctr *ret);
 int oci_console_connect(const char *path);
 /* pid written to file (atomically): -1 with the message printed. */
 int oci_write_pid_file(const char *file, pid_t pid);
+
+/* --preserve-fds VALUE of cmd checked (a number, fds the caller left
+ * open): 0 with *ret set, or EXIT_RUNROOT with the message printed. */
+int oci_preserve_fds(const char *cmd, const char *value, unsigned *ret);
 
 /* ---- the commands ---- */
 int oci_cmd_create(int argc, char **argv, bool foreground); /* ociruntime-create.c */

@@ -232,4 +232,21 @@ else
                 fail "blockIO.weight: $(cat bw.err)"
         [ ! -e "$T/state/bw" ] || fail "blockIO.weight refused: left state"
 fi
+
+# --preserve-fds N (create, run and exec): the caller's fds 3 .. 3+N-1
+# reach the process, and nothing else of runroot's; an fd that is not
+# open is refused.
+echo three >f3
+echo four >f4
+conf 'process.args=["/bin/sh","-c","cat <&3; cat <&4; for f in 3 4 5 6 7 8 9; do [ -e /proc/self/fd/$f ] && echo fd $f; done; true"]'
+"${R[@]}" run --preserve-fds 2 --bundle b pf 3<f3 4<f4 5<&- >pf.out 2>pf.err
+want_out pf 'three\nfour\nfd 3\nfd 4\n'
+"${R[@]}" run --preserve-fds 3 --bundle b pf2 3<f3 4<f4 5<&- >pf2.out 2>pf2.err && fail "--preserve-fds 3 with fd 5 closed ran"
+[ "$(cat pf2.err)" = "runroot: run --preserve-fds 3: fd 5 is not open" ] || fail "pf2: $(cat pf2.err)"
+conf 'process.args=["/bin/sleep","60"]'
+"${R[@]}" create --bundle b pfx 2>pfx.err || fail "create pfx: $(cat pfx.err)"
+"${R[@]}" start pfx || fail "start pfx"
+"${R[@]}" exec --preserve-fds 1 pfx /bin/sh -c 'cat <&3; [ -e /proc/self/fd/4 ] && echo fd 4; true' 3<f4 4<&- >pfx.out 2>pfx.err
+want_out pfx 'four\n'
+"${R[@]}" delete --force pfx || fail "delete pfx"
 echo PASS
