@@ -325,7 +325,8 @@ int oci_cmd_update(int argc, char **argv)
         cg_limits_init(&l);
         const char *id = NULL;
         int r = update_opts(argc, argv, &l, &id);
-        _cleanup_free_ char *cpus = l.cpuset_cpus; /* --resources' */
+        /* --resources' cpus string, freed on every return */
+        _cleanup_free_ char *cpus __attribute__((unused)) = l.cpuset_cpus;
         if (r)
                 return r;
         ctr c;
