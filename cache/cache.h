@@ -17,7 +17,9 @@
  *   locks/use-AREA--KEY       last use of AREA/KEY (store_area_mark_used)
  *   seccomp/GEN-CAPS          runroot (runner/seccomp-cache.c): compiled
  *                             seccomp filters; GEN names the libseccomp
- *                             version, architecture and rules they came from
+ *                             version, architecture and rules they came from;
+ *   seccomp/GEN-CAPS-PROFILE  those of a seccomp profile (PROFILE: a CRC of
+ *                             its text)
  *   apt/                      mkroot fetch (builder/apt/): lock (flock'd by
  *                             a running fetch), sha256/HEX (verified .debs
  *                             and Packages by digest), partial/ (downloads

@@ -15,14 +15,18 @@
 
 #define DAY 86400
 
-static bool hex_n(const char *s, size_t n)
+/* The first n bytes of s are lowercase hex digits. */
+static bool hex_n_prefix(const char *s, size_t n)
 {
-        if (strlen(s) != n)
-                return false;
         for (size_t i = 0; i < n; i++)
                 if (!(('0' <= s[i] && s[i] <= '9') || ('a' <= s[i] && s[i] <= 'f')))
                         return false;
         return true;
+}
+
+static bool hex_n(const char *s, size_t n)
+{
+        return strlen(s) == n && hex_n_prefix(s, n);
 }
 
 /* Last use of AREA/NAME: the latest of its mtime, its atime (reads update
@@ -128,14 +132,24 @@ static bool recent(time_t used, const window *w)
         return w->keep_days < 0 || used > w->cut;
 }
 
-/* seccomp/GEN-CAPS (runner/seccomp-cache.c): GEN is 8 hex digits, CAPS
- * 16. Names of another form are of an older runroot's format. */
+/* seccomp/GEN-CAPS and seccomp/GEN-CAPS-PROFILE (runner/seccomp-cache.c):
+ * GEN and PROFILE are 8 hex digits, CAPS 16. Names of another form are of
+ * an older runroot's format. */
 static bool keep_seccomp(const char *name, time_t used, const void *ctx)
 {
         const window *w = ctx;
         if (w->gen) {
                 size_t gl = strlen(w->gen);
-                if (strncmp(name, w->gen, gl) || name[gl] != '-' || !hex_n(name + gl + 1, 16))
+                if (strncmp(name, w->gen, gl) || name[gl] != '-')
+                        return false;
+                const char *caps = name + gl + 1;
+                size_t cl = strlen(caps);
+                if (cl == 16 + 1 + 8 && caps[16] == '-') {
+                        if (!hex_n(caps + 17, 8))
+                                return false;
+                        cl = 16;
+                }
+                if (cl != 16 || !hex_n_prefix(caps, 16))
                         return false;
         }
         return recent(used, w);

@@ -1,10 +1,14 @@
 /* seccomp-cache: the default filter compiled once per capability set and
  * kept as BPF in the cache, so that a warm start loads it with one
- * seccomp(2) call instead of building it with libseccomp (~2 ms).
+ * seccomp(2) call instead of building it with libseccomp (~2 ms). A
+ * profile (--security-opt seccomp=FILE, an OCI bundle's linux.seccomp:
+ * podman's takes ~10 ms to build) is kept the same way per profile text
+ * and capability set.
  *
  * File: seccomp/GEN-CAPS: GEN is a CRC of what the program depends on
  * besides the capability set (format, libseccomp version, architecture,
- * rule tables; sec_filter_generation), CAPS the set. runroot's gc passes
+ * rule tables; sec_filter_generation), CAPS the set; a profile's is
+ * seccomp/GEN-CAPS-PROFILE, PROFILE a CRC of its text. runroot's gc passes
  * its GEN to store_gc, which removes the files of other generations. Content: the format line,
  * "crc32 HEX len N keylen K", the key text (compared whole on read, so a CRC collision cannot hand
  * out another set's program), then the program.
@@ -31,6 +35,8 @@
 
 /* Bump when the file layout or the way the program is made changes. */
 #define FORMAT "runroot-seccomp-bpf 2\n"
+/* Bump when seccomp-profile.c builds a profile's program differently. */
+#define PROFILE_FORMAT "profile 1\n"
 #define KEY_MAX 16384
 
 static uint32_t crc_of(const void *data, size_t len)
@@ -102,7 +108,7 @@ static int cache_read(int dirfd, const char *path, const char *key, sec_filter *
         /* Only our own regular file: anyone else's could be any program. */
         if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
                 return -EPERM;
-        if (st.st_size <= 0 || st.st_size > 256 + KEY_MAX + SEC_BPF_MAX)
+        if (st.st_size <= 0 || (size_t)st.st_size > 256 + strlen(key) + SEC_BPF_MAX)
                 return -EBADMSG;
         size_t size = (size_t)st.st_size;
         _cleanup_free_ char *buf = xmalloc(size + 1);
@@ -158,23 +164,64 @@ static int cache_write(int dirfd, const char *path, const char *key, const sec_f
         return fs_write_atomic_at(dirfd, path, buf, size, 0644, e);
 }
 
+/* A profile's key: the default's without its rules, then the profile's
+ * text whole (compared on read: a CRC collision of two profiles cannot
+ * hand out the other's program). */
+static char *profile_key(uint64_t keep, const char *text, size_t len,
+                         char ret_name[SEC_FILTER_NAME_MAX])
+{
+        strbuf b = {0};
+        const struct scmp_version *v = seccomp_version();
+        struct utsname u;
+        sb_appendf(&b, "%slibseccomp %u.%u.%u\narch %#x %s\ncaps %#llx\n", PROFILE_FORMAT,
+                   v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, seccomp_arch_native(),
+                   uname(&u) == 0 ? u.machine : "?", (unsigned long long)keep);
+        sb_appendn(&b, text, len);
+        char gen[SEC_FILTER_GEN_LEN + 1];
+        sec_filter_generation(gen);
+        snprintf(ret_name, SEC_FILTER_NAME_MAX, "seccomp/%s-%016llx-%08x", gen,
+                 (unsigned long long)keep, crc_of(text, len));
+        return sb_steal(&b);
+}
+
+static int profile_prepare(const char *path, uint64_t keep, int cache_dirfd, sec_filter **ret,
+                           err_t *e)
+{
+        _cleanup_free_ char *data = NULL, *key = NULL;
+        size_t len = 0;
+        int r = sec_profile_read(path, &data, &len, e);
+        if (r < 0)
+                return r;
+        char name[SEC_FILTER_NAME_MAX];
+        /* A NUL inside is no JSON (the parser says so) and no key. */
+        if (cache_dirfd >= 0 && !memchr(data, 0, len)) {
+                key = profile_key(keep, data, len, name);
+                if (cache_read(cache_dirfd, name, key, ret) == 0)
+                        return 0;
+        }
+        sec_filter *f = xcalloc(1, sizeof *f);
+        r = sec_profile_export_text(path, data, len, keep, &f->prog, &f->len, e);
+        if (r < 0) {
+                free(f);
+                return r;
+        }
+        if (key) {
+                err_t e2 = {0};
+                if (cache_write(cache_dirfd, name, key, f, &e2) < 0)
+                        log_debug("seccomp cache: %s", e2.msg);
+        }
+        *ret = f;
+        return 0;
+}
+
 int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err_t *e)
 {
         uint64_t keep;
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
-        if (o->seccomp_profile) {
-                /* A profile of the user's: compiled each time, not cached. */
-                sec_filter *f = xcalloc(1, sizeof *f);
-                r = sec_profile_export_file(o->seccomp_profile, keep, &f->prog, &f->len, e);
-                if (r < 0) {
-                        free(f);
-                        return r;
-                }
-                *ret = f;
-                return 0;
-        }
+        if (o->seccomp_profile)
+                return profile_prepare(o->seccomp_profile, keep, cache_dirfd, ret, e);
         char path[SEC_FILTER_NAME_MAX];
         _cleanup_free_ char *key = sec_filter_key(keep, path);
         if (strlen(key) > KEY_MAX)

@@ -553,19 +553,29 @@ int sec_profile_export(const sec_profile *p, uint64_t keep, uint8_t **ret_prog, 
         return sec_seccomp_ctx_export(ctx, ret_prog, ret_len, e);
 }
 
+int sec_profile_read(const char *path, char **ret, size_t *ret_len, err_t *e)
+{
+        int r = fs_read_file_at(AT_FDCWD, path, PROFILE_MAX, ret, ret_len, e);
+        return r < 0 ? err_prefix(e, "seccomp profile") : 0;
+}
+
+int sec_profile_export_text(const char *path, const char *data, size_t len, uint64_t keep,
+                            uint8_t **ret_prog, size_t *ret_len, err_t *e)
+{
+        sec_profile *p = NULL;
+        _cleanup_free_ char *what = xasprintf("seccomp profile %s", path);
+        int r = sec_profile_parse(data, len, what, &p, e);
+        if (r == 0 && ret_prog)
+                r = sec_profile_export(p, keep, ret_prog, ret_len, e);
+        sec_profile_free(p);
+        return r;
+}
+
 int sec_profile_export_file(const char *path, uint64_t keep, uint8_t **ret_prog, size_t *ret_len,
                             err_t *e)
 {
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
-        int r = fs_read_file_at(AT_FDCWD, path, PROFILE_MAX, &data, &len, e);
-        if (r < 0)
-                return err_prefix(e, "seccomp profile");
-        sec_profile *p = NULL;
-        _cleanup_free_ char *what = xasprintf("seccomp profile %s", path);
-        r = sec_profile_parse(data, len, what, &p, e);
-        if (r == 0 && ret_prog)
-                r = sec_profile_export(p, keep, ret_prog, ret_len, e);
-        sec_profile_free(p);
-        return r;
+        int r = sec_profile_read(path, &data, &len, e);
+        return r < 0 ? r : sec_profile_export_text(path, data, len, keep, ret_prog, ret_len, e);
 }

@@ -40,6 +40,11 @@ int sec_profile_export(const sec_profile *p, uint64_t keep, uint8_t **ret_prog, 
 /* Read and parse path; when ret_prog is not NULL, export it too. */
 int sec_profile_export_file(const char *path, uint64_t keep, uint8_t **ret_prog, size_t *ret_len,
                             err_t *e);
+/* The two halves of it: path's text (malloc'd, NUL-terminated), and that
+ * text (len bytes) parsed and, with ret_prog, exported. */
+int sec_profile_read(const char *path, char **ret, size_t *ret_len, err_t *e);
+int sec_profile_export_text(const char *path, const char *data, size_t len, uint64_t keep,
+                            uint8_t **ret_prog, size_t *ret_len, err_t *e);
 
 /* seccomp-cache.c */
 struct sec_filter {

@@ -73,8 +73,9 @@ int sec_load_shared(const sec_opts *o, err_t *e);
 int sec_apply_shared(const sec_opts *o, err_t *e);
 int sec_apply_init_shared(const sec_opts *o, err_t *e);
 
-/* The default seccomp filter for o's capability set as a BPF program,
- * prepared on the host side so that a warm start does not compile it:
+/* The default seccomp filter for o's capability set (or o's profile for
+ * it) as a BPF program, prepared on the host side so that a warm start
+ * does not compile it:
  * read from cache_dirfd's seccomp/ when a valid copy is there, else
  * compiled with libseccomp and stored there (best effort: a cache that is
  * not writable only costs the compile). cache_dirfd -1: no cache. */

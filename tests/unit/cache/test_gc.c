@@ -211,7 +211,10 @@ static void test_gc(const char *root, const char *image)
         put(root, "seccomp/aaaaaaaa-0000000000000001", 0);
         put(root, "seccomp/aaaaaaaa-00000000000000ff", 10);
         put(root, "seccomp/bbbbbbbb-0000000000000001", 0);
-        put(root, "seccomp/0000000000000001-12345678", 0); /* format before generations */
+        put(root, "seccomp/0000000000000001-12345678", 0);          /* format before generations */
+        put(root, "seccomp/aaaaaaaa-0000000000000001-0123abcd", 0); /* a profile's */
+        put(root, "seccomp/bbbbbbbb-0000000000000001-0123abcd", 0);
+        put(root, "seccomp/aaaaaaaa-0000000000000001-0123abcdx", 0);
         _cleanup_free_ char *img_old = xasprintf("apt/images/%s", c);
         _cleanup_free_ char *img_new = xasprintf("apt/images/%s", d);
         _cleanup_free_ char *img_tmp = xasprintf("apt/images/%s.tmp-123", d);
@@ -272,11 +275,14 @@ static void test_gc(const char *root, const char *image)
 
         /* runroot's gc knows its generation: the others go. */
         st = gc(root, -1, "aaaaaaaa");
-        CHECK_INT(st.seccomp, 2);
+        CHECK_INT(st.seccomp, 4);
         CHECK(!exists(root, "seccomp/bbbbbbbb-0000000000000001") &&
-              !exists(root, "seccomp/0000000000000001-12345678"));
+              !exists(root, "seccomp/0000000000000001-12345678") &&
+              !exists(root, "seccomp/bbbbbbbb-0000000000000001-0123abcd") &&
+              !exists(root, "seccomp/aaaaaaaa-0000000000000001-0123abcdx"));
         CHECK(exists(root, "seccomp/aaaaaaaa-0000000000000001") &&
-              exists(root, "seccomp/aaaaaaaa-00000000000000ff"));
+              exists(root, "seccomp/aaaaaaaa-00000000000000ff") &&
+              exists(root, "seccomp/aaaaaaaa-0000000000000001-0123abcd"));
         CHECK(exists(root, tree_a));
 
         /* A running fetch holds apt/lock: apt/ and bases/ stay whole. */
