@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -297,5 +298,25 @@ int cg_device_parse(const char *spec, cg_device *ret, err_t *e)
                 .host = xstrdup(host),
                 .path = steal_pointer(&norm),
         };
+        return 0;
+}
+
+int cg_path_clean(const char *in, char **ret, err_t *e)
+{
+        for (const char *p = in; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        return err_set(e, -EINVAL, "a control character in the path");
+        bool abs = in[0] == '/';
+        /* A relative path is cleaned as if it began at "/": no ".." can
+         * take it above the cgroup it is relative to. */
+        _cleanup_free_ char *rooted = abs ? xstrdup(in) : xasprintf("/%s", in);
+        _cleanup_free_ char *clean = path_normalize(rooted);
+        if (!strcmp(clean, "/"))
+                return err_set(e, -EINVAL,
+                               abs ? "the root cgroup, not one of the container's own"
+                                   : "names no cgroup below the one it is relative to");
+        if (strlen(clean) >= PATH_MAX / 2)
+                return err_set(e, -ENAMETOOLONG, "longer than %d bytes", PATH_MAX / 2);
+        *ret = abs ? steal_pointer(&clean) : xstrdup(clean + 1);
         return 0;
 }

@@ -109,6 +109,13 @@ int cg_parse_cpuset(const char *list, cg_limits *l, err_t *e);
 /* The check of cg_parse_cpuset against online, the text of the kernel's
  * list of online CPUs (NULL or unreadable: no check beyond the syntax). */
 int cg_cpuset_within(const char *list, const char *online, err_t *e);
+/* A cgroup's place as OCI's linux.cgroupsPath gives it, made safe as
+ * runc's cgroupfs driver makes it: "." and ".." resolved by the text alone,
+ * never above the hierarchy's root (absolute) or the cgroup it is relative
+ * to (relative), runs of '/' squeezed. *ret: "/a/b" or "a/b" (malloc'ed).
+ * -EINVAL for a control character or a path that leaves no cgroup of its
+ * own ("/", "..", "."), e saying which without the path. */
+int cg_path_clean(const char *in, char **ret, err_t *e);
 
 /* Controllers a set of limits needs (bit mask). */
 enum {

@@ -27,14 +27,21 @@ typedef struct cg_v1_dir {
         int dirfd; /* the container's directory; -1 when not joined */
         int parent_fd;
         char *path;
-        bool owner; /* false for an alias of a co-mounted hierarchy */
+        bool owner;  /* false for an alias of a co-mounted hierarchy */
+        bool joined; /* it was there (a cgroups path): joined, not made */
 } cg_v1_dir;
 
 /* The container's cgroup: made by cgroup.c, filled by the version that
  * creates it. */
 struct cgroup {
         cg_mode mode;
-        char *name;
+        char *name; /* the leaf's name */
+        /* cg_create_at's path (absolute, or relative to runroot's own
+         * cgroup); NULL for a cgroup named by runroot below its own. */
+        char *at;
+        /* The directories made above the leaf for at, in the order made:
+         * removed by cg_destroy when empty, last first. */
+        strv made_parents;
         /* v2 */
         char *path; /* container dir (v2) or first joined v1 dir */
         char *parent_path;
@@ -42,6 +49,7 @@ struct cgroup {
         int parent_fd;
         char *leaf_name;  /* runroot's own leaf, made for the no-internal-process rule */
         unsigned enabled; /* controllers this run enabled in the parent */
+        bool joined;      /* the leaf was there (a cgroups path): joined, not made */
         /* v1 */
         cg_v1_dir v1[CG_V1_MAX];
         bool destroyed;
@@ -79,6 +87,9 @@ int cg_v1_destroy(cgroup *cg, err_t *e);
  * owned. 1 when found, 0 when there is none of that version. */
 int cg_v1_open(cgroup *cg, const char *fsroot, const char *proc_cgroup, err_t *e);
 int cg_v2_open(cgroup *cg, const char *v2root, const char *proc_cgroup, err_t *e);
+/* The same from the directories cg_dirs listed (those below fsroot/H of a
+ * v1 hierarchy H; the v2 one is cgroup.c's): 1 when any, else 0. */
+int cg_v1_open_dirs(cgroup *cg, const char *fsroot, const strv *dirs, err_t *e);
 int cg_v1_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e);
 int cg_v2_pids(cgroup *cg, pid_t **ret, size_t *ret_n, err_t *e);
 int cg_v1_freeze(cgroup *cg, bool frozen, err_t *e);

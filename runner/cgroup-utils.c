@@ -235,6 +235,13 @@ int cg_rmdir(int parent_fd, const char *parent, const char *name, err_t *e)
         return err_sys(e, errno, "%s/%s: remove cgroup", parent, name);
 }
 
+int cg_rmdir_once(const char *path)
+{
+        if (cg_test.fake_fs)
+                fake_empty_dir(AT_FDCWD, path);
+        return unlinkat(AT_FDCWD, path, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2)
 {
         const char *dash = strchr(name, '-');
@@ -309,4 +316,56 @@ char *cg_proc_path(const char *proc_cgroup, const char *ctl)
                         return xstrdup(path);
         }
         return NULL;
+}
+
+int cg_walk_make(int dirfd, const char *dir, const char *rel, bool v2, cg_walk_fn fn, void *ctx,
+                 strv *made, err_t *e)
+{
+        _cleanup_close_ int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (cur < 0)
+                return err_sys(e, errno, "%s", dir);
+        _cleanup_free_ char *path = xstrdup(dir);
+        int r = fn ? fn(-1, cur, path, false, ctx, e) : 0;
+        if (r < 0)
+                return r;
+        for (const char *p = rel; *p;) {
+                size_t n = strcspn(p, "/");
+                _cleanup_free_ char *comp = xstrndup(p, n);
+                p += n;
+                p += strspn(p, "/");
+                if (!*comp || !strcmp(comp, ".") || !strcmp(comp, ".."))
+                        return err_set(e, -EINVAL, "%s/%s: not a cgroup name", path, comp);
+                _cleanup_free_ char *next = path_join(path, comp);
+                bool made_it = mkdirat(cur, comp, 0755) == 0;
+                if (!made_it && errno != EEXIST) {
+                        int saved = errno;
+                        bool denied = saved == EACCES || saved == EPERM || saved == EROFS;
+                        return err_set(e, -saved, "%s: make cgroup: %s%s", next, strerror(saved),
+                                       denied ? "; no cgroup delegation" : "");
+                }
+                if (made_it && made)
+                        strv_push(made, next);
+                _cleanup_close_ int fd = cg_open_dir(cur, comp, v2, next, e);
+                if (fd < 0)
+                        return fd;
+                if (fn && (r = fn(cur, fd, next, made_it, ctx, e)) < 0)
+                        return r;
+                closep(&cur);
+                cur = steal_fd(&fd);
+                free(path);
+                path = steal_pointer(&next);
+        }
+        return steal_fd(&cur);
+}
+
+char *cg_at_parent(const char *at, const char *base)
+{
+        _cleanup_free_ char *dir = path_dirname(at);
+        const char *d = dir + strspn(dir, "/");
+        if (!strcmp(d, "."))
+                d = "";
+        const char *b = base ? base + strspn(base, "/") : "";
+        if (!*b || !*d)
+                return xstrdup(*b ? b : d);
+        return path_join(b, d);
 }

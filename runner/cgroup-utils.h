@@ -49,6 +49,9 @@ int cg_own_path(const char *controller, char **ret, err_t *e);
 int cg_procs(int dirfd, const char *dir, bool v2, pid_t **ret, size_t *ret_n, err_t *e);
 /* rmdir name below parent_fd, waiting for the last processes to leave. */
 int cg_rmdir(int parent_fd, const char *parent, const char *name, err_t *e);
+/* rmdir path once: -EBUSY (or -ENOTEMPTY) while it holds a cgroup or a
+ * process. */
+int cg_rmdir_once(const char *path);
 /* Swap exists on the host, so a memory limit without swap accounting
  * would leave swap unlimited. */
 bool cg_host_has_swap(void);
@@ -57,3 +60,17 @@ bool cg_host_has_swap(void);
  * which hold no process. */
 void cg_gc_siblings(int parent_fd, const char *parent, const char *name, bool v2);
 void cg_sleep_ms(long ms);
+/* The directory a cgroups path's leaf goes in, relative to its
+ * hierarchy's root ("" for the root): at's directory, below base (the
+ * cgroup a relative at is relative to; NULL for an absolute at). */
+char *cg_at_parent(const char *at, const char *base);
+/* Called by cg_walk_make on its base (parent_fd -1, made false) and on
+ * each directory after it, top down, before anything is made in it. */
+typedef int (*cg_walk_fn)(int parent_fd, int fd, const char *path, bool made, void *ctx, err_t *e);
+/* The directory rel ("a/b", "" for the base itself) below dirfd (whose
+ * path is dir), each missing component made (0755) and pushed onto made
+ * (its path) at once, so that a failure further down leaves the caller the
+ * list to remove; fn (or NULL) prepares each one as it is reached (v2's
+ * subtree_control, v1 cpuset's cpus and mems). Returns its fd. */
+int cg_walk_make(int dirfd, const char *dir, const char *rel, bool v2, cg_walk_fn fn, void *ctx,
+                 strv *made, err_t *e);

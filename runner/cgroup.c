@@ -17,10 +17,11 @@ static bool valid_name(const char *name)
                strcmp(name, "..") != 0 && strlen(name) < NAME_MAX - 16;
 }
 
-static cgroup *cg_new(const char *name)
+static cgroup *cg_new(const char *name, const char *at)
 {
         cgroup *cg = xcalloc(1, sizeof *cg);
         cg->name = xstrdup(name);
+        cg->at = at ? xstrdup(at) : NULL;
         cg->dirfd = cg->parent_fd = -1;
         for (int i = 0; i < CG_V1_MAX; i++)
                 cg->v1[i].dirfd = cg->v1[i].parent_fd = -1;
@@ -48,6 +49,8 @@ void cg_free(cgroup *cg)
                 return;
         cg_release(cg);
         free(cg->name);
+        free(cg->at);
+        strv_free(&cg->made_parents);
         free(cg->path);
         free(cg->parent_path);
         free(cg->leaf_name);
@@ -86,22 +89,22 @@ static int detect_v2(int rootfd, const char *fsroot, char **ret_v2root, int *ret
         return 1;
 }
 
-int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup **ret, err_t *e)
+/* cg_create, or cg_create_at with at set (name is then its last part). */
+static int create(const char *fsroot, const char *name, const char *at, const cg_limits *l,
+                  cgroup **ret, err_t *e)
 {
         unsigned need = cg_needed(l);
         int r;
 
         *ret = NULL;
-        if (!valid_name(name))
-                return err_set(e, -EINVAL, "cgroup name \"%s\": invalid", name ? name : "");
         _cleanup_close_ int rootfd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0) {
-                if (!need)
+                if (!need && !at)
                         return 0;
                 return err_sys(e, errno, "%s: cgroup file system not available", fsroot);
         }
 
-        cgroup *cg = cg_new(name);
+        cgroup *cg = cg_new(name, at);
         _cleanup_free_ char *v2root = NULL;
         _cleanup_close_ int v2fd = -1;
         bool pure = false;
@@ -132,7 +135,7 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
                         if (cg_destroy(cg, &e2) < 0)
                                 log_warn("%s", e2.msg);
                         cg_free(cg);
-                        cg = cg_new(name);
+                        cg = cg_new(name, at);
                         use_v2 = false;
                 }
         }
@@ -145,7 +148,7 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
                 if (cg_destroy(cg, &e2) < 0)
                         log_warn("%s", e2.msg);
                 cg_free(cg);
-                if (!need) {
+                if (!need && !at) {
                         /* Nothing asked for (no limit, no device policy):
                          * run without a cgroup. */
                         log_debug("cgroup not used: %s", e->msg);
@@ -156,6 +159,27 @@ int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup *
         }
         *ret = cg;
         return 0;
+}
+
+int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup **ret, err_t *e)
+{
+        *ret = NULL;
+        if (!valid_name(name))
+                return err_set(e, -EINVAL, "cgroup name \"%s\": invalid", name ? name : "");
+        return create(fsroot, name, NULL, l, ret, e);
+}
+
+int cg_create_at(const char *fsroot, const char *at, const cg_limits *l, cgroup **ret, err_t *e)
+{
+        *ret = NULL;
+        _cleanup_free_ char *clean = NULL;
+        int r = cg_path_clean(at, &clean, e);
+        if (r < 0)
+                return err_prefix(e, "cgroups path %s", at);
+        const char *name = path_basename(clean);
+        if (!valid_name(name))
+                return err_set(e, -EINVAL, "cgroups path %s: \"%s\": not a cgroup name", at, name);
+        return create(fsroot, name, clean, l, ret, e);
 }
 
 int cg_attach(cgroup *cg, pid_t pid, err_t *e)
@@ -198,6 +222,20 @@ bool cg_oom_killed(cgroup *cg)
         return cg->mode == CG_V2 ? cg_v2_oom_killed(cg) : cg_v1_oom_killed(cg);
 }
 
+/* The parents made for a cgroups path, last made first, each once: one
+ * that holds another cgroup now (EBUSY, ENOTEMPTY) is someone else's too
+ * and stays. */
+static void remove_made_parents(cgroup *cg)
+{
+        for (size_t i = cg->made_parents.n; i-- > 0;) {
+                const char *dir = cg->made_parents.v[i];
+                int r = cg_rmdir_once(dir);
+                if (r < 0)
+                        log_debug("%s: kept: %s", dir, strerror(-r));
+        }
+        strv_free(&cg->made_parents);
+}
+
 int cg_destroy(cgroup *cg, err_t *e)
 {
         if (!cg)
@@ -207,6 +245,7 @@ int cg_destroy(cgroup *cg, err_t *e)
         int r = cg->mode == CG_V2 ? cg_v2_destroy(cg, e) : cg_v1_destroy(cg, e);
         if (r < 0)
                 return r; /* keep the fds: the caller may retry */
+        remove_made_parents(cg);
         cg->destroyed = true;
         cg_release(cg);
         return 0;
@@ -237,7 +276,7 @@ int cg_open_pid(const char *fsroot, pid_t pid, cgroup **ret, err_t *e)
         int r = fs_read_file_at(AT_FDCWD, path, 65536, &data, &len, e);
         if (r < 0)
                 return r;
-        cgroup *cg = cg_new("runroot");
+        cgroup *cg = cg_new("runroot", NULL);
         cg->mode = CG_V1;
         r = cg_v1_open(cg, fsroot, data, e);
         if (r == 0) {
@@ -277,4 +316,63 @@ int cg_is_frozen(cgroup *cg, bool *ret)
 int cg_update(cgroup *cg, const cg_limits *l, err_t *e)
 {
         return cg->mode == CG_V2 ? cg_v2_update(cg, l, e) : cg_v1_update(cg, l, e);
+}
+
+void cg_dirs(const cgroup *cg, strv *ret_dirs, strv *ret_made, strv *ret_parents)
+{
+        if (!cg || cg->destroyed)
+                return;
+        if (cg->mode == CG_V2 && cg->path) {
+                if (ret_dirs)
+                        strv_push(ret_dirs, cg->path);
+                if (ret_made && !cg->joined)
+                        strv_push(ret_made, cg->path);
+        }
+        for (int c = 0; cg->mode == CG_V1 && c < CG_V1_MAX; c++) {
+                const cg_v1_dir *d = &cg->v1[c];
+                if (!d->path || !d->owner)
+                        continue;
+                if (ret_dirs)
+                        strv_push(ret_dirs, d->path);
+                if (ret_made && !d->joined)
+                        strv_push(ret_made, d->path);
+        }
+        for (size_t i = 0; ret_parents && i < cg->made_parents.n; i++)
+                strv_push(ret_parents, cg->made_parents.v[i]);
+}
+
+int cg_open_dirs(const char *fsroot, const strv *dirs, cgroup **ret, err_t *e)
+{
+        _cleanup_close_ int rootfd = open(fsroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return err_sys(e, errno, "%s", fsroot);
+        _cleanup_free_ char *v2root = NULL;
+        _cleanup_close_ int v2fd = -1;
+        bool pure = false;
+        cgroup *cg = cg_new("runroot", NULL);
+        int r = 0;
+        if (detect_v2(rootfd, fsroot, &v2root, &v2fd, &pure) > 0) {
+                size_t n = strlen(v2root);
+                for (size_t i = 0; i < dirs->n && !cg->path; i++) {
+                        const char *d = dirs->v[i];
+                        if (strncmp(d, v2root, n) != 0 || (d[n] != '/' && d[n]))
+                                continue;
+                        cg->mode = CG_V2;
+                        cg->dirfd = cg_open_dir(AT_FDCWD, d, true, d, e);
+                        r = cg->dirfd < 0 ? cg->dirfd : 1;
+                        cg->path = xstrdup(d);
+                }
+        }
+        if (r == 0 && !pure) {
+                cg->mode = CG_V1;
+                r = cg_v1_open_dirs(cg, fsroot, dirs, e);
+        }
+        if (r == 0)
+                r = err_set(e, -ENOENT, "in no cgroup (none recorded)");
+        if (r < 0) {
+                cg_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
 }

@@ -21,6 +21,15 @@ typedef struct cgroup cgroup;
  * (PREFIX = name up to its first '-') whose PID is gone are removed:
  * what a SIGKILLed run left. */
 int cg_create(const char *fsroot, const char *name, const cg_limits *l, cgroup **ret, err_t *e);
+/* cg_create for a cgroup that the caller places (OCI's linux.cgroupsPath,
+ * cleaned by cg_path_clean here), as runc's cgroupfs driver does: an
+ * absolute path below the root of each hierarchy, a relative one below
+ * runroot's own cgroup (v1) or below its parent (v2, whose own cgroup holds
+ * processes). Missing parents are made (v2: with the controllers handed
+ * down) and cg_destroy removes those that are empty then; a cgroup that is
+ * there is joined: cg_destroy leaves it and its other processes alone. No
+ * usable hierarchy is an error here, also with nothing to enforce. */
+int cg_create_at(const char *fsroot, const char *at, const cg_limits *l, cgroup **ret, err_t *e);
 /* Move pid into the cgroup (all hierarchies). */
 int cg_attach(cgroup *cg, pid_t pid, err_t *e);
 cg_mode cg_get_mode(const cgroup *cg);
@@ -56,5 +65,14 @@ int cg_is_frozen(cgroup *cg, bool *ret);
 /* Write the limits l asks for (the others stay): one whose controller the
  * cgroup lacks is an error naming it. */
 int cg_update(cgroup *cg, const cg_limits *l, err_t *e);
+/* The container's directories, one per hierarchy joined (a co-mounted
+ * one once), pushed onto ret_dirs; those this run made (not joined) onto
+ * ret_made; the parents cg_create_at made, in the order made, onto
+ * ret_parents. Any may be NULL. For a later runroot to find the cgroup
+ * (cg_open_dirs) and remove what was made. */
+void cg_dirs(const cgroup *cg, strv *ret_dirs, strv *ret_made, strv *ret_parents);
+/* A running container's cgroup from the directories cg_dirs gave, as
+ * cg_open_pid: not owned, cg_free it. */
+int cg_open_dirs(const char *fsroot, const strv *dirs, cgroup **ret, err_t *e);
 /* The cgroup's directory on each hierarchy, for tests and diagnostics. */
 const char *cg_path(const cgroup *cg);

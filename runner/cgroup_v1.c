@@ -47,20 +47,45 @@ static const char *delegation_hint(void)
 
 /* A new cpuset cgroup starts with no CPUs and no memory nodes: nothing
  * could join it until they are copied from the parent. */
-static int cpuset_inherit(cg_v1_dir *d, const char *parent, err_t *e)
+static int cpuset_copy(int from_fd, const char *from, int to_fd, const char *to, err_t *e)
 {
         static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *v = NULL;
-                int r = cg_read(d->parent_fd, parent, files[i], false, &v, e);
+                int r = cg_read(from_fd, from, files[i], false, &v, e);
                 if (r < 0)
                         return r;
                 v[strcspn(v, "\n")] = '\0';
-                r = cg_write(d->dirfd, d->path, files[i], v, false, e);
+                r = cg_write(to_fd, to, files[i], v, false, e);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+/* cg_walk_make's step on the cpuset hierarchy: a directory made on the
+ * way to a cgroups path's leaf gets its parent's CPUs and nodes too. */
+static int cpuset_walk(int parent_fd, int fd, const char *path, bool made, void *ctx, err_t *e)
+{
+        (void)ctx;
+        if (!made)
+                return 0;
+        _cleanup_free_ char *parent = path_dirname(path);
+        return cpuset_copy(parent_fd, parent, fd, path, e);
+}
+
+/* The directory the leaf of a cgroups path goes in, on the hierarchy at
+ * hfd (hpath), its missing parts made: its fd, its path in *ret_parent. */
+static int at_parent(cgroup *cg, int hfd, const char *hpath, const char *own, cg_v1_ctl c,
+                     char **ret_parent, err_t *e)
+{
+        _cleanup_free_ char *rel = cg_at_parent(cg->at, own);
+        int fd = cg_walk_make(hfd, hpath, rel, false, c == CG_V1_CPUSET ? cpuset_walk : NULL, NULL,
+                              &cg->made_parents, e);
+        if (fd < 0)
+                return err_prefix(e, "cgroups path %s", cg->at);
+        *ret_parent = *rel ? path_join(hpath, rel) : xstrdup(hpath);
+        return fd;
 }
 
 /* Join one hierarchy: returns 1 when joined, 0 when it is not there. */
@@ -78,8 +103,10 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         err_t e2 = {0};
         if (cg_check_magic(hfd, false, hpath, &e2) < 0)
                 return 0;
+        /* An absolute cgroups path does not depend on runroot's own cgroup. */
         _cleanup_free_ char *own = NULL;
-        if (cg_own_path(ctl, &own, &e2) < 0)
+        bool absolute = cg->at && cg->at[0] == '/';
+        if (!absolute && cg_own_path(ctl, &own, &e2) < 0)
                 return 0;
         struct stat st;
         if (fstat(hfd, &st) < 0)
@@ -105,31 +132,46 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
                 }
         }
 
-        const char *rel = own[1] ? own + 1 : ".";
-        _cleanup_free_ char *parent = own[1] ? path_join(hpath, rel) : xstrdup(hpath);
-        _cleanup_close_ int pfd = cg_open_dir(hfd, rel, false, parent, e);
-        if (pfd < 0)
-                return needed ? pfd : (err_clear(e), 0);
-        cg_gc_siblings(pfd, parent, cg->name, false);
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int pfd = -1;
+        if (cg->at) {
+                pfd = at_parent(cg, hfd, hpath, own, c, &parent, e);
+                if (pfd < 0)
+                        return pfd;
+        } else {
+                const char *rel = own[1] ? own + 1 : ".";
+                parent = own[1] ? path_join(hpath, rel) : xstrdup(hpath);
+                pfd = cg_open_dir(hfd, rel, false, parent, e);
+                if (pfd < 0)
+                        return needed ? pfd : (err_clear(e), 0);
+                cg_gc_siblings(pfd, parent, cg->name, false);
+        }
+        bool joined = false;
         if (mkdirat(pfd, cg->name, 0755) < 0) {
                 int saved = errno;
-                if (saved == EEXIST || needed) {
+                /* A cgroups path that is there is joined, as runc does. */
+                if (saved == EEXIST && cg->at)
+                        joined = true;
+                else if (saved == EEXIST || needed || cg->at) {
                         bool denied = saved == EACCES || saved == EPERM || saved == EROFS;
                         return err_set(e, -saved, "%s/%s: make cgroup: %s%s%s", parent, cg->name,
                                        strerror(saved), denied ? "; no cgroup delegation" : "",
                                        denied ? delegation_hint() : "");
+                } else {
+                        log_debug("%s/%s: %s; not joining the %s hierarchy", parent, cg->name,
+                                  strerror(saved), ctl);
+                        return 0;
                 }
-                log_debug("%s/%s: %s; not joining the %s hierarchy", parent, cg->name,
-                          strerror(saved), ctl);
-                return 0;
         }
         d->path = path_join(parent, cg->name);
         d->parent_fd = steal_fd(&pfd);
         d->owner = true;
+        d->joined = joined;
         int fd = cg_open_dir(d->parent_fd, cg->name, false, d->path, e);
         if (fd < 0) {
                 err_t e3 = {0};
-                cg_rmdir(d->parent_fd, parent, cg->name, &e3);
+                if (!joined)
+                        cg_rmdir(d->parent_fd, parent, cg->name, &e3);
                 closep(&d->parent_fd);
                 d->parent_fd = -1;
                 free(steal_pointer(&d->path));
@@ -138,8 +180,8 @@ static int join(cgroup *cg, const char *fsroot, int fsroot_fd, cg_v1_ctl c, bool
         d->dirfd = fd;
         inos[c] = st.st_ino;
         devs[c] = st.st_dev;
-        if (c == CG_V1_CPUSET) {
-                int r = cpuset_inherit(d, parent, e);
+        if (c == CG_V1_CPUSET && !joined) {
+                int r = cpuset_copy(d->parent_fd, parent, d->dirfd, d->path, e);
                 if (r < 0)
                         return r;
         }
@@ -328,8 +370,8 @@ static bool kill_all_listed(cgroup *cg)
         bool any = false;
         for (int c = 0; c < CG_V1_MAX; c++) {
                 cg_v1_dir *d = &cg->v1[c];
-                if (d->dirfd < 0 || !d->owner)
-                        continue;
+                if (d->dirfd < 0 || !d->owner || d->joined)
+                        continue; /* a joined one's other processes are not ours */
                 _cleanup_free_ pid_t *pids = NULL;
                 size_t n = 0;
                 err_t e = {0};
@@ -367,7 +409,7 @@ static void freeze_and_kill(cg_v1_dir *f)
 int cg_v1_destroy(cgroup *cg, err_t *e)
 {
         cg_v1_dir *f = &cg->v1[CG_V1_FREEZER];
-        if (f->dirfd >= 0 && f->owner)
+        if (f->dirfd >= 0 && f->owner && !f->joined)
                 freeze_and_kill(f);
         for (int i = 0; i < 500 && kill_all_listed(cg); i++)
                 cg_sleep_ms(10);
@@ -377,7 +419,7 @@ int cg_v1_destroy(cgroup *cg, err_t *e)
                 cg_v1_dir *d = &cg->v1[c];
                 if (!d->path)
                         continue;
-                if (d->owner) {
+                if (d->owner && !d->joined) {
                         closep(&d->dirfd);
                         d->dirfd = -1;
                         _cleanup_free_ char *parent = path_dirname(d->path);
@@ -417,6 +459,34 @@ int cg_v1_open(cgroup *cg, const char *fsroot, const char *proc_cgroup, err_t *e
                 if (!cg->path)
                         cg->path = xstrdup(d->path);
                 found = 1;
+        }
+        return found;
+}
+
+int cg_v1_open_dirs(cgroup *cg, const char *fsroot, const strv *dirs, err_t *e)
+{
+        size_t flen = strlen(fsroot);
+        int found = 0;
+        for (size_t i = 0; i < dirs->n; i++) {
+                const char *dir = dirs->v[i];
+                if (strncmp(dir, fsroot, flen) != 0 || dir[flen] != '/')
+                        continue;
+                /* fsroot/H/...: H names the hierarchy's controllers */
+                const char *h = dir + flen + 1;
+                _cleanup_free_ char *hier = xstrndup(h, strcspn(h, "/"));
+                for (int c = 0; c < CG_V1_MAX; c++) {
+                        cg_v1_dir *d = &cg->v1[c];
+                        if (d->dirfd >= 0 || !cg_list_has(hier, ctl_name(c)))
+                                continue;
+                        int fd = cg_open_dir(AT_FDCWD, dir, false, dir, e);
+                        if (fd < 0)
+                                return fd;
+                        d->dirfd = fd;
+                        d->path = xstrdup(dir);
+                        if (!cg->path)
+                                cg->path = xstrdup(dir);
+                        found = 1;
+                }
         }
         return found;
 }

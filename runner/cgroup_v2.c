@@ -252,8 +252,95 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
         return 0;
 }
 
+/* What a cgroups path's directories need on the way down. */
+typedef struct v2_walk {
+        unsigned need;   /* enabled in each, or an error */
+        unsigned want;   /* enabled where there (join_all) */
+        unsigned handed; /* the last directory's subtree_control */
+} v2_walk;
+
+/* cg_walk_make's step on v2: each directory from the base to the leaf's
+ * parent hands the container's controllers down (subtree_control). One
+ * just made has what its parent hands down and enables nothing yet. */
+static int walk_enable(int parent_fd, int fd, const char *path, bool made, void *ctx, err_t *e)
+{
+        (void)parent_fd;
+        v2_walk *w = ctx;
+        unsigned avail = w->handed, enabled = 0;
+        if (!made) {
+                _cleanup_free_ char *avail_s = NULL, *enabled_s = NULL;
+                int r = cg_read(fd, path, "cgroup.controllers", true, &avail_s, e);
+                if (r == 0)
+                        r = cg_read(fd, path, "cgroup.subtree_control", true, &enabled_s, e);
+                if (r < 0)
+                        return r;
+                avail = parse_ctls(avail_s);
+                enabled = parse_ctls(enabled_s);
+        }
+        if (w->need & ~avail) {
+                _cleanup_free_ char *names = ctl_list(w->need & ~avail, "");
+                return err_set(e, -ENODEV, "%s: cgroup v2 controller(s) %s not available%s", path,
+                               names, delegation_hint());
+        }
+        unsigned m = (w->need | (w->want & avail)) & ~enabled;
+        w->handed = enabled | m;
+        if (!m)
+                return 0;
+        _cleanup_free_ char *plus = ctl_list(m, "+");
+        int r = cg_write(fd, path, "cgroup.subtree_control", plus, true, e);
+        if (r == -EBUSY)
+                return err_set(e, r,
+                               "%s: cannot enable %s: the cgroup holds processes (cgroup v2 "
+                               "allows controllers only below cgroups without processes)",
+                               path, plus);
+        return r;
+}
+
+/* cg_v2_create for cg->at: below the root (absolute) or below the parent
+ * of runroot's own cgroup (relative: runroot's own holds processes, so it
+ * cannot hand controllers down; runc takes its parent too). */
+static int create_at(cgroup *cg, int rootfd, const char *root, const cg_limits *l, err_t *e)
+{
+        v2_walk w = {.need = cg_needed(l) & CG_C_V2_CTLS,
+                     .want = l->join_all ? CG_C_MEMORY | CG_C_CPU | CG_C_PIDS : 0};
+        _cleanup_free_ char *base = NULL;
+        if (cg->at[0] != '/') {
+                _cleanup_free_ char *own = NULL;
+                int r = cg_own_path(NULL, &own, e);
+                if (r == -ENOENT)
+                        return err_set(e, r, "/proc/self/cgroup: no cgroup v2 entry");
+                if (r < 0)
+                        return r;
+                base = path_dirname(own);
+        }
+        _cleanup_free_ char *rel = cg_at_parent(cg->at, base);
+        cg->parent_fd =
+                cg_walk_make(rootfd, root, rel, true, walk_enable, &w, &cg->made_parents, e);
+        if (cg->parent_fd < 0)
+                return err_prefix(e, "cgroups path %s", cg->at);
+        cg->parent_path = *rel ? path_join(root, rel) : xstrdup(root);
+        if (mkdirat(cg->parent_fd, cg->name, 0755) < 0) {
+                int saved = errno;
+                if (saved != EEXIST)
+                        return err_sys(e, saved, "%s/%s: make cgroup", cg->parent_path, cg->name);
+                cg->joined = true; /* there: joined, as runc does */
+        }
+        cg->path = path_join(cg->parent_path, cg->name);
+        cg->dirfd = cg_open_dir(cg->parent_fd, cg->name, true, cg->path, e);
+        if (cg->dirfd < 0)
+                return cg->dirfd;
+        if ((geteuid() == 0 || l->device_policy) && !l->devices_all && !cg_test.fake_fs) {
+                int r = cg_v2_devices_setup(cg->dirfd, cg->path, l->devices, l->ndevices, e);
+                if (r < 0)
+                        return r;
+        }
+        return write_limits(cg, l, e);
+}
+
 int cg_v2_create(cgroup *cg, int rootfd, const char *root, const cg_limits *l, err_t *e)
 {
+        if (cg->at)
+                return create_at(cg, rootfd, root, l, e);
         unsigned need = cg_needed(l) & CG_C_V2_CTLS;
         _cleanup_free_ char *avail_s = NULL, *enabled_s = NULL;
         int r;
@@ -371,6 +458,13 @@ static bool parent_has_other_children(cgroup *cg)
 int cg_v2_destroy(cgroup *cg, err_t *e)
 {
         int r;
+        if (cg->joined) {
+                /* a cgroup that was there: its other processes are not ours */
+                closep(&cg->dirfd);
+                cg->dirfd = -1;
+                free(steal_pointer(&cg->path));
+                return 0;
+        }
         if (cg->path && cg->dirfd >= 0) {
                 err_t e2 = {0};
                 bool have_kill = cg_write(cg->dirfd, cg->path, "cgroup.kill", "1", true, &e2) == 0;

@@ -563,11 +563,14 @@ void container_reap(const container_info *c)
 }
 
 /* (runner.h) */
-void runner_cgroups_remove(const strv *dirs)
+void runner_cgroups_remove(const strv *dirs, const strv *parents)
 {
         for (size_t i = 0; i < dirs->n; i++)
                 for (int t = 0; t < 250 && rmdir(dirs->v[i]) < 0 && errno == EBUSY; t++)
                         nap_ms(20);
+        /* once each: one that holds another cgroup is not only ours */
+        for (size_t i = parents ? parents->n : 0; i-- > 0;)
+                rmdir(parents->v[i]);
 }
 
 /* The state directories of s's containers that are gone (removed by

@@ -457,12 +457,6 @@ void container_cgroups_of(pid_t pid, strv *ret)
         }
 }
 
-/* (runner.h) */
-void runner_cgroups_of(pid_t pid, strv *ret)
-{
-        container_cgroups_of(pid, ret);
-}
-
 static json_object *strv_json(const strv *v)
 {
         json_object *a = json_object_new_array();

@@ -299,6 +299,34 @@ static int parse_personality(parser *p, json_object *v)
         return 0;
 }
 
+/* linux.cgroupsPath, as runc's cgroupfs driver takes it (cg_create_at);
+ * absent or empty: runroot's own runroot-PID-... below its cgroup. */
+static int parse_cgroups_path(parser *p, json_object *v)
+{
+        const char *path = NULL;
+        int r = v ? spec_get_string(p, v, "linux.cgroupsPath", &path) : 0;
+        if (r < 0 || !path || !*path)
+                return r;
+        /* systemd's "slice:prefix:name" means the systemd driver: taken as
+         * a directory name it would put the container somewhere the
+         * caller does not look. */
+        const char *c1 = strchr(path, ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (c2 && !strchr(c2 + 1, ':') && !strchr(path, '/'))
+                return spec_bad(p, "linux.cgroupsPath",
+                                "a systemd slice:prefix:name, which needs the systemd cgroup "
+                                "driver (--systemd-cgroup), and runroot has none: give a "
+                                "cgroupfs path such as /parent/name");
+        err_t e2 = {0};
+        _cleanup_free_ char *clean = NULL;
+        if (cg_path_clean(path, &clean, &e2) < 0)
+                return spec_bad(p, "linux.cgroupsPath", e2.msg);
+        free(p->s->cgroups_path);
+        p->s->cgroups_path = steal_pointer(&clean);
+        p->s->cfg.cgroups_path = p->s->cgroups_path;
+        return 0;
+}
+
 static int parse_linux(parser *p, json_object *lx)
 {
         runner_oci_spec *s = p->s;
@@ -347,10 +375,8 @@ static int parse_linux(parser *p, json_object *lx)
                                         "only private, rprivate, slave or rslave (the container's "
                                         "mounts never reach the host)");
         }
-        /* linux.cgroupsPath is not used: runroot makes the container's
-         * cgroups itself (runroot-PID-...). No warning: podman and
-         * containerd always set it, and create's stderr is the
-         * container's log. */
+        if ((r = parse_cgroups_path(p, spec_member(lx, "cgroupsPath"))) < 0)
+                return r;
         if ((r = parse_personality(p, spec_member(lx, "personality"))) < 0)
                 return r;
         if ((r = spec_lsm_label(p, spec_member(lx, "mountLabel"), "linux.mountLabel",
@@ -433,6 +459,7 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->nodes);
         for (size_t i = 0; i < RUNNER_NSJ_MAX; i++)
                 free(s->join_ns[i]);
+        free(s->cgroups_path);
         free(s->text);
         json_object_put(s->annotations);
         runner_hooks_free(&s->hooks);

@@ -469,6 +469,25 @@ typedef struct run_start_ctx {
         const char *persist;
 } run_start_ctx;
 
+/* runner_config's report_cgroups: a line per directory (a cgroup path
+ * has no newline: cg_path_clean refuses control characters). */
+static void report_cgroups(int fd, const cgroup *cg)
+{
+        _cleanup_strv_ strv dirs = {0}, made = {0}, parents = {0};
+        cg_dirs(cg, &dirs, &made, &parents);
+        _cleanup_sb_ strbuf b = {0};
+        const struct {
+                const char *key;
+                const strv *v;
+        } parts[] = {{"CGROUP", &dirs}, {"CGROUP-MADE", &made}, {"CGROUP-PARENT", &parents}};
+        for (size_t k = 0; k < ARRAY_SIZE(parts); k++)
+                for (size_t i = 0; i < parts[k].v->n; i++)
+                        sb_appendf(&b, "%s %s\n", parts[k].key, parts[k].v->v[i]);
+        int w = b.len ? fd_write_all(fd, b.s, b.len) : 0;
+        if (w < 0)
+                log_warn("tell the caller the container's cgroups: %s", strerror(-w));
+}
+
 /* The container runs: what exec, stop and inspect need goes into its
  * record, and runroot -d's monitor hears of it. */
 static void run_started(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid)
@@ -478,6 +497,8 @@ static void run_started(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_p
         const char *cgpath = cg && cg_get_mode(cg) == CG_V2 ? cg_path(cg) : NULL;
         if (x->persist && name_run_started(x->persist, init_pid, cgpath, net_pid, x->c, &e) < 0)
                 log_warn("--name %s: %s", x->c->name, e.msg);
+        if (x->c->started_fd >= 0 && x->c->report_cgroups)
+                report_cgroups(x->c->started_fd, cg);
         if (x->c->started_fd >= 0) {
                 char line[32];
                 int n = snprintf(line, sizeof line, "OK %d\n", (int)init_pid);
@@ -630,7 +651,9 @@ int runner_run(const runner_config *c, err_t *e)
                                                             : hostname_buf;
         /* Without a limit, run_container makes the cgroup of the device
          * policy. */
-        if (r == 0 && cg_limits_any(&limits)) {
+        if (r == 0 && c->cgroups_path) {
+                r = cg_create_at("/sys/fs/cgroup", c->cgroups_path, &limits, &cg, e);
+        } else if (r == 0 && cg_limits_any(&limits)) {
                 _cleanup_free_ char *cgname = xasprintf("runroot-%s", run_id);
                 r = cg_create("/sys/fs/cgroup", cgname, &limits, &cg, e);
         }

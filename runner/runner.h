@@ -198,6 +198,16 @@ typedef struct runner_config {
         /* --storage-opt size=: bytes of the writable layer; 0: the default */
         int64_t layer_size;
         cg_limits limits;
+        /* Where the container's cgroup goes (OCI's linux.cgroupsPath, as
+         * cg_create_at takes it), made or joined even without a limit;
+         * NULL: runroot-RUN-ID below runroot's own cgroup. */
+        const char *cgroups_path;
+        /* With started_fd: its line comes after one line per cgroup
+         * directory of the container, "CGROUP DIR" (each hierarchy's),
+         * "CGROUP-MADE DIR" (those of them this run made) and
+         * "CGROUP-PARENT DIR" (parents made for cgroups_path, in the order
+         * made): what a later runroot finds it by and removes. */
+        bool report_cgroups;
         sec_opts sec;
         /* --privileged: the host's devices, every device allowed, /proc
          * and /sys neither masked nor read-only (the caller sets sec to
@@ -340,12 +350,11 @@ int runner_container_stop(const char *cache_dir, const char *name, int timeout, 
 /* sig to the container (SIGKILL: its whole cgroup): -ESRCH when it does
  * not run. */
 int runner_container_kill(const char *cache_dir, const char *name, int sig, err_t *e);
-/* The cgroup directories runroot made for the running process pid
- * (runroot-PID-... under each hierarchy), as the host sees them. */
-void runner_cgroups_of(pid_t pid, strv *ret);
-/* Those directories of a container that has ended, removed (EBUSY retried
- * a while: its last tasks may still be leaving). */
-void runner_cgroups_remove(const strv *dirs);
+/* The cgroup directories made for a container that has ended (an OCI
+ * create's record), removed (EBUSY retried a while: its last tasks may
+ * still be leaving); then parents (NULL: none), the parents made for them,
+ * last first, each removed when empty. */
+void runner_cgroups_remove(const strv *dirs, const strv *parents);
 /* Until it does not run; its exit status. */
 int runner_container_wait(const char *cache_dir, const char *name, int *ret_code, err_t *e);
 /* docker inspect's JSON (an array of one object): config, state, mounts,
@@ -441,6 +450,7 @@ typedef struct runner_oci_spec {
         char *join_ns[RUNNER_NSJ_MAX]; /* cfg.join_ns's strings */
         runner_dev_node *nodes;        /* cfg.nodes */
         size_t nnodes;
+        char *cgroups_path;                  /* linux.cgroupsPath, cleaned; NULL: none */
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;
         int umask; /* process.user.umask; -1 when not given */

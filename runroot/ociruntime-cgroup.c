@@ -1,7 +1,7 @@
 /* runroot as an OCI runtime: the commands on a container's cgroup, as
  * runc's: ps (its pids), pause and resume (the freezer), update (its
- * limits). The cgroup is the one runroot made for the container's init,
- * found from its pid (cg_open_pid). */
+ * limits). The cgroup is the one create recorded for the container: the
+ * one runroot made, or the one config.json's cgroupsPath named. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,8 +13,6 @@
 
 #include "ociruntime.h"
 
-#define CG_ROOT "/sys/fs/cgroup"
-
 /* The cgroup of a container that is not stopped: 1 with the message
  * printed otherwise. */
 static int open_cgroup(const ctr *c, cgroup **ret)
@@ -24,7 +22,7 @@ static int open_cgroup(const ctr *c, cgroup **ret)
                 return 1;
         }
         err_t e = {0};
-        if (cg_open_pid(CG_ROOT, c->pid, ret, &e) < 0) {
+        if (oci_ctr_cgroup(c, ret, &e) < 0) {
                 log_error("container %s: %s", c->id, e.msg);
                 return 1;
         }

@@ -42,6 +42,48 @@ static void forward(int sig)
                 kill(fwd_child, sig);
 }
 
+static json_object *strv_json(const strv *v)
+{
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < v->n; i++)
+                json_object_array_add(a, json_object_new_string(v->v[i]));
+        return a;
+}
+
+/* The container's parent's report on fd: its cgroup lines (runner.h's
+ * report_cgroups) onto the three lists, then "OK PID". The pid, or 0 when
+ * it could not start (fd closed before OK). */
+static int read_started(int fd, strv *dirs, strv *made, strv *parents)
+{
+        _cleanup_sb_ strbuf b = {0};
+        size_t done = 0; /* b.s[0..done) is parsed */
+        for (;;) {
+                char *nl = b.len > done ? memchr(b.s + done, '\n', b.len - done) : NULL;
+                if (!nl) {
+                        char buf[4096];
+                        ssize_t n = read(fd, buf, sizeof buf);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0 || b.len > (1 << 20))
+                                return 0;
+                        sb_appendn(&b, buf, (size_t)n);
+                        continue;
+                }
+                *nl = '\0';
+                const char *line = b.s + done;
+                done = (size_t)(nl - b.s) + 1;
+                int pid = 0;
+                if (sscanf(line, "OK %d", &pid) == 1)
+                        return pid > 0 ? pid : 0;
+                if (!strncmp(line, "CGROUP ", 7))
+                        strv_push(dirs, line + 7);
+                else if (!strncmp(line, "CGROUP-MADE ", 12))
+                        strv_push(made, line + 12);
+                else if (!strncmp(line, "CGROUP-PARENT ", 14))
+                        strv_push(parents, line + 14);
+        }
+}
+
 static int do_create(const char *id, const create_opts *o)
 {
         const char *cmd = o->foreground ? "run" : "create";
@@ -83,7 +125,8 @@ static int do_create(const char *id, const create_opts *o)
         bool made = false; /* a container was made: poststop runs at the end */
         int rc = EXIT_OCI;
         int fifo_fd = -1, console_fd = -1, pfd[2] = {-1, -1};
-        _cleanup_strv_ strv cgs = {0}; /* before the first goto out */
+        /* before the first goto out */
+        _cleanup_strv_ strv cg_dirs = {0}, cg_made = {0}, cg_parents = {0};
         _cleanup_free_ char *fifo = path_join(dir, "exec.fifo");
         _cleanup_free_ char *scf = path_join(dir, "seccomp.json");
         _cleanup_free_ char *sf = path_join(dir, "state.json");
@@ -129,6 +172,8 @@ static int do_create(const char *id, const create_opts *o)
                  * reaps it and so gets its exit status. */
                 s.cfg.detach = !o->foreground;
         }
+        /* Which cgroups it is in, for ps, exec, update and delete. */
+        s.cfg.report_cgroups = true;
         if (pipe2(pfd, O_CLOEXEC) < 0) {
                 log_error("pipe: %s", strerror(errno));
                 goto out;
@@ -181,20 +226,8 @@ static int do_create(const char *id, const create_opts *o)
                 for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
                         signal(sigs[i], forward);
         }
-        char line[64] = {0};
-        size_t len = 0;
-        while (len < sizeof line - 1) {
-                ssize_t n = read(pfd[0], line + len, sizeof line - 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                len += (size_t)n;
-                if (memchr(line, '\n', len))
-                        break;
-        }
-        int pid = 0;
-        if (sscanf(line, "OK %d", &pid) != 1 || pid <= 0) {
+        int pid = read_started(pfd[0], &cg_dirs, &cg_made, &cg_parents);
+        if (pid <= 0) {
                 /* It could not start: the child said why. */
                 int st = 0;
                 while (waitpid(child, &st, 0) < 0 && errno == EINTR)
@@ -213,13 +246,12 @@ static int do_create(const char *id, const create_opts *o)
         json_object_object_add(j, "runroot.starttime", json_object_new_int64((int64_t)started));
         if (o->foreground)
                 json_object_object_add(j, "runroot.monitor", json_object_new_int(child));
-        /* What delete removes once it has ended (run's monitor does it
-         * itself). */
-        runner_cgroups_of(pid, &cgs);
-        json_object *cga = json_object_new_array();
-        for (size_t i = 0; i < cgs.n; i++)
-                json_object_array_add(cga, json_object_new_string(cgs.v[i]));
-        json_object_object_add(j, "runroot.cgroups", cga);
+        /* Where the commands on its cgroup find it, and what delete
+         * removes once it has ended (run's monitor does it itself): the
+         * cgroups made, then the parents made for them if empty. */
+        json_object_object_add(j, "runroot.cgroup_dirs", strv_json(&cg_dirs));
+        json_object_object_add(j, "runroot.cgroups", strv_json(&cg_made));
+        json_object_object_add(j, "runroot.cgroup_parents", strv_json(&cg_parents));
         json_object_object_add(j, "runroot.created", json_object_new_int64((int64_t)time(NULL)));
         json_object_object_add(j, "runroot.rootfs", json_object_new_string(s.root));
         json_object_object_add(j, "annotations",

@@ -205,7 +205,13 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.preserve_fds = s->cfg.preserve_fds;
         o.console_rows = s->cfg.console_rows;
         o.console_cols = s->cfg.console_cols;
-        runner_exec_target t = {.init_pid = c->pid, .name = c->id, .sec = sec};
+        /* The cgroups create recorded (absent in an older runroot's
+         * state: the init's runroot-* ones). */
+        _cleanup_strv_ strv cgs = {0};
+        oci_jstrv(c->st, "runroot.cgroup_dirs", &cgs);
+        bool recorded = json_object_object_get_ex(c->st, "runroot.cgroup_dirs", NULL);
+        runner_exec_target t = {
+                .init_pid = c->pid, .name = c->id, .sec = sec, .cgroups = recorded ? &cgs : NULL};
         int r = runner_exec_in_container(&t, &o, &e);
         if (e.msg[0])
                 log_error("%s", e.msg);

@@ -263,13 +263,10 @@ int oci_cmd_delete(int argc, char **argv)
         _cleanup_free_ char *ef = path_join(c.dir, "exit");
         for (int k = 0; k < 500 && mon > 0 && kill(mon, 0) == 0 && access(ef, F_OK) < 0; k++)
                 poll(NULL, 0, 10);
-        json_object *cga = NULL;
-        _cleanup_strv_ strv cgs = {0};
-        if (json_object_object_get_ex(c.st, "runroot.cgroups", &cga) &&
-            json_object_is_type(cga, json_type_array))
-                for (size_t k = 0; k < json_object_array_length(cga); k++)
-                        strv_push(&cgs, json_object_get_string(json_object_array_get_idx(cga, k)));
-        runner_cgroups_remove(&cgs);
+        _cleanup_strv_ strv cgs = {0}, parents = {0};
+        oci_jstrv(c.st, "runroot.cgroups", &cgs);
+        oci_jstrv(c.st, "runroot.cgroup_parents", &parents);
+        runner_cgroups_remove(&cgs, &parents);
         r = oci_remove_tree(c.dir);
         if (r < 0)
                 log_error("delete %s: %s", c.id, strerror(-r));

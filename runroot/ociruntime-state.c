@@ -76,6 +76,28 @@ int64_t oci_jint(json_object *j, const char *k)
         return json_object_object_get_ex(j, k, &v) ? json_object_get_int64(v) : 0;
 }
 
+void oci_jstrv(json_object *j, const char *k, strv *ret)
+{
+        json_object *a = NULL;
+        if (!json_object_object_get_ex(j, k, &a) || !json_object_is_type(a, json_type_array))
+                return;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                json_object *v = json_object_array_get_idx(a, i);
+                if (json_object_is_type(v, json_type_string))
+                        strv_push(ret, json_object_get_string(v));
+        }
+}
+
+int oci_ctr_cgroup(const ctr *c, cgroup **ret, err_t *e)
+{
+        _cleanup_strv_ strv dirs = {0};
+        oci_jstrv(c->st, "runroot.cgroup_dirs", &dirs);
+        /* state.json of a runroot before the record: the runroot-* ones */
+        if (!json_object_object_get_ex(c->st, "runroot.cgroup_dirs", NULL))
+                return cg_open_pid(OCI_CG_ROOT, c->pid, ret, e);
+        return cg_open_dirs(OCI_CG_ROOT, &dirs, ret, e);
+}
+
 /* The container id: 1 with the message printed when there is none. */
 int oci_ctr_load(const char *id, ctr *ret)
 {
@@ -102,8 +124,7 @@ int oci_ctr_load(const char *id, ctr *ret)
         cgroup *cg = NULL;
         err_t e = {0};
         bool frozen = false;
-        if (alive && cg_open_pid("/sys/fs/cgroup", ret->pid, &cg, &e) == 0 &&
-            cg_is_frozen(cg, &frozen) == 0 && frozen)
+        if (alive && oci_ctr_cgroup(ret, &cg, &e) == 0 && cg_is_frozen(cg, &frozen) == 0 && frozen)
                 ret->status = "paused";
         cg_free(cg);
         return 0;

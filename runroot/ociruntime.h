@@ -48,9 +48,15 @@ char *oci_cdir(const char *id);
 /* /proc/PID/stat's start time; 0 for none or a zombie. */
 unsigned long long oci_start_time(pid_t pid);
 int64_t oci_jint(json_object *j, const char *k);
+/* The strings of the array j[k], pushed onto ret (none when absent). */
+void oci_jstrv(json_object *j, const char *k, strv *ret);
 /* 0, or 1 with the message printed (bad id, no such container). */
 int oci_ctr_load(const char *id, ctr *ret);
 void oci_ctr_free(ctr *c);
+#define OCI_CG_ROOT "/sys/fs/cgroup"
+/* c's cgroup (not owned: cg_free it), from the directories create
+ * recorded ("runroot.cgroup_dirs"), which a cgroups path chose. */
+int oci_ctr_cgroup(const ctr *c, cgroup **ret, err_t *e);
 /* The runtime specification's state of c (a new object). */
 json_object *oci_state_json(const ctr *c);
 /* c's config.json (the copy create made), its process replaced by

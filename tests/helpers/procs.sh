@@ -39,11 +39,11 @@ stop_child() {
 }
 
 # cgroup_tree_remove NAME: remove the cgroup NAME this test made (with
-# what an engine made below it) from every hierarchy; its processes must
-# have ended.
+# what an engine made below it) from every hierarchy (the one of a pure
+# cgroup v2 host too); its processes must have ended.
 cgroup_tree_remove() {
         local d
-        for d in /sys/fs/cgroup/*/"$1"; do
+        for d in /sys/fs/cgroup/"$1" /sys/fs/cgroup/*/"$1"; do
                 [ -d "$d" ] || continue
                 find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
                 rmdir "$d" 2>/dev/null

@@ -131,6 +131,20 @@ d1cgs=$(state_cgroups "$d1id") && [ -n "$d1cgs" ] || fail "d1: no cgroups in run
 for d in $d1cgs; do
         grep -qx "$cpid" "$d/cgroup.procs" || fail "d1's process is not in its cgroup $d"
 done
+# ... the cgroup podman asked for (cgroupsPath /$CGP/libpod-ID), where
+# podman reads its stats and top.
+for d in $d1cgs; do
+        case $d in
+        */"$CGP/libpod-$d1id") ;;
+        *) fail "d1's cgroup $d is not podman's /$CGP/libpod-$d1id" ;;
+        esac
+done
+"${P[@]}" stats --no-stream --format '{{.Name}}|{{.MemUsage}}|{{.PIDs}}' d1 >stats.out 2>&1 ||
+        fail "stats: $(cat stats.out)"
+IFS='|' read -r sname smem spids <stats.out
+[ "$sname" = d1 ] && [ "${smem%% *}" != 0B ] && [ "${spids:-0}" -ge 2 ] || fail "stats: $(cat stats.out)"
+"${P[@]}" top d1 pid args >top.out 2>&1 || fail "top: $(cat top.out)"
+grep -q 'while' top.out || fail "top: no command: $(cat top.out)"
 # exec: a process in the running container, its status passed through.
 "${P[@]}" exec d1 /bin/sh -c 'echo "exec in $(cat /etc/marker) $(hostname)"; exit 4' >x1.out 2>x1.err
 rc=$?

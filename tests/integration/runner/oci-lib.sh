@@ -43,9 +43,10 @@ json.dump(c, open(sys.argv[1], "w"), indent=1)
 PY
 }
 
-# edit_config BUNDLE PYTHON: c (config.json) changed by the python statements.
+# edit_config BUNDLE PYTHON [ARG...]: c (config.json) changed by the python
+# statements (the ARGs are sys.argv[3:]).
 edit_config() {
-        python3 - "$1/config.json" "$2" <<'PY'
+        python3 - "$1/config.json" "$2" "${@:3}" <<'PY'
 import json, sys
 f = sys.argv[1]
 c = json.load(open(f))

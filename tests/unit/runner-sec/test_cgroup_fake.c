@@ -818,6 +818,208 @@ static void test_v2_device_policy(void)
         }
 }
 
+/* ---- a cgroups path (OCI's linux.cgroupsPath) ----------------------- */
+
+static void test_path_clean(void)
+{
+        static const char *const cases[][2] = {
+                {"/a/b", "/a/b"}, {"/a/../b", "/b"},   {"//a//b/", "/a/b"}, {"a/b", "a/b"},
+                {"../../x", "x"}, {"./a/./b/..", "a"}, {"/../../x", "/x"},  {"a:b", "a:b"},
+        };
+        err_t e = {0};
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char *got = NULL;
+                CHECK_INT(cg_path_clean(cases[i][0], &got, &e), 0);
+                CHECK_STR(got ? got : "(null)", cases[i][1]);
+                free(got);
+        }
+        char *got = NULL;
+        CHECK_INT(cg_path_clean("/", &got, &e), -EINVAL);
+        CHECK_STR(e.msg, "the root cgroup, not one of the container's own");
+        CHECK_INT(cg_path_clean("/..", &got, &e), -EINVAL);
+        CHECK_INT(cg_path_clean("a/../..", &got, &e), -EINVAL);
+        CHECK_STR(e.msg, "names no cgroup below the one it is relative to");
+        CHECK_INT(cg_path_clean(".", &got, &e), -EINVAL);
+        CHECK_INT(cg_path_clean("a\nb", &got, &e), -EINVAL);
+        CHECK_STR(e.msg, "a control character in the path");
+        CHECK(got == NULL);
+        static const char *const parents[][3] = {
+                {"/p/q/c", NULL, "p/q"}, {"/c", NULL, ""}, {"r/s", "/a/b", "a/b/r"},
+                {"s", "/a/b", "a/b"},    {"s", "/", ""},
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
+                _cleanup_free_ char *p = cg_at_parent(parents[i][0], parents[i][1]);
+                CHECK_STR(p, parents[i][2]);
+        }
+}
+
+static bool listed(const strv *v, const char *rel)
+{
+        _cleanup_free_ char *p = path_join(tmp, rel);
+        return strv_contains(v, p);
+}
+
+/* v1: below each hierarchy's root; parents made and removed again, one
+ * that was there kept; cpuset's values copied down each made level. */
+static void test_v1_at(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v1_tree();
+        mkd("pids/p"); /* there before: kept */
+        full_limits(&l);
+        l.cpu_weight = -1;
+        l.cpu_shares = 512;
+        l.cpuset_cpus = (char *)"1";
+        l.join_all = true;
+        CHECK_INT(cg_create_at(tmp, "/p/q/../q/c", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V1);
+        CHECK_STR(get("memory/p/q/c/memory.limit_in_bytes"), "83886080");
+        CHECK_STR(get("cpu/p/q/c/cpu.shares"), "512");
+        CHECK_STR(get("pids/p/q/c/pids.max"), "64");
+        CHECK_STR(get("cpuset/p/cpuset.cpus"), "0-1");
+        CHECK_STR(get("cpuset/p/q/cpuset.mems"), "0");
+        CHECK_STR(get("cpuset/p/q/c/cpuset.cpus"), "1");
+        CHECK(!exists("memory/a/b/p")); /* absolute: not below runroot's own */
+        _cleanup_strv_ strv dirs = {0}, made = {0}, parents = {0};
+        cg_dirs(cg, &dirs, &made, &parents);
+        CHECK(listed(&dirs, "memory/p/q/c") && listed(&dirs, "freezer/p/q/c"));
+        CHECK(listed(&made, "memory/p/q/c") && made.n == dirs.n);
+        CHECK(listed(&parents, "memory/p") && listed(&parents, "memory/p/q"));
+        CHECK(listed(&parents, "pids/p/q") && !listed(&parents, "pids/p"));
+
+        /* another runroot finds it from those directories */
+        cgroup *other = NULL;
+        CHECK_INT(cg_open_dirs(tmp, &dirs, &other, &e), 0);
+        if (other) {
+                cg_limits u;
+                cg_limits_init(&u);
+                u.pids = 99;
+                CHECK_INT(cg_update(other, &u, &e), 0);
+                CHECK_STR(get("pids/p/q/c/pids.max"), "99");
+                cg_free(other);
+        }
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        static const char *const gone[] = {"memory/p", "cpu/p", "cpuset/p", "freezer/p",
+                                           "pids/p/q"};
+        for (size_t i = 0; i < ARRAY_SIZE(gone); i++)
+                CHECK(!exists(gone[i]));
+        CHECK(exists("pids/p"));
+
+        /* relative: below runroot's own cgroup of each hierarchy */
+        cg_limits_init(&l);
+        l.memory = 1 << 20;
+        CHECK_INT(cg_create_at(tmp, "r/s", &l, &cg, &e), 0);
+        if (!cg)
+                return;
+        CHECK_STR(get("memory/a/b/r/s/memory.limit_in_bytes"), "1048576");
+        CHECK(exists("freezer/r/s"));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK(!exists("memory/a/b/r") && exists("memory/a/b") && !exists("freezer/r"));
+}
+
+/* v1: a cgroup that is there is joined; its processes are not killed and
+ * it stays. */
+static void test_v1_at_joined(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v1_tree();
+        static const char *const ctls[] = {"memory", "cpu", "cpuacct", "pids", "blkio", "freezer"};
+        for (size_t i = 0; i < ARRAY_SIZE(ctls); i++) {
+                _cleanup_free_ char *f = xasprintf("%s/x/j/cgroup.procs", ctls[i]);
+                put(f, "2147483646\n"); /* no such process */
+        }
+        cg_limits_init(&l);
+        l.pids = 7;
+        CHECK_INT(cg_create_at(tmp, "/x/j", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_STR(get("pids/x/j/pids.max"), "7");
+        _cleanup_strv_ strv dirs = {0}, made = {0}, parents = {0};
+        cg_dirs(cg, &dirs, &made, &parents);
+        CHECK(listed(&dirs, "pids/x/j"));
+        CHECK(!listed(&made, "pids/x/j") && !listed(&made, "memory/x/j"));
+        CHECK(listed(&made, "cpuset/x/j")); /* not there before: made */
+        CHECK(listed(&parents, "cpuset/x") && !listed(&parents, "pids/x"));
+        put("cpuset/x/j/cgroup.procs", "");
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK_STR(get("memory/x/j/cgroup.procs"), "2147483646");
+        CHECK(exists("pids/x/j"));
+        CHECK(!exists("cpuset/x"));
+}
+
+/* v2: the controllers handed down every level made; the parent of
+ * runroot's own cgroup for a relative path. */
+static void test_v2_at(void)
+{
+        cg_limits l;
+        cgroup *cg = NULL;
+        err_t e = {0};
+
+        v2_tree("cpu memory pids\n");
+        put("cgroup.subtree_control", "memory\n");
+        cg_limits_init(&l);
+        l.memory = 1 << 20;
+        l.join_all = true;
+        CHECK_INT(cg_create_at(tmp, "/p/q/c", &l, &cg, &e), 0);
+        if (!cg) {
+                fprintf(stderr, "%s\n", e.msg);
+                return;
+        }
+        CHECK_INT(cg_get_mode(cg), CG_V2);
+        CHECK_STR(get("cgroup.subtree_control"), "+cpu +pids"); /* memory was on */
+        CHECK_STR(get("p/cgroup.subtree_control"), "+memory +cpu +pids");
+        CHECK_STR(get("p/q/cgroup.subtree_control"), "+memory +cpu +pids");
+        CHECK_STR(get("p/q/c/memory.max"), "1048576");
+        _cleanup_strv_ strv dirs = {0}, made = {0}, parents = {0};
+        cg_dirs(cg, &dirs, &made, &parents);
+        CHECK(dirs.n == 1 && listed(&dirs, "p/q/c") && listed(&made, "p/q/c"));
+        CHECK(parents.n == 2 && listed(&parents, "p") && listed(&parents, "p/q"));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK(!exists("p"));
+
+        /* relative: below user.slice, the parent of runroot's own */
+        put("user.slice/cgroup.controllers", "cpu memory pids\n");
+        put("user.slice/cgroup.subtree_control", "cpu memory pids\n");
+        CHECK_INT(cg_create_at(tmp, "r", &l, &cg, &e), 0);
+        if (!cg)
+                return;
+        CHECK_STR(get("user.slice/r/memory.max"), "1048576");
+        CHECK(!exists("user.slice/me/r"));
+        CHECK_INT(cg_destroy(cg, &e), 0);
+        cg_free(cg);
+        CHECK(!exists("user.slice/r"));
+
+        /* a controller asked for that a level lacks: an error naming it,
+         * and what was made on the way removed */
+        v2_tree("memory pids\n");
+        put("cgroup.subtree_control", "memory pids\n");
+        put("p/cgroup.controllers", "pids\n");
+        put("p/cgroup.subtree_control", "");
+        CHECK(cg_create_at(tmp, "/p/q/c", &l, &cg, &e) < 0);
+        CHECK(cg == NULL);
+        _cleanup_free_ char *want = xasprintf("cgroups path /p/q/c: %s/p: cgroup v2 controller(s) "
+                                              "memory not available",
+                                              tmp);
+        CHECK_STR(e.msg, want);
+        CHECK(exists("p") && !exists("p/q"));
+}
+
 int main(void)
 {
         if (!mkdtemp(test_tmpl(tmp, "rr-cgfake"))) {
@@ -840,6 +1042,10 @@ int main(void)
         test_v1_device_policy();
         test_v1_device_policy_missing();
         test_v2_device_policy();
+        test_path_clean();
+        test_v1_at();
+        test_v1_at_joined();
+        test_v2_at();
         err_t e = {0};
         fs_rm_rf_at(AT_FDCWD, tmp, &e);
         TEST_END();
