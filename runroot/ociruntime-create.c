@@ -113,6 +113,7 @@ static int do_create(const char *id, const create_opts *o)
         }
         for (size_t i = 0; i < s.warnings.n; i++)
                 log_warn("%s", s.warnings.v[i]);
+        log_debug("%s %s: %s/config.json read, root %s", cmd, id, o->bundle, s.root);
         char bundle[PATH_MAX];
         if (!realpath(o->bundle, bundle))
                 snprintf(bundle, sizeof bundle, "%s", o->bundle);
@@ -265,6 +266,7 @@ static int do_create(const char *id, const create_opts *o)
                 kill(pid, SIGKILL);
                 goto out;
         }
+        log_debug("%s %s: its process is %d, state in %s", cmd, id, pid, dir);
         if (o->pid_file) {
                 if (oci_write_pid_file(o->pid_file, pid) < 0) {
                         kill(pid, SIGKILL);

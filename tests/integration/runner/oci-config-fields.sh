@@ -249,4 +249,23 @@ conf 'process.args=["/bin/sleep","60"]'
 "${R[@]}" exec --preserve-fds 1 pfx /bin/sh -c 'cat <&3; [ -e /proc/self/fd/4 ] && echo fd 4; true' 3<f4 4<&- >pfx.out 2>pfx.err
 want_out pfx 'four\n'
 "${R[@]}" delete --force pfx || fail "delete pfx"
+
+# The command line: --debug says what create did (and is quiet without
+# it), --no-new-keyring is taken, exec's --no-new-privs and --user
+# UID:GID reach the process.
+conf 'process.args=["/bin/true"]'
+"${R[@]}" --debug run --no-new-keyring --bundle b dbg >dbg.out 2>dbg.err || fail "--debug run: $(cat dbg.err)"
+grep -q "^runroot: debug: run dbg: b/config.json read, root $T/b/rootfs$" dbg.err &&
+        grep -q "^runroot: debug: run dbg: its process is [0-9]*, state in $T/state/dbg$" dbg.err ||
+        fail "--debug: $(cat dbg.err)"
+"${R[@]}" run --no-new-keyring --bundle b ndbg >ndbg.out 2>ndbg.err || fail "run: $(cat ndbg.err)"
+[ ! -s ndbg.err ] || fail "without --debug: $(cat ndbg.err)"
+conf 'process.args=["/bin/sleep","60"]' 'process.noNewPrivileges=False'
+"${R[@]}" create --bundle b nn 2>nn.err || fail "create nn: $(cat nn.err)"
+"${R[@]}" start nn || fail "start nn"
+"${R[@]}" exec nn /bin/sh -c 'grep NoNewPrivs /proc/self/status' >nn.out 2>nn.err || fail "exec nn: $(cat nn.err)"
+"${R[@]}" exec --no-new-privs --user 1000:2000 nn /bin/sh -c 'grep NoNewPrivs /proc/self/status; id -u; id -g' >>nn.out 2>>nn.err ||
+        fail "exec --no-new-privs: $(cat nn.err)"
+want_out nn 'NoNewPrivs:\t0\nNoNewPrivs:\t1\n1000\n2000\n'
+"${R[@]}" delete --force nn || fail "delete nn"
 echo PASS
