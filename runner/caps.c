@@ -90,33 +90,45 @@ int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e)
         return 0;
 }
 
-static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, uint64_t amb,
-                      err_t *e);
+static int caps_apply(uint64_t keep, uint64_t bound, uint64_t prm, uint64_t eff, uint64_t inh,
+                      uint64_t amb, err_t *e);
 
 int sec_caps_apply(uint64_t keep, err_t *e)
 {
-        return caps_apply(keep, keep, keep, 0, 0, e);
+        return caps_apply(keep, UINT64_MAX, keep, keep, 0, 0, e);
+}
+
+int sec_caps_apply_within(uint64_t keep, uint64_t bound, err_t *e)
+{
+        return caps_apply(keep, bound, keep, keep, 0, 0, e);
+}
+
+int sec_caps_apply_sets_within(uint64_t keep, uint64_t bound, const sec_opts *o, err_t *e)
+{
+        if (!o->cap_sets)
+                return sec_caps_apply_within(keep, bound, e);
+        uint64_t prm = o->cap_permitted & keep;
+        return caps_apply(keep, bound, prm, o->cap_effective & prm, o->cap_inheritable & keep,
+                          o->cap_ambient & prm & o->cap_inheritable, e);
 }
 
 int sec_caps_apply_sets(uint64_t keep, const sec_opts *o, err_t *e)
 {
-        if (!o->cap_sets)
-                return sec_caps_apply(keep, e);
-        uint64_t prm = o->cap_permitted & keep;
-        return caps_apply(keep, prm, o->cap_effective & prm, o->cap_inheritable & keep,
-                          o->cap_ambient & prm & o->cap_inheritable, e);
+        return sec_caps_apply_sets_within(keep, UINT64_MAX, o, e);
 }
 
-static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, uint64_t amb,
-                      err_t *e)
+/* Drop from the bounding set what bound may hold beyond keep, while
+ * CAP_SETPCAP is still effective: one prctl per capability (a drop of
+ * one already out of the set succeeds; only a refused drop asks whether
+ * it is in), then the ambient set cleared with one prctl (libcap's
+ * cap_reset_ambient first asks for each capability whether it is in the
+ * set; EINVAL: a kernel without ambient capabilities). */
+static int bound_cut(uint64_t keep, uint64_t bound, err_t *e)
 {
         int n = cap_count();
-
-        /* Bounding first, while CAP_SETPCAP is still effective. One
-         * prctl per capability dropped (a drop of one already out of the
-         * set succeeds); only a refused drop asks whether it is in. */
         for (int c = 0; c < n; c++) {
-                if (keep & (UINT64_C(1) << c))
+                uint64_t bit = UINT64_C(1) << c;
+                if ((keep & bit) || !(bound & bit))
                         continue;
                 if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
                         continue;
@@ -128,11 +140,25 @@ static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, u
                         return err_sys(e, saved,
                                        "capabilities: drop capability %d from the bounding set", c);
         }
-        /* One prctl (libcap's cap_reset_ambient first asks for each
-         * capability whether it is in the set). EINVAL: a kernel without
-         * ambient capabilities. */
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return err_sys(e, errno, "capabilities: clear the ambient set");
+        return 0;
+}
+
+int sec_caps_bound(uint64_t keep, err_t *e)
+{
+        return bound_cut(keep, UINT64_MAX, e);
+}
+
+static int caps_apply(uint64_t keep, uint64_t bound, uint64_t prm, uint64_t eff, uint64_t inh,
+                      uint64_t amb, err_t *e)
+{
+        int n = cap_count();
+
+        /* Bounding first, while CAP_SETPCAP is still effective. */
+        int r = bound_cut(keep, bound, e);
+        if (r < 0)
+                return r;
 
         cap_t cur = cap_get_proc();
         if (!cur)
@@ -159,7 +185,7 @@ static int caps_apply(uint64_t keep, uint64_t prm, uint64_t eff, uint64_t inh, u
          * capabilities.inheritable; as in moby after CVE-2022-24769): with
          * it, a program carrying file inheritable capabilities would get
          * them back at exec even for a non-root user. */
-        int r = cap_set_proc(want);
+        r = cap_set_proc(want);
         int saved = errno;
         cap_free(want);
         cap_free(cur);

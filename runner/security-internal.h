@@ -13,6 +13,14 @@ int sec_caps_compute(const sec_opts *o, uint64_t *ret, err_t *e);
 int sec_caps_apply(uint64_t keep, err_t *e);
 /* The same with the sets of o->cap_sets (each cut to keep). */
 int sec_caps_apply_sets(uint64_t keep, const sec_opts *o, err_t *e);
+/* Those two when the bounding set is known to hold no more than bound
+ * and the ambient set to be empty (cut before a fork, inherited): only
+ * the capabilities of bound outside keep are dropped. */
+int sec_caps_apply_within(uint64_t keep, uint64_t bound, err_t *e);
+int sec_caps_apply_sets_within(uint64_t keep, uint64_t bound, const sec_opts *o, err_t *e);
+/* Cut the bounding set to keep and clear the ambient set, and nothing
+ * else (the part of sec_caps_apply a child inherits across fork). */
+int sec_caps_bound(uint64_t keep, err_t *e);
 /* Load the default filter; rules that docker ties to a capability are
  * lifted when keep holds it. */
 int sec_seccomp_apply(uint64_t keep, err_t *e);

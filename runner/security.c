@@ -98,6 +98,12 @@ int sec_load_shared(const sec_opts *o, err_t *e)
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
+        /* The command's bounding set, cut once here for both: the
+         * command inherits it, pid 1 cuts the rest of its own after the
+         * fork (sec_apply_shared, sec_apply_init_shared). */
+        r = sec_caps_bound(keep, e);
+        if (r < 0)
+                return r;
         /* no_new_privs only when the command is to have it (pid 1 sets it
          * for itself in sec_apply_init_shared); without it the load needs
          * CAP_SYS_ADMIN, which pid 1 still has here. */
@@ -112,7 +118,7 @@ int sec_apply_shared(const sec_opts *o, err_t *e)
         int r = sec_caps_compute(o, &keep, e);
         if (r < 0)
                 return r;
-        r = sec_caps_apply_sets(keep, o, e);
+        r = sec_caps_apply_sets_within(keep, keep, o, e);
         if (r < 0)
                 return r;
         if (o->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -122,7 +128,11 @@ int sec_apply_shared(const sec_opts *o, err_t *e)
 
 int sec_apply_init_shared(const sec_opts *o, err_t *e)
 {
-        int r = sec_caps_apply(UINT64_C(1) << CAP_KILL, e);
+        uint64_t keep;
+        int r = sec_caps_compute(o, &keep, e);
+        if (r < 0)
+                return r;
+        r = sec_caps_apply_within(UINT64_C(1) << CAP_KILL, keep, e);
         if (r < 0)
                 return r;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -65,7 +65,8 @@ int sec_apply_init(const sec_opts *o, err_t *e);
  * loads it before forking the command, which inherits it (and
  * no_new_privs with it when o asks for that); each load of the ~275
  * instructions costs ~0.4 ms on a small machine. sec_filter_shareable says whether o allows that;
- * sec_load_shared is pid 1's load (no_new_privs, then the filter);
+ * sec_load_shared is pid 1's load (the command's bounding set, which the
+ * command inherits, then no_new_privs, then the filter);
  * sec_apply_shared and sec_apply_init_shared are sec_apply and
  * sec_apply_init without the load. */
 bool sec_filter_shareable(const sec_opts *o);

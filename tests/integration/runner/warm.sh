@@ -43,6 +43,17 @@ if command -v strace >/dev/null; then
         [ "$reads" -le 8 ] || fail "the bounding set was read $reads times (expected at most 8)"
         grep -F 'PR_CAP_AMBIENT_CLEAR_ALL' "$T/captrace" >"$T/clear-all" || :
         [ -s "$T/clear-all" ] || fail "the ambient set was not cleared"
+        # The bounding set is cut once, by pid 1 before it forks the
+        # command, which inherits it: the command drops none itself, and
+        # pid 1 only the rest of its own (docker's set but CAP_KILL).
+        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=prctl,execve -o "$T/bndtrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the bounding set"
+        cmd=$(awk 'NR > 1 && /execve\(/ {print $1; exit}' "$T/bndtrace")
+        [ -n "$cmd" ] || fail "no exec of the command in $T/bndtrace"
+        cmd_drops=$(awk -v p="$cmd" '$1 == p && /PR_CAPBSET_DROP/' "$T/bndtrace" | wc -l)
+        [ "$cmd_drops" = 0 ] || fail "the command cut the bounding set itself ($cmd_drops drops)"
+        total=$(grep -c 'PR_CAPBSET_DROP' "$T/bndtrace" || :)
+        [ "$total" -le 41 ] || fail "the bounding set was cut with $total drops (expected at most 41)"
 fi
 
 # Same content under another name: same layer, not a second copy.
