@@ -373,14 +373,25 @@ static int exec_in(exec_plan *p, err_t *e)
         sigprocmask(SIG_SETMASK, &old, NULL);
         int code = status_code(st);
         char buf[ERR_MSG_MAX];
-        fcntl(errr, F_SETFL, O_NONBLOCK);
-        ssize_t n = read(errr, buf, sizeof buf - 1);
+        ssize_t n;
+        if (p->o->detach) {
+                /* The joiner has left, the command's process is not ours:
+                 * it holds the pipe until its exec closes it (O_CLOEXEC).
+                 * Nothing read is a command that runs; a message is one
+                 * that could not start, which only this side can still
+                 * tell (runc's exec --detach fails then too). */
+                while ((n = read(errr, buf, sizeof buf - 1)) < 0 && errno == EINTR)
+                        ;
+        } else {
+                fcntl(errr, F_SETFL, O_NONBLOCK);
+                n = read(errr, buf, sizeof buf - 1);
+        }
         if (n > 0) {
                 while (n > 0 && buf[n - 1] == '\n')
                         n--;
                 buf[n] = '\0';
                 snprintf(e->msg, sizeof e->msg, "%s", buf);
-                if (code == 125) {
+                if (code == 125 || p->o->detach) {
                         e->code = -EIO;
                         return e->code;
                 }

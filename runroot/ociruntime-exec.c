@@ -274,17 +274,20 @@ static int exec_start(const ctr *c, runner_oci_spec *s, const exec_cli *o)
                 exec_wait(child);
                 return EXIT_OCI_EXEC;
         }
+        if (o->detach) {
+                /* The child leaves once the process has exec'd its
+                 * command (then it is the caller's), or says why it
+                 * could not: no pid file for one that did not start. */
+                if (exec_wait(child))
+                        return EXIT_OCI_EXEC;
+        }
         if (o->pid_file && oci_write_pid_file(o->pid_file, pid) < 0) {
                 kill(pid, SIGKILL);
-                exec_wait(child);
+                if (!o->detach)
+                        exec_wait(child);
                 return EXIT_OCI_EXEC;
         }
-        if (o->detach) {
-                /* It leaves at once: the process is the caller's then. */
-                exec_wait(child);
-                return 0;
-        }
-        return exec_wait(child);
+        return o->detach ? 0 : exec_wait(child);
 }
 
 int oci_cmd_exec(int argc, char **argv)

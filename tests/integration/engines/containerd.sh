@@ -3,11 +3,10 @@
 # runc shim (containerd-shim-runc-v2), on an image mkroot writes as an OCI
 # archive and ctr imports: ctr run --rm (output and exit status passed
 # through, a signal 128+N), --tty under a pty, --memory-limit enforced, a
-# detached task's output (--log-uri), ps, exec (its status; --tty),
-# pause and resume,
-# kill -s TERM (the command's trap runs) and -s KILL (137), then task and
-# container rm: no state left in runroot's --root, no cgroup, no mount,
-# no process, no shim.
+# detached task's output (--log-uri), ps, exec (its status; --tty; a
+# missing command refused), pause and resume, kill -s TERM (the command's
+# trap runs) and -s KILL (137), then task and container rm: no state left
+# in runroot's --root, no cgroup, no mount, no process, no shim.
 #
 # containerd is the test's own: config, root, state and sockets in $T,
 # the CRI plugin off, stopped by pid. The whole test runs in network and
@@ -128,6 +127,13 @@ rc=$?
 [ $rc = 4 ] || fail "exec: exit status $rc, expected 4: $(cat x1.err)"
 [ "$(cat x1.out)" = "exec in image" ] || fail "exec: output $(cat x1.out) $(cat x1.err)"
 [ ! -s x1.err ] || fail "exec: stderr: $(cat x1.err)"
+# exec of a command that cannot start fails as with runc: ctr names it.
+for i in 1 2 3; do
+        "${CTR[@]}" task exec --exec-id n$i d1 /bin/nothing-here >n.out 2>&1
+        rc=$?
+        [ $rc = 1 ] && grep -q '^ctr: OCI runtime exec failed: /bin/nothing-here: command not found' n.out ||
+                fail "exec of a missing command: exit status $rc: $(cat n.out)"
+done
 script -qec "$(printf '%q ' "${CTR[@]}") task exec --tty --exec-id x2 d1 /bin/sh -c 'rrhelper isatty && echo on-a-tty; exit 6'" \
         /dev/null </dev/null >x2.out 2>&1
 rc=$?

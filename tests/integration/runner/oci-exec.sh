@@ -3,7 +3,7 @@
 # container (its namespaces and cgroups, its capabilities, no_new_privs
 # and seccomp filter); --user, --cwd, --env, --cap change config.json's
 # process, --process FILE replaces it; --detach with --pid-file leaves it
-# running; --tty sends the pty's master to --console-socket; a stopped or
+# running (and fails for a command that cannot start); --tty sends the pty's master to --console-socket; a stopped or
 # unknown container, or no command, is refused.
 . "$(dirname "$0")/../../helpers/subreaper.sh"
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +63,14 @@ for n in pid mnt uts ipc net; do
                 fail "the detached exec is not in the container's $n namespace"
 done
 cmp -s "/proc/$xp/cgroup" "/proc/$pid/cgroup" || fail "cgroups: $(cat "/proc/$xp/cgroup")"
+# --detach of a command that cannot start fails naming it (runc's does),
+# and writes no pid file: exec waits for the process's exec.
+for i in 1 2 3; do
+        "${R[@]}" exec --detach --pid-file "$T/y.pid" e1 /bin/nothing-here >y.out 2>y.err
+        rc=$?
+        [ $rc = 255 ] && [ "$(cat y.err)" = "runroot: /bin/nothing-here: command not found" ] &&
+                [ ! -e "$T/y.pid" ] || fail "exec --detach of a missing command: exit status $rc: $(cat y.err)"
+done
 
 # --tty: the pty's master goes to --console-socket.
 write_console_receiver recv.py
