@@ -149,12 +149,52 @@ int spec_parse_sysctl(parser *p, json_object *sy)
         return 0;
 }
 
+/* linux.seccomp.flags: those the kernel's seccomp() takes that runroot
+ * passes on; a listener (SCMP_ACT_NOTIFY's) is refused. */
+static int seccomp_flags(parser *p, json_object *sc)
+{
+        _cleanup_strv_ strv flags = {0};
+        int r = spec_get_strv(p, spec_member(sc, "flags"), "linux.seccomp.flags", &flags);
+        if (r < 0)
+                return r;
+        static const struct {
+                const char *name;
+                unsigned bit;
+        } known[] = {
+                {"SECCOMP_FILTER_FLAG_TSYNC", 1U << 0},
+                {"SECCOMP_FILTER_FLAG_LOG", 1U << 1},
+                {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", 1U << 2},
+        };
+        for (size_t i = 0; i < flags.n; i++) {
+                size_t k = 0;
+                while (k < ARRAY_SIZE(known) && strcmp(flags.v[i], known[k].name) != 0)
+                        k++;
+                if (k == ARRAY_SIZE(known)) {
+                        char m[128];
+                        snprintf(m, sizeof m, "\"%.64s\": not supported by runroot", flags.v[i]);
+                        return spec_bad(p, "linux.seccomp.flags", m);
+                }
+                p->s->cfg.sec.seccomp_flags |= known[k].bit;
+        }
+        static const char *const listener[] = {"listenerPath", "listenerMetadata"};
+        for (size_t i = 0; i < ARRAY_SIZE(listener); i++)
+                if (!spec_empty(spec_member(sc, listener[i]))) {
+                        char path[64];
+                        snprintf(path, sizeof path, "linux.seccomp.%s", listener[i]);
+                        return spec_bad(p, path,
+                                        "not supported by runroot (no SCMP_ACT_NOTIFY listener)");
+                }
+        return 0;
+}
+
 /* linux.seccomp: checked by the profile loader, kept as text for the run. */
 int spec_parse_seccomp(parser *p, json_object *sc)
 {
         if (!sc)
                 return 0;
         int r = spec_want_object(p, sc, "linux.seccomp");
+        if (r == 0)
+                r = seccomp_flags(p, sc);
         if (r < 0)
                 return r;
         const char *text = json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN);

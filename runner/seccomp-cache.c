@@ -245,7 +245,7 @@ int sec_filter_prepare(const sec_opts *o, int cache_dirfd, sec_filter **ret, err
         return 0;
 }
 
-int sec_filter_load(const sec_filter *f, err_t *e)
+int sec_filter_load(const sec_filter *f, unsigned flags, err_t *e)
 {
         if (!valid_len(f->len))
                 return err_set(e, -EINVAL, "seccomp: bad program length %zu", f->len);
@@ -253,12 +253,15 @@ int sec_filter_load(const sec_filter *f, err_t *e)
                 .len = (unsigned short)(f->len / sizeof(struct sock_filter)),
                 .filter = (struct sock_filter *)f->prog,
         };
-        /* As seccomp_load does with default attributes: no flags (no
+        /* Without flags, as seccomp_load does with default attributes (no
          * TSYNC, no LOG, no SPEC_ALLOW). Either no_new_privs is set or
          * CAP_SYS_ADMIN is effective (sec_apply's order). */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) == 0)
                 return 0;
-        if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+        if (errno == ENOSYS && !flags &&
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
                 return 0;
+        if (flags)
+                return err_sys(e, errno, "seccomp: load the filter with flags %#x", flags);
         return err_sys(e, errno, "seccomp: load the filter");
 }

@@ -64,5 +64,6 @@ struct sec_filter {
  * relative to the cache root ("seccomp/..."). */
 #define SEC_FILTER_NAME_MAX 64
 char *sec_filter_key(uint64_t keep, char ret_name[SEC_FILTER_NAME_MAX]);
-/* Load a program with the flags seccomp_load uses by default (none). */
-int sec_filter_load(const sec_filter *f, err_t *e);
+/* Load a program with flags (SECCOMP_FILTER_FLAG_*; seccomp_load's
+ * default is none). */
+int sec_filter_load(const sec_filter *f, unsigned flags, err_t *e);

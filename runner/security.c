@@ -36,13 +36,13 @@ int sec_opts_validate(const sec_opts *o, err_t *e)
 static int load_filter(const sec_opts *o, uint64_t keep, err_t *e)
 {
         if (o->filter)
-                return sec_filter_load(o->filter, e);
+                return sec_filter_load(o->filter, o->seccomp_flags, e);
         if (!o->seccomp_profile)
                 return sec_seccomp_apply(keep, e);
         sec_filter f = {0};
         int r = sec_profile_export_file(o->seccomp_profile, keep, &f.prog, &f.len, e);
         if (r == 0)
-                r = sec_filter_load(&f, e);
+                r = sec_filter_load(&f, o->seccomp_flags, e);
         free(f.prog);
         return r;
 }

@@ -29,6 +29,9 @@ typedef struct sec_opts {
          * effective are the bounding set, inheritable and ambient empty. */
         bool cap_sets;
         uint64_t cap_permitted, cap_effective, cap_inheritable, cap_ambient;
+        /* SECCOMP_FILTER_FLAG_* the profile's filter is loaded with (OCI's
+         * linux.seccomp.flags: TSYNC, LOG, SPEC_ALLOW); 0: none. */
+        unsigned seccomp_flags;
 } sec_opts;
 
 /* One capability name ("NET_ADMIN", "cap_net_admin") to its number. */

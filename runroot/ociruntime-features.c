@@ -66,9 +66,11 @@ static json_object *seccomp_features(void)
                         json_object_array_add(a, json_object_new_string(n));
                 }
         json_object_object_add(s, "archs", a);
-        /* seccomp's flags are not applied: none is known or supported. */
-        json_object_object_add(s, "knownFlags", json_object_new_array());
-        json_object_object_add(s, "supportedFlags", json_object_new_array());
+        /* the flags linux.seccomp.flags takes, passed to seccomp() */
+        static const char *const flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                            "SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
+        json_object_object_add(s, "knownFlags", str_array(flags, ARRAY_SIZE(flags)));
+        json_object_object_add(s, "supportedFlags", str_array(flags, ARRAY_SIZE(flags)));
         return s;
 }
 

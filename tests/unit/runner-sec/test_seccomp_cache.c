@@ -247,7 +247,7 @@ static char *run_cached(int dirfd)
                 err_t e = {0};
                 if (sec_filter_prepare(&o, dirfd, &f, &e) < 0 || !f->from_cache)
                         _exit(2);
-                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || sec_filter_load(f, &e) < 0) {
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || sec_filter_load(f, 0, &e) < 0) {
                         dprintf(p[1], "load-error=%s\n", e.msg);
                         _exit(3);
                 }
