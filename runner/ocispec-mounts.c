@@ -36,6 +36,18 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
         int r = spec_want_object(p, m, path);
         if (r < 0)
                 return r;
+        /* An idmapped mount would show the files with other owners:
+         * refused rather than mounted without the mapping. */
+        static const char *const idmaps[] = {"uidMappings", "gidMappings"};
+        for (size_t k = 0; k < ARRAY_SIZE(idmaps); k++)
+                if (!spec_empty(spec_member(m, idmaps[k]))) {
+                        snprintf(sub, sizeof sub, "%s.%s", path, idmaps[k]);
+                        return spec_bad(p, sub, "idmapped mounts are not supported by runroot");
+                }
+        static const char *const known[] = {"destination", "type",        "source", "options",
+                                            "uidMappings", "gidMappings", NULL};
+        if ((r = spec_only_known(p, m, path, known)) < 0)
+                return r;
         const char *dst = NULL, *type = "", *src = "";
         snprintf(sub, sizeof sub, "%s.destination", path);
         if (!spec_member(m, "destination"))
@@ -88,6 +100,11 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                                 char *x = xasprintf("%s,%s", extra, o);
                                 free(extra);
                                 extra = x;
+                        } else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
+                                char msg[96];
+                                snprintf(msg, sizeof msg,
+                                         "%s: idmapped mounts are not supported by runroot", o);
+                                return spec_bad(p, sub, msg);
                         } else if (!strcmp(o, "dev")) {
                                 return spec_bad(p, sub,
                                                 "dev: not supported (runroot's binds are "

@@ -285,4 +285,18 @@ bad 'config.json: linux.seccomp.flags: "SECCOMP_FILTER_FLAG_NEW_LISTENER": not s
         "linux.seccomp={'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_NEW_LISTENER']}"
 bad 'config.json: linux.seccomp.listenerPath: not supported by runroot (no SCMP_ACT_NOTIFY listener)' \
         "linux.seccomp={'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/run/l.sock'}"
+
+# mounts: a bind's propagation (rslave: the container's copy follows the
+# host's shared mount, rprivate: it does not), idmapped mounts refused.
+mkdir -p prop
+mount --bind prop prop && mount --make-shared prop || fail "a shared mount of the test's own"
+conf 'process.args=["/bin/sh","-c","grep \" /p1 \" /proc/self/mountinfo | grep -c master:; grep \" /p2 \" /proc/self/mountinfo | grep -c master:; true"]' \
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/p1','type':'bind','source':'$T/prop','options':['rbind','rslave']},{'destination':'/p2','type':'bind','source':'$T/prop','options':['rbind','rprivate']}]"
+run_ok pg
+want_out pg '1\n0\n'
+umount prop || fail "umount prop"
+bad 'config.json: mounts[1].options: idmap: idmapped mounts are not supported by runroot' \
+        "mounts=[{'destination':'/proc','type':'proc'},{'destination':'/m','type':'bind','source':'$T','options':['rbind','idmap']}]"
+bad 'config.json: mounts[1].uidMappings: idmapped mounts are not supported by runroot' \
+        "mounts=[{'destination':'/proc','type':'proc'},{'destination':'/m','type':'bind','source':'$T','options':['rbind'],'uidMappings':[{'containerID':0,'hostID':1000,'size':1}]}]"
 echo PASS
