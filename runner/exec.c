@@ -199,6 +199,11 @@ static _Noreturn void exec_child(const exec_plan *p)
         run_user u = {0};
         if (user_resolve(p->user, &u, &e) < 0)
                 fail_to(p->err_fd, &e);
+        if (p->o->groups_exact) {
+                free(u.groups);
+                u.groups = (gid_t *)p->o->groups;
+                u.ngroups = p->o->ngroups;
+        }
         strv env = {0};
         if (p->o->env_exact)
                 for (size_t i = 0; i < p->o->env.n; i++)

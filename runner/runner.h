@@ -394,6 +394,11 @@ typedef struct runner_exec_opts {
         /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
          * the caller checks they are its own, open from the start). */
         unsigned preserve_fds;
+        /* groups_exact: the supplementary groups are these alone (an OCI
+         * process's additionalGids, as create's), not the group file's. */
+        bool groups_exact;
+        const gid_t *groups;
+        size_t ngroups;
 } runner_exec_opts;
 #define RUNNER_EXEC_OPTS_INIT                                                                      \
         {                                                                                          \

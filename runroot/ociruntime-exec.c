@@ -202,6 +202,9 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.console_fd = console_fd;
         o.report_fd = report_fd;
         o.detach = detach;
+        o.groups_exact = true;
+        o.groups = s->groups;
+        o.ngroups = s->ngroups;
         o.preserve_fds = s->cfg.preserve_fds;
         o.console_rows = s->cfg.console_rows;
         o.console_cols = s->cfg.console_cols;

@@ -50,6 +50,13 @@ echo '{"args": ["/bin/cat", "/proc/self/environ"], "env": ["A=b"], "cwd": "/etc"
 "${R[@]}" exec --process p.json e1 >xp.out 2>x.err || fail "exec --process: $(cat x.err)"
 printf 'A=b\0' >xp.want
 cmp -s xp.want xp.out || fail "exec --process env: $(od -c xp.out | head -3)"
+# The groups are the process's additionalGids alone, as create's (and
+# runc's): not the image's /etc/group, where user is in extra (2000).
+echo '{"args": ["/bin/id"], "cwd": "/", "user": {"uid": 1000, "gid": 1000, "additionalGids": [3000]}}' >pg.json
+"${R[@]}" exec --process pg.json e1 >xg.out 2>x.err || fail "exec --process with additionalGids: $(cat x.err)"
+[ "$(cat xg.out)" = "uid=1000(user) gid=1000(user) groups=3000" ] || fail "exec --process groups: $(cat xg.out)"
+"${R[@]}" exec --user 1000:1000 e1 /bin/id >xg.out 2>x.err || fail "exec --user: $(cat x.err)"
+[ "$(cat xg.out)" = "uid=1000(user) gid=1000(user)" ] || fail "exec --user groups: $(cat xg.out)"
 echo '{"args": ["/bin/pwd"], "cwd": "/etc"}' >p2.json
 "${R[@]}" exec --process p2.json e1 >xp2.out 2>x.err || fail "exec --process cwd: $(cat x.err)"
 [ "$(cat xp2.out)" = /etc ] || fail "exec --process cwd: $(cat xp2.out)"
