@@ -31,6 +31,8 @@ cleanup() {
         [ -z "$REG_PID" ] || stop_child "$REG_PID" docker-registry
         [ -d "$T/podman" ] && "${P[@]}" rmi -a -f >/dev/null 2>&1
         cgroup_tree_remove "$CGP"
+        # the detached container below, stopped and removed if still there
+        "$RUNROOT" rm -f regd >/dev/null 2>&1
         rm -rf "$T"
 }
 trap cleanup EXIT
@@ -149,6 +151,17 @@ o = o[0] if isinstance(o, list) else o
 print(o["Image"], o["Config"]["Image"])' inspect.json) || fail "inspect regapp: $(cat inspect.json)"
 [ "$img" = "$want $want" ] || fail "inspect shows regapp's image as '$img', not $want"
 "$RUNROOT" rm regapp >/dev/null 2>rm.err || fail "rm regapp: $(cat rm.err)"
+# The same for one run with -d (its monitor records it).
+"$RUNROOT" --tls-verify=false -d --name regd "$R/app:1" >/dev/null 2>run.err ||
+        fail "runroot -d --name regd $R/app:1: $(cat run.err)"
+st=$("$RUNROOT" wait regd 2>run.err) || fail "wait regd: $(cat run.err)"
+[ "$st" = 0 ] || fail "regd ended with status $st"
+img=$("$RUNROOT" inspect regd 2>inspect.err | python3 -c 'import json, sys
+o = json.load(sys.stdin)
+o = o[0] if isinstance(o, list) else o
+print(o["Image"])') || fail "inspect regd: $(cat inspect.err)"
+[ "$img" = "$want" ] || fail "inspect shows -d's regd image as '$img', not $want"
+"$RUNROOT" rm regd >/dev/null 2>rm.err || fail "rm regd: $(cat rm.err)"
 echo "ps and inspect show $want"
 # A file of that name is a file, whatever it looks like.
 mkdir -p "$R"
