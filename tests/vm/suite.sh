@@ -446,6 +446,57 @@ EOF2
         rmdir "$u" 2>/dev/null || fail rootless-cleanup "$u not removable: $(ls "$u")"
 }
 
+# runroot as an OCI runtime with config.json's linux.cgroupsPath: the
+# cgroup at that path below the root (its missing parents made, the
+# controllers handed down each level), the limits written there, update,
+# pause and ps through it; delete removes it and the parents it made.
+t_oci_cgroups_path() {
+        local b=$W/ocib st=$W/ocist d=$CG/vmcgp/a/c pid why=''
+        rm -rf "$b" "$st"
+        mkdir -p "$b"
+        cp -a "$IMG" "$b/rootfs"
+        cat >"$b/config.json" <<EOF
+{"ociVersion": "1.0.2", "root": {"path": "rootfs"},
+ "process": {"args": ["/bin/sh", "-c", "while :; do sleep 1; done"], "env": ["PATH=/bin"],
+             "cwd": "/", "user": {"uid": 0, "gid": 0}},
+ "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+ "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "ipc"}, {"type": "uts"}],
+           "cgroupsPath": "/vmcgp/a/c",
+           "resources": {"memory": {"limit": 67108864}, "pids": {"limit": 33},
+                         "cpu": {"quota": 20000, "period": 100000}}}}
+EOF
+        oci() { runroot --root "$st" "$@" </dev/null 2>>"$W/err"; }
+        : >"$W/err"
+        if ! oci create --bundle "$b" v1 >"$W/out"; then
+                fail oci-cgroups-path "create failed" "$W/err"
+                return
+        fi
+        pid=$(oci state v1 | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+        oci start v1
+        grep -qx "$pid" "$d/cgroup.procs" 2>/dev/null || why="$why; $pid is not in $d: $(cat /proc/$pid/cgroup)"
+        [ "$(cat "$d/memory.max")" = 67108864 ] || why="$why; memory.max $(cat "$d/memory.max")"
+        [ "$(cat "$d/pids.max")" = 33 ] || why="$why; pids.max $(cat "$d/pids.max")"
+        [ "$(cat "$d/cpu.max")" = "20000 100000" ] || why="$why; cpu.max $(cat "$d/cpu.max")"
+        oci update --pids-limit 44 v1
+        [ "$(cat "$d/pids.max")" = 44 ] || why="$why; update: pids.max $(cat "$d/pids.max")"
+        oci pause v1
+        grep -qx 'frozen 1' "$d/cgroup.events" || why="$why; pause: $(tr '\n' ' ' <"$d/cgroup.events")"
+        oci resume v1
+        grep -qx 'frozen 0' "$d/cgroup.events" || why="$why; resume: $(tr '\n' ' ' <"$d/cgroup.events")"
+        oci ps --format json v1 | grep -q "$pid" || why="$why; ps does not list $pid"
+        oci kill v1 KILL
+        for _ in $(seq 50); do oci state v1 | grep -q '"stopped"' && break; sleep 0.1; done
+        oci delete v1 || why="$why; delete failed"
+        [ ! -d "$CG/vmcgp" ] || why="$why; left: $(find "$CG/vmcgp" -type d | tr '\n' ' ')"
+        if [ -n "$why" ]; then
+                fail oci-cgroups-path "${why#; }" "$W/err"
+                oci delete --force v1
+                find "$CG/vmcgp" -depth -type d -exec rmdir {} \; 2>/dev/null
+        else
+                pass oci-cgroups-path
+        fi
+}
+
 t_no_cgroup_left() {
         local left
         left=$(find "$CG" -mindepth 1 -type d)
@@ -476,4 +527,5 @@ run_test t_cgroup_kill
 run_test t_cgroup_ns
 run_test t_nested
 run_test t_rootless
+run_test t_oci_cgroups_path
 run_test t_no_cgroup_left

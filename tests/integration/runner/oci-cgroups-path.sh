@@ -4,7 +4,8 @@
 # /libpod_parent/libpod-ID, containerd /NAMESPACE/ID, and both read the
 # container's stats there): an absolute path below each hierarchy's root
 # (its missing parents made), a relative one below runroot's own cgroup
-# (v1) or its parent (v2); linux.resources written there; ps, exec,
+# (v1) or its parent (v2); linux.resources (memory, cpu, pids, blockIO,
+# devices) written there; ps, exec,
 # update, pause and resume, kill --all through it; delete removes what
 # runroot made (the leaf, then the parents it made when empty) and leaves
 # what was there; a cgroup that is there, with a process of its own, is
@@ -89,6 +90,12 @@ snapshot >before.txt
 # An absolute path whose parents a/b are not there.
 A=$P/a/b/c1
 cgpath_bundle b1 "/$A"
+# and a read throttle on a block device of this host, a device allowed
+bdev=$(cat "$(ls -d /sys/block/* | head -1)/dev") || fail "no block device in /sys/block"
+edit_config b1 'c["linux"]["resources"]["blockIO"] = {"throttleReadBpsDevice": [{"major": int(sys.argv[3].split(":")[0]),
+    "minor": int(sys.argv[3].split(":")[1]), "rate": 1048576}]}
+c["linux"]["resources"]["devices"] = [{"allow": True, "type": "c", "major": 10, "minor": 200, "access": "rwm"}]' "$bdev" ||
+        fail "config.json of b1"
 "${R[@]}" create --bundle b1 c1 2>c1.err || fail "create c1: $(cat c1.err)"
 pid=$(state_field c1 pid)
 for c in memory pids cpu freezer; do
@@ -106,6 +113,13 @@ else
         [ "$(cat "$(dir cpu "$A")/cpu.shares")" = 256 ] || fail "cpu.shares: $(cat "$(dir cpu "$A")/cpu.shares")"
 fi
 [ "$(cat "$(dir pids "$A")/pids.max")" = 33 ] || fail "pids.max: $(cat "$(dir pids "$A")/pids.max")"
+if [ -n "$V2" ]; then
+        grep -q "^$bdev rbps=1048576 " "$(dir io "$A")/io.max" || fail "io.max: $(cat "$(dir io "$A")/io.max")"
+else
+        grep -qx "$bdev 1048576" "$(dir blkio "$A")/blkio.throttle.read_bps_device" ||
+                fail "blkio.throttle.read_bps_device: $(cat "$(dir blkio "$A")/blkio.throttle.read_bps_device")"
+        grep -qx 'c 10:200 rwm' "$(dir devices "$A")/devices.list" || fail "devices.list: $(cat "$(dir devices "$A")/devices.list")"
+fi
 # exec joins it; ps lists what is in it.
 "${R[@]}" exec --detach --pid-file "$T/x.pid" c1 /bin/sleep 60 2>x.err || fail "exec: $(cat x.err)"
 xp=$(cat x.pid)
