@@ -287,6 +287,12 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                 report(c->err_fd, "%s", e.msg);
                 _exit(125);
         }
+        /* Before a filter of the command's own (a profile may refuse
+         * sched_setattr); the built-in one, inherited, does not. */
+        if (run_sched_restore(c->sched, &e) < 0) {
+                report(c->err_fd, "%s", e.msg);
+                _exit(125);
+        }
         if (c->sec &&
             (c->filter_inherited ? sec_apply_shared(c->sec, &e) : sec_apply(c->sec, &e)) < 0) {
                 report(c->err_fd, "%s", e.msg);

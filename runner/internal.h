@@ -215,6 +215,18 @@ int rlimits_apply(const run_rlimit *v, size_t n, err_t *e);
 
 /* ---- init.c: pid 1 -------------------------------------------------- */
 
+/* sched-hint.c: the shortest fair-scheduler slice for runroot's own
+ * processes, and the caller's attributes back for the command. */
+typedef struct run_sched {
+        bool changed;
+        unsigned policy;
+        unsigned long long flags;
+        int nice;
+        unsigned long long runtime;
+} run_sched;
+void run_sched_short(run_sched *ret);
+int run_sched_restore(const run_sched *s, err_t *e);
+
 typedef struct init_cmd {
         char **argv;
         char **envp;
@@ -241,6 +253,8 @@ typedef struct init_cmd {
          * then closes err_fd. */
         int detach_fd;
         unsigned preserve_fds; /* fds 3.. kept for the command (runc's --preserve-fds) */
+        /* the caller's scheduling attributes, set back before the exec */
+        const run_sched *sched;
 } init_cmd;
 #define INIT_READY_LINE "\001ready\n"
 
@@ -356,6 +370,7 @@ typedef struct run_spec {
          * device program meanwhile (cg_limits.devices_later). */
         bool born_ready;
         int parent_pidfd;
+        run_sched sched; /* set by run_container */
         /* Called once the container's init runs (lifecycle.c's record). */
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);
         void *on_start_arg;

@@ -198,6 +198,7 @@ static void child_main(run_spec *s)
                 .keep_fd = s->before_exec ? s->keep_fd : -1,
                 .detach_fd = s->detach ? s->sync_fd : -1,
                 .preserve_fds = s->preserve_fds,
+                .sched = &s->sched,
         };
         _exit(init_run(&cmd));
 }
@@ -429,6 +430,9 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
 {
         int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, ttys[2] = {-1, -1};
         int r = 0;
+        /* From here on every step is runroot's own and short: ask to be
+         * scheduled promptly (the command gets the caller's back). */
+        run_sched_short(&s->sched);
         _cleanup_cgroup_ cgroup *own_cg = NULL;
         if (!cg) {
                 r = device_cgroup(&s->plan, &own_cg, e);

@@ -138,6 +138,27 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
         [ ! -s "$T/devorder" ] || fail "device program: $(cat "$T/devorder")"
 fi
 
+# runroot's own processes ask for the shortest fair-scheduler slice (0.1
+# ms, Linux 6.12's sched_attr.sched_runtime), so that on a busy machine
+# each step gets a CPU at once; the command gets the caller's attributes
+# back before its exec.
+if [ -r /proc/self/sched ] && grep -q '^se.slice' /proc/self/sched; then
+        mine=$(awk '$1 == "se.slice" {print $3}' /proc/self/sched)
+        out=$(rr "$IMG" sh -c 'awk '\''$1 == "se.slice" {print FILENAME, $3}'\'' /proc/self/sched /proc/1/sched') ||
+                fail "reading the slices in the container: $out"
+        cmd_slice=$(awk '$1 == "/proc/self/sched" {print $2}' <<<"$out")
+        init_slice=$(awk '$1 == "/proc/1/sched" {print $2}' <<<"$out")
+        [ "$cmd_slice" = "$mine" ] || fail "the command's slice is ${cmd_slice:-?} ns, the caller's $mine"
+        kv=$(uname -r | awk -F. '{printf "%d%03d", $1, $2}')
+        if [ "$kv" -ge 6012 ]; then
+                [ "$init_slice" = 100000 ] || fail "pid 1's slice is ${init_slice:-?} ns (expected 100000)"
+        else
+                echo "  (kernel $(uname -r) has no custom slices: pid 1's not checked)"
+        fi
+else
+        echo "  (no /proc/self/sched here: the slices not checked)"
+fi
+
 # Linked in (-Dstatic_libs, the default): a start loads no library but
 # libc (the dynamic loader and the mappings each fork copies were about
 # 0.2 ms of CPU of every start).
