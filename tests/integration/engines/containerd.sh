@@ -1,12 +1,13 @@
 #!/bin/bash
 # containerd (Debian 12's, 1.6) with runroot as the runc binary of its
-# runc shim (containerd-shim-runc-v2), on an image mkroot writes as an OCI
-# archive and ctr imports: ctr run --rm (output and exit status passed
-# through, a signal 128+N), --tty under a pty, --memory-limit enforced, a
-# detached task's output (--log-uri), ps, exec (its status; --tty; a
-# missing command refused), pause and resume, kill -s TERM (the command's
-# trap runs) and -s KILL (137), then task and container rm: no state left
-# in runroot's --root, no cgroup, no mount, no process, no shim.
+# runc shim (containerd-shim-runc-v2), on images mkroot writes as an OCI
+# archive and as a docker archive, which ctr imports: ctr run --rm (output
+# and exit status passed through, a signal 128+N), --tty under a pty,
+# --memory-limit enforced, a detached task's output (--log-uri), ps, exec
+# (its status; --tty; a missing command refused), pause and resume,
+# kill -s TERM (the command's trap runs; 143 without one) and -s KILL
+# (137), then task and container rm: no state left in runroot's --root,
+# no cgroup, no mount, no process, no shim.
 #
 # containerd is the test's own: config, root, state and sockets in $T,
 # the CRI plugin off, stopped by pid. The whole test runs in network and
@@ -53,6 +54,14 @@ ctd_start "$T/ctd"
 "${CTR[@]}" images ls -q | grep -qx 'localhost/app:latest' ||
         fail "ctr images import: no localhost/app:latest: $("${CTR[@]}" images ls 2>&1)"
 IMAGE=localhost/app:latest
+# mkroot's docker archive too, under another name.
+printf 'Base: %s\nCmd: ["/bin/cat", "/etc/marker"]\n' "$IMG" >dapp.manifest
+"$MKROOT" build dapp.manifest --format docker -o dapp.docker.tar >dbuild.err 2>&1 ||
+        fail "mkroot build --format docker: $(cat dbuild.err)"
+"${CTR[@]}" images import --base-name localhost/dapp dapp.docker.tar >import.out 2>&1 ||
+        fail "ctr images import of the docker archive: $(cat import.out)"
+DIMAGE=$("${CTR[@]}" images ls -q | grep '^localhost/dapp') ||
+        fail "ctr images import of the docker archive: $("${CTR[@]}" images ls 2>&1)"
 # run ID [OPTION...] -- CMD...: ctr run of the test image as ID with
 # runroot, which the shim calls as runc with its state in $RR_ROOT/rrtest
 # (runc's --root: the namespace below --runc-root), the container's
@@ -79,6 +88,11 @@ run r2 --rm -- /bin/sh -c 'echo to-stderr >&2; kill -USR1 $$' >r2.out 2>r2.err
 rc=$?
 [ $rc = 138 ] || fail "killed by SIGUSR1: exit status $rc, expected 138: $(cat r2.err)"
 [ "$(cat r2.err)" = to-stderr ] || fail "run --rm: stderr $(cat r2.err), expected to-stderr"
+
+# The docker archive's image, its Cmd.
+"${RUN[@]}" --cgroup "/$CGP/i1" --rm "$DIMAGE" i1 >i1.out 2>i1.err ||
+        fail "run of the docker archive's image: $(cat i1.err)"
+[ "$(cat i1.out)" = image ] || fail "run of the docker archive's image: output $(cat i1.out)"
 
 # --tty: the command has a terminal (script gives ctr one).
 script -qec "$(printf '%q ' "${RUN[@]}" --cgroup "/$CGP/t1" --rm --tty "$IMAGE" t1) /bin/sh -c 'rrhelper isatty && echo on-a-tty; exit 5'" \
@@ -166,6 +180,16 @@ wait_for 10 task_is d2 STOPPED || fail "after KILL: d2 is $(task_status d2)"
 grep -q 'task d2 exit with non-zero exit code 137"' rm.out || fail "task rm d2: not 137: $(cat rm.out)"
 "${CTR[@]}" containers rm d2 >rm.out 2>&1 || fail "containers rm d2: $(cat rm.out)"
 
+# kill -s TERM of a command without a trap: runroot's init hands it on
+# (runc's container would ignore it as pid 1), 128+15.
+run d3 -d -- /bin/sleep 1000 >d3.out 2>&1 || fail "run -d d3: $(cat d3.out)"
+wait_for 10 task_is d3 RUNNING || fail "d3 is $(task_status d3)"
+"${CTR[@]}" task kill -s TERM d3 >kill.out 2>&1 || fail "task kill -s TERM d3: $(cat kill.out)"
+wait_for 10 task_is d3 STOPPED || fail "after TERM: d3 is $(task_status d3)"
+"${CTR[@]}" task rm d3 >rm.out 2>&1 || fail "task rm d3: $(cat rm.out)"
+grep -q 'task d3 exit with non-zero exit code 143"' rm.out || fail "task rm d3: not 143: $(cat rm.out)"
+"${CTR[@]}" containers rm d3 >rm.out 2>&1 || fail "containers rm d3: $(cat rm.out)"
+
 # Nothing left: no state of runroot's, no container of containerd's, no
 # cgroup, no mount of a bundle, no shim.
 [ -z "$(ls -A "$RR_ROOT/rrtest" 2>/dev/null)" ] || fail "runroot state left: $(ls "$RR_ROOT/rrtest")"
@@ -180,4 +204,4 @@ left=$(awk -v t="$T/ctd/state/" 'index($5, t) == 1 {print $5}' /proc/self/mounti
 [ -z "$left" ] || fail "mounts left: $left"
 shims() { ps -eo pid=,ppid=,comm= | awk -v me=$$ '$2 == me && $3 ~ /^containerd-shim/'; }
 wait_for 10 test -z "$(shims)" || fail "shims left: $(shims)"
-echo "containerd with runroot: run --rm, --tty, --memory-limit, -d, ps, exec, exec --tty, pause, resume, kill TERM and KILL, rm: ok"
+echo "containerd with runroot: OCI and docker archives, run --rm, --tty, --memory-limit, -d, ps, exec, exec --tty, pause, resume, kill TERM and KILL, rm: ok"
