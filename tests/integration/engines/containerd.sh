@@ -129,6 +129,14 @@ d1cgs=$(state_cgroups d1 "$RR_ROOT/rrtest") && [ -n "$d1cgs" ] || fail "d1: no c
 for d in $d1cgs; do
         grep -qx "$cpid" "$d/cgroup.procs" || fail "d1's process is not in its cgroup $d"
 done
+# ... the cgroup ctr asked for (cgroupsPath /$CGP/d1), where the shim
+# reads the task's metrics (and its OOM events).
+for d in $d1cgs; do
+        case $d in */"$CGP/d1") ;; *) fail "d1's cgroup $d is not ctr's /$CGP/d1" ;; esac
+done
+"${CTR[@]}" task metrics d1 >metrics.out 2>&1 || fail "task metrics: $(cat metrics.out)"
+awk '$1 == "memory.usage_in_bytes" || $1 == "memory.usage" {found = $2 > 0} END {exit !found}' metrics.out ||
+        fail "task metrics: no memory usage: $(cat metrics.out)"
 # task ps: runroot's ps --format json, the pids of the container's cgroup.
 "${CTR[@]}" task ps d1 >ps.out 2>&1 || fail "task ps: $(cat ps.out)"
 grep -qw "^$cpid" ps.out || fail "task ps: no $cpid: $(cat ps.out)"
