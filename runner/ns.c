@@ -160,6 +160,12 @@ int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e)
         return write_proc(pid, "gid_map", map, e);
 }
 
+int ns_write_maps(pid_t pid, const char *uid_map, const char *gid_map, err_t *e)
+{
+        int r = write_proc(pid, "uid_map", uid_map, e);
+        return r < 0 ? r : write_proc(pid, "gid_map", gid_map, e);
+}
+
 bool runner_in_userns(void)
 {
         _cleanup_free_ char *map = NULL;

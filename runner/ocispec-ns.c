@@ -73,9 +73,8 @@ int spec_parse_namespaces(parser *p, json_object *v)
                                   "a new one",
                                   types[k]);
         bool root = geteuid() == 0;
-        if (have[4] && root)
-                return spec_bad(p, "linux.namespaces",
-                                "a user namespace: not supported by runroot when run as root");
+        /* As root, a user namespace takes config.json's id maps. */
+        p->s->userns = have[4] && root;
         if (!have[4] && !root)
                 return spec_bad(p, "linux.namespaces",
                                 "no user namespace: runroot needs one when not run as root");
@@ -86,19 +85,67 @@ int spec_parse_namespaces(parser *p, json_object *v)
         return 0;
 }
 
-/* Rootless: the runner maps the caller's uid and gid to 0, one id. */
+/* As root with a user namespace: the maps as given, for uid_map or
+ * gid_map ("CONTAINER HOST SIZE" lines), each range checked. */
+static int idmap_lines(parser *p, json_object *v, const char *path, char **ret)
+{
+        size_t n = v ? json_object_array_length(v) : 0;
+        if (n == 0)
+                return spec_bad(p, path, "missing (the user namespace needs it)");
+        if (n > RUNNER_OCI_IDMAP_MAX)
+                return spec_bad(p, path, "too many ranges");
+        _cleanup_free_ char *text = xstrdup("");
+        for (size_t i = 0; i < n; i++) {
+                char ip[64], sub[96];
+                snprintf(ip, sizeof ip, "%s[%zu]", path, i);
+                json_object *x = json_object_array_get_idx(v, i);
+                int64_t val[3] = {0};
+                static const char *const keys[] = {"containerID", "hostID", "size"};
+                int r = spec_want_object(p, x, ip);
+                for (size_t k = 0; k < 3 && r == 0; k++) {
+                        snprintf(sub, sizeof sub, "%s.%s", ip, keys[k]);
+                        r = spec_member(x, keys[k]) ? spec_get_int(p, spec_member(x, keys[k]), sub,
+                                                                   k == 2, UINT32_MAX, &val[k])
+                                                    : spec_bad(p, sub, "missing");
+                }
+                if (r < 0)
+                        return r;
+                if (val[0] + val[2] > UINT32_MAX || val[1] + val[2] > UINT32_MAX)
+                        return spec_bad(p, ip, "a range past the last id");
+                char *t = xasprintf("%s%lld %lld %lld\n", text, (long long)val[0],
+                                    (long long)val[1], (long long)val[2]);
+                free(text);
+                text = t;
+        }
+        *ret = steal_pointer(&text);
+        return 0;
+}
+
+/* Rootless: the runner maps the caller's uid and gid to 0, one id. As
+ * root: the maps of the user namespace asked for (parse_namespaces ran). */
 int spec_parse_idmap(parser *p, json_object *v, const char *path, unsigned long host)
 {
+        if (v && !json_object_is_type(v, json_type_array))
+                return spec_bad(p, path, "expected an array");
+        if (p->s->userns) {
+                bool uid = strstr(path, "uid") != NULL;
+                char **slot = uid ? &p->s->uid_map : &p->s->gid_map;
+                int r = idmap_lines(p, v, path, slot);
+                if (r < 0)
+                        return r;
+                if (uid)
+                        p->s->cfg.uid_map = *slot;
+                else
+                        p->s->cfg.gid_map = *slot;
+                return 0;
+        }
         if (!v)
                 return 0;
-        if (!json_object_is_type(v, json_type_array))
-                return spec_bad(p, path, "expected an array");
         size_t n = json_object_array_length(v);
         if (n == 0)
                 return 0;
         if (geteuid() == 0)
-                return spec_bad(p, path,
-                                "needs a user namespace (not supported by runroot as root)");
+                return spec_bad(p, path, "needs a user namespace in linux.namespaces");
         json_object *x = json_object_array_get_idx(v, 0);
         int64_t c = -1, h = -1, sz = -1;
         int r = spec_want_object(p, x, path);

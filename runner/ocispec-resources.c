@@ -399,12 +399,12 @@ int spec_parse_devices(parser *p, json_object *v)
                                 free(node.path);
                                 return spec_bad(p, sub, "given twice");
                         }
-                if (geteuid() != 0) {
+                if (geteuid() != 0 || s->userns) {
                         free(node.path);
                         if (access(dp, F_OK) < 0)
                                 return spec_bad(p, sub,
-                                                "not a device of this host (a rootless runroot "
-                                                "binds the host's)");
+                                                "not a device of this host (in a user "
+                                                "namespace runroot binds the host's)");
                         strv_push(&s->cfg.devices, dp);
                         continue;
                 }

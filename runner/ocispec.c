@@ -454,6 +454,8 @@ void runner_oci_spec_free(runner_oci_spec *s)
         free(s->domainname);
         free(s->seccomp);
         free(s->netns_path);
+        free(s->uid_map);
+        free(s->gid_map);
         for (size_t i = 0; i < s->nnodes; i++)
                 free(s->nodes[i].path);
         free(s->nodes);

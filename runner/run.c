@@ -6,6 +6,7 @@
  * from runner_exec_in_tree and runner_sandbox_host below. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -110,6 +111,13 @@ static void child_main(run_spec *s)
                 close(s->parent_pidfd);
         } else {
                 wait_go(s);
+        }
+        /* A user namespace runroot made as root: runroot's ids are not in
+         * its maps; become its root (the host's id that 0 maps to). */
+        if (s->uid_map &&
+            (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+                err_sys(&e, errno, "become root of the user namespace");
+                child_fail(s->err_fd, &e);
         }
         /* Joined the cgroup: a cgroup namespace rooted there (or the one
          * given, joined). */
@@ -549,7 +557,8 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 return err_sys(e, errno, "signalfd");
         }
         if (s->userns)
-                r = ns_write_id_maps(pid, getuid(), getgid(), e);
+                r = s->uid_map ? ns_write_maps(pid, s->uid_map, s->gid_map, e)
+                               : ns_write_id_maps(pid, getuid(), getgid(), e);
         if (r == 0 && cg && !attached)
                 r = cg_attach(cg, pid, e);
         if (r == 0)

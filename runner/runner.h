@@ -268,6 +268,10 @@ typedef struct runner_config {
         /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
          * the caller checks they are its own, open from the start). */
         unsigned preserve_fds;
+        /* As root: a user namespace of the container's own with these
+         * maps (uid_map and gid_map text, "CONTAINER HOST SIZE" lines; OCI's
+         * linux.uidMappings, gidMappings); NULL: none. */
+        const char *uid_map, *gid_map;
 
         /* OCI hooks (NULL: none): prestart and createRuntime run on the
          * host side once the mounts are made, createContainer in the
@@ -441,6 +445,7 @@ void runner_image_config_free(runner_image_config *c);
 /* ---- OCI runtime bundles (ocispec.c) ------------------------------------ */
 
 #define RUNNER_OCI_GROUPS_MAX 64
+#define RUNNER_OCI_IDMAP_MAX 64
 
 /* A bundle's config.json as the runner runs it: cfg runs the bundle's root
  * in place (its strings point into this struct). What the runner does not
@@ -455,6 +460,8 @@ typedef struct runner_oci_spec {
         char *join_ns[RUNNER_NSJ_MAX]; /* cfg.join_ns's strings */
         runner_dev_node *nodes;        /* cfg.nodes */
         size_t nnodes;
+        bool userns;                         /* as root: a user namespace asked for */
+        char *uid_map, *gid_map;             /* cfg's, its maps */
         char *cgroups_path;                  /* linux.cgroupsPath, cleaned; NULL: none */
         gid_t groups[RUNNER_OCI_GROUPS_MAX]; /* process.user.additionalGids */
         size_t ngroups;

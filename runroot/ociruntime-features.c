@@ -96,13 +96,10 @@ int oci_cmd_features(int argc, char **argv)
                                             "rw",      "slave", "suid"};
         json_object_object_add(j, "mountOptions", str_array(mopts, ARRAY_SIZE(mopts)));
         json_object *lx = json_object_new_object();
-        /* A user namespace is the rootless runroot's and only its. */
-        static const char *const ns_root[] = {"cgroup", "ipc", "mount", "network", "pid", "uts"};
-        static const char *const ns_user[] = {"cgroup", "ipc",  "mount", "network",
-                                              "pid",    "user", "uts"};
-        json_object_object_add(lx, "namespaces",
-                               geteuid() == 0 ? str_array(ns_root, ARRAY_SIZE(ns_root))
-                                              : str_array(ns_user, ARRAY_SIZE(ns_user)));
+        /* A user namespace: the rootless runroot's always, root's with
+         * config.json's maps. */
+        static const char *const ns[] = {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"};
+        json_object_object_add(lx, "namespaces", str_array(ns, ARRAY_SIZE(ns)));
         json_object_object_add(lx, "capabilities", capabilities());
         json_object *cg = json_object_new_object();
         json_object_object_add(cg, "v1", json_object_new_boolean(true));

@@ -299,4 +299,33 @@ bad 'config.json: mounts[1].options: idmap: idmapped mounts are not supported by
         "mounts=[{'destination':'/proc','type':'proc'},{'destination':'/m','type':'bind','source':'$T','options':['rbind','idmap']}]"
 bad 'config.json: mounts[1].uidMappings: idmapped mounts are not supported by runroot' \
         "mounts=[{'destination':'/proc','type':'proc'},{'destination':'/m','type':'bind','source':'$T','options':['rbind'],'uidMappings':[{'containerID':0,'hostID':1000,'size':1}]}]"
+
+# A user namespace as root: linux.uidMappings and gidMappings are its maps
+# (root inside is 100000 on the host), over a root file system of those
+# ids; without maps, or maps without the namespace, refused.
+userns_conf() {
+        conf "$1" "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]" \
+                "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]" \
+                "linux.gidMappings=[{'containerID':0,'hostID':200000,'size':65536}]"
+        rm -rf u && mkdir u && cp -a b/rootfs b/config.json u/ && chown -R 100000:200000 u/rootfs
+}
+userns_conf 'process.args=["/bin/sh","-c","id -u; id -g; awk \"{print \\$1, \\$2, \\$3}\" /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /etc/marker; touch /tmp/w && echo write-ok"]'
+"${R[@]}" run --bundle u un >un.out 2>un.err || fail "userns run: $(cat un.err)"
+want_out un '0\n0\n0 100000 65536\n0 200000 65536\n0:0\nwrite-ok\n'
+userns_conf 'process.args=["/bin/sleep","60"]'
+"${R[@]}" create --bundle u un2 2>un2.err || fail "create un2: $(cat un2.err)"
+pid=$(state_field un2 pid)
+[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status) $(awk '/^Gid:/ {print $2}' /proc/$pid/status)" = "100000 200000" ] ||
+        fail "userns: the host's ids of the process: $(grep -E '^(Uid|Gid):' /proc/$pid/status)"
+"${R[@]}" exec un2 /bin/sh -c 'id -u; stat -c %u /etc/marker' >un3.out 2>un3.err || fail "exec in userns: $(cat un3.err)"
+printf '0\n0\n' >un3.want
+diff un3.want un3.out >un3.diff || fail "exec in userns: $(cat un3.diff)"
+"${R[@]}" delete --force un2 || fail "delete un2"
+bad 'config.json: linux.uidMappings: missing (the user namespace needs it)' \
+        "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]"
+bad 'config.json: linux.uidMappings: needs a user namespace in linux.namespaces' \
+        "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]"
+bad 'config.json: linux.gidMappings[0].size: out of range' \
+        "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]" \
+        "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]" "linux.gidMappings=[{'containerID':0,'hostID':100000,'size':0}]"
 echo PASS
