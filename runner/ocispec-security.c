@@ -82,8 +82,8 @@ int spec_parse_caps(parser *p, json_object *c)
         return r;
 }
 
-/* maskedPaths, readonlyPaths: the runner masks those below /proc and /sys
- * (on top of its own list); others are named in a warning. */
+/* maskedPaths, readonlyPaths: masked or made read-only by the runner (on
+ * top of its own list), anywhere in the container. */
 int spec_parse_paths(parser *p, json_object *v, const char *path, strv *ret)
 {
         _cleanup_strv_ strv l = {0};
@@ -92,13 +92,8 @@ int spec_parse_paths(parser *p, json_object *v, const char *path, strv *ret)
                 return r;
         for (size_t i = 0; i < l.n; i++) {
                 const char *x = l.v[i];
-                if (strncmp(x, "/proc/", 6) != 0 && strncmp(x, "/sys/", 5) != 0) {
-                        spec_warn(p,
-                                  WHAT
-                                  ": %s: %s: ignored (runroot masks only /proc and /sys paths)",
-                                  path, x);
-                        continue;
-                }
+                if (x[0] != '/' || !x[1])
+                        return spec_bad(p, path, "expected absolute paths below the root");
                 if (strstr(x, "/../") || strstr(x, "//") || strstr(x, "/./") ||
                     (strlen(x) >= 3 && !strcmp(x + strlen(x) - 3, "/..")))
                         return spec_bad(p, path, "a path with . or .. or an empty component");

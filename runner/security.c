@@ -342,6 +342,12 @@ int sec_mask_paths(int root_fd, err_t *e)
 
 /* path ("/proc/x/y" or "/sys/x") as the fd of its file system's root and
  * the rest; false when it is below neither. */
+static bool kernel_path(const char *path)
+{
+        return !strncmp(path, "/proc/", 6) || !strncmp(path, "/sys/", 5) ||
+               !strcmp(path, "/proc") || !strcmp(path, "/sys");
+}
+
 static bool split_kernel_path(const char *path, int proc_fd, int sys_fd, int *ret_fd,
                               unsigned long *ret_magic, const char **ret_rel)
 {
@@ -375,6 +381,63 @@ static bool in_own_lists(const char *path)
         return false;
 }
 
+/* A path of the container's own tree (not /proc or /sys): resolved in
+ * the root (symlinks stay inside it), its parent and last name; *ret_fd -1
+ * when it is not there (nothing to mask, as runc skips it). */
+static int open_tree_path(int root_fd, const char *path, int *ret_dir, char **ret_name, int *ret_fd,
+                          err_t *e)
+{
+        *ret_fd = -1;
+        _cleanup_free_ char *abs = NULL;
+        int r = fs_resolve_in_root(root_fd, path, true, &abs, e);
+        if (r == -ENOENT) {
+                err_clear(e);
+                return 0;
+        }
+        if (r < 0)
+                return err_prefix(e, "%s", path);
+        if (!strcmp(abs, "/"))
+                return err_set(e, -EINVAL, "%s: the root itself", path);
+        _cleanup_close_ int dir = -1;
+        _cleanup_free_ char *name = NULL;
+        if ((r = fs_open_parent_in_root(root_fd, abs, &name, e)) < 0) {
+                if (r == -ENOENT) {
+                        err_clear(e);
+                        return 0;
+                }
+                return err_prefix(e, "%s", path);
+        }
+        dir = r;
+        int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : err_sys(e, errno, "%s", path);
+        *ret_fd = fd;
+        *ret_dir = steal_fd(&dir);
+        *ret_name = steal_pointer(&name);
+        return 0;
+}
+
+/* sec_mask_more for one path of the tree: masked (/dev/null over a file,
+ * an empty read-only tmpfs over a directory) or made read-only. */
+static int mask_tree_path(int root_fd, const char *path, bool ro, int *devnull_fd, err_t *e)
+{
+        _cleanup_close_ int dir = -1, fd = -1;
+        _cleanup_free_ char *name = NULL;
+        int r = open_tree_path(root_fd, path, &dir, &name, &fd, e);
+        if (r < 0 || fd < 0)
+                return r;
+        if (ro)
+                return make_readonly(dir, name, fd, path, e);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return err_sys(e, errno, "%s", path);
+        if (S_ISDIR(st.st_mode))
+                return mask_dir(fd, path, e);
+        if (*devnull_fd < 0 && (*devnull_fd = open_devnull(root_fd, e)) < 0)
+                return *devnull_fd;
+        return mask_file(*devnull_fd, fd, path, e);
+}
+
 int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *e)
 {
         _cleanup_close_ int proc_fd =
@@ -395,8 +458,15 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                 int dfd = -1;
                 unsigned long magic = 0;
                 const char *rel = NULL;
-                if (in_own_lists(masked->v[i]) ||
-                    !split_kernel_path(masked->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
+                if (in_own_lists(masked->v[i]))
+                        continue;
+                if (!kernel_path(masked->v[i])) {
+                        int r = mask_tree_path(root_fd, masked->v[i], false, &devnull_fd, e);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!split_kernel_path(masked->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
                         continue;
                 if (devnull_fd < 0 && (devnull_fd = open_devnull(root_fd, e)) < 0)
                         return devnull_fd;
@@ -410,8 +480,15 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                 int dfd = -1;
                 unsigned long magic = 0;
                 const char *rel = NULL;
-                if (in_own_lists(readonly->v[i]) ||
-                    !split_kernel_path(readonly->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
+                if (in_own_lists(readonly->v[i]))
+                        continue;
+                if (!kernel_path(readonly->v[i])) {
+                        int r = mask_tree_path(root_fd, readonly->v[i], true, &devnull_fd, e);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (!split_kernel_path(readonly->v[i], proc_fd, sys_fd, &dfd, &magic, &rel))
                         continue;
                 _cleanup_close_ int fd = -1;
                 int r = open_target(dfd, rel, magic, readonly->v[i], &fd, e);

@@ -48,8 +48,9 @@ int sec_opts_validate(const sec_opts *o, err_t *e);
  * ... and make /proc/sys, /proc/sysrq-trigger, ... read-only. */
 int sec_mask_paths(int root_fd, err_t *e);
 /* More of the same (OCI's maskedPaths, readonlyPaths): each an absolute
- * path below /proc or /sys, masked or made read-only as sec_mask_paths
- * does its own list; one that is absent is skipped. */
+ * path, masked or made read-only as sec_mask_paths does its own list (one
+ * of the container's tree resolved inside root_fd, symlinks kept there);
+ * one that is absent is skipped. */
 int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *e);
 
 /* Last step before exec in the container process: capabilities,

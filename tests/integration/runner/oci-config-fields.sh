@@ -328,4 +328,21 @@ bad 'config.json: linux.uidMappings: needs a user namespace in linux.namespaces'
 bad 'config.json: linux.gidMappings[0].size: out of range' \
         "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]" \
         "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]" "linux.gidMappings=[{'containerID':0,'hostID':100000,'size':0}]"
+
+# maskedPaths and readonlyPaths of the container's own tree: a file masked
+# (reads empty), a directory masked (empty), a directory read-only; a
+# symlink to outside the root is resolved inside it.
+mkdir -p b/rootfs/secret b/rootfs/etc/ro
+echo hidden >b/rootfs/etc/secret-file
+echo kept >b/rootfs/etc/ro/f
+echo in >b/rootfs/secret/x
+ln -sfn /etc/ro b/rootfs/ro-link
+conf 'process.args=["/bin/sh","-c","wc -c </etc/secret-file; ls /secret | wc -l; cat /etc/ro/f; echo x >/etc/ro/g || echo ro; echo y >/etc/w && echo rw"]' \
+        'linux.maskedPaths=["/etc/secret-file","/secret","/nonexistent/x"]' 'linux.readonlyPaths=["/ro-link"]'
+run_ok mt
+want_out mt '0\n0\nkept\nro\nrw\n'
+[ "$(cat b/rootfs/etc/secret-file)" = hidden ] && [ -e b/rootfs/secret/x ] && [ ! -e b/rootfs/etc/ro/g ] ||
+        fail "maskedPaths changed the tree"
+rm -rf b/rootfs/secret b/rootfs/etc/ro b/rootfs/etc/secret-file b/rootfs/ro-link b/rootfs/etc/w
+bad 'config.json: linux.maskedPaths: expected absolute paths below the root' 'linux.maskedPaths=["etc/x"]'
 echo PASS
