@@ -178,22 +178,24 @@ static int open_root(const char *real, int *ret_fd, err_t *e)
 
 int store_area_make(store *s, const char *name, mode_t mode, err_t *e)
 {
-        /* The common case first: it is there (one openat, no mkdirat). */
-        err_t e2 = {0};
-        int fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, &e2);
-        if (fd == -ENOENT) {
+        /* The common case first: it is there. Checked with one fstatat
+         * (not followed, as the openat with O_NOFOLLOW was, and with the
+         * same checks), not opened: what uses it opens it itself; a warm
+         * run checks 14 areas, and opening each cost two calls more. */
+        struct stat st;
+        if (fstatat(s->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno != ENOENT)
+                        return err_sys(e, errno, "%s/%s", s->root, name);
                 if (mkdirat(s->fd, name, mode) == 0) {
                         if (fchmodat(s->fd, name, mode, 0) < 0) /* past umask */
                                 return err_sys(e, errno, "%s/%s: chmod", s->root, name);
                 } else if (errno != EEXIST)
                         return err_sys(e, errno, "%s/%s", s->root, name);
-                fd = store_open_checked(s, name, O_RDONLY | O_DIRECTORY, 0, S_IFDIR, e);
-        } else if (fd < 0 && e)
-                *e = e2;
-        if (fd < 0)
-                return fd;
-        close(fd);
-        return 0;
+                if (fstatat(s->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return err_sys(e, errno, "%s/%s", s->root, name);
+        }
+        _cleanup_free_ char *p = path_join(s->root, name);
+        return store_trust_stat(&st, p, S_IFDIR, e);
 }
 
 int store_open(const char *dir, store **ret, err_t *e)
