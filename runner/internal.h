@@ -120,6 +120,7 @@ typedef struct mount_plan {
         const char *rundir;  /* per-run dir: the tmpfs and the mount point go here */
         const char *persist; /* --name dir (upper/work kept), or NULL */
         bool in_place;       /* runner_exec_in_tree: bind the tree, no overlay */
+        int root_slave;      /* with in_place: runner_config's */
         bool no_copy;        /* an overlay or nothing: never copy lower (the host's root) */
         bool read_only;
         bool userns;

@@ -246,11 +246,37 @@ static int readonly_view(const char *lower, char *root, int why, char **ret_root
         return 0;
 }
 
-static int setup_root(const mount_plan *p, char **ret_root, err_t *e)
+/* rootfsPropagation slave or rslave: the root's tree cloned before every
+ * mount is made private, made a slave of the host's (its submounts too
+ * with rslave), for setup_root to put in place. */
+static int root_slave_tree(const mount_plan *p, int *ret_fd, err_t *e)
+{
+        *ret_fd = -1;
+        if (!p->in_place || !p->root_slave)
+                return 0;
+        _cleanup_close_ int fd =
+                open_tree(AT_FDCWD, p->lower, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0)
+                return err_sys(e, errno, "%s: clone the root", p->lower);
+        struct mount_attr a = {.propagation = MS_SLAVE};
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | (p->root_slave == 2 ? AT_RECURSIVE : 0), &a,
+                          sizeof a) < 0)
+                return err_sys(e, errno, "%s: make the root a slave", p->lower);
+        *ret_fd = steal_fd(&fd);
+        return 0;
+}
+
+static int setup_root(const mount_plan *p, int slave_fd, char **ret_root, err_t *e)
 {
         if (p->in_place) {
                 /* pivot_root needs a mount point. */
-                int r = mounts_do(p->lower, p->lower, NULL, MS_BIND | MS_REC, NULL, e);
+                int r = slave_fd >= 0
+                                ? (move_mount(slave_fd, "", AT_FDCWD, p->lower,
+                                              MOVE_MOUNT_F_EMPTY_PATH) < 0
+                                           ? err_sys(e, errno, "%s: put the root in place",
+                                                     p->lower)
+                                           : 0)
+                                : mounts_do(p->lower, p->lower, NULL, MS_BIND | MS_REC, NULL, e);
                 if (r == 0)
                         r = mounts_make_nodev(p->lower, e);
                 if (r < 0)
@@ -422,12 +448,15 @@ int mounts_setup(const mount_plan *p, err_t *e)
         int r = mounts_user_parse(p, &u, e);
         if (r == 0)
                 r = mounts_user_slave_trees(&u, e);
+        _cleanup_close_ int slave_fd = -1;
+        if (r == 0)
+                r = root_slave_tree(p, &slave_fd, e);
         if (r == 0)
                 r = mounts_do(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, e);
         if (r < 0)
                 return r;
         _cleanup_free_ char *root = NULL;
-        r = setup_root(p, &root, e);
+        r = setup_root(p, slave_fd, &root, e);
         if (r < 0)
                 return r;
         /* The kernel's file systems go on real directories: an image

@@ -374,6 +374,8 @@ static int parse_linux(parser *p, json_object *lx)
                         return spec_bad(p, "linux.rootfsPropagation",
                                         "only private, rprivate, slave or rslave (the container's "
                                         "mounts never reach the host)");
+                if (!strcmp(prop, "slave") || !strcmp(prop, "rslave"))
+                        p->s->cfg.root_slave = prop[0] == 'r' ? 2 : 1;
         }
         if ((r = parse_cgroups_path(p, spec_member(lx, "cgroupsPath"))) < 0)
                 return r;

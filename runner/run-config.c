@@ -402,6 +402,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .plan = {.lower = p->lower,
                          .rundir = p->rundir,
                          .in_place = c->in_place,
+                         .root_slave = c->root_slave,
                          .masked = &c->masked_paths,
                          .readonly_paths = &c->readonly_paths,
                          .sysctls = &c->sysctls,

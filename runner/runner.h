@@ -272,6 +272,10 @@ typedef struct runner_config {
          * maps (uid_map and gid_map text, "CONTAINER HOST SIZE" lines; OCI's
          * linux.uidMappings, gidMappings); NULL: none. */
         const char *uid_map, *gid_map;
+        /* With in_place: the root a slave of the host's mount (OCI's
+         * rootfsPropagation slave 1, rslave 2: its submounts too); 0:
+         * private, as every other mount. */
+        int root_slave;
 
         /* OCI hooks (NULL: none): prestart and createRuntime run on the
          * host side once the mounts are made, createContainer in the

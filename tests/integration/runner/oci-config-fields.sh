@@ -345,4 +345,22 @@ want_out mt '0\n0\nkept\nro\nrw\n'
         fail "maskedPaths changed the tree"
 rm -rf b/rootfs/secret b/rootfs/etc/ro b/rootfs/etc/secret-file b/rootfs/ro-link b/rootfs/etc/w
 bad 'config.json: linux.maskedPaths: expected absolute paths below the root' 'linux.maskedPaths=["etc/x"]'
+
+# linux.rootfsPropagation: with rslave a mount the host makes below the
+# bundle's (shared) root later shows in the container, with rprivate not.
+cp -a b/rootfs rfs && mkdir -p rfs/mnt
+mount --bind rfs rfs && mount --make-shared rfs || fail "a shared mount of the test's own"
+for prop in rslave rprivate; do
+        conf 'process.args=["/bin/sleep","60"]' "root={'path':'$T/rfs'}" "linux.rootfsPropagation='$prop'"
+        "${R[@]}" create --bundle b rp-$prop 2>rp.err || fail "create rp-$prop: $(cat rp.err)"
+        "${R[@]}" start rp-$prop || fail "start rp-$prop"
+done
+mount -t tmpfs -o size=1m rfstmp rfs/mnt || fail "mount below the shared root"
+for prop in rslave rprivate; do
+        "${R[@]}" exec rp-$prop /bin/sh -c 'grep -c " /mnt " /proc/self/mountinfo; true' >>rp.out 2>>rp.err ||
+                fail "exec rp-$prop: $(cat rp.err)"
+        "${R[@]}" delete --force rp-$prop || fail "delete rp-$prop"
+done
+umount rfs/mnt && umount rfs || fail "umount rfs"
+want_out rp '1\n0\n'
 echo PASS
