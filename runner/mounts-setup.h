@@ -27,12 +27,17 @@ int mounts_bind_in_root(const char *root, const char *src, const char *dst, bool
 
 /* ---- mounts-user.c ------------------------------------------------- */
 
+/* In user_mount's attrs: bind src alone, not the mounts below it (-v's
+ * mode bind, OCI's "bind" option; rbind, the default, takes them too). */
+#define MOUNTS_BIND_ONE (UINT64_C(1) << 63)
+
 typedef struct user_mount {
         char *src; /* NULL for a tmpfs */
         char *dst;
         bool ro;
         bool slave;     /* rslave (or slave): the host's mounts below src propagate in */
-        uint64_t attrs; /* MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOEXEC (binds are always nodev) */
+        uint64_t attrs; /* MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOEXEC (binds are always nodev),
+                           MOUNTS_BIND_ONE */
         int tree_fd;    /* slave: the detached copy of src made before anything is private */
         unsigned long tmpfs_flags;
         char *tmpfs_data;

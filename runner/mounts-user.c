@@ -1,8 +1,7 @@
 /* The mounts the user asks for: -v SRC:DST[:MODES] (ro, rw, nosuid,
- * noexec, private, slave and rslave, the slave ones' sources detached
- * before anything is private) and --tmpfs DST[:OPTIONS], put in place
- * shallowest destination first; with --net host the host's resolv.conf
- * and hosts too. */
+ * noexec, bind (not the mounts below SRC) or rbind, private, slave and rslave, the slave ones'
+ * sources detached before anything is private) and --tmpfs DST[:OPTIONS], put in place shallowest
+ * destination first; with --net host the host's resolv.conf and hosts too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -189,6 +188,10 @@ static int bind_modes(const char *spec, const char *modes, user_mount *m, err_t 
                         m->attrs |= MOUNT_ATTR_NOEXEC;
                 else if (!strcmp(w, "nodev"))
                         ; /* every bind is */
+                else if (!strcmp(w, "bind"))
+                        m->attrs |= MOUNTS_BIND_ONE;
+                else if (!strcmp(w, "rbind"))
+                        m->attrs &= ~MOUNTS_BIND_ONE;
                 else if (!strcmp(w, "private") || !strcmp(w, "rprivate"))
                         m->slave = false;
                 else if (!strcmp(w, "shared") || !strcmp(w, "rshared"))
@@ -274,7 +277,8 @@ int mounts_user_slave_trees(user_mounts *u, err_t *e)
                 if (!m->slave)
                         continue;
                 m->tree_fd = open_tree(AT_FDCWD, m->src,
-                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+                                               (m->attrs & MOUNTS_BIND_ONE ? 0 : AT_RECURSIVE));
                 if (m->tree_fd < 0)
                         return err_sys(e, errno, "bind source %s", m->src);
                 struct mount_attr a = {.propagation = MS_SLAVE};

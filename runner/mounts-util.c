@@ -177,7 +177,9 @@ int mounts_bind_in_root(const char *root, const char *src, const char *dst, bool
         if (tree_fd >= 0 && move_mount(tree_fd, "", AT_FDCWD, t, MOVE_MOUNT_F_EMPTY_PATH) < 0)
                 r = err_sys(e, errno, "bind %s on %s", src, t);
         else if (tree_fd < 0)
-                r = mounts_do(src, t, NULL, MS_BIND | MS_REC, NULL, e);
+                r = mounts_do(src, t, NULL, MS_BIND | (attrs & MOUNTS_BIND_ONE ? 0 : MS_REC), NULL,
+                              e);
+        attrs &= ~MOUNTS_BIND_ONE;
         if (r == 0)
                 r = mounts_make_nodev(t, e);
         if (r == 0 && attrs) {

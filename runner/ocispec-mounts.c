@@ -113,9 +113,11 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                                 spec_warn(p, WHAT ": %s.options: %s: ignored on a bind mount", path,
                                           o);
                 }
+                /* As runc: the mounts below the source too only with rbind. */
                 strv_push_take(&p->s->cfg.binds,
-                               xasprintf("%s:%s:%s%s%s%s", abs, dst, ro ? "ro" : "rw",
-                                         prop ? "," : "", prop ? prop : "", extra));
+                               xasprintf("%s:%s:%s%s%s%s%s", abs, dst, ro ? "ro" : "rw",
+                                         prop ? "," : "", prop ? prop : "", extra,
+                                         strv_contains(&opts, "rbind") ? "" : ",bind"));
                 return 0;
         }
         if (runner_made(type, dst))

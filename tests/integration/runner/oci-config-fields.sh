@@ -363,4 +363,16 @@ for prop in rslave rprivate; do
 done
 umount rfs/mnt && umount rfs || fail "umount rfs"
 want_out rp '1\n0\n'
+
+# A bind mount takes the mounts below its source with rbind only (as
+# runc: bind alone is the source's own mount); -v's bind mode likewise.
+mkdir -p rb/sub
+mount -t tmpfs -o size=1m rbsub rb/sub && echo below >rb/sub/f || fail "a mount of the test's own"
+conf 'process.args=["/bin/sh","-c","cat /r1/sub/f; ls /r2/sub | wc -l"]' \
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/r1','type':'bind','source':'$T/rb','options':['rbind']},{'destination':'/r2','type':'bind','source':'$T/rb','options':['bind']}]"
+run_ok rb
+want_out rb 'below\n0\n'
+"$RUNROOT" -v "$T/rb:/r:ro,bind" "$IMG" /bin/sh -c 'ls /r/sub | wc -l' >rbv.out 2>rbv.err || fail "-v :bind: $(cat rbv.err)"
+want_out rbv '0\n'
+umount rb/sub || fail "umount rb/sub"
 echo PASS
