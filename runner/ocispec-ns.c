@@ -73,8 +73,16 @@ int spec_parse_namespaces(parser *p, json_object *v)
                                   "a new one",
                                   types[k]);
         bool root = geteuid() == 0;
-        /* As root, a user namespace takes config.json's id maps. */
+        /* As root, a user namespace takes config.json's id maps; made
+         * with the others in one clone, it cannot join the host's. */
         p->s->userns = have[4] && root;
+        bool joins = p->s->netns_path;
+        for (size_t k = 0; k < RUNNER_NSJ_MAX; k++)
+                joins = joins || p->s->join_ns[k];
+        if (p->s->userns && joins)
+                return spec_bad(p, "linux.namespaces",
+                                "a new user namespace with one joined by path: not supported by "
+                                "runroot");
         if (!have[4] && !root)
                 return spec_bad(p, "linux.namespaces",
                                 "no user namespace: runroot needs one when not run as root");

@@ -325,6 +325,9 @@ bad 'config.json: linux.uidMappings: missing (the user namespace needs it)' \
         "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]"
 bad 'config.json: linux.uidMappings: needs a user namespace in linux.namespaces' \
         "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]"
+bad 'config.json: linux.namespaces: a new user namespace with one joined by path: not supported by runroot' \
+        "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','network','user')]+[{'type':'ipc','path':'/proc/1/ns/ipc'}]" \
+        "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]" "linux.gidMappings=[{'containerID':0,'hostID':100000,'size':1}]"
 bad 'config.json: linux.gidMappings[0].size: out of range' \
         "linux.namespaces=[{'type':t} for t in ('pid','mount','uts','ipc','network','user')]" \
         "linux.uidMappings=[{'containerID':0,'hostID':100000,'size':65536}]" "linux.gidMappings=[{'containerID':0,'hostID':100000,'size':0}]"
