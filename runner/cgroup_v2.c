@@ -465,6 +465,18 @@ int cg_v2_destroy(cgroup *cg, err_t *e)
                 free(steal_pointer(&cg->path));
                 return 0;
         }
+        /* Most often nothing is left: pid 1's end took its pid namespace,
+         * and so every process of the container, along. Then the rmdir
+         * alone (EBUSY otherwise: kill what is there, as below); a warm
+         * run saves the cgroup.kill write, which takes the cgroup mutex
+         * every other cgroup user of the machine contends for, and the
+         * read of cgroup.procs. */
+        if (cg->path && cg->dirfd >= 0 && !cg_test.fake_fs &&
+            unlinkat(cg->parent_fd, cg->name, AT_REMOVEDIR) == 0) {
+                closep(&cg->dirfd);
+                cg->dirfd = -1;
+                free(steal_pointer(&cg->path));
+        }
         if (cg->path && cg->dirfd >= 0) {
                 err_t e2 = {0};
                 bool have_kill = cg_write(cg->dirfd, cg->path, "cgroup.kill", "1", true, &e2) == 0;

@@ -165,6 +165,20 @@ else
         echo "  (no /proc/self/sched here: the slices not checked)"
 fi
 
+# At the end nothing is left in the cgroup (pid 1's end took its pid
+# namespace along): it is removed at once, with no cgroup.kill written
+# and no cgroup.procs read (hardening-killed-runroot and runroot-cleanup
+# check what is killed when something is left).
+if [ -n "$cg2" ] && command -v strace >/dev/null; then
+        ASAN_OPTIONS=detect_leaks=0 strace -e trace=openat,unlinkat -o "$T/endtrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the cgroup's end"
+        grep -E 'openat\([0-9]+, "cgroup\.(kill|procs)"' "$T/endtrace" >"$T/end-kill" || [ $? = 1 ] || fail "grep $T/endtrace"
+        [ ! -s "$T/end-kill" ] || fail "an empty cgroup was killed before its removal: $(head -2 "$T/end-kill")"
+        grep -E 'unlinkat\([0-9]+, "runroot-[0-9]+-[0-9a-f]+", AT_REMOVEDIR\) = 0' "$T/endtrace" >"$T/end-rm" ||
+                [ $? = 1 ] || fail "grep $T/endtrace"
+        [ -s "$T/end-rm" ] || fail "the cgroup was not removed: $(grep unlinkat "$T/endtrace" | head -2)"
+fi
+
 # Linked in (-Dstatic_libs, the default): a start loads no library but
 # libc (the dynamic loader and the mappings each fork copies were about
 # 0.2 ms of CPU of every start).
