@@ -120,12 +120,14 @@ assert f["hooks"] == ["prestart", "createRuntime", "createContainer", "startCont
 assert {"ro", "rw", "bind", "rbind", "nosuid", "noexec", "nodev"} <= set(f["mountOptions"]), f
 assert "shared" not in f["mountOptions"] and "dev" not in f["mountOptions"], f
 lx = f["linux"]
-assert set(lx["namespaces"]) == {"cgroup", "ipc", "mount", "network", "pid", "uts"}, lx["namespaces"]
+assert set(lx["namespaces"]) == {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}, lx["namespaces"]
 assert "CAP_SYS_ADMIN" in lx["capabilities"] and "CAP_CHOWN" in lx["capabilities"], lx
 assert lx["cgroup"]["v1"] and lx["cgroup"]["v2"] and not lx["cgroup"]["systemd"], lx["cgroup"]
 assert lx["seccomp"]["enabled"] and "SCMP_ACT_ERRNO" in lx["seccomp"]["actions"], lx["seccomp"]
 assert "SCMP_ACT_NOTIFY" not in lx["seccomp"]["actions"], lx["seccomp"]
 assert "SCMP_CMP_MASKED_EQ" in lx["seccomp"]["operators"], lx["seccomp"]
+flags = ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]
+assert lx["seccomp"]["knownFlags"] == flags and lx["seccomp"]["supportedFlags"] == flags, lx["seccomp"]
 assert lx["seccomp"]["archs"] and all(a.startswith("SCMP_ARCH_") for a in lx["seccomp"]["archs"]), lx
 for k in ("apparmor", "selinux", "intelRdt"):
     assert lx[k] == {"enabled": False}, (k, lx[k])
