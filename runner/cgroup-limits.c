@@ -23,6 +23,7 @@ void cg_limits_init(cg_limits *l)
                 .io_weight = -1,
                 .memory_low = -1,
                 .memory_swap = -1,
+                .swappiness = -1,
         };
 }
 
@@ -34,7 +35,8 @@ bool cg_limits_any(const cg_limits *l)
 unsigned cg_needed(const cg_limits *l)
 {
         unsigned m = 0;
-        if (l->memory >= 0 || l->memory_low >= 0 || l->memory_swap != -1)
+        if (l->memory >= 0 || l->memory_low >= 0 || l->memory_swap != -1 || l->swappiness >= 0 ||
+            l->oom_kill_disable)
                 m |= CG_C_MEMORY;
         if (l->cpu_quota >= 0 || l->cpu_weight >= 0 || l->cpu_shares >= 0)
                 m |= CG_C_CPU;

@@ -69,6 +69,10 @@ typedef struct cg_limits {
          * memory.memsw.limit_in_bytes, v2 memory.swap.max = this - memory);
          * -1 = unset (as much as memory: no swap), -2 = swap not limited. */
         int64_t memory_swap;
+        /* v1 only (memory.swappiness, memory.oom_control; cgroup v2 has
+         * neither: refused there): 0..100, -1 = unset; the OOM killer off. */
+        int64_t swappiness;
+        bool oom_kill_disable;
         char cpuset_mems[64]; /* memory nodes, "0-1"; empty = unset */
         cg_throttle throttle[CG_THROTTLE_MAX];
         size_t nthrottle;

@@ -226,6 +226,19 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 if (r < 0)
                         return r;
         }
+        if (l->swappiness >= 0) {
+                cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
+                r = cg_writef(d->dirfd, d->path, "memory.swappiness", false, e, "%lld",
+                              (long long)l->swappiness);
+                if (r < 0)
+                        return r;
+        }
+        if (l->oom_kill_disable) {
+                cg_v1_dir *d = &cg->v1[CG_V1_MEMORY];
+                r = cg_write(d->dirfd, d->path, "memory.oom_control", "1", false, e);
+                if (r < 0)
+                        return r;
+        }
         cg_v1_dir *cpu = &cg->v1[CG_V1_CPU];
         if (l->cpu_quota >= 0) {
                 r = cg_writef(cpu->dirfd, cpu->path, "cpu.cfs_period_us", false, e, "%lld",
@@ -548,7 +561,9 @@ int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e)
 {
         cg_v1_dir *d = NULL;
         int r = 0;
-        if ((l->memory_low >= 0 || l->memory_swap != -1) && l->memory < 0)
+        if ((l->memory_low >= 0 || l->memory_swap != -1 || l->swappiness >= 0 ||
+             l->oom_kill_disable) &&
+            l->memory < 0)
                 r = dir_of(cg, CG_V1_MEMORY, &d, e);
         if (l->memory >= 0 && (r = dir_of(cg, CG_V1_MEMORY, &d, e)) == 0) {
                 /* memory+swap may not go below the memory limit: raised

@@ -182,6 +182,10 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 else if (r < 0)
                         return r;
         }
+        if (l->swappiness >= 0 || l->oom_kill_disable)
+                return err_set(e, -ENOTSUP, "%s: %s: not on cgroup v2", cg->path,
+                               l->swappiness >= 0 ? "memory swappiness"
+                                                  : "disabling the OOM killer");
         if (l->memory_low >= 0) {
                 r = cg_writef(cg->dirfd, cg->path, "memory.low", true, e, "%lld",
                               (long long)l->memory_low);

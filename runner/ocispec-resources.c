@@ -135,6 +135,11 @@ static int parse_memory(parser *p, json_object *mem, cg_limits *l)
                 r = get_opt(p, mem, "reservation", path, -1, INT64_MAX, &res);
         if (r == 0)
                 r = get_opt(p, mem, "swap", path, -1, INT64_MAX, &swap);
+        if (r == 0)
+                r = get_opt(p, mem, "swappiness", path, 0, 100, &l->swappiness);
+        if (r == 0 && spec_member(mem, "disableOOMKiller"))
+                r = spec_get_bool(p, spec_member(mem, "disableOOMKiller"),
+                                  "linux.resources.memory.disableOOMKiller", &l->oom_kill_disable);
         if (r < 0)
                 return r;
         if (l->memory == 0)
@@ -152,7 +157,8 @@ static int parse_memory(parser *p, json_object *mem, cg_limits *l)
                                         "below memory.limit (it counts memory and swap together)");
                 l->memory_swap = swap;
         }
-        static const char *const known[] = {"limit", "reservation", "swap", NULL};
+        static const char *const known[] = {"limit",      "reservation",      "swap",
+                                            "swappiness", "disableOOMKiller", NULL};
         warn_unknown(p, mem, path, known);
         return 0;
 }

@@ -309,6 +309,8 @@ static int update_opts(int argc, char **argv, cg_limits *l, const char **ret_id)
                 memcpy(l->cpuset_mems, fl.cpuset_mems, sizeof l->cpuset_mems);
                 l->memory_low = fl.memory_low;
                 l->memory_swap = fl.memory_swap;
+                l->swappiness = fl.swappiness;
+                l->oom_kill_disable = fl.oom_kill_disable;
                 l->io_weight = fl.io_weight;
                 l->io_weight_blkio = fl.io_weight_blkio;
                 memcpy(l->throttle, fl.throttle, sizeof l->throttle);

@@ -206,6 +206,19 @@ printf '{"memory":{"limit":67108864,"reservation":16777216,"swap":-1},"cpu":{"me
 "${R[@]}" update --resources res.json rs 2>up.err || fail "update --resources: $(cat up.err)"
 [ "$(cgval memory memory.soft_limit_in_bytes memory.low)" = "16777216 " ] || fail "update: reservation $(cgval memory memory.soft_limit_in_bytes memory.low)"
 "${R[@]}" delete --force rs || fail "delete rs"
+# memory.swappiness and disableOOMKiller: cgroup v1's files (v2 has none:
+# refused there, naming it).
+conf 'process.args=["/bin/sleep","60"]' "linux.resources={'memory':{'limit':67108864,'swappiness':10,'disableOOMKiller':True}}"
+if "${R[@]}" create --bundle b sw 2>sw.err; then
+        pid=$(state_field sw pid)
+        f=$(cg_file "$pid" memory memory.swappiness memory.swappiness-not-on-v2)
+        [ -n "$f" ] || fail "swappiness: no v1 memory cgroup, yet created: $(cat /proc/$pid/cgroup)"
+        [ "$(cat "$f")" = 10 ] || fail "memory.swappiness: $(cat "$f")"
+        grep -qx 'oom_kill_disable 1' "${f%/*}/memory.oom_control" || fail "memory.oom_control: $(cat "${f%/*}/memory.oom_control")"
+        "${R[@]}" delete --force sw || fail "delete sw"
+else
+        grep -q ': memory swappiness: not on cgroup v2$' sw.err || fail "swappiness: $(cat sw.err)"
+fi
 bad 'config.json: linux.resources.memory.swap: below memory.limit (it counts memory and swap together)' \
         "linux.resources={'memory':{'limit':67108864,'swap':1048576}}"
 bad 'config.json: linux.resources.memory.swap: needs memory.limit (it counts memory and swap together)' \
