@@ -1,7 +1,9 @@
 /* Loading libarchive and libcrypto on first use (see lazylib.h for why). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <locale.h>
 #include <pthread.h>
+#include <string.h>
 
 #define LA_NO_REDIRECT
 #include "lazylib.h"
@@ -25,6 +27,14 @@ static int la_load_locked(void **handle, err_t *e)
         LA_FUNCS(LA_RESOLVE)
 #undef LA_RESOLVE
         la = t;
+        /* Archive names in pax headers are UTF-8: a UTF-8 character type
+         * lets libarchive hand them over unchanged. A program that set no
+         * locale of its own (runroot, which so reads no locale files on a
+         * warm start) gets it here, before any reader or writer thread
+         * exists; one that did (mkroot, in main) keeps its own. */
+        const char *ctype = setlocale(LC_CTYPE, NULL);
+        if (ctype && !strcmp(ctype, "C") && !setlocale(LC_CTYPE, "C.UTF-8"))
+                setlocale(LC_CTYPE, "");
         __atomic_store_n(handle, h, __ATOMIC_RELEASE);
         return 0;
 }

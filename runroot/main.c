@@ -5,7 +5,6 @@
  * command line (ociruntime.c) is taken when it is wanted. */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -253,10 +252,9 @@ static int run_main(int argc, char **argv, runner_config *cfg)
 int main(int argc, char **argv)
 {
         log_init("runroot");
-        /* Archive names in pax headers are UTF-8: a UTF-8 character type
-         * lets libarchive hand them over unchanged. */
-        if (!setlocale(LC_CTYPE, "C.UTF-8"))
-                setlocale(LC_CTYPE, "");
+        /* The UTF-8 character type libarchive needs is set by extract/ when
+         * it loads libarchive (la_load): a warm start, which unpacks
+         * nothing, reads no locale files and maps none. */
         if (runroot_oci_wanted(argc, argv))
                 return runroot_oci_main(argc, argv);
         runner_config cfg;

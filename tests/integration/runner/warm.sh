@@ -179,6 +179,17 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
         [ -s "$T/end-rm" ] || fail "the cgroup was not removed: $(grep unlinkat "$T/endtrace" | head -2)"
 fi
 
+# Nothing is unpacked: no locale is read (the UTF-8 character type that
+# libarchive needs is set when it is loaded; mkroot-image-runs checks the
+# names an unpack makes in the C locale).
+if command -v strace >/dev/null; then
+        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=openat -o "$T/loctrace" \
+                "$RUNROOT" "$IMG" true || fail "traced run for the locale"
+        grep -E '"/usr/(lib|share)/locale/|gconv' "$T/loctrace" >"$T/locale-opens" || [ $? = 1 ] ||
+                fail "grep $T/loctrace"
+        [ ! -s "$T/locale-opens" ] || fail "a warm run read the locale: $(head -1 "$T/locale-opens")"
+fi
+
 # Linked in (-Dstatic_libs, the default): a start loads no library but
 # libc (the dynamic loader and the mappings each fork copies were about
 # 0.2 ms of CPU of every start).
