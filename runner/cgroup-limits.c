@@ -24,6 +24,8 @@ void cg_limits_init(cg_limits *l)
                 .memory_low = -1,
                 .memory_swap = -1,
                 .swappiness = -1,
+                .cpu_burst = -1,
+                .cpu_idle = -1,
         };
 }
 
@@ -38,7 +40,8 @@ unsigned cg_needed(const cg_limits *l)
         if (l->memory >= 0 || l->memory_low >= 0 || l->memory_swap != -1 || l->swappiness >= 0 ||
             l->oom_kill_disable)
                 m |= CG_C_MEMORY;
-        if (l->cpu_quota >= 0 || l->cpu_weight >= 0 || l->cpu_shares >= 0)
+        if (l->cpu_quota >= 0 || l->cpu_weight >= 0 || l->cpu_shares >= 0 || l->cpu_burst >= 0 ||
+            l->cpu_idle >= 0 || l->cpu_rt_set)
                 m |= CG_C_CPU;
         if (l->pids >= 0)
                 m |= CG_C_PIDS;

@@ -73,7 +73,14 @@ typedef struct cg_limits {
          * neither: refused there): 0..100, -1 = unset; the OOM killer off. */
         int64_t swappiness;
         bool oom_kill_disable;
-        char cpuset_mems[64]; /* memory nodes, "0-1"; empty = unset */
+        /* OCI's cpu.burst (µs above the quota: v1 cpu.cfs_burst_us, v2
+         * cpu.max.burst) and cpu.idle (0 or 1); -1 = unset. The realtime
+         * budget (v1 cpu.rt_period_us, cpu.rt_runtime_us; v2 has none:
+         * refused there) when cpu_rt_set. */
+        int64_t cpu_burst, cpu_idle;
+        bool cpu_rt_set;
+        int64_t cpu_rt_period, cpu_rt_runtime; /* period 0: the kernel's */
+        char cpuset_mems[64];                  /* memory nodes, "0-1"; empty = unset */
         cg_throttle throttle[CG_THROTTLE_MAX];
         size_t nthrottle;
         /* The device allow-list must be enforced (runs as root): the devices

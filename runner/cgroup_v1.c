@@ -258,6 +258,30 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 if (r < 0)
                         return r;
         }
+        if (l->cpu_burst >= 0) {
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.cfs_burst_us", false, e, "%lld",
+                              (long long)l->cpu_burst);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpu_idle >= 0) {
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.idle", false, e, "%lld",
+                              (long long)l->cpu_idle);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpu_rt_set && l->cpu_rt_period > 0) {
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.rt_period_us", false, e, "%lld",
+                              (long long)l->cpu_rt_period);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpu_rt_set) {
+                r = cg_writef(cpu->dirfd, cpu->path, "cpu.rt_runtime_us", false, e, "%lld",
+                              (long long)l->cpu_rt_runtime);
+                if (r < 0)
+                        return r;
+        }
         if (l->pids >= 0) {
                 cg_v1_dir *d = &cg->v1[CG_V1_PIDS];
                 r = cg_writef(d->dirfd, d->path, "pids.max", false, e, "%lld", (long long)l->pids);
@@ -572,7 +596,8 @@ int cg_v1_update(cgroup *cg, const cg_limits *l, err_t *e)
                 cg_writef(d->dirfd, d->path, "memory.memsw.limit_in_bytes", false, &ignore, "%lld",
                           (long long)l->memory);
         }
-        if (r == 0 && (l->cpu_quota >= 0 || l->cpu_shares >= 0 || l->cpu_weight >= 0))
+        if (r == 0 && (l->cpu_quota >= 0 || l->cpu_shares >= 0 || l->cpu_weight >= 0 ||
+                       l->cpu_burst >= 0 || l->cpu_idle >= 0 || l->cpu_rt_set))
                 r = dir_of(cg, CG_V1_CPU, &d, e);
         if (r == 0 && l->pids >= 0)
                 r = dir_of(cg, CG_V1_PIDS, &d, e);

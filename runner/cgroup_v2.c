@@ -182,6 +182,21 @@ static int write_limits(cgroup *cg, const cg_limits *l, err_t *e)
                 else if (r < 0)
                         return r;
         }
+        if (l->cpu_rt_set)
+                return err_set(e, -ENOTSUP, "%s: a realtime cpu budget: not on cgroup v2",
+                               cg->path);
+        if (l->cpu_burst >= 0) {
+                r = cg_writef(cg->dirfd, cg->path, "cpu.max.burst", true, e, "%lld",
+                              (long long)l->cpu_burst);
+                if (r < 0)
+                        return r;
+        }
+        if (l->cpu_idle >= 0) {
+                r = cg_writef(cg->dirfd, cg->path, "cpu.idle", true, e, "%lld",
+                              (long long)l->cpu_idle);
+                if (r < 0)
+                        return r;
+        }
         if (l->swappiness >= 0 || l->oom_kill_disable)
                 return err_set(e, -ENOTSUP, "%s: %s: not on cgroup v2", cg->path,
                                l->swappiness >= 0 ? "memory swappiness"

@@ -177,8 +177,23 @@ static int parse_cpu(parser *p, json_object *cpu, cg_limits *l)
                 r = get_opt(p, cpu, "period", path, 1000, 1000000, &l->cpu_period);
         if (r == 0)
                 r = get_opt(p, cpu, "shares", path, 0, 262144, &shares);
+        if (r == 0)
+                r = get_opt(p, cpu, "burst", path, 0, INT64_MAX, &l->cpu_burst);
+        if (r == 0)
+                r = get_opt(p, cpu, "idle", path, 0, 1, &l->cpu_idle);
+        int64_t rt_runtime = INT64_MIN;
+        if (r == 0)
+                r = get_opt(p, cpu, "realtimePeriod", path, 0, 1000000, &l->cpu_rt_period);
+        if (r == 0)
+                r = get_opt(p, cpu, "realtimeRuntime", path, -1, 1000000, &rt_runtime);
         if (r < 0)
                 return r;
+        if (rt_runtime != INT64_MIN) {
+                l->cpu_rt_set = true;
+                l->cpu_rt_runtime = rt_runtime;
+        } else if (l->cpu_rt_period > 0)
+                return spec_bad(p, "linux.resources.cpu.realtimePeriod",
+                                "needs realtimeRuntime (the budget in each period)");
         if (l->cpu_quota == 0)
                 l->cpu_quota = -1;
         if (shares >= 2)
@@ -203,7 +218,9 @@ static int parse_cpu(parser *p, json_object *cpu, cg_limits *l)
                                         "expected a list of memory nodes (0-1,3)");
                 snprintf(l->cpuset_mems, sizeof l->cpuset_mems, "%s", mems);
         }
-        static const char *const known[] = {"quota", "period", "shares", "cpus", "mems", NULL};
+        static const char *const known[] = {
+                "quota", "period",         "shares",          "cpus", "mems", "burst",
+                "idle",  "realtimePeriod", "realtimeRuntime", NULL};
         warn_unknown(p, cpu, path, known);
         return 0;
 }

@@ -311,6 +311,11 @@ static int update_opts(int argc, char **argv, cg_limits *l, const char **ret_id)
                 l->memory_swap = fl.memory_swap;
                 l->swappiness = fl.swappiness;
                 l->oom_kill_disable = fl.oom_kill_disable;
+                l->cpu_burst = fl.cpu_burst;
+                l->cpu_idle = fl.cpu_idle;
+                l->cpu_rt_set = fl.cpu_rt_set;
+                l->cpu_rt_period = fl.cpu_rt_period;
+                l->cpu_rt_runtime = fl.cpu_rt_runtime;
                 l->io_weight = fl.io_weight;
                 l->io_weight_blkio = fl.io_weight_blkio;
                 memcpy(l->throttle, fl.throttle, sizeof l->throttle);

@@ -246,6 +246,27 @@ else
         [ ! -e "$T/state/bw" ] || fail "blockIO.weight refused: left state"
 fi
 
+
+# cpu.burst, cpu.idle and the realtime budget: v1's cpu.cfs_burst_us,
+# cpu.idle, cpu.rt_period_us and cpu.rt_runtime_us (v2: cpu.max.burst and
+# cpu.idle; a realtime budget refused there, naming it).
+conf 'process.args=["/bin/sleep","60"]' \
+        "linux.resources={'cpu':{'quota':20000,'period':100000,'burst':1000,'idle':1,'realtimePeriod':100000,'realtimeRuntime':10000}}"
+if "${R[@]}" create --bundle b cb 2>cb.err; then
+        pid=$(state_field cb pid)
+        f=$(cg_file "$pid" cpu cpu.cfs_burst_us cpu.max.burst)
+        [ -n "$f" ] && [ "${f##*/}" = cpu.cfs_burst_us ] || fail "cpu: not on v1, yet a realtime budget was set: $f"
+        d=${f%/*}
+        printf '%s %s %s %s\n' "$(cat "$d/cpu.cfs_burst_us")" "$(cat "$d/cpu.idle")" \
+                "$(cat "$d/cpu.rt_period_us")" "$(cat "$d/cpu.rt_runtime_us")" >cb.out
+        want_out cb '1000 1 100000 10000\n'
+        "${R[@]}" delete --force cb || fail "delete cb"
+else
+        grep -q ': a realtime cpu budget: not on cgroup v2$' cb.err || fail "cpu realtime: $(cat cb.err)"
+fi
+bad 'config.json: linux.resources.cpu.realtimePeriod: needs realtimeRuntime (the budget in each period)' \
+        "linux.resources={'cpu':{'realtimePeriod':100000}}"
+
 # --preserve-fds N (create, run and exec): the caller's fds 3 .. 3+N-1
 # reach the process, and nothing else of runroot's; an fd that is not
 # open is refused.
