@@ -1,5 +1,5 @@
 /* The mounts the user asks for: -v SRC:DST[:MODES] (ro, rw, nosuid,
- * noexec, bind (not the mounts below SRC) or rbind, private, slave and rslave, the slave ones'
+ * noexec, rro, bind (not the mounts below SRC) or rbind, private, slave and rslave, the slave ones'
  * sources detached before anything is private) and --tmpfs DST[:OPTIONS], put in place shallowest
  * destination first; with --net host the host's resolv.conf and hosts too. */
 #include <errno.h>
@@ -187,7 +187,9 @@ static int bind_modes(const char *spec, const char *modes, user_mount *m, err_t 
                 else if (!strcmp(w, "noexec"))
                         m->attrs |= MOUNT_ATTR_NOEXEC;
                 else if (!strcmp(w, "nodev"))
-                        ; /* every bind is */
+                        ;                   /* every bind is */
+                else if (!strcmp(w, "rro")) /* read-only, the mounts below too */
+                        m->attrs |= MOUNT_ATTR_RDONLY;
                 else if (!strcmp(w, "bind"))
                         m->attrs |= MOUNTS_BIND_ONE;
                 else if (!strcmp(w, "rbind"))

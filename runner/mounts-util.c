@@ -187,7 +187,7 @@ int mounts_bind_in_root(const char *root, const char *src, const char *dst, bool
                 struct mount_attr a = {.attr_set = attrs};
                 if (mount_setattr(AT_FDCWD, t, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof a) <
                     0)
-                        r = err_sys(e, errno, "bind %s on %s: nosuid, noexec", src, t);
+                        r = err_sys(e, errno, "bind %s on %s: nosuid, noexec, rro", src, t);
         }
         if (r < 0 || !ro)
                 return r;

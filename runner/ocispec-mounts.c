@@ -96,8 +96,13 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                                          o);
                                 return spec_bad(p, sub, msg);
                         } else if (!strcmp(o, "nosuid") || !strcmp(o, "noexec") ||
-                                   !strcmp(o, "nodev")) {
-                                char *x = xasprintf("%s,%s", extra, o);
+                                   !strcmp(o, "nodev") || !strcmp(o, "rro") ||
+                                   !strcmp(o, "rnosuid") || !strcmp(o, "rnoexec") ||
+                                   !strcmp(o, "rnodev")) {
+                                /* (nosuid and noexec take the mounts below
+                                 * too: as their recursive forms) */
+                                const char *w = o[0] == 'r' && o[1] == 'n' ? o + 1 : o;
+                                char *x = xasprintf("%s,%s", extra, w);
                                 free(extra);
                                 extra = x;
                         } else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
@@ -105,6 +110,9 @@ static int parse_mount(parser *p, json_object *m, size_t i, const char *bundle)
                                 snprintf(msg, sizeof msg,
                                          "%s: idmapped mounts are not supported by runroot", o);
                                 return spec_bad(p, sub, msg);
+                        } else if (!strcmp(o, "suid") || !strcmp(o, "exec") ||
+                                   !strcmp(o, "rsuid") || !strcmp(o, "rexec")) {
+                                ; /* a bind's default */
                         } else if (!strcmp(o, "dev")) {
                                 return spec_bad(p, sub,
                                                 "dev: not supported (runroot's binds are "

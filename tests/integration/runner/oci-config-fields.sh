@@ -411,5 +411,12 @@ run_ok rb
 want_out rb 'below\n0\n'
 "$RUNROOT" -v "$T/rb:/r:ro,bind" "$IMG" /bin/sh -c 'ls /r/sub | wc -l' >rbv.out 2>rbv.err || fail "-v :bind: $(cat rbv.err)"
 want_out rbv '0\n'
+# ro is the bind's own mount (as runc's), rro the mounts below it too;
+# rnosuid is nosuid (which takes them all).
+conf 'process.args=["/bin/sh","-c","echo x >/r1/sub/w && echo sub-rw; echo x >/r1/t || echo top-ro; echo x >/r2/sub/w2 || echo sub-ro; grep \" /r2/sub \" /proc/mounts | grep -c nosuid"]' \
+        "mounts=[{'destination':'/proc','type':'proc','source':'proc'},{'destination':'/r1','type':'bind','source':'$T/rb','options':['rbind','ro']},{'destination':'/r2','type':'bind','source':'$T/rb','options':['rbind','rro','rnosuid']}]"
+run_ok rro
+want_out rro 'sub-rw\ntop-ro\nsub-ro\n1\n'
+! grep -q "warning" rro.err || fail "rro: $(cat rro.err)"
 umount rb/sub || fail "umount rb/sub"
 echo PASS
