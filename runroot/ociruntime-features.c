@@ -91,9 +91,10 @@ int oci_cmd_features(int argc, char **argv)
         json_object_object_add(j, "ociVersionMax", json_object_new_string(OCI_SPEC_VERSION));
         json_object_object_add(j, "hooks", str_array(runner_hook_names, RUNNER_HOOK_MAX));
         /* Those config.json's mounts take (binds and tmpfs). */
-        static const char *const mopts[] = {"bind",    "exec",  "nodev", "noexec",   "nosuid",
-                                            "private", "rbind", "ro",    "rprivate", "rslave",
-                                            "rw",      "slave", "suid"};
+        static const char *const mopts[] = {"bind",    "exec",  "nodev",    "noexec", "nosuid",
+                                            "private", "rbind", "rexec",    "rnodev", "rnoexec",
+                                            "rnosuid", "ro",    "rprivate", "rro",    "rslave",
+                                            "rsuid",   "rw",    "slave",    "suid"};
         json_object_object_add(j, "mountOptions", str_array(mopts, ARRAY_SIZE(mopts)));
         json_object *lx = json_object_new_object();
         /* A user namespace: the rootless runroot's always, root's with

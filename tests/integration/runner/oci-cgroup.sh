@@ -117,7 +117,7 @@ import json, sys
 f = json.load(open(sys.argv[1]))
 assert f["ociVersionMin"] == "1.0.0" and f["ociVersionMax"] == "1.2.0", f
 assert f["hooks"] == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"], f["hooks"]
-assert {"ro", "rw", "bind", "rbind", "nosuid", "noexec", "nodev"} <= set(f["mountOptions"]), f
+assert {"ro", "rw", "bind", "rbind", "nosuid", "noexec", "nodev", "rro", "rnosuid", "rnoexec"} <= set(f["mountOptions"]), f
 assert "shared" not in f["mountOptions"] and "dev" not in f["mountOptions"], f
 lx = f["linux"]
 assert set(lx["namespaces"]) == {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}, lx["namespaces"]
