@@ -196,6 +196,8 @@ static _Noreturn void exec_child(const exec_plan *p)
                 close(master);
                 close(p->tty_sock);
         }
+        if (ns_session_keyring(p->o->session_keyring, &e) < 0)
+                fail_to(p->err_fd, &e);
         run_user u = {0};
         if (user_resolve(p->user, &u, &e) < 0)
                 fail_to(p->err_fd, &e);

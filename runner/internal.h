@@ -178,6 +178,9 @@ int mounts_copy_tree(const char *src, const char *dst, err_t *e);
 int ns_write_id_maps(pid_t pid, uid_t uid, gid_t gid, err_t *e);
 /* As root: pid's user namespace gets these uid_map and gid_map texts. */
 int ns_write_maps(pid_t pid, const char *uid_map, const char *gid_map, err_t *e);
+/* A new session keyring named name for this process and its children
+ * (nothing on a kernel without keyrings); NULL: nothing. */
+int ns_session_keyring(const char *name, err_t *e);
 int ns_loopback_up(err_t *e);
 pid_t ns_clone(unsigned long flags);
 /* ns_clone, born in the v2 cgroup of cgroup_fd (clone3 CLONE_INTO_CGROUP;
@@ -387,6 +390,7 @@ typedef struct run_spec {
         const char *domainname;
         unsigned preserve_fds;         /* runner_config's */
         const char *uid_map, *gid_map; /* with userns as root: runner_config's */
+        const char *session_keyring;   /* runner_config's */
         bool groups_exact;             /* the supplementary groups are groups alone */
         const gid_t *groups;
         size_t ngroups;

@@ -3,6 +3,7 @@
  * the caller as root), put the calling process itself into one (a
  * rootless build), bring up loopback in a new network namespace. */
 #include <errno.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -164,6 +165,13 @@ int ns_write_maps(pid_t pid, const char *uid_map, const char *gid_map, err_t *e)
 {
         int r = write_proc(pid, "uid_map", uid_map, e);
         return r < 0 ? r : write_proc(pid, "gid_map", gid_map, e);
+}
+
+int ns_session_keyring(const char *name, err_t *e)
+{
+        if (!name || syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) >= 0 || errno == ENOSYS)
+                return 0;
+        return err_sys(e, errno, "a session keyring of its own");
 }
 
 bool runner_in_userns(void)

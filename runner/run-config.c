@@ -454,6 +454,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .domainname = c->domainname,
                 .preserve_fds = c->preserve_fds,
                 .uid_map = c->uid_map,
+                .session_keyring = c->session_keyring,
                 .gid_map = c->gid_map,
                 .groups_exact = c->in_place,
                 .groups = c->groups,

@@ -119,6 +119,8 @@ static void child_main(run_spec *s)
                 err_sys(&e, errno, "become root of the user namespace");
                 child_fail(s->err_fd, &e);
         }
+        if (ns_session_keyring(s->session_keyring, &e) < 0)
+                child_fail(s->err_fd, &e);
         /* Joined the cgroup: a cgroup namespace rooted there (or the one
          * given, joined). */
         if (s->join_fds && s->join_fds[RUNNER_NSJ_CGROUP] >= 0) {

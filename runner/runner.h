@@ -276,6 +276,10 @@ typedef struct runner_config {
          * rootfsPropagation slave 1, rslave 2: its submounts too); 0:
          * private, as every other mount. */
         int root_slave;
+        /* A new session keyring of this name for the container (runc's
+         * default, so that it does not share the caller's keys); NULL: the
+         * caller's (runc's --no-new-keyring). */
+        const char *session_keyring;
 
         /* OCI hooks (NULL: none): prestart and createRuntime run on the
          * host side once the mounts are made, createContainer in the
@@ -402,6 +406,7 @@ typedef struct runner_exec_opts {
         /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
          * the caller checks they are its own, open from the start). */
         unsigned preserve_fds;
+        const char *session_keyring; /* as runner_config's */
         /* groups_exact: the supplementary groups are these alone (an OCI
          * process's additionalGids, as create's), not the group file's. */
         bool groups_exact;

@@ -23,6 +23,7 @@
 typedef struct create_opts {
         const char *bundle, *pid_file, *console_socket;
         unsigned preserve_fds;
+        bool no_new_keyring;
         bool foreground; /* run */
 } create_opts;
 
@@ -205,6 +206,8 @@ static int do_create(const char *id, const create_opts *o)
                         umask((mode_t)s.umask);
                 s.cfg.started_fd = pfd[1];
                 s.cfg.preserve_fds = o->preserve_fds;
+                /* as runc: a keyring of its own unless --no-new-keyring */
+                s.cfg.session_keyring = o->no_new_keyring ? NULL : id;
                 err_t ce = {0};
                 int r = runner_run(&s.cfg, &ce);
                 if (r < 0)
@@ -255,6 +258,9 @@ static int do_create(const char *id, const create_opts *o)
         json_object_object_add(j, "runroot.cgroup_parents", strv_json(&cg_parents));
         json_object_object_add(j, "runroot.created", json_object_new_int64((int64_t)time(NULL)));
         json_object_object_add(j, "runroot.rootfs", json_object_new_string(s.root));
+        /* for exec, which joins a keyring of its own the same way */
+        json_object_object_add(j, "runroot.noNewKeyring",
+                               json_object_new_boolean(o->no_new_keyring));
         json_object_object_add(j, "annotations",
                                s.annotations ? json_object_get(s.annotations)
                                              : json_object_new_object());
@@ -342,7 +348,7 @@ int oci_cmd_create(int argc, char **argv, bool foreground)
                          * cannot work is refused by the runner anyway. */
                         log_warn("%s --no-pivot: ignored (runroot always uses pivot_root)", cmd);
                         break;
-                case 'k': break; /* runroot makes no session keyring */
+                case 'k': o.no_new_keyring = true; break;
                 case 'f': {
                         int r = oci_preserve_fds(cmd, optarg, &o.preserve_fds);
                         if (r)

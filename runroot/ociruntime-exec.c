@@ -206,6 +206,12 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.groups = s->groups;
         o.ngroups = s->ngroups;
         o.preserve_fds = s->cfg.preserve_fds;
+        /* runc's exec joins a new one too, unless create had
+         * --no-new-keyring */
+        json_object *nk = NULL;
+        bool keep = json_object_object_get_ex(c->st, "runroot.noNewKeyring", &nk) &&
+                    json_object_get_boolean(nk);
+        o.session_keyring = keep ? NULL : c->id;
         o.console_rows = s->cfg.console_rows;
         o.console_cols = s->cfg.console_cols;
         /* The cgroups create recorded (absent in an older runroot's

@@ -17,6 +17,7 @@
  *   rrhelper tiocsti TEXT [FD]    push TEXT into the input of the terminal on FD (0)
  *   rrhelper env                  print the environment
  *   rrhelper trap-term            wait for SIGTERM, print "got TERM", exit 42
+ *   rrhelper keyring              print the session keyring's serial and name
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -213,6 +214,20 @@ int main(int argc, char **argv)
         if (!strcmp(verb, "env")) {
                 for (char **e = environ; *e; e++)
                         printf("%s\n", *e);
+                return 0;
+        }
+        if (!strcmp(verb, "keyring")) {
+                /* KEYCTL_GET_KEYRING_ID of KEY_SPEC_SESSION_KEYRING, then
+                 * KEYCTL_DESCRIBE: "type;uid;gid;perm;name" */
+                long id = syscall(SYS_keyctl, 0, -3L, 0L);
+                char d[256] = "";
+                if (id < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                long n = syscall(SYS_keyctl, 6, id, d, (long)sizeof d - 1);
+                const char *name = n > 0 ? strrchr(d, ';') : NULL;
+                printf("%ld %s\n", id, name ? name + 1 : "?");
                 return 0;
         }
         if (!strcmp(verb, "trap-term")) {

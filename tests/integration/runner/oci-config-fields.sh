@@ -284,6 +284,24 @@ conf 'process.args=["/bin/sleep","60"]'
 want_out pfx 'four\n'
 "${R[@]}" delete --force pfx || fail "delete pfx"
 
+
+# A session keyring of the container's own (named after its id), as runc's
+# create and exec join; --no-new-keyring keeps the caller's, in exec too.
+host_ring=$("$HELPER" keyring) || fail "the host's session keyring: $host_ring"
+conf 'process.args=["/bin/sleep","60"]'
+"${R[@]}" create --bundle b kr1 2>kr.err || fail "create kr1: $(cat kr.err)"
+"${R[@]}" create --no-new-keyring --bundle b kr2 2>kr.err || fail "create kr2: $(cat kr.err)"
+for c in kr1 kr2; do
+        "${R[@]}" start $c || fail "start $c"
+        "${R[@]}" exec $c /bin/rrhelper keyring >$c.out 2>$c.err || fail "exec $c: $(cat $c.err)"
+        "${R[@]}" delete --force $c || fail "delete $c"
+done
+[ "$(cut -d' ' -f2 kr1.out)" = kr1 ] && [ "$(cat kr1.out)" != "$host_ring" ] || fail "exec's keyring: $(cat kr1.out), the host's $host_ring"
+[ "$(cat kr2.out)" = "$host_ring" ] || fail "--no-new-keyring: $(cat kr2.out), the host's $host_ring"
+conf 'process.args=["/bin/rrhelper","keyring"]'
+"${R[@]}" run --bundle b kr3 >kr3.out 2>kr.err || fail "run kr3: $(cat kr.err)"
+[ "$(cut -d' ' -f2 kr3.out)" = kr3 ] || fail "run's keyring: $(cat kr3.out)"
+
 # The command line: --debug says what create did (and is quiet without
 # it), --no-new-keyring is taken, exec's --no-new-privs and --user
 # UID:GID reach the process.
