@@ -2,7 +2,7 @@
 # containerd (Debian 12's, 1.6) with runroot as the runc binary of its
 # runc shim (containerd-shim-runc-v2), on images mkroot writes as an OCI
 # archive and as a docker archive, which ctr imports: ctr run --rm (output
-# and exit status passed through, a signal 128+N), --tty under a pty,
+# and exit status passed through, a signal 128+N, stdin), --tty under a pty,
 # --memory-limit enforced, a detached task's output (--log-uri), ps, exec
 # (its status; --tty; a missing command refused), pause and resume,
 # kill -s TERM (the command's trap runs; 143 without one) and -s KILL
@@ -88,6 +88,13 @@ run r2 --rm -- /bin/sh -c 'echo to-stderr >&2; kill -USR1 $$' >r2.out 2>r2.err
 rc=$?
 [ $rc = 138 ] || fail "killed by SIGUSR1: exit status $rc, expected 138: $(cat r2.err)"
 [ "$(cat r2.err)" = to-stderr ] || fail "run --rm: stderr $(cat r2.err), expected to-stderr"
+
+# stdin reaches the command, and its end too (ctr passes the end on only
+# once the task exists, so it comes after a pause: with runc alike, an
+# end before that leaves cat waiting).
+(echo piped-in; sleep 3) | run s1 --rm -- /bin/cat >s1.out 2>s1.err
+rc=$?
+[ $rc = 0 ] && [ "$(cat s1.out)" = piped-in ] || fail "stdin: exit status $rc: $(cat s1.out) $(cat s1.err)"
 
 # The docker archive's image, its Cmd.
 "${RUN[@]}" --cgroup "/$CGP/i1" --rm "$DIMAGE" i1 >i1.out 2>i1.err ||
