@@ -89,6 +89,13 @@ rc=$?
 [ $rc = 138 ] || fail "killed by SIGUSR1: exit status $rc, expected 138: $(cat r2.err)"
 [ "$(cat r2.err)" = to-stderr ] || fail "run --rm: stderr $(cat r2.err), expected to-stderr"
 
+# The shim's default --root, /run/containerd/runc/NAMESPACE (in this
+# test's /run), as under the CRI plugin: made by runroot, empty after.
+"${CTR[@]}" run --runc-binary "$RUNROOT" --cgroup "/$CGP/r0" --rm "$IMAGE" r0 /bin/true >r0.out 2>&1 ||
+        fail "run with the shim's default root: $(cat r0.out)"
+[ -d /run/containerd/runc/rrtest ] && [ -z "$(ls -A /run/containerd/runc/rrtest)" ] ||
+        fail "the shim's default root: $(ls -la /run/containerd/runc 2>&1)"
+
 # stdin reaches the command, and its end too (ctr passes the end on only
 # once the task exists, so it comes after a pause: with runc alike, an
 # end before that leaves cat waiting).
