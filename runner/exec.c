@@ -287,6 +287,11 @@ static _Noreturn void joiner(exec_plan *p, const sigset_t *set)
                         close(nsfds[i]);
         if (p->pidfd >= 0)
                 close(p->pidfd);
+        /* In the container's mount namespace now: its root is ours. */
+        const char *cmd0 = p->o->argv[0];
+        if (p->o->lookup_first && p->o->env_exact && (cmd0[0] == '/' || !strchr(cmd0, '/')) &&
+            init_lookup(p->o->argv, p->o->env.v, &e) != 0)
+                fail_to(p->err_fd, &e);
         pid_t child = fork();
         if (child < 0) {
                 err_sys(&e, errno, "fork");

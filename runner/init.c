@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -181,6 +182,50 @@ static int exec_search(char **argv, char **envp, int *ret_errno)
         return first_err == ENOENT ? 127 : 126;
 }
 
+/* 0 when path is a file that can be executed, else an errno. */
+static int can_exec(const char *path)
+{
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return errno;
+        if (S_ISDIR(st.st_mode))
+                return EACCES;
+        return access(path, X_OK) < 0 ? errno : 0;
+}
+
+int init_lookup(char *const *argv, char *const *envp, err_t *e)
+{
+        const char *cmd = argv[0];
+        if (strchr(cmd, '/')) {
+                int err = can_exec(cmd);
+                if (!err)
+                        return 0;
+                err_sys(e, err, "exec \"%s\"", cmd);
+                return err == ENOENT || err == ENOTDIR ? 127 : 126;
+        }
+        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (char *const *p = envp; p && *p; p++)
+                if (!strncmp(*p, "PATH=", 5))
+                        path = *p + 5;
+        int first_err = ENOENT;
+        _cleanup_free_ char *dirs = xstrdup(path);
+        char *save = NULL;
+        for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                _cleanup_free_ char *full = path_join(*d ? d : ".", cmd);
+                int err = can_exec(full);
+                if (!err)
+                        return 0;
+                if (err != ENOENT && err != ENOTDIR && first_err == ENOENT)
+                        first_err = err;
+        }
+        if (first_err == ENOENT) {
+                err_set(e, -ENOENT, "exec \"%s\": executable file not found in $PATH", cmd);
+                return 127;
+        }
+        err_sys(e, first_err, "exec \"%s\"", cmd);
+        return 126;
+}
+
 static void set_user(const init_cmd *c)
 {
         const run_user *u = c->user;
@@ -307,8 +352,14 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                 close(c->ready_fd);
         }
         /* Set up: runroot may leave (err_fd is close-on-exec, so a
-         * message after this still reaches it while it waits). */
+         * message after this still reaches it while it waits). A command
+         * that is not there fails create now, as runc's does. */
         if (c->detach_fd > 0) {
+                int code = init_lookup(c->argv, c->envp, &e);
+                if (code) {
+                        report(c->err_fd, "%s", e.msg);
+                        _exit(code);
+                }
                 if (write(c->err_fd, INIT_READY_LINE, strlen(INIT_READY_LINE)) < 0)
                         _exit(125);
                 /* Nobody reads err_fd once runroot has left: what goes
@@ -346,6 +397,25 @@ static int init_detach_stdio(err_t *e)
                 if (dup2(fd, i) < 0)
                         return err_sys(e, errno, "/dev/null on fd %d", i);
         return 0;
+}
+
+/* runroot's 'D' on fd: true once heard; false when it is not, or when the
+ * command ended first (it failed before it was set up, its error on
+ * err_fd), so that pid 1 ends and runroot sees err_fd's end rather than
+ * both waiting for the other. */
+static bool detach_heard(int fd, pid_t cmd)
+{
+        /* Without pidfds, or with poll refused by the command's filter
+         * (pid 1 runs under it): the read alone, as before. */
+        _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, cmd, 0);
+        struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pfd, .events = POLLIN}};
+        int n = -1;
+        while (pfd >= 0 && (n = poll(p, 2, -1)) < 0 && errno == EINTR)
+                ;
+        if (n > 0 && !p[0].revents)
+                return false;
+        char d = 0;
+        return read(fd, &d, 1) == 1 && d == 'D';
 }
 
 int init_run(const init_cmd *c)
@@ -422,8 +492,7 @@ int init_run(const init_cmd *c)
                 /* Until runroot has heard the command is set up: a runroot
                  * that dies before takes the container along. It leaves
                  * once err_fd is closed here, the PDEATHSIG gone. */
-                char d = 0;
-                if (read(c->detach_fd, &d, 1) != 1 || d != 'D') {
+                if (!detach_heard(c->detach_fd, cmd)) {
                         kill(cmd, SIGKILL);
                         return 125;
                 }

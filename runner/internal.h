@@ -278,6 +278,13 @@ int init_pass_fds(unsigned n, err_t *e);
  * fd of it. */
 int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e);
 
+/* Whether argv[0] would be found and could be executed (as exec_search
+ * looks for it, without running it): 0, or 127 (not there) or 126 (not
+ * executable) with an error naming it in runc's words, which engines map
+ * to those statuses ("executable file not found in $PATH", "no such file
+ * or directory", "permission denied"). */
+int init_lookup(char *const *argv, char *const *envp, err_t *e);
+
 /* Run as pid 1: start the command, reap, forward signals; returns the
  * exit status to exit with. */
 int init_run(const init_cmd *c);

@@ -412,6 +412,11 @@ typedef struct runner_exec_opts {
         bool groups_exact;
         const gid_t *groups;
         size_t ngroups;
+        /* As runc's exec: a command that is not there (or cannot be
+         * executed) is an error before any process is made, not the
+         * process's 127 (or 126); with env_exact, for an absolute path or
+         * a name looked up in PATH. */
+        bool lookup_first;
 } runner_exec_opts;
 #define RUNNER_EXEC_OPTS_INIT                                                                      \
         {                                                                                          \

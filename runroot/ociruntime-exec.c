@@ -195,6 +195,7 @@ static _Noreturn void exec_run(const ctr *c, runner_oci_spec *s, int console_fd,
         o.argv = s->args.v;
         o.env = s->cfg.env;
         o.env_exact = true;
+        o.lookup_first = true;
         o.user = s->user;
         o.workdir = s->cwd;
         o.interactive = true;

@@ -167,7 +167,7 @@ rc=$?
 for i in 1 2 3; do
         "${CTR[@]}" task exec --exec-id n$i d1 /bin/nothing-here >n.out 2>&1
         rc=$?
-        [ $rc = 1 ] && grep -q '^ctr: OCI runtime exec failed: /bin/nothing-here: command not found' n.out ||
+        [ $rc = 1 ] && grep -q '^ctr: OCI runtime exec failed: exec "/bin/nothing-here": No such file or directory' n.out ||
                 fail "exec of a missing command: exit status $rc: $(cat n.out)"
 done
 script -qec "$(printf '%q ' "${CTR[@]}") task exec --tty --exec-id x2 d1 /bin/sh -c 'rrhelper isatty && echo on-a-tty; exit 6'" \

@@ -25,7 +25,13 @@ RC=("$RUNC" --root "$T/runc")
 CGP=runroot-$$-runcdiff
 declare -A desc gone cgl
 diff_cleanup() {
-        local d
+        local d p
+        # A runtime that hung (both() gave up on it) and the monitor it
+        # left: the processes whose command line names this test's own
+        # state directories, which no other process has.
+        for p in $(ps -eo pid=); do
+                tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root $T/" && kill -9 "$p"
+        done
         for d in "$T"/runc/*/; do
                 [ -d "$d" ] && "${RC[@]}" delete --force "$(basename "$d")" 2>/dev/null
         done
@@ -83,10 +89,11 @@ both() {
                 for a in "$@"; do
                         case $a in @*) args+=("$T/$rt-b/${a#@}") ;; *) args+=("$a") ;; esac
                 done
+                # a runtime that hangs is a difference (124), not the end
                 if [ $rt = runc ]; then
-                        "${RC[@]}" "${args[@]}" >"out.$rt" 2>"err.$rt"
+                        timeout 60 "${RC[@]}" "${args[@]}" >"out.$rt" 2>"err.$rt"
                 else
-                        "${R[@]}" "${args[@]}" >"out.$rt" 2>"err.$rt"
+                        timeout 60 "${R[@]}" "${args[@]}" >"out.$rt" 2>"err.$rt"
                 fi
                 st[$rt]=$?
                 [ $rt = runc ] || rr_cgroups
@@ -272,6 +279,11 @@ bundle ex '' /bin/sleep 60
 both "create ex" "" create --bundle @ex ex
 both "start ex" "" start ex
 both "exec, exit 4" "" exec ex /bin/sh -c 'exit 4'
+# A command that is not there: an error before any process is made, in
+# the words podman maps to 127.
+both "exec of a missing path" "no such file or directory" exec ex /nonexistent
+both "exec of a name not in PATH" "executable file not found in \$PATH" exec ex nonexistent
+both "exec of a directory" "permission denied" exec ex /bin
 both "delete --force ex" "" delete --force ex
 
 # Unknown ids.
@@ -280,6 +292,18 @@ for c in state kill delete ps pause resume; do
         both "$c of an unknown id" "does not exist" $c nosuch
 done
 both "exec of an unknown id" "does not exist" exec nosuch /bin/true
+
+# A command that is not there fails create, as runc's: nothing is left.
+bundle nocmd '' /nonexistent
+both "create of a missing path" "no such file or directory" create --bundle @nocmd nocmd
+note "create of a missing path: state left" "$([ "$ST_RUNC" = 0 ] || [ ! -e runc/nocmd ] || echo yes)" \
+        "$([ "$ST_RR" = 0 ] || [ ! -e state/nocmd ] || echo yes)"
+bundle nopath '' nonexistent
+both "create of a name not in PATH" "executable file not found in \$PATH" create --bundle @nopath nopath
+"${RC[@]}" delete --force nocmd 2>/dev/null
+"${R[@]}" delete --force nocmd 2>/dev/null
+"${RC[@]}" delete --force nopath 2>/dev/null
+"${R[@]}" delete --force nopath 2>/dev/null
 
 # Bad config.json: refused, nothing left in the state directory.
 badconf() { # WHAT PHRASE PYTHON|@TEXT
@@ -308,6 +332,9 @@ badconf "no root" "" 'del c["root"]'
 badconf "no process" "" 'del c["process"]'
 badconf "process.args a string" "" 'c["process"]["args"] = "/bin/true"'
 badconf "root.path not there" "no such file or directory" 'c["root"]["path"] = "nope"'
+# Refused where it is set, in the container's process before it waits for
+# start (this host's root cannot raise its hard limit of open files).
+badconf "an rlimit above the hard one" "operation not permitted" 'c["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1073741816, "soft": 1073741816}]'
 badconf "root.path absolute, not there" "no such file or directory" 'c["root"]["path"] = "/nonexistent-root"'
 # What runc takes: a root outside the bundle, unknown members of known
 # objects (Go's JSON decoder ignores them).

@@ -75,7 +75,7 @@ cmp -s "/proc/$xp/cgroup" "/proc/$pid/cgroup" || fail "cgroups: $(cat "/proc/$xp
 for i in 1 2 3; do
         "${R[@]}" exec --detach --pid-file "$T/y.pid" e1 /bin/nothing-here >y.out 2>y.err
         rc=$?
-        [ $rc = 255 ] && [ "$(cat y.err)" = "runroot: /bin/nothing-here: command not found" ] &&
+        [ $rc = 255 ] && [ "$(cat y.err)" = 'runroot: exec "/bin/nothing-here": No such file or directory' ] &&
                 [ ! -e "$T/y.pid" ] || fail "exec --detach of a missing command: exit status $rc: $(cat y.err)"
 done
 
