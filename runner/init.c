@@ -155,6 +155,17 @@ int init_open_workdir(const char *dir, char **ret_abs, int *ret_fd, err_t *e)
         return 0;
 }
 
+/* A copy of the environment's PATH, or the default one when it has none
+ * (docker's default). */
+static char *env_path(char *const *envp)
+{
+        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        for (char *const *p = envp; p && *p; p++)
+                if (!strncmp(*p, "PATH=", 5))
+                        path = *p + 5;
+        return xstrdup(path);
+}
+
 /* PATH lookup in the container's environment, telling "not found" (127)
  * from "found but not executable" (126) as shells do. */
 static int exec_search(char **argv, char **envp, int *ret_errno)
@@ -165,12 +176,8 @@ static int exec_search(char **argv, char **envp, int *ret_errno)
                 *ret_errno = errno;
                 return errno == ENOENT || errno == ENOTDIR ? 127 : 126;
         }
-        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (char **p = envp; p && *p; p++)
-                if (!strncmp(*p, "PATH=", 5))
-                        path = *p + 5;
         int first_err = ENOENT;
-        _cleanup_free_ char *dirs = xstrdup(path);
+        _cleanup_free_ char *dirs = env_path(envp);
         char *save = NULL;
         for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
                 _cleanup_free_ char *full = path_join(*d ? d : ".", cmd);
@@ -203,12 +210,8 @@ int init_lookup(char *const *argv, char *const *envp, err_t *e)
                 err_sys(e, err, "exec \"%s\"", cmd);
                 return err == ENOENT || err == ENOTDIR ? 127 : 126;
         }
-        const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        for (char *const *p = envp; p && *p; p++)
-                if (!strncmp(*p, "PATH=", 5))
-                        path = *p + 5;
         int first_err = ENOENT;
-        _cleanup_free_ char *dirs = xstrdup(path);
+        _cleanup_free_ char *dirs = env_path(envp);
         char *save = NULL;
         for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
                 _cleanup_free_ char *full = path_join(*d ? d : ".", cmd);
