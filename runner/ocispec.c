@@ -399,11 +399,12 @@ static int parse(parser *p, json_object *top, const char *bundle)
         if (r < 0)
                 return r;
         const char *ver = NULL;
+        /* runc reads a config.json without one (as of version 1). */
         if (!spec_member(top, "ociVersion"))
-                return spec_bad(p, "ociVersion", "missing");
-        if ((r = spec_get_string(p, spec_member(top, "ociVersion"), "ociVersion", &ver)) < 0)
+                spec_warn(p, WHAT ": ociVersion: missing, read as version 1");
+        else if ((r = spec_get_string(p, spec_member(top, "ociVersion"), "ociVersion", &ver)) < 0)
                 return r;
-        if (strncmp(ver, "1.", 2) != 0)
+        if (ver && strncmp(ver, "1.", 2) != 0)
                 return spec_bad(p, "ociVersion", "not a version 1 specification");
         if ((r = parse_root(p, spec_member(top, "root"), bundle)) < 0)
                 return r;

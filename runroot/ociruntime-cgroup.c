@@ -124,6 +124,16 @@ int oci_cmd_ps(int argc, char **argv)
         int r = oci_ctr_load(argv[i], &c);
         if (r)
                 return r;
+        /* A stopped one has no processes: ps's header alone, or runc's
+         * null. */
+        if (!strcmp(c.status, "stopped")) {
+                pid_t none = 0;
+                if (json)
+                        printf("null\n");
+                r = json ? 0 : ps_table(&none, 0, argv + i + 1);
+                oci_ctr_free(&c);
+                return r;
+        }
         cgroup *cg = NULL;
         r = open_cgroup(&c, &cg);
         _cleanup_free_ pid_t *pids = NULL;

@@ -206,6 +206,10 @@ both "start of a stopped one" "has stopped" start life
 both "kill of a stopped one" "container not running" kill life TERM
 both "kill --all of a stopped one" "" kill --all life KILL
 both "exec in a stopped one" "stopped" exec life /bin/true
+both "ps of a stopped one" "" ps life
+note "ps of a stopped one: output" "$(cat out.runc)" "$(cat out.rr)"
+both "ps --format json of a stopped one" "" ps --format json life
+note "ps --format json of a stopped one: output" "$(cat out.runc)" "$(cat out.rr)"
 both "delete (stopped)" "" delete life
 both "state after delete" "does not exist" state life
 
@@ -342,6 +346,7 @@ badconf "root.path outside the bundle" "" 'c["root"]["path"] = "../../base/rootf
 badconf "unknown member of process" "" 'c["process"]["org.example.unknown"] = 1'
 badconf "unknown member of linux" "" 'c["linux"]["org.example.unknown"] = {}'
 badconf "unknown member of root" "" 'c["root"]["org.example.unknown"] = True'
+badconf "no ociVersion" "" 'del c["ociVersion"]'
 rm -rf bad
 mkdir -p runc-b/noconf rr-b/noconf
 both "no config.json" "config.json" create --bundle @noconf noconf

@@ -99,7 +99,10 @@ rc=$?
 # Stopped: each refused with exit 1.
 "${R[@]}" kill g1 KILL || fail "kill g1"
 for _ in $(seq 100); do [ "$(state_field g1 status)" = stopped ] && break; sleep 0.05; done
-for c in ps pause update; do
+# ps of a stopped one: no processes, as runc's (json: null).
+"${R[@]}" ps --format json g1 >s.out 2>s.err || fail "ps of a stopped one: $(cat s.err)"
+[ "$(cat s.out)" = null ] && [ ! -s s.err ] || fail "ps of a stopped one: $(cat s.out) $(cat s.err)"
+for c in pause update; do
         a=()
         [ $c = update ] && a=(--pids-limit 5)
         "${R[@]}" $c "${a[@]}" g1 >/dev/null 2>s.err

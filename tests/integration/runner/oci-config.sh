@@ -163,10 +163,15 @@ bad 'config.json: linux.sysctl.net.ipv4.ip_forward: needs a network namespace of
 bad 'config.json: hooks.prestart[0].path: not an absolute path' 'hooks={"prestart":[{"path":"true"}]}'
 bad 'config.json: linux.intelRdt: not supported by runroot' 'linux.intelRdt={"closID":"x"}'
 bad 'config.json: process.rlimits[0]: type: expected RLIMIT_NAME' 'process.rlimits=[{"type":"NOFILE","soft":1,"hard":1}]'
-bad 'config.json: ociVersion: missing' 'ociVersion=DEL'
 bad 'config.json: linux.maskedPaths: a path with . or .. or an empty component' 'linux.maskedPaths=["/proc/../etc"]'
 bad 'config.json: mounts[1].options: dev: not supported (runroot'"'"'s binds are always nodev)' \
         'mounts=[{"destination":"/proc","type":"proc"},{"destination":"/mnt","type":"bind","source":"/tmp","options":["rbind","dev"]}]'
+# No ociVersion: read as version 1 with a warning, as runc reads it.
+conf 'process.args=["/bin/true"]' 'ociVersion=DEL'
+"${R[@]}" create --bundle b nover 2>nover.err || fail "no ociVersion: $(cat nover.err)"
+[ "$(cat nover.err)" = "runroot: warning: config.json: ociVersion: missing, read as version 1" ] ||
+        fail "no ociVersion: $(cat nover.err)"
+"${R[@]}" delete nover || fail "delete nover"
 printf '{"ociVersion": "1.0.2",' >b/config.json
 "${R[@]}" create --bundle b bad1 2>bad.err && fail "truncated config.json accepted"
 [ "$(cat bad.err)" = "runroot: config.json: not valid JSON: unexpected end of data" ] || fail "truncated: $(cat bad.err)"
