@@ -6,11 +6,13 @@
 # after start and after the process ended (the keys, and their values but
 # the pid's and ociVersion's: runc says its own spec version), list
 # --format json, --pid-file, exit statuses of run (exit 0, exit 3, killed
-# by TERM and by KILL), of exec, and of what engines do wrong (start twice
-# or of a stopped one, create twice, delete of a running one, kill of a
-# stopped one, unknown ids, bad config.json); messages by the phrase that
-# podman and containerd look for ("does not exist", "container not
-# running", "already exists"), which runc's own message must contain too.
+# by TERM and by KILL), of exec, ps of a stopped one, and of what engines
+# do wrong (start twice or of a stopped one, create twice, delete of a
+# running one, kill of a stopped one, unknown ids, bad config.json, a
+# command that is not there, an rlimit that cannot be set); messages by
+# the phrase that podman and containerd look for ("does not exist",
+# "container not running", "already exists", "no such file or
+# directory"), which runc's own message must contain too.
 # Then what is left: state directories empty, no process, no cgroup below
 # the parent, no mount. A difference fails the test with a table of them.
 . "$(dirname "$0")/../../helpers/subreaper.sh"
