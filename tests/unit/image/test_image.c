@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 #include <time.h>
 
+#include "image-test.h"
 #include "image.h"
 #include "stage.h"
 #include "test.h"
@@ -287,6 +288,126 @@ static void test_write_failures(void)
         stage_free(s);
 }
 
+/* ---- host files changed under a streamed read (image-test.h) ---- */
+
+#define STREAM_SHRINK_SIZE ((size_t)3 << 20)
+#define STREAM_SHRINK_TO (((size_t)3 << 19) + 1000) /* not on a read block */
+#define STREAM_GROW_SIZE ((size_t)2 << 20)
+#define STREAM_GROW_BY ((size_t)1 << 20)
+
+static struct {
+        const char *shrink, *grow; /* host paths the hook changes */
+        bool shrunk, grown;        /* once per pack, after the first block */
+} streamed;
+
+static void streamed_hook(const char *host, size_t done, size_t len)
+{
+        if (done == 0)
+                return;
+        if (!streamed.shrunk && !strcmp(host, streamed.shrink)) {
+                CHECK_INT(len, STREAM_SHRINK_SIZE);
+                CHECK(truncate(host, (off_t)STREAM_SHRINK_TO) == 0);
+                streamed.shrunk = true;
+        }
+        if (!streamed.grown && !strcmp(host, streamed.grow)) {
+                CHECK_INT(len, STREAM_GROW_SIZE);
+                int fd = open(host, O_WRONLY | O_APPEND | O_CLOEXEC);
+                char *more = xcalloc(1, STREAM_GROW_BY);
+                CHECK(fd >= 0 && write(fd, more, STREAM_GROW_BY) == (ssize_t)STREAM_GROW_BY);
+                free(more);
+                close(fd);
+                streamed.grown = true;
+        }
+}
+
+/* Byte i of the streamed files: printable, so that dump shows it. */
+static char streamed_byte(size_t i)
+{
+        return (char)('a' + (i + i / 4099) % 26);
+}
+
+/* (Re)write p with len pattern bytes and mtime 1, in place. */
+static void streamed_fill(const char *p, size_t len)
+{
+        char *b = xmalloc(len);
+        for (size_t i = 0; i < len; i++)
+                b[i] = streamed_byte(i);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        CHECK(fd >= 0 && write(fd, b, len) == (ssize_t)len);
+        struct timespec one[2] = {{1, 0}, {1, 0}};
+        CHECK(fd >= 0 && futimens(fd, one) == 0);
+        close(fd);
+        free(b);
+}
+
+/* The whole data of the entry name in the archive p. */
+static bool entry_data(const char *p, const char *name, char **ret, size_t *ret_len)
+{
+        struct archive *a = archive_read_new();
+        archive_read_support_filter_all(a);
+        archive_read_support_format_tar(a);
+        archive_read_support_format_cpio(a);
+        bool found = false;
+        if (archive_read_open_filename(a, p, 65536) == ARCHIVE_OK) {
+                struct archive_entry *ae;
+                while (!found && archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+                        if (strcmp(archive_entry_pathname(ae), name))
+                                continue;
+                        strbuf b = {0};
+                        char chunk[65536];
+                        la_ssize_t n;
+                        while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0)
+                                sb_appendn(&b, chunk, (size_t)n);
+                        *ret_len = b.len;
+                        *ret = sb_steal(&b);
+                        found = n == 0;
+                }
+        }
+        archive_read_free(a);
+        return found;
+}
+
+/* What the shrunk file's entry holds: the bytes before the cut, zeros
+ * up to the header's size; the grown one's: its first bytes, no more. */
+static void check_streamed(const char *p)
+{
+        char *d = NULL;
+        size_t n = 0;
+        CHECK(entry_data(p, "sshrink", &d, &n));
+        CHECK_INT(n, STREAM_SHRINK_SIZE);
+        size_t bad = SIZE_MAX;
+        for (size_t i = 0; d && i < n && bad == SIZE_MAX; i++)
+                if (d[i] != (i < STREAM_SHRINK_TO ? streamed_byte(i) : '\0'))
+                        bad = i;
+        CHECK_INT(bad, SIZE_MAX);
+        free(d);
+        d = NULL;
+        CHECK(entry_data(p, "sgrow", &d, &n));
+        CHECK_INT(n, STREAM_GROW_SIZE);
+        bad = SIZE_MAX;
+        for (size_t i = 0; d && i < n && bad == SIZE_MAX; i++)
+                if (d[i] != streamed_byte(i))
+                        bad = i;
+        CHECK_INT(bad, SIZE_MAX);
+        free(d);
+}
+
+static strbuf warned;
+static void warn_sink(log_level l, const char *line, size_t len, void *userdata)
+{
+        (void)l;
+        (void)userdata;
+        sb_appendn(&warned, line, len);
+}
+
+static size_t count_of(const char *s, const char *what)
+{
+        size_t n = 0;
+        for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+                n++;
+        return n;
+}
+
 /* Replace a file's contents in place (same inode), as an editor or a
  * writer that truncates does, keeping its mtime. */
 static void rewrite(const char *p, const char *content, int64_t mtime)
@@ -305,7 +426,10 @@ static void rewrite(const char *p, const char *content, int64_t mtime)
 /* A host file that changes size between staging and packing (useradd
  * rewriting /etc/passwd during a trace) is packed as it is at pack time:
  * the header's size and the data come from one read, tar and cpio alike,
- * and two packs of the same files give the same bytes. */
+ * and two packs of the same files give the same bytes. A file too big to
+ * be read whole is streamed with its size at open: one that shrinks
+ * under the read is padded with zeros, one that grows is cut, each with
+ * one warning naming it, and neither fails the pack. */
 static void test_changed_since_staged(void)
 {
         err_t e = {0};
@@ -329,6 +453,15 @@ static void test_changed_since_staged(void)
         CHECK_INT(stage_add_host(s, "l1", l1, &e), 0);
         CHECK_INT(stage_add_host(s, "l2", l2, &e), 0);
         CHECK_INT(stage_add_host(s, "big", big, &e), 0);
+        _cleanup_free_ char *sshrink = tpath("sshrink"), *sgrow = tpath("sgrow");
+        streamed_fill(sshrink, STREAM_SHRINK_SIZE);
+        streamed_fill(sgrow, STREAM_GROW_SIZE);
+        CHECK_INT(stage_add_host(s, "sshrink", sshrink, &e), 0);
+        CHECK_INT(stage_add_host(s, "sgrow", sgrow, &e), 0);
+        streamed.shrink = sshrink;
+        streamed.grow = sgrow;
+        image_test_read_hook = streamed_hook;
+        log_set_sink(warn_sink, NULL);
 
         rewrite(grow, "12345", 1);
         rewrite(cut, "ab", 1);
@@ -338,18 +471,38 @@ static void test_changed_since_staged(void)
         CHECK(ftruncate(fd, (off_t)(65 << 20)) == 0);
         close(fd);
 
-        char own[64], links[256], exp[1024];
+        char own[64], links[256], exp[1024], head[64];
+        for (size_t i = 0; i < sizeof(head) - 1; i++)
+                head[i] = streamed_byte(i);
+        head[sizeof(head) - 1] = '\0';
         snprintf(own, sizeof(own), "%u/%u", (unsigned)getuid(), (unsigned)getgid());
         for (int cpio = 0; cpio <= 1; cpio++) {
                 o.format = cpio ? IMAGE_FORMAT_CPIO : IMAGE_FORMAT_TAR;
                 _cleanup_free_ char *p1 = tpath(cpio ? "changed.cpio.gz" : "changed.tar.gz");
                 _cleanup_free_ char *p2 = tpath(cpio ? "changed2.cpio.gz" : "changed2.tar.gz");
                 for (int k = 0; k < 2; k++) {
+                        /* the same change at the same point in each pack */
+                        streamed_fill(sshrink, STREAM_SHRINK_SIZE);
+                        streamed_fill(sgrow, STREAM_GROW_SIZE);
+                        streamed.shrunk = streamed.grown = false;
+                        sb_free(&warned);
                         int r = image_write(s, k ? p2 : p1, &o, &e);
                         if (r < 0)
                                 fprintf(stderr, "image_write: %s\n", e.msg);
                         CHECK_INT(r, 0);
+                        CHECK(streamed.shrunk && streamed.grown);
+                        char w[PATH_MAX + 128];
+                        snprintf(w, sizeof w, "%s: file shrank by %zu bytes; padding with zeros\n",
+                                 sshrink, STREAM_SHRINK_SIZE - STREAM_SHRINK_TO);
+                        CHECK_INT(count_of(warned.s ? warned.s : "", w), 1);
+                        snprintf(w, sizeof w, "%s: file grew by %zu bytes while being read", sgrow,
+                                 STREAM_GROW_BY);
+                        CHECK_INT(count_of(warned.s ? warned.s : "", w), 1);
+                        if (count_of(warned.s ? warned.s : "", sshrink) != 1 ||
+                            count_of(warned.s ? warned.s : "", sgrow) != 1)
+                                fprintf(stderr, "warnings: %s\n", warned.s ? warned.s : "");
                 }
+                check_streamed(p1);
                 char *d1 = NULL, *d2 = NULL;
                 size_t n1 = 0, n2 = 0;
                 CHECK(read_all(p1, &d1, &n1) && read_all(p2, &d2, &n2));
@@ -371,8 +524,11 @@ static void test_changed_since_staged(void)
                          "empty 100644 %s 1 1 d=x\n"
                          "grow 100644 %s 1 5 d=12345\n"
                          "%s"
-                         "shrink 100644 %s 1 2 d=ab\n",
-                         own, own, own, links, own);
+                         "sgrow 100644 %s 1 %zu d=%s\n"
+                         "shrink 100644 %s 1 2 d=ab\n"
+                         "sshrink 100644 %s 1 %zu d=%s\n",
+                         own, own, own, links, own, STREAM_GROW_SIZE, head, own, own,
+                         STREAM_SHRINK_SIZE, head);
                 CHECK_STR(txt, exp);
                 unlink(p1);
                 unlink(p2);
@@ -383,6 +539,11 @@ static void test_changed_since_staged(void)
         unlink(l1);
         unlink(l2);
         unlink(big);
+        unlink(sshrink);
+        unlink(sgrow);
+        image_test_read_hook = NULL;
+        log_set_sink(NULL, NULL);
+        sb_free(&warned);
         stage_free(s);
 }
 
@@ -518,6 +679,15 @@ static void test_list(void)
                 fclose(bf);
         }
         CHECK_INT(stage_add_host(s, "big", big, &e), 0);
+        _cleanup_free_ char *sshrink = tpath("sshrink"), *sgrow = tpath("sgrow");
+        streamed_fill(sshrink, STREAM_SHRINK_SIZE);
+        streamed_fill(sgrow, STREAM_GROW_SIZE);
+        CHECK_INT(stage_add_host(s, "sshrink", sshrink, &e), 0);
+        CHECK_INT(stage_add_host(s, "sgrow", sgrow, &e), 0);
+        streamed.shrink = sshrink;
+        streamed.grow = sgrow;
+        image_test_read_hook = streamed_hook;
+        log_set_sink(warn_sink, NULL);
         CHECK_INT(image_write(s, p, &o, &e), 0);
         CHECK(read_all(p, &data, &dl));
         _cleanup_free_ char *cut = tpath("cut.tar.xz");
