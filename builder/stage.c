@@ -477,6 +477,16 @@ const stage_entry *const *stage_sorted(stage *s)
         return s->sorted;
 }
 
+void stage_set_owners(stage *s, void (*fn)(void *ud, const char *path, uid_t *uid, gid_t *gid),
+                      void *ud)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                stage_entry *en = &s->nodes[i]->e;
+                if (en->host)
+                        fn(ud, en->path, &en->uid, &en->gid);
+        }
+}
+
 void stage_map_owner(stage *s, uid_t uid, gid_t gid, uid_t to_uid, gid_t to_gid)
 {
         for (size_t i = 0; i < s->n; i++) {

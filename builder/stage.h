@@ -67,6 +67,12 @@ const stage_entry *stage_lookup(const stage *s, const char *dest);
  * not map (the overflow ids there) as root's, as a build by root does. */
 void stage_map_owner(stage *s, uid_t uid, gid_t gid, uid_t to_uid, gid_t to_gid);
 
+/* Each host entry gets the owner fn gives for its image path: a tree
+ * unpacked without privilege (every file the caller's) staged with the
+ * owners its archives recorded. */
+void stage_set_owners(stage *s, void (*fn)(void *ud, const char *path, uid_t *uid, gid_t *gid),
+                      void *ud);
+
 size_t stage_count(const stage *s);
 /* Entries sorted by path (bytewise), valid until the next add. */
 const stage_entry *const *stage_sorted(stage *s);

@@ -570,6 +570,9 @@ static int entry(xt *x, struct archive_entry *ae, err_t *e)
         r = make_node(x, ae, hard, type, &p, e);
         if (r == 0)
                 x->st.entries++;
+        if (r == 0 && x->o->on_owner)
+                x->o->on_owner(x->o->on_owner_ud, rel, (uid_t)archive_entry_uid(ae),
+                               (gid_t)archive_entry_gid(ae));
         return r < 0 ? r : 0;
 }
 

@@ -102,6 +102,13 @@ typedef struct xt_opts {
          * before the rewrite, skipped ones included (dpkg's file lists). */
         void (*on_entry)(void *ud, const char *name);
         void *on_entry_ud;
+        /* Called with the path from the root (resolved, as it is in the
+         * tree) of every node an entry made, and the owner the entry gives
+         * it, whatever owners says: how a caller that unpacks without
+         * privilege (XT_OWNERS_CALLER) knows whose each one is. A
+         * directory the archive did not list is not reported. */
+        void (*on_owner)(void *ud, const char *path, uid_t uid, gid_t gid);
+        void *on_owner_ud;
 } xt_opts;
 
 typedef struct xt_stats {

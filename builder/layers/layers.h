@@ -145,7 +145,14 @@ typedef struct lay_apply_opts {
         bool skip_existing;
         bool keep_dirs; /* a directory entry leaves an existing dir or symlink alone */
         const strv *keep;
+        /* When set: path -> lay_owner, the owner each archive's entry gave
+         * the node at that path (the last archive's wins). */
+        strmap *owners;
 } lay_apply_opts;
+typedef struct lay_owner {
+        uid_t uid;
+        gid_t gid;
+} lay_owner;
 int lay_apply(int rootfd, const char *archive, const lay_apply_opts *o, strmap *fixups, err_t *e);
 /* Set the recorded directory times and free the map's values. */
 void lay_fixups_apply(int rootfd, strmap *fixups);

@@ -27,8 +27,19 @@ int lay_write_stage(stage *s, lay_format f, const char *output, const char *crea
         return r;
 }
 
+/* The owner the image gives path: what its last layer to write it
+ * recorded, else root's (a parent directory no layer listed, made by
+ * the extractor, is root's when root flattens the image). */
+static void owner_of(void *ud, const char *path, uid_t *uid, gid_t *gid)
+{
+        const lay_owner *w = strmap_get(ud, path);
+        *uid = w ? w->uid : 0;
+        *gid = w ? w->gid : 0;
+}
+
 /* The image's layers applied in scratch/root and packed, uncompressed,
- * as scratch/flat.tar. */
+ * as scratch/flat.tar, with the owners the layers record: without root
+ * every file of the tree is the caller's. */
 static int flatten_to_tar(store *st, const char *path, store_scratch *sc, char **ret_tar, err_t *e)
 {
         lay_src src = {0};
@@ -41,9 +52,10 @@ static int flatten_to_tar(store *st, const char *path, store_scratch *sc, char *
         _cleanup_close_ int rootfd = -1;
         if (r == 0 && (rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
                 r = err_sys(e, errno, "%s", root);
+        strmap *owners = strmap_new_with_free(free);
         if (r == 0) {
                 strmap *fx = strmap_new();
-                lay_apply_opts ao = {.whiteouts = true};
+                lay_apply_opts ao = {.whiteouts = true, .owners = owners};
                 for (size_t i = 0; i < src.layer_files.n && r == 0; i++)
                         r = lay_apply(rootfd, src.layer_files.v[i], &ao, fx, e);
                 lay_fixups_apply(rootfd, fx);
@@ -52,8 +64,15 @@ static int flatten_to_tar(store *st, const char *path, store_scratch *sc, char *
         lay_src_close(st, &src);
         _cleanup_free_ char *tar = path_join(sc->path, "flat.tar");
         image_opts io = {.format = IMAGE_FORMAT_TAR, .compress = IMAGE_COMPRESS_NONE};
+        stage *s = stage_new();
         if (r == 0)
-                r = build_pack_dir(root, tar, &io, e);
+                r = build_stage_tree(s, "/", root, e);
+        if (r == 0) {
+                stage_set_owners(s, owner_of, owners);
+                r = image_write(s, tar, &io, e);
+        }
+        stage_free(s);
+        strmap_free(owners);
         if (r == 0)
                 *ret_tar = steal_pointer(&tar);
         return r;

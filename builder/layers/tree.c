@@ -22,6 +22,13 @@ void lay_fixups_apply(int rootfd, strmap *fx)
         xt_dir_times_apply(rootfd, fx);
 }
 
+static void owner_record(void *ud, const char *path, uid_t uid, gid_t gid)
+{
+        lay_owner *w = xmalloc(sizeof(*w));
+        *w = (lay_owner){uid, gid};
+        free(strmap_put(ud, path, w));
+}
+
 int lay_apply(int rootfd, const char *archive, const lay_apply_opts *o, strmap *fixups, err_t *e)
 {
         _cleanup_close_ int fd = open(archive, O_RDONLY | O_CLOEXEC);
@@ -36,6 +43,8 @@ int lay_apply(int rootfd, const char *archive, const lay_apply_opts *o, strmap *
                 .keep = o->keep,
                 .keep_dirs = o->keep_dirs,
                 .dir_times = fixups,
+                .on_owner = o->owners ? owner_record : NULL,
+                .on_owner_ud = o->owners,
         };
         return xt_extract_fd(fd, rootfd, &xo, NULL, NULL, e);
 }
