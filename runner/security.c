@@ -188,8 +188,19 @@ static int mask_file(int devnull_fd, int target_fd, const char *what, err_t *e)
         return 0;
 }
 
-static int mask_dir(int target_fd, const char *what, err_t *e)
+/* An empty read-only tmpfs over a directory. *empty_fd: the one an
+ * earlier mask made (a mount of it is cloned: one superblock for every
+ * directory masked, each one more to make and to tear down at the end),
+ * or -1, and then the one made here. */
+static int mask_dir(int target_fd, int *empty_fd, const char *what, err_t *e)
 {
+        if (*empty_fd >= 0) {
+                _cleanup_close_ int tree = open_tree(
+                        *empty_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+                if (tree < 0)
+                        return err_sys(e, errno, "%s: clone the empty tmpfs", what);
+                return attach(tree, target_fd, what, e);
+        }
         _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
         if (fs >= 0) {
                 if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "0", 0) < 0 ||
@@ -200,7 +211,10 @@ static int mask_dir(int target_fd, const char *what, err_t *e)
                                                           MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
                 if (mnt < 0)
                         return err_sys(e, errno, "%s: fsmount", what);
-                return attach(mnt, target_fd, what, e);
+                int r = attach(mnt, target_fd, what, e);
+                if (r == 0)
+                        *empty_fd = steal_fd(&mnt);
+                return r;
         }
         if (errno != ENOSYS)
                 return err_sys(e, errno, "%s: fsopen tmpfs", what);
@@ -275,7 +289,7 @@ static int open_devnull(int root_fd, err_t *e)
 }
 
 static int mask_list(int dirfd, const char *dir, unsigned long magic, const char *const *list,
-                     size_t n, int devnull_fd, err_t *e)
+                     size_t n, int devnull_fd, int *empty_fd, err_t *e)
 {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *what = path_join(dir, list[i]);
@@ -288,7 +302,7 @@ static int mask_list(int dirfd, const char *dir, unsigned long magic, const char
                 struct stat st;
                 if (fstat(fd, &st) < 0)
                         return err_sys(e, errno, "%s", what);
-                r = S_ISDIR(st.st_mode) ? mask_dir(fd, what, e)
+                r = S_ISDIR(st.st_mode) ? mask_dir(fd, empty_fd, what, e)
                                         : mask_file(devnull_fd, fd, what, e);
                 if (r < 0)
                         return r;
@@ -308,9 +322,10 @@ int sec_mask_paths(int root_fd, err_t *e)
         _cleanup_close_ int devnull_fd = open_devnull(root_fd, e);
         if (devnull_fd < 0)
                 return devnull_fd;
+        _cleanup_close_ int empty_fd = -1;
 
         r = mask_list(proc_fd, "/proc", PROC_SUPER_MAGIC, proc_masked, ARRAY_SIZE(proc_masked),
-                      devnull_fd, e);
+                      devnull_fd, &empty_fd, e);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ARRAY_SIZE(proc_readonly); i++) {
@@ -337,7 +352,7 @@ int sec_mask_paths(int root_fd, err_t *e)
                 return 0;
         }
         return mask_list(sys_fd, "/sys", SYSFS_MAGIC, sys_masked, ARRAY_SIZE(sys_masked),
-                         devnull_fd, e);
+                         devnull_fd, &empty_fd, e);
 }
 
 /* path ("/proc/x/y" or "/sys/x") as the fd of its file system's root and
@@ -419,7 +434,8 @@ static int open_tree_path(int root_fd, const char *path, int *ret_dir, char **re
 
 /* sec_mask_more for one path of the tree: masked (/dev/null over a file,
  * an empty read-only tmpfs over a directory) or made read-only. */
-static int mask_tree_path(int root_fd, const char *path, bool ro, int *devnull_fd, err_t *e)
+static int mask_tree_path(int root_fd, const char *path, bool ro, int *devnull_fd, int *empty_fd,
+                          err_t *e)
 {
         _cleanup_close_ int dir = -1, fd = -1;
         _cleanup_free_ char *name = NULL;
@@ -432,7 +448,7 @@ static int mask_tree_path(int root_fd, const char *path, bool ro, int *devnull_f
         if (fstat(fd, &st) < 0)
                 return err_sys(e, errno, "%s", path);
         if (S_ISDIR(st.st_mode))
-                return mask_dir(fd, path, e);
+                return mask_dir(fd, empty_fd, path, e);
         if (*devnull_fd < 0 && (*devnull_fd = open_devnull(root_fd, e)) < 0)
                 return *devnull_fd;
         return mask_file(*devnull_fd, fd, path, e);
@@ -453,7 +469,7 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                 close(sys_fd);
                 sys_fd = -1;
         }
-        _cleanup_close_ int devnull_fd = -1;
+        _cleanup_close_ int devnull_fd = -1, empty_fd = -1;
         for (size_t i = 0; masked && i < masked->n; i++) {
                 int dfd = -1;
                 unsigned long magic = 0;
@@ -461,7 +477,8 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                 if (in_own_lists(masked->v[i]))
                         continue;
                 if (!kernel_path(masked->v[i])) {
-                        int r = mask_tree_path(root_fd, masked->v[i], false, &devnull_fd, e);
+                        int r = mask_tree_path(root_fd, masked->v[i], false, &devnull_fd, &empty_fd,
+                                               e);
                         if (r < 0)
                                 return r;
                         continue;
@@ -472,7 +489,7 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                         return devnull_fd;
                 const char *const one[] = {rel};
                 int r = mask_list(dfd, magic == SYSFS_MAGIC ? "/sys" : "/proc", magic, one, 1,
-                                  devnull_fd, e);
+                                  devnull_fd, &empty_fd, e);
                 if (r < 0)
                         return r;
         }
@@ -483,7 +500,8 @@ int sec_mask_more(int root_fd, const strv *masked, const strv *readonly, err_t *
                 if (in_own_lists(readonly->v[i]))
                         continue;
                 if (!kernel_path(readonly->v[i])) {
-                        int r = mask_tree_path(root_fd, readonly->v[i], true, &devnull_fd, e);
+                        int r = mask_tree_path(root_fd, readonly->v[i], true, &devnull_fd,
+                                               &empty_fd, e);
                         if (r < 0)
                                 return r;
                         continue;

@@ -179,6 +179,21 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
                 fail "the container shares the host's network namespace"
 fi
 
+# The masked directories of /proc and /sys get one empty read-only tmpfs
+# between them (a mount of the first cloned over the others): one
+# superblock to make and to tear down, not one each. What is masked is
+# checked by security-proc-masks and friends.
+out=$(rr "$IMG" cat /proc/self/mountinfo) || fail "reading the container's mountinfo: $out"
+awk '($5 == "/proc/acpi" || $5 == "/sys/firmware") && $(NF - 2) == "tmpfs"' <<<"$out" >"$T/masks"
+if [ "$(wc -l <"$T/masks")" = 2 ]; then
+        [ "$(cut -d' ' -f3 "$T/masks" | sort -u | wc -l)" = 1 ] ||
+                fail "the masked directories have a tmpfs each: $(cut -d' ' -f3,5 "$T/masks" | tr '\n' ' ')"
+        awk '$6 !~ /^ro,/ {print}' "$T/masks" >"$T/masks-rw"
+        [ ! -s "$T/masks-rw" ] || fail "a mask is writable: $(cat "$T/masks-rw")"
+else
+        echo "  (no /proc/acpi or no /sys/firmware here: the shared mask not checked)"
+fi
+
 # runroot's own processes ask for the shortest fair-scheduler slice (0.1
 # ms, Linux 6.12's sched_attr.sched_runtime), so that on a busy machine
 # each step gets a CPU at once; the command gets the caller's attributes
