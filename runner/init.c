@@ -354,15 +354,19 @@ static _Noreturn void command_child(const init_cmd *c, const sigset_t *mask)
                         _exit(125);
                 close(c->ready_fd);
         }
-        /* Set up: runroot may leave (err_fd is close-on-exec, so a
-         * message after this still reaches it while it waits). A command
-         * that is not there fails create now, as runc's does. */
-        if (c->detach_fd > 0) {
+        /* A command that is not there fails create (and run) now, as
+         * runc's does: run's is a failure of the setup (125, which
+         * runroot reports as its own), not the command's status. */
+        if (c->detach_fd > 0 || c->lookup_first) {
                 int code = init_lookup(c->argv, c->envp, &e);
                 if (code) {
                         report(c->err_fd, "%s", e.msg);
-                        _exit(code);
+                        _exit(c->detach_fd > 0 ? code : 125);
                 }
+        }
+        /* Set up: runroot may leave (err_fd is close-on-exec, so a
+         * message after this still reaches it while it waits). */
+        if (c->detach_fd > 0) {
                 if (write(c->err_fd, INIT_READY_LINE, strlen(INIT_READY_LINE)) < 0)
                         _exit(125);
                 /* Nobody reads err_fd once runroot has left: what goes

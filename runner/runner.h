@@ -268,6 +268,10 @@ typedef struct runner_config {
         /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
          * the caller checks they are its own, open from the start). */
         unsigned preserve_fds;
+        /* The command is looked up (init_lookup) before it waits for
+         * start_fd, as runc's run does: one that is not there is
+         * runner_run's error, in runc's words, not the command's 127. */
+        bool lookup_first;
         /* As root: a user namespace of the container's own with these
          * maps (uid_map and gid_map text, "CONTAINER HOST SIZE" lines; OCI's
          * linux.uidMappings, gidMappings); NULL: none. */

@@ -206,6 +206,7 @@ static int do_create(const char *id, const create_opts *o)
                         umask((mode_t)s.umask);
                 s.cfg.started_fd = pfd[1];
                 s.cfg.preserve_fds = o->preserve_fds;
+                s.cfg.lookup_first = true; /* runc's run looks first too */
                 /* as runc: a keyring of its own unless --no-new-keyring */
                 s.cfg.session_keyring = o->no_new_keyring ? NULL : id;
                 err_t ce = {0};

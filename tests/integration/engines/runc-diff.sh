@@ -9,7 +9,8 @@
 # by TERM and by KILL), of exec, ps of a stopped one, and of what engines
 # do wrong (start twice or of a stopped one, create twice, delete of a
 # running one, kill of a stopped one, unknown ids, bad config.json, a
-# command that is not there, an rlimit that cannot be set); messages by
+# command that is not there for run, create and exec, an rlimit that
+# cannot be set); messages by
 # the phrase that podman and containerd look for ("does not exist",
 # "container not running", "already exists", "no such file or
 # directory"), which runc's own message must contain too.
@@ -298,6 +299,14 @@ for c in state kill delete ps pause resume; do
         both "$c of an unknown id" "does not exist" $c nosuch
 done
 both "exec of an unknown id" "does not exist" exec nosuch /bin/true
+
+# A command that is not there fails run before it runs, as runc's (1,
+# not the command's 127): nothing is left.
+bundle runnocmd '' /nonexistent
+both "run of a missing path" "no such file or directory" run --bundle @runnocmd runnocmd
+bundle runnopath '' nonexistent
+both "run of a name not in PATH" "executable file not found in \$PATH" run --bundle @runnopath runnopath
+note "run of a command that is not there: state left" "$(ls -A runc | grep -x 'runno.*')" "$(ls -A state | grep -x 'runno.*')"
 
 # A command that is not there fails create, as runc's: nothing is left.
 bundle nocmd '' /nonexistent
