@@ -1,12 +1,15 @@
 /* Pid 1 inside the container: start the command as a child, reap every
  * process that ends up orphaned to us, forward the usual signals to the
- * command, and exit with its status (128+N when signal N killed it). */
+ * command (as an OCI runtime with a new pid namespace, only those it has
+ * a handler for, as a pid 1 gets them), and exit with its status (128+N
+ * when signal N killed it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/capability.h>
@@ -425,6 +428,29 @@ static bool detach_heard(int fd, pid_t cmd)
         return read(fd, &d, 1) == 1 && d == 'D';
 }
 
+/* Whether the command has a handler for sig (SigCgt in its status, read
+ * now: it may set one late or drop it). The kernel gives a pid 1 a signal
+ * from outside only then (pid_namespaces(7)), which is what runc's
+ * command, pid 1 itself, gets. A status that cannot be read (a filter
+ * refusing the open) passes the signal on, as without pid1_signals. */
+static bool command_catches(pid_t cmd, int sig)
+{
+        char path[64], buf[4096];
+        snprintf(path, sizeof path, "/proc/%d/status", (int)cmd);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return true;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return true;
+        buf[n] = '\0';
+        const char *l = strstr(buf, "\nSigCgt:");
+        if (!l)
+                return true;
+        unsigned long long mask = strtoull(l + strlen("\nSigCgt:"), NULL, 16);
+        return sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
 int init_run(const init_cmd *c)
 {
         sigset_t set;
@@ -518,7 +544,8 @@ int init_run(const init_cmd *c)
                 if (sig < 0)
                         continue;
                 if (sig != SIGCHLD) {
-                        kill(cmd, sig);
+                        if (!c->pid1_signals || command_catches(cmd, sig))
+                                kill(cmd, sig);
                         continue;
                 }
                 int st;

@@ -276,6 +276,7 @@ typedef struct init_cmd {
          * then closes err_fd. */
         int detach_fd;
         unsigned preserve_fds; /* fds 3.. kept for the command (runc's --preserve-fds) */
+        bool pid1_signals;     /* runner_config's: pass on only what the command catches */
         bool lookup_first;     /* runner_config's: init_lookup before before_exec */
         /* the caller's scheduling attributes, set back before the exec */
         const run_sched *sched;
@@ -419,6 +420,7 @@ typedef struct run_spec {
         unsigned long personality;
         const char *domainname;
         unsigned preserve_fds;         /* runner_config's */
+        bool pid1_signals;             /* runner_config's */
         bool lookup_first;             /* runner_config's */
         const char *uid_map, *gid_map; /* with userns as root: runner_config's */
         const char *session_keyring;   /* runner_config's */

@@ -86,6 +86,10 @@ int spec_parse_namespaces(parser *p, json_object *v)
         if (!have[4] && !root)
                 return spec_bad(p, "linux.namespaces",
                                 "no user namespace: runroot needs one when not run as root");
+        /* A new pid namespace makes runc's command its pid 1, which gets
+         * only the signals it has a handler for; without one (runroot
+         * makes one anyway) or joining one, it is not pid 1. */
+        p->s->cfg.pid1_signals = have[0] && !p->s->join_ns[RUNNER_NSJ_PID];
         p->s->cfg.net = p->s->netns_path ? RUNNER_NET_CONTAINER
                         : have[5]        ? RUNNER_NET_NONE
                                          : RUNNER_NET_HOST;

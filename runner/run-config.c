@@ -453,6 +453,7 @@ static int run_image(const runner_config *c, const run_parts *p, cgroup *cg, err
                 .personality = (unsigned long)c->personality,
                 .domainname = c->domainname,
                 .preserve_fds = c->preserve_fds,
+                .pid1_signals = c->pid1_signals,
                 .lookup_first = c->lookup_first,
                 .uid_map = c->uid_map,
                 .session_keyring = c->session_keyring,

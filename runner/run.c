@@ -220,6 +220,7 @@ static void child_main(run_spec *s)
                 .keep_fd = s->before_exec ? s->keep_fd : -1,
                 .detach_fd = s->detach ? s->sync_fd : -1,
                 .preserve_fds = s->preserve_fds,
+                .pid1_signals = s->pid1_signals,
                 .lookup_first = s->lookup_first,
                 .sched = &s->sched,
         };

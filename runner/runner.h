@@ -268,6 +268,12 @@ typedef struct runner_config {
         /* fds 3 .. 3+n-1 passed on to the command (runc's --preserve-fds;
          * the caller checks they are its own, open from the start). */
         unsigned preserve_fds;
+        /* The command gets a signal sent to the container's init only as
+         * a pid 1 of its own namespace would (runc's command is one, with
+         * config.json's new pid namespace): when it has a handler for it
+         * (SIGKILL and SIGSTOP reach init itself); false: every signal of
+         * init_forward_signals is passed on. */
+        bool pid1_signals;
         /* The command is looked up (init_lookup) before it waits for
          * start_fd, as runc's run does: one that is not there is
          * runner_run's error, in runc's words, not the command's 127. */

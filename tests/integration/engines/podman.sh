@@ -2,7 +2,9 @@
 # podman (Debian 12's) with runroot as its OCI runtime, on an image mkroot
 # writes as an OCI archive: run --rm (the exit status passes through, a
 # missing command is 127, a signal 128+N), -it under a pty, -d then logs,
-# exec, stop (SIGTERM reaches the command) and rm, -m and --pids-limit enforced,
+# exec, stop (SIGTERM reaches a command with a trap; one without a
+# handler ends by the KILL after stop's timeout, as runc's pid 1) and rm,
+# -m and --pids-limit enforced,
 # -p through podman's own network (CNI bridge and portmap), --hooks-dir's
 # hooks run. Then nothing
 # of runroot's is left: no state, no runroot-* cgroup, no process.
@@ -159,6 +161,18 @@ logs_have got-term || fail "stop: SIGTERM did not reach the command: $(cat logs.
 "${P[@]}" container exists d1 && fail "rm: d1 still exists"
 [ ! -e "/run/runroot-oci/$d1id" ] || fail "rm: runroot's state of d1 is left"
 for d in $d1cgs; do [ ! -d "$d" ] || fail "rm: d1's cgroup $d is left"; done
+
+# stop of a command without a TERM handler: as runc's, whose command is
+# pid 1 of its pid namespace, TERM is not delivered and podman's KILL
+# after -t 2 ends it: exit code 137, no sooner than 2 s.
+"${R[@]}" -d --name d2 localhost/app:latest /bin/sleep 1000 >d2.id 2>d2.err || fail "run -d d2: $(cat d2.err)"
+t0=$(date +%s%N)
+"${P[@]}" stop -t 2 d2 >stop.out 2>&1 || fail "stop d2: $(cat stop.out)"
+ms=$((($(date +%s%N) - t0) / 1000000))
+code=$("${P[@]}" inspect d2 --format '{{.State.ExitCode}}')
+[ "$code" = 137 ] && [ $ms -ge 2000 ] ||
+        fail "stop -t 2 of a command without a TERM handler: exit code $code after $ms ms (runc's: 137, by the KILL after 2 s)"
+"${P[@]}" rm d2 >rm.out 2>&1 || fail "rm d2: $(cat rm.out)"
 
 # -m: a command over the limit is killed, one under it is not.
 "${R[@]}" --rm -m 32m localhost/app:latest /bin/sh -c \

@@ -6,12 +6,13 @@
 # after start and after the process ended (the keys, and their values but
 # the pid's and ociVersion's: runc says its own spec version), list
 # --format json, --pid-file, exit statuses of run (exit 0, exit 3, killed
-# by TERM and by KILL), of exec, ps of a stopped one, and of what engines
-# do wrong (start twice or of a stopped one, create twice, delete of a
-# running one, kill of a stopped one, unknown ids, bad config.json, a
-# command that is not there for run, create and exec, an rlimit that
-# cannot be set); messages by
-# the phrase that podman and containerd look for ("does not exist",
+# by TERM and by KILL; TERM to pid 1 of a pid namespace, which keeps
+# running without a handler and runs its trap with one), of exec, ps of a
+# stopped one, and of what engines do wrong (start twice or of a stopped
+# one, create twice, delete of a running one, kill of a stopped one,
+# unknown ids, bad config.json, a command that is not there for run,
+# create and exec, an rlimit that cannot be set); messages by the phrase
+# that podman and containerd look for ("does not exist",
 # "container not running", "already exists", "no such file or
 # directory"), which runc's own message must contain too.
 # Then what is left: state directories empty, no process, no cgroup below
@@ -263,6 +264,46 @@ for sig in TERM KILL; do
         a=$?
         wait "$p2"
         note "run, killed by $sig: exit status" $a $?
+done
+
+# With a pid namespace the command is pid 1 of it under runc, and the
+# kernel gives it a signal from outside only when it has a handler for it
+# (SIGKILL aside): TERM leaves one without a handler running, KILL then
+# ends it (137); one with a TERM trap gets it (its trap's status). The
+# trap is set before the command makes /trapped.
+bundle pterm '' /bin/sh -c ': >/trapped; while :; do sleep 0.1; done'
+bundle ptrap '' /bin/sh -c 'trap "exit 5" TERM; : >/trapped; while :; do sleep 0.1; done'
+has_trapped() { [ -e "runc-b/$1/rootfs/trapped" ] && [ -e "rr-b/$1/rootfs/trapped" ]; }
+for id in pterm ptrap; do
+        "${RC[@]}" run --bundle "runc-b/$id" "$id" </dev/null >/dev/null 2>"$id.runc.err" &
+        p1=$!
+        "${R[@]}" run --bundle "rr-b/$id" "$id" </dev/null >/dev/null 2>"$id.rr.err" &
+        p2=$!
+        CLEANUP_PIDS="$CLEANUP_PIDS $p1 $p2"
+        wait_for 10 is_running "$id" && wait_for 10 has_trapped "$id" ||
+                fail "$id is not running: $(cat w.runc w.rr "$id".*.err)"
+        "${RC[@]}" kill "$id" TERM || fail "runc kill $id TERM"
+        "${R[@]}" kill "$id" TERM || fail "runroot kill $id TERM"
+        if [ $id = pterm ]; then
+                # the kernel drops it: still running a second later
+                sleep 1
+                state_of runc "$id" w.runc
+                state_of rr "$id" w.rr
+                for rt in runc rr; do
+                        desc[$rt]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' \
+                                "w.$rt" 2>/dev/null || echo "no state (gone)")
+                done
+                note "run in a pid namespace, TERM without a handler: status a second later" \
+                        "${desc[runc]}" "${desc[rr]}"
+                "${RC[@]}" kill "$id" KILL || fail "runc kill $id KILL"
+                "${R[@]}" kill "$id" KILL 2>/dev/null
+        fi
+        wait "$p1"
+        a=$?
+        wait "$p2"
+        b=$?
+        note "run in a pid namespace, $id (TERM$([ $id = pterm ] && echo ', then KILL')): exit status" $a $b
+        [ $a = $b ] || sed "s/^/runroot: /" "$id.rr.err" >&2
 done
 
 # delete --force of a running one: its processes end, its state goes.
