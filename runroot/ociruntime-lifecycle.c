@@ -164,6 +164,42 @@ int oci_kill_all(pid_t init, int sig)
         return 0;
 }
 
+/* The command that init runs: of init's children, the one that started
+ * first (the others are orphans of the command's, reparented to init, so
+ * started after it; in one clock tick, the lower pid). 0: none. */
+static pid_t init_command(pid_t init)
+{
+        char p[64];
+        snprintf(p, sizeof p, "/proc/%d/task/%d/children", (int)init, (int)init);
+        _cleanup_fclose_ FILE *f = fopen(p, "re");
+        long pid, best = 0;
+        unsigned long long best_start = 0;
+        while (f && fscanf(f, "%ld", &pid) == 1) {
+                unsigned long long start = oci_start_time((pid_t)pid);
+                if (start && (!best || start < best_start || (start == best_start && pid < best))) {
+                        best = pid;
+                        best_start = start;
+                }
+        }
+        return (pid_t)best;
+}
+
+/* Where kill sends sig: init, which passes it on. SIGSTOP goes to the
+ * command, which runc's stops (pid 1 of its namespace or not), where init
+ * would stop and leave it running; SIGCONT to it as well (and to init,
+ * which never stops then). */
+static int kill_one(const ctr *c, int sig)
+{
+        if (sig == SIGSTOP || sig == SIGCONT) {
+                pid_t cmd = init_command(c->pid);
+                if (cmd > 0 && kill(cmd, sig) < 0 && errno != ESRCH)
+                        return -errno;
+                if (cmd > 0 && sig == SIGSTOP)
+                        return 0;
+        }
+        return kill(c->pid, sig) < 0 ? -errno : 0;
+}
+
 int oci_cmd_kill(int argc, char **argv)
 {
         bool all = false;
@@ -203,7 +239,7 @@ int oci_cmd_kill(int argc, char **argv)
         if (all)
                 r = oci_kill_all(c.pid, sig);
         if (!all || r < 0)
-                r = kill(c.pid, sig) < 0 ? -errno : 0;
+                r = kill_one(&c, sig);
         if (r < 0)
                 log_error("kill %s: %s", c.id, strerror(-r));
         oci_ctr_free(&c);

@@ -7,7 +7,8 @@
 # the pid's and ociVersion's: runc says its own spec version), list
 # --format json, --pid-file, exit statuses of run (exit 0, exit 3, killed
 # by TERM and by KILL; TERM to pid 1 of a pid namespace, which keeps
-# running without a handler and runs its trap with one), of exec, ps of a
+# running without a handler and runs its trap with one; STOP and CONT,
+# which stop and resume the command), of exec, ps of a
 # stopped one, and of what engines do wrong (start twice or of a stopped
 # one, create twice, delete of a running one, kill of a stopped one,
 # unknown ids, bad config.json, a command that is not there for run,
@@ -305,6 +306,36 @@ for id in pterm ptrap; do
         note "run in a pid namespace, $id (TERM$([ $id = pterm ] && echo ', then KILL')): exit status" $a $b
         [ $a = $b ] || sed "s/^/runroot: /" "$id.rr.err" >&2
 done
+
+# STOP and CONT reach the command, pid 1 of its pid namespace under runc
+# (runroot's is init's child: a command with no child of its own): the
+# command stopped, then running again; KILL then ends it (137).
+bundle pstop '' /bin/sleep 60
+cmd_state() { # RT ID: the State letter of the command of ID under RT
+        local p
+        state_of "$1" "$2" w.st
+        p=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' w.st 2>/dev/null)
+        [ "$1" = runc ] || p=$(cat "/proc/$p/task/$p/children" 2>/dev/null)
+        awk '$1 == "State:" {print $2}' "/proc/${p% }/status" 2>/dev/null
+}
+"${RC[@]}" run --bundle runc-b/pstop pstop </dev/null >/dev/null 2>pstop.runc.err &
+p1=$!
+"${R[@]}" run --bundle rr-b/pstop pstop </dev/null >/dev/null 2>pstop.rr.err &
+p2=$!
+CLEANUP_PIDS="$CLEANUP_PIDS $p1 $p2"
+wait_for 10 is_running pstop || fail "pstop is not running: $(cat w.runc w.rr)"
+for sig in STOP CONT; do
+        "${RC[@]}" kill pstop $sig || fail "runc kill pstop $sig"
+        "${R[@]}" kill pstop $sig || fail "runroot kill pstop $sig"
+        sleep 0.5
+        note "kill $sig: the command's state" "$(cmd_state runc pstop)" "$(cmd_state rr pstop)"
+done
+"${RC[@]}" kill pstop KILL || fail "runc kill pstop KILL"
+"${R[@]}" kill pstop KILL || fail "runroot kill pstop KILL"
+wait "$p1"
+a=$?
+wait "$p2"
+note "run, STOP, CONT, KILL: exit status" $a $?
 
 # delete --force of a running one: its processes end, its state goes.
 bundle df '' /bin/sleep 60
