@@ -224,13 +224,18 @@ fi
 # and no cgroup.procs read (hardening-killed-runroot and runroot-cleanup
 # check what is killed when something is left).
 if [ -n "$cg2" ] && command -v strace >/dev/null; then
-        ASAN_OPTIONS=detect_leaks=0 strace -e trace=openat,unlinkat -o "$T/endtrace" \
+        ASAN_OPTIONS=detect_leaks=0 strace -e trace=openat,unlinkat,clone,clone3 -o "$T/endtrace" \
                 "$RUNROOT" "$IMG" true || fail "traced run for the cgroup's end"
-        # Only an rmdir that found the cgroup busy (a process of it still
-        # exiting, on a loaded machine) may be followed by the kill.
-        awk '/unlinkat\([0-9]+, "runroot-[0-9]+-[0-9a-f]+", AT_REMOVEDIR\) = -1 EBUSY/ {busy = 1}
-             /openat\([0-9]+, "cgroup\.(kill|procs)"/ && !busy {print}' "$T/endtrace" >"$T/end-kill" ||
+        # Only what comes after the container's clone is the run's end (at
+        # its start runroot may sweep the cgroup of an earlier run that was
+        # killed), and only an rmdir that found the cgroup busy (a process
+        # of it still exiting, on a loaded machine) may be followed by the
+        # kill.
+        awk '/clone3?\(.*CLONE_NEWPID/ {cloned = 1}
+             /unlinkat\([0-9]+, "runroot-[0-9]+-[0-9a-f]+", AT_REMOVEDIR\) = -1 EBUSY/ {busy = 1}
+             cloned && /openat\([0-9]+, "cgroup\.(kill|procs)"/ && !busy {print}' "$T/endtrace" >"$T/end-kill" ||
                 fail "awk $T/endtrace"
+        grep -qE 'clone3?\(.*CLONE_NEWPID' "$T/endtrace" || fail "no clone of the container in $T/endtrace"
         [ ! -s "$T/end-kill" ] || fail "an empty cgroup was killed before its removal: $(head -2 "$T/end-kill")"
         grep -E 'unlinkat\([0-9]+, "runroot-[0-9]+-[0-9a-f]+", AT_REMOVEDIR\) = 0' "$T/endtrace" >"$T/end-rm" ||
                 [ $? = 1 ] || fail "grep $T/endtrace"
