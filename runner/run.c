@@ -530,38 +530,15 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
         bool attached = false;
         pid_t pid = -1;
         _cleanup_close_ int self_pidfd = -1;
-        ns_net_maker *net_maker = NULL;
         if (cgfd >= 0) {
                 if (!s->userns && !s->pasta)
                         self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
                 s->born_ready = self_pidfd >= 0;
                 s->parent_pidfd = self_pidfd;
-                /* The namespace is made by a thread, started first so
-                 * that it runs beside the clone, the child's first mounts
-                 * and the device program's attach below; ended before the
-                 * go. (It takes no lock of libc's the child could inherit
-                 * held: system calls only.) */
+                /* The namespace is made meanwhile, by a thread (below). */
                 s->net_sent = s->net_none && s->born_ready;
-                if (s->net_sent) {
-                        err_t e2 = {0};
-                        if (ns_net_maker_start(syncp[1], &net_maker, &e2) < 0) {
-                                log_debug("%s: the clone makes it", e2.msg);
-                                s->net_sent = false;
-                        }
-                }
                 pid = ns_clone_into(s->net_sent ? flags : flags | netflag, cgfd);
                 attached = pid >= 0;
-        }
-        if (pid < 0 && net_maker) {
-                /* Not born ready after all: the namespace sent goes to
-                 * waste (taken back here, before the child could read
-                 * it instead of its go). */
-                err_t e2 = {0};
-                if (ns_net_maker_end(steal_pointer(&net_maker), &e2) == 0) {
-                        int fd = tty_recv_fd(syncp[0]);
-                        if (fd >= 0)
-                                close(fd);
-                }
         }
         if (pid < 0) {
                 s->born_ready = false;
@@ -593,14 +570,16 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                                        saved == EPERM || saved == ENOSPC || saved == EINVAL
                                                ? " (namespaces not permitted here?)"
                                                : "");
-                int err = errno;
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
-                err_t e2 = {0};
-                ns_net_maker_end(net_maker, &e2);
-                return err_sys(e, err, "signalfd");
+                return err_sys(e, errno, "signalfd");
         }
-        if (s->userns)
+        /* Its thread runs beside the child's first mounts and the device
+         * program's attach below; ended before the go. */
+        ns_net_maker *net_maker = NULL;
+        if (s->net_sent)
+                r = ns_net_maker_start(syncw, &net_maker, e);
+        if (r == 0 && s->userns)
                 r = s->uid_map ? ns_write_maps(pid, s->uid_map, s->gid_map, e)
                                : ns_write_id_maps(pid, getuid(), getgid(), e);
         if (r == 0 && cg && !attached)

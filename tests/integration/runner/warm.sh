@@ -145,8 +145,7 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
 fi
 
 # The network namespace (the dearest part of the clone) is made by a
-# thread of runroot, started before the container's clone3, while the
-# clone runs and the container makes its first mounts: the
+# thread of runroot while the container makes its first mounts: the
 # container is cloned without one and joins the one sent to it before it
 # mounts /sys (sysfs shows its mounter's network namespace), where only
 # lo is, up.
@@ -154,7 +153,6 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
         ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=clone3,unshare,setns,mount,execve -o "$T/nettrace" \
                 "$RUNROOT" "$IMG" true || fail "traced run for the network namespace"
         awk -v parent="$(head -n1 "$T/nettrace" | cut -d' ' -f1)" '
-                $1 == parent && /clone3\(.*CLONE_THREAD/ && !clone { threads++ }
                 $1 == parent && /clone3\(.*CLONE_NEWPID/ && !clone { clone = NR; line = $0 }
                 $1 != parent && /unshare\(CLONE_NEWNET/ && !made { made = NR; maker = $1 }
                 /setns\([0-9]+, CLONE_NEWNET/ && !($1 in joined) { joined[$1] = NR }
@@ -167,8 +165,6 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
                                 print "the container was cloned with its network namespace: " line
                         else if (!made || maker == child)
                                 printf "no thread of runroot made the network namespace (unshare at line %d by %s)\n", made, maker
-                        else if (!threads)
-                                print "runroot started no thread before the clone3 of the container (the one making the namespace runs beside it)"
                         else if (!j || j > sys)
                                 printf "the container joined the network namespace at line %d, mounted /sys at %d\n", j, sys
                 }' "$T/nettrace" >"$T/netorder" || fail "awk $T/nettrace"
