@@ -153,11 +153,6 @@ typedef struct mount_plan {
          * createRuntime and createContainer hooks); NULL: none. */
         int (*before_pivot)(void *ctx, err_t *e);
         void *before_pivot_ctx;
-        /* Called before /sys is mounted (sysfs shows the network
-         * namespace of the process that mounts it): the child joins the
-         * one runroot made meanwhile (ns_net_join_sent); NULL: none. */
-        int (*before_sys)(void *ctx, err_t *e);
-        void *before_sys_ctx;
 } mount_plan;
 
 /* One --tmpfs DST[:OPTIONS] (docker's options: size=N[kmg] or N%, mode=OCTAL,
@@ -187,18 +182,6 @@ int ns_write_maps(pid_t pid, const char *uid_map, const char *gid_map, err_t *e)
  * (nothing on a kernel without keyrings); NULL: nothing. */
 int ns_session_keyring(const char *name, err_t *e);
 int ns_loopback_up(err_t *e);
-/* A network namespace of its own made by a thread of runroot while the
- * child it cloned without one makes its first mounts (its making is the
- * dearest part of the clone): the thread unshares it, brings lo up in it
- * and sends it on sock (tty_send_fd) for the child to join
- * (ns_net_join_sent). ns_net_maker_end waits for the thread: 0 or the
- * thread's error (a child that failed first is no error here: its
- * message is on its error pipe). */
-typedef struct ns_net_maker ns_net_maker;
-int ns_net_maker_start(int sock, ns_net_maker **ret, err_t *e);
-int ns_net_maker_end(ns_net_maker *m, err_t *e);
-/* In the child: join the network namespace that arrives on sock. */
-int ns_net_join_sent(int sock, err_t *e);
 pid_t ns_clone(unsigned long flags);
 /* ns_clone, born in the v2 cgroup of cgroup_fd (clone3 CLONE_INTO_CGROUP;
  * -1: no cgroup, a plain ns_clone). Fails (ENOSYS, E2BIG, EINVAL...) where
@@ -402,11 +385,6 @@ typedef struct run_spec {
          * device program meanwhile (cg_limits.devices_later). */
         bool born_ready;
         int parent_pidfd;
-        /* With born_ready and net_none as root (no user namespace, no
-         * pasta): cloned without a network namespace, the child joins the
-         * one a thread of runroot makes meanwhile, sent on sync_fd before
-         * the go (ns_net_maker), before it mounts /sys. */
-        bool net_sent;
         run_sched sched; /* set by run_container */
         /* Called once the container's init runs (lifecycle.c's record). */
         void (*on_start)(void *arg, pid_t init_pid, const cgroup *cg, pid_t net_pid);

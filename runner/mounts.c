@@ -480,8 +480,6 @@ int mounts_setup(const mount_plan *p, err_t *e)
         if ((r = mounts_in_root(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                 NULL, true, e)) < 0)
                 return r;
-        if (p->before_sys && (r = p->before_sys(p->before_sys_ctx, e)) < 0)
-                return r;
         if ((r = setup_sys(root, p->privileged, e)) < 0)
                 return r;
         if ((r = mounts_user_setup(p, root, &u, e)) < 0)

@@ -1,14 +1,12 @@
 /* Namespaces: clone into them, write the id maps of a user namespace
  * (newuidmap/newgidmap with /etc/subuid ranges when present, else just
  * the caller as root), put the calling process itself into one (a
- * rootless build), bring up loopback in a new network namespace, or make
- * one in a thread for a child cloned without it. */
+ * rootless build), bring up loopback in a new network namespace. */
 #include <errno.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <grp.h>
 #include <signal.h>
@@ -318,85 +316,4 @@ int ns_loopback_up(err_t *e)
         if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
                 return err_sys(e, errno, "lo: up");
         return 0;
-}
-
-struct ns_net_maker {
-        pthread_t thread;
-        int sock;
-        int r;
-        err_t e;
-};
-
-static int net_make_and_send(int sock, err_t *e)
-{
-        /* This thread's alone: runroot's other threads keep the host's. */
-        if (unshare(CLONE_NEWNET) < 0)
-                return err_sys(e, errno, "a network namespace of its own");
-        int r = ns_loopback_up(e);
-        if (r < 0)
-                return r;
-        _cleanup_close_ int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return err_sys(e, errno, "/proc/thread-self/ns/net");
-        r = tty_send_fd(sock, fd);
-        /* A child that failed already: its message says why. */
-        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
-                return err_sys(e, -r, "pass the network namespace to the container");
-        return 0;
-}
-
-static void *net_maker_main(void *arg)
-{
-        ns_net_maker *m = arg;
-        m->r = net_make_and_send(m->sock, &m->e);
-        return NULL;
-}
-
-int ns_net_maker_start(int sock, ns_net_maker **ret, err_t *e)
-{
-        ns_net_maker *m = xcalloc(1, sizeof *m);
-        m->sock = sock;
-        pthread_attr_t a;
-        int r = pthread_attr_init(&a);
-        if (r == 0) {
-                /* a few frames and an err_t */
-                r = pthread_attr_setstacksize(&a, 64 * 1024);
-                if (r == 0)
-                        r = pthread_create(&m->thread, &a, net_maker_main, m);
-                pthread_attr_destroy(&a);
-        }
-        if (r != 0) {
-                free(m);
-                return err_sys(e, r, "a thread for the network namespace");
-        }
-        *ret = m;
-        return 0;
-}
-
-int ns_net_maker_end(ns_net_maker *m, err_t *e)
-{
-        if (!m)
-                return 0;
-        int r = pthread_join(m->thread, NULL);
-        if (r != 0) {
-                free(m);
-                return err_sys(e, r, "the network namespace's thread");
-        }
-        r = m->r;
-        if (r < 0)
-                *e = m->e;
-        free(m);
-        return r;
-}
-
-int ns_net_join_sent(int sock, err_t *e)
-{
-        int fd = tty_recv_fd(sock);
-        if (fd < 0)
-                return err_sys(e, -fd, "receive the network namespace");
-        int r = 0;
-        if (setns(fd, CLONE_NEWNET) < 0)
-                r = err_sys(e, errno, "join the network namespace");
-        close(fd);
-        return r;
 }

@@ -47,14 +47,6 @@ static int join_ns(const run_spec *s, runner_ns_join k, int type, const char *wh
         return 0;
 }
 
-/* mount_plan's before_sys: the network namespace runroot's thread made
- * (with lo up), sent on sync_fd ahead of the go. */
-static int join_sent_net(void *ctx, err_t *e)
-{
-        const run_spec *s = ctx;
-        return ns_net_join_sent(s->sync_fd, e);
-}
-
 /* runroot's go on sync_fd; its end (a failed setup, or runroot gone)
  * ends the child. (detach: pid 1 keeps sync_fd, to hear when runroot
  * leaves.) */
@@ -149,12 +141,8 @@ static void child_main(run_spec *s)
                 err_sys(&e, errno, "personality 0x%lx", s->personality);
                 child_fail(s->err_fd, &e);
         }
-        if (s->net_none && !s->net_sent && ns_loopback_up(&e) < 0)
+        if (s->net_none && ns_loopback_up(&e) < 0)
                 child_fail(s->err_fd, &e);
-        if (s->net_sent) {
-                s->plan.before_sys = join_sent_net;
-                s->plan.before_sys_ctx = s;
-        }
         if (mounts_setup(&s->plan, &e) < 0)
                 child_fail(s->err_fd, &e);
         /* Nothing in the container may open /proc/1/exe (runroot's binary)
@@ -518,9 +506,10 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                         return r;
                 }
         }
+        if (s->net_none)
+                flags |= CLONE_NEWNET;
         if (s->userns)
                 flags |= CLONE_NEWUSER;
-        const unsigned long netflag = s->net_none ? CLONE_NEWNET : 0;
         s->sync_fd = syncp[0];
         s->err_fd = errp[1];
         s->tty_sock = ttys[1];
@@ -535,16 +524,13 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                         self_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
                 s->born_ready = self_pidfd >= 0;
                 s->parent_pidfd = self_pidfd;
-                /* The namespace is made meanwhile, by a thread (below). */
-                s->net_sent = s->net_none && s->born_ready;
-                pid = ns_clone_into(s->net_sent ? flags : flags | netflag, cgfd);
+                pid = ns_clone_into(flags, cgfd);
                 attached = pid >= 0;
         }
         if (pid < 0) {
                 s->born_ready = false;
-                s->net_sent = false;
                 s->parent_pidfd = -1;
-                pid = ns_clone(flags | netflag);
+                pid = ns_clone(flags);
         }
         if (pid == 0) {
                 close(syncp[1]);
@@ -574,12 +560,7 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
                 waitpid(pid, NULL, 0);
                 return err_sys(e, errno, "signalfd");
         }
-        /* Its thread runs beside the child's first mounts and the device
-         * program's attach below; ended before the go. */
-        ns_net_maker *net_maker = NULL;
-        if (s->net_sent)
-                r = ns_net_maker_start(syncw, &net_maker, e);
-        if (r == 0 && s->userns)
+        if (s->userns)
                 r = s->uid_map ? ns_write_maps(pid, s->uid_map, s->gid_map, e)
                                : ns_write_id_maps(pid, getuid(), getgid(), e);
         if (r == 0 && cg && !attached)
@@ -589,12 +570,6 @@ int run_container(run_spec *s, cgroup *cg, err_t *e)
         pasta *net = NULL;
         if (r == 0 && s->pasta)
                 r = pasta_start(pid, s->pasta, &net, e);
-        if (net_maker) {
-                err_t e2 = {0};
-                int r2 = ns_net_maker_end(net_maker, r == 0 ? e : &e2);
-                if (r == 0)
-                        r = r2;
-        }
         /* A born_ready child may have failed already: EPIPE, and its
          * message is read below. */
         if (r == 0 && send(syncw, "G", 1, MSG_NOSIGNAL) != 1 &&

@@ -144,40 +144,15 @@ if [ -n "$cg2" ] && command -v strace >/dev/null; then
         [ ! -s "$T/devorder" ] || fail "device program: $(cat "$T/devorder")"
 fi
 
-# The network namespace (the dearest part of the clone) is made by a
-# thread of runroot while the container makes its first mounts: the
-# container is cloned without one and joins the one sent to it before it
-# mounts /sys (sysfs shows its mounter's network namespace), where only
-# lo is, up.
-if [ -n "$cg2" ] && command -v strace >/dev/null; then
-        ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=clone3,unshare,setns,mount,execve -o "$T/nettrace" \
-                "$RUNROOT" "$IMG" true || fail "traced run for the network namespace"
-        awk -v parent="$(head -n1 "$T/nettrace" | cut -d' ' -f1)" '
-                $1 == parent && /clone3\(.*CLONE_NEWPID/ && !clone { clone = NR; line = $0 }
-                $1 != parent && /unshare\(CLONE_NEWNET/ && !made { made = NR; maker = $1 }
-                /setns\([0-9]+, CLONE_NEWNET/ && !($1 in joined) { joined[$1] = NR }
-                /mount\("sysfs"/ && !sys { sys = NR; child = $1 }
-                END {
-                        j = (child in joined) ? joined[child] : 0
-                        if (!clone || !sys)
-                                printf "no clone3 of the container (%d) or no sysfs mount (%d)\n", clone, sys
-                        else if (line ~ /CLONE_NEWNET/)
-                                print "the container was cloned with its network namespace: " line
-                        else if (!made || maker == child)
-                                printf "no thread of runroot made the network namespace (unshare at line %d by %s)\n", made, maker
-                        else if (!j || j > sys)
-                                printf "the container joined the network namespace at line %d, mounted /sys at %d\n", j, sys
-                }' "$T/nettrace" >"$T/netorder" || fail "awk $T/nettrace"
-        [ ! -s "$T/netorder" ] || fail "network namespace: $(cat "$T/netorder")"
-        out=$(rr "$IMG" sh -c 'ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags; readlink /proc/self/ns/net') ||
-                fail "reading the container's network: $out"
-        [ "$(sed -n 1p <<<"$out")" = lo ] && [ "$(sed -n 2p <<<"$out")" = unknown ] ||
-                fail "the container's /sys/class/net: $out"
-        flags=$(sed -n 3p <<<"$out")
-        [ $((flags & 1)) = 1 ] || fail "lo is not up in the container (flags $flags)"
-        [ "$(sed -n 4p <<<"$out")" != "$(readlink /proc/self/ns/net)" ] ||
-                fail "the container shares the host's network namespace"
-fi
+# The container's network namespace is its own, with only lo, up.
+out=$(rr "$IMG" sh -c 'ls /sys/class/net; cat /sys/class/net/lo/operstate /sys/class/net/lo/flags; readlink /proc/self/ns/net') ||
+        fail "reading the container's network: $out"
+[ "$(sed -n 1p <<<"$out")" = lo ] && [ "$(sed -n 2p <<<"$out")" = unknown ] ||
+        fail "the container's /sys/class/net: $out"
+flags=$(sed -n 3p <<<"$out")
+[ $((flags & 1)) = 1 ] || fail "lo is not up in the container (flags $flags)"
+[ "$(sed -n 4p <<<"$out")" != "$(readlink /proc/self/ns/net)" ] ||
+        fail "the container shares the host's network namespace"
 
 # The masked directories of /proc and /sys get one empty read-only tmpfs
 # between them (a mount of the first cloned over the others): one
