@@ -34,7 +34,8 @@ mzst_cmd="$MKROOT $mk_args -o $tmp/m.tar.zst"
 # Each command once, checked, before any timing.
 eval "$tar_cmd" 2>"$tmp/err" || failed "tar -czf"
 eval "$mk_cmd" 2>"$tmp/err" || failed mkroot
-have_pigz=$(command -v pigz || :)
+have_pigz=
+if command -v pigz >/dev/null; then have_pigz=yes; fi
 [ -z "$have_pigz" ] || eval "$pigz_cmd" 2>"$tmp/err" || failed "tar -I pigz"
 eval "$tzst_cmd" 2>"$tmp/err" || failed "tar --zstd"
 eval "$mzst_cmd" 2>"$tmp/err" || failed "mkroot zstd"

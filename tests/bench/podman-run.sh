@@ -55,7 +55,10 @@ CGP=podman-bench-$$
 P=(prlimit --nofile=4096:4096 --nproc=4096:4096 podman --root "$W/storage" --runroot "$W/run"
         --tmpdir "$W/ptmp" --storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
 overlaid=
-had_libpod_parent=$(ls -d /sys/fs/cgroup/*/libpod_parent 2>/dev/null || :)
+had_libpod_parent=
+for d in /sys/fs/cgroup/*/libpod_parent; do
+        [ ! -d "$d" ] || had_libpod_parent=yes
+done
 cleanup() {
         "${P[@]}" rm -f -a -t 0 >/dev/null 2>&1
         "${P[@]}" rmi -a -f >/dev/null 2>&1
