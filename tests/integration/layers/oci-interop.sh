@@ -44,9 +44,18 @@ umoci unpack --image layout:localhost/app:latest bundle >umoci.out 2>&1 || fail 
 P=(podman --root "$T/podman/root" --runroot "$T/podman/run" --storage-driver vfs
    --cgroup-manager cgroupfs)
 CLEANUP_HOOKS+=('"${P[@]}" rmi -a -f >/dev/null 2>&1')
+# The containers' and conmon's cgroups go below a parent of the test's own,
+# removed at the end (podman's default, /libpod_parent, would stay behind).
+CGP=runroot-$$-interop
+had_libpod_parent=
+for d in /sys/fs/cgroup/*/libpod_parent; do
+        [ ! -d "$d" ] || had_libpod_parent=yes
+done
+CLEANUP_HOOKS+=('cgroup_tree_remove "$CGP"' '[ -n "$had_libpod_parent" ] || cgroup_tree_remove libpod_parent')
 # crun refuses this host's hybrid cgroup layout; the default rlimits exceed
 # the hard limits here.
-RUN=(run --rm --runtime runc --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
+RUN=(run --rm --runtime runc --network none --cgroup-parent "/$CGP" --ulimit nofile=1024:1024
+     --ulimit nproc=4096:4096)
 for f in oci docker; do
         "${P[@]}" load -i app.$f.tar >load.out 2>&1 || fail "podman load $f: $(cat load.out)"
         grep -q 'localhost/app:latest' load.out || fail "podman load $f: $(cat load.out)"
@@ -55,4 +64,6 @@ for f in oci docker; do
         [ "$out" = "hello from layers" ] || fail "podman run ($f) printed '$out'"
         "${P[@]}" rmi -f localhost/app:latest >/dev/null 2>&1
 done
+[ -n "$had_libpod_parent" ] || [ ! -d /sys/fs/cgroup/memory/libpod_parent ] ||
+        fail "podman made /libpod_parent, outside the test's parent /$CGP"
 echo PASS
